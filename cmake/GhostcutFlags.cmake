@@ -1,0 +1,9 @@
+# Warning flags for our own targets only (not for third-party headers).
+add_library(ghostcut_flags INTERFACE)
+target_compile_options(ghostcut_flags INTERFACE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+# GCC 12 + Boost.Asio 1.74 coroutines need <utility> seen first.
+target_compile_options(ghostcut_flags INTERFACE -include utility)
+if(GHOSTCUT_SANITIZE)
+  target_compile_options(ghostcut_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_link_options(ghostcut_flags INTERFACE -fsanitize=address,undefined)
+endif()

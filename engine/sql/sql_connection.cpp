@@ -1,0 +1,237 @@
+#include "engine/sql/sql_connection.h"
+
+#include <cppconn/connection.h>
+#include <cppconn/driver.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace ghostcut::engine {
+namespace {
+
+sql::Driver* driver() { return sql::mysql::get_mysql_driver_instance(); }
+
+std::string statement_context(std::string_view sql) {
+  constexpr std::size_t kMax = 160;
+  std::string s(sql.substr(0, kMax));
+  if (sql.size() > kMax) s += "…";
+  return s;
+}
+
+[[noreturn]] void rethrow(const sql::SQLException& e, std::string context) {
+  throw SqlError(e.getErrorCode(), e.getSQLState(), e.what(), std::move(context));
+}
+
+ResultTable read_all(sql::ResultSet& rs) {
+  ResultTable t;
+  sql::ResultSetMetaData* md = rs.getMetaData();  // owned by the result set
+  const unsigned n = md->getColumnCount();
+  t.columns.reserve(n);
+  for (unsigned i = 1; i <= n; ++i) t.columns.emplace_back(md->getColumnLabel(i).asStdString());
+  while (rs.next()) {
+    std::vector<Cell> row;
+    row.reserve(n);
+    for (unsigned i = 1; i <= n; ++i) {
+      if (rs.isNull(i)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(rs.getString(i).asStdString());
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+void bind(sql::PreparedStatement& ps, const std::vector<SqlParam>& params) {
+  for (unsigned i = 0; i < params.size(); ++i) {
+    const unsigned idx = i + 1;
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>) ps.setNull(idx, 0);
+          else if constexpr (std::is_same_v<T, std::int64_t>) ps.setInt64(idx, v);
+          else if constexpr (std::is_same_v<T, std::uint64_t>) ps.setUInt64(idx, v);
+          else if constexpr (std::is_same_v<T, double>) ps.setDouble(idx, v);
+          else ps.setString(idx, sql::SQLString(v));
+        },
+        params[i]);
+  }
+}
+
+}  // namespace
+
+std::string ConnectionSettings::redacted() const {
+  std::string where = socket.empty() ? host + ":" + std::to_string(port) : "unix:" + socket;
+  return user + "@" + where + (database.empty() ? "" : "/" + database);
+}
+
+SqlError::SqlError(int code, std::string sqlstate, const std::string& message, std::string context)
+    : std::runtime_error(context.empty() ? "MySQL error " + std::to_string(code) + " (" + sqlstate + "): " + message
+                                         : "MySQL error " + std::to_string(code) + " (" + sqlstate + "): " + message +
+                                               " [" + context + "]"),
+      code_(code),
+      sqlstate_(std::move(sqlstate)),
+      category_(categorize(code)),
+      context_(std::move(context)) {}
+
+SqlErrorCategory SqlError::categorize(int code) noexcept {
+  switch (code) {
+    case sql_errc::kLockWaitTimeout:
+    case sql_errc::kDeadlock:
+      return SqlErrorCategory::kRetryable;
+    case sql_errc::kServerGone:
+    case sql_errc::kLostConnection:
+    case 2055:  // CR_SERVER_LOST_EXTENDED
+    case sql_errc::kConnectionKilled:
+    case 1053:  // ER_SERVER_SHUTDOWN
+      return SqlErrorCategory::kConnectionLost;
+    default:
+      return SqlErrorCategory::kFatal;
+  }
+}
+
+void sql_driver_init() { (void)driver(); }
+
+SqlThreadGuard::SqlThreadGuard() { driver()->threadInit(); }
+SqlThreadGuard::~SqlThreadGuard() { driver()->threadEnd(); }
+
+std::unique_ptr<SqlConnection> SqlConnection::open(const ConnectionSettings& s) {
+  sql::ConnectOptionsMap opts;
+  if (!s.socket.empty()) {
+    opts["hostName"] = sql::SQLString("unix://" + s.socket);
+  } else {
+    opts["hostName"] = sql::SQLString("tcp://" + s.host + ":" + std::to_string(s.port));
+  }
+  opts["userName"] = sql::SQLString(s.user);
+  opts["password"] = sql::SQLString(s.password);
+  if (!s.database.empty()) opts["schema"] = sql::SQLString(s.database);
+  opts["OPT_RECONNECT"] = false;
+  opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  opts["OPT_CONNECT_TIMEOUT"] = static_cast<int>(s.connect_timeout.count());
+  if (s.read_timeout.count() > 0) opts["OPT_READ_TIMEOUT"] = static_cast<int>(s.read_timeout.count());
+  switch (s.tls) {
+    case TlsMode::kDisabled: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_DISABLED); break;
+    case TlsMode::kPreferred: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_PREFERRED); break;
+    case TlsMode::kRequired: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_REQUIRED); break;
+  }
+  std::unique_ptr<sql::Connection> conn;
+  try {
+    conn.reset(driver()->connect(opts));
+  } catch (const sql::SQLException& e) {
+    rethrow(e, "connecting to " + s.redacted());
+  }
+  std::unique_ptr<SqlConnection> c(new SqlConnection(s, std::move(conn)));
+  c->connection_id_ = to_uint64(c->query("SELECT CONNECTION_ID()").scalar());
+  return c;
+}
+
+SqlConnection::SqlConnection(ConnectionSettings settings, std::unique_ptr<sql::Connection> conn)
+    : settings_(std::move(settings)), conn_(std::move(conn)) {}
+
+SqlConnection::~SqlConnection() {
+  try {
+    if (conn_) conn_->close();
+  } catch (...) {  // closing a dead connection must not throw from a destructor
+  }
+}
+
+void SqlConnection::execute(std::string_view sql) {
+  try {
+    std::unique_ptr<sql::Statement> st(conn_->createStatement());
+    st->execute(sql::SQLString(std::string(sql)));
+    // Drain any result sets so the connection is ready for the next statement.
+    do {
+      std::unique_ptr<sql::ResultSet> rs(st->getResultSet());
+    } while (st->getMoreResults());
+  } catch (const sql::SQLException& e) {
+    rethrow(e, statement_context(sql));
+  }
+}
+
+std::uint64_t SqlConnection::update(std::string_view sql, const std::vector<SqlParam>& params) {
+  try {
+    if (params.empty()) {
+      std::unique_ptr<sql::Statement> st(conn_->createStatement());
+      return static_cast<std::uint64_t>(st->executeUpdate(sql::SQLString(std::string(sql))));
+    }
+    std::unique_ptr<sql::PreparedStatement> ps(conn_->prepareStatement(sql::SQLString(std::string(sql))));
+    bind(*ps, params);
+    return static_cast<std::uint64_t>(ps->executeUpdate());
+  } catch (const sql::SQLException& e) {
+    rethrow(e, statement_context(sql));
+  }
+}
+
+ResultTable SqlConnection::query(std::string_view sql, const std::vector<SqlParam>& params) {
+  try {
+    if (params.empty()) {
+      std::unique_ptr<sql::Statement> st(conn_->createStatement());
+      ResultTable t;
+      if (st->execute(sql::SQLString(std::string(sql)))) {
+        std::unique_ptr<sql::ResultSet> rs(st->getResultSet());
+        t = read_all(*rs);
+      }
+      while (st->getMoreResults()) {
+        std::unique_ptr<sql::ResultSet> rs(st->getResultSet());
+      }
+      return t;
+    }
+    std::unique_ptr<sql::PreparedStatement> ps(conn_->prepareStatement(sql::SQLString(std::string(sql))));
+    bind(*ps, params);
+    std::unique_ptr<sql::ResultSet> rs(ps->executeQuery());
+    return read_all(*rs);
+  } catch (const sql::SQLException& e) {
+    rethrow(e, statement_context(sql));
+  }
+}
+
+bool SqlConnection::is_valid() {
+  try {
+    return conn_ && conn_->isValid();
+  } catch (const sql::SQLException&) {
+    return false;
+  }
+}
+
+std::size_t ResultTable::column(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto& c = columns[i];
+    if (c.size() == name.size() &&
+        std::equal(c.begin(), c.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        }))
+      return i;
+  }
+  throw std::out_of_range("no column named " + std::string(name) + " in result");
+}
+
+Cell ResultTable::scalar() const {
+  if (rows.empty() || rows[0].empty()) return std::nullopt;
+  return rows[0][0];
+}
+
+std::int64_t to_int64(const Cell& c) {
+  if (!c) throw std::invalid_argument("expected an integer, got NULL");
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(c->data(), c->data() + c->size(), v);
+  if (ec != std::errc() || p != c->data() + c->size()) throw std::invalid_argument("expected an integer, got '" + *c + "'");
+  return v;
+}
+
+std::uint64_t to_uint64(const Cell& c) {
+  if (!c) throw std::invalid_argument("expected an integer, got NULL");
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(c->data(), c->data() + c->size(), v);
+  if (ec != std::errc() || p != c->data() + c->size()) throw std::invalid_argument("expected an integer, got '" + *c + "'");
+  return v;
+}
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,175 @@
+#include "binlog/wire/handshake.h"
+
+#include "binlog/wire/auth.h"
+
+namespace ghostcut::binlog {
+namespace {
+
+// What we ask for; the server's greeting decides what we get.
+constexpr std::uint32_t kWantedCapabilities =
+    capability::kLongPassword | capability::kLongFlag | capability::kProtocol41 | capability::kTransactions |
+    capability::kSecureConnection | capability::kMultiResults | capability::kPluginAuth |
+    capability::kPluginAuthLenencClientData | capability::kDeprecateEof;
+
+std::string fmt_hex(std::uint8_t b) {
+  const char* digits = "0123456789ABCDEF";
+  return {digits[b >> 4], digits[b & 0xF]};
+}
+
+}  // namespace
+
+HandshakeStep HandshakeAlgorithm::fail(Error e, std::optional<ErrPacket> server) {
+  state_ = State::failed;
+  HandshakeStep s;
+  s.action = HandshakeAction::failed;
+  s.error = std::move(e);
+  s.server_error = std::move(server);
+  return s;
+}
+
+HandshakeStep HandshakeAlgorithm::send(std::vector<std::uint8_t> payload) {
+  HandshakeStep s;
+  s.action = HandshakeAction::send;
+  s.payload = std::move(payload);
+  return s;
+}
+
+HandshakeStep HandshakeAlgorithm::on_packet(Bytes payload) {
+  switch (state_) {
+    case State::greeting: return on_greeting(payload);
+    case State::auth_result: return on_auth_result(payload);
+    case State::public_key: return on_public_key(payload);
+    case State::tls: return fail(Error(Errc::protocol_error, "server packet while the TLS handshake was pending"));
+    case State::done: return fail(Error(Errc::protocol_error, "server packet after authentication finished"));
+    case State::failed: break;
+  }
+  return fail(Error(Errc::protocol_error, "handshake already failed"));
+}
+
+HandshakeStep HandshakeAlgorithm::on_greeting(Bytes payload) {
+  if (is_err_packet(payload)) {
+    auto err = parse_err_packet(payload);
+    if (!err) return fail(err.error());
+    return fail(Error(Errc::server_error, "server refused the connection: " + err->to_string()), *err);
+  }
+  auto parsed = parse_handshake(payload);
+  if (!parsed) return fail(parsed.error());
+  greeting_ = std::move(*parsed);
+  const std::uint32_t server = greeting_.capabilities;
+  if (!(server & capability::kProtocol41) || !(server & capability::kSecureConnection))
+    return fail(Error(Errc::unsupported, "server " + greeting_.server_version + " lacks CLIENT_PROTOCOL_41 / SECURE_CONNECTION"));
+
+  capabilities_ = kWantedCapabilities & server;
+  if (config_.database && (server & capability::kConnectWithDb)) capabilities_ |= capability::kConnectWithDb;
+  plugin_ = greeting_.auth_plugin_name.empty() ? std::string(kNativePasswordPlugin) : greeting_.auth_plugin_name;
+  salt_ = greeting_.auth_plugin_data;
+
+  const bool server_tls = (server & capability::kSsl) != 0;
+  if (config_.tls_mode == TlsMode::required && !server_tls)
+    return fail(Error(Errc::unsupported, "TLS is required but the server does not offer it"));
+  if (config_.tls_mode != TlsMode::disabled && server_tls) {
+    capabilities_ |= capability::kSsl;
+    state_ = State::tls;
+    HandshakeStep s;
+    s.action = HandshakeAction::send_and_start_tls;
+    s.payload = build_ssl_request(capabilities_, config_.max_packet_size, config_.charset);
+    return s;
+  }
+  return response41();
+}
+
+HandshakeStep HandshakeAlgorithm::on_tls_established() {
+  if (state_ != State::tls) return fail(Error(Errc::protocol_error, "TLS established without an SSLRequest"));
+  return response41();
+}
+
+HandshakeStep HandshakeAlgorithm::response41() {
+  auto auth = auth_response(plugin_);
+  if (!auth) {
+    // A plugin we do not know: answer as mysql_native_password and let the server switch us.
+    plugin_ = std::string(kNativePasswordPlugin);
+    auth = auth_response(plugin_);
+    if (!auth) return fail(auth.error());
+  }
+  HandshakeResponse r;
+  r.capabilities = capabilities_;
+  r.max_packet_size = config_.max_packet_size;
+  r.charset = config_.charset;
+  r.user = config_.user;
+  r.auth_response = std::move(*auth);
+  r.database = config_.database;
+  r.auth_plugin_name = plugin_;
+  state_ = State::auth_result;
+  return send(build_handshake_response(r));
+}
+
+Result<std::vector<std::uint8_t>> HandshakeAlgorithm::auth_response(const std::string& plugin) const {
+  if (plugin == kNativePasswordPlugin) return scramble_native_password(config_.password, salt_);
+  if (plugin == kCachingSha2PasswordPlugin) return scramble_caching_sha2_password(config_.password, salt_);
+  if (plugin == kClearPasswordPlugin) {
+    if (!secure()) return Error(Errc::auth_failed, "mysql_clear_password refused: the connection is not secure (enable TLS)");
+    return clear_password_with_nul(config_.password);
+  }
+  return Error(Errc::unsupported, "authentication plugin " + plugin);
+}
+
+HandshakeStep HandshakeAlgorithm::on_auth_result(Bytes payload) {
+  if (payload.empty()) return fail(Error(Errc::protocol_error, "empty packet during authentication"));
+  switch (payload[0]) {
+    case kOkHeader: {
+      auto ok = parse_ok_packet(payload);
+      if (!ok) return fail(ok.error());
+      state_ = State::done;
+      HandshakeStep s;
+      s.action = HandshakeAction::done;
+      return s;
+    }
+    case kErrHeader: {
+      auto err = parse_err_packet(payload);
+      if (!err) return fail(err.error());
+      return fail(Error(Errc::auth_failed, err->to_string()), *err);
+    }
+    case kAuthSwitchHeader: {
+      auto req = parse_auth_switch_request(payload);
+      if (!req) return fail(req.error());
+      if (payload.size() == 1)
+        return fail(Error(Errc::unsupported, "server asks for the pre-4.1 password hash (old_passwords)"));
+      plugin_ = std::move(req->plugin_name);
+      salt_ = std::move(req->plugin_data);
+      auto auth = auth_response(plugin_);
+      if (!auth) return fail(Error(Errc::auth_failed, "auth switch: " + auth.error().message()));
+      return send(std::move(*auth));
+    }
+    case kAuthMoreDataHeader: {
+      if (plugin_ != kCachingSha2PasswordPlugin)
+        return fail(Error(Errc::protocol_error, "AuthMoreData for plugin " + plugin_));
+      if (payload.size() != 2) return fail(Error(Errc::protocol_error, "caching_sha2_password: unexpected AuthMoreData"));
+      if (payload[1] == kCachingSha2FastAuthOk) return HandshakeStep{};  // OK follows
+      if (payload[1] == kCachingSha2PerformFullAuth) {
+        if (secure()) return send(clear_password_with_nul(config_.password));
+        state_ = State::public_key;
+        return send({kCachingSha2RequestPublicKey});
+      }
+      return fail(Error(Errc::protocol_error, "caching_sha2_password: unknown AuthMoreData code " +
+                                                  std::to_string(payload[1])));
+    }
+    default:
+      return fail(Error(Errc::protocol_error, "unexpected packet 0x" + fmt_hex(payload[0]) + " during authentication"));
+  }
+}
+
+HandshakeStep HandshakeAlgorithm::on_public_key(Bytes payload) {
+  if (is_err_packet(payload)) {
+    auto err = parse_err_packet(payload);
+    if (!err) return fail(err.error());
+    return fail(Error(Errc::auth_failed, err->to_string()), *err);
+  }
+  auto key = parse_auth_more_data(payload);
+  if (!key) return fail(Error(Errc::protocol_error, "caching_sha2_password: expected the server's public key"));
+  auto encrypted = rsa_encrypt_password(config_.password, salt_, as_chars(*key));
+  if (!encrypted) return fail(encrypted.error());
+  state_ = State::auth_result;
+  return send(std::move(*encrypted));
+}
+
+}  // namespace ghostcut::binlog

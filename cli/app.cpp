@@ -1,0 +1,77 @@
+#include "cli/app.h"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "cli/subcommands.h"
+
+namespace po = boost::program_options;
+
+namespace ghostcut::cli {
+namespace {
+
+constexpr const char* kUsage = R"(ghostcut — online schema changes for MySQL and MariaDB
+
+Usage: ghostcut [--help] [--version] <command> [options]
+
+Commands:
+  migrate   change a live table's schema with no downtime (shadow table + binlog + atomic cut-over)
+  tail      print a table's row changes from the binlog as JSON lines (live, or from a binlog file)
+  ctl       send a command to a running migration's control socket
+
+Run 'ghostcut <command> --help' for a command's options.
+)";
+
+}  // namespace
+
+int run(const std::vector<std::string>& args) {
+  po::options_description global("Global options");
+  global.add_options()
+      ("help,h", "show this help")
+      ("version,V", "print the version")
+      ("command", po::value<std::string>(), "subcommand")
+      ("args", po::value<std::vector<std::string>>(), "subcommand arguments");
+  po::positional_options_description pos;
+  pos.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  try {
+    po::parsed_options parsed =
+        po::command_line_parser(args).options(global).positional(pos).allow_unregistered().run();
+    po::store(parsed, vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "ghostcut: " << e.what() << "\n" << kUsage;
+    return kExitUsage;
+  }
+
+  if (!vm.count("command")) {
+    if (vm.count("version")) {
+      std::cout << "ghostcut " << GHOSTCUT_VERSION << "\n";
+      return kExitOk;
+    }
+    if (vm.count("help")) {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+
+  const std::string command = vm["command"].as<std::string>();
+  // Everything after the subcommand name goes to the subcommand, flags included.
+  std::vector<std::string> rest;
+  bool seen = false;
+  for (const auto& a : args) {
+    if (seen) rest.push_back(a);
+    else if (a == command) seen = true;
+  }
+  if (command == "migrate") return run_migrate(rest);
+  if (command == "tail") return run_tail(rest);
+  if (command == "ctl") return run_ctl(rest);
+  std::cerr << "ghostcut: unknown command '" << command << "'\n" << kUsage;
+  return kExitUsage;
+}
+
+}  // namespace ghostcut::cli

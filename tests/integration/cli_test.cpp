@@ -1,0 +1,52 @@
+// Runs the real ghostcut binary.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+struct Run {
+  int status;
+  std::string out;  // stdout + stderr
+};
+Run run(const std::string& args) {
+  std::string cmd = std::string(GHOSTCUT_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+}  // namespace
+
+TEST(Cli, Version) {
+  auto r = run("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out.rfind("ghostcut ", 0), 0u) << r.out;
+}
+
+TEST(Cli, HelpListsSubcommands) {
+  auto r = run("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* c : {"migrate", "tail", "ctl"}) EXPECT_NE(r.out.find(c), std::string::npos) << c;
+}
+
+TEST(Cli, UnknownCommandIsAUsageError) {
+  auto r = run("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("unknown command 'frobnicate'"), std::string::npos) << r.out;
+}
+
+TEST(Cli, NoArgumentsIsAUsageError) {
+  auto r = run("");
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST(Cli, UnbuiltSubcommandSaysSoAndFails) {
+  auto r = run("ctl status");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.out.find("not implemented yet"), std::string::npos) << r.out;
+}

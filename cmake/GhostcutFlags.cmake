@@ -3,7 +3,7 @@ add_library(ghostcut_flags INTERFACE)
 target_compile_options(ghostcut_flags INTERFACE -Wall -Wextra -Werror -Wno-missing-field-initializers)
 # GCC 12 reports false positives from inlined std::copy/memcpy at -O2 (GCC bug 105651 and kin).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  target_compile_options(ghostcut_flags INTERFACE -Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread)
+  target_compile_options(ghostcut_flags INTERFACE -Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread -Wno-restrict)
 endif()
 # GCC 12 + Boost.Asio 1.74 coroutines need <utility> seen first.
 target_compile_options(ghostcut_flags INTERFACE -include utility)

@@ -51,6 +51,9 @@ struct BytesValue {  // CHAR/VARCHAR/BINARY/VARBINARY/BLOB/TEXT/GEOMETRY/VECTOR:
 };
 struct JsonValue {  // MySQL binary JSON rendered as canonical JSON text
   std::string text;
+  // PARTIAL_UPDATE_ROWS only: `text` is a readable list of JSON diffs ("JSON_DIFF[REPLACE $.a 1]",
+  // see json_binary.h), not a document. The full new value is not in the binlog.
+  bool partial = false;
   bool operator==(const JsonValue&) const = default;
 };
 struct EnumValue {  // 1-based index into the ENUM's values; 0 is the empty/error value
@@ -73,7 +76,13 @@ using Value = std::variant<NullValue, std::int64_t, std::uint64_t, float, double
 
 inline bool is_null(const Value& v) noexcept { return std::holds_alternative<NullValue>(v); }
 
-// Human/debug text of a value, close to `mariadb-binlog -v` output (used by tests and `tail`).
+// Human/debug text of a value, close to `mariadb-binlog -v` output (used by tests and `tail`):
+//   NULL; integers in decimal; FLOAT/DOUBLE shortest round-trip (MySQL %g style: 1.5, 1e100);
+//   DECIMAL as its exact text; YEAR 2024; DATE 'YYYY-MM-DD'; TIME '-HH:MM:SS[.f]';
+//   DATETIME 'YYYY-MM-DD HH:MM:SS[.f]' (fraction digits = the column's precision);
+//   TIMESTAMP epoch seconds[.f] (as mariadb-binlog prints it); strings/bytes single-quoted with
+//   \\, \' and non-printable bytes as \xNN; JSON its text single-quoted; ENUM the 1-based index;
+//   SET and BIT b'0101' (SET: 8 digits per byte of the shortest width; BIT: the column width).
 std::string to_string(const Value& v);
 
 // One row image. `present[i]` is false for a column absent from a partial (MINIMAL/NDB) image;

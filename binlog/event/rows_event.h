@@ -35,8 +35,12 @@ struct RowsEvent {
   bool end_of_statement() const noexcept { return (flags & 0x0001) != 0; }
 };
 
+// True for every rows event type parse_rows_event accepts (20-25, 30-32, 39, MariaDB 166-171).
+bool is_rows_event(EventType type) noexcept;
+
 // Parses a rows event body (common header removed, checksum stripped). The returned `rows`
-// points into `body` unless the event was compressed (then into `owned`; moving the RowsEvent is safe).
+// points into `body` unless the event was compressed (then into `owned`; moving the RowsEvent is safe,
+// copying a compressed one is not: `rows` would still point into the original's `owned`).
 Result<RowsEvent> parse_rows_event(EventType type, Bytes body, std::uint8_t post_header_len);
 
 }  // namespace ghostcut::binlog

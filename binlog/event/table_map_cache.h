@@ -1,0 +1,40 @@
+// TableMapCache: table_id -> TableMap for one stream. table_id is a per-stream mapping, not stable
+// across DDL or restarts: an entry is replaced by every TABLE_MAP with that id and the whole cache
+// is dropped on FORMAT_DESCRIPTION / ROTATE (a new file or a new dump). Never key by (db, table).
+#pragma once
+#include <cstdint>
+#include <unordered_map>
+
+#include "binlog/event/event_decoder.h"
+#include "binlog/event/table_map.h"
+
+namespace ghostcut::binlog {
+
+class TableMapCache {
+ public:
+  void put(TableMap map) {
+    const std::uint64_t id = map.table_id;
+    maps_.insert_or_assign(id, std::move(map));
+  }
+  const TableMap* find(std::uint64_t table_id) const {
+    auto it = maps_.find(table_id);
+    return it == maps_.end() ? nullptr : &it->second;
+  }
+  void clear() noexcept { maps_.clear(); }
+  std::size_t size() const noexcept { return maps_.size(); }
+
+  // Applies the cache rules for one decoded event (TABLE_MAP -> put; FDE, ROTATE -> clear).
+  // Feed the inner events of a TRANSACTION_PAYLOAD too: their TABLE_MAPs live there.
+  void observe(const Event& ev) {
+    if (const auto* m = std::get_if<TableMap>(&ev)) {
+      put(*m);
+    } else if (std::holds_alternative<FormatDescription>(ev) || std::holds_alternative<Rotate>(ev)) {
+      clear();
+    }
+  }
+
+ private:
+  std::unordered_map<std::uint64_t, TableMap> maps_;
+};
+
+}  // namespace ghostcut::binlog

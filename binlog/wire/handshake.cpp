@@ -130,10 +130,10 @@ HandshakeStep HandshakeAlgorithm::on_auth_result(Bytes payload) {
       return fail(Error(Errc::auth_failed, err->to_string()), *err);
     }
     case kAuthSwitchHeader: {
-      auto req = parse_auth_switch_request(payload);
-      if (!req) return fail(req.error());
       if (payload.size() == 1)
         return fail(Error(Errc::unsupported, "server asks for the pre-4.1 password hash (old_passwords)"));
+      auto req = parse_auth_switch_request(payload);
+      if (!req) return fail(req.error());
       plugin_ = std::move(req->plugin_name);
       salt_ = std::move(req->plugin_data);
       auto auth = auth_response(plugin_);

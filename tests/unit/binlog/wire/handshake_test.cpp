@@ -1,0 +1,260 @@
+#include "binlog/wire/handshake.h"
+
+#include <gtest/gtest.h>
+
+#include "binlog/wire/auth.h"
+#include "rsa_test_key.h"
+#include "wire_test_util.h"
+
+using namespace ghostcut::binlog;
+using namespace ghostcut::binlog::test;
+
+namespace {
+
+const std::vector<std::uint8_t> kSalt{6, 81, 96, 114, 14, 42, 50, 30, 76, 47, 1, 95, 126, 81, 62, 94, 83, 80, 52, 85};
+
+// A v10 greeting with the given plugin and capability flags (salt = kSalt).
+std::vector<std::uint8_t> greeting(std::string_view plugin, std::uint32_t caps) {
+  std::vector<std::uint8_t> g = concat({{0x0a}, bytes_of("8.0.36"), {0}, {7, 0, 0, 0}});
+  g.insert(g.end(), kSalt.begin(), kSalt.begin() + 8);
+  g.push_back(0);
+  g.push_back(static_cast<std::uint8_t>(caps));
+  g.push_back(static_cast<std::uint8_t>(caps >> 8));
+  g.push_back(255);
+  g.push_back(2);
+  g.push_back(0);
+  g.push_back(static_cast<std::uint8_t>(caps >> 16));
+  g.push_back(static_cast<std::uint8_t>(caps >> 24));
+  g.push_back(21);
+  g.insert(g.end(), 10, 0);
+  g.insert(g.end(), kSalt.begin() + 8, kSalt.end());
+  g.push_back(0);
+  g.insert(g.end(), plugin.begin(), plugin.end());
+  g.push_back(0);
+  return g;
+}
+
+constexpr std::uint32_t kServerCaps = 0xFFFFF7FF & ~capability::kSsl;  // everything but TLS
+constexpr std::uint32_t kServerCapsTls = 0xFFFFFFFF;
+
+const std::vector<std::uint8_t> kOk = from_hex("00 00 00 0200 0000");
+const std::vector<std::uint8_t> kAccessDenied =
+    concat({{0xff, 0x15, 0x04}, bytes_of("#28000Access denied for user 'gc'@'localhost' (using password: YES)")});
+
+HandshakeConfig config(TlsMode tls = TlsMode::disabled) {
+  HandshakeConfig c;
+  c.user = "gc";
+  c.password = "secret";
+  c.tls_mode = tls;
+  return c;
+}
+
+// Splits a HandshakeResponse41 into (user, auth_response, plugin) for the checks.
+struct ParsedResponse { std::uint32_t caps; std::string user; std::vector<std::uint8_t> auth; std::string db; std::string plugin; };
+ParsedResponse parse_response(Bytes p) {
+  ByteReader r(p);
+  ParsedResponse out;
+  out.caps = r.u32();
+  r.skip(4 + 1 + 23);
+  out.user = std::string(r.null_str());
+  auto auth = r.bytes(static_cast<std::size_t>(r.lenenc()));
+  out.auth.assign(auth.begin(), auth.end());
+  if (out.caps & capability::kConnectWithDb) out.db = std::string(r.null_str());
+  out.plugin = std::string(r.null_str());
+  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.at_end());
+  return out;
+}
+
+}  // namespace
+
+TEST(Handshake, NativePassword) {
+  HandshakeAlgorithm hs(config());
+  auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
+  ASSERT_EQ(s.action, HandshakeAction::send) << s.error.message();
+  auto resp = parse_response(s.payload);
+  EXPECT_EQ(resp.user, "gc");
+  EXPECT_EQ(resp.plugin, "mysql_native_password");
+  EXPECT_EQ(resp.auth, scramble_native_password("secret", kSalt));
+  EXPECT_EQ(resp.caps & capability::kSsl, 0u);
+  EXPECT_NE(resp.caps & capability::kProtocol41, 0u);
+  EXPECT_NE(resp.caps & capability::kPluginAuthLenencClientData, 0u);
+  EXPECT_EQ(resp.caps & capability::kConnectWithDb, 0u);
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+  EXPECT_TRUE(hs.finished());
+}
+
+TEST(Handshake, ConnectWithDatabase) {
+  auto cfg = config();
+  cfg.database = "shop";
+  HandshakeAlgorithm hs(cfg);
+  auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  auto resp = parse_response(s.payload);
+  EXPECT_NE(resp.caps & capability::kConnectWithDb, 0u);
+  EXPECT_EQ(resp.db, "shop");
+}
+
+TEST(Handshake, CachingSha2FastPath) {
+  HandshakeAlgorithm hs(config());
+  auto s = hs.on_packet(greeting("caching_sha2_password", kServerCaps));
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  auto resp = parse_response(s.payload);
+  EXPECT_EQ(resp.plugin, "caching_sha2_password");
+  EXPECT_EQ(to_hex(resp.auth), to_hex(std::vector<std::uint8_t>{171, 201, 138, 146, 89, 159, 11, 170, 0, 67, 165, 49,
+                                                                175, 94, 218, 68, 177, 109, 110, 86, 34, 33, 44, 190,
+                                                                67, 240, 70, 110, 40, 139, 124, 41}));
+  EXPECT_EQ(hs.on_packet(from_hex("01 03")).action, HandshakeAction::wait);
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+}
+
+TEST(Handshake, CachingSha2FullAuthOverTls) {
+  HandshakeAlgorithm hs(config(TlsMode::required));
+  auto s = hs.on_packet(greeting("caching_sha2_password", kServerCapsTls));
+  ASSERT_EQ(s.action, HandshakeAction::send_and_start_tls);
+  ASSERT_EQ(s.payload.size(), 32u);  // SSLRequest
+  ByteReader r(s.payload);
+  EXPECT_NE(r.u32() & capability::kSsl, 0u);
+  s = hs.on_tls_established();
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  auto resp = parse_response(s.payload);
+  EXPECT_NE(resp.caps & capability::kSsl, 0u);
+  EXPECT_EQ(resp.auth, scramble_caching_sha2_password("secret", kSalt));
+  s = hs.on_packet(from_hex("01 04"));
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(s.payload, clear_password_with_nul("secret"));
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+}
+
+TEST(Handshake, CachingSha2FullAuthOverUnixSocketIsClear) {
+  auto cfg = config();
+  cfg.transport_secure = true;
+  HandshakeAlgorithm hs(cfg);
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+  auto s = hs.on_packet(from_hex("01 04"));
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(s.payload, clear_password_with_nul("secret"));
+}
+
+TEST(Handshake, CachingSha2FullAuthWithRsaKey) {
+  RsaTestKey key;
+  HandshakeAlgorithm hs(config());
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+  auto s = hs.on_packet(from_hex("01 04"));
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(s.payload, std::vector<std::uint8_t>{0x02});  // request the public key
+  s = hs.on_packet(concat({{0x01}, bytes_of(key.public_pem())}));
+  ASSERT_EQ(s.action, HandshakeAction::send) << s.error.message();
+  auto plain = key.decrypt(s.payload);
+  ASSERT_EQ(plain.size(), 7u);
+  for (std::size_t i = 0; i < plain.size(); ++i) plain[i] ^= kSalt[i % kSalt.size()];
+  EXPECT_EQ(plain, clear_password_with_nul("secret"));
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+}
+
+TEST(Handshake, BadPublicKeyFails) {
+  HandshakeAlgorithm hs(config());
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+  ASSERT_EQ(hs.on_packet(from_hex("01 04")).action, HandshakeAction::send);
+  auto s = hs.on_packet(concat({{0x01}, bytes_of("not a key")}));
+  EXPECT_EQ(s.action, HandshakeAction::failed);
+  EXPECT_TRUE(s.error.is(Errc::auth_failed));
+}
+
+TEST(Handshake, AuthSwitchToNative) {
+  HandshakeAlgorithm hs(config());
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+  const std::vector<std::uint8_t> salt2{70, 114, 92, 94, 1, 38, 11, 116, 63, 114, 23, 101, 126, 103, 26, 95, 81, 17, 24, 21};
+  auto s = hs.on_packet(concat({{0xfe}, bytes_of("mysql_native_password"), {0}, salt2, {0}}));
+  ASSERT_EQ(s.action, HandshakeAction::send) << s.error.message();
+  EXPECT_EQ(s.payload, (std::vector<std::uint8_t>{53, 177, 140, 159, 251, 189, 127, 53, 109, 252, 172, 50, 211, 192,
+                                                  240, 164, 26, 48, 207, 45}));
+  EXPECT_EQ(hs.plugin(), "mysql_native_password");
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+}
+
+TEST(Handshake, AuthSwitchToCachingSha2ThenFullAuth) {
+  HandshakeAlgorithm hs(config());
+  ASSERT_EQ(hs.on_packet(greeting("mysql_native_password", kServerCaps)).action, HandshakeAction::send);
+  auto s = hs.on_packet(concat({{0xfe}, bytes_of("caching_sha2_password"), {0}, kSalt, {0}}));
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(s.payload, scramble_caching_sha2_password("secret", kSalt));
+  EXPECT_EQ(hs.on_packet(from_hex("01 04")).payload, std::vector<std::uint8_t>{0x02});
+}
+
+TEST(Handshake, UnknownGreetingPluginAnswersAsNative) {
+  HandshakeAlgorithm hs(config());
+  auto s = hs.on_packet(greeting("auth_gssapi_client", kServerCaps));
+  ASSERT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(parse_response(s.payload).plugin, "mysql_native_password");
+}
+
+TEST(Handshake, ErrorsKeepTheServersWords) {
+  struct Case {
+    const char* name;
+    std::vector<std::vector<std::uint8_t>> server;  // packets after the greeting
+    Errc want;
+    std::uint16_t server_code;
+  };
+  const Case cases[] = {
+      {"access denied", {kAccessDenied}, Errc::auth_failed, 1045},
+      {"access denied after fast auth", {from_hex("01 03"), kAccessDenied}, Errc::auth_failed, 1045},
+      {"switch to unknown plugin", {concat({{0xfe}, bytes_of("dialog"), {0}, {1, 2}})}, Errc::auth_failed, 0},
+      {"switch to clear text without TLS", {concat({{0xfe}, bytes_of("mysql_clear_password"), {0}})}, Errc::auth_failed, 0},
+      {"old password switch", {from_hex("fe")}, Errc::unsupported, 0},
+      {"bad more-data code", {from_hex("01 09")}, Errc::protocol_error, 0},
+      {"unexpected packet", {from_hex("05 01")}, Errc::protocol_error, 0},
+      {"empty packet", {from_hex("")}, Errc::protocol_error, 0},
+      {"truncated ERR", {from_hex("ff 15")}, Errc::truncated, 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    HandshakeAlgorithm hs(config());
+    ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+    HandshakeStep s;
+    for (const auto& p : c.server) s = hs.on_packet(p);
+    ASSERT_EQ(s.action, HandshakeAction::failed);
+    EXPECT_TRUE(s.error.is(c.want)) << s.error.message();
+    if (c.server_code) {
+      ASSERT_TRUE(s.server_error);
+      EXPECT_EQ(s.server_error->code, c.server_code);
+      EXPECT_EQ(s.server_error->sql_state, "28000");
+      EXPECT_NE(s.error.message().find("Access denied"), std::string::npos);
+    }
+    // Once failed, it stays failed.
+    EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::failed);
+  }
+}
+
+TEST(Handshake, GreetingProblems) {
+  struct Case { const char* name; std::vector<std::uint8_t> greeting; TlsMode tls; Errc want; };
+  const Case cases[] = {
+      {"ERR instead of greeting", concat({{0xff, 0x10, 0x04}, bytes_of("Too many connections")}), TlsMode::disabled,
+       Errc::server_error},
+      {"TLS required, not offered", greeting("mysql_native_password", kServerCaps), TlsMode::required, Errc::unsupported},
+      {"no PROTOCOL_41", greeting("mysql_native_password", kServerCaps & ~capability::kProtocol41), TlsMode::disabled,
+       Errc::unsupported},
+      {"truncated greeting", from_hex("0a 38 2e 30 00 07"), TlsMode::disabled, Errc::truncated},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    HandshakeAlgorithm hs(config(c.tls));
+    auto s = hs.on_packet(c.greeting);
+    ASSERT_EQ(s.action, HandshakeAction::failed);
+    EXPECT_TRUE(s.error.is(c.want)) << s.error.message();
+  }
+}
+
+TEST(Handshake, TlsPreferredSkipsTlsWhenNotOffered) {
+  HandshakeAlgorithm hs(config(TlsMode::preferred));
+  auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
+  EXPECT_EQ(s.action, HandshakeAction::send);
+  EXPECT_FALSE(hs.tls_requested());
+}
+
+TEST(Handshake, TlsDisabledIgnoresOffer) {
+  HandshakeAlgorithm hs(config(TlsMode::disabled));
+  auto s = hs.on_packet(greeting("mysql_native_password", kServerCapsTls));
+  EXPECT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(parse_response(s.payload).caps & capability::kSsl, 0u);
+}

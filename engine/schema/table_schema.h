@@ -1,0 +1,48 @@
+// A table's columns and unique keys, read once from information_schema. The binlog names no
+// columns and (without optional metadata) no signedness, so both come from here.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "binlog/row/row_decoder.h"
+
+namespace ghostcut::engine {
+
+class SqlConnection;
+
+struct ColumnInfo {
+  std::string name;
+  std::string data_type;    // e.g. "int", "varchar"
+  std::string column_type;  // e.g. "int(10) unsigned", "enum('a','b')"
+  bool is_unsigned = false;
+  bool nullable = false;
+  bool generated = false;   // VIRTUAL or STORED generated column
+  std::optional<std::string> charset;
+  std::optional<std::string> collation;
+  bool operator==(const ColumnInfo&) const = default;
+};
+
+struct IndexInfo {
+  std::string name;
+  bool unique = false;
+  bool primary = false;
+  std::vector<std::string> columns;  // in key order
+  bool operator==(const IndexInfo&) const = default;
+};
+
+struct TableSchema {
+  std::string schema;
+  std::string table;
+  std::vector<ColumnInfo> columns;  // in ordinal order, as the binlog lists them
+  std::vector<IndexInfo> indexes;
+
+  std::optional<std::size_t> column_index(std::string_view name) const;
+  binlog::ColumnSigns signs() const;
+  std::vector<std::string> column_names() const;
+};
+
+// Throws std::runtime_error naming the table when it does not exist.
+TableSchema load_table_schema(SqlConnection& conn, const std::string& schema, const std::string& table);
+
+}  // namespace ghostcut::engine

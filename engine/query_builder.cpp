@@ -1,0 +1,237 @@
+#include "engine/query_builder.h"
+
+#include <cstdio>
+
+#include "engine/sql/quoting.h"
+
+namespace ghostcut::engine {
+namespace {
+
+constexpr std::size_t kTruncatedBaseChars = 50;
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+// Byte length of the first `chars` code points.
+std::size_t utf8_prefix_bytes(std::string_view s, std::size_t chars) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (seen == chars) return i;
+      ++seen;
+    }
+  }
+  return s.size();
+}
+
+std::uint32_t fnv1a32(std::string_view s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+std::string derived_name(std::string_view table, std::string_view suffix) {
+  if (1 + utf8_length(table) + suffix.size() <= kMaxIdentifierLength) return "_" + std::string(table) + std::string(suffix);
+  char hash[9];
+  std::snprintf(hash, sizeof hash, "%08x", fnv1a32(table));
+  return "_" + std::string(table.substr(0, utf8_prefix_bytes(table, kTruncatedBaseChars))) + "_" + hash +
+         std::string(suffix);
+}
+
+std::string join_quoted(const std::vector<std::string>& names, std::string_view suffix = {}) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += ", ";
+    out += quote_identifier(names[i]);
+    out += suffix;
+  }
+  return out;
+}
+
+std::string placeholders(std::size_t n) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out + ")";
+}
+
+// Expanded tuple comparison `keys <op> values` (see header). `op` is ">", ">=" or "<=".
+std::string compare_keys(const std::vector<std::string>& keys, std::string_view op, const KeyTuple& values,
+                         std::vector<SqlParam>& params) {
+  const std::string_view strict = op == "<=" ? "<" : ">";
+  std::vector<std::string> terms;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    std::string term = "(";
+    for (std::size_t j = 0; j < i; ++j) {
+      term += quote_identifier(keys[j]) + " = ? AND ";
+      params.push_back(values[j]);
+    }
+    term += quote_identifier(keys[i]) + " " + std::string(i + 1 == keys.size() ? op : strict) + " ?)";
+    params.push_back(values[i]);
+    terms.push_back(std::move(term));
+  }
+  if (terms.size() == 1) return terms.front();
+  std::string out = "(";
+  for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? " OR " : "") + terms[i];
+  return out + ")";
+}
+
+}  // namespace
+
+std::string ghost_table_name(std::string_view table) { return derived_name(table, "_gho"); }
+std::string changelog_table_name(std::string_view table) { return derived_name(table, "_ghc"); }
+std::string old_table_name(std::string_view table) { return derived_name(table, "_del"); }
+
+binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table, IndexInfo key,
+                                                  const ColumnMapping& mapping) {
+  if (key.columns.empty()) return binlog::Error(binlog::Errc::bad_value, "unique key " + key.name + " has no columns");
+  if (mapping.shared.empty()) return binlog::Error(binlog::Errc::bad_value, "no shared columns between " + table + " and its ghost");
+  for (const auto& k : key.columns)
+    if (!mapping.find_source(k))
+      return binlog::Error(binlog::Errc::bad_value, "key column " + k + " of " + key.name + " is not shared with the ghost table");
+  QueryBuilder b;
+  b.ghost_ = ghost_table_name(table);
+  b.changelog_ = changelog_table_name(table);
+  b.old_ = old_table_name(table);
+  b.schema_ = std::move(schema);
+  b.table_ = std::move(table);
+  b.key_ = std::move(key);
+  b.source_columns_ = mapping.source_names();
+  b.target_columns_ = mapping.target_names();
+  return b;
+}
+
+std::string QueryBuilder::comment(std::string_view purpose) const {
+  std::string text = "ghostcut " + schema_ + "." + table_ + " " + std::string(purpose);
+  // A name containing "*/" must not end the comment early.
+  for (std::size_t p = text.find("*/"); p != std::string::npos; p = text.find("*/", p + 2)) text.replace(p, 2, "* /");
+  return "/* " + text + " */ ";
+}
+
+std::string QueryBuilder::qualified(std::string_view table) const { return quote_qualified(schema_, table); }
+
+std::string QueryBuilder::min_key_query() const {
+  return comment("min-key") + "SELECT " + join_quoted(key_.columns) + " FROM " + qualified(table_) + " FORCE INDEX (" +
+         quote_identifier(key_.name) + ") ORDER BY " + join_quoted(key_.columns) + " LIMIT 1";
+}
+
+std::string QueryBuilder::max_key_query() const {
+  return comment("max-key") + "SELECT " + join_quoted(key_.columns) + " FROM " + qualified(table_) + " FORCE INDEX (" +
+         quote_identifier(key_.name) + ") ORDER BY " + join_quoted(key_.columns, " DESC") + " LIMIT 1";
+}
+
+binlog::Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optional<KeyTuple>& lower,
+                                                             bool lower_inclusive, const KeyTuple& max,
+                                                             std::uint64_t chunk_size) const {
+  const auto n = key_.columns.size();
+  if (lower && lower->size() != n)
+    return binlog::Error(binlog::Errc::bad_value, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+  if (max.size() != n)
+    return binlog::Error(binlog::Errc::bad_value, "max key has " + std::to_string(max.size()) + " values, key has " + std::to_string(n));
+  if (chunk_size == 0) return binlog::Error(binlog::Errc::bad_value, "chunk size 0");
+  BuiltQuery q;
+  std::string where;
+  if (lower) where = compare_keys(key_.columns, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
+  where += compare_keys(key_.columns, "<=", max, q.params);
+  const auto cols = join_quoted(key_.columns);
+  q.sql = comment("next-chunk-end") + "SELECT " + cols + " FROM (SELECT " + cols + " FROM " + qualified(table_) +
+          " FORCE INDEX (" + quote_identifier(key_.name) + ") WHERE " + where + " ORDER BY " + cols + " LIMIT " +
+          std::to_string(chunk_size) + ") sel ORDER BY " + join_quoted(key_.columns, " DESC") + " LIMIT 1";
+  return q;
+}
+
+binlog::Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<KeyTuple>& lower, bool lower_inclusive,
+                                                         const KeyTuple& upper) const {
+  const auto n = key_.columns.size();
+  if (lower && lower->size() != n)
+    return binlog::Error(binlog::Errc::bad_value, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+  if (upper.size() != n)
+    return binlog::Error(binlog::Errc::bad_value, "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
+  BuiltQuery q;
+  std::string where;
+  if (lower) where = compare_keys(key_.columns, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
+  where += compare_keys(key_.columns, "<=", upper, q.params);
+  q.sql = comment("row-copy") + "INSERT IGNORE INTO " + qualified(ghost_) + " (" + join_quoted(target_columns_) +
+          ") SELECT " + join_quoted(source_columns_) + " FROM " + qualified(table_) + " FORCE INDEX (" +
+          quote_identifier(key_.name) + ") WHERE " + where + " LOCK IN SHARE MODE";
+  return q;
+}
+
+binlog::Result<std::string> QueryBuilder::replace_rows_query(std::size_t rows) const {
+  if (rows == 0) return binlog::Error(binlog::Errc::bad_value, "REPLACE of 0 rows");
+  std::string sql = comment("apply-replace") + "REPLACE INTO " + qualified(ghost_) + " (" + join_quoted(target_columns_) + ") VALUES ";
+  const auto row = placeholders(target_columns_.size());
+  for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : "") + row;
+  return sql;
+}
+
+binlog::Result<std::string> QueryBuilder::delete_rows_query(std::size_t rows) const {
+  if (rows == 0) return binlog::Error(binlog::Errc::bad_value, "DELETE of 0 rows");
+  std::string sql = comment("apply-delete") + "DELETE FROM " + qualified(ghost_) + " WHERE ";
+  if (key_.columns.size() == 1) {
+    sql += quote_identifier(key_.columns.front()) + " IN " + placeholders(rows);
+    return sql;
+  }
+  std::string row = "(";
+  for (std::size_t j = 0; j < key_.columns.size(); ++j) row += (j ? " AND " : "") + quote_identifier(key_.columns[j]) + " = ?";
+  row += ")";
+  for (std::size_t i = 0; i < rows; ++i) sql += (i ? " OR " : "") + row;
+  return sql;
+}
+
+std::string QueryBuilder::create_ghost_query() const {
+  return comment("create-ghost") + "CREATE TABLE " + qualified(ghost_) + " LIKE " + qualified(table_);
+}
+
+std::string QueryBuilder::alter_ghost_query(std::string_view alter) const {
+  return comment("alter-ghost") + "ALTER TABLE " + qualified(ghost_) + " " + std::string(alter);
+}
+
+std::string QueryBuilder::create_changelog_query() const {
+  return comment("create-changelog") + "CREATE TABLE " + qualified(changelog_) +
+         " (`id` bigint unsigned NOT NULL AUTO_INCREMENT,"
+         " `last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),"
+         " `hint` varchar(64) CHARACTER SET ascii NOT NULL,"
+         " `value` varchar(4096) CHARACTER SET utf8mb4 NOT NULL,"
+         " PRIMARY KEY (`id`), UNIQUE KEY `hint_uidx` (`hint`)) ENGINE=InnoDB AUTO_INCREMENT=256";
+}
+
+std::string QueryBuilder::drop_table_query(std::string_view table) const {
+  return comment("drop-table") + "DROP TABLE IF EXISTS " + qualified(table);
+}
+
+std::string QueryBuilder::lock_tables_query() const {
+  return comment("lock-tables") + "LOCK TABLES " + qualified(table_) + " WRITE, " + qualified(ghost_) + " WRITE";
+}
+
+std::string QueryBuilder::rename_tables_query() const {
+  return comment("rename-tables") + "RENAME TABLE " + qualified(table_) + " TO " + qualified(old_) + ", " +
+         qualified(ghost_) + " TO " + qualified(table_);
+}
+
+std::string QueryBuilder::unlock_tables_query() const { return comment("unlock-tables") + "UNLOCK TABLES"; }
+
+BuiltQuery QueryBuilder::changelog_upsert_query(std::uint64_t id, std::string_view hint, std::string_view value) const {
+  return upsert("changelog", id, hint, value);
+}
+
+BuiltQuery QueryBuilder::upsert(std::string_view purpose, std::uint64_t id, std::string_view hint,
+                                std::string_view value) const {
+  BuiltQuery q;
+  q.sql = comment(purpose) + "INSERT INTO " + qualified(changelog_) +
+          " (`id`, `hint`, `value`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `value` = ?, `last_update` = NOW(6)";
+  q.params = {id, std::string(hint), std::string(value), std::string(value)};
+  return q;
+}
+
+BuiltQuery QueryBuilder::heartbeat_query(std::string_view value) const {
+  return upsert("heartbeat", 1, "heartbeat", value);
+}
+
+}  // namespace ghostcut::engine

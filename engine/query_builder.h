@@ -1,0 +1,120 @@
+// PURE SQL text for the migration (gh-ost go/sql/builder.go style): table names, min/max key,
+// next chunk end, range copy, applier REPLACE/DELETE, cut-over locks and renames, changelog.
+// Values travel as bound parameters (SqlParam); only identifiers and integers we produced
+// ourselves are written into the text. Every statement starts with
+// `/* ghostcut <db>.<table> <purpose> */` so it can be found in the processlist and slow log.
+//
+// Key comparisons are spelled out column by column instead of with row constructors:
+//   (k1, k2) > (?, ?)   becomes   ((`k1` > ?) OR (`k1` = ? AND `k2` > ?))
+// MySQL before 5.7 and some MariaDB versions do not turn row-constructor comparisons into index
+// ranges; the expanded form is a range scan everywhere. The chosen key's columns must be NOT NULL
+// (the Inspector ensures it): NULL never compares equal.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "binlog/error.h"
+#include "engine/column_mapping.h"
+#include "engine/schema/table_schema.h"
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::engine {
+
+// Values of the chosen unique key's columns, in key order.
+using KeyTuple = std::vector<SqlParam>;
+
+// A statement and its parameters, in placeholder order.
+struct BuiltQuery {
+  std::string sql;
+  std::vector<SqlParam> params;
+  bool operator==(const BuiltQuery&) const = default;
+};
+
+// MySQL's identifier limit, in characters (not bytes).
+inline constexpr std::size_t kMaxIdentifierLength = 64;
+
+// "_<t>_gho", "_<t>_ghc", "_<t>_del". When that would pass 64 characters, the base keeps its
+// first 50 characters (UTF-8 code points, never a split character) followed by "_" and 8 hex
+// digits of the FNV-1a 32-bit hash of the whole original name: 1+50+1+8+4 = 64. Deterministic
+// (a resumed run finds the same tables) and distinct for long names sharing a prefix.
+std::string ghost_table_name(std::string_view table);
+std::string changelog_table_name(std::string_view table);
+std::string old_table_name(std::string_view table);
+
+class QueryBuilder {
+ public:
+  // `key` is the chosen unique key of the original table; all its columns must be shared.
+  // Errors (bad_value): empty key, no shared columns, a key column not shared.
+  [[nodiscard]] static binlog::Result<QueryBuilder> create(std::string schema, std::string table, IndexInfo key,
+                                                           const ColumnMapping& mapping);
+
+  const std::string& ghost_table() const { return ghost_; }
+  const std::string& changelog_table() const { return changelog_; }
+  const std::string& old_table() const { return old_; }
+  const std::vector<std::string>& key_columns() const { return key_.columns; }
+
+  // ---- key range discovery (no parameters) ----
+  // SELECT k1, k2 FROM t FORCE INDEX (key) ORDER BY k1, k2 LIMIT 1   (max: DESC)
+  std::string min_key_query() const;
+  std::string max_key_query() const;
+
+  // The last key of the next chunk of at most `chunk_size` rows after `lower` (exclusive, or
+  // inclusive when `lower_inclusive`; no bound when nullopt) and up to `max` (inclusive).
+  // No row back means the copy is done.
+  [[nodiscard]] binlog::Result<BuiltQuery> next_chunk_end_query(const std::optional<KeyTuple>& lower,
+                                                                bool lower_inclusive, const KeyTuple& max,
+                                                                std::uint64_t chunk_size) const;
+
+  // INSERT IGNORE INTO ghost (shared) SELECT shared FROM t FORCE INDEX (key)
+  //   WHERE <lower> AND <= upper LOCK IN SHARE MODE
+  // LOCK IN SHARE MODE waits for in-flight writers and reads their committed rows (DESIGN §3.3);
+  // it is accepted by MySQL 5.7/8.x and MariaDB alike (8.0's FOR SHARE is an alias).
+  [[nodiscard]] binlog::Result<BuiltQuery> range_copy_query(const std::optional<KeyTuple>& lower,
+                                                            bool lower_inclusive, const KeyTuple& upper) const;
+
+  // ---- applier (placeholders only; the caller binds values row-major) ----
+  // REPLACE INTO ghost (shared target columns) VALUES (?, ?), (?, ?) — rows x shared columns.
+  [[nodiscard]] binlog::Result<std::string> replace_rows_query(std::size_t rows) const;
+  // DELETE FROM ghost WHERE <rows keys>, parameters = each row's key values in key order.
+  // Single-column keys use `k IN (?, ?)`. Composite keys use `(k1 = ? AND k2 = ?) OR (...)`,
+  // not `(k1, k2) IN ((?, ?), ...)`: MySQL before 5.7.3 cannot range-scan row-constructor IN
+  // lists, while OR of equalities is a set of point ranges on every MySQL and MariaDB.
+  // Keep batches modest: MySQL 8 falls back to a scan if range_optimizer_max_mem_size is hit.
+  [[nodiscard]] binlog::Result<std::string> delete_rows_query(std::size_t rows) const;
+
+  // ---- tables and cut-over ----
+  std::string create_ghost_query() const;                        // CREATE TABLE ghost LIKE t
+  std::string alter_ghost_query(std::string_view alter) const;   // ALTER TABLE ghost <alter>
+  std::string create_changelog_query() const;
+  std::string drop_table_query(std::string_view table) const;    // DROP TABLE IF EXISTS db.<table>
+  std::string lock_tables_query() const;                         // LOCK TABLES t WRITE, ghost WRITE
+  std::string rename_tables_query() const;                       // RENAME TABLE t TO old, ghost TO t
+  std::string unlock_tables_query() const;                       // UNLOCK TABLES
+
+  // INSERT INTO ghc (id, hint, value) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE value = ?, ...
+  // (the value is bound twice: VALUES() in ON DUPLICATE KEY UPDATE is deprecated in MySQL 8.0.20)
+  BuiltQuery changelog_upsert_query(std::uint64_t id, std::string_view hint, std::string_view value) const;
+  // id 1, hint 'heartbeat'
+  BuiltQuery heartbeat_query(std::string_view value) const;
+
+ private:
+  QueryBuilder() = default;
+  std::string comment(std::string_view purpose) const;
+  std::string qualified(std::string_view table) const;
+  BuiltQuery upsert(std::string_view purpose, std::uint64_t id, std::string_view hint, std::string_view value) const;
+
+  std::string schema_;
+  std::string table_;
+  std::string ghost_;
+  std::string changelog_;
+  std::string old_;
+  IndexInfo key_;
+  std::vector<std::string> source_columns_;
+  std::vector<std::string> target_columns_;
+};
+
+}  // namespace ghostcut::engine

@@ -1,5 +1,7 @@
 #include "binlog/row/change_decoder.h"
 
+#include <algorithm>
+
 namespace ghostcut::binlog {
 
 ChangeDecoder::ChangeDecoder(TableFilter filter, ColumnsLookup lookup)
@@ -56,7 +58,9 @@ Result<DecodedEvent> ChangeDecoder::decode(const RawEvent& raw) {
     out.trx = TrxStep::kOutside;
     return out;
   }
-  if (raw.offset != 0 || moves) position_.offset = end;
+  // The position only moves forward (a resumed dump re-sends its FDE with log_pos 0, but be safe).
+  if (raw.offset != 0) position_.offset = end;
+  else if (moves) position_.offset = std::max<std::uint64_t>(position_.offset, end);
   out.end = position_;
   out.trx = trx_.on_event(out.event, end);
 

@@ -1,0 +1,139 @@
+#include "engine/progress.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace ghostcut::engine {
+namespace {
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::int64_t ticks(SteadyTime t) {
+  // Never 0 for a real time point, so 0 can mean "not yet".
+  return std::max<std::int64_t>(1, t.time_since_epoch().count());
+}
+
+}  // namespace
+
+double ProgressSnapshot::percent() const {
+  if (copy_done) return 100.0;
+  if (rows_estimated == 0) return rows_copied ? 100.0 : 0.0;
+  return std::min(100.0, 100.0 * static_cast<double>(rows_copied) / static_cast<double>(rows_estimated));
+}
+
+double ProgressSnapshot::rows_per_second() const {
+  const double secs = std::chrono::duration<double>(copy_elapsed).count();
+  if (!copy_started || secs <= 0.0) return 0.0;
+  return static_cast<double>(rows_copied) / secs;
+}
+
+std::optional<std::chrono::seconds> ProgressSnapshot::eta() const {
+  if (copy_done || (copy_started && rows_copied >= rows_estimated)) return std::chrono::seconds{0};
+  const double rate = rows_per_second();
+  if (rate <= 0.0) return std::nullopt;
+  const double left = static_cast<double>(rows_estimated - rows_copied) / rate;
+  return std::chrono::seconds{static_cast<std::int64_t>(std::ceil(left))};
+}
+
+std::string format_duration(std::chrono::seconds d) {
+  const auto total = std::max<std::int64_t>(0, d.count());
+  const auto h = total / 3600, m = (total / 60) % 60, s = total % 60;
+  char buf[64];
+  if (h) {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", static_cast<long long>(h), static_cast<long long>(m),
+                  static_cast<long long>(s));
+  } else if (m) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(m), static_cast<long long>(s));
+  } else {
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(s));
+  }
+  return buf;
+}
+
+std::string ProgressSnapshot::status_line() const {
+  std::string eta_text = "N/A";
+  if (copy_done) {
+    eta_text = "done";
+  } else if (auto e = eta()) {
+    eta_text = e->count() == 0 ? "due" : format_duration(*e);
+  }
+  return "Copy: " + std::to_string(rows_copied) + "/" + std::to_string(rows_estimated) + " " + fixed(percent(), 1) +
+         "%; Applier: backlog " + std::to_string(backlog) + ", lag " +
+         fixed(static_cast<double>(applier_lag_ms) / 1000.0, 2) + "s; State: " + state + "; Rate: " +
+         fixed(rows_per_second(), 0) + " rows/s; ETA: " + eta_text +
+         "; Elapsed: " + format_duration(std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed));
+}
+
+std::string ProgressSnapshot::to_json() const {
+  const auto e = eta();
+  return std::string("{\"state\":\"") + json_escape(state) + "\"" +
+         ",\"rows_copied\":" + std::to_string(rows_copied) + ",\"rows_estimated\":" + std::to_string(rows_estimated) +
+         ",\"percent\":" + fixed(percent(), 1) + ",\"chunks_copied\":" + std::to_string(chunks_copied) +
+         ",\"events_applied\":" + std::to_string(events_applied) + ",\"backlog\":" + std::to_string(backlog) +
+         ",\"applier_lag_ms\":" + std::to_string(applier_lag_ms) + ",\"rows_per_second\":" + fixed(rows_per_second(), 0) +
+         ",\"eta_seconds\":" + (e ? std::to_string(e->count()) : std::string("null")) + ",\"elapsed_seconds\":" +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed).count()) +
+         ",\"copy_started\":" + (copy_started ? "true" : "false") + ",\"copy_done\":" + (copy_done ? "true" : "false") + "}";
+}
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+void ProgressCounters::mark_copy_started(SteadyTime at) {
+  std::int64_t expected = 0;
+  copy_start_.compare_exchange_strong(expected, ticks(at));
+}
+
+void ProgressCounters::mark_copy_done(SteadyTime at) {
+  std::int64_t expected = 0;
+  copy_end_.compare_exchange_strong(expected, ticks(at));
+}
+
+ProgressSnapshot ProgressCounters::snapshot(SteadyTime now, std::string state) const {
+  ProgressSnapshot s;
+  s.state = std::move(state);
+  s.rows_copied = rows_copied.load();
+  s.rows_estimated = rows_estimated.load();
+  s.chunks_copied = chunks_copied.load();
+  s.events_applied = events_applied.load();
+  s.backlog = backlog.load();
+  s.applier_lag_ms = applier_lag_ms.load();
+  const auto start = copy_start_.load(), end = copy_end_.load();
+  s.copy_started = start != 0;
+  s.copy_done = end != 0;
+  if (s.copy_started) {
+    const auto until = s.copy_done ? end : ticks(now);
+    s.copy_elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        SteadyTime::duration(std::max<std::int64_t>(0, until - start)));
+  }
+  return s;
+}
+
+}  // namespace ghostcut::engine

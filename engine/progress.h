@@ -1,0 +1,68 @@
+// Copy and applier progress. ProgressCounters are atomics that the copier and applier bump;
+// snapshot() copies them into a plain ProgressSnapshot, whose formatting is PURE (a time is
+// passed in, never read inside), so status text, rate and ETA are unit-testable.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ghostcut::engine {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct ProgressSnapshot {
+  std::string state;  // e.g. "copying", "throttled: max-lag", "postponing cut-over" (from the caller)
+  std::uint64_t rows_copied = 0;
+  std::uint64_t rows_estimated = 0;  // from information_schema: may be below the real count
+  std::uint64_t chunks_copied = 0;
+  std::uint64_t events_applied = 0;
+  std::uint64_t backlog = 0;          // transactions waiting for the applier
+  std::uint64_t applier_lag_ms = 0;
+  bool copy_started = false;
+  bool copy_done = false;
+  std::chrono::nanoseconds copy_elapsed{0};  // start → done, or start → now while copying
+
+  // 0..100: capped at 100 when the estimate was low; 100 once the copy is done.
+  double percent() const;
+  // 0 before any time has passed.
+  double rows_per_second() const;
+  // Time left at the current rate: 0 when done or past the estimate ("due"); nullopt when
+  // unknown (not started, or no rows yet).
+  std::optional<std::chrono::seconds> eta() const;
+
+  // Copy: 412000/1000000 41.2%; Applier: backlog 12, lag 0.15s; State: copying;
+  // Rate: 52000 rows/s; ETA: 11s; Elapsed: 8s
+  std::string status_line() const;
+  // {"state":"copying","rows_copied":412000,...,"eta_seconds":11} (eta_seconds null when unknown)
+  std::string to_json() const;
+  bool operator==(const ProgressSnapshot&) const = default;
+};
+
+struct ProgressCounters {
+  std::atomic<std::uint64_t> rows_copied{0};
+  std::atomic<std::uint64_t> rows_estimated{0};
+  std::atomic<std::uint64_t> chunks_copied{0};
+  std::atomic<std::uint64_t> events_applied{0};
+  std::atomic<std::uint64_t> backlog{0};
+  std::atomic<std::uint64_t> applier_lag_ms{0};
+
+  // The first call wins (a resumed or retried copy keeps its original start).
+  void mark_copy_started(SteadyTime at);
+  void mark_copy_done(SteadyTime at);
+  ProgressSnapshot snapshot(SteadyTime now, std::string state) const;
+
+ private:
+  // steady_clock ticks since its epoch; 0 = not yet.
+  std::atomic<std::int64_t> copy_start_{0};
+  std::atomic<std::int64_t> copy_end_{0};
+};
+
+// "8s", "1m05s", "2h03m04s"; negative counts as 0.
+std::string format_duration(std::chrono::seconds d);
+// JSON string body: escapes " \ and control characters; other bytes (UTF-8) pass through.
+std::string json_escape(std::string_view text);
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,495 @@
+#include "binlog/net/binlog_connection.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <charconv>
+
+namespace ghostcut::binlog {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+// Server error codes that mean the connection is gone.
+constexpr std::uint16_t kErServerShutdown = 1053;
+constexpr std::uint16_t kErConnectionKilled = 1927;  // MariaDB
+constexpr std::uint16_t kCrServerLost = 2013;
+
+// The socket, plain or TLS; one concrete type per socket kind.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual awaitable<std::size_t> read_some(asio::mutable_buffer buf) = 0;
+  virtual awaitable<void> write(asio::const_buffer buf) = 0;
+  virtual awaitable<void> start_tls(ssl::context& ctx, const std::string& server_name) = 0;
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+  virtual bool tls() const = 0;
+};
+
+template <class Socket>
+class SocketTransport final : public Transport {
+ public:
+  explicit SocketTransport(Socket socket) : socket_(std::move(socket)) {}
+
+  awaitable<std::size_t> read_some(asio::mutable_buffer buf) override {
+    if (tls_) co_return co_await tls_->async_read_some(buf, use_awaitable);
+    co_return co_await socket_.async_read_some(buf, use_awaitable);
+  }
+  awaitable<void> write(asio::const_buffer buf) override {
+    if (tls_) {
+      co_await asio::async_write(*tls_, buf, use_awaitable);
+    } else {
+      co_await asio::async_write(socket_, buf, use_awaitable);
+    }
+  }
+  awaitable<void> start_tls(ssl::context& ctx, const std::string& server_name) override {
+    tls_.emplace(socket_, ctx);
+    if (!server_name.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+    co_await tls_->async_handshake(ssl::stream_base::client, use_awaitable);
+  }
+  void close() override {
+    boost::system::error_code ec;
+    socket_.shutdown(Socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+  bool is_open() const override { return socket_.is_open(); }
+  bool tls() const override { return tls_.has_value(); }
+
+  Socket& socket() { return socket_; }
+
+ private:
+  Socket socket_;
+  std::optional<ssl::stream<Socket&>> tls_;
+};
+
+using TcpTransport = SocketTransport<asio::ip::tcp::socket>;
+using UnixTransport = SocketTransport<asio::local::stream_protocol::socket>;
+
+// Asio's error enums as std::error_code (Boost.System maps its categories onto std ones).
+template <class E>
+std::error_code std_code(E e) {
+  return std::error_code(boost::system::error_code(make_error_code(e)));
+}
+
+bool is_lost_code(const std::error_code& ec) {
+  for (const std::error_code lost :
+       {std_code(asio::error::eof), std_code(asio::error::connection_reset), std_code(asio::error::broken_pipe),
+        std_code(asio::error::connection_aborted), std_code(asio::error::operation_aborted),
+        std_code(asio::error::bad_descriptor), std_code(asio::error::not_connected),
+        std_code(ssl::error::stream_truncated)}) {
+    if (ec == lost) return true;
+  }
+  return false;
+}
+
+// "8.0.36-log" → 80036; 0 when unparsable.
+int version_number(std::string_view v) {
+  int parts[3] = {0, 0, 0};
+  const char* p = v.data();
+  const char* end = v.data() + v.size();
+  for (int i = 0; i < 3 && p < end; ++i) {
+    auto [next, ec] = std::from_chars(p, end, parts[i]);
+    if (ec != std::errc()) break;
+    p = next;
+    if (p < end && *p == '.') ++p;
+    else break;
+  }
+  return parts[0] * 10000 + parts[1] * 100 + parts[2];
+}
+
+std::shared_ptr<spdlog::logger> null_logger() {
+  // A logger without sinks: logging calls cost a level check only.
+  return std::make_shared<spdlog::logger>("ghostcut.binlog.connection");
+}
+
+}  // namespace
+
+ConnectionError::ConnectionError(std::error_code code, const std::string& what, std::optional<ErrPacket> server)
+    : std::runtime_error(what), code_(code), server_(std::move(server)) {}
+
+bool ConnectionError::connection_lost() const noexcept {
+  if (server_) {
+    return server_->code == kErConnectionKilled || server_->code == kErServerShutdown ||
+           server_->code == kCrServerLost;
+  }
+  return is_lost_code(code_);
+}
+
+struct BinlogConnection::Impl {
+  asio::any_io_executor executor;
+  ConnectionSettings settings;
+  std::shared_ptr<spdlog::logger> log;
+  std::unique_ptr<Transport> transport;
+  std::optional<ssl::context> tls_context;
+  FrameAssembler assembler;
+  std::uint8_t seq = 0;
+  std::array<std::uint8_t, 64 * 1024> read_buf{};
+  Handshake handshake;
+  std::uint32_t capabilities = 0;
+  bool dumping = false;
+  bool busy = false;
+
+  Impl(asio::any_io_executor ex, ConnectionSettings s, std::shared_ptr<spdlog::logger> l)
+      : executor(std::move(ex)),
+        settings(std::move(s)),
+        log(l ? std::move(l) : null_logger()),
+        assembler(settings.max_packet_size) {}
+
+  std::string endpoint() const {
+    if (settings.unix_socket) return *settings.unix_socket;
+    return settings.host + ":" + std::to_string(settings.port);
+  }
+
+  // A "one operation at a time" guard.
+  struct Busy {
+    Impl& impl;
+    explicit Busy(Impl& i) : impl(i) {
+      if (impl.busy) throw std::logic_error("BinlogConnection: an operation is already running");
+      if (!impl.transport || !impl.transport->is_open())
+        throw ConnectionError(std_code(asio::error::not_connected), "not connected to " + impl.endpoint());
+      impl.busy = true;
+    }
+    ~Busy() { impl.busy = false; }
+  };
+
+  [[noreturn]] void throw_io(const boost::system::system_error& e, const std::string& doing) {
+    const std::error_code ec = e.code();
+    std::string msg = (is_lost_code(ec) ? "connection lost to " : "I/O error with ") + endpoint() + " while " + doing +
+                      ": " + ec.message();
+    throw ConnectionError(ec, msg);
+  }
+
+  awaitable<std::vector<std::uint8_t>> read_packet(const char* doing) {
+    for (;;) {
+      auto p = assembler.next();
+      if (!p) throw ConnectionError(p.error().code, std::string(doing) + ": " + p.error().message());
+      if (*p) {
+        seq = assembler.expected_sequence();
+        co_return std::move(**p);
+      }
+      std::size_t n = 0;
+      try {
+        n = co_await transport->read_some(asio::buffer(read_buf));
+      } catch (const boost::system::system_error& e) {
+        throw_io(e, doing);
+      }
+      assembler.feed(Bytes(read_buf.data(), n));
+    }
+  }
+
+  awaitable<void> write_packet(Bytes payload, const char* doing) {
+    auto wire = frame_payload(payload, seq);
+    assembler.set_expected_sequence(seq);
+    try {
+      co_await transport->write(asio::buffer(wire));
+    } catch (const boost::system::system_error& e) {
+      throw_io(e, doing);
+    }
+  }
+
+  awaitable<void> write_command(Bytes payload, const char* doing) {
+    seq = 0;
+    co_await write_packet(payload, doing);
+  }
+
+  ssl::context& ssl_context() {
+    if (!tls_context) {
+      tls_context.emplace(ssl::context::tls_client);
+      tls_context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                               ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      if (settings.tls_verify_peer) {
+        tls_context->set_verify_mode(ssl::verify_peer);
+        if (settings.tls_ca_file.empty()) tls_context->set_default_verify_paths();
+        else tls_context->load_verify_file(settings.tls_ca_file);
+        if (!settings.unix_socket) tls_context->set_verify_callback(ssl::host_name_verification(settings.host));
+      } else {
+        tls_context->set_verify_mode(ssl::verify_none);
+      }
+    }
+    return *tls_context;
+  }
+
+  // Makes the (unconnected) socket, so a connect timeout can close it at any step.
+  void make_transport() {
+    if (settings.unix_socket) {
+      transport = std::make_unique<UnixTransport>(asio::local::stream_protocol::socket(executor));
+    } else {
+      transport = std::make_unique<TcpTransport>(asio::ip::tcp::socket(executor));
+    }
+  }
+
+  awaitable<void> open_socket(asio::ip::tcp::resolver& resolver) {
+    if (settings.unix_socket) {
+      auto& socket = static_cast<UnixTransport&>(*transport).socket();
+      co_await socket.async_connect(asio::local::stream_protocol::endpoint(*settings.unix_socket), use_awaitable);
+      co_return;
+    }
+    auto& socket = static_cast<TcpTransport&>(*transport).socket();
+    auto endpoints = co_await resolver.async_resolve(settings.host, std::to_string(settings.port), use_awaitable);
+    co_await asio::async_connect(socket, endpoints, use_awaitable);
+    socket.set_option(asio::ip::tcp::no_delay(true));
+  }
+
+  awaitable<void> authenticate() {
+    HandshakeConfig cfg;
+    cfg.user = settings.user;
+    cfg.password = settings.password;
+    cfg.database = settings.database;
+    cfg.tls_mode = settings.tls_mode;
+    cfg.transport_secure = settings.unix_socket.has_value();
+    if (settings.unix_socket && cfg.tls_mode == TlsMode::preferred) cfg.tls_mode = TlsMode::disabled;
+    cfg.max_packet_size = static_cast<std::uint32_t>(std::min<std::size_t>(settings.max_packet_size, 0x40000000));
+    HandshakeAlgorithm hs(std::move(cfg));
+
+    auto packet = co_await read_packet("reading the server greeting");
+    for (;;) {
+      HandshakeStep step = hs.on_packet(packet);
+      if (step.action == HandshakeAction::send_and_start_tls) {
+        co_await write_packet(step.payload, "sending the SSL request");
+        try {
+          co_await transport->start_tls(ssl_context(), settings.unix_socket ? std::string() : settings.host);
+        } catch (const boost::system::system_error& e) {
+          throw ConnectionError(e.code(), "TLS handshake with " + endpoint() + " failed: " + e.code().message());
+        }
+        step = hs.on_tls_established();
+      }
+      switch (step.action) {
+        case HandshakeAction::send:
+          co_await write_packet(step.payload, "authenticating");
+          break;
+        case HandshakeAction::wait:
+          break;
+        case HandshakeAction::done:
+          handshake = hs.greeting();
+          capabilities = hs.capabilities();
+          co_return;
+        case HandshakeAction::failed:
+          throw ConnectionError(step.error.code,
+                                "cannot connect to " + endpoint() + " as '" + settings.user + "': " + step.error.message(),
+                                step.server_error);
+        case HandshakeAction::send_and_start_tls:
+          throw ConnectionError(Errc::protocol_error, "TLS requested twice");
+      }
+      packet = co_await read_packet("authenticating");
+    }
+  }
+
+  awaitable<TextResultSet> query(std::string_view sql) {
+    co_await write_command(build_com_query(sql), "sending a query");
+    TextResultSetReader reader(capabilities);
+    for (;;) {
+      auto packet = co_await read_packet("reading a query result");
+      auto done = reader.on_packet(packet);
+      if (!done) {
+        throw ConnectionError(done.error().code, "query on " + endpoint() + " failed: " + done.error().message(),
+                              reader.server_error());
+      }
+      if (*done) co_return reader.take();
+    }
+  }
+
+  awaitable<OkPacket> expect_ok(const char* doing) {
+    auto packet = co_await read_packet(doing);
+    if (is_err_packet(packet)) {
+      auto err = parse_err_packet(packet);
+      if (!err) throw ConnectionError(err.error().code, std::string(doing) + ": " + err.error().message());
+      throw ConnectionError(Errc::server_error, std::string(doing) + " failed: " + err->to_string(), *err);
+    }
+    auto ok = parse_ok_packet(packet);
+    if (!ok) throw ConnectionError(ok.error().code, std::string(doing) + ": " + ok.error().message());
+    co_return *ok;
+  }
+};
+
+BinlogConnection::BinlogConnection(asio::any_io_executor executor, ConnectionSettings settings,
+                                   std::shared_ptr<spdlog::logger> logger)
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(settings), std::move(logger))) {}
+
+BinlogConnection::~BinlogConnection() { close(); }
+
+awaitable<void> BinlogConnection::async_connect() {
+  Impl& d = *impl_;
+  if (d.busy) throw std::logic_error("BinlogConnection: an operation is already running");
+  d.busy = true;
+  struct Unbusy {
+    Impl& d;
+    ~Unbusy() { d.busy = false; }
+  } unbusy{d};
+  close();
+  d.assembler = FrameAssembler(d.settings.max_packet_size);
+  d.seq = 0;
+  d.dumping = false;
+  d.log->debug("connecting to {} as '{}' (tls {})", d.endpoint(), d.settings.user,
+               d.settings.tls_mode == TlsMode::disabled ? "disabled"
+               : d.settings.tls_mode == TlsMode::required ? "required" : "preferred");
+
+  // The timer closes the socket (and cancels the resolver); that fails whatever step is pending.
+  // The state is shared so a late timer callback never touches a finished coroutine frame.
+  struct TimeoutState {
+    bool fired = false;
+    Transport* transport = nullptr;
+    asio::ip::tcp::resolver* resolver = nullptr;
+  };
+  d.make_transport();
+  asio::ip::tcp::resolver resolver(d.executor);
+  auto state = std::make_shared<TimeoutState>();
+  state->transport = d.transport.get();
+  state->resolver = &resolver;
+  asio::steady_timer timer(d.executor);
+  timer.expires_after(d.settings.connect_timeout);
+  timer.async_wait([state](const boost::system::error_code& ec) {
+    if (ec || !state->transport) return;
+    state->fired = true;
+    state->resolver->cancel();
+    state->transport->close();
+  });
+  auto timed_out = [&]() {
+    return ConnectionError(std_code(asio::error::timed_out), "connecting to " + d.endpoint() + " timed out after " +
+                                                       std::to_string(d.settings.connect_timeout.count()) + " ms");
+  };
+  auto disarm = [&]() {
+    state->transport = nullptr;
+    state->resolver = nullptr;
+    timer.cancel();
+  };
+
+  try {
+    try {
+      co_await d.open_socket(resolver);
+    } catch (const boost::system::system_error& e) {
+      if (state->fired) throw timed_out();
+      throw ConnectionError(e.code(), "cannot connect to " + d.endpoint() + ": " + e.code().message());
+    }
+    co_await d.authenticate();
+  } catch (const ConnectionError& e) {
+    disarm();
+    close();
+    if (state->fired) {
+      auto t = timed_out();
+      d.log->warn("{}", t.what());
+      throw t;
+    }
+    d.log->warn("{}", e.what());
+    throw;
+  }
+  disarm();
+  d.log->info("connected to {} ({}), connection id {}{}", d.endpoint(), d.handshake.server_version,
+              d.handshake.connection_id, tls_active() ? ", TLS" : "");
+}
+
+awaitable<TextResultSet> BinlogConnection::async_query(std::string_view sql) {
+  Impl::Busy busy(*impl_);
+  if (impl_->dumping) throw std::logic_error("BinlogConnection: no queries while a binlog dump is running");
+  co_return co_await impl_->query(sql);
+}
+
+awaitable<OkPacket> BinlogConnection::async_execute(std::string_view sql) {
+  Impl::Busy busy(*impl_);
+  if (impl_->dumping) throw std::logic_error("BinlogConnection: no statements while a binlog dump is running");
+  auto rs = co_await impl_->query(sql);
+  co_return rs.ok;
+}
+
+awaitable<void> BinlogConnection::async_ping() {
+  Impl::Busy busy(*impl_);
+  co_await impl_->write_command(build_com_ping(), "sending COM_PING");
+  co_await impl_->expect_ok("COM_PING");
+}
+
+awaitable<void> BinlogConnection::async_register_replica() {
+  Impl::Busy busy(*impl_);
+  RegisterReplica r;
+  r.server_id = impl_->settings.server_id;
+  auto packet = build_com_register_slave(r);
+  if (!packet) throw ConnectionError(packet.error().code, packet.error().message());
+  co_await impl_->write_command(*packet, "sending COM_REGISTER_SLAVE");
+  co_await impl_->expect_ok("COM_REGISTER_SLAVE");
+}
+
+awaitable<void> BinlogConnection::async_start_dump(std::string file, std::uint32_t position, std::uint16_t flags) {
+  Impl& d = *impl_;
+  Impl::Busy busy(d);
+  if (d.dumping) throw std::logic_error("BinlogConnection: a binlog dump is already running");
+  // Tell the source we understand checksums; otherwise it refuses to send CRC32 binlogs.
+  co_await d.query("SET @master_binlog_checksum = @@global.binlog_checksum");
+  const bool mariadb = d.handshake.is_mariadb();
+  const bool mysql_source_names = !mariadb && version_number(d.handshake.server_version) >= 80026;
+  if (mysql_source_names) co_await d.query("SET @source_binlog_checksum = @@global.binlog_checksum");
+  if (d.settings.heartbeat_period.count() > 0) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d.settings.heartbeat_period).count();
+    co_await d.query("SET @master_heartbeat_period = " + std::to_string(ns));
+    if (mysql_source_names) co_await d.query("SET @source_heartbeat_period = " + std::to_string(ns));
+  }
+  // MariaDB sends GTID events only to replicas that say they understand them (MARIA_SLAVE_CAPABILITY_GTID).
+  if (mariadb) co_await d.query("SET @mariadb_slave_capability = 4");
+
+  BinlogDump dump{.file = std::move(file), .position = position, .flags = flags, .server_id = d.settings.server_id};
+  d.log->info("starting binlog dump from {}:{} as server_id {}", dump.file, dump.position, dump.server_id);
+  co_await d.write_command(build_com_binlog_dump(dump), "sending COM_BINLOG_DUMP");
+  d.dumping = true;
+}
+
+awaitable<std::optional<std::vector<std::uint8_t>>> BinlogConnection::async_read_event() {
+  Impl& d = *impl_;
+  Impl::Busy busy(d);
+  if (!d.dumping) throw std::logic_error("BinlogConnection: async_read_event without a running dump");
+  auto packet = co_await d.read_packet("reading a binlog event");
+  if (packet.empty()) throw ConnectionError(Errc::protocol_error, "empty packet in the binlog stream");
+  switch (packet[0]) {
+    case kOkHeader:
+      packet.erase(packet.begin());
+      co_return std::optional<std::vector<std::uint8_t>>(std::move(packet));
+    case kErrHeader: {
+      d.dumping = false;
+      auto err = parse_err_packet(packet);
+      if (!err) throw ConnectionError(err.error().code, "binlog stream: " + err.error().message());
+      throw ConnectionError(Errc::server_error, "binlog dump from " + d.endpoint() + " failed: " + err->to_string(), *err);
+    }
+    case kEofHeader:
+      d.dumping = false;
+      co_return std::nullopt;
+    default:
+      d.dumping = false;
+      throw ConnectionError(Errc::protocol_error, "binlog stream: unexpected packet header " + std::to_string(packet[0]));
+  }
+}
+
+awaitable<void> BinlogConnection::async_quit() {
+  if (!is_open()) co_return;
+  {
+    Impl::Busy busy(*impl_);
+    try {
+      co_await impl_->write_command(build_com_quit(), "sending COM_QUIT");
+    } catch (const ConnectionError&) {
+      // The server may already be gone; closing is all that is left.
+    }
+  }
+  close();
+}
+
+void BinlogConnection::close() {
+  if (impl_->transport) impl_->transport->close();
+  impl_->dumping = false;
+}
+
+bool BinlogConnection::is_open() const noexcept { return impl_->transport && impl_->transport->is_open(); }
+bool BinlogConnection::tls_active() const noexcept { return impl_->transport && impl_->transport->tls(); }
+bool BinlogConnection::dumping() const noexcept { return impl_->dumping; }
+std::uint32_t BinlogConnection::connection_id() const noexcept { return impl_->handshake.connection_id; }
+const Handshake& BinlogConnection::server_handshake() const noexcept { return impl_->handshake; }
+const ConnectionSettings& BinlogConnection::settings() const noexcept { return impl_->settings; }
+
+}  // namespace ghostcut::binlog

@@ -1,0 +1,422 @@
+// BinlogConnection against a scripted fake server on loopback: protocol edge cases that a real
+// server will not produce on demand (timeouts, huge events, bad sequence ids, dropped sockets).
+// The main tests run against a real server: tests/integration/binlog_connection_test.cpp.
+#include "binlog/net/binlog_connection.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "binlog/wire/auth.h"
+#include "binlog/wire/byte_writer.h"
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using namespace ghostcut::binlog;
+
+namespace {
+
+const std::vector<std::uint8_t> kSalt{70, 114, 92, 94, 1, 38, 11, 116, 63, 114, 23, 101, 126, 103, 26, 95, 81, 17, 24, 21};
+
+std::vector<std::uint8_t> greeting(std::string_view version) {
+  ByteWriter w;
+  w.u8(10);
+  w.null_str(version);
+  w.u32(77);
+  w.bytes(Bytes(kSalt).first(8));
+  w.u8(0);
+  const std::uint32_t caps = 0xFFFFFFFF & ~capability::kSsl;
+  w.u16(static_cast<std::uint16_t>(caps));
+  w.u8(45);
+  w.u16(2);
+  w.u16(static_cast<std::uint16_t>(caps >> 16));
+  w.u8(21);
+  w.zeros(10);
+  w.bytes(Bytes(kSalt).subspan(8));
+  w.u8(0);
+  w.null_str("mysql_native_password");
+  return w.take();
+}
+
+// GCC 12 miscompiles braced temporaries inside a co_await expression; name the packets instead.
+const std::vector<std::uint8_t> kOneColumn{0x01};
+const std::vector<std::uint8_t> kRowOne{0x01, '1'};
+const std::vector<std::uint8_t> kOkTerminator{0xFE, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00};
+const std::vector<std::uint8_t> kEof{0xFE, 0x00, 0x00, 0x02, 0x00};
+const std::vector<std::uint8_t> kBadSequence{0x05, 0x00, 0x00, 0x09, 0x00, 1, 2, 3, 4};
+const std::vector<std::uint8_t> kUnexpected{0x07, 0x01};
+
+// gtest's ASSERT_* returns; coroutines must co_return.
+#define CO_ASSERT_TRUE(cond)                              \
+  if (!(cond)) {                                          \
+    ADD_FAILURE() << "assertion failed: " #cond;          \
+    co_return;                                            \
+  }
+
+std::vector<std::uint8_t> ok_packet() { return {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}; }
+std::vector<std::uint8_t> err_packet(std::uint16_t code, std::string_view state, std::string_view msg) {
+  ByteWriter w;
+  w.u8(0xFF);
+  w.u16(code);
+  w.u8('#');
+  w.str(state);
+  w.str(msg);
+  return w.take();
+}
+// A fake binlog event: 19-byte header with the given type and the event's own size, then `body` bytes.
+std::vector<std::uint8_t> event_packet(std::uint8_t type, std::size_t body) {
+  ByteWriter w(20 + body);
+  w.u8(0x00);  // the dump packet's OK byte
+  w.u32(1700000000);
+  w.u8(type);
+  w.u32(1);
+  w.u32(static_cast<std::uint32_t>(19 + body));
+  w.u32(0);
+  w.u16(0);
+  for (std::size_t i = 0; i < body; ++i) w.u8(static_cast<std::uint8_t>(i));
+  return w.take();
+}
+
+// The server end of one connection.
+struct ServerConn {
+  tcp::socket socket;
+  FrameAssembler assembler;
+  std::uint8_t seq = 0;
+  std::vector<std::string> queries;  // COM_QUERY texts seen
+  std::vector<std::uint8_t> handshake_response;
+
+  explicit ServerConn(tcp::socket s) : socket(std::move(s)) {}
+
+  awaitable<std::vector<std::uint8_t>> read() {
+    std::array<std::uint8_t, 4096> buf;
+    for (;;) {
+      auto p = assembler.next();
+      if (!p) throw std::runtime_error(p.error().message());
+      if (*p) {
+        seq = assembler.expected_sequence();
+        co_return std::move(**p);
+      }
+      std::size_t n = co_await socket.async_read_some(asio::buffer(buf), use_awaitable);
+      assembler.feed(Bytes(buf.data(), n));
+    }
+  }
+  awaitable<void> send(const std::vector<std::uint8_t>& payload) {
+    auto wire = frame_payload(payload, seq);
+    assembler.set_expected_sequence(seq);
+    co_await asio::async_write(socket, asio::buffer(wire), use_awaitable);
+  }
+  awaitable<void> send_raw(const std::vector<std::uint8_t>& wire) {
+    co_await asio::async_write(socket, asio::buffer(wire), use_awaitable);
+  }
+  // Greeting → response → OK.
+  awaitable<void> accept_login(std::string_view version = "8.0.36") {
+    seq = 0;
+    co_await send(greeting(version));
+    handshake_response = co_await read();
+    co_await send(ok_packet());
+  }
+  // Answers COM_QUERYs with OK until a packet that is not a COM_QUERY arrives; returns it.
+  awaitable<std::vector<std::uint8_t>> answer_queries() {
+    for (;;) {
+      assembler.set_expected_sequence(0);
+      auto p = co_await read();
+      if (p.empty() || p[0] != 0x03) co_return p;
+      queries.emplace_back(p.begin() + 1, p.end());
+      co_await send(ok_packet());
+    }
+  }
+};
+
+class FakeServerTest : public ::testing::Test {
+ protected:
+  FakeServerTest() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
+    settings_.host = "127.0.0.1";
+    settings_.port = acceptor_.local_endpoint().port();
+    settings_.user = "gc";
+    settings_.password = "secret";
+    settings_.server_id = 4242;
+    settings_.tls_mode = TlsMode::disabled;
+    settings_.connect_timeout = std::chrono::seconds(5);
+  }
+
+  // Runs the server script and the client body together; rethrows the client's exception.
+  void run(std::function<awaitable<void>(ServerConn&)> server, std::function<awaitable<void>(BinlogConnection&)> client) {
+    std::exception_ptr client_failure;
+    std::string server_failure;
+    asio::co_spawn(
+        io_,
+        [&]() -> awaitable<void> {
+          ServerConn conn(co_await acceptor_.async_accept(use_awaitable));
+          try {
+            co_await server(conn);
+          } catch (const std::exception& e) {
+            server_failure = e.what();
+          }
+          server_conn_queries_ = conn.queries;
+          handshake_response_ = conn.handshake_response;
+        },
+        asio::detached);
+    asio::co_spawn(
+        io_,
+        [&]() -> awaitable<void> {
+          BinlogConnection c(io_.get_executor(), settings_);
+          co_await client(c);
+        },
+        [&](std::exception_ptr e) {
+          client_failure = e;
+          boost::system::error_code ignored;
+          acceptor_.cancel(ignored);
+        });
+    io_.run_for(std::chrono::seconds(20));
+    if (client_failure) std::rethrow_exception(client_failure);
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  ConnectionSettings settings_;
+  std::vector<std::string> server_conn_queries_;
+  std::vector<std::uint8_t> handshake_response_;
+};
+
+TEST_F(FakeServerTest, LoginSendsNativeScrambleAndQueryWorks) {
+  run(
+      [](ServerConn& s) -> awaitable<void> {
+        co_await s.accept_login();
+        s.assembler.set_expected_sequence(0);
+        auto q = co_await s.read();
+        EXPECT_EQ(std::string(q.begin() + 1, q.end()), "SELECT 1");
+        // Column count, one column, rows, OK terminator (CLIENT_DEPRECATE_EOF was negotiated).
+        co_await s.send(kOneColumn);
+        ByteWriter col;
+        const std::string names[] = {"def", "", "", "", "1", ""};
+        for (const auto& str : names) col.lenenc_str(str);
+        col.lenenc(0x0C);
+        col.u16(63);
+        col.u32(1);
+        col.u8(8);
+        col.u16(0);
+        col.u8(0);
+        col.u16(0);
+        co_await s.send(col.take());
+        co_await s.send(kRowOne);
+        co_await s.send(kOkTerminator);
+      },
+      [](BinlogConnection& c) -> awaitable<void> {
+        co_await c.async_connect();
+        EXPECT_EQ(c.connection_id(), 77u);
+        auto rs = co_await c.async_query("SELECT 1");
+        CO_ASSERT_TRUE(rs.rows.size() == 1u);
+        EXPECT_EQ(rs.rows[0][0], "1");
+      });
+  // The response carried the native scramble for "secret", never the password.
+  const auto scramble = scramble_native_password("secret", kSalt);
+  auto it = std::search(handshake_response_.begin(), handshake_response_.end(), scramble.begin(), scramble.end());
+  EXPECT_NE(it, handshake_response_.end());
+  const std::string raw(handshake_response_.begin(), handshake_response_.end());
+  EXPECT_EQ(raw.find("secret"), std::string::npos);
+}
+
+TEST_F(FakeServerTest, ConnectTimeoutWhenServerIsSilent) {
+  settings_.connect_timeout = std::chrono::milliseconds(200);
+  run(
+      [](ServerConn& s) -> awaitable<void> {
+        asio::steady_timer t(s.socket.get_executor());
+        t.expires_after(std::chrono::seconds(1));
+        co_await t.async_wait(use_awaitable);
+      },
+      [](BinlogConnection& c) -> awaitable<void> {
+        try {
+          co_await c.async_connect();
+          ADD_FAILURE() << "connected to a silent server";
+        } catch (const ConnectionError& e) {
+          EXPECT_EQ(e.code(), std::error_code(boost::system::error_code(asio::error::timed_out))) << e.what();
+          EXPECT_NE(std::string(e.what()).find("timed out after 200 ms"), std::string::npos) << e.what();
+        }
+      });
+}
+
+TEST_F(FakeServerTest, DumpSetsSessionVariablesMySql) {
+  run(
+      [](ServerConn& s) -> awaitable<void> {
+        co_await s.accept_login("8.0.36");
+        co_await s.answer_queries();  // ends at COM_REGISTER_SLAVE or COM_BINLOG_DUMP
+        co_await s.send(ok_packet());
+        auto dump = co_await s.answer_queries();
+        EXPECT_EQ(dump.at(0), 0x12);
+        co_await s.send(event_packet(4, 20));
+        co_await s.send(kEof);
+      },
+      [](BinlogConnection& c) -> awaitable<void> {
+        co_await c.async_connect();
+        co_await c.async_register_replica();
+        co_await c.async_start_dump("binlog.000001", 4, kBinlogDumpNonBlock);
+        auto ev = co_await c.async_read_event();
+        CO_ASSERT_TRUE(ev);
+        EXPECT_EQ(ev->size(), 39u);
+        EXPECT_EQ((*ev)[4], 4);
+        EXPECT_FALSE(co_await c.async_read_event());
+        EXPECT_FALSE(c.dumping());
+      });
+  EXPECT_EQ(server_conn_queries_,
+            (std::vector<std::string>{"SET @master_binlog_checksum = @@global.binlog_checksum",
+                                      "SET @source_binlog_checksum = @@global.binlog_checksum",
+                                      "SET @master_heartbeat_period = 5000000000",
+                                      "SET @source_heartbeat_period = 5000000000"}));
+}
+
+TEST_F(FakeServerTest, DumpSetsSessionVariablesMariaDb) {
+  settings_.heartbeat_period = std::chrono::milliseconds(0);
+  run(
+      [](ServerConn& s) -> awaitable<void> {
+        co_await s.accept_login("5.5.5-10.11.6-MariaDB");
+        auto dump = co_await s.answer_queries();
+        EXPECT_EQ(dump.at(0), 0x12);
+        co_await s.send(kEof);
+      },
+      [](BinlogConnection& c) -> awaitable<void> {
+        co_await c.async_connect();
+        EXPECT_TRUE(c.is_mariadb());
+        co_await c.async_start_dump("mysql-bin.000001", 4, kBinlogDumpNonBlock);
+        EXPECT_FALSE(co_await c.async_read_event());
+      });
+  EXPECT_EQ(server_conn_queries_, (std::vector<std::string>{"SET @master_binlog_checksum = @@global.binlog_checksum",
+                                                            "SET @mariadb_slave_capability = 4"}));
+}
+
+TEST_F(FakeServerTest, HugeEventAcrossContinuationFrames) {
+  const std::size_t body = 0xFFFFFF + 100;  // the packet spans two frames
+  run(
+      [body](ServerConn& s) -> awaitable<void> {
+        co_await s.accept_login();
+        co_await s.answer_queries();
+        co_await s.send(event_packet(30, body));
+        co_await s.send(event_packet(16, 8));
+      },
+      [body](BinlogConnection& c) -> awaitable<void> {
+        co_await c.async_connect();
+        co_await c.async_start_dump("binlog.000001", 4);
+        auto big = co_await c.async_read_event();
+        CO_ASSERT_TRUE(big);
+        EXPECT_EQ(big->size(), 19 + body);
+        EXPECT_EQ((*big)[4], 30);
+        EXPECT_EQ(big->back(), static_cast<std::uint8_t>(body - 1));
+        auto small = co_await c.async_read_event();
+        EXPECT_EQ(small.value().at(4), 16);
+      });
+}
+
+TEST_F(FakeServerTest, DumpErrors) {
+  struct Case {
+    const char* name;
+    std::function<awaitable<void>(ServerConn&)> after_dump;
+    std::size_t max_packet;
+    std::function<void(const ConnectionError&)> check;
+  };
+  const Case cases[] = {
+      {"server ERR keeps its code",
+       [](ServerConn& s) -> awaitable<void> {
+         co_await s.send(err_packet(1236, "HY000", "Could not find first log file name in binary log index file"));
+       },
+       kDefaultMaxPacketSize,
+       [](const ConnectionError& e) {
+         EXPECT_EQ(e.server_code(), 1236);
+         EXPECT_FALSE(e.connection_lost());
+         EXPECT_NE(std::string(e.what()).find("Could not find first log file"), std::string::npos);
+       }},
+      {"server closes the socket",
+       [](ServerConn& s) -> awaitable<void> {
+         s.socket.close();
+         co_return;
+       },
+       kDefaultMaxPacketSize,
+       [](const ConnectionError& e) {
+         EXPECT_TRUE(e.connection_lost()) << e.what();
+         EXPECT_NE(std::string(e.what()).find("connection lost"), std::string::npos) << e.what();
+       }},
+      {"killed connection (MariaDB 1927)",
+       [](ServerConn& s) -> awaitable<void> { co_await s.send(err_packet(1927, "70100", "Connection was killed")); },
+       kDefaultMaxPacketSize, [](const ConnectionError& e) { EXPECT_TRUE(e.connection_lost()) << e.what(); }},
+      {"bad sequence id",
+       [](ServerConn& s) -> awaitable<void> {
+         co_await s.send_raw(kBadSequence);
+       },
+       kDefaultMaxPacketSize,
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::sequence_mismatch)) << e.what(); }},
+      {"event larger than the limit",
+       [](ServerConn& s) -> awaitable<void> { co_await s.send(event_packet(30, 5000)); }, 4096,
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::packet_too_large)) << e.what(); }},
+      {"unexpected packet header",
+       [](ServerConn& s) -> awaitable<void> { co_await s.send(kUnexpected); }, kDefaultMaxPacketSize,
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::protocol_error)) << e.what(); }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    io_.restart();
+    settings_.max_packet_size = c.max_packet;
+    bool threw = false;
+    run(
+        [&](ServerConn& s) -> awaitable<void> {
+          co_await s.accept_login();
+          co_await s.answer_queries();
+          co_await c.after_dump(s);
+          asio::steady_timer t(s.socket.get_executor());  // keep the socket open while the client reads
+          t.expires_after(std::chrono::milliseconds(300));
+          co_await t.async_wait(use_awaitable);
+        },
+        [&](BinlogConnection& conn) -> awaitable<void> {
+          co_await conn.async_connect();
+          co_await conn.async_start_dump("binlog.000001", 4);
+          try {
+            co_await conn.async_read_event();
+          } catch (const ConnectionError& e) {
+            threw = true;
+            c.check(e);
+          }
+        });
+    EXPECT_TRUE(threw);
+  }
+}
+
+TEST_F(FakeServerTest, AuthErrorCarriesServerCode) {
+  run(
+      [](ServerConn& s) -> awaitable<void> {
+        co_await s.send(greeting("8.0.36"));
+        co_await s.read();
+        co_await s.send(err_packet(1045, "28000", "Access denied for user 'gc'@'localhost' (using password: YES)"));
+      },
+      [](BinlogConnection& c) -> awaitable<void> {
+        try {
+          co_await c.async_connect();
+          ADD_FAILURE() << "login should fail";
+        } catch (const ConnectionError& e) {
+          EXPECT_EQ(e.code(), make_error_code(Errc::auth_failed));
+          EXPECT_EQ(e.server_code(), 1045);
+          EXPECT_EQ(e.server_error()->sql_state, "28000");
+        }
+        EXPECT_FALSE(c.is_open());
+      });
+}
+
+TEST_F(FakeServerTest, OperationsNeedAConnection) {
+  BinlogConnection c(io_.get_executor(), settings_);
+  std::exception_ptr failure;
+  asio::co_spawn(io_, c.async_query("SELECT 1"), [&](std::exception_ptr e, TextResultSet) { failure = e; });
+  io_.run();
+  ASSERT_TRUE(failure);
+  try {
+    std::rethrow_exception(failure);
+  } catch (const ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("not connected"), std::string::npos);
+  }
+}
+
+}  // namespace

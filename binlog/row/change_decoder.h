@@ -58,6 +58,9 @@ class ChangeDecoder {
 
   // Sets the position before the first event (offline: the file name; live: the dump start).
   void set_position(BinlogPosition pos) { position_ = std::move(pos); }
+  // The format before the first FORMAT_DESCRIPTION: a dump's artificial ROTATE comes first and
+  // already carries a CRC32 when the source checksums its binlog.
+  void set_format(BinlogFormat format) { format_ = std::move(format); }
   const BinlogPosition& position() const noexcept { return position_; }
   const BinlogFormat& format() const noexcept { return format_; }
   const TableMapCache& table_maps() const noexcept { return maps_; }

@@ -51,7 +51,10 @@ Errc read_prefixed_bytes(ByteReader& r, std::size_t prefix, Value& out) {
   if (!r.ok()) return Errc::truncated;
   if (len > r.remaining()) return Errc::truncated;
   Bytes b = r.bytes(static_cast<std::size_t>(len));
-  out.emplace<BytesValue>().bytes.assign(reinterpret_cast<const char*>(b.data()), b.size());
+  // Reuse the string's buffer when `out` already holds bytes (decode_rows_into reuses rows).
+  BytesValue* bv = std::get_if<BytesValue>(&out);
+  if (bv == nullptr) bv = &out.emplace<BytesValue>();
+  bv->bytes.assign(reinterpret_cast<const char*>(b.data()), b.size());
   return Errc::ok;
 }
 
@@ -151,8 +154,10 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
       return Errc::ok;
     }
     case ColumnType::kNewDecimal: {
-      DecimalValue& d = out.emplace<DecimalValue>();
-      return read_decimal_text(r, meta >> 8, meta & 0xff, d.text);
+      DecimalValue* d = std::get_if<DecimalValue>(&out);
+      if (d == nullptr) d = &out.emplace<DecimalValue>();
+      d->text.clear();
+      return read_decimal_text(r, meta >> 8, meta & 0xff, d->text);
     }
     case ColumnType::kDecimal:
       err.detail = "old DECIMAL (MySQL < 5.0 tables) carries no metadata to decode it";
@@ -288,41 +293,52 @@ class RowsDecoder {
     json_columns_ = static_cast<std::size_t>(json);
   }
 
-  Result<std::vector<RowPair>> run() {
-    std::vector<RowPair> rows;
+  // Decodes into `rows`, reusing the RowPairs (and their strings' buffers) already there.
+  Result<void> run(std::vector<RowPair>& rows) {
     const std::vector<bool>& before_cols = ev_.columns_present;
     const std::vector<bool>& after_cols = ev_.columns_present_after.empty() ? ev_.columns_present
                                                                            : ev_.columns_present_after;
     const std::size_t before_n = count_set(before_cols, ncols_);
     const std::size_t after_n = count_set(after_cols, ncols_);
+    std::size_t n = 0;
     while (!r_.at_end()) {
       const std::size_t row_start = r_.pos();
-      RowPair& pair = rows.emplace_back();
+      if (n == rows.size()) rows.emplace_back();
+      RowPair& pair = rows[n++];
       switch (ev_.kind) {
         case RowsKind::kWrite:
-          if (!image(pair.after.emplace(), after_cols, after_n, false, "after")) return err_;
+          pair.before.reset();
+          if (!image(reuse(pair.after), after_cols, after_n, false, "after")) return fail_out(rows, n);
           break;
         case RowsKind::kDelete:
-          if (!image(pair.before.emplace(), before_cols, before_n, false, "before")) return err_;
+          pair.after.reset();
+          if (!image(reuse(pair.before), before_cols, before_n, false, "before")) return fail_out(rows, n);
           break;
         case RowsKind::kUpdate:
         case RowsKind::kPartialUpdate:
-          if (!image(pair.before.emplace(), before_cols, before_n, false, "before")) return err_;
-          if (!image(pair.after.emplace(), after_cols, after_n, ev_.kind == RowsKind::kPartialUpdate, "after")) {
-            return err_;
+          if (!image(reuse(pair.before), before_cols, before_n, false, "before")) return fail_out(rows, n);
+          if (!image(reuse(pair.after), after_cols, after_n, ev_.kind == RowsKind::kPartialUpdate, "after")) {
+            return fail_out(rows, n);
           }
           break;
       }
-      if (rows.size() == 1) {  // size the vector from the first row: avoids regrowth on big events
+      if (n == 1) {  // size the vector from the first row: avoids regrowth on big events
         const std::size_t row_bytes = r_.pos() - row_start;
         if (row_bytes > 0) rows.reserve(ev_.rows.size() / row_bytes + 1);
       }
       ++row_index_;
     }
-    return rows;
+    rows.resize(n);
+    return {};
   }
 
  private:
+  static RowImage& reuse(std::optional<RowImage>& img) { return img ? *img : img.emplace(); }
+  Error fail_out(std::vector<RowPair>& rows, std::size_t n) {
+    rows.resize(n);
+    return err_;
+  }
+
   bool fail(Errc e, std::size_t column, std::string_view image_name, const std::string& detail, std::size_t off) {
     std::string ctx = std::string(kind_name(ev_.kind)) + " row " + std::to_string(row_index_) + " " +
                       std::string(image_name) + " image";
@@ -352,16 +368,23 @@ class RowsDecoder {
 
     img.values.resize(ncols_);
     img.present.assign(ncols_, false);
+    Value* values = img.values.data();
     std::size_t k = 0;  // index among present columns (the NULL bitmap counts only those)
     ValueError verr;
     for (std::size_t i = 0; i < ncols_; ++i) {
-      if (i >= cols.size() || !cols[i]) continue;
+      if (i >= cols.size() || !cols[i]) {
+        if (!is_null(values[i])) values[i] = NullValue{};
+        continue;
+      }
       img.present[i] = true;
-      if (nulls.test(k++)) continue;  // values[i] is already NullValue
+      if (nulls.test(k++)) {
+        if (!is_null(values[i])) values[i] = NullValue{};
+        continue;
+      }
       const ColumnPlan& p = plans_[i];
       const bool partial = has_partial && p.json_index >= 0 && partial_bits.test(static_cast<std::size_t>(p.json_index));
       const std::size_t at = r_.pos();
-      const Errc e = decode_into(r_, p.type, p.meta, p.is_unsigned, partial, img.values[i], verr);
+      const Errc e = decode_into(r_, p.type, p.meta, p.is_unsigned, partial, values[i], verr);
       if (e != Errc::ok) {
         return fail(e, i, name, verr.detail.empty() ? std::string("value") : verr.detail,
                     verr.offset ? verr.offset : at);
@@ -396,15 +419,25 @@ Result<Value> decode_value(ByteReader& r, ColumnType type, std::uint16_t meta, b
 }
 
 Result<std::vector<RowPair>> decode_rows(const RowsEvent& ev, const TableMap& map, const ColumnSigns& signs) {
+  std::vector<RowPair> rows;
+  Result<void> r = decode_rows_into(ev, map, signs, rows);
+  if (!r) return r.error();
+  return rows;
+}
+
+Result<void> decode_rows_into(const RowsEvent& ev, const TableMap& map, const ColumnSigns& signs,
+                              std::vector<RowPair>& rows) {
   if (ev.table_id != map.table_id) {
+    rows.clear();
     return Error(Errc::missing_table_map, "rows event for table_id " + std::to_string(ev.table_id) +
                                                " decoded with TABLE_MAP of table_id " + std::to_string(map.table_id));
   }
   if (ev.column_count > map.types.size()) {
+    rows.clear();
     return Error(Errc::bad_length, "rows event has " + std::to_string(ev.column_count) + " columns, TABLE_MAP " +
                                        std::to_string(map.types.size()));
   }
-  return RowsDecoder(ev, map, signs).run();
+  return RowsDecoder(ev, map, signs).run(rows);
 }
 
 }  // namespace ghostcut::binlog

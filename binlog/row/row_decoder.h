@@ -29,6 +29,13 @@ struct ColumnSigns {
 // naming the row and column.
 Result<std::vector<RowPair>> decode_rows(const RowsEvent& ev, const TableMap& map, const ColumnSigns& signs = {});
 
+// Same, into `rows`, reusing the RowPairs already there (their vectors and strings keep their
+// buffers), so a caller that keeps one vector across events decodes with few allocations.
+// On return `rows` holds exactly the decoded rows; on error, the rows decoded so far (the last
+// one partly filled).
+Result<void> decode_rows_into(const RowsEvent& ev, const TableMap& map, const ColumnSigns& signs,
+                              std::vector<RowPair>& rows);
+
 // Decodes one value of `type`/`meta` from `r` (exposed for unit tests of each type).
 Result<Value> decode_value(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_unsigned);
 

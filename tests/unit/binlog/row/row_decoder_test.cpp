@@ -322,6 +322,26 @@ TEST(RowDecoder, MismatchedTableMap) {
   EXPECT_TRUE(res2.error().is(Errc::missing_table_map));
 }
 
+TEST(RowDecoder, DecodeIntoReusesRowsAndMatchesFreshDecode) {
+  const auto write_rows = hex("00 01000000 026162 75c8 99b2ba108311d0" "0e 02000000");
+  const auto upd_rows = hex("00 01000000 0161 8100 80000000000000" "00 01000000 8200");
+  const auto del_rows = hex("0a 05000000 8100");
+  auto w = make_event(RowsKind::kWrite, 4, write_rows);
+  auto u = make_event(RowsKind::kUpdate, 4, upd_rows, {}, {true, false, true, false});
+  auto d = make_event(RowsKind::kDelete, 4, del_rows);
+  std::vector<RowPair> out;
+  for (const RowsEvent* ev : {&w, &u, &d, &w, &d, &u}) {
+    SCOPED_TRACE(static_cast<int>(ev->kind));
+    auto fresh = decode_rows(*ev, sample_map());
+    ASSERT_TRUE(fresh) << fresh.error().message();
+    auto into = decode_rows_into(*ev, sample_map(), {}, out);
+    ASSERT_TRUE(into) << into.error().message();
+    EXPECT_EQ(out, *fresh);
+  }
+  auto bad = make_event(RowsKind::kWrite, 4, hex("00 01000000 05"));
+  EXPECT_FALSE(decode_rows_into(bad, sample_map(), {}, out));
+}
+
 TEST(RowDecoder, EmptyRowsGiveNoPairs) {
   auto ev = make_event(RowsKind::kWrite, 4, {});
   auto res = decode_rows(ev, sample_map());

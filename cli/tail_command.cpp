@@ -116,7 +116,8 @@ int run_tail(const std::vector<std::string>& args) {
       ("file", po::value(&file), "live: start in this binlog file")
       ("pos", po::value(&pos), "live: start at this offset in --file (default 4)")
       ("max-events", po::value<std::uint64_t>(), "live: stop after this many row changes")
-      ("idle-timeout", po::value<double>(), "live: stop after this many seconds without a row change");
+      ("idle-timeout", po::value<double>(), "live: stop after this many seconds without a row change")
+      ("server-id", po::value<std::uint32_t>(), "live: our replica server id (default: a random high id)");
   add_connection_options(opts);
   po::variables_map vm;
   try {

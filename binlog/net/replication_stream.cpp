@@ -1,0 +1,309 @@
+#include "binlog/net/replication_stream.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+
+namespace ghostcut::binlog {
+namespace {
+
+std::chrono::steady_clock::rep now_ticks() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+// A failure that reconnecting cannot fix.
+class FatalStreamError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+bool retryable(const ConnectionError& e) {
+  if (e.connection_lost()) return true;
+  // Socket-level failures (refused, reset, timed out, EOF) are worth retrying; errors the
+  // server or the protocol reported (bad password, unknown binlog file, garbage) are not.
+  return e.code().category() != binlog_category();
+}
+
+bool is_trx_marker(const Query& q) { return q.is_begin() || q.is_commit() || q.is_rollback(); }
+
+}  // namespace
+
+struct ReplicationStream::AsyncState {
+  explicit AsyncState(asio::any_io_executor ex) : space_timer(ex) {}
+  asio::steady_timer space_timer;
+  std::shared_ptr<BinlogConnection> conn;
+};
+
+ReplicationStream::ReplicationStream(asio::any_io_executor executor, StreamSettings settings,
+                                     ChangeDecoder::TableFilter filter, ChangeDecoder::ColumnsLookup lookup,
+                                     std::shared_ptr<spdlog::logger> logger)
+    : executor_(std::move(executor)),
+      settings_(std::move(settings)),
+      filter_(std::move(filter)),
+      lookup_(std::move(lookup)),
+      log_(logger ? std::move(logger) : spdlog::default_logger()),
+      async_(std::make_shared<AsyncState>(executor_)) {
+  settings_.connection.heartbeat_period = settings_.heartbeat_period;
+  if (settings_.start) read_pos_ = *settings_.start;
+}
+
+// The owner must stop() and let the io thread finish run() before destroying the stream.
+ReplicationStream::~ReplicationStream() { stop(); }
+
+void ReplicationStream::start() {
+  running_ = true;
+  last_activity_ = now_ticks();
+  asio::co_spawn(executor_, run(), asio::detached);
+}
+
+void ReplicationStream::stop() {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  asio::post(executor_, [async = async_] {
+    async->space_timer.cancel();
+    if (async->conn) async->conn->close();
+  });
+}
+
+std::optional<Transaction> ReplicationStream::pop(std::chrono::milliseconds timeout) {
+  std::unique_lock lk(mu_);
+  cv_.wait_for(lk, timeout, [&] { return !queue_.empty() || stopping_ || failure_ || !running_; });
+  if (queue_.empty()) return std::nullopt;
+  Transaction t = std::move(queue_.front());
+  queue_.pop_front();
+  // The producer armed its timer under this lock; the posted cancel runs after it waits.
+  if (producer_waiting_.exchange(false)) {
+    asio::post(executor_, [async = async_] { async->space_timer.cancel(); });
+  }
+  return t;
+}
+
+bool ReplicationStream::wait_read_past(const BinlogPosition& pos, std::chrono::milliseconds timeout) {
+  std::unique_lock lk(mu_);
+  return cv_.wait_for(lk, timeout, [&] { return read_pos_ >= pos || failure_ || !running_; }) && read_pos_ >= pos;
+}
+
+BinlogPosition ReplicationStream::read_position() const {
+  std::lock_guard lk(mu_);
+  return read_pos_;
+}
+std::optional<BinlogPosition> ReplicationStream::start_position() const {
+  std::lock_guard lk(mu_);
+  return start_pos_;
+}
+std::size_t ReplicationStream::queued() const {
+  std::lock_guard lk(mu_);
+  return queue_.size();
+}
+StreamStats ReplicationStream::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+std::exception_ptr ReplicationStream::failure() const {
+  std::lock_guard lk(mu_);
+  return failure_;
+}
+
+void ReplicationStream::set_read_position(BinlogPosition pos, std::uint32_t ts) {
+  {
+    std::lock_guard lk(mu_);
+    read_pos_ = std::move(pos);
+    if (ts) stats_.last_event_timestamp = ts;
+  }
+  cv_.notify_all();
+}
+
+void ReplicationStream::fail(std::exception_ptr e) {
+  {
+    std::lock_guard lk(mu_);
+    if (!failure_) failure_ = e;
+  }
+  cv_.notify_all();
+}
+
+asio::awaitable<void> ReplicationStream::push(Transaction trx) {
+  for (;;) {
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) co_return;
+      if (queue_.size() < settings_.queue_capacity) {
+        queue_.push_back(std::move(trx));
+        ++stats_.transactions;
+        producer_waiting_ = false;
+        cv_.notify_all();
+        co_return;
+      }
+      producer_waiting_ = true;
+      // Parked, not dead: keep the watchdog quiet while the consumer catches up.
+      last_activity_ = now_ticks();
+      // The 500 ms expiry only refreshes last_activity_; wake-ups come from pop()'s cancel.
+      async_->space_timer.expires_after(std::chrono::milliseconds(500));
+    }
+    boost::system::error_code ec;
+    co_await async_->space_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> ReplicationStream::watchdog(std::shared_ptr<BinlogConnection> conn,
+                                                  std::shared_ptr<std::atomic<bool>> done) {
+  asio::steady_timer timer(executor_);
+  const auto dead_after = std::chrono::duration_cast<std::chrono::steady_clock::duration>(settings_.dead_after);
+  while (!*done) {
+    timer.expires_after(std::max(settings_.dead_after / 4, std::chrono::milliseconds(50)));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (*done) co_return;
+    const auto idle = std::chrono::steady_clock::duration(now_ticks() - last_activity_.load());
+    if (idle > dead_after) {
+      log_->warn("binlog stream: no event or heartbeat for {} ms; reconnecting",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(idle).count());
+      conn->close();
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& made_progress) {
+  auto conn = std::make_shared<BinlogConnection>(executor_, settings_.connection, log_);
+  async_->conn = conn;
+  co_await conn->async_connect();
+  if (resume.empty()) {
+    TextResultSet rs;
+    try {
+      rs = co_await conn->async_query("SHOW MASTER STATUS");
+    } catch (const ConnectionError& e) {
+      if (e.server_code() == 0) throw;  // a server error: MySQL 8.4 renamed the statement
+    }
+    if (rs.rows.empty()) rs = co_await conn->async_query("SHOW BINARY LOG STATUS");
+    if (rs.rows.empty() || rs.rows[0].size() < 2 || !rs.rows[0][0] || !rs.rows[0][1])
+      throw FatalStreamError("the server has no binary log (log_bin is off)");
+    resume = BinlogPosition{*rs.rows[0][0], std::stoull(*rs.rows[0][1])};
+  }
+  {
+    std::lock_guard lk(mu_);
+    if (!start_pos_) start_pos_ = resume;
+    if (read_pos_.empty()) read_pos_ = resume;
+    stats_.connection_id = conn->connection_id();
+  }
+  ChecksumAlg checksum = ChecksumAlg::kOff;
+  {
+    auto cs = co_await conn->async_query("SELECT @@global.binlog_checksum");
+    if (!cs.rows.empty() && !cs.rows[0].empty() && cs.rows[0][0] && *cs.rows[0][0] == "CRC32") checksum = ChecksumAlg::kCrc32;
+  }
+  co_await conn->async_register_replica();
+  co_await conn->async_start_dump(resume.file, static_cast<std::uint32_t>(resume.offset));
+  log_->debug("binlog stream: dumping from {} (connection {})", resume.to_string(), conn->connection_id());
+  last_activity_ = now_ticks();
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  asio::co_spawn(executor_, watchdog(conn, done), asio::detached);
+  struct DoneGuard {
+    std::shared_ptr<std::atomic<bool>> d;
+    ~DoneGuard() { *d = true; }
+  } guard{done};
+
+  ChangeDecoder decoder(filter_, lookup_);
+  decoder.set_position(resume);
+  decoder.set_format(default_binlog_format(checksum));
+  Transaction cur;
+  for (;;) {
+    auto bytes = co_await conn->async_read_event();
+    if (!bytes) co_return;  // end of a non-blocking dump
+    last_activity_ = now_ticks();
+    {
+      std::lock_guard lk(mu_);
+      ++stats_.events;
+      stats_.bytes += bytes->size();
+    }
+    auto ev = decoder.decode(Bytes(bytes->data(), bytes->size()));
+    if (!ev) throw FatalStreamError("binlog decode failed: " + ev.error().message());
+    for (auto& row : ev->rows) cur.changes.push_back(std::move(row));
+    if (const auto* q = std::get_if<Query>(&ev->event); q && !is_trx_marker(*q)) cur.queries.push_back(*q);
+    for (auto& q : ev->inner_queries)
+      if (!is_trx_marker(q)) cur.queries.push_back(std::move(q));
+
+    const bool rotated = std::holds_alternative<Rotate>(ev->event);
+    if (ev->trx == TrxStep::kEnded || (rotated && !decoder.trx().in_transaction())) {
+      cur.end = ev->end;
+      cur.timestamp = ev->header.timestamp;
+      resume = ev->end;
+      made_progress = true;
+      if (!cur.changes.empty() || !cur.queries.empty()) co_await push(std::move(cur));
+      cur = Transaction{};
+      set_read_position(resume, ev->header.timestamp);
+    }
+  }
+}
+
+asio::awaitable<void> ReplicationStream::run() {
+  BinlogPosition resume = settings_.start.value_or(BinlogPosition{"", 4});
+  auto backoff = settings_.backoff_initial;
+  int failures = 0;
+  for (;;) {
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) break;
+    }
+    bool progress = false;
+    std::exception_ptr error;
+    bool retry = false;
+    std::string what;
+    try {
+      co_await run_once(resume, progress);
+      break;  // a non-blocking dump reached the end
+    } catch (const ConnectionError& e) {
+      error = std::current_exception();
+      retry = retryable(e);
+      what = e.what();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) break;
+    }
+    if (!retry) {
+      fail(error);
+      break;
+    }
+    if (progress) {
+      failures = 0;
+      backoff = settings_.backoff_initial;
+    }
+    ++failures;
+    {
+      std::lock_guard lk(mu_);
+      ++stats_.reconnects;
+    }
+    if (settings_.max_reconnects >= 0 && failures > settings_.max_reconnects) {
+      fail(std::make_exception_ptr(std::runtime_error("binlog stream: giving up after " + std::to_string(failures) +
+                                                      " failed connections: " + what)));
+      break;
+    }
+    log_->warn("binlog stream: {}; reconnecting from {} in {} ms", what, resume.to_string(), backoff.count());
+    asio::steady_timer t(executor_);
+    t.expires_after(backoff);
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    backoff = std::min(backoff * 2, settings_.backoff_max);
+  }
+  if (async_->conn) async_->conn->close();
+  async_->conn.reset();
+  running_ = false;
+  {
+    std::lock_guard lk(mu_);  // pairs with the predicate reads in pop()/wait_read_past()
+  }
+  cv_.notify_all();
+}
+
+}  // namespace ghostcut::binlog

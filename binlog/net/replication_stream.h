@@ -1,0 +1,129 @@
+// ReplicationStream: reads the binlog as a replica does and hands out whole transactions.
+//
+//   io thread:  connect → register → dump(from position) → read event → ChangeDecoder →
+//               accumulate the rows of one transaction → push it on a bounded queue
+//   consumer:   pop() on any thread (the applier, `ghostcut tail`)
+//
+// Only complete transactions are delivered, each with its end position, so after a lost
+// connection (KILL, network, missing heartbeats) the stream reconnects with backoff from the end
+// of the last delivered transaction: nothing is lost and nothing is delivered twice. The queue is
+// bounded: when it is full the reading coroutine parks on a timer (no thread blocks), the socket
+// is not read, and the server keeps the binlog for us.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "binlog/net/binlog_connection.h"
+#include "binlog/position.h"
+#include "binlog/row/change_decoder.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ghostcut::binlog {
+
+// One committed transaction's changes to the tables asked for.
+struct Transaction {
+  std::vector<RowChange> changes;
+  std::vector<Query> queries;  // statements (DDL, …) other than BEGIN/COMMIT, any schema
+  BinlogPosition end;          // resume point: just after the transaction's last event
+  std::uint32_t timestamp = 0; // header timestamp of the last event (source clock, seconds)
+};
+
+struct StreamSettings {
+  ConnectionSettings connection;       // connection.server_id must be unique among replicas
+  std::optional<BinlogPosition> start; // nullopt = the source's current position
+  std::chrono::milliseconds heartbeat_period{1000};
+  // No event or heartbeat for this long = the connection is dead (default 3 heartbeats + 2 s).
+  std::chrono::milliseconds dead_after{5000};
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{5000};
+  int max_reconnects = -1;             // consecutive failed attempts before giving up; -1 = forever
+  std::size_t queue_capacity = 1000;   // transactions
+};
+
+struct StreamStats {
+  std::uint64_t events = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t transactions = 0;       // delivered (non-empty)
+  std::uint64_t reconnects = 0;
+  std::uint32_t last_event_timestamp = 0;
+  std::uint32_t connection_id = 0;      // the current dump connection's server thread id
+};
+
+class ReplicationStream {
+ public:
+  ReplicationStream(boost::asio::any_io_executor executor, StreamSettings settings,
+                    ChangeDecoder::TableFilter filter = {}, ChangeDecoder::ColumnsLookup lookup = {},
+                    std::shared_ptr<spdlog::logger> logger = nullptr);
+  ~ReplicationStream();
+  ReplicationStream(const ReplicationStream&) = delete;
+  ReplicationStream& operator=(const ReplicationStream&) = delete;
+
+  // Starts the read loop on the executor. Call once.
+  void start();
+  // Stops reading (thread-safe); pop() then drains what is queued and returns nullopt.
+  void stop();
+
+  // Consumer side (any thread): the next transaction, or nullopt on timeout, stop or failure.
+  std::optional<Transaction> pop(std::chrono::milliseconds timeout);
+  // Blocks until the stream has read (not necessarily delivered) up to `pos` or `timeout` passes.
+  bool wait_read_past(const BinlogPosition& pos, std::chrono::milliseconds timeout);
+
+  // Where the last complete transaction ended (delivered or skipped as irrelevant).
+  BinlogPosition read_position() const;
+  // The first position, once known (after SHOW MASTER STATUS when no start was given).
+  std::optional<BinlogPosition> start_position() const;
+  std::size_t queued() const;
+  StreamStats stats() const;
+  bool running() const noexcept { return running_.load(); }
+  // The error that ended the stream (auth failure, decode error, reconnects exhausted), if any.
+  std::exception_ptr failure() const;
+
+ private:
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> run_once(BinlogPosition& resume, bool& made_progress);
+  boost::asio::awaitable<void> watchdog(std::shared_ptr<BinlogConnection> conn,
+                                        std::shared_ptr<std::atomic<bool>> done);
+  boost::asio::awaitable<void> push(Transaction trx);
+  void set_read_position(BinlogPosition pos, std::uint32_t ts);
+  void fail(std::exception_ptr e);
+
+  boost::asio::any_io_executor executor_;
+  StreamSettings settings_;
+  ChangeDecoder::TableFilter filter_;
+  ChangeDecoder::ColumnsLookup lookup_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;        // consumers: new item, stop, failure, position moved
+  std::deque<Transaction> queue_;
+  BinlogPosition read_pos_;
+  std::optional<BinlogPosition> start_pos_;
+  StreamStats stats_;
+  std::exception_ptr failure_;
+  bool stopping_ = false;
+
+  std::atomic<bool> running_{false};
+  std::atomic<bool> producer_waiting_{false};
+  std::atomic<std::chrono::steady_clock::rep> last_activity_{0};
+  struct AsyncState;
+  std::shared_ptr<AsyncState> async_;  // io-thread objects: space timer, current connection
+};
+
+}  // namespace ghostcut::binlog

@@ -1,0 +1,239 @@
+#include "engine/control/command.h"
+
+#include <gtest/gtest.h>
+
+using namespace ghostcut::engine;
+using ghostcut::binlog::Errc;
+
+TEST(ParseCommand, Accepted) {
+  struct Case {
+    std::string line;
+    Command want;
+  };
+  const std::vector<Case> cases = {
+      {"help", HelpCommand{}},
+      {"sup", SupCommand{}},
+      {"status", StatusCommand{false}},
+      {"info", StatusCommand{false}},
+      {"status json", StatusCommand{true}},
+      {"  STATUS   JSON \r\n", StatusCommand{true}},
+      {"coordinates\n", CoordinatesCommand{}},
+      {"chunk-size=250", SetChunkSizeCommand{250}},
+      {" chunk-size = 250 ", SetChunkSizeCommand{250}},
+      {"chunk-size=0", SetChunkSizeCommand{0}},
+      {"chunk-size=?", ShowSettingCommand{SettingName::kChunkSize}},
+      {"threads=8", SetThreadsCommand{8}},
+      {"dml-batch-size=100", SetDmlBatchSizeCommand{100}},
+      {"max-lag-millis=2000", SetMaxLagMillisCommand{2000}},
+      {"max-lag-millis=?", ShowSettingCommand{SettingName::kMaxLagMillis}},
+      {"nice-ratio=0.5", SetNiceRatioCommand{0.5}},
+      {"nice-ratio=2", SetNiceRatioCommand{2.0}},
+      {"max-load=Threads_running=50", SetMaxLoadCommand{{{"Threads_running", 50}}}},
+      {"max-load=Threads_running=50,threads_connected=1000",
+       SetMaxLoadCommand{{{"Threads_running", 50}, {"threads_connected", 1000}}}},
+      {"max-load=", SetMaxLoadCommand{{}}},
+      {"critical-load=Threads_running=1000", SetCriticalLoadCommand{{{"Threads_running", 1000}}}},
+      {"critical-load=?", ShowSettingCommand{SettingName::kCriticalLoad}},
+      {"throttle-query=select count(*) > 5 from t where a = 1", SetThrottleQueryCommand{"select count(*) > 5 from t where a = 1"}},
+      {"throttle-query=", SetThrottleQueryCommand{""}},
+      {"throttle-control-replicas=r1,r2:3307", SetThrottleControlReplicasCommand{{{"r1", 3306}, {"r2", 3307}}}},
+      {"throttle-control-replicas='r1:3306, [::1]:3308'", SetThrottleControlReplicasCommand{{{"r1", 3306}, {"::1", 3308}}}},
+      {"throttle-control-replicas=", SetThrottleControlReplicasCommand{{}}},
+      {"throttle", ThrottleCommand{}},
+      {"pause", ThrottleCommand{}},
+      {"suspend", ThrottleCommand{}},
+      {"no-throttle", NoThrottleCommand{}},
+      {"unthrottle", NoThrottleCommand{}},
+      {"resume", NoThrottleCommand{}},
+      {"continue", NoThrottleCommand{}},
+      {"postpone", PostponeCommand{}},
+      {"unpostpone", UnpostponeCommand{}},
+      {"no-postpone", UnpostponeCommand{}},
+      {"cut-over", UnpostponeCommand{}},
+      {"panic=orders", PanicCommand{"orders"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.line);
+    auto r = parse_command(c.line);
+    ASSERT_TRUE(r.has_value()) << r.error().context;
+    EXPECT_TRUE(*r == c.want) << "variant index " << r->index() << " want " << c.want.index();
+  }
+}
+
+TEST(ParseCommand, Rejected) {
+  struct Case {
+    std::string line;
+    Errc code;
+    std::string says;  // a fragment of the message
+  };
+  const std::vector<Case> cases = {
+      {"", Errc::bad_value, "empty"},
+      {"   \r\n", Errc::bad_value, "empty"},
+      {"frobnicate", Errc::unsupported, "unknown command 'frobnicate'"},
+      {"frob=1", Errc::unsupported, "unknown command"},
+      {"chunk size=1", Errc::unsupported, "unknown command"},
+      {"status xml", Errc::bad_value, "takes no argument"},
+      {"help=1", Errc::bad_value, "takes no value"},
+      {"throttle=1", Errc::bad_value, "takes no value"},
+      {"panic", Errc::bad_value, "panic requires the table name"},
+      {"panic=", Errc::bad_value, "panic requires the table name"},
+      {"chunk-size", Errc::bad_value, "requires a value"},
+      {"chunk-size=", Errc::bad_value, "requires a value"},
+      {"chunk-size=abc", Errc::bad_value, "non-negative integer"},
+      {"chunk-size=-5", Errc::bad_value, "non-negative integer"},
+      {"chunk-size=+5", Errc::bad_value, "non-negative integer"},
+      {"chunk-size=12x", Errc::bad_value, "non-negative integer"},
+      {"chunk-size=99999999999999999999999", Errc::bad_value, "non-negative integer"},
+      {"chunk-size=5", Errc::bad_value, "between 10 and 100000"},
+      {"chunk-size=100001", Errc::bad_value, "between 10 and 100000"},
+      {"threads=0", Errc::bad_value, "threads must be between"},
+      {"threads=1000", Errc::bad_value, "threads must be between"},
+      {"dml-batch-size=0", Errc::bad_value, "dml-batch-size must be between"},
+      {"max-lag-millis=50", Errc::bad_value, "max-lag-millis must be between"},
+      {"nice-ratio=-1", Errc::bad_value, "nice-ratio must be between"},
+      {"nice-ratio=101", Errc::bad_value, "nice-ratio must be between"},
+      {"nice-ratio=fast", Errc::bad_value, "expects a number"},
+      {"nice-ratio=inf", Errc::bad_value, "expects a number"},
+      {"nice-ratio=1e999", Errc::bad_value, "expects a number"},
+      {"nice-ratio=0.5x", Errc::bad_value, "expects a number"},
+      {"max-load=Threads_running", Errc::bad_value, "expected Var=N"},
+      {"max-load=Threads_running=50,", Errc::bad_value, "expected Var=N"},
+      {"max-load=Threads_running=-1", Errc::bad_value, "non-negative integer"},
+      {"max-load=Threads_running=lots", Errc::bad_value, "non-negative integer"},
+      {"max-load==5", Errc::bad_value, "name is empty"},
+      {"max-load=Threads running=5", Errc::bad_value, "only letters"},
+      {"max-load=a=1,A=2", Errc::bad_value, "given twice"},
+      {"critical-load=x", Errc::bad_value, "critical-load: expected"},
+      {"throttle-query=delete from t", Errc::bad_value, "must be a SELECT"},
+      {"throttle-control-replicas=r1,,r2", Errc::bad_value, "empty entry"},
+      {"throttle-control-replicas=r1:0", Errc::bad_value, "port must be 1-65535"},
+      {"throttle-control-replicas=r1:70000", Errc::bad_value, "port must be 1-65535"},
+      {"throttle-control-replicas=r1:", Errc::bad_value, "empty port"},
+      {"throttle-control-replicas=:3306", Errc::bad_value, "host is empty"},
+      {"throttle-control-replicas=::1", Errc::bad_value, "[addr]:port"},
+      {"throttle-control-replicas=[::1", Errc::bad_value, "no closing ]"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.line);
+    auto r = parse_command(c.line);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, make_error_code(c.code));
+    EXPECT_NE(r.error().context.find(c.says), std::string::npos) << r.error().context;
+  }
+}
+
+TEST(ApplyCommand, SettingsAnswerOldAndNew) {
+  struct Case {
+    std::string line;
+    std::string reply;
+  };
+  const std::vector<Case> cases = {
+      {"chunk-size=250", "chunk-size: adaptive -> 250"},
+      {"chunk-size=0", "chunk-size: 250 -> adaptive"},
+      {"threads=4", "threads: 1 -> 4"},
+      {"dml-batch-size=50", "dml-batch-size: 10 -> 50"},
+      {"max-lag-millis=3000", "max-lag-millis: 1500 -> 3000"},
+      {"nice-ratio=0.5", "nice-ratio: 0 -> 0.5"},
+      {"max-load=Threads_running=50,Threads_connected=900", "max-load: (none) -> Threads_connected=900,Threads_running=50"},
+      {"max-load=", "max-load: Threads_connected=900,Threads_running=50 -> (none)"},
+      {"critical-load=Threads_running=1000", "critical-load: (none) -> Threads_running=1000"},
+      {"throttle-query=select 1", "throttle-query: (none) -> select 1"},
+      {"throttle-control-replicas=r1,r2:3307", "throttle-control-replicas: (none) -> r1:3306,r2:3307"},
+      {"chunk-size=?", "chunk-size: adaptive"},
+      {"threads=?", "threads: 4"},
+      {"nice-ratio=?", "nice-ratio: 0.5"},
+      {"max-load=?", "max-load: (none)"},
+      {"critical-load=?", "critical-load: Threads_running=1000"},
+      {"throttle-query=?", "throttle-query: select 1"},
+      {"throttle-control-replicas=?", "throttle-control-replicas: r1:3306,r2:3307"},
+      {"throttle", "manual-throttle: off -> on"},
+      {"no-throttle", "manual-throttle: on -> off (other throttle reasons may still apply)"},
+      {"postpone", "postpone-cut-over: off -> on"},
+      {"unpostpone", "postpone-cut-over: on -> off; cut-over will proceed when ready"},
+  };
+  RuntimeSettings settings;  // one shared instance: each case sees the previous one's change
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.line);
+    const auto reply = handle_command_line(c.line, settings, "orders");
+    EXPECT_TRUE(reply.ok) << reply.text;
+    EXPECT_EQ(reply.text, c.reply);
+  }
+  EXPECT_EQ(settings.chunk_size(), 0u);
+  EXPECT_EQ(settings.threads(), 4u);
+  EXPECT_TRUE(settings.cut_over_requested());
+  EXPECT_FALSE(settings.postpone_cut_over());
+  EXPECT_FALSE(settings.manual_throttle());
+  EXPECT_EQ(settings.throttle_control_replicas().size(), 2u);
+}
+
+TEST(ApplyCommand, RejectedLinesChangeNothing) {
+  RuntimeSettings settings;
+  ASSERT_TRUE(settings.set_max_load({{"Threads_running", 10}}).has_value());
+  const auto before = settings.snapshot();
+  for (const std::string line : {"max-load=Threads_running=20,bad", "chunk-size=5", "threads=x", "panic", "nope",
+                                 "throttle-control-replicas=r1,r2:0", "nice-ratio=-2"}) {
+    SCOPED_TRACE(line);
+    const auto reply = handle_command_line(line, settings, "orders");
+    EXPECT_FALSE(reply.ok);
+    EXPECT_FALSE(reply.text.empty());
+  }
+  const auto after = settings.snapshot();
+  EXPECT_EQ(after.version, before.version);
+  EXPECT_EQ(after.max_load, before.max_load);
+  EXPECT_EQ(after.chunk_size, before.chunk_size);
+  EXPECT_EQ(after.panic, false);
+}
+
+TEST(ApplyCommand, Panic) {
+  struct Case {
+    std::string line;
+    bool ok;
+    bool panic;
+  };
+  for (const auto& c : std::vector<Case>{{"panic=orders", true, true},
+                                         {"panic=Orders", false, false},
+                                         {"panic=other", false, false},
+                                         {"panic=orders2", false, false}}) {
+    SCOPED_TRACE(c.line);
+    RuntimeSettings settings;
+    const auto reply = handle_command_line(c.line, settings, "orders");
+    EXPECT_EQ(reply.ok, c.ok) << reply.text;
+    EXPECT_EQ(settings.panic(), c.panic);
+    if (!c.ok) {
+      EXPECT_NE(reply.text.find("does not match"), std::string::npos);
+    }
+  }
+}
+
+TEST(ApplyCommand, ReportsUseCallbacks) {
+  RuntimeSettings settings;
+  const CommandCallbacks callbacks{[] { return std::string("STATUS"); }, [] { return std::string("{\"state\":\"x\"}"); },
+                                   [] { return std::string("SUP"); }, [] { return std::string("mysql-bin.000001:4"); }};
+  struct Case {
+    std::string line;
+    std::string with, without;
+  };
+  for (const auto& c : std::vector<Case>{{"status", "STATUS", "status: not available"},
+                                         {"info", "STATUS", "status: not available"},
+                                         {"status json", "{\"state\":\"x\"}", "status json: not available"},
+                                         {"sup", "SUP", "sup: not available"},
+                                         {"coordinates", "mysql-bin.000001:4", "coordinates: not available"}}) {
+    SCOPED_TRACE(c.line);
+    auto with = handle_command_line(c.line, settings, "t", callbacks);
+    EXPECT_EQ(with, (CommandReply{true, c.with}));
+    auto without = handle_command_line(c.line, settings, "t");
+    EXPECT_EQ(without, (CommandReply{false, c.without}));
+  }
+  const auto help = handle_command_line("help", settings, "t");
+  EXPECT_TRUE(help.ok);
+  for (const char* word : {"chunk-size", "max-load", "throttle-control-replicas", "unpostpone", "panic=<table>", "status json"}) {
+    SCOPED_TRACE(word);
+    EXPECT_NE(help.text.find(word), std::string::npos);
+  }
+  EXPECT_EQ(settings.version(), 0u);  // reports change nothing
+}
+
+TEST(SettingName, Names) {
+  EXPECT_EQ(to_string(SettingName::kChunkSize), "chunk-size");
+  EXPECT_EQ(to_string(SettingName::kThrottleControlReplicas), "throttle-control-replicas");
+}

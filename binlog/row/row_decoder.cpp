@@ -249,12 +249,7 @@ std::string column_label(const TableMap& map, std::size_t i) {
   std::string s = "column ";
   s += std::to_string(i);
   s += " (";
-  if (i < map.optional.column_names.size()) {
-    s += map.optional.column_names[i];
-  } else {
-    s += '@';
-    s += std::to_string(i + 1);
-  }
+  s += map.column_name(i);
   s += ", ";
   s += column_type_name(i < map.types.size() ? map.types[i] : ColumnType::kInvalid);
   s += ')';

@@ -1,0 +1,46 @@
+// Runs a ReplicationStream on its own io thread for a test.
+#pragma once
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <thread>
+
+#include "binlog/net/replication_stream.h"
+#include "engine/sql/connection_settings.h"
+
+namespace ghostcut::testing {
+
+inline binlog::ConnectionSettings binlog_settings(const engine::ConnectionSettings& s, std::uint32_t server_id) {
+  binlog::ConnectionSettings b;
+  b.host = s.host;
+  b.port = s.port;
+  b.user = s.user;
+  b.password = s.password;
+  b.tls_mode = binlog::TlsMode::disabled;
+  b.server_id = server_id;
+  return b;
+}
+
+class StreamHarness {
+ public:
+  StreamHarness(binlog::StreamSettings settings, binlog::ChangeDecoder::TableFilter filter,
+                binlog::ChangeDecoder::ColumnsLookup lookup = {}) {
+    stream_ = std::make_unique<binlog::ReplicationStream>(ioc_.get_executor(), std::move(settings), std::move(filter),
+                                                          std::move(lookup));
+    stream_->start();
+    io_ = std::thread([this] { ioc_.run(); });
+  }
+  ~StreamHarness() {
+    stream_->stop();
+    io_.join();
+  }
+  binlog::ReplicationStream& operator*() { return *stream_; }
+  binlog::ReplicationStream* operator->() { return stream_.get(); }
+
+ private:
+  boost::asio::io_context ioc_;
+  std::unique_ptr<binlog::ReplicationStream> stream_;
+  std::thread io_;
+};
+
+}  // namespace ghostcut::testing

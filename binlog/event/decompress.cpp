@@ -3,9 +3,18 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace ghostcut::binlog::detail {
+namespace {
+
+// Output grows as data actually arrives, so a corrupt size field cannot make us allocate 1 GiB.
+std::size_t initial_capacity(std::size_t expected, std::size_t input) {
+  return std::min(expected, std::max<std::size_t>(64 * 1024, input * 8));
+}
+
+}  // namespace
 
 Result<std::vector<std::uint8_t>> zstd_decompress(Bytes in, std::size_t expected_size) {
   if (expected_size > kMaxDecompressedSize) {
@@ -13,37 +22,36 @@ Result<std::vector<std::uint8_t>> zstd_decompress(Bytes in, std::size_t expected
   }
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
   if (!ctx) return Error(Errc::decompress_failed, "zstd: cannot create context");
-  std::vector<std::uint8_t> out(expected_size);
+  std::vector<std::uint8_t> out(initial_capacity(expected_size, in.size()));
   ZSTD_inBuffer input{in.data(), in.size(), 0};
-  ZSTD_outBuffer output{out.data(), out.size(), 0};
+  std::size_t produced = 0;
+  std::uint8_t probe = 0;  // one byte past the declared size, to detect overlong frames
   while (true) {
+    if (produced == out.size() && out.size() < expected_size) {
+      out.resize(std::min(expected_size, out.size() * 2));
+    }
+    const bool at_limit = produced == out.size();
+    ZSTD_outBuffer output = at_limit ? ZSTD_outBuffer{&probe, 1, 0}
+                                     : ZSTD_outBuffer{out.data() + produced, out.size() - produced, 0};
     const std::size_t rc = ZSTD_decompressStream(ctx.get(), &output, &input);
     if (ZSTD_isError(rc)) {
       return Error(Errc::decompress_failed, std::string("zstd: ") + ZSTD_getErrorName(rc), input.pos);
     }
+    if (at_limit && output.pos != 0) {
+      return Error(Errc::decompress_failed,
+                   "zstd: payload inflates beyond its declared " + std::to_string(expected_size) + " bytes");
+    }
+    produced += at_limit ? 0 : output.pos;
     if (rc == 0) break;  // frame complete
-    if (input.pos == input.size && output.pos < output.size) {
+    if (input.pos == input.size && output.pos == 0) {
       return Error(Errc::decompress_failed, "zstd: input ended inside the frame", input.pos);
     }
-    if (output.pos == output.size) {
-      // Full buffer but the frame wants more: the declared size was too small.
-      std::uint8_t probe = 0;
-      ZSTD_outBuffer extra{&probe, 1, 0};
-      const std::size_t rc2 = ZSTD_decompressStream(ctx.get(), &extra, &input);
-      if (ZSTD_isError(rc2) || extra.pos != 0) {
-        return Error(Errc::decompress_failed,
-                     "zstd: payload inflates beyond its declared " + std::to_string(expected_size) + " bytes");
-      }
-      if (rc2 == 0) break;
-      if (input.pos == input.size) {
-        return Error(Errc::decompress_failed, "zstd: input ended inside the frame", input.pos);
-      }
-    }
   }
-  if (output.pos != expected_size) {
-    return Error(Errc::decompress_failed, "zstd: inflated to " + std::to_string(output.pos) +
+  if (produced != expected_size) {
+    return Error(Errc::decompress_failed, "zstd: inflated to " + std::to_string(produced) +
                                               " bytes, header said " + std::to_string(expected_size));
   }
+  out.resize(produced);
   return out;
 }
 
@@ -63,20 +71,39 @@ Result<std::vector<std::uint8_t>> mariadb_uncompress(Bytes record) {
   if (len > kMaxDecompressedSize) {
     return Error(Errc::bad_length, "MariaDB compressed original length " + std::to_string(len) + " exceeds 1 GiB", 1);
   }
+  const std::size_t at = 1 + len_bytes;
   const Bytes stream = r.rest();
-  std::vector<std::uint8_t> out(len);
-  uLongf out_len = static_cast<uLongf>(len);
-  // uncompress() wants a non-null destination even for empty output.
-  std::uint8_t dummy = 0;
-  const int rc = uncompress(len ? out.data() : &dummy, &out_len, stream.data(), static_cast<uLong>(stream.size()));
-  if (rc != Z_OK) {
-    return Error(Errc::decompress_failed, "zlib: " + std::string(zError(rc)), 1 + len_bytes);
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return Error(Errc::decompress_failed, "zlib: cannot initialise", at);
+  std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&zs, &inflateEnd);
+  zs.next_in = const_cast<Bytef*>(stream.data());  // zlib's API is not const-correct
+  zs.avail_in = static_cast<uInt>(std::min<std::size_t>(stream.size(), 0xffffffffu));
+  std::vector<std::uint8_t> out(initial_capacity(len, stream.size()));
+  std::uint8_t probe = 0;
+  std::size_t produced = 0;
+  while (true) {
+    if (produced == out.size() && out.size() < len) out.resize(std::min(len, out.size() * 2));
+    const bool at_limit = produced == out.size();
+    zs.next_out = at_limit ? &probe : out.data() + produced;
+    zs.avail_out = at_limit ? 1 : static_cast<uInt>(out.size() - produced);
+    const uInt before = zs.avail_out;
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    const std::size_t got = before - zs.avail_out;
+    if (at_limit && got != 0) {
+      return Error(Errc::decompress_failed, "zlib: inflates beyond the declared " + std::to_string(len) + " bytes", at);
+    }
+    produced += at_limit ? 0 : got;
+    if (rc == Z_STREAM_END) break;
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      return Error(Errc::decompress_failed, "zlib: " + std::string(zs.msg ? zs.msg : zError(rc)), at);
+    }
+    if (got == 0 && zs.avail_in == 0) return Error(Errc::decompress_failed, "zlib: stream ends early", at);
   }
-  if (out_len != len) {
+  if (produced != len) {
     return Error(Errc::decompress_failed,
-                 "zlib: inflated to " + std::to_string(out_len) + " bytes, header said " + std::to_string(len),
-                 1 + len_bytes);
+                 "zlib: inflated to " + std::to_string(produced) + " bytes, header said " + std::to_string(len), at);
   }
+  out.resize(produced);
   return out;
 }
 

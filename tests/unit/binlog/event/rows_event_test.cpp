@@ -165,6 +165,10 @@ TEST(RowsEvent, MariaDbCompressedRowsErrors) {
   auto wrong_len = good;
   wrong_len[1] = 50;
   std::vector<std::uint8_t> cut(good.begin(), good.end() - 3);
+  // Claims ~1 GiB: must fail on the real stream length, not allocate the claim.
+  std::vector<std::uint8_t> huge = {0x84, 0x3f, 0xff, 0xff, 0xff};
+  huge.insert(huge.end(), good.begin() + 2, good.end());
+  std::vector<std::uint8_t> over = {0x84, 0x40, 0x00, 0x00, 0x01};
   const Case cases[] = {
       {"empty", {}, Errc::truncated},
       {"not compressed", {0x01, 0x05}, Errc::bad_value},
@@ -174,6 +178,8 @@ TEST(RowsEvent, MariaDbCompressedRowsErrors) {
       {"corrupt stream", corrupt, Errc::decompress_failed},
       {"wrong length", wrong_len, Errc::decompress_failed},
       {"stream cut", cut, Errc::decompress_failed},
+      {"huge declared length", huge, Errc::decompress_failed},
+      {"over 1 GiB", over, Errc::bad_length},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

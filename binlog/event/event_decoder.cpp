@@ -1,5 +1,8 @@
 #include "binlog/event/event_decoder.h"
 
+#include <cstdio>
+#include <string>
+
 namespace ghostcut::binlog {
 namespace {
 
@@ -55,5 +58,94 @@ Result<Event> decode_event(const RawEvent& raw, const BinlogFormat& format) {
     default: return Event(Unknown{type, body.size()});
   }
 }
+
+namespace {
+
+std::string short_sql(std::string_view sql) {
+  constexpr std::size_t kMax = 200;
+  std::string s(sql.substr(0, kMax));
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (sql.size() > kMax) s += "...";
+  return s;
+}
+
+struct Describer {
+  std::string operator()(const Unknown& e) const {
+    return std::string(event_type_name(e.type)) + " (type " + std::to_string(static_cast<int>(e.type)) + ", " +
+           std::to_string(e.body_size) + " bytes, not decoded)";
+  }
+  std::string operator()(const FormatDescription& e) const {
+    return "FORMAT_DESCRIPTION server=" + e.format.server_version + " binlog_version=" +
+           std::to_string(e.format.binlog_version) + " checksum=" + (e.format.has_checksum() ? "CRC32" : "NONE");
+  }
+  std::string operator()(const Rotate& e) const {
+    return "ROTATE next=" + e.next_file + " pos=" + std::to_string(e.position);
+  }
+  std::string operator()(const Query& e) const {
+    return std::string(e.compressed ? "QUERY_COMPRESSED" : "QUERY") + " db=" + e.schema + " thread=" +
+           std::to_string(e.thread_id) + (e.error_code ? " error=" + std::to_string(e.error_code) : "") + " sql=" +
+           short_sql(e.statement);
+  }
+  std::string operator()(const Xid& e) const { return "XID " + std::to_string(e.xid); }
+  std::string operator()(const Stop&) const { return "STOP"; }
+  std::string operator()(const Heartbeat& e) const {
+    return std::string(e.v2 ? "HEARTBEAT_V2 " : "HEARTBEAT ") + e.log_name + ":" + std::to_string(e.position);
+  }
+  std::string operator()(const Gtid& e) const {
+    std::string s = std::string(event_type_name(e.type)) + " " + e.to_string();
+    if (e.sequence_number) {
+      s += " last_committed=" + std::to_string(*e.last_committed) + " seq=" + std::to_string(*e.sequence_number);
+    }
+    return s;
+  }
+  std::string operator()(const PreviousGtids& e) const { return "PREVIOUS_GTIDS " + e.to_string(); }
+  std::string operator()(const MariaGtid& e) const {
+    return "MARIADB_GTID " + e.to_string() + (e.standalone() ? " standalone" : "") +
+           (e.commit_id ? " commit_id=" + std::to_string(*e.commit_id) : "");
+  }
+  std::string operator()(const MariaGtidList& e) const {
+    std::string s = "GTID_LIST [";
+    for (std::size_t i = 0; i < e.gtids.size(); ++i) {
+      const auto& g = e.gtids[i];
+      s += (i ? "," : "") + std::to_string(g.domain_id) + "-" + std::to_string(g.server_id) + "-" +
+           std::to_string(g.seq_no);
+    }
+    return s + "]";
+  }
+  std::string operator()(const BinlogCheckpoint& e) const { return "BINLOG_CHECKPOINT " + e.log_name; }
+  std::string operator()(const AnnotateRows& e) const { return "ANNOTATE_ROWS " + short_sql(e.statement); }
+  std::string operator()(const RowsQuery& e) const { return "ROWS_QUERY " + short_sql(e.statement); }
+  std::string operator()(const Intvar& e) const {
+    return "INTVAR type=" + std::to_string(e.kind) + " value=" + std::to_string(e.value);
+  }
+  std::string operator()(const Rand& e) const {
+    return "RAND " + std::to_string(e.seed1) + "," + std::to_string(e.seed2);
+  }
+  std::string operator()(const UserVar& e) const { return "USER_VAR @" + e.name + (e.is_null ? " NULL" : ""); }
+  std::string operator()(const Incident& e) const {
+    return "INCIDENT type=" + std::to_string(e.kind) + " " + e.message;
+  }
+  std::string operator()(const TransactionPayload& e) const {
+    return "TRANSACTION_PAYLOAD compression=" + std::to_string(e.compression_type) + " size=" +
+           std::to_string(e.payload_size) + " uncompressed=" + std::to_string(e.uncompressed_size);
+  }
+  std::string operator()(const TableMap& e) const {
+    return "TABLE_MAP id=" + std::to_string(e.table_id) + " " + e.schema + "." + e.table +
+           " cols=" + std::to_string(e.column_count());
+  }
+  std::string operator()(const RowsEvent& e) const {
+    char flags[8];
+    std::snprintf(flags, sizeof flags, "%x", e.flags);
+    return std::string(event_type_name(e.type)) + " table_id=" + std::to_string(e.table_id) +
+           " cols=" + std::to_string(e.column_count) + " rows_bytes=" + std::to_string(e.rows.size()) +
+           " flags=0x" + flags;
+  }
+};
+
+}  // namespace
+
+std::string describe(const Event& ev) { return std::visit(Describer{}, ev); }
 
 }  // namespace ghostcut::binlog

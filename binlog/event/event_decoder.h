@@ -5,6 +5,7 @@
 // skipped by their length and never guessed at.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_replication_binlog_event.html
 #pragma once
+#include <string>
 #include <variant>
 
 #include "binlog/error.h"
@@ -29,5 +30,10 @@ using Event = std::variant<Unknown, FormatDescription, Rotate, Query, Xid, Stop,
 
 // Errors name the event type and carry the absolute offset (raw.offset + header + body position).
 [[nodiscard]] Result<Event> decode_event(const RawEvent& raw, const BinlogFormat& format);
+
+// One-line human summary, e.g. `ROTATE next=binlog.000043 pos=4`, `GTID 3e11...:42`,
+// `TABLE_MAP id=88 test.tb1 cols=1`, `WRITE_ROWS_V2 table_id=88 cols=1 rows_bytes=10 flags=0x1`.
+// For logs, test output and `ghostcut tail`; not a stable format.
+std::string describe(const Event& ev);
 
 }  // namespace ghostcut::binlog

@@ -84,6 +84,45 @@ TEST(Decoder, DispatchesEachType) {
   }
 }
 
+TEST(Decoder, Describe) {
+  struct Case {
+    Event ev;
+    const char* want;
+  };
+  TableMap m;
+  m.table_id = 88;
+  m.schema = "test";
+  m.table = "tb1";
+  m.types = {ColumnType::kLong};
+  RowsEvent rows;
+  rows.type = EventType::kWriteRowsV2;
+  rows.table_id = 88;
+  rows.column_count = 1;
+  rows.flags = 1;
+  Gtid g;
+  g.gno = 42;
+  MariaGtid mg;
+  mg.seq_no = 7;
+  mg.server_id = 1;
+  const Case cases[] = {
+      {Rotate{4, "binlog.000043"}, "ROTATE next=binlog.000043 pos=4"},
+      {Xid{462}, "XID 462"},
+      {m, "TABLE_MAP id=88 test.tb1 cols=1"},
+      {rows, "WRITE_ROWS_V2 table_id=88 cols=1 rows_bytes=0 flags=0x1"},
+      {g, "GTID 00000000-0000-0000-0000-000000000000:42"},
+      {mg, "MARIADB_GTID 0-1-7"},
+      {Unknown{EventType::kAppendBlock, 12}, "APPEND_BLOCK (type 9, 12 bytes, not decoded)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.want);
+    EXPECT_EQ(describe(c.ev), c.want);
+  }
+  Query q;
+  q.schema = "d";
+  q.statement = "ALTER TABLE t\nADD c INT";
+  EXPECT_EQ(describe(q), "QUERY db=d thread=0 sql=ALTER TABLE t ADD c INT");
+}
+
 TEST(Decoder, ErrorsNameTypeAndAbsoluteOffset) {
   const auto ev = build_event(EventType::kXid, BodyWriter().u32(1));
   auto r = decode(ev, default_binlog_format(), 1000);

@@ -164,6 +164,15 @@ TEST(FixtureWalk, EveryFileMatchesManifest) {
     const std::string last = f.get<std::string>("last_event");
     EXPECT_EQ(w.last_event.empty() ? std::string("null") : w.last_event, last);
 
+    // Where every transaction starts with a GTID event, TrxBoundary must see exactly one end per GTID.
+    int gtid_events = 0;
+    for (const char* g : {"GTID", "ANONYMOUS_GTID", "GTID_TAGGED", "MARIA_GTID"}) {
+      gtid_events += f.get<int>(std::string("event_counts.") + g, 0);
+    }
+    if (gtid_events > 0) {
+      EXPECT_EQ(w.trx_ends, static_cast<std::size_t>(gtid_events));
+    }
+
     const std::string checksum = f.get<std::string>("checksum");
     if (!w.fde_versions.empty()) {
       if (checksum == "CRC32") {

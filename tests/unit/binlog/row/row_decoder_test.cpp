@@ -338,7 +338,8 @@ TEST(RowDecoder, DecodeIntoReusesRowsAndMatchesFreshDecode) {
     ASSERT_TRUE(into) << into.error().message();
     EXPECT_EQ(out, *fresh);
   }
-  auto bad = make_event(RowsKind::kWrite, 4, hex("00 01000000 05"));
+  const auto bad_rows = hex("00 01000000 05");
+  auto bad = make_event(RowsKind::kWrite, 4, bad_rows);
   EXPECT_FALSE(decode_rows_into(bad, sample_map(), {}, out));
 }
 

@@ -92,6 +92,7 @@ Result<BinlogFormat> parse_format_description(Bytes body) {
     switch (alg) {
       case 0: f.checksum = ChecksumAlg::kOff; break;
       case 1: f.checksum = ChecksumAlg::kCrc32; break;
+      case 255: f.checksum = ChecksumAlg::kUndefined; break;  // no checksums on later events
       default:
         return Error(Errc::unsupported, "FORMAT_DESCRIPTION checksum algorithm " + std::to_string(alg),
                      kFdeFixedLen + n);

@@ -20,6 +20,8 @@
 
 namespace ghostcut::binlog {
 
+// kUndefined (255): what a server announces to a replica that did not say it understands
+// checksums; later events then carry none.
 enum class ChecksumAlg : std::uint8_t { kOff = 0, kCrc32 = 1, kUndefined = 255 };
 enum class Flavour : std::uint8_t { kMySql, kMariaDb };
 

@@ -120,6 +120,16 @@ TEST(BinlogFormat, UnknownChecksumAlgIsUnsupported) {
   EXPECT_TRUE(f.error().is(Errc::unsupported));
 }
 
+TEST(BinlogFormat, UndefinedChecksumAlgMeansNoChecksums) {
+  const auto ev = build_fde("8.0.32", 255);
+  auto raw = make_raw_event(span_of(ev), default_binlog_format());
+  ASSERT_TRUE(raw);
+  auto f = parse_format_description(raw->body);
+  ASSERT_TRUE(f) << f.error().message();
+  EXPECT_EQ(f->checksum, ChecksumAlg::kUndefined);
+  EXPECT_FALSE(f->has_checksum());
+}
+
 TEST(BinlogFormat, DefaultFormat) {
   const BinlogFormat f = default_binlog_format(ChecksumAlg::kCrc32);
   EXPECT_TRUE(f.has_checksum());

@@ -59,6 +59,8 @@ const ValueCase kValueCases[] = {
     {"char", ColumnType::kString, 0xfe0a, false, "027879", BytesValue{"xy"}, "'xy'"},
     // CHAR(128) utf8mb4 = 512 bytes: byte0 = 0xfe ^ ((512 >> 4) & 0x30) = 0xee, byte1 = 0x00; 2-byte length
     {"long char", ColumnType::kString, 0xee00, false, "02007879", BytesValue{"xy"}, "'xy'"},
+    // CHAR(255) utf8mb4 = 1020 bytes = 0x3fc: byte0 = 0xfe ^ 0x30 = 0xce, byte1 = 0xfc
+    {"char(255) utf8mb4", ColumnType::kString, 0xcefc, false, "02007879", BytesValue{"xy"}, "'xy'"},
     {"binary with zero bytes", ColumnType::kString, 0xfe04, false, "0400ff0001", BytesValue{std::string("\0\xff\0\x01", 4)},
      "'\\x00\xff\\x00\\x01'"},
     {"enum 1 byte", ColumnType::kString, 0xf701, false, "02", EnumValue{2}, "2"},

@@ -20,6 +20,9 @@ namespace ssl = boost::asio::ssl;
 using asio::awaitable;
 using asio::use_awaitable;
 
+// Coroutine note: GCC 12 mishandles some temporaries that live across a co_await (crashes seen
+// with a conditional-expression std::string), so arguments of co_await calls are named locals.
+
 namespace {
 
 // Server error codes that mean the connection is gone.
@@ -33,7 +36,7 @@ class Transport {
   virtual ~Transport() = default;
   virtual awaitable<std::size_t> read_some(asio::mutable_buffer buf) = 0;
   virtual awaitable<void> write(asio::const_buffer buf) = 0;
-  virtual awaitable<void> start_tls(ssl::context& ctx, const std::string& server_name) = 0;
+  virtual awaitable<void> start_tls(ssl::context& ctx, std::string server_name) = 0;
   virtual void close() = 0;
   virtual bool is_open() const = 0;
   virtual bool tls() const = 0;
@@ -55,7 +58,7 @@ class SocketTransport final : public Transport {
       co_await asio::async_write(socket_, buf, use_awaitable);
     }
   }
-  awaitable<void> start_tls(ssl::context& ctx, const std::string& server_name) override {
+  awaitable<void> start_tls(ssl::context& ctx, std::string server_name) override {
     tls_.emplace(socket_, ctx);
     if (!server_name.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
     co_await tls_->async_handshake(ssl::stream_base::client, use_awaitable);
@@ -238,7 +241,8 @@ struct BinlogConnection::Impl {
       co_return;
     }
     auto& socket = static_cast<TcpTransport&>(*transport).socket();
-    auto endpoints = co_await resolver.async_resolve(settings.host, std::to_string(settings.port), use_awaitable);
+    const std::string service = std::to_string(settings.port);
+    auto endpoints = co_await resolver.async_resolve(settings.host, service, use_awaitable);
     co_await asio::async_connect(socket, endpoints, use_awaitable);
     socket.set_option(asio::ip::tcp::no_delay(true));
   }
@@ -259,8 +263,11 @@ struct BinlogConnection::Impl {
       HandshakeStep step = hs.on_packet(packet);
       if (step.action == HandshakeAction::send_and_start_tls) {
         co_await write_packet(step.payload, "sending the SSL request");
+        // Named, not a temporary: GCC 12 mishandles temporaries that live across a co_await.
+        std::string server_name = settings.unix_socket ? std::string() : settings.host;
+        ssl::context& ctx = ssl_context();
         try {
-          co_await transport->start_tls(ssl_context(), settings.unix_socket ? std::string() : settings.host);
+          co_await transport->start_tls(ctx, server_name);
         } catch (const boost::system::system_error& e) {
           throw ConnectionError(e.code(), "TLS handshake with " + endpoint() + " failed: " + e.code().message());
         }
@@ -288,7 +295,8 @@ struct BinlogConnection::Impl {
   }
 
   awaitable<TextResultSet> query(std::string_view sql) {
-    co_await write_command(build_com_query(sql), "sending a query");
+    const auto command = build_com_query(sql);
+    co_await write_command(command, "sending a query");
     TextResultSetReader reader(capabilities);
     for (;;) {
       auto packet = co_await read_packet("reading a query result");
@@ -405,7 +413,8 @@ awaitable<OkPacket> BinlogConnection::async_execute(std::string_view sql) {
 
 awaitable<void> BinlogConnection::async_ping() {
   Impl::Busy busy(*impl_);
-  co_await impl_->write_command(build_com_ping(), "sending COM_PING");
+  const auto command = build_com_ping();
+  co_await impl_->write_command(command, "sending COM_PING");
   co_await impl_->expect_ok("COM_PING");
 }
 
@@ -430,15 +439,18 @@ awaitable<void> BinlogConnection::async_start_dump(std::string file, std::uint32
   if (mysql_source_names) co_await d.query("SET @source_binlog_checksum = @@global.binlog_checksum");
   if (d.settings.heartbeat_period.count() > 0) {
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d.settings.heartbeat_period).count();
-    co_await d.query("SET @master_heartbeat_period = " + std::to_string(ns));
-    if (mysql_source_names) co_await d.query("SET @source_heartbeat_period = " + std::to_string(ns));
+    const std::string master_heartbeat = "SET @master_heartbeat_period = " + std::to_string(ns);
+    const std::string source_heartbeat = "SET @source_heartbeat_period = " + std::to_string(ns);
+    co_await d.query(master_heartbeat);
+    if (mysql_source_names) co_await d.query(source_heartbeat);
   }
   // MariaDB sends GTID events only to replicas that say they understand them (MARIA_SLAVE_CAPABILITY_GTID).
   if (mariadb) co_await d.query("SET @mariadb_slave_capability = 4");
 
   BinlogDump dump{.file = std::move(file), .position = position, .flags = flags, .server_id = d.settings.server_id};
   d.log->info("starting binlog dump from {}:{} as server_id {}", dump.file, dump.position, dump.server_id);
-  co_await d.write_command(build_com_binlog_dump(dump), "sending COM_BINLOG_DUMP");
+  const auto command = build_com_binlog_dump(dump);
+  co_await d.write_command(command, "sending COM_BINLOG_DUMP");
   d.dumping = true;
 }
 
@@ -472,7 +484,8 @@ awaitable<void> BinlogConnection::async_quit() {
   {
     Impl::Busy busy(*impl_);
     try {
-      co_await impl_->write_command(build_com_quit(), "sending COM_QUIT");
+      const auto command = build_com_quit();
+      co_await impl_->write_command(command, "sending COM_QUIT");
     } catch (const ConnectionError&) {
       // The server may already be gone; closing is all that is left.
     }

@@ -5,6 +5,7 @@
 #pragma once
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -172,5 +173,29 @@ class BinlogFileBuilder {
  private:
   ByteVec file_ = {0xfe, 'b', 'i', 'n'};
 };
+
+// A binlog event as the dump stream sends it: payload = 0x00 (OK marker) + event, framed as
+// MySQL packets (3-byte length, sequence id); payloads of 2^24-1 bytes continue in the next
+// frame, and an exact multiple ends with an empty frame. `seq` is the first sequence id.
+inline ByteVec packetize(const ByteVec& event, std::uint8_t seq = 1) {
+  ByteVec payload;
+  payload.reserve(event.size() + 1);
+  payload.push_back(0x00);
+  payload.insert(payload.end(), event.begin(), event.end());
+  constexpr std::size_t kMaxFrame = 0xffffff;
+  ByteVec out;
+  std::size_t off = 0;
+  while (true) {
+    const std::size_t n = std::min(kMaxFrame, payload.size() - off);
+    BodyWriter h;
+    h.u24(n).u8(seq++);
+    out.insert(out.end(), h.data().begin(), h.data().end());
+    out.insert(out.end(), payload.begin() + static_cast<std::ptrdiff_t>(off),
+               payload.begin() + static_cast<std::ptrdiff_t>(off + n));
+    off += n;
+    if (n < kMaxFrame) break;
+  }
+  return out;
+}
 
 }  // namespace ghostcut::test

@@ -213,5 +213,20 @@ TEST(RawEvent, SplitsHeaderBodyAndChecksum) {
   EXPECT_FALSE(p->checksum_verified);
 }
 
+TEST(EventBuilder, PacketizeFramesWithOkByte) {
+  const auto ev = build_event(EventType::kXid, BodyWriter().u64(5));
+  const auto pkt = test::packetize(ev, 3);
+  ASSERT_EQ(pkt.size(), 4 + 1 + ev.size());
+  EXPECT_EQ(pkt[0], ev.size() + 1);
+  EXPECT_EQ(pkt[3], 3);
+  EXPECT_EQ(pkt[4], 0x00);
+  const std::vector<std::uint8_t> big(0xffffff - 1, 0x61);  // payload exactly 2^24-1: needs an empty frame
+  const auto frames = test::packetize(big, 0);
+  ASSERT_EQ(frames.size(), 4 + 0xffffffu + 4);
+  EXPECT_EQ(frames[3], 0);
+  EXPECT_EQ(frames[4 + 0xffffff + 3], 1);
+  EXPECT_EQ(frames[4 + 0xffffff], 0);
+}
+
 }  // namespace
 }  // namespace ghostcut::binlog

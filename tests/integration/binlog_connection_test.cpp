@@ -143,6 +143,20 @@ TEST_F(BinlogConnectionLive, SelectRoundTrip) {
   }());
 }
 
+TEST_F(BinlogConnectionLive, UnixSocket) {
+  const char* socket = std::getenv("GHOSTCUT_TEST_SOCKET");
+  if (!socket) GTEST_SKIP() << "GHOSTCUT_TEST_SOCKET unset";
+  settings_.unix_socket = socket;
+  run(io_, [this]() -> asio::awaitable<void> {
+    BinlogConnection c(io_.get_executor(), settings_);
+    co_await c.async_connect();
+    EXPECT_FALSE(c.tls_active());  // TLS preferred means none over a socket
+    auto rs = co_await c.async_query("SELECT CONNECTION_ID()");
+    CO_ASSERT_TRUE(rs.rows.size() == 1u);
+    EXPECT_EQ(rs.rows[0].at(0), std::to_string(c.connection_id()));
+  }());
+}
+
 TEST_F(BinlogConnectionLive, ServerStatusQueries) {
   run(io_, [this]() -> asio::awaitable<void> {
     BinlogConnection c(io_.get_executor(), settings_);

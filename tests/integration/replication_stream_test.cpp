@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/schema/table_schema.h"
+#include "integration/freezable_proxy.h"
 #include "integration/stream_harness.h"
 #include "integration/test_server.h"
 
@@ -213,4 +214,34 @@ TEST_F(ReplicationStreamTest, BadPasswordFailsWithoutRetrying) {
     EXPECT_EQ(std::string(e.what()).find("wrong"), std::string::npos) << "password in the message";
   }
   EXPECT_EQ(stream->stats().reconnects, 0u);
+}
+
+TEST_F(ReplicationStreamTest, SilentDeadConnectionIsCaughtByMissingHeartbeats) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)");
+  ghostcut::testing::FreezableProxy proxy(settings_.host, settings_.port);
+  auto settings = stream_settings(current_position(*admin_));
+  settings.connection.port = proxy.port();
+  settings.heartbeat_period = 300ms;
+  settings.dead_after = 1500ms;
+  StreamHarness stream(settings, only("t"));
+  conn_->execute("INSERT INTO t VALUES (1, 1)");
+  auto first = stream->pop(10s);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(ops_of(*first), (std::vector<Op>{{RowsKind::kWrite, 1, 1}}));
+
+  proxy.freeze_existing();  // the path goes silent; no FIN, no RST
+  conn_->execute("INSERT INTO t VALUES (2, 2)");
+  conn_->execute("INSERT INTO t VALUES (3, 3)");
+  std::vector<Op> got;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (got.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    if (auto trx = stream->pop(200ms)) {
+      auto ops = ops_of(*trx);
+      got.insert(got.end(), ops.begin(), ops.end());
+    }
+  }
+  EXPECT_EQ(got, (std::vector<Op>{{RowsKind::kWrite, 2, 2}, {RowsKind::kWrite, 3, 3}}));
+  EXPECT_GE(stream->stats().reconnects, 1u);
+  EXPECT_GE(proxy.connections(), 2);
+  EXPECT_FALSE(stream->pop(500ms)) << "a duplicate after reconnecting";
 }

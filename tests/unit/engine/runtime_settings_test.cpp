@@ -212,3 +212,28 @@ TEST(RuntimeSettings, WaitForChangeTimesOutAndHonoursStop) {
   EXPECT_EQ(s.wait_for_change(stop.get_token(), 1, 10s), 1u);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
+
+TEST(RuntimeSettings, ConcurrentWritersAndReadersSeeWholeValues) {
+  RuntimeSettings s;
+  const LoadMap a = {{"Threads_running", 10}, {"Threads_connected", 100}};
+  const LoadMap b = {{"Threads_running", 20}};
+  {
+    std::vector<std::jthread> threads;
+    for (int w = 0; w < 2; ++w)
+      threads.emplace_back([&, w] {
+        for (int i = 0; i < 2000; ++i) {
+          (void)s.set_max_load(w ? a : b);
+          (void)s.set_threads(w ? 2 : 3);
+        }
+      });
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        const auto load = s.max_load();
+        EXPECT_TRUE(load.empty() || load == a || load == b);
+        const auto n = s.threads();
+        EXPECT_TRUE(n == 1 || n == 2 || n == 3);
+      }
+    });
+  }
+  EXPECT_EQ(s.version(), 8000u);
+}

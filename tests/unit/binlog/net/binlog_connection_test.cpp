@@ -7,10 +7,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <functional>
 
@@ -27,14 +32,15 @@ namespace {
 
 const std::vector<std::uint8_t> kSalt{70, 114, 92, 94, 1, 38, 11, 116, 63, 114, 23, 101, 126, 103, 26, 95, 81, 17, 24, 21};
 
-std::vector<std::uint8_t> greeting(std::string_view version) {
+std::vector<std::uint8_t> greeting(std::string_view version, bool tls = false,
+                                   std::string_view plugin = "mysql_native_password") {
   ByteWriter w;
   w.u8(10);
   w.null_str(version);
   w.u32(77);
   w.bytes(Bytes(kSalt).first(8));
   w.u8(0);
-  const std::uint32_t caps = 0xFFFFFFFF & ~capability::kSsl;
+  const std::uint32_t caps = tls ? 0xFFFFFFFF : 0xFFFFFFFF & ~capability::kSsl;
   w.u16(static_cast<std::uint16_t>(caps));
   w.u8(45);
   w.u16(2);
@@ -43,7 +49,7 @@ std::vector<std::uint8_t> greeting(std::string_view version) {
   w.zeros(10);
   w.bytes(Bytes(kSalt).subspan(8));
   w.u8(0);
-  w.null_str("mysql_native_password");
+  w.null_str(plugin);
   return w.take();
 }
 
@@ -177,6 +183,7 @@ class FakeServerTest : public ::testing::Test {
           acceptor_.cancel(ignored);
         });
     io_.run_for(std::chrono::seconds(20));
+    EXPECT_EQ(server_failure, "") << "the fake server's script failed";
     if (client_failure) std::rethrow_exception(client_failure);
   }
 
@@ -417,6 +424,87 @@ TEST_F(FakeServerTest, OperationsNeedAConnection) {
   } catch (const ConnectionError& e) {
     EXPECT_NE(std::string(e.what()).find("not connected"), std::string::npos);
   }
+}
+
+// A TLS server context with a throwaway self-signed certificate.
+void use_self_signed_cert(asio::ssl::context& ctx) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+  X509_set_pubkey(cert.get(), key.get());
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509_sign(cert.get(), key.get(), EVP_sha256());
+  SSL_CTX_use_certificate(ctx.native_handle(), cert.get());
+  SSL_CTX_use_PrivateKey(ctx.native_handle(), key.get());
+}
+
+// Reads one packet from any stream with `fa`, writes with `seq`.
+template <class Stream>
+awaitable<std::vector<std::uint8_t>> read_packet(Stream& stream, FrameAssembler& fa, std::uint8_t& seq) {
+  std::array<std::uint8_t, 4096> buf;
+  for (;;) {
+    auto p = fa.next();
+    if (!p) throw std::runtime_error(p.error().message());
+    if (*p) {
+      seq = fa.expected_sequence();
+      co_return std::move(**p);
+    }
+    std::size_t n = co_await stream.async_read_some(asio::buffer(buf), use_awaitable);
+    fa.feed(Bytes(buf.data(), n));
+  }
+}
+template <class Stream>
+awaitable<void> write_packet(Stream& stream, FrameAssembler& fa, std::uint8_t& seq, const std::vector<std::uint8_t>& p) {
+  auto wire = frame_payload(p, seq);
+  fa.set_expected_sequence(seq);
+  co_await asio::async_write(stream, asio::buffer(wire), use_awaitable);
+}
+
+TEST_F(FakeServerTest, TlsUpgradeThenCachingSha2FullAuthSendsPasswordInsideTls) {
+  settings_.tls_mode = TlsMode::required;
+  asio::ssl::context server_ctx(asio::ssl::context::tls_server);
+  use_self_signed_cert(server_ctx);
+  std::vector<std::uint8_t> ssl_request, response, full_auth;
+  std::string query;
+  run(
+      [&](ServerConn& s) -> awaitable<void> {
+        const auto hello = greeting("8.0.36", true, "caching_sha2_password");
+        co_await s.send(hello);
+        // Exactly the SSLRequest frame (36 bytes): the TLS ClientHello follows right behind it.
+        std::vector<std::uint8_t> frame(36);
+        co_await asio::async_read(s.socket, asio::buffer(frame), use_awaitable);
+        EXPECT_EQ(frame[3], 1);  // sequence id
+        ssl_request.assign(frame.begin() + 4, frame.end());
+        s.seq = 2;
+        s.assembler.set_expected_sequence(2);
+        asio::ssl::stream<tcp::socket&> tls(s.socket, server_ctx);
+        co_await tls.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+        response = co_await read_packet(tls, s.assembler, s.seq);  // seq 2, inside TLS
+        const std::vector<std::uint8_t> perform_full_auth{0x01, 0x04};
+        co_await write_packet(tls, s.assembler, s.seq, perform_full_auth);
+        full_auth = co_await read_packet(tls, s.assembler, s.seq);
+        const auto ok = ok_packet();
+        co_await write_packet(tls, s.assembler, s.seq, ok);
+        s.assembler.set_expected_sequence(0);
+        auto q = co_await read_packet(tls, s.assembler, s.seq);
+        query.assign(q.begin() + 1, q.end());
+        co_await write_packet(tls, s.assembler, s.seq, ok);
+      },
+      [](BinlogConnection& c) -> awaitable<void> {
+        co_await c.async_connect();
+        EXPECT_TRUE(c.tls_active());
+        co_await c.async_execute("SET @x = 1");
+      });
+  ASSERT_EQ(ssl_request.size(), 32u);
+  EXPECT_NE((ssl_request[1] << 8) & capability::kSsl, 0);
+  const auto scramble = scramble_caching_sha2_password("secret", kSalt);
+  EXPECT_NE(std::search(response.begin(), response.end(), scramble.begin(), scramble.end()), response.end());
+  EXPECT_EQ(full_auth, clear_password_with_nul("secret"));
+  EXPECT_EQ(query, "SET @x = 1");
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+// Applier: writes binlog transactions of the original table to the ghost table, from the row
+// images (never re-reading the original: a replica can see events before their commit is visible
+// to other sessions, and re-reading then loses rows — Spirit #746).
+//   insert → REPLACE new row; update → REPLACE new row, and when the key changed DELETE old key first;
+//   delete → DELETE by key. Whole transactions go into one SQL transaction (batched), optionally
+//   deduplicated per key inside the batch (only the last image of a key matters, since REPLACE and
+//   DELETE by key are idempotent and replay is in order).
+// When the ghost has unique keys the original lacks, REPLACE would silently delete a conflicting
+// row; then rows are written as DELETE by key + plain INSERT, so a duplicate fails loudly (1062).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "binlog/net/replication_stream.h"
+#include "engine/plan.h"
+#include "engine/progress.h"
+
+namespace ghostcut::engine {
+
+class SqlConnection;
+
+struct ApplierConfig {
+  std::size_t max_statement_bytes = 4 << 20;  // split multi-row statements above this
+  bool dedupe = true;                         // per key, within one apply() call
+};
+
+class Applier {
+ public:
+  // `conn` is the applier's own connection; the constructor sets its session
+  // (time_zone '+00:00', sql_mode, no binlog changes to the session otherwise).
+  Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress);
+
+  // Applies whole transactions in one SQL transaction. Throws SqlError (e.g. 1062 for a duplicate
+  // on a new unique key) or std::runtime_error; on throw nothing of this batch is committed.
+  void apply(std::span<const binlog::Transaction> batch);
+
+  // Rows written (REPLACE/INSERT) and deleted so far.
+  std::uint64_t rows_applied() const noexcept { return rows_applied_; }
+
+ private:
+  SqlConnection& conn_;
+  const MigrationPlan& plan_;
+  ApplierConfig config_;
+  ProgressCounters& progress_;
+  std::uint64_t rows_applied_ = 0;
+};
+
+// True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE
+// is not): such a change invalidates every later row image, so the migration must stop.
+bool is_ddl_on_table(const binlog::Query& q, const std::string& database, const std::string& table);
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,48 @@
+// Copier: copies the original's rows into the ghost in keyset chunks,
+//   INSERT IGNORE INTO ghost (…) SELECT … FROM t FORCE INDEX (key) WHERE <range> LOCK IN SHARE MODE
+// on 1..N worker threads (RuntimeSettings::threads, changeable while running), with the chunk size
+// adapted toward a target chunk time (or fixed by the operator). IGNORE only skips rows the applier
+// already wrote (newer images); every warning is checked, so a duplicate on a NEW unique key or a
+// truncated value fails the copy loudly instead of dropping or changing a row.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stop_token>
+
+#include "engine/plan.h"
+#include "engine/progress.h"
+#include "engine/runtime_settings.h"
+#include "engine/sql/connection_settings.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ghostcut::engine {
+
+struct CopierConfig {
+  std::chrono::milliseconds target_chunk_time{500};
+  std::uint64_t initial_chunk_size = 1000;
+  // Called before each chunk; blocks while the migration is throttled (returns at once otherwise).
+  std::function<void(std::stop_token)> wait_if_throttled;
+};
+
+class Copier {
+ public:
+  Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime, ProgressCounters& progress,
+         CopierConfig config, std::shared_ptr<spdlog::logger> logger);
+  // Copies every row that exists when the copy starts (the key range is read first); returns when
+  // done. Throws on failure (after stopping the other workers). Honours `stop`.
+  void run(std::stop_token stop);
+
+ private:
+  ConnectionSettings settings_;
+  const MigrationPlan& plan_;
+  RuntimeSettings& runtime_;
+  ProgressCounters& progress_;
+  CopierConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,54 @@
+// MigrationPlan: everything the Inspector learned and decided, immutable once built. The dry run
+// prints it; every later component reads it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/column_mapping.h"
+#include "engine/schema/table_schema.h"
+
+namespace ghostcut::engine {
+
+enum class Flavour { kMySql, kMariaDb };
+// How the tables are swapped (see cutover.h):
+//   kQueuedRename: two connections; LOCK TABLES t WRITE + a sentry `_t_del` on one, a RENAME queued
+//                  behind it on the other, released once the binlog is drained (gh-ost; MariaDB,
+//                  which refuses RENAME under LOCK TABLES with error 1192, and any MySQL).
+//   kRenameUnderLock: MySQL >= 8.0.13: LOCK TABLES t WRITE, ghost WRITE; drain; RENAME; UNLOCK.
+enum class CutOverStrategy { kQueuedRename, kRenameUnderLock };
+
+struct ServerInfo {
+  Flavour flavour = Flavour::kMariaDb;
+  std::string version;  // SELECT VERSION()
+  int major = 0, minor = 0, patch = 0;
+  std::uint32_t server_id = 0;
+  std::string binlog_format;     // must be ROW
+  std::string binlog_row_image;  // must be FULL
+  bool log_bin = false;
+  std::string name() const;      // "MariaDB 10.11.6", "MySQL 8.0.36"
+};
+
+struct MigrationPlan {
+  std::string database;
+  std::string table;
+  std::string alter;            // the user's ALTER clause, e.g. "ADD COLUMN c INT"
+  std::string ghost_table;      // _t_gho
+  std::string changelog_table;  // _t_ghc
+  std::string old_table;        // _t_del
+  TableSchema original;
+  TableSchema ghost;            // the schema after the ALTER (validated on a temporary copy)
+  std::string ghost_create_statement;  // SHOW CREATE TABLE of that copy, with the ghost's name
+  IndexInfo chunk_key;          // the unique key used for chunking and applying (shared, NOT NULL)
+  ColumnMapping mapping;
+  std::vector<IndexInfo> new_unique_keys;  // unique keys the ALTER adds (allowed only on request)
+  std::uint64_t estimated_rows = 0;
+  ServerInfo server;
+  CutOverStrategy cut_over = CutOverStrategy::kQueuedRename;
+  std::vector<std::string> notes;  // things the operator should know (leftover tables dropped, …)
+
+  // The plan as text for the dry run (shadow DDL, chosen key, shared columns, estimated rows, …).
+  std::string describe() const;
+};
+
+}  // namespace ghostcut::engine

@@ -168,8 +168,11 @@ struct BinlogConnection::Impl {
     ~Busy() { impl.busy = false; }
   };
 
+  // After an I/O or framing error the stream is out of step: close it so is_open() tells the truth.
   [[noreturn]] void throw_io(const boost::system::system_error& e, const std::string& doing) {
     const std::error_code ec = e.code();
+    transport->close();
+    dumping = false;
     std::string msg = (is_lost_code(ec) ? "connection lost to " : "I/O error with ") + endpoint() + " while " + doing +
                       ": " + ec.message();
     throw ConnectionError(ec, msg);
@@ -178,7 +181,11 @@ struct BinlogConnection::Impl {
   awaitable<std::vector<std::uint8_t>> read_packet(const char* doing) {
     for (;;) {
       auto p = assembler.next();
-      if (!p) throw ConnectionError(p.error().code, std::string(doing) + ": " + p.error().message());
+      if (!p) {
+        transport->close();
+        dumping = false;
+        throw ConnectionError(p.error().code, std::string(doing) + ": " + p.error().message());
+      }
       if (*p) {
         seq = assembler.expected_sequence();
         co_return std::move(**p);
@@ -474,7 +481,7 @@ awaitable<std::optional<std::vector<std::uint8_t>>> BinlogConnection::async_read
       d.dumping = false;
       co_return std::nullopt;
     default:
-      d.dumping = false;
+      close();
       throw ConnectionError(Errc::protocol_error, "binlog stream: unexpected packet header " + std::to_string(packet[0]));
   }
 }

@@ -327,6 +327,7 @@ TEST_F(FakeServerTest, DumpErrors) {
     std::function<awaitable<void>(ServerConn&)> after_dump;
     std::size_t max_packet;
     std::function<void(const ConnectionError&)> check;
+    bool closes = false;  // the client closes a stream it can no longer follow
   };
   const Case cases[] = {
       {"server ERR keeps its code",
@@ -348,7 +349,7 @@ TEST_F(FakeServerTest, DumpErrors) {
        [](const ConnectionError& e) {
          EXPECT_TRUE(e.connection_lost()) << e.what();
          EXPECT_NE(std::string(e.what()).find("connection lost"), std::string::npos) << e.what();
-       }},
+       }, true},
       {"killed connection (MariaDB 1927)",
        [](ServerConn& s) -> awaitable<void> { co_await s.send(err_packet(1927, "70100", "Connection was killed")); },
        kDefaultMaxPacketSize, [](const ConnectionError& e) { EXPECT_TRUE(e.connection_lost()) << e.what(); }},
@@ -357,13 +358,13 @@ TEST_F(FakeServerTest, DumpErrors) {
          co_await s.send_raw(kBadSequence);
        },
        kDefaultMaxPacketSize,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::sequence_mismatch)) << e.what(); }},
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::sequence_mismatch)) << e.what(); }, true},
       {"event larger than the limit",
        [](ServerConn& s) -> awaitable<void> { co_await s.send(event_packet(30, 5000)); }, 4096,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::packet_too_large)) << e.what(); }},
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::packet_too_large)) << e.what(); }, true},
       {"unexpected packet header",
        [](ServerConn& s) -> awaitable<void> { co_await s.send(kUnexpected); }, kDefaultMaxPacketSize,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::protocol_error)) << e.what(); }},
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::protocol_error)) << e.what(); }, true},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -387,6 +388,10 @@ TEST_F(FakeServerTest, DumpErrors) {
           } catch (const ConnectionError& e) {
             threw = true;
             c.check(e);
+          }
+          EXPECT_FALSE(conn.dumping());
+          if (c.closes) {
+            EXPECT_FALSE(conn.is_open());
           }
         });
     EXPECT_TRUE(threw);

@@ -52,7 +52,9 @@ Result<DecodedEvent> ChangeDecoder::decode(const RawEvent& raw) {
   if (const auto* fde = std::get_if<FormatDescription>(&out.event)) format_ = fde->format;
   maps_.observe(out.event);
 
-  if (const auto* rot = std::get_if<Rotate>(&out.event)) {
+  // A live stream follows ROTATE to the next file. A file read from disk keeps its own name and
+  // offsets: a relay log's ROTATEs name the source's files, whose offsets differ from ours.
+  if (const auto* rot = std::get_if<Rotate>(&out.event); rot && raw.offset == 0) {
     position_ = BinlogPosition{rot->next_file, rot->position};
     out.end = position_;
     out.trx = TrxStep::kOutside;

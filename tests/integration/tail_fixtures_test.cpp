@@ -694,9 +694,7 @@ const std::set<std::string> kKnownValueFailures = {};
 // a position that exists in neither file. `tail --binlog-file` must name the file it reads
 // ("rmc__rpl_unfiltered_hidden_gcol.000001:979"). Fixture file -> the wrong name we print today.
 // The test checks this is the only wrong position file, and fails once it is fixed (remove it then).
-const std::map<std::string, std::string> kKnownPositionFileFailures = {
-    {"mysql-8.0/rmc__rpl_unfiltered_hidden_gcol.000001", "master-bin.000001"},
-};
+const std::map<std::string, std::string> kKnownPositionFileFailures = {};
 
 std::string test_name(const std::string& file) {
   std::string n;

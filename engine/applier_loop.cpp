@@ -1,0 +1,162 @@
+#include "engine/applier_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::engine {
+
+std::int64_t wall_clock_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ApplierLoop::ApplierLoop(binlog::ReplicationStream& stream, ConnectionSettings settings, const MigrationPlan& plan,
+                         RuntimeSettings& runtime, ProgressCounters& progress, std::shared_ptr<spdlog::logger> logger)
+    : stream_(stream),
+      settings_(std::move(settings)),
+      plan_(plan),
+      runtime_(runtime),
+      progress_(progress),
+      log_(logger ? std::move(logger) : spdlog::default_logger()) {}
+
+ApplierLoop::~ApplierLoop() { stop(); }
+
+void ApplierLoop::start() {
+  if (auto s = stream_.start_position()) set_applied(*s);
+  thread_ = std::jthread([this](std::stop_token st) { run(st); });
+}
+
+void ApplierLoop::stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+}
+
+void ApplierLoop::fail(std::exception_ptr e) {
+  {
+    std::lock_guard lk(mu_);
+    if (!failure_) failure_ = e;
+  }
+  cv_.notify_all();
+}
+
+void ApplierLoop::set_applied(const binlog::BinlogPosition& pos) {
+  {
+    std::lock_guard lk(mu_);
+    if (pos > applied_) applied_ = pos;
+  }
+  cv_.notify_all();
+}
+
+binlog::BinlogPosition ApplierLoop::applied_position() const {
+  std::lock_guard lk(mu_);
+  return applied_;
+}
+
+std::exception_ptr ApplierLoop::failure() const {
+  std::lock_guard lk(mu_);
+  return failure_;
+}
+
+std::optional<std::chrono::milliseconds> ApplierLoop::heartbeat_lag() const {
+  const auto v = lag_ms_.load();
+  if (v < 0) return std::nullopt;
+  return std::chrono::milliseconds(v);
+}
+
+void ApplierLoop::pause() {
+  std::unique_lock lk(mu_);
+  pause_requested_ = true;
+  cv_.wait(lk, [&] { return paused_ || failure_ || !thread_.joinable(); });
+}
+
+void ApplierLoop::resume() {
+  {
+    std::lock_guard lk(mu_);
+    pause_requested_ = false;
+  }
+  cv_.notify_all();
+}
+
+bool ApplierLoop::drain_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lk(mu_);
+  return cv_.wait_until(lk, deadline, [&] { return applied_ >= pos || failure_; }) && !failure_ && applied_ >= pos;
+}
+
+void ApplierLoop::run(std::stop_token stop) {
+  SqlThreadGuard guard;
+  try {
+    auto conn = SqlConnection::open(settings_);
+    Applier applier(*conn, plan_, ApplierConfig{}, progress_);
+    std::vector<binlog::Transaction> batch;
+    while (!stop.stop_requested()) {
+      {
+        std::unique_lock lk(mu_);
+        if (pause_requested_) {
+          paused_ = true;
+          cv_.notify_all();
+          cv_.wait_for(lk, std::chrono::milliseconds(50), [&] { return !pause_requested_; });
+          paused_ = pause_requested_;
+          continue;
+        }
+      }
+      // Read the position before checking the queue: the stream pushes a transaction before it
+      // moves the position, so "queue empty" then means everything up to it has been popped.
+      const auto read = stream_.read_position();
+      auto first = stream_.pop(std::chrono::milliseconds(50));
+      if (!first) {
+        if (auto f = stream_.failure()) std::rethrow_exception(f);
+        if (stream_.queued() == 0) set_applied(read);
+        progress_.backlog = 0;
+        continue;
+      }
+      batch.clear();
+      batch.push_back(std::move(*first));
+      const auto limit = std::max<std::uint64_t>(1, runtime_.dml_batch_size());
+      while (batch.size() < limit) {
+        auto more = stream_.pop(std::chrono::milliseconds(0));
+        if (!more) break;
+        batch.push_back(std::move(*more));
+      }
+      progress_.backlog = stream_.queued();
+
+      // DDL on the original changes the meaning of every later row image: stop.
+      for (const auto& trx : batch)
+        for (const auto& q : trx.queries)
+          if (is_ddl_on_table(q, plan_.database, plan_.table))
+            throw std::runtime_error("DDL on " + plan_.database + "." + plan_.table +
+                                     " seen in the binlog at " + trx.end.to_string() + ": \"" + q.statement +
+                                     "\"; the migration cannot continue");
+
+      // Heartbeats from the changelog table measure the applier's lag; they are not applied.
+      bool has_rows = false;
+      for (auto& trx : batch) {
+        auto& ch = trx.changes;
+        for (const auto& c : ch) {
+          if (c.table == plan_.changelog_table && c.after && c.after->values.size() >= 3) {
+            if (const auto* b = std::get_if<binlog::BytesValue>(&c.after->values[2])) {
+              std::int64_t micros = 0;
+              auto [p, ec] = std::from_chars(b->bytes.data(), b->bytes.data() + b->bytes.size(), micros);
+              if (ec == std::errc() && micros > 0) {
+                lag_ms_ = std::max<std::int64_t>(0, (wall_clock_micros() - micros) / 1000);
+                progress_.applier_lag_ms = static_cast<std::uint64_t>(lag_ms_.load());
+              }
+            }
+          }
+        }
+        std::erase_if(ch, [&](const binlog::RowChange& c) { return c.table != plan_.table; });
+        has_rows = has_rows || !ch.empty();
+      }
+      if (has_rows) applier.apply(batch);
+      set_applied(batch.back().end);
+    }
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
+}  // namespace ghostcut::engine

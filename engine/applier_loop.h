@@ -1,0 +1,73 @@
+// ApplierLoop: the applier's thread. Pops whole transactions from the ReplicationStream, stops the
+// migration on DDL against the original table, turns changelog heartbeats into a lag figure, and
+// writes the original table's changes to the ghost through the Applier in batches of up to
+// dml-batch-size transactions. It knows how far it has applied, so the cut-over can drain to a
+// binlog position.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "binlog/net/replication_stream.h"
+#include "engine/applier.h"
+#include "engine/plan.h"
+#include "engine/progress.h"
+#include "engine/runtime_settings.h"
+#include "engine/sql/connection_settings.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ghostcut::engine {
+
+class ApplierLoop {
+ public:
+  ApplierLoop(binlog::ReplicationStream& stream, ConnectionSettings settings, const MigrationPlan& plan,
+              RuntimeSettings& runtime, ProgressCounters& progress, std::shared_ptr<spdlog::logger> logger);
+  ~ApplierLoop();
+
+  void start();
+  void stop();  // finishes the batch in hand, then returns; thread-safe
+  // Stops popping after the batch in hand (returns once it is done); resume() undoes it. The
+  // cut-over pauses after draining so the loop never reads its own RENAME.
+  void pause();
+  void resume();
+
+  // True once every change up to `pos` is in the ghost; false at `deadline` or on failure.
+  bool drain_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
+  binlog::BinlogPosition applied_position() const;
+  // Lag of the last heartbeat seen (write → applied); nullopt before the first one.
+  std::optional<std::chrono::milliseconds> heartbeat_lag() const;
+  std::exception_ptr failure() const;
+
+ private:
+  void run(std::stop_token stop);
+  void fail(std::exception_ptr e);
+  void set_applied(const binlog::BinlogPosition& pos);
+
+  binlog::ReplicationStream& stream_;
+  ConnectionSettings settings_;
+  const MigrationPlan& plan_;
+  RuntimeSettings& runtime_;
+  ProgressCounters& progress_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  binlog::BinlogPosition applied_;
+  std::exception_ptr failure_;
+  std::atomic<std::int64_t> lag_ms_{-1};
+  bool pause_requested_ = false;  // guarded by mu_
+  bool paused_ = false;           // guarded by mu_: the loop is idle because of a pause
+  std::jthread thread_;
+};
+
+// Microseconds since the epoch, as written into heartbeat rows.
+std::int64_t wall_clock_micros();
+
+}  // namespace ghostcut::engine

@@ -32,8 +32,11 @@ class Applier {
   // (time_zone '+00:00', sql_mode, no binlog changes to the session otherwise).
   Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress);
 
-  // Applies whole transactions in one SQL transaction. Throws SqlError (e.g. 1062 for a duplicate
-  // on a new unique key) or std::runtime_error; on throw nothing of this batch is committed.
+  // Applies whole transactions in one SQL transaction (rows of other tables are ignored).
+  // Throws SqlError (e.g. 1062 for a duplicate on a new unique key) or std::runtime_error (DDL on
+  // the original in the batch — checked before anything is written; a partial JSON update, which
+  // needs binlog_row_value_options=''; a non-FULL row image); on throw nothing of this batch is
+  // committed. Adds the batch's row changes to progress.events_applied. SQL text: apply_sql.h.
   void apply(std::span<const binlog::Transaction> batch);
 
   // Rows written (REPLACE/INSERT) and deleted so far.

@@ -1,0 +1,259 @@
+#include "engine/apply_sql.h"
+
+#include <set>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "engine/sql/quoting.h"
+#include "engine/value_sql.h"
+
+namespace ghostcut::engine {
+namespace {
+
+std::string charset_of(const TableSchema& s, std::size_t i) {
+  if (i >= s.columns.size() || !s.columns[i].charset) return {};
+  return *s.columns[i].charset;
+}
+
+bool has_partial_json(const binlog::RowImage& img) {
+  for (const auto& v : img.values)
+    if (auto* j = std::get_if<binlog::JsonValue>(&v); j && j->partial) return true;
+  return false;
+}
+
+std::string where(const binlog::RowChange& c) {
+  return c.schema + "." + c.table + " at " + c.position.file + ":" + std::to_string(c.position.offset);
+}
+
+const char* kPartialJsonHelp =
+    "a partial JSON update (binlog_row_value_options=PARTIAL_JSON) carries only a diff, not the new "
+    "document, so it cannot be applied to the ghost table; run SET GLOBAL binlog_row_value_options='' "
+    "(and in the server config) and restart the migration";
+
+binlog::Result<void> check_image(const binlog::RowImage& img, const ApplyTarget& t, const binlog::RowChange& c) {
+  auto need = [&](std::size_t i) -> binlog::Result<void> {
+    if (i >= img.values.size())
+      return binlog::Error(binlog::Errc::bad_value, "row image of " + where(c) + " has " +
+                                                        std::to_string(img.values.size()) + " columns, need column " +
+                                                        std::to_string(i + 1));
+    if (!img.present.empty() && (i >= img.present.size() || !img.present[i]))
+      return binlog::Error(binlog::Errc::bad_value, "column " + std::to_string(i + 1) + " is missing from the row image of " +
+                                                        where(c) + " (binlog_row_image must be FULL)");
+    return {};
+  };
+  for (auto i : t.source_indexes)
+    if (auto r = need(i); !r) return r;
+  for (auto i : t.key_source_indexes)
+    if (auto r = need(i); !r) return r;
+  return {};
+}
+
+binlog::Result<std::vector<std::string>> key_of(const binlog::RowImage& img, const ApplyTarget& t,
+                                                const binlog::RowChange& c) {
+  std::vector<std::string> key;
+  key.reserve(t.key_source_indexes.size());
+  for (std::size_t k = 0; k < t.key_source_indexes.size(); ++k) {
+    const auto& v = img.values[t.key_source_indexes[k]];
+    if (binlog::is_null(v))
+      return binlog::Error(binlog::Errc::bad_value, "NULL in key column " + t.key_target_columns[k] + " at " + where(c));
+    std::string lit = sql_literal(v, t.key_source_charsets[k]);
+    const auto& src = t.key_source_charsets[k];
+    const auto& dst = t.key_target_charsets[k];
+    // Compare in the ghost column's charset, so the index is used (and the match is the ghost's).
+    if (!src.empty() && src != "binary" && !dst.empty() && dst != "binary" && src != dst)
+      lit = "CONVERT(" + lit + " USING " + dst + ")";
+    key.push_back(std::move(lit));
+  }
+  return key;
+}
+
+std::string key_identity(const std::vector<std::string>& key) {
+  std::string id;
+  for (const auto& k : key) {
+    id += k;
+    id.push_back('\0');
+  }
+  return id;
+}
+
+std::string comment(const ApplyTarget& t, std::string_view purpose) {
+  std::string text = "ghostcut " + t.schema + "." + t.table + " " + std::string(purpose);
+  for (std::size_t p = text.find("*/"); p != std::string::npos; p = text.find("*/", p + 2)) text.replace(p, 2, "* /");
+  return "/* " + text + " */ ";
+}
+
+std::string column_list(const std::vector<std::string>& cols) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    if (i) out += ", ";
+    out += quote_identifier(cols[i]);
+  }
+  return out + ")";
+}
+
+// Appends statements of the form head + item + sep + item …, split at the byte limit.
+class StatementSplitter {
+ public:
+  StatementSplitter(std::vector<std::string>& out, std::string head, std::string sep, std::string tail,
+                    std::size_t limit)
+      : out_(out), head_(std::move(head)), sep_(std::move(sep)), tail_(std::move(tail)), limit_(limit) {}
+  void add(const std::string& item) {
+    if (items_ && cur_.size() + sep_.size() + item.size() + tail_.size() > limit_) flush();
+    if (!items_) cur_ = head_;
+    else cur_ += sep_;
+    cur_ += item;
+    ++items_;
+  }
+  void flush() {
+    if (!items_) return;
+    out_.push_back(std::move(cur_) + tail_);
+    cur_.clear();
+    items_ = 0;
+  }
+
+ private:
+  std::vector<std::string>& out_;
+  std::string head_, sep_, tail_;
+  std::size_t limit_;
+  std::string cur_;
+  std::size_t items_ = 0;
+};
+
+void emit_deletes(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
+  const bool single = t.key_target_columns.size() == 1;
+  const std::string table = quote_qualified(t.schema, t.ghost_table);
+  if (single) {
+    StatementSplitter s(out, comment(t, "apply-delete") + "DELETE FROM " + table + " WHERE " +
+                                 quote_identifier(t.key_target_columns[0]) + " IN (",
+                        ", ", ")", t.max_statement_bytes);
+    for (const auto* op : ops) s.add(op->key[0]);
+    s.flush();
+    return;
+  }
+  StatementSplitter s(out, comment(t, "apply-delete") + "DELETE FROM " + table + " WHERE ", " OR ", "",
+                      t.max_statement_bytes);
+  for (const auto* op : ops) {
+    std::string term = "(";
+    for (std::size_t k = 0; k < op->key.size(); ++k) {
+      if (k) term += " AND ";
+      term += quote_identifier(t.key_target_columns[k]) + " = " + op->key[k];
+    }
+    s.add(term + ")");
+  }
+  s.flush();
+}
+
+void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
+  if (t.insert_mode) emit_deletes(out, ops, t);
+  const std::string verb = t.insert_mode ? "INSERT INTO " : "REPLACE INTO ";
+  StatementSplitter s(out,
+                      comment(t, t.insert_mode ? "apply-insert" : "apply-replace") + verb +
+                          quote_qualified(t.schema, t.ghost_table) + " " + column_list(t.target_columns) + " VALUES ",
+                      ", ", "", t.max_statement_bytes);
+  std::string row;
+  for (const auto* op : ops) {
+    row.assign("(");
+    for (std::size_t i = 0; i < t.source_indexes.size(); ++i) {
+      if (i) row += ", ";
+      append_sql_literal(row, op->row->values[t.source_indexes[i]], t.source_charsets[i]);
+    }
+    row += ")";
+    s.add(row);
+  }
+  s.flush();
+}
+
+}  // namespace
+
+binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes) {
+  ApplyTarget t;
+  t.schema = plan.database;
+  t.table = plan.table;
+  t.ghost_table = plan.ghost_table;
+  t.insert_mode = !plan.new_unique_keys.empty();
+  t.max_statement_bytes = max_statement_bytes;
+  for (const auto& sc : plan.mapping.shared) {
+    t.target_columns.push_back(sc.target_name);
+    t.source_indexes.push_back(sc.source_index);
+    t.source_charsets.push_back(charset_of(plan.original, sc.source_index));
+  }
+  if (plan.chunk_key.columns.empty()) return binlog::Error(binlog::Errc::bad_value, "the chunk key has no columns");
+  for (const auto& k : plan.chunk_key.columns) {
+    const auto* sc = plan.mapping.find_source(k);
+    if (!sc)
+      return binlog::Error(binlog::Errc::bad_value,
+                           "key column " + k + " of " + plan.chunk_key.name + " is not shared with the ghost table");
+    t.key_source_indexes.push_back(sc->source_index);
+    t.key_target_columns.push_back(sc->target_name);
+    t.key_source_charsets.push_back(charset_of(plan.original, sc->source_index));
+    t.key_target_charsets.push_back(charset_of(plan.ghost, sc->target_index));
+  }
+  return t;
+}
+
+binlog::Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes, const ApplyTarget& t,
+                                           bool dedupe) {
+  std::vector<RowOp> ops;
+  ops.reserve(changes.size());
+  for (const auto* cp : changes) {
+    const auto& c = *cp;
+    if (c.kind == binlog::RowsKind::kPartialUpdate || (c.after && has_partial_json(*c.after)))
+      return binlog::Error(binlog::Errc::bad_value, std::string(kPartialJsonHelp) + " (" + where(c) + ")");
+    const bool needs_before = c.kind != binlog::RowsKind::kWrite;
+    const bool needs_after = c.kind != binlog::RowsKind::kDelete;
+    if ((needs_before && !c.before) || (needs_after && !c.after))
+      return binlog::Error(binlog::Errc::bad_value, "row change without its image at " + where(c));
+    std::optional<std::vector<std::string>> before_key, after_key;
+    if (needs_before) {
+      if (auto r = check_image(*c.before, t, c); !r) return r.error();
+      auto k = key_of(*c.before, t, c);
+      if (!k) return k.error();
+      before_key = std::move(*k);
+    }
+    if (needs_after) {
+      if (auto r = check_image(*c.after, t, c); !r) return r.error();
+      auto k = key_of(*c.after, t, c);
+      if (!k) return k.error();
+      after_key = std::move(*k);
+    }
+    if (before_key && (!after_key || *before_key != *after_key))
+      ops.push_back({RowOp::Kind::kDelete, std::move(*before_key), nullptr});
+    if (after_key) ops.push_back({RowOp::Kind::kWrite, std::move(*after_key), &*c.after});
+  }
+  if (!dedupe) return ops;
+  // Keep the last operation of each key; survivors stay in binlog order.
+  std::vector<bool> keep(ops.size(), false);
+  std::unordered_set<std::string> seen;
+  for (std::size_t i = ops.size(); i-- > 0;)
+    if (seen.insert(key_identity(ops[i].key)).second) keep[i] = true;
+  std::vector<RowOp> out;
+  out.reserve(seen.size());
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (keep[i]) out.push_back(std::move(ops[i]));
+  return out;
+}
+
+std::vector<std::string> apply_statements(const std::vector<RowOp>& ops, const ApplyTarget& t) {
+  std::vector<std::string> out;
+  std::vector<const RowOp*> run;
+  std::set<std::string> run_keys;  // insert mode: a key twice in one run would collide with itself
+  auto flush = [&] {
+    if (run.empty()) return;
+    if (run.front()->kind == RowOp::Kind::kDelete) emit_deletes(out, run, t);
+    else emit_writes(out, run, t);
+    run.clear();
+    run_keys.clear();
+  };
+  for (const auto& op : ops) {
+    if (!run.empty() && run.front()->kind != op.kind) flush();
+    if (op.kind == RowOp::Kind::kWrite && t.insert_mode && !run_keys.insert(key_identity(op.key)).second) {
+      flush();
+      run_keys.insert(key_identity(op.key));
+    }
+    run.push_back(&op);
+  }
+  flush();
+  return out;
+}
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,69 @@
+// PURE part of the Applier: binlog row changes → ordered row operations (optionally deduplicated
+// per key) → multi-row SQL statements with literal values (value_sql.h). QueryBuilder's applier
+// queries take placeholders; a batch of thousands of rows is cheaper as a few literal statements.
+//
+// Ordering: the operations keep the binlog order. Dedupe keeps only the LAST operation of each
+// key (byte-identical key literals) and leaves the survivors in their original relative order,
+// so two keys that a collation considers equal ('a' / 'A') are still replayed in order.
+// Consecutive operations of one kind become one statement (REPLACE … VALUES (…),(…) or
+// DELETE … WHERE key IN (…)); statements are split at max_statement_bytes.
+#pragma once
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "binlog/error.h"
+#include "binlog/row/change_decoder.h"
+#include "engine/plan.h"
+
+namespace ghostcut::engine {
+
+// Session setup for every connection that writes the ghost (applier and copier alike):
+//   time_zone '+00:00'       TIMESTAMP literals are UTC (the binlog carries epoch seconds)
+//   STRICT_ALL_TABLES        a value the ghost cannot hold is an error, never silently changed
+//   NO_AUTO_VALUE_ON_ZERO    an AUTO_INCREMENT column's 0 is written as 0, not a new id
+//   NO_ENGINE_SUBSTITUTION   the usual safety
+// and, on purpose, no NO_ZERO_DATE / NO_ZERO_IN_DATE: rows that hold zero dates must be copied
+// as they are; no NO_BACKSLASH_ESCAPES / ANSI_QUOTES: our literals and names assume the defaults.
+inline constexpr const char* kEngineSessionSetup =
+    "SET SESSION time_zone = '+00:00', "
+    "sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+
+// What statement building needs from the plan, precomputed once.
+struct ApplyTarget {
+  std::string schema;
+  std::string table;        // the original (for the statement comment)
+  std::string ghost_table;
+  std::vector<std::string> target_columns;    // shared columns, ghost spelling
+  std::vector<std::size_t> source_indexes;    // their positions in a binlog row image
+  std::vector<std::string> source_charsets;   // "" = not a character column
+  std::vector<std::size_t> key_source_indexes;  // chunk key columns, in key order
+  std::vector<std::string> key_target_columns;
+  std::vector<std::string> key_source_charsets;
+  std::vector<std::string> key_target_charsets;
+  bool insert_mode = false;  // the ghost has new unique keys: DELETE by key + INSERT, never REPLACE
+  std::size_t max_statement_bytes = 4 << 20;
+};
+
+// Errors (bad_value): a chunk-key column missing from the shared columns or the original table.
+[[nodiscard]] binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes);
+
+struct RowOp {
+  enum class Kind { kDelete, kWrite };
+  Kind kind = Kind::kWrite;
+  std::vector<std::string> key;           // SQL literals of the key columns, in key order
+  const binlog::RowImage* row = nullptr;  // kWrite: the new image (points into the changes)
+};
+
+// insert → write; delete → delete; update → write, preceded by delete(old key) when the key
+// changed. Errors (bad_value): a partial JSON update (PARTIAL_UPDATE_ROWS; the message tells the
+// user to set binlog_row_value_options=''), a missing image, a needed column absent from the
+// image (binlog_row_image must be FULL), a NULL key value.
+[[nodiscard]] binlog::Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes,
+                                                         const ApplyTarget& target, bool dedupe);
+
+// The SQL statements for `ops`, in order (each with the /* ghostcut … */ comment).
+std::vector<std::string> apply_statements(const std::vector<RowOp>& ops, const ApplyTarget& target);
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,248 @@
+#include "engine/copier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "engine/apply_sql.h"
+#include "engine/chunker.h"
+#include "engine/query_builder.h"
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::engine {
+namespace {
+
+constexpr int kMaxChunkAttempts = 8;  // lock wait timeout / deadlock retries per chunk
+constexpr std::chrono::milliseconds kRetryBackoff{100};
+constexpr std::chrono::milliseconds kRetryBackoffMax{5000};
+// The most warnings SHOW WARNINGS can list (max_error_count's ceiling); every one is checked.
+constexpr std::uint64_t kMaxErrorCount = 65535;
+// How often a parked worker or the supervisor rechecks when nothing signals it.
+constexpr std::chrono::milliseconds kRecheck{100};
+
+bool is_integer_type(const std::string& data_type) {
+  return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
+         data_type == "integer" || data_type == "bigint";
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The key name in "Duplicate entry 'x' for key 'name'" (MySQL 8 writes 'table.name').
+std::string duplicate_key_name(const std::string& message, const std::string& ghost_table) {
+  const std::string marker = "for key '";
+  const auto p = message.rfind(marker);
+  if (p == std::string::npos) return {};
+  auto name = message.substr(p + marker.size());
+  if (!name.empty() && name.back() == '\'') name.pop_back();
+  if (name.size() > ghost_table.size() + 1 && name.compare(0, ghost_table.size() + 1, ghost_table + ".") == 0)
+    name = name.substr(ghost_table.size() + 1);
+  return name;
+}
+
+// Interruptible sleep.
+void sleep_for(std::stop_token stop, std::chrono::nanoseconds d) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lk(m);
+  cv.wait_for(lk, stop, d, [] { return false; });
+}
+
+}  // namespace
+
+Copier::Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime,
+               ProgressCounters& progress, CopierConfig config, std::shared_ptr<spdlog::logger> logger)
+    : settings_(std::move(settings)),
+      plan_(plan),
+      runtime_(runtime),
+      progress_(progress),
+      config_(std::move(config)),
+      log_(logger ? std::move(logger) : std::make_shared<spdlog::logger>("copier")) {}  // no sinks: silent
+
+namespace {
+
+struct CopyState {
+  const MigrationPlan& plan;
+  RuntimeSettings& runtime;
+  ProgressCounters& progress;
+  const CopierConfig& config;
+  spdlog::logger& log;
+  QueryBuilder builder;
+  std::vector<bool> key_is_int;
+  std::vector<bool> key_is_unsigned;
+
+  std::mutex mu;  // guards chunker, sizer, error
+  std::optional<Chunker> chunker;
+  DynamicChunkSizer sizer;
+  std::exception_ptr error;
+  std::atomic<bool> done{false};
+  std::stop_source stop;  // the caller's stop, or a failure
+
+  KeyTuple key_tuple(const std::vector<Cell>& row) const {
+    KeyTuple k;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (!row[i]) throw std::runtime_error("NULL in chunk key column " + plan.chunk_key.columns[i]);
+      if (key_is_int[i] && key_is_unsigned[i]) k.emplace_back(to_uint64(row[i]));
+      else if (key_is_int[i]) k.emplace_back(to_int64(row[i]));
+      else k.emplace_back(*row[i]);
+    }
+    return k;
+  }
+
+  void fail(std::exception_ptr e) {
+    {
+      std::lock_guard lk(mu);
+      if (!error) error = e;
+    }
+    stop.request_stop();
+  }
+};
+
+// Runs SHOW WARNINGS after a chunk; throws on anything but a duplicate on the chunk key.
+void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk) {
+  const auto count = to_uint64(conn.query("SHOW COUNT(*) WARNINGS").scalar());
+  if (count == 0) return;
+  const auto w = conn.query("SHOW WARNINGS");
+  const std::string chunk_key = lower(s.plan.chunk_key.name);
+  for (std::size_t r = 0; r < w.size(); ++r) {
+    const auto code = to_int64(w.at(r, "Code"));
+    const std::string msg = w.at(r, "Message").value_or("");
+    if (code == sql_errc::kDupEntry && lower(duplicate_key_name(msg, s.plan.ghost_table)) == chunk_key)
+      continue;  // the applier already wrote a newer image of this row
+    std::string what = code == sql_errc::kDupEntry
+                           ? "a duplicate on a key other than the chunk key (a new UNIQUE key the data violates?)"
+                           : "the ALTER would change or drop a value (truncation / out of range / invalid value)";
+    throw SqlError(static_cast<int>(code), "", "row copy into " + s.plan.database + "." + s.plan.ghost_table + ": " +
+                                                   what + ": warning " + std::to_string(code) + ": " + msg,
+                   "chunk ending at key " + std::to_string(chunk.upper.size()) + " values");
+  }
+  if (count > w.size())
+    throw std::runtime_error("row copy: " + std::to_string(count) + " warnings, only " + std::to_string(w.size()) +
+                             " could be checked; lower chunk-size");
+}
+
+void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings) {
+  try {
+    SqlThreadGuard guard;
+    auto conn = SqlConnection::open(settings);
+    conn->execute(kEngineSessionSetup);
+    conn->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
+    const auto stop = s.stop.get_token();
+    while (!stop.stop_requested() && !s.done.load()) {
+      if (index >= s.runtime.threads()) {  // parked until threads= grows, done or stop
+        s.runtime.wait_for_change(stop, s.runtime.version(), kRecheck);
+        continue;
+      }
+      if (s.config.wait_if_throttled) s.config.wait_if_throttled(stop);
+      if (stop.stop_requested()) break;
+
+      Chunk chunk;
+      std::uint64_t size = 0;
+      {
+        std::lock_guard lk(s.mu);
+        if (s.chunker->done()) break;
+        s.sizer.set_override(s.runtime.chunk_size());
+        size = s.sizer.next_size();
+        auto q = s.builder.next_chunk_end_query(s.chunker->lower_bound(), s.chunker->lower_inclusive(),
+                                                s.chunker->max(), size);
+        if (!q) throw std::runtime_error("next chunk query: " + q.error().message());
+        const auto end = conn->query(q->sql, q->params);
+        if (end.empty()) {
+          s.chunker->finish();
+          s.done = true;
+          break;
+        }
+        auto c = s.chunker->advance(s.key_tuple(end.rows[0]));
+        if (!c) throw std::runtime_error("chunker: " + c.error().message());
+        chunk = std::move(*c);
+        if (s.chunker->done()) s.done = true;
+      }
+
+      auto copy = s.builder.range_copy_query(chunk.lower, chunk.lower_inclusive(), chunk.upper);
+      if (!copy) throw std::runtime_error("range copy query: " + copy.error().message());
+      const auto started = std::chrono::steady_clock::now();
+      std::uint64_t rows = 0;
+      for (int attempt = 1;; ++attempt) {
+        try {
+          rows = conn->update(copy->sql, copy->params);
+          check_warnings(*conn, s, chunk);
+          break;
+        } catch (const SqlError& e) {
+          if (!e.retryable() || attempt >= kMaxChunkAttempts || stop.stop_requested()) throw;
+          const auto backoff = std::min(kRetryBackoffMax, kRetryBackoff * (1 << (attempt - 1)));
+          s.log.warn("row copy chunk failed ({}), retry {} in {} ms", e.what(), attempt, backoff.count());
+          sleep_for(stop, backoff);
+        }
+      }
+      const auto took = std::chrono::steady_clock::now() - started;
+      {
+        std::lock_guard lk(s.mu);
+        s.sizer.record(size, took);
+      }
+      s.progress.rows_copied += rows;
+      s.progress.chunks_copied += 1;
+      if (const double ratio = s.runtime.nice_ratio(); ratio > 0)
+        sleep_for(stop, std::chrono::duration_cast<std::chrono::nanoseconds>(took * ratio));
+    }
+  } catch (...) {
+    s.fail(std::current_exception());
+  }
+}
+
+}  // namespace
+
+void Copier::run(std::stop_token stop) {
+  auto builder = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping);
+  if (!builder) throw std::runtime_error("copier: " + builder.error().message());
+  CopyState s{plan_, runtime_, progress_, config_, *log_, std::move(*builder), {}, {}, {}, {},
+              DynamicChunkSizer({config_.target_chunk_time, config_.initial_chunk_size}), {}, {}, {}};
+  for (const auto& k : plan_.chunk_key.columns) {
+    const auto i = plan_.original.column_index(k);
+    if (!i) throw std::runtime_error("copier: chunk key column " + k + " not in " + plan_.table);
+    s.key_is_int.push_back(is_integer_type(lower(plan_.original.columns[*i].data_type)));
+    s.key_is_unsigned.push_back(plan_.original.columns[*i].is_unsigned);
+  }
+
+  {
+    SqlThreadGuard guard;
+    auto conn = SqlConnection::open(settings_);
+    const auto min = conn->query(s.builder.min_key_query());
+    const auto max = conn->query(s.builder.max_key_query());
+    progress_.mark_copy_started(std::chrono::steady_clock::now());
+    if (min.empty() || max.empty()) {  // empty table: the binlog carries everything
+      progress_.mark_copy_done(std::chrono::steady_clock::now());
+      return;
+    }
+    s.chunker.emplace(s.key_tuple(min.rows[0]), s.key_tuple(max.rows[0]));
+  }
+
+  std::stop_callback forward(stop, [&] { s.stop.request_stop(); });
+  std::vector<std::thread> workers;
+  const auto spawn_up_to = [&](std::uint64_t n) {
+    n = std::clamp<std::uint64_t>(n, kMinThreads, kMaxThreads);
+    while (workers.size() < n) {
+      const auto index = workers.size();
+      workers.emplace_back([&s, index, this] { worker(s, index, settings_); });
+    }
+  };
+  auto seen = runtime_.version();
+  spawn_up_to(runtime_.threads());
+  while (!s.done.load() && !s.stop.stop_requested()) {
+    seen = runtime_.wait_for_change(s.stop.get_token(), seen, kRecheck);
+    spawn_up_to(runtime_.threads());
+  }
+  for (auto& w : workers) w.join();
+  if (s.error) std::rethrow_exception(s.error);
+  if (stop.stop_requested()) return;
+  progress_.mark_copy_done(std::chrono::steady_clock::now());
+}
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,265 @@
+#include "engine/apply_sql.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+using namespace ghostcut;
+using namespace ghostcut::engine;
+using binlog::RowChange;
+using binlog::RowImage;
+using binlog::RowsKind;
+
+namespace {
+
+ColumnInfo col(std::string name, std::string type, std::optional<std::string> cs = std::nullopt) {
+  ColumnInfo c;
+  c.name = std::move(name);
+  c.data_type = type;
+  c.column_type = type;
+  c.charset = std::move(cs);
+  return c;
+}
+
+// t(id INT, name VARCHAR latin1, v INT) PRIMARY KEY (id) or (id, name); ghost drops nothing.
+MigrationPlan make_plan(bool composite, bool new_unique = false) {
+  MigrationPlan p;
+  p.database = "db";
+  p.table = "t";
+  p.ghost_table = "_t_gho";
+  p.original.schema = "db";
+  p.original.table = "t";
+  p.original.columns = {col("id", "int"), col("name", "varchar", "latin1"), col("v", "int")};
+  IndexInfo pk{"PRIMARY", true, true, composite ? std::vector<std::string>{"id", "name"} : std::vector<std::string>{"id"}};
+  p.original.indexes = {pk};
+  p.ghost = p.original;
+  p.ghost.table = "_t_gho";
+  p.ghost.columns[1].charset = "utf8mb4";
+  p.chunk_key = pk;
+  p.mapping = build_column_mapping(p.original, p.ghost);
+  if (new_unique) p.new_unique_keys.push_back({"uv", true, false, {"v"}});
+  return p;
+}
+
+RowImage row(std::int64_t id, std::string name, std::int64_t v) {
+  return RowImage{{id, binlog::BytesValue{std::move(name)}, v}, {true, true, true}};
+}
+RowChange ins(RowImage r) { return {RowsKind::kWrite, "db", "t", std::nullopt, std::move(r), {}}; }
+RowChange del(RowImage r) { return {RowsKind::kDelete, "db", "t", std::move(r), std::nullopt, {}}; }
+RowChange upd(RowImage b, RowImage a) { return {RowsKind::kUpdate, "db", "t", std::move(b), std::move(a), {}}; }
+
+std::vector<const RowChange*> ptrs(const std::vector<RowChange>& v) {
+  std::vector<const RowChange*> out;
+  for (const auto& c : v) out.push_back(&c);
+  return out;
+}
+
+// Models: key (id) -> row values. The binlog semantics vs the applier's ops.
+using Model = std::map<std::int64_t, RowImage>;
+std::int64_t id_of(const RowImage& r) { return std::get<std::int64_t>(r.values[0]); }
+
+void replay_changes(Model& m, const std::vector<RowChange>& changes) {
+  for (const auto& c : changes) {
+    if (c.before) m.erase(id_of(*c.before));
+    if (c.after) m[id_of(*c.after)] = *c.after;
+  }
+}
+void replay_ops(Model& m, const std::vector<RowOp>& ops) {
+  for (const auto& op : ops) {
+    const auto id = std::stoll(op.key[0]);
+    if (op.kind == RowOp::Kind::kDelete) m.erase(id);
+    else m[id] = *op.row;
+  }
+}
+
+struct SeqCase {
+  const char* name;
+  Model initial;
+  std::vector<RowChange> changes;
+  std::size_t expected_ops;  // after dedupe
+};
+
+TEST(ApplySql, DedupeMatchesSequentialReplay) {
+  const auto target = *make_apply_target(make_plan(false), 1 << 20);
+  std::vector<SeqCase> cases;
+  cases.push_back({"insert then delete", {}, {ins(row(1, "a", 1)), del(row(1, "a", 1))}, 1});
+  cases.push_back({"delete then insert", {{1, row(1, "a", 1)}}, {del(row(1, "a", 1)), ins(row(1, "b", 2))}, 1});
+  cases.push_back({"updates of one key", {{1, row(1, "a", 1)}},
+                   {upd(row(1, "a", 1), row(1, "a", 2)), upd(row(1, "a", 2), row(1, "a", 3))}, 1});
+  cases.push_back({"key change chain A->B->C", {{1, row(1, "a", 1)}},
+                   {upd(row(1, "a", 1), row(2, "a", 1)), upd(row(2, "a", 1), row(3, "a", 1))}, 3});
+  cases.push_back({"insert then key change", {}, {ins(row(1, "a", 1)), upd(row(1, "a", 1), row(2, "a", 1))}, 2});
+  cases.push_back({"swap two keys through a third", {{1, row(1, "x", 1)}, {2, row(2, "y", 2)}},
+                   {upd(row(1, "x", 1), row(3, "x", 1)), upd(row(2, "y", 2), row(1, "y", 2)),
+                    upd(row(3, "x", 1), row(2, "x", 1))},
+                   3});
+  cases.push_back({"key change back and forth", {{1, row(1, "a", 1)}},
+                   {upd(row(1, "a", 1), row(2, "a", 1)), upd(row(2, "a", 1), row(1, "a", 9))}, 2});
+  cases.push_back({"delete, reinsert, delete", {{1, row(1, "a", 1)}},
+                   {del(row(1, "a", 1)), ins(row(1, "b", 1)), del(row(1, "b", 1))}, 1});
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    for (bool dedupe : {false, true}) {
+      SCOPED_TRACE(dedupe ? "dedupe" : "no dedupe");
+      const auto p = ptrs(c.changes);
+      auto ops = row_ops(p, target, dedupe);
+      ASSERT_TRUE(ops) << ops.error().message();
+      if (dedupe) {
+        EXPECT_EQ(ops->size(), c.expected_ops);
+      }
+      Model want = c.initial, got = c.initial;
+      replay_changes(want, c.changes);
+      replay_ops(got, *ops);
+      EXPECT_EQ(got, want);
+    }
+  }
+}
+
+TEST(ApplySql, DedupeRandomSequencesMatchSequentialReplay) {
+  const auto target = *make_apply_target(make_plan(false), 1 << 20);
+  std::mt19937 rng(42);
+  for (int round = 0; round < 500; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    Model initial;
+    for (std::int64_t k = 1; k <= 5; ++k)
+      if (rng() % 2) initial[k] = row(k, "r", static_cast<std::int64_t>(rng() % 100));
+    Model cur = initial;
+    std::vector<RowChange> changes;
+    for (int n = 0; n < 12; ++n) {
+      const std::int64_t k = 1 + static_cast<std::int64_t>(rng() % 5);
+      const std::int64_t k2 = 1 + static_cast<std::int64_t>(rng() % 5);
+      const auto v = static_cast<std::int64_t>(rng() % 100);
+      if (!cur.count(k)) {
+        changes.push_back(ins(row(k, "i", v)));
+      } else if (rng() % 3 == 0) {
+        changes.push_back(del(cur[k]));
+      } else if (!cur.count(k2)) {
+        changes.push_back(upd(cur[k], row(k2, "m", v)));  // key change
+      } else {
+        changes.push_back(upd(cur[k], row(k, "u", v)));
+      }
+      replay_changes(cur, {changes.back()});
+    }
+    const auto p = ptrs(changes);
+    auto ops = row_ops(p, target, true);
+    ASSERT_TRUE(ops);
+    Model got = initial;
+    replay_ops(got, *ops);
+    ASSERT_EQ(got, cur);
+  }
+}
+
+TEST(ApplySql, Statements) {
+  const auto single = *make_apply_target(make_plan(false), 1 << 20);
+  const auto composite = *make_apply_target(make_plan(true), 1 << 20);
+  const auto insert_mode = *make_apply_target(make_plan(false, true), 1 << 20);
+  const std::vector<RowChange> changes = {ins(row(1, "a", 1)), ins(row(2, "\xe9", 2)), del(row(3, "c", 3)),
+                                          del(row(4, "d", 4)), upd(row(5, "e", 5), row(6, "e", 6))};
+  const auto p = ptrs(changes);
+  struct C {
+    const char* name;
+    const ApplyTarget& target;
+    std::vector<std::string> expected;
+  };
+  const C cases[] = {
+      {"single key", single,
+       {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES "
+        "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (3, 4, 5)",
+        "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
+      {"composite key (charset converted for the compare)", composite,
+       {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES "
+        "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE "
+        "(`id` = 3 AND `name` = CONVERT(_latin1 X'63' USING utf8mb4)) OR "
+        "(`id` = 4 AND `name` = CONVERT(_latin1 X'64' USING utf8mb4)) OR "
+        "(`id` = 5 AND `name` = CONVERT(_latin1 X'65' USING utf8mb4))",
+        "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
+      {"new unique key: delete + insert", insert_mode,
+       {"/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (1, 2)",
+        "/* ghostcut db.t apply-insert */ INSERT INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES "
+        "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (3, 4, 5)",
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (6)",
+        "/* ghostcut db.t apply-insert */ INSERT INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto ops = row_ops(p, c.target, true);
+    ASSERT_TRUE(ops) << ops.error().message();
+    EXPECT_EQ(apply_statements(*ops, c.target), c.expected);
+  }
+}
+
+TEST(ApplySql, InsertModeSplitsRepeatedKeysWithoutDedupe) {
+  const auto t = *make_apply_target(make_plan(false, true), 1 << 20);
+  const std::vector<RowChange> changes = {ins(row(1, "a", 1)), upd(row(1, "a", 1), row(1, "a", 2))};
+  const auto p = ptrs(changes);
+  auto ops = row_ops(p, t, false);
+  ASSERT_TRUE(ops);
+  EXPECT_EQ(apply_statements(*ops, t).size(), 4u);  // (delete, insert) twice: never 1 twice in one INSERT
+}
+
+TEST(ApplySql, SplitsAtMaxStatementBytes) {
+  const auto t = *make_apply_target(make_plan(false), 200);
+  std::vector<RowChange> changes;
+  for (int i = 0; i < 50; ++i) changes.push_back(ins(row(i, "x", i)));
+  for (int i = 0; i < 50; ++i) changes.push_back(del(row(100 + i, "x", i)));
+  const auto p = ptrs(changes);
+  auto ops = row_ops(p, t, true);
+  ASSERT_TRUE(ops);
+  const auto stmts = apply_statements(*ops, t);
+  EXPECT_GT(stmts.size(), 4u);
+  std::size_t rows = 0, ids = 0;
+  for (const auto& s : stmts) {
+    EXPECT_LE(s.size(), 200u) << s;
+    if (s.find("REPLACE") != std::string::npos) rows += static_cast<std::size_t>(std::count(s.begin(), s.end(), 'X'));
+    else ids += static_cast<std::size_t>(std::count(s.begin(), s.end(), ',')) + 1;
+  }
+  EXPECT_EQ(rows, 50u);
+  EXPECT_EQ(ids, 50u);
+}
+
+TEST(ApplySql, Errors) {
+  const auto t = *make_apply_target(make_plan(false), 1 << 20);
+  RowImage minimal = row(1, "a", 1);
+  minimal.present[2] = false;
+  RowImage null_key = row(1, "a", 1);
+  null_key.values[0] = binlog::NullValue{};
+  RowChange partial = upd(row(1, "a", 1), row(1, "a", 1));
+  partial.after->values[2] = binlog::JsonValue{"JSON_DIFF[REPLACE $.a 1]", true};
+  RowChange partial_kind = partial;
+  partial_kind.kind = RowsKind::kPartialUpdate;
+  partial_kind.after = row(1, "a", 1);
+  RowChange no_after = ins(row(1, "a", 1));
+  no_after.after.reset();
+  RowImage short_image{{std::int64_t{1}}, {true}};
+  struct C {
+    const char* name;
+    RowChange change;
+    const char* message;
+  };
+  const C cases[] = {
+      {"minimal image", ins(minimal), "binlog_row_image must be FULL"},
+      {"NULL key", del(null_key), "NULL in key column id"},
+      {"partial JSON value", partial, "binlog_row_value_options=''"},
+      {"partial update event", partial_kind, "binlog_row_value_options=''"},
+      {"missing image", no_after, "without its image"},
+      {"short image", ins(short_image), "has 1 columns"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const RowChange* p[] = {&c.change};
+    auto ops = row_ops(p, t, true);
+    ASSERT_FALSE(ops);
+    EXPECT_NE(ops.error().message().find(c.message), std::string::npos) << ops.error().message();
+  }
+  MigrationPlan bad = make_plan(false);
+  bad.chunk_key.columns = {"nope"};
+  EXPECT_FALSE(make_apply_target(bad, 100));
+  bad.chunk_key.columns.clear();
+  EXPECT_FALSE(make_apply_target(bad, 100));
+}
+
+}  // namespace

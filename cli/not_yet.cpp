@@ -12,7 +12,6 @@ int not_implemented(const char* name) {
 }
 }  // namespace
 
-int run_migrate(const std::vector<std::string>&) { return not_implemented("migrate"); }
 int run_ctl(const std::vector<std::string>&) { return not_implemented("ctl"); }
 
 }  // namespace ghostcut::cli

@@ -29,6 +29,29 @@ class InspectionError : public std::runtime_error {
   std::vector<std::string> refusals_;
 };
 
+// PURE checks, exposed for unit tests. Each returns refusal texts (empty = fine).
+// Flavour/version floor (MySQL 8.0, MariaDB 10.6), log_bin, ROW format, FULL row image.
+[[nodiscard]] std::vector<std::string> check_server(const ServerInfo& server);
+// kRenameUnderLock on MySQL >= 8.0.13; kQueuedRename on MariaDB (error 1192) and older MySQL.
+[[nodiscard]] CutOverStrategy choose_cut_over_strategy(const ServerInfo& server);
+// The ALTER clause: not empty, no second statement (';' outside quotes and comments), no RENAME
+// of the table itself (RENAME COLUMN/INDEX/KEY are fine). A leading "ALTER TABLE [db.]t" is
+// accepted and stripped into `clause` when it names `table` (and `database`, if qualified).
+struct AlterCheck {
+  std::string clause;                  // what goes after ALTER TABLE <ghost>
+  std::vector<std::string> refusals;
+};
+[[nodiscard]] AlterCheck check_alter_text(const std::string& alter, const std::string& database,
+                                          const std::string& table);
+// Privileges the migration lacks, given SHOW GRANTS lines, for `database`. Global grants
+// (ON *.*) count for everything; database grants (ON `db`.*, LIKE patterns) for table work.
+[[nodiscard]] std::vector<std::string> missing_privileges(const std::vector<std::string>& grants,
+                                                          const std::string& database, Flavour flavour);
+
+// A table's schema from SHOW FULL COLUMNS / SHOW INDEX: works on TEMPORARY tables, which
+// information_schema does not list on MariaDB 10.11. Same shape as load_table_schema.
+TableSchema load_table_schema_from_show(SqlConnection& conn, const std::string& schema, const std::string& table);
+
 class Inspector {
  public:
   Inspector(SqlConnection& conn, InspectorConfig config);

@@ -27,7 +27,13 @@ struct ServerInfo {
   std::string binlog_row_image;  // must be FULL
   bool log_bin = false;
   std::string name() const;      // "MariaDB 10.11.6", "MySQL 8.0.36"
+  // (major, minor, patch) >= (a, b, c)
+  bool at_least(int a, int b, int c = 0) const;
 };
+
+// "10.11.6-MariaDB-log" → 10, 11, 6 (missing parts stay 0); flavour from the text and comment.
+ServerInfo parse_server_version(const std::string& version, const std::string& version_comment);
+
 
 struct MigrationPlan {
   std::string database;
@@ -46,6 +52,9 @@ struct MigrationPlan {
   ServerInfo server;
   CutOverStrategy cut_over = CutOverStrategy::kQueuedRename;
   std::vector<std::string> notes;  // things the operator should know (leftover tables dropped, …)
+  // _t_gho / _t_ghc / _t_del found from an earlier run while --drop-leftover-tables was given.
+  // The Inspector never drops anything; the execute path drops these before it creates its own.
+  std::vector<std::string> leftover_tables;
 
   // The plan as text for the dry run (shadow DDL, chosen key, shared columns, estimated rows, …).
   std::string describe() const;

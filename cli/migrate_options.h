@@ -1,0 +1,68 @@
+// `ghostcut migrate` flags: MigrateConfig (plain values with gh-ost's defaults), the option
+// groups shown by --help, and parsing + range validation. Flags may also come from an INI file
+// (--config FILE, same names, no leading dashes); the command line wins over the file.
+#pragma once
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/inspector.h"
+#include "engine/sql/connection_settings.h"
+
+namespace ghostcut::cli {
+
+struct MigrateConfig {
+  engine::ConnectionSettings connection;  // from cli/connection_options.h (password never logged)
+
+  // Migration
+  std::string database;  // --database (the connection's default database too)
+  std::string table;     // --table
+  std::string alter;     // --alter
+  bool execute = false;  // --execute; without it: dry run
+  bool allow_foreign_keys = false;
+  bool allow_add_unique_key = false;
+  bool drop_leftover_tables = false;  // also --initially-drop-ghost-table / --initially-drop-old-table
+  std::uint32_t server_id = 0;        // --server-id; random high id when not given
+
+  // Copy
+  int threads = 1;
+  std::uint64_t chunk_size = 0;  // 0 = adaptive
+  int target_chunk_time_ms = 500;
+  int dml_batch_size = 100;
+  double nice_ratio = 0;
+  int max_lag_millis = 1500;
+  int heartbeat_interval_millis = 500;
+  std::string throttle_flag_file;
+
+  // Cut-over
+  int cut_over_lag_threshold_ms = 1000;
+  int cut_over_lock_timeout_seconds = 3;
+  int cut_over_retries = 5;
+  std::string postpone_cut_over_flag_file;
+  std::string serve_socket_file;
+
+  // Safety
+  bool ok_to_drop_table = false;
+  bool cleanup_on_failure = false;
+
+  engine::InspectorConfig inspector_config() const;
+};
+
+// Every migrate option (Connection, Migration, Copy, Cut-over, Safety groups).
+boost::program_options::options_description migrate_options_description();
+
+// Parses args (after "migrate"). Throws MigrateUsageError with a clear message for an unknown
+// flag, a malformed or out-of-range value, an unreadable --config file, or a missing required
+// flag. `help` is set when --help was given (then nothing else is validated).
+class MigrateUsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+struct ParsedMigrate {
+  bool help = false;
+  MigrateConfig config;
+};
+ParsedMigrate parse_migrate_args(const std::vector<std::string>& args);
+
+}  // namespace ghostcut::cli

@@ -1,0 +1,665 @@
+#include "engine/inspector.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "engine/query_builder.h"
+#include "engine/sql/quoting.h"
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::engine {
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
+
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string qualified(const std::string& db, const std::string& t) { return quote_qualified(db, t); }
+
+bool same_columns(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!iequals(a[i], b[i])) return false;
+  return true;
+}
+
+std::string key_text(const IndexInfo& k) { return k.name + " (" + join(k.columns) + ")"; }
+
+// ---- ALTER text scanning ----
+
+enum class TokKind { kWord, kQuotedIdent, kString, kPunct };
+struct Token {
+  TokKind kind;
+  std::string text;  // word as written; quoted identifier unquoted; punctuation char
+  std::size_t begin, end;
+};
+
+// Splits SQL text into tokens outside comments. Plain comments are skipped; executable comments
+// (/*! … */, /*M! … */) are scanned as code because the server runs them. Unterminated quotes
+// or comments set `unterminated`.
+std::vector<Token> tokenize(const std::string& s, bool& unterminated) {
+  std::vector<Token> out;
+  unterminated = false;
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '#' || (c == '-' && i + 2 <= n && s[i + 1] == '-' &&
+                            (i + 2 == n || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
+      while (i < n && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      if (i + 2 < n && (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < n && s[i + 3] == '!'))) {
+        i += s[i + 2] == '!' ? 3 : 4;
+        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;  // version number
+        continue;
+      }
+      const auto close = s.find("*/", i + 2);
+      if (close == std::string::npos) {
+        unterminated = true;
+        return out;
+      }
+      i = close + 2;
+    } else if (c == '*' && i + 1 < n && s[i + 1] == '/') {
+      i += 2;  // end of an executable comment
+    } else if (c == '\'' || c == '"' || c == '`') {
+      const std::size_t begin = i++;
+      std::string text;
+      bool closed = false;
+      while (i < n) {
+        if (c != '`' && s[i] == '\\' && i + 1 < n) {
+          text += s[i + 1];
+          i += 2;
+        } else if (s[i] == c) {
+          if (i + 1 < n && s[i + 1] == c) {
+            text += c;
+            i += 2;
+          } else {
+            ++i;
+            closed = true;
+            break;
+          }
+        } else {
+          text += s[i++];
+        }
+      }
+      if (!closed) {
+        unterminated = true;
+        return out;
+      }
+      out.push_back({c == '`' ? TokKind::kQuotedIdent : TokKind::kString, text, begin, i});
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+               static_cast<unsigned char>(c) >= 0x80) {
+      const std::size_t begin = i;
+      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
+                       static_cast<unsigned char>(s[i]) >= 0x80))
+        ++i;
+      out.push_back({TokKind::kWord, s.substr(begin, i - begin), begin, i});
+    } else {
+      out.push_back({TokKind::kPunct, std::string(1, c), i, i + 1});
+      ++i;
+    }
+  }
+  return out;
+}
+
+bool is_word(const Token& t, std::string_view w) { return t.kind == TokKind::kWord && iequals(t.text, w); }
+bool is_name(const Token& t) { return t.kind == TokKind::kWord || t.kind == TokKind::kQuotedIdent; }
+
+// ---- grants ----
+
+// MySQL LIKE with '\' escapes, as database names in GRANT ... ON `db\_x`.* are patterns.
+bool like_match(std::string_view pattern, std::string_view text) {
+  if (pattern.empty()) return text.empty();
+  if (pattern[0] == '%') {
+    for (std::size_t k = 0; k <= text.size(); ++k)
+      if (like_match(pattern.substr(1), text.substr(k))) return true;
+    return false;
+  }
+  if (text.empty()) return false;
+  if (pattern[0] == '\\' && pattern.size() > 1)
+    return pattern[1] == text[0] && like_match(pattern.substr(2), text.substr(1));
+  if (pattern[0] == '_' || pattern[0] == text[0]) return like_match(pattern.substr(1), text.substr(1));
+  return false;
+}
+
+struct Grant {
+  std::set<std::string> privileges;  // upper case; column lists removed
+  bool global = false;
+  std::optional<std::string> database_pattern;  // ON `db`.*
+};
+
+std::optional<Grant> parse_grant(const std::string& line) {
+  if (line.rfind("GRANT ", 0) != 0) return std::nullopt;
+  // Find " ON " outside parentheses and backticks.
+  int depth = 0;
+  bool tick = false;
+  std::size_t on = std::string::npos;
+  for (std::size_t i = 6; i + 4 <= line.size(); ++i) {
+    const char c = line[i];
+    if (c == '`') tick = !tick;
+    if (tick) continue;
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (depth == 0 && line.compare(i, 4, " ON ") == 0) {
+      on = i;
+      break;
+    }
+  }
+  if (on == std::string::npos) return std::nullopt;  // a role grant: GRANT role TO user
+  Grant g;
+  std::string item;
+  depth = 0;
+  auto flush = [&] {
+    auto p = trim(item);
+    if (!p.empty()) g.privileges.insert(upper(p));
+    item.clear();
+  };
+  for (std::size_t i = 6; i < on; ++i) {
+    const char c = line[i];
+    if (c == '(') ++depth;
+    else if (c == ')') --depth;
+    else if (depth == 0 && c == ',') flush();
+    else if (depth == 0) item += c;
+  }
+  flush();
+  const auto to = line.find(" TO ", on + 4);
+  const std::string target = trim(line.substr(on + 4, to == std::string::npos ? std::string::npos : to - on - 4));
+  if (target == "*.*") {
+    g.global = true;
+  } else if (target.size() > 2 && target.compare(target.size() - 2, 2, ".*") == 0) {
+    std::string db = target.substr(0, target.size() - 2);
+    if (db.size() >= 2 && db.front() == '`' && db.back() == '`') {
+      std::string un;
+      for (std::size_t i = 1; i + 1 < db.size(); ++i) {
+        un += db[i];
+        if (db[i] == '`' && db[i + 1] == '`') ++i;
+      }
+      db = un;
+    }
+    g.database_pattern = db;
+  } else {
+    return std::nullopt;  // table- or routine-level grants don't let us create tables
+  }
+  return g;
+}
+
+// ---- schema from SHOW (temporary tables) ----
+
+std::string data_type_of(const std::string& column_type) {
+  std::string out;
+  for (char c : column_type) {
+    if (c == '(' || c == ' ') break;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::atomic<unsigned> g_temp_counter{0};  // only makes temporary names unique within the process
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+InspectionError::InspectionError(std::vector<std::string> refusals)
+    : std::runtime_error([&] {
+        std::string m = "migration refused (" + std::to_string(refusals.size()) +
+                        (refusals.size() == 1 ? " problem" : " problems") + "):";
+        for (const auto& r : refusals) m += "\n  - " + r;
+        return m;
+      }()),
+      refusals_(std::move(refusals)) {}
+
+std::vector<std::string> check_server(const ServerInfo& s) {
+  std::vector<std::string> out;
+  if (s.flavour == Flavour::kMariaDb && !s.at_least(10, 6))
+    out.push_back("server " + s.name() + " is too old: MariaDB 10.6 or newer is required");
+  if (s.flavour == Flavour::kMySql && !s.at_least(8, 0))
+    out.push_back("server " + s.name() + " is too old: MySQL 8.0 or newer is required");
+  if (!s.log_bin) out.push_back("the binary log is off (log_bin = OFF): ghostcut reads row changes from it");
+  if (!iequals(s.binlog_format, "ROW"))
+    out.push_back("@@global.binlog_format is '" + s.binlog_format + "', must be ROW");
+  if (!iequals(s.binlog_row_image, "FULL"))
+    out.push_back("@@global.binlog_row_image is '" + s.binlog_row_image + "', must be FULL");
+  return out;
+}
+
+CutOverStrategy choose_cut_over_strategy(const ServerInfo& s) {
+  if (s.flavour == Flavour::kMySql && s.at_least(8, 0, 13)) return CutOverStrategy::kRenameUnderLock;
+  return CutOverStrategy::kQueuedRename;
+}
+
+AlterCheck check_alter_text(const std::string& alter, const std::string& database, const std::string& table) {
+  AlterCheck r;
+  bool unterminated = false;
+  auto toks = tokenize(alter, unterminated);
+  if (unterminated) {
+    r.refusals.push_back("the ALTER has an unterminated quote or comment");
+    return r;
+  }
+  // One trailing ';' is harmless; any other is a second statement.
+  std::size_t end = alter.size();
+  if (!toks.empty() && toks.back().kind == TokKind::kPunct && toks.back().text == ";") {
+    end = toks.back().begin;
+    toks.pop_back();
+  }
+  for (const auto& t : toks)
+    if (t.kind == TokKind::kPunct && t.text == ";") {
+      r.refusals.push_back("the ALTER contains ';' outside quotes: give one ALTER clause, not several statements");
+      return r;
+    }
+  std::size_t first = 0;
+  if (toks.size() >= 2 && is_word(toks[0], "ALTER")) {
+    std::size_t k = 1;
+    while (k < toks.size() && (is_word(toks[k], "ONLINE") || is_word(toks[k], "IGNORE"))) ++k;
+    if (k < toks.size() && is_word(toks[k], "TABLE")) {
+      ++k;
+      if (k + 1 < toks.size() && is_word(toks[k], "IF") && is_word(toks[k + 1], "EXISTS")) k += 2;
+      std::string named_db, named;
+      if (k < toks.size() && is_name(toks[k])) {
+        named = toks[k].text;
+        ++k;
+        if (k + 1 < toks.size() && toks[k].kind == TokKind::kPunct && toks[k].text == "." && is_name(toks[k + 1])) {
+          named_db = named;
+          named = toks[k + 1].text;
+          k += 2;
+        }
+      }
+      if (named.empty()) {
+        r.refusals.push_back("the ALTER starts with ALTER TABLE but names no table");
+        return r;
+      }
+      if (named != table || (!named_db.empty() && named_db != database)) {
+        r.refusals.push_back("the ALTER names table '" + (named_db.empty() ? named : named_db + "." + named) +
+                             "', but the table being migrated is '" + database + "." + table + "'");
+        return r;
+      }
+      first = k;
+    }
+  }
+  const std::size_t clause_begin = first < toks.size() ? toks[first].begin : end;
+  r.clause = trim(std::string_view(alter).substr(clause_begin, end > clause_begin ? end - clause_begin : 0));
+  if (r.clause.empty()) {
+    r.refusals.push_back("the ALTER is empty: give the clause, e.g. --alter \"ADD COLUMN c INT\"");
+    return r;
+  }
+  for (std::size_t k = first; k < toks.size(); ++k) {
+    if (!is_word(toks[k], "RENAME")) continue;
+    const bool sub_object = k + 1 < toks.size() && (is_word(toks[k + 1], "COLUMN") || is_word(toks[k + 1], "INDEX") ||
+                                                    is_word(toks[k + 1], "KEY"));
+    if (!sub_object) {
+      r.refusals.push_back("the ALTER renames the table: ghostcut swaps tables itself; use RENAME TABLE separately");
+      break;
+    }
+  }
+  return r;
+}
+
+std::vector<std::string> missing_privileges(const std::vector<std::string>& grants, const std::string& database,
+                                            Flavour flavour) {
+  std::set<std::string> global, on_db;
+  for (const auto& line : grants) {
+    auto g = parse_grant(line);
+    if (!g) continue;
+    if (g->global) global.insert(g->privileges.begin(), g->privileges.end());
+    else if (g->database_pattern && like_match(*g->database_pattern, database))
+      on_db.insert(g->privileges.begin(), g->privileges.end());
+  }
+  const bool all_global = global.count("ALL PRIVILEGES") || global.count("ALL");
+  const bool all_db = all_global || on_db.count("ALL PRIVILEGES") || on_db.count("ALL");
+  std::vector<std::string> missing;
+  if (!all_global && !global.count("REPLICATION SLAVE"))
+    missing.push_back("REPLICATION SLAVE (global, ON *.*: needed to read the binlog)");
+  const bool can_show_status = all_global || global.count("REPLICATION CLIENT") || global.count("SUPER") ||
+                               global.count("BINLOG MONITOR");
+  if (!can_show_status)
+    missing.push_back(std::string(flavour == Flavour::kMariaDb ? "BINLOG MONITOR (or REPLICATION CLIENT)"
+                                                               : "REPLICATION CLIENT") +
+                      " (global, ON *.*: needed for SHOW MASTER STATUS)");
+  if (!all_db) {
+    std::vector<std::string> table_privs;
+    for (const char* p : {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "LOCK TABLES"})
+      if (!global.count(p) && !on_db.count(p)) table_privs.push_back(p);
+    if (!table_privs.empty()) missing.push_back(join(table_privs) + " (ON `" + database + "`.*)");
+  }
+  return missing;
+}
+
+TableSchema load_table_schema_from_show(SqlConnection& conn, const std::string& schema, const std::string& table) {
+  TableSchema t;
+  t.schema = schema;
+  t.table = table;
+  const std::string name = qualified(schema, table);
+  auto cols = conn.query("SHOW FULL COLUMNS FROM " + name);
+  std::map<std::string, std::optional<std::string>> charset_of;
+  for (std::size_t r = 0; r < cols.size(); ++r) {
+    ColumnInfo c;
+    c.name = cols.at(r, "Field").value_or("");
+    c.column_type = cols.at(r, "Type").value_or("");
+    c.data_type = data_type_of(c.column_type);
+    c.is_unsigned = c.column_type.find("unsigned") != std::string::npos;
+    c.nullable = cols.at(r, "Null").value_or("") == "YES";
+    const std::string extra = upper(cols.at(r, "Extra").value_or(""));
+    c.generated = extra.find("GENERATED") != std::string::npos || extra.find("VIRTUAL") != std::string::npos ||
+                  extra.find("PERSISTENT") != std::string::npos || extra.find("STORED") != std::string::npos;
+    c.collation = cols.at(r, "Collation");
+    if (c.collation) {
+      auto it = charset_of.find(*c.collation);
+      if (it == charset_of.end()) {
+        auto cs = conn.query(
+            "SELECT /* ghostcut schema */ CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ?",
+            {*c.collation});
+        it = charset_of.emplace(*c.collation, cs.scalar()).first;
+      }
+      c.charset = it->second;
+    }
+    t.columns.push_back(std::move(c));
+  }
+  auto idx = conn.query("SHOW INDEX FROM " + name);
+  struct Row {
+    std::string key;
+    bool unique;
+    long seq;
+    std::string column;
+  };
+  std::vector<Row> rows;
+  for (std::size_t r = 0; r < idx.size(); ++r) {
+    const auto& col = idx.at(r, "Column_name");
+    if (!col) continue;  // functional key part (MySQL 8): not a column
+    rows.push_back({idx.at(r, "Key_name").value_or(""), idx.at(r, "Non_unique").value_or("1") == "0",
+                    static_cast<long>(to_int64(idx.at(r, "Seq_in_index"))), *col});
+  }
+  // Same order as load_table_schema: PRIMARY first, then by name, then key part.
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    const bool pa = a.key == "PRIMARY", pb = b.key == "PRIMARY";
+    if (pa != pb) return pa;
+    const auto ua = upper(a.key), ub = upper(b.key);
+    if (ua != ub) return ua < ub;
+    return a.seq < b.seq;
+  });
+  for (const auto& r : rows) {
+    if (t.indexes.empty() || t.indexes.back().name != r.key) {
+      IndexInfo i;
+      i.name = r.key;
+      i.unique = r.unique;
+      i.primary = r.key == "PRIMARY";
+      t.indexes.push_back(std::move(i));
+    }
+    t.indexes.back().columns.push_back(r.column);
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Inspector::Inspector(SqlConnection& conn, InspectorConfig config) : conn_(conn), config_(config) {}
+
+ServerInfo Inspector::server_info() {
+  auto r = conn_.query(
+      "SELECT /* ghostcut inspect */ VERSION(), @@version_comment, @@server_id, @@log_bin, "
+      "@@global.binlog_format, @@global.binlog_row_image");
+  if (r.empty()) throw SqlError(0, "HY000", "SELECT VERSION() returned no row", "inspect");
+  const auto& row = r.rows[0];
+  ServerInfo s = parse_server_version(row[0].value_or(""), row[1].value_or(""));
+  s.server_id = static_cast<std::uint32_t>(to_uint64(row[2]));
+  const std::string log_bin = upper(row[3].value_or("0"));
+  s.log_bin = log_bin == "1" || log_bin == "ON";
+  s.binlog_format = row[4].value_or("");
+  s.binlog_row_image = row[5].value_or("");
+  return s;
+}
+
+MigrationPlan Inspector::inspect(const std::string& database, const std::string& table, const std::string& alter) {
+  std::vector<std::string> refusals;
+  MigrationPlan plan;
+  plan.database = database;
+  plan.table = table;
+  plan.alter = alter;
+  plan.ghost_table = ghost_table_name(table);
+  plan.changelog_table = changelog_table_name(table);
+  plan.old_table = old_table_name(table);
+  const std::string where = qualified(database, table);
+
+  // Server.
+  plan.server = server_info();
+  for (auto& r : check_server(plan.server)) refusals.push_back(std::move(r));
+  plan.cut_over = choose_cut_over_strategy(plan.server);
+
+  // Privileges.
+  try {
+    auto g = conn_.query("SHOW GRANTS FOR CURRENT_USER");
+    std::vector<std::string> lines;
+    for (const auto& row : g.rows) lines.push_back(row.at(0).value_or(""));
+    auto missing = missing_privileges(lines, database, plan.server.flavour);
+    if (!missing.empty())
+      refusals.push_back("user " + conn_.settings().user + " lacks privileges: " + join(missing, "; "));
+  } catch (const SqlError& e) {
+    plan.notes.push_back(std::string("could not read the grants (") + e.what() + "); privileges not checked");
+  }
+
+  // The ALTER text.
+  const AlterCheck alter_check = check_alter_text(alter, database, table);
+  for (const auto& r : alter_check.refusals) refusals.push_back(r);
+  plan.alter = alter_check.refusals.empty() ? alter_check.clause : alter;
+
+  // The table.
+  auto tbl = conn_.query(
+      "SELECT /* ghostcut inspect */ TABLE_TYPE, ENGINE, TABLE_ROWS FROM information_schema.TABLES "
+      "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+      {database, table});
+  if (tbl.empty()) {
+    refusals.push_back("table " + where + " does not exist");
+    throw InspectionError(refusals);
+  }
+  const std::string type = tbl.rows[0][0].value_or("");
+  if (type != "BASE TABLE") {
+    refusals.push_back(where + " is a " + type + ", not a base table");
+    throw InspectionError(refusals);
+  }
+  const std::string engine = tbl.rows[0][1].value_or("");
+  if (!iequals(engine, "InnoDB")) refusals.push_back(where + " uses engine " + engine + ": only InnoDB is supported");
+  plan.estimated_rows = tbl.rows[0][2] ? to_uint64(tbl.rows[0][2]) : 0;
+  plan.original = load_table_schema(conn_, database, table);
+
+  // Triggers.
+  auto trg = conn_.query(
+      "SELECT /* ghostcut inspect */ TRIGGER_NAME FROM information_schema.TRIGGERS "
+      "WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY TRIGGER_NAME",
+      {database, table});
+  if (!trg.empty()) {
+    std::vector<std::string> names;
+    for (const auto& row : trg.rows) names.push_back(row[0].value_or(""));
+    refusals.push_back(where + " has triggers (" + join(names) +
+                       "): they would not follow the table through the swap");
+  }
+
+  // Foreign keys, in either direction.
+  auto fks = conn_.query(
+      "SELECT /* ghostcut inspect */ CONSTRAINT_NAME, CONSTRAINT_SCHEMA, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, "
+      "REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS "
+      "WHERE (CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?) OR (UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ?) "
+      "ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME",
+      {database, table, database, table});
+  if (!fks.empty()) {
+    std::vector<std::string> desc;
+    for (const auto& row : fks.rows)
+      desc.push_back(row[0].value_or("") + ": " + row[1].value_or("") + "." + row[2].value_or("") + " -> " +
+                     row[3].value_or("") + "." + row[4].value_or(""));
+    if (config_.allow_foreign_keys)
+      plan.notes.push_back("foreign keys involve this table (" + join(desc) +
+                           "); the ghost table gets none and child tables will reference the old table after cut-over");
+    else
+      refusals.push_back("foreign keys involve " + where + " (" + join(desc) +
+                         "); pass --allow-foreign-keys if you accept that they are not migrated");
+  }
+
+  // Leftovers from an earlier run.
+  auto left = conn_.query(
+      "SELECT /* ghostcut inspect */ TABLE_NAME FROM information_schema.TABLES "
+      "WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?, ?) ORDER BY TABLE_NAME",
+      {database, plan.ghost_table, plan.changelog_table, plan.old_table});
+  if (!left.empty()) {
+    std::vector<std::string> names;
+    for (const auto& row : left.rows) names.push_back(row[0].value_or(""));
+    if (config_.drop_leftover_tables) {
+      plan.leftover_tables = names;
+      plan.notes.push_back("leftover tables " + join(names) + " will be dropped before the migration starts");
+    } else {
+      refusals.push_back("leftover tables from an earlier run exist in `" + database + "`: " + join(names) +
+                         " (drop them, or pass --drop-leftover-tables)");
+    }
+  }
+
+  // Validate the ALTER on a TEMPORARY copy: invisible to other sessions, not binlogged in ROW mode.
+  bool ghost_ok = false;
+  if (alter_check.refusals.empty()) {
+    const std::string tmp = "_gct_inspect_" + std::to_string(conn_.connection_id()) + "_" +
+                            std::to_string(g_temp_counter.fetch_add(1));
+    const std::string tmp_q = qualified(database, tmp);
+    bool created = false;
+    try {
+      conn_.execute("CREATE TEMPORARY TABLE " + tmp_q + " LIKE " + where);
+      created = true;
+      try {
+        conn_.execute("ALTER TABLE " + tmp_q + " " + alter_check.clause);
+        plan.ghost = load_table_schema_from_show(conn_, database, tmp);
+        plan.ghost.table = plan.ghost_table;
+        auto sc = conn_.query("SHOW CREATE TABLE " + tmp_q);
+        std::string ddl = sc.empty() ? std::string() : sc.rows[0].at(1).value_or("");
+        const std::string prefix = "CREATE TEMPORARY TABLE " + quote_identifier(tmp);
+        if (ddl.rfind(prefix, 0) == 0) {
+          plan.ghost_create_statement = "CREATE TABLE " + qualified(database, plan.ghost_table) + ddl.substr(prefix.size());
+          ghost_ok = true;
+        } else {
+          refusals.push_back("could not read the altered table's definition (unexpected SHOW CREATE TABLE text)");
+        }
+      } catch (const SqlError& e) {
+        refusals.push_back("the ALTER is not valid for " + where + ": " + e.what());
+      }
+    } catch (const SqlError& e) {
+      refusals.push_back("could not copy " + where + " to a temporary table to validate the ALTER: " + e.what());
+    }
+    if (created) conn_.execute("DROP TEMPORARY TABLE IF EXISTS " + tmp_q);
+  }
+
+  if (ghost_ok) {
+    plan.mapping = build_column_mapping(plan.original, plan.ghost);
+    if (plan.mapping.shared.empty())
+      refusals.push_back("the original and altered tables share no columns: nothing to copy");
+
+    // The chunk key: PRIMARY, else a UNIQUE key on NOT NULL columns; it must survive the ALTER.
+    auto usable_in = [&](const TableSchema& s, const IndexInfo& k) {
+      if (!k.unique) return false;
+      if (config_.allow_nullable_unique_key) return true;
+      for (const auto& c : k.columns) {
+        auto i = s.column_index(c);
+        if (!i || s.columns[*i].nullable) return false;
+      }
+      return true;
+    };
+    std::vector<std::string> rejected;
+    bool found = false;
+    for (const auto& k : plan.original.indexes) {
+      if (!k.unique) continue;
+      if (!usable_in(plan.original, k)) {
+        rejected.push_back(key_text(k) + " has nullable columns");
+        continue;
+      }
+      bool shared = true;
+      for (const auto& c : k.columns) shared = shared && plan.mapping.find_source(c) != nullptr;
+      const auto in_ghost = std::find_if(plan.ghost.indexes.begin(), plan.ghost.indexes.end(), [&](const IndexInfo& g) {
+        return g.unique && same_columns(g.columns, k.columns) && usable_in(plan.ghost, g);
+      });
+      if (!shared || in_ghost == plan.ghost.indexes.end()) {
+        rejected.push_back(key_text(k) + " does not survive the ALTER unchanged");
+        continue;
+      }
+      plan.chunk_key = k;
+      found = true;
+      break;
+    }
+    if (!found) {
+      refusals.push_back("no usable unique key: the table needs a PRIMARY KEY or a UNIQUE key on NOT NULL columns "
+                         "present, with the same columns, before and after the ALTER" +
+                         (rejected.empty() ? std::string(" (it has no unique key)") : " (" + join(rejected, "; ") + ")"));
+    } else if (!plan.chunk_key.primary) {
+      plan.notes.push_back("no usable PRIMARY KEY: chunking and applying by unique key " + key_text(plan.chunk_key));
+    }
+
+    // Unique keys the ALTER adds would make INSERT IGNORE drop rows silently.
+    for (const auto& g : plan.ghost.indexes) {
+      if (!g.unique) continue;
+      const bool existed = std::any_of(plan.original.indexes.begin(), plan.original.indexes.end(),
+                                       [&](const IndexInfo& o) { return o.unique && same_columns(o.columns, g.columns); });
+      if (!existed) plan.new_unique_keys.push_back(g);
+    }
+    for (const auto& k : plan.new_unique_keys) {
+      if (!config_.allow_add_unique_key) {
+        refusals.push_back("the ALTER adds unique key " + key_text(k) +
+                           ": rows violating it would be lost silently during the copy; pass --allow-add-unique-key "
+                           "to check the current rows for duplicates and go ahead");
+        continue;
+      }
+      std::vector<std::string> missing;
+      for (const auto& c : k.columns)
+        if (!plan.original.column_index(c)) missing.push_back(c);
+      if (!missing.empty()) {
+        plan.notes.push_back("new unique key " + key_text(k) + " uses new column(s) " + join(missing) +
+                             ": it cannot be checked for duplicates beforehand");
+        continue;
+      }
+      std::string cols, not_null;
+      for (const auto& c : k.columns) {
+        if (!cols.empty()) {
+          cols += ", ";
+          not_null += " AND ";
+        }
+        cols += quote_identifier(c);
+        not_null += quote_identifier(c) + " IS NOT NULL";
+      }
+      // NULLs never collide in a unique key, so rows with a NULL part are left out.
+      auto dup = conn_.query("SELECT /* ghostcut unique-key probe */ " + cols +
+                             ", COUNT(*) FROM " + where + " WHERE " + not_null + " GROUP BY " + cols +
+                             " HAVING COUNT(*) > 1 LIMIT 1");
+      if (!dup.empty()) {
+        std::vector<std::string> values;
+        for (std::size_t i = 0; i < k.columns.size(); ++i)
+          values.push_back(k.columns[i] + "=" + quote_string(dup.rows[0][i].value_or("NULL")));
+        refusals.push_back("the new unique key " + key_text(k) + " would be violated by existing rows: " +
+                           join(values) + " appears " + dup.rows[0].back().value_or("?") + " times");
+      } else {
+        plan.notes.push_back("new unique key " + key_text(k) + ": no duplicates among the current rows");
+      }
+    }
+  }
+
+  if (!refusals.empty()) throw InspectionError(refusals);
+  return plan;
+}
+
+}  // namespace ghostcut::engine

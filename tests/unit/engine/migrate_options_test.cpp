@@ -1,0 +1,234 @@
+// `ghostcut migrate` flag parsing and validation (cli/migrate_options.h).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "cli/migrate_options.h"
+
+using namespace ghostcut::cli;
+
+namespace {
+
+// Keep the caller's environment and ~/.my.cnf out of the picture.
+class MigrateOptions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::unsetenv("GHOSTCUT_PASSWORD");
+    ::setenv("HOME", "/nonexistent-ghostcut-home", 1);
+  }
+  static std::vector<std::string> base() {
+    return {"--user", "u", "--database", "db", "--table", "t", "--alter", "ADD COLUMN c INT"};
+  }
+  static std::vector<std::string> with(std::vector<std::string> extra) {
+    auto a = base();
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+TEST_F(MigrateOptions, Defaults) {
+  auto p = parse_migrate_args(base());
+  ASSERT_FALSE(p.help);
+  const auto& c = p.config;
+  EXPECT_EQ(c.database, "db");
+  EXPECT_EQ(c.connection.database, "db");
+  EXPECT_EQ(c.connection.user, "u");
+  EXPECT_EQ(c.table, "t");
+  EXPECT_EQ(c.alter, "ADD COLUMN c INT");
+  EXPECT_FALSE(c.execute);
+  EXPECT_FALSE(c.allow_foreign_keys);
+  EXPECT_FALSE(c.allow_add_unique_key);
+  EXPECT_FALSE(c.drop_leftover_tables);
+  EXPECT_EQ(c.threads, 1);
+  EXPECT_EQ(c.chunk_size, 0u);
+  EXPECT_EQ(c.target_chunk_time_ms, 500);
+  EXPECT_EQ(c.max_lag_millis, 1500);
+  EXPECT_EQ(c.cut_over_lag_threshold_ms, 1000);
+  EXPECT_EQ(c.cut_over_lock_timeout_seconds, 3);
+  EXPECT_EQ(c.cut_over_retries, 5);
+  EXPECT_EQ(c.dml_batch_size, 100);
+  EXPECT_EQ(c.heartbeat_interval_millis, 500);
+  EXPECT_EQ(c.nice_ratio, 0.0);
+  EXPECT_GE(c.server_id, 1'000'000'000u);
+  EXPECT_FALSE(c.ok_to_drop_table);
+  EXPECT_FALSE(c.cleanup_on_failure);
+  EXPECT_TRUE(c.throttle_flag_file.empty());
+}
+
+TEST_F(MigrateOptions, EveryFlagIsRead) {
+  auto p = parse_migrate_args(with({"--execute", "--allow-foreign-keys", "--allow-add-unique-key",
+                                    "--drop-leftover-tables", "--threads", "4", "--chunk-size", "2000",
+                                    "--target-chunk-time-ms", "250", "--max-lag-millis", "3000",
+                                    "--cut-over-lag-threshold-ms", "200", "--cut-over-lock-timeout-seconds", "7",
+                                    "--cut-over-retries", "9", "--ok-to-drop-table", "--cleanup-on-failure",
+                                    "--dml-batch-size", "50", "--heartbeat-interval-millis", "250", "--server-id",
+                                    "4242", "--postpone-cut-over-flag-file", "/tmp/p", "--throttle-flag-file",
+                                    "/tmp/th", "--nice-ratio", "0.5", "--serve-socket-file", "/tmp/s.sock"}));
+  const auto& c = p.config;
+  EXPECT_TRUE(c.execute);
+  EXPECT_TRUE(c.allow_foreign_keys);
+  EXPECT_TRUE(c.allow_add_unique_key);
+  EXPECT_TRUE(c.drop_leftover_tables);
+  EXPECT_EQ(c.threads, 4);
+  EXPECT_EQ(c.chunk_size, 2000u);
+  EXPECT_EQ(c.target_chunk_time_ms, 250);
+  EXPECT_EQ(c.max_lag_millis, 3000);
+  EXPECT_EQ(c.cut_over_lag_threshold_ms, 200);
+  EXPECT_EQ(c.cut_over_lock_timeout_seconds, 7);
+  EXPECT_EQ(c.cut_over_retries, 9);
+  EXPECT_TRUE(c.ok_to_drop_table);
+  EXPECT_TRUE(c.cleanup_on_failure);
+  EXPECT_EQ(c.dml_batch_size, 50);
+  EXPECT_EQ(c.heartbeat_interval_millis, 250);
+  EXPECT_EQ(c.server_id, 4242u);
+  EXPECT_EQ(c.postpone_cut_over_flag_file, "/tmp/p");
+  EXPECT_EQ(c.throttle_flag_file, "/tmp/th");
+  EXPECT_EQ(c.nice_ratio, 0.5);
+  EXPECT_EQ(c.serve_socket_file, "/tmp/s.sock");
+  const auto ic = c.inspector_config();
+  EXPECT_TRUE(ic.allow_foreign_keys);
+  EXPECT_TRUE(ic.allow_add_unique_key);
+  EXPECT_TRUE(ic.drop_leftover_tables);
+}
+
+TEST_F(MigrateOptions, GhostAliasesForDroppingLeftovers) {
+  for (const char* alias : {"--initially-drop-ghost-table", "--initially-drop-old-table"}) {
+    SCOPED_TRACE(alias);
+    EXPECT_TRUE(parse_migrate_args(with({alias})).config.drop_leftover_tables);
+  }
+}
+
+TEST_F(MigrateOptions, TableMayCarryTheDatabase) {
+  auto p = parse_migrate_args({"--user", "u", "--table", "shop.orders", "--alter", "FORCE"});
+  EXPECT_EQ(p.config.database, "shop");
+  EXPECT_EQ(p.config.table, "orders");
+}
+
+TEST_F(MigrateOptions, Help) {
+  EXPECT_TRUE(parse_migrate_args({"--help"}).help);
+  std::ostringstream o;
+  o << migrate_options_description();
+  for (const char* s : {"Connection", "Migration", "Copy", "Cut-over", "Safety", "--database", "--table", "--alter",
+                        "--execute", "--allow-foreign-keys", "--allow-add-unique-key", "--drop-leftover-tables",
+                        "--initially-drop-ghost-table", "--initially-drop-old-table", "--threads", "--chunk-size",
+                        "--target-chunk-time-ms", "--max-lag-millis", "--cut-over-lag-threshold-ms",
+                        "--cut-over-lock-timeout-seconds", "--cut-over-retries", "--ok-to-drop-table",
+                        "--cleanup-on-failure", "--dml-batch-size", "--heartbeat-interval-millis", "--server-id",
+                        "--postpone-cut-over-flag-file", "--throttle-flag-file", "--nice-ratio",
+                        "--serve-socket-file", "--config"}) {
+    SCOPED_TRACE(s);
+    EXPECT_NE(o.str().find(s), std::string::npos);
+  }
+}
+
+TEST_F(MigrateOptions, BadValuesAreUsageErrors) {
+  struct C {
+    std::vector<std::string> args;
+    const char* expected;
+  };
+  const C cases[] = {
+      {{"--threads", "0"}, "--threads must be between 1 and 64, got 0"},
+      {{"--threads", "65"}, "--threads must be between 1 and 64"},
+      {{"--threads", "abc"}, "threads"},
+      {{"--chunk-size", "5"}, "--chunk-size must be 0 (adaptive) or between 10 and 1000000"},
+      {{"--chunk-size", "-1"}, "--chunk-size"},
+      {{"--chunk-size", "2000000"}, "--chunk-size"},
+      {{"--target-chunk-time-ms", "0"}, "--target-chunk-time-ms"},
+      {{"--max-lag-millis", "10"}, "--max-lag-millis must be between 100"},
+      {{"--cut-over-lag-threshold-ms", "0"}, "--cut-over-lag-threshold-ms"},
+      {{"--cut-over-lock-timeout-seconds", "0"}, "--cut-over-lock-timeout-seconds"},
+      {{"--cut-over-lock-timeout-seconds", "61"}, "--cut-over-lock-timeout-seconds"},
+      {{"--cut-over-retries", "0"}, "--cut-over-retries"},
+      {{"--dml-batch-size", "0"}, "--dml-batch-size"},
+      {{"--heartbeat-interval-millis", "5"}, "--heartbeat-interval-millis"},
+      {{"--server-id", "0"}, "--server-id"},
+      {{"--server-id", "4294967296"}, "--server-id"},
+      {{"--server-id", "-3"}, "--server-id"},
+      {{"--nice-ratio", "-0.1"}, "--nice-ratio"},
+      {{"--nice-ratio", "101"}, "--nice-ratio"},
+      {{"--no-such-flag"}, "no-such-flag"},
+      {{"--ssl-mode", "sometimes"}, "--ssl-mode"},
+      {{"--config", "/nonexistent/ghostcut.ini"}, "cannot read --config file"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args.front() + (c.args.size() > 1 ? " " + c.args[1] : ""));
+    try {
+      (void)parse_migrate_args(with(c.args));
+      ADD_FAILURE() << "accepted";
+    } catch (const MigrateUsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_F(MigrateOptions, RequiredFlags) {
+  struct C {
+    std::vector<std::string> args;
+    const char* expected;
+  };
+  const C cases[] = {
+      {{"--user", "u", "--database", "db", "--alter", "FORCE"}, "--table is required"},
+      {{"--user", "u", "--table", "t", "--alter", "FORCE"}, "--database is required"},
+      {{"--user", "u", "--database", "db", "--table", "t"}, "--alter is required"},
+      {{"--database", "db", "--table", "t", "--alter", "FORCE"}, "no user given"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.expected);
+    try {
+      (void)parse_migrate_args(c.args);
+      ADD_FAILURE() << "accepted";
+    } catch (const MigrateUsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_F(MigrateOptions, ConfigFileAndCommandLineWins) {
+  const std::string path = ::testing::TempDir() + "ghostcut_migrate_" + std::to_string(::getpid()) + ".ini";
+  {
+    std::ofstream f(path);
+    f << "# a comment\nuser = fileuser\ndatabase = filedb\ntable = filet\nalter = ADD COLUMN x INT\n"
+         "threads = 8\nchunk-size = 500\nexecute = true\nallow-foreign-keys = true\nmax-lag-millis = 2500\n";
+  }
+  auto p = parse_migrate_args({"--config", path, "--threads", "2", "--table", "clit"});
+  const auto& c = p.config;
+  EXPECT_EQ(c.connection.user, "fileuser");
+  EXPECT_EQ(c.database, "filedb");
+  EXPECT_EQ(c.table, "clit");  // command line wins
+  EXPECT_EQ(c.alter, "ADD COLUMN x INT");
+  EXPECT_EQ(c.threads, 2);     // command line wins
+  EXPECT_EQ(c.chunk_size, 500u);
+  EXPECT_TRUE(c.execute);
+  EXPECT_TRUE(c.allow_foreign_keys);
+  EXPECT_EQ(c.max_lag_millis, 2500);
+
+  {
+    std::ofstream f(path);
+    f << "user = u\nbogus-option = 1\n";
+  }
+  EXPECT_THROW((void)parse_migrate_args(with({"--config", path})), MigrateUsageError);
+  {
+    std::ofstream f(path);
+    f << "threads = 100\n";
+  }
+  try {
+    (void)parse_migrate_args(with({"--config", path}));
+    ADD_FAILURE() << "accepted";
+  } catch (const MigrateUsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--threads must be between 1 and 64, got 100"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+TEST_F(MigrateOptions, PasswordFromEnvironment) {
+  ::setenv("GHOSTCUT_PASSWORD", "s3cret", 1);
+  auto p = parse_migrate_args(base());
+  EXPECT_EQ(p.config.connection.password, "s3cret");
+  EXPECT_EQ(p.config.connection.redacted().find("s3cret"), std::string::npos);
+  ::unsetenv("GHOSTCUT_PASSWORD");
+}
+
+}  // namespace

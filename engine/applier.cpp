@@ -3,15 +3,35 @@
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
+#include <thread>
 
 #include "engine/apply_sql.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
+namespace {
+constexpr int kMaxAttempts = 5;
+constexpr std::chrono::milliseconds kRetryBackoff{50};
+}  // namespace
 
 Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress)
     : conn_(conn), plan_(plan), config_(config), progress_(progress) {
   conn_.execute(kEngineSessionSetup);
+}
+
+void Applier::run_in_transaction(const std::vector<std::string>& statements) {
+  conn_.execute("BEGIN");
+  try {
+    for (const auto& s : statements) conn_.execute(s);
+    conn_.execute("COMMIT");
+  } catch (...) {
+    try {
+      conn_.execute("ROLLBACK");
+    } catch (...) {
+      // The connection may be gone; the server rolls back an unfinished transaction itself.
+    }
+    throw;
+  }
 }
 
 void Applier::apply(std::span<const binlog::Transaction> batch) {
@@ -32,17 +52,16 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
   if (!ops) throw std::runtime_error("applier: " + ops.error().message());
   const auto statements = apply_statements(*ops, *target);
 
-  conn_.execute("BEGIN");
-  try {
-    for (const auto& s : statements) conn_.execute(s);
-    conn_.execute("COMMIT");
-  } catch (...) {
+  // A lock wait timeout or deadlock (e.g. against a copy chunk's inserts) rolled the whole batch
+  // back, so running it again is safe; anything else goes to the caller.
+  for (int attempt = 1;; ++attempt) {
     try {
-      conn_.execute("ROLLBACK");
-    } catch (...) {
-      // The connection may be gone; the server rolls back an unfinished transaction itself.
+      run_in_transaction(statements);
+      break;
+    } catch (const SqlError& e) {
+      if (!e.retryable() || attempt >= kMaxAttempts) throw;
+      std::this_thread::sleep_for(kRetryBackoff * attempt);
     }
-    throw;
   }
   rows_applied_ += ops->size();
   progress_.events_applied += changes.size();

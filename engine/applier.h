@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "binlog/net/replication_stream.h"
 #include "engine/plan.h"
@@ -36,13 +37,17 @@ class Applier {
   // Throws SqlError (e.g. 1062 for a duplicate on a new unique key) or std::runtime_error (DDL on
   // the original in the batch — checked before anything is written; a partial JSON update, which
   // needs binlog_row_value_options=''; a non-FULL row image); on throw nothing of this batch is
-  // committed. Adds the batch's row changes to progress.events_applied. SQL text: apply_sql.h.
+  // committed. A deadlock / lock wait timeout is retried (up to 5 times) before it is thrown.
+  // Adds the batch's row changes to progress.events_applied. SQL text: apply_sql.h.
   void apply(std::span<const binlog::Transaction> batch);
 
   // Rows written (REPLACE/INSERT) and deleted so far.
   std::uint64_t rows_applied() const noexcept { return rows_applied_; }
 
  private:
+  // BEGIN; statements; COMMIT — or ROLLBACK and rethrow.
+  void run_in_transaction(const std::vector<std::string>& statements);
+
   SqlConnection& conn_;
   const MigrationPlan& plan_;
   ApplierConfig config_;

@@ -1,5 +1,6 @@
 #include "engine/apply_sql.h"
 
+#include <cctype>
 #include <set>
 #include <stdexcept>
 #include <unordered_set>
@@ -143,6 +144,24 @@ void emit_deletes(std::vector<std::string>& out, const std::vector<const RowOp*>
   s.flush();
 }
 
+// ENUM index / SET bits → the members' text (COLUMN_TYPE text is utf8).
+void append_member_text(std::string& out, const binlog::Value& v, const std::vector<std::string>& members) {
+  std::string text;
+  if (const auto* e = std::get_if<binlog::EnumValue>(&v)) {
+    if (e->index == 0 || e->index > members.size()) return append_sql_literal(out, v);  // the '' error value
+    text = members[e->index - 1];
+  } else if (const auto* st = std::get_if<binlog::SetValue>(&v)) {
+    for (std::size_t b = 0; b < members.size() && b < 64; ++b)
+      if (st->bits >> b & 1) {
+        if (!text.empty()) text.push_back(',');
+        text += members[b];
+      }
+  } else {
+    return append_sql_literal(out, v);  // NULL
+  }
+  out += "_utf8mb4 " + hex_literal(text);
+}
+
 void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
   if (t.insert_mode) emit_deletes(out, ops, t);
   const std::string verb = t.insert_mode ? "INSERT INTO " : "REPLACE INTO ";
@@ -155,7 +174,9 @@ void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>&
     row.assign("(");
     for (std::size_t i = 0; i < t.source_indexes.size(); ++i) {
       if (i) row += ", ";
-      append_sql_literal(row, op->row->values[t.source_indexes[i]], t.source_charsets[i]);
+      const auto& v = op->row->values[t.source_indexes[i]];
+      if (i < t.source_members.size() && !t.source_members[i].empty()) append_member_text(row, v, t.source_members[i]);
+      else append_sql_literal(row, v, t.source_charsets[i]);
     }
     row += ")";
     s.add(row);
@@ -164,6 +185,42 @@ void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>&
 }
 
 }  // namespace
+
+std::optional<std::vector<std::string>> enum_members(std::string_view type) {
+  std::size_t i = 0;
+  auto starts = [&](std::string_view w) {
+    if (type.size() < w.size()) return false;
+    for (std::size_t k = 0; k < w.size(); ++k)
+      if (std::tolower(static_cast<unsigned char>(type[k])) != w[k]) return false;
+    return true;
+  };
+  if (starts("enum(")) i = 5;
+  else if (starts("set(")) i = 4;
+  else return std::nullopt;
+  std::vector<std::string> out;
+  while (i < type.size() && type[i] == '\'') {
+    std::string m;
+    ++i;
+    for (;;) {
+      if (i >= type.size()) return std::nullopt;
+      if (type[i] == '\'') {
+        if (i + 1 < type.size() && type[i + 1] == '\'') {
+          m.push_back('\'');
+          i += 2;
+          continue;
+        }
+        ++i;
+        break;
+      }
+      m.push_back(type[i++]);
+    }
+    out.push_back(std::move(m));
+    if (i < type.size() && type[i] == ',') ++i;
+    else break;
+  }
+  if (i >= type.size() || type[i] != ')' || out.empty()) return std::nullopt;
+  return out;
+}
 
 binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes) {
   ApplyTarget t;
@@ -176,6 +233,10 @@ binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::si
     t.target_columns.push_back(sc.target_name);
     t.source_indexes.push_back(sc.source_index);
     t.source_charsets.push_back(charset_of(plan.original, sc.source_index));
+    std::vector<std::string> members;
+    if (sc.type_changed && sc.source_index < plan.original.columns.size())
+      if (auto m = enum_members(plan.original.columns[sc.source_index].column_type)) members = std::move(*m);
+    t.source_members.push_back(std::move(members));
   }
   if (plan.chunk_key.columns.empty()) return binlog::Error(binlog::Errc::bad_value, "the chunk key has no columns");
   for (const auto& k : plan.chunk_key.columns) {

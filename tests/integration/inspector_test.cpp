@@ -51,6 +51,7 @@ class InspectorTest : public LiveServerTest {
       refusals = e.refusals();
       const std::string what = e.what();
       for (const auto& x : expected) EXPECT_NE(what.find(x), std::string::npos) << "missing '" << x << "' in:\n" << what;
+      EXPECT_EQ(what.find("_gct_inspect"), std::string::npos) << "temporary name leaked: " << what;
     }
     EXPECT_EQ(snapshot(), before) << "inspect changed the database";
     for (const auto& name : {ghost_table_name(table), changelog_table_name(table)})

@@ -74,6 +74,9 @@ TEST(CheckServer, AcceptsSupportedServers) {
     SCOPED_TRACE(v);
     EXPECT_TRUE(check_server(server(v)).empty());
   }
+  ServerInfo compressed = server("8.0.36");
+  compressed.binlog_transaction_compression = true;
+  EXPECT_TRUE(check_server(compressed).empty());
 }
 
 TEST(CheckServer, RefusesEachBadSetting) {
@@ -95,6 +98,7 @@ TEST(CheckServer, RefusesEachBadSetting) {
       {"MIXED", with([](ServerInfo& s) { s.binlog_format = "MIXED"; }), "must be ROW"},
       {"MINIMAL", with([](ServerInfo& s) { s.binlog_row_image = "MINIMAL"; }), "binlog_row_image is 'MINIMAL'"},
       {"NOBLOB", with([](ServerInfo& s) { s.binlog_row_image = "NOBLOB"; }), "must be FULL"},
+      {"PARTIAL_JSON", with([](ServerInfo& s) { s.binlog_row_value_options = "PARTIAL_JSON"; }), "partial diffs"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

@@ -137,8 +137,12 @@ void ApplierLoop::run(std::stop_token stop) {
       for (auto& trx : batch) {
         auto& ch = trx.changes;
         for (const auto& c : ch) {
-          if (c.table == plan_.changelog_table && c.after && c.after->values.size() >= 3) {
-            if (const auto* b = std::get_if<binlog::BytesValue>(&c.after->values[2])) {
+          // Changelog columns (query_builder.cpp): id, last_update, hint, value.
+          constexpr std::size_t kHint = 2, kValue = 3;
+          if (c.table == plan_.changelog_table && c.after && c.after->values.size() > kValue) {
+            const auto* hint = std::get_if<binlog::BytesValue>(&c.after->values[kHint]);
+            const auto* b = std::get_if<binlog::BytesValue>(&c.after->values[kValue]);
+            if (hint && b && hint->bytes == "heartbeat") {
               std::int64_t micros = 0;
               auto [p, ec] = std::from_chars(b->bytes.data(), b->bytes.data() + b->bytes.size(), micros);
               if (ec == std::errc() && micros > 0) {

@@ -178,7 +178,10 @@ MigrationResult Migrator::run(std::stop_token stop) {
     std::jthread reporter([&](std::stop_token rs) {
       std::mutex m;
       std::unique_lock lk(m);
-      while (!std::condition_variable_any().wait_for(lk, rs, config_.progress_interval, [] { return false; })) {
+      std::condition_variable_any cv;
+      while (!rs.stop_requested()) {
+        cv.wait_for(lk, rs, config_.progress_interval, [] { return false; });
+        if (rs.stop_requested()) break;
         auto snap = progress_.snapshot(Clock::now(), state());
         log_->info("{}", snap.status_line());
         if (auto lag = applier.heartbeat_lag()) result.peak_lag = std::max(result.peak_lag, *lag);
@@ -219,7 +222,9 @@ MigrationResult Migrator::run(std::stop_token stop) {
                                          : "postponed by the operator");
       } else {
         auto lag = applier.heartbeat_lag();
-        if (lag && *lag <= config_.cut_over_lag_threshold && runner.stream->queued() == 0) break;
+        // The heartbeat's trip through the binlog covers the backlog too: a low lag means the
+        // applier is close behind, so the drain under the lock is short.
+        if (lag && *lag <= config_.cut_over_lag_threshold) break;
         set_state(Phase::kWaitingForCutOver,
                   lag ? "applier lag " + std::to_string(lag->count()) + " ms" : "waiting for the first heartbeat");
       }

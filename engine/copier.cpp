@@ -214,6 +214,7 @@ void Copier::run(std::stop_token stop) {
   {
     SqlThreadGuard guard;
     auto conn = SqlConnection::open(settings_);
+    conn->execute(kEngineSessionSetup);  // key values are read and bound in the same session zone
     const auto min = conn->query(s.builder.min_key_query());
     const auto max = conn->query(s.builder.max_key_query());
     progress_.mark_copy_started(std::chrono::steady_clock::now());

@@ -99,6 +99,40 @@ TEST_F(CopierTest, CompositeVarcharKey) {
   expect_same_content("t", "_t_gho", "region, name, v", "region, name");
 }
 
+TEST_F(CopierTest, BinaryAndTemporalKeys) {
+  struct C {
+    const char* name;
+    const char* create;
+    const char* fill;
+    const char* columns;
+  };
+  const C cases[] = {
+      {"BINARY(16) (UUID-like random bytes)", "CREATE TABLE t (id BINARY(16) PRIMARY KEY, v INT)",
+       "INSERT INTO t SELECT UNHEX(MD5(seq)), seq FROM seq_1_to_3000", "HEX(id), v"},
+      {"TIMESTAMP + INT", "CREATE TABLE t (at TIMESTAMP(3) NOT NULL, n INT NOT NULL, v INT, PRIMARY KEY (at, n))",
+       "INSERT INTO t SELECT FROM_UNIXTIME(1700000000 + seq DIV 3 * 3600), seq % 3, seq FROM seq_1_to_3000",
+       "UNIX_TIMESTAMP(at), n, v"},
+      {"BIGINT UNSIGNED beyond 2^63", "CREATE TABLE t (id BIGINT UNSIGNED PRIMARY KEY, v INT)",
+       "INSERT INTO t SELECT 18446744073709551615 - seq * 1000000007, seq FROM seq_1_to_3000", "id, v"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    conn_->execute("DROP TABLE IF EXISTS t, _t_gho");
+    conn_->execute(c.create);
+    conn_->execute(c.fill);
+    conn_->execute("CREATE TABLE _t_gho LIKE t");
+    ASSERT_TRUE(runtime_.set_chunk_size(200));
+    ASSERT_TRUE(runtime_.set_threads(2));
+    engine::ProgressCounters fresh;
+    const auto plan = plan_for("t");
+    engine::Copier copier(settings_, plan, runtime_, fresh, {}, nullptr);
+    copier.run(stop_.get_token());
+    EXPECT_EQ(fresh.rows_copied.load(), 3000u);
+    EXPECT_EQ(fresh.chunks_copied.load(), 15u);
+    expect_same_content("t", "_t_gho", c.columns, "1, 2");
+  }
+}
+
 TEST_F(CopierTest, UniqueNonPrimaryChunkKey) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, code VARCHAR(20) NOT NULL, v INT, UNIQUE KEY uk (code))");
   conn_->execute("INSERT INTO t SELECT seq, CONCAT('c', LPAD(10000 - seq, 6, '0')), seq FROM seq_1_to_3000");

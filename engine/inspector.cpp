@@ -346,7 +346,9 @@ std::vector<std::string> missing_privileges(const std::vector<std::string>& gran
                       " (global, ON *.*: needed for SHOW MASTER STATUS)");
   if (!all_db) {
     std::vector<std::string> table_privs;
-    for (const char* p : {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "LOCK TABLES"})
+    // CREATE TEMPORARY TABLES: the inspector validates the ALTER on a temporary copy.
+    for (const char* p : {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "LOCK TABLES",
+                          "CREATE TEMPORARY TABLES"})
       if (!global.count(p) && !on_db.count(p)) table_privs.push_back(p);
     if (!table_privs.empty()) missing.push_back(join(table_privs) + " (ON `" + database + "`.*)");
   }
@@ -466,7 +468,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
 
   // Privileges.
   try {
-    auto g = conn_.query("SHOW GRANTS FOR CURRENT_USER");
+    auto g = conn_.query("SHOW /* ghostcut inspect */ GRANTS FOR CURRENT_USER");
     std::vector<std::string> lines;
     for (const auto& row : g.rows) lines.push_back(row.at(0).value_or(""));
     auto missing = missing_privileges(lines, database, plan.server.flavour);
@@ -557,10 +559,10 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     const std::string tmp_q = qualified(database, tmp);
     bool created = false;
     try {
-      conn_.execute("CREATE TEMPORARY TABLE " + tmp_q + " LIKE " + where);
+      conn_.execute("CREATE /* ghostcut inspect */ TEMPORARY TABLE " + tmp_q + " LIKE " + where);
       created = true;
       try {
-        conn_.execute("ALTER TABLE " + tmp_q + " " + alter_check.clause);
+        conn_.execute("ALTER /* ghostcut inspect */ TABLE " + tmp_q + " " + alter_check.clause);
         plan.ghost = load_table_schema_from_show(conn_, database, tmp);
         plan.ghost.table = plan.ghost_table;
         auto sc = conn_.query("SHOW CREATE TABLE " + tmp_q);
@@ -582,7 +584,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     } catch (const SqlError& e) {
       refusals.push_back("could not copy " + where + " to a temporary table to validate the ALTER: " + e.what());
     }
-    if (created) conn_.execute("DROP TEMPORARY TABLE IF EXISTS " + tmp_q);
+    if (created) conn_.execute("DROP /* ghostcut inspect */ TEMPORARY TABLE IF EXISTS " + tmp_q);
   }
 
   if (ghost_ok) {

@@ -307,6 +307,29 @@ TEST_F(InspectorTest, UserWithoutReplicationSlaveIsRefused) {
     EXPECT_EQ(e.refusals()[0].find("BINLOG MONITOR"), std::string::npos) << e.what();
     EXPECT_EQ(e.refusals()[0].find("LOCK TABLES"), std::string::npos) << e.what();
   }
+
+  // Replication rights but only read access to the database: the table privileges are named.
+  admin_->execute("REVOKE ALL PRIVILEGES ON " + quote_identifier(db_) + ".* FROM " + account);
+  admin_->execute("GRANT SELECT ON " + quote_identifier(db_) + ".* TO " + account);
+  admin_->execute("GRANT REPLICATION SLAVE ON *.* TO " + account);
+  auto reader = SqlConnection::open(s);
+  Inspector inspector2(*reader, {});
+  try {
+    (void)inspector2.inspect(db_, "t", "ADD COLUMN c INT");
+    FAIL() << "accepted a read-only user";
+  } catch (const InspectionError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, LOCK TABLES"), std::string::npos) << what;
+    EXPECT_EQ(what.find("REPLICATION SLAVE"), std::string::npos) << what;
+  }
+}
+
+TEST_F(InspectorTest, FullAlterStatementAccepted) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY)");
+  auto plan = inspect("t", "ALTER TABLE `t` ADD COLUMN c INT;");
+  EXPECT_EQ(plan.alter, "ADD COLUMN c INT");
+  EXPECT_EQ(plan.mapping.added, std::vector<std::string>{"c"});
+  expect_refused("t", "ALTER TABLE other ADD COLUMN c INT", {"names table 'other'"});
 }
 
 }  // namespace

@@ -299,3 +299,36 @@ TEST_F(ApplierTest, DdlOnTheOriginalStopsTheApplier) {
 }
 
 }  // namespace
+
+namespace {
+
+// The ALTER changed types: a latin1 key column becomes utf8mb4, an ENUM is reordered, a SET gets a
+// new member in front, INT widens. Values must arrive as the same text / number, not as the same
+// bytes or index.
+TEST_F(ApplierTest, ChangedTypesKeepTheirMeaning) {
+  conn_->execute(
+      "CREATE TABLE t (code VARCHAR(20) CHARACTER SET latin1 NOT NULL PRIMARY KEY, e ENUM('a','b','c'), "
+      "s SET('x','y'), n INT)");
+  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute(
+      "ALTER TABLE _t_gho MODIFY code VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL, MODIFY e ENUM('c','b','a'), "
+      "MODIFY s SET('w','x','y'), MODIFY n BIGINT");
+  conn_->execute("INSERT INTO t VALUES ('café', 'a', 'x,y', 1), ('naïve', 'b', 'y', 2), ('plain', 'c', '', 3)");
+  conn_->execute(
+      "INSERT INTO _t_gho SELECT * FROM t");  // the "copy" (the server converts by value)
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  engine::Applier applier(*aconn_, plan, {}, progress_);
+  conn_->execute("INSERT INTO t VALUES ('élan', 'a', 'x', 4), ('zoë', 'c', 'x,y', 5)");
+  conn_->execute("UPDATE t SET e = 'c', s = 'x', n = n + 100 WHERE code = 'café'");
+  conn_->execute("UPDATE t SET code = 'naïveté' WHERE code = 'naïve'");  // key change in latin1
+  conn_->execute("DELETE FROM t WHERE code = 'plain'");
+  stream.drain_into(applier, master_position(*admin_));
+  const std::string cols = "CONVERT(code USING utf8mb4), CAST(e AS CHAR), CAST(s AS CHAR), n";
+  const auto a = ghostcut::testing::dump(*conn_, "t", cols, "1");
+  const auto b = ghostcut::testing::dump(*conn_, "_t_gho", cols, "1");
+  EXPECT_EQ(a.rows, b.rows);
+  EXPECT_EQ(a.size(), 4u);
+}
+
+}  // namespace

@@ -220,6 +220,27 @@ std::string data_type_of(const std::string& column_type) {
   return out;
 }
 
+// Unique keys as name -> key parts "col" or "col(prefix)" (lower case), from SHOW INDEX: a
+// UNIQUE (c(10)) is stricter than UNIQUE (c), which information_schema-based IndexInfo can't tell.
+std::map<std::string, std::vector<std::string>> unique_key_parts(SqlConnection& conn, const std::string& db,
+                                                                 const std::string& table) {
+  auto idx = conn.query("SHOW /* ghostcut inspect */ INDEX FROM " + quote_qualified(db, table));
+  std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> parts;
+  for (std::size_t r = 0; r < idx.size(); ++r) {
+    if (idx.at(r, "Non_unique").value_or("1") != "0") continue;
+    std::string part = idx.at(r, "Column_name").value_or("<expression>");
+    for (auto& c : part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (const auto& sub = idx.at(r, "Sub_part")) part += "(" + *sub + ")";
+    parts[idx.at(r, "Key_name").value_or("")].emplace_back(to_int64(idx.at(r, "Seq_in_index")), part);
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  for (auto& [name, v] : parts) {
+    std::sort(v.begin(), v.end());
+    for (auto& p : v) out[name].push_back(p.second);
+  }
+  return out;
+}
+
 std::atomic<unsigned> g_temp_counter{0};  // only makes temporary names unique within the process
 
 }  // namespace
@@ -553,6 +574,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
 
   // Validate the ALTER on a TEMPORARY copy: invisible to other sessions, not binlogged in ROW mode.
   bool ghost_ok = false;
+  std::map<std::string, std::vector<std::string>> ghost_unique_parts;
   if (alter_check.refusals.empty()) {
     const std::string tmp = "_gct_inspect_" + std::to_string(conn_.connection_id()) + "_" +
                             std::to_string(g_temp_counter.fetch_add(1));
@@ -565,6 +587,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
         conn_.execute("ALTER /* ghostcut inspect */ TABLE " + tmp_q + " " + alter_check.clause);
         plan.ghost = load_table_schema_from_show(conn_, database, tmp);
         plan.ghost.table = plan.ghost_table;
+        ghost_unique_parts = unique_key_parts(conn_, database, tmp);
         auto sc = conn_.query("SHOW CREATE TABLE " + tmp_q);
         std::string ddl = sc.empty() ? std::string() : sc.rows[0].at(1).value_or("");
         const std::string prefix = "CREATE TEMPORARY TABLE " + quote_identifier(tmp);
@@ -632,10 +655,14 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     }
 
     // Unique keys the ALTER adds would make INSERT IGNORE drop rows silently.
+    // Compared with prefix lengths: UNIQUE (c(10)) where UNIQUE (c) was is a new, stricter key.
+    const auto original_unique_parts = unique_key_parts(conn_, database, table);
     for (const auto& g : plan.ghost.indexes) {
       if (!g.unique) continue;
-      const bool existed = std::any_of(plan.original.indexes.begin(), plan.original.indexes.end(),
-                                       [&](const IndexInfo& o) { return o.unique && same_columns(o.columns, g.columns); });
+      const auto gp = ghost_unique_parts.find(g.name);
+      const bool existed = std::any_of(original_unique_parts.begin(), original_unique_parts.end(), [&](const auto& o) {
+        return gp != ghost_unique_parts.end() ? o.second == gp->second : same_columns(o.second, g.columns);
+      });
       if (!existed) plan.new_unique_keys.push_back(g);
     }
     for (const auto& k : plan.new_unique_keys) {
@@ -654,12 +681,24 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
         continue;
       }
       std::string cols, not_null;
-      for (const auto& c : k.columns) {
+      const auto kp = ghost_unique_parts.find(k.name);
+      for (std::size_t i = 0; i < k.columns.size(); ++i) {
+        const auto& c = k.columns[i];
         if (!cols.empty()) {
           cols += ", ";
           not_null += " AND ";
         }
-        cols += quote_identifier(c);
+        // A prefix key part (c(10)) is unique on its first characters only.
+        std::string expr = quote_identifier(c);
+        if (kp != ghost_unique_parts.end() && i < kp->second.size()) {
+          const auto& part = kp->second[i];
+          std::string lower_name = c;
+          for (auto& ch : lower_name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          if (part.size() > lower_name.size() + 2 && part.compare(0, lower_name.size(), lower_name) == 0 &&
+              part[lower_name.size()] == '(')
+            expr = "LEFT(" + expr + ", " + std::to_string(std::stoll(part.substr(lower_name.size() + 1))) + ")";
+        }
+        cols += expr;
         not_null += quote_identifier(c) + " IS NOT NULL";
       }
       // NULLs never collide in a unique key, so rows with a NULL part are left out.

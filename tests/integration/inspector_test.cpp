@@ -227,6 +227,18 @@ TEST_F(InspectorTest, AddUniqueKey) {
   expect_refused("t", "ADD UNIQUE KEY uk_a (a)", {"a='1' appears 2 times"}, allow);
 }
 
+TEST_F(InspectorTest, NarrowerPrefixUniqueKeyCountsAsNew) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(50), UNIQUE KEY uk (name))");
+  conn_->execute("INSERT INTO t VALUES (1,'abcdef-1'),(2,'abcdef-2')");
+  // Same column, but only the first 6 characters must now be unique: the two rows collide.
+  expect_refused("t", "DROP KEY uk, ADD UNIQUE KEY uk (name(6))", {"adds unique key uk (name)"});
+  InspectorConfig allow;
+  allow.allow_add_unique_key = true;
+  expect_refused("t", "DROP KEY uk, ADD UNIQUE KEY uk (name(6))", {"would be violated"}, allow);
+  // Re-creating the very same key is not new.
+  EXPECT_TRUE(inspect("t", "DROP KEY uk, ADD UNIQUE KEY uk2 (name)").new_unique_keys.empty());
+}
+
 TEST_F(InspectorTest, LeftoverTables) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY)");
   conn_->execute("CREATE TABLE _t_gho (id INT PRIMARY KEY)");

@@ -1,7 +1,6 @@
 #include "engine/inspector.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -240,8 +239,6 @@ std::map<std::string, std::vector<std::string>> unique_key_parts(SqlConnection& 
   }
   return out;
 }
-
-std::atomic<unsigned> g_temp_counter{0};  // only makes temporary names unique within the process
 
 }  // namespace
 
@@ -577,7 +574,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   std::map<std::string, std::vector<std::string>> ghost_unique_parts;
   if (alter_check.refusals.empty()) {
     const std::string tmp = "_gct_inspect_" + std::to_string(conn_.connection_id()) + "_" +
-                            std::to_string(g_temp_counter.fetch_add(1));
+                            std::to_string(temp_counter_++);
     const std::string tmp_q = qualified(database, tmp);
     bool created = false;
     try {

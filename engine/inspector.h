@@ -63,6 +63,7 @@ class Inspector {
  private:
   SqlConnection& conn_;
   InspectorConfig config_;
+  unsigned temp_counter_ = 0;  // temporary tables are per session: connection id + this is unique
 };
 
 }  // namespace ghostcut::engine

@@ -120,6 +120,17 @@ TEST_F(InspectorTest, AcceptsAndPlansWithoutChangingAnything) {
   EXPECT_EQ(ghost.indexes, plan.ghost.indexes);
 }
 
+TEST_F(InspectorTest, EstimatedRowsComeFromStatistics) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("INSERT INTO t WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) "
+                 "SELECT n, n FROM s");
+  conn_->execute("ANALYZE TABLE t");
+  auto plan = inspect("t", "ADD COLUMN c INT");
+  EXPECT_GT(plan.estimated_rows, 250u);
+  EXPECT_LT(plan.estimated_rows, 1000u);
+  EXPECT_NE(plan.describe().find("estimated rows:  " + std::to_string(plan.estimated_rows)), std::string::npos);
+}
+
 TEST_F(InspectorTest, ShowBasedSchemaMatchesInformationSchema) {
   conn_->execute(
       "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL, code VARCHAR(10) CHARACTER SET latin1 NOT NULL, "

@@ -198,6 +198,33 @@ TEST_F(CopierTest, ChunkSizeAndThreadsChangeWhileRunning) {
   expect_same_content("t", "_t_gho", "id, v", "id");
 }
 
+// The locking read waits for an in-flight writer and copies its COMMITTED row (DESIGN §3.3).
+TEST_F(CopierTest, LockingReadWaitsForInFlightWriter) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_3000");
+  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  const auto plan = plan_for("t");
+  conn_->execute("BEGIN");
+  conn_->execute("UPDATE t SET v = -1 WHERE id = 1500");
+  std::thread committer([&] {
+    engine::SqlThreadGuard guard;
+    std::this_thread::sleep_for(1500ms);
+    conn_->execute("COMMIT");
+  });
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runtime_.set_chunk_size(500));
+  try {
+    copy(plan);
+  } catch (...) {
+    committer.join();
+    throw;
+  }
+  committer.join();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 1000ms);  // it waited for the writer
+  EXPECT_EQ(conn_->query("SELECT v FROM _t_gho WHERE id = 1500").scalar(), std::optional<std::string>("-1"));
+  expect_same_content("t", "_t_gho", "id, v", "id");
+}
+
 TEST_F(CopierTest, StopTokenEndsTheCopyEarly) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
   conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_5000");

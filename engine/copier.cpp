@@ -18,7 +18,6 @@
 namespace ghostcut::engine {
 namespace {
 
-constexpr int kMaxChunkAttempts = 8;  // lock wait timeout / deadlock retries per chunk
 constexpr std::chrono::milliseconds kRetryBackoff{100};
 constexpr std::chrono::milliseconds kRetryBackoffMax{5000};
 // The most warnings SHOW WARNINGS can list (max_error_count's ceiling); every one is checked.
@@ -135,6 +134,8 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
     auto conn = SqlConnection::open(settings);
     conn->execute(kEngineSessionSetup);
     conn->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
+    if (s.config.lock_wait_timeout.count() > 0)
+      conn->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
     const auto stop = s.stop.get_token();
     while (!stop.stop_requested() && !s.done.load()) {
       if (index >= s.runtime.threads()) {  // parked until threads= grows, done or stop
@@ -176,7 +177,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
           check_warnings(*conn, s, chunk);
           break;
         } catch (const SqlError& e) {
-          if (!e.retryable() || attempt >= kMaxChunkAttempts || stop.stop_requested()) throw;
+          if (!e.retryable() || attempt >= s.config.max_chunk_attempts || stop.stop_requested()) throw;
           const auto backoff = std::min(kRetryBackoffMax, kRetryBackoff * (1 << (attempt - 1)));
           s.log.warn("row copy chunk failed ({}), retry {} in {} ms", e.what(), attempt, backoff.count());
           sleep_for(stop, backoff);

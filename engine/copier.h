@@ -26,6 +26,11 @@ struct CopierConfig {
   std::uint64_t initial_chunk_size = 1000;
   // Called before each chunk; blocks while the migration is throttled (returns at once otherwise).
   std::function<void(std::stop_token)> wait_if_throttled;
+  // Session innodb_lock_wait_timeout for the copy connections (0 = the server's): a chunk that
+  // waits longer on a writer's row lock fails with 1205 and is retried, after a backoff
+  // (100 ms doubling, at most 5 s), up to max_chunk_attempts times in all.
+  std::chrono::seconds lock_wait_timeout{0};
+  int max_chunk_attempts = 8;
 };
 
 class Copier {

@@ -225,6 +225,49 @@ TEST_F(CopierTest, LockingReadWaitsForInFlightWriter) {
   expect_same_content("t", "_t_gho", "id, v", "id");
 }
 
+// A chunk that times out on a writer's lock (1205) is retried, not failed.
+TEST_F(CopierTest, LockWaitTimeoutIsRetried) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_2000");
+  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  const auto plan = plan_for("t");
+  conn_->execute("BEGIN");
+  conn_->execute("UPDATE t SET v = -7 WHERE id = 1200");
+  std::thread committer([&] {
+    engine::SqlThreadGuard guard;
+    std::this_thread::sleep_for(2500ms);
+    conn_->execute("COMMIT");
+  });
+  ASSERT_TRUE(runtime_.set_chunk_size(500));
+  engine::CopierConfig cfg;
+  cfg.lock_wait_timeout = std::chrono::seconds(1);
+  const auto started = std::chrono::steady_clock::now();
+  std::exception_ptr error;
+  try {
+    copy(plan, cfg);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  committer.join();
+  if (error) std::rethrow_exception(error);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 2000ms);  // at least one timeout + retry
+  EXPECT_EQ(conn_->query("SELECT v FROM _t_gho WHERE id = 1200").scalar(), std::optional<std::string>("-7"));
+  expect_same_content("t", "_t_gho", "id, v", "id");
+
+  // With a single attempt the same wait is a failure (1205), not a silent skip.
+  conn_->execute("TRUNCATE _t_gho");
+  conn_->execute("BEGIN");
+  conn_->execute("UPDATE t SET v = -8 WHERE id = 1200");
+  cfg.max_chunk_attempts = 1;
+  try {
+    copy(plan, cfg);
+    ADD_FAILURE() << "no error";
+  } catch (const engine::SqlError& e) {
+    EXPECT_EQ(e.code(), engine::sql_errc::kLockWaitTimeout) << e.what();
+  }
+  conn_->execute("ROLLBACK");
+}
+
 TEST_F(CopierTest, StopTokenEndsTheCopyEarly) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
   conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_5000");

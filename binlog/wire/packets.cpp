@@ -140,6 +140,8 @@ std::vector<std::uint8_t> build_handshake_response(const HandshakeResponse& r) {
 Result<AuthSwitchRequest> parse_auth_switch_request(Bytes payload) {
   ByteReader r(payload);
   if (r.u8() != kAuthSwitchHeader || !r.ok()) return Error(Errc::protocol_error, "not an AuthSwitchRequest", 0);
+  // A bare 0xFE is the pre-4.1 "old password" switch request: no plugin name at all.
+  if (r.at_end()) return Error(Errc::unsupported, "old-password (pre-4.1) authentication is not supported", 0);
   AuthSwitchRequest req;
   req.plugin_name = std::string(r.null_str());
   if (!r.ok()) return Error(Errc::truncated, "AuthSwitchRequest plugin_name", r.pos());

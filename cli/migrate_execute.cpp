@@ -7,11 +7,11 @@
 
 #include <atomic>
 #include <iostream>
-#include <random>
 #include <thread>
 
 #include "cli/app.h"
 #include "cli/migrate_command.h"
+#include "engine/binlog_settings.h"
 #include "engine/migrator.h"
 
 namespace ghostcut::cli {
@@ -54,11 +54,6 @@ class SignalStop {
   std::jthread thread_;
 };
 
-std::uint32_t random_server_id() {
-  std::random_device rd;
-  return 1'000'000'000u + (rd() % 1'000'000'000u);
-}
-
 }  // namespace
 
 int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan, engine::SqlConnection&) {
@@ -75,7 +70,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
 
   engine::MigratorConfig mc;
   mc.connection = config.connection;
-  mc.server_id = config.server_id ? config.server_id : random_server_id();
+  mc.server_id = config.server_id ? config.server_id : engine::random_server_id();
   mc.heartbeat_interval = std::chrono::milliseconds(config.heartbeat_interval_millis);
   mc.cut_over_lag_threshold = std::chrono::milliseconds(config.cut_over_lag_threshold_ms);
   mc.postpone_flag_file = config.postpone_cut_over_flag_file;

@@ -1,5 +1,7 @@
 #include "cli/migrate_options.h"
 
+#include "engine/binlog_settings.h"
+
 #include <fstream>
 #include <random>
 
@@ -18,12 +20,6 @@ T ranged(const po::variables_map& vm, const char* name, std::int64_t lo, std::in
     throw MigrateUsageError("--" + std::string(name) + " must be between " + std::to_string(lo) + " and " +
                             std::to_string(hi) + unit + ", got " + std::to_string(v));
   return static_cast<T>(v);
-}
-
-std::uint32_t random_server_id() {
-  // High, random ids stay clear of real replicas' ids (which are usually small).
-  std::random_device rd;
-  return 1'000'000'000u + (rd() % 1'000'000'000u);
 }
 
 }  // namespace
@@ -132,7 +128,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   c.allow_add_unique_key = vm["allow-add-unique-key"].as<bool>();
   c.drop_leftover_tables = vm["drop-leftover-tables"].as<bool>() || vm["initially-drop-ghost-table"].as<bool>() ||
                            vm["initially-drop-old-table"].as<bool>();
-  c.server_id = vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : random_server_id();
+  c.server_id = vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
 
   c.threads = ranged<int>(vm, "threads", 1, 64);
   const std::int64_t chunk = vm["chunk-size"].as<std::int64_t>();

@@ -7,41 +7,18 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
-#include <random>
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
 #include "binlog/row/value_json.h"
 #include "cli/app.h"
+#include "engine/binlog_settings.h"
 #include "engine/schema/table_schema.h"
 #include "engine/sql/sql_connection.h"
 
 namespace po = boost::program_options;
 
 namespace ghostcut::cli {
-
-binlog::ConnectionSettings to_binlog_settings(const engine::ConnectionSettings& s, std::uint32_t server_id) {
-  binlog::ConnectionSettings b;
-  b.host = s.host;
-  b.port = s.port;
-  b.user = s.user;
-  b.password = s.password;
-  if (!s.socket.empty()) b.unix_socket = s.socket;
-  switch (s.tls) {
-    case engine::TlsMode::kDisabled: b.tls_mode = binlog::TlsMode::disabled; break;
-    case engine::TlsMode::kPreferred: b.tls_mode = binlog::TlsMode::preferred; break;
-    case engine::TlsMode::kRequired: b.tls_mode = binlog::TlsMode::required; break;
-  }
-  b.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.connect_timeout);
-  b.server_id = server_id;
-  return b;
-}
-
-std::uint32_t pick_server_id() {
-  // High, random ids stay clear of real replicas' ids (which are usually small).
-  std::random_device rd;
-  return 1'000'000'000u + (rd() % 1'000'000'000u);
-}
 
 int tail_live(const po::variables_map& vm, const std::optional<TableRef>& table) {
   if (!table || table->schema.empty()) {
@@ -74,7 +51,8 @@ int tail_live(const po::variables_map& vm, const std::optional<TableRef>& table)
   }
 
   binlog::StreamSettings ss;
-  ss.connection = to_binlog_settings(cs, vm.count("server-id") ? vm["server-id"].as<std::uint32_t>() : pick_server_id());
+  ss.connection = engine::to_binlog_settings(cs, vm.count("server-id") ? vm["server-id"].as<std::uint32_t>()
+                                                                      : engine::random_server_id());
   if (vm.count("file")) ss.start = binlog::BinlogPosition{vm["file"].as<std::string>(), vm.count("pos") ? vm["pos"].as<std::uint64_t>() : 4};
   const auto max_events = vm.count("max-events") ? vm["max-events"].as<std::uint64_t>() : 0;
   const double idle_timeout = vm.count("idle-timeout") ? vm["idle-timeout"].as<double>() : 0;

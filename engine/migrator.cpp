@@ -8,6 +8,7 @@
 
 #include "binlog/net/replication_stream.h"
 #include "engine/applier_loop.h"
+#include "engine/binlog_settings.h"
 #include "engine/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
@@ -20,21 +21,6 @@ using Clock = std::chrono::steady_clock;
 bool file_exists(const std::string& path) {
   struct stat st{};
   return !path.empty() && ::stat(path.c_str(), &st) == 0;
-}
-
-binlog::ConnectionSettings stream_connection(const ConnectionSettings& s, std::uint32_t server_id) {
-  binlog::ConnectionSettings b;
-  b.host = s.host;
-  b.port = s.port;
-  b.user = s.user;
-  b.password = s.password;
-  if (!s.socket.empty()) b.unix_socket = s.socket;
-  b.tls_mode = s.tls == TlsMode::kDisabled   ? binlog::TlsMode::disabled
-               : s.tls == TlsMode::kRequired ? binlog::TlsMode::required
-                                             : binlog::TlsMode::preferred;
-  b.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.connect_timeout);
-  b.server_id = server_id;
-  return b;
 }
 
 // Runs the stream's io_context on its own thread for the migration's lifetime.
@@ -129,7 +115,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     if (st.empty()) throw std::runtime_error("SHOW MASTER STATUS returned nothing: is the binary log on?");
     const binlog::BinlogPosition start{*st.rows[0][0], to_uint64(st.rows[0][1])};
     binlog::StreamSettings ss;
-    ss.connection = stream_connection(cs, config_.server_id);
+    ss.connection = to_binlog_settings(cs, config_.server_id);
     ss.start = start;
     ss.heartbeat_period = std::chrono::milliseconds(1000);
     ss.dead_after = std::chrono::milliseconds(5000);

@@ -6,18 +6,14 @@
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
+#include "engine/binlog_settings.h"
 #include "engine/sql/connection_settings.h"
 
 namespace ghostcut::testing {
 
 inline binlog::ConnectionSettings binlog_settings(const engine::ConnectionSettings& s, std::uint32_t server_id) {
-  binlog::ConnectionSettings b;
-  b.host = s.host;
-  b.port = s.port;
-  b.user = s.user;
-  b.password = s.password;
+  auto b = engine::to_binlog_settings(s, server_id);
   b.tls_mode = binlog::TlsMode::disabled;
-  b.server_id = server_id;
   return b;
 }
 

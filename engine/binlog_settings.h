@@ -1,0 +1,14 @@
+// The binlog client's connection settings from the engine's: one conversion for every caller.
+#pragma once
+#include <cstdint>
+
+#include "binlog/net/binlog_connection.h"
+#include "engine/sql/connection_settings.h"
+
+namespace ghostcut::engine {
+
+binlog::ConnectionSettings to_binlog_settings(const ConnectionSettings& s, std::uint32_t server_id);
+// A random replica server id in [10^9, 2·10^9): clear of real replicas' (usually small) ids.
+std::uint32_t random_server_id();
+
+}  // namespace ghostcut::engine

@@ -167,6 +167,10 @@ std::chrono::milliseconds CutOver::attempt(int n) {
 
 CutOverResult CutOver::run(std::stop_token stop) {
   CutOverResult r;
+  if (plan_.cut_over == CutOverStrategy::kRenameUnderLock) {
+    // Safe on every MySQL too (gh-ost's default there); the single-connection variant is to come.
+    log_->info("cut-over: using the queued rename (rename under lock is not implemented yet)");
+  }
   for (int n = 1;; ++n) {
     r.attempts = n;
     try {

@@ -1,0 +1,45 @@
+// Log output for the ghostcut binary: text (spdlog's usual look, colour on a terminal) or JSON
+// lines for log shippers, and the verbosity flags. Logs always go to stderr (stdout is data).
+#pragma once
+#include <memory>
+#include <spdlog/common.h>
+#include <spdlog/formatter.h>
+#include <string_view>
+
+#include "binlog/error.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ghostcut::cli {
+
+enum class LogFormat { kText, kJson };
+
+// --quiet: warnings and errors; (default): info; --verbose: debug; --debug: trace (everything,
+// including per-chunk and per-event detail).
+enum class Verbosity { kQuiet, kNormal, kVerbose, kDebug };
+
+// "text" or "json" (exactly; case matters as for every flag value). Anything else: bad_value.
+binlog::Result<LogFormat> parse_log_format(std::string_view text);
+spdlog::level::level_enum level_for(Verbosity verbosity);
+
+// One JSON object per line with stable field names, in this order:
+//   {"ts":"2026-11-26T14:03:05.123Z","level":"info","logger":"ghostcut","msg":"…"}
+// ts is UTC with milliseconds; level is trace|debug|info|warning|error|critical. msg is escaped
+// (" \ and control characters); bytes that are not valid UTF-8 become U+FFFD so the line
+// stays valid JSON.
+class JsonLogFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override;
+  std::unique_ptr<spdlog::formatter> clone() const override;
+};
+
+// A logger named "ghostcut" writing to `sink` (nullptr: stderr, coloured when it is a terminal)
+// in the given format and level. Made without the spdlog registry, so it can be called again.
+std::shared_ptr<spdlog::logger> make_logger(LogFormat format, Verbosity verbosity, spdlog::sink_ptr sink = nullptr);
+// make_logger(...) installed as spdlog's default logger (what every component logs through).
+// Call it once, before the components are created (they keep the logger they were given).
+void configure_logging(LogFormat format, Verbosity verbosity, spdlog::sink_ptr sink = nullptr);
+
+}  // namespace ghostcut::cli

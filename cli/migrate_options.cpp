@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cli/connection_options.h"
+#include "engine/control/command.h"
 
 namespace po = boost::program_options;
 
@@ -58,11 +59,21 @@ po::options_description migrate_options_description() {
       ("chunk-size", po::value<std::int64_t>()->default_value(0), "rows per copy chunk; 0 = adaptive (10-1000000 otherwise)")
       ("target-chunk-time-ms", po::value<std::int64_t>()->default_value(500), "adaptive chunking aims at this time per chunk (10-60000)")
       ("dml-batch-size", po::value<std::int64_t>()->default_value(100), "binlog row changes applied per transaction (1-10000)")
-      ("nice-ratio", po::value<double>()->default_value(0.0), "sleep this fraction of each chunk's time after it (0-100)")
-      ("max-lag-millis", po::value<std::int64_t>()->default_value(1500), "throttle while replication lag is above this (100-3600000)")
-      ("heartbeat-interval-millis", po::value<std::int64_t>()->default_value(500), "changelog heartbeat interval (100-60000)")
-      ("throttle-flag-file", po::value<std::string>(), "throttle while this file exists");
+      ("nice-ratio", po::value<double>()->default_value(0.0), "sleep this fraction of each chunk's time after it (0-100)");
   all.add(copy);
+
+  po::options_description throttle("Throttle");
+  throttle.add_options()
+      ("max-lag-millis", po::value<std::int64_t>()->default_value(1500), "throttle while a control replica lags more than this (100-3600000)")
+      ("throttle-control-replicas", po::value<std::vector<std::string>>()->composing(), "replicas whose lag throttles: host[:port][,host[:port]...] (repeatable)")
+      ("heartbeat-interval-millis", po::value<std::int64_t>()->default_value(500), "changelog heartbeat interval; replica lag is read from it (100-60000)")
+      ("max-load", po::value<std::string>(), "throttle while a status variable reaches a threshold: Var=N[,Var=N...]")
+      ("critical-load", po::value<std::string>(), "abort (or hibernate) when a status variable reaches a threshold: Var=N[,...]")
+      ("critical-load-interval-millis", po::value<std::int64_t>()->default_value(0), "re-check critical-load after this long before acting; 0 = act at once (0-3600000)")
+      ("critical-load-hibernate-seconds", po::value<std::int64_t>()->default_value(0), "on critical load, throttle this long instead of aborting; 0 = abort (0-86400)")
+      ("throttle-query", po::value<std::string>(), "throttle while this SELECT returns a value > 0")
+      ("throttle-flag-file", po::value<std::string>(), "throttle while this file exists");
+  all.add(throttle);
 
   po::options_description cut("Cut-over");
   cut.add_options()
@@ -70,8 +81,38 @@ po::options_description migrate_options_description() {
       ("cut-over-lock-timeout-seconds", po::value<std::int64_t>()->default_value(3), "lock wait timeout for the cut-over (1-60)")
       ("cut-over-retries", po::value<std::int64_t>()->default_value(5), "cut-over attempts before giving up (1-1000)")
       ("postpone-cut-over-flag-file", po::value<std::string>(), "do not cut over while this file exists")
-      ("serve-socket-file", po::value<std::string>(), "unix socket for `ghostcut ctl` commands");
+      ("cut-over-window", po::value<std::vector<std::string>>()->composing(), "cut over only inside this window, e.g. \"Mon-Fri 22:30-01:00 UTC\" (repeatable)")
+      ("cut-over-when-quiet", po::value<double>(), "cut over only while the table changes fewer rows/s than this")
+      ("quiet-window-seconds", po::value<std::int64_t>()->default_value(60), "sliding window over which --cut-over-when-quiet measures (1-3600)")
+      ("cut-over-deadline", po::value<std::string>(), "fail (original untouched) if not cut over by then: \"2026-11-27 06:00\", \"06:00\", \"+2h\"")
+      ("cut-over-at-deadline", po::bool_switch(), "at --cut-over-deadline cut over anyway instead of failing");
   all.add(cut);
+
+  po::options_description control("Control");
+  control.add_options()
+      ("serve-socket-file", po::value<std::string>(), "unix socket for `ghostcut ctl` (default /tmp/ghostcut.<db>.<table>.sock; mode 0600)")
+      ("no-serve-socket", po::bool_switch(), "serve no unix control socket")
+      ("serve-tcp-port", po::value<std::int64_t>(), "also serve control commands on this TCP port (1-65535)")
+      ("serve-tcp-bind", po::value<std::string>()->default_value("127.0.0.1"), "address the control TCP port binds to");
+  all.add(control);
+
+  po::options_description hooks("Hooks");
+  hooks.add_options()
+      ("hooks-path", po::value<std::string>(), "directory of hook executables (on-startup, on-before-cut-over, on-success, ...)")
+      ("hooks-timeout-seconds", po::value<std::int64_t>()->default_value(60), "a hook running longer is killed (1-3600)")
+      ("hooks-status-interval", po::value<std::int64_t>()->default_value(60), "seconds between on-status hooks (1-86400)");
+  all.add(hooks);
+
+  po::options_description output("Output");
+  output.add_options()
+      ("log-format", po::value<std::string>()->default_value("text"), "text or json (one JSON object per line)")
+      ("quiet", po::bool_switch(), "log warnings and errors only")
+      ("verbose", po::bool_switch(), "log more detail")
+      ("debug", po::bool_switch(), "log everything (very verbose)")
+      ("status-interval-seconds", po::value<std::int64_t>()->default_value(5), "seconds between progress log lines (1-3600)")
+      ("metrics-port", po::value<std::int64_t>(), "serve Prometheus metrics on this port at /metrics (0-65535; 0 = any free port)")
+      ("metrics-bind", po::value<std::string>()->default_value("127.0.0.1"), "address the metrics port binds to");
+  all.add(output);
 
   po::options_description safety("Safety");
   safety.add_options()
@@ -142,14 +183,74 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
     throw MigrateUsageError("--nice-ratio must be between 0 and 100, got " + std::to_string(c.nice_ratio));
   c.max_lag_millis = ranged<int>(vm, "max-lag-millis", 100, 3'600'000, " ms");
   c.heartbeat_interval_millis = ranged<int>(vm, "heartbeat-interval-millis", 100, 60000, " ms");
-  if (vm.count("throttle-flag-file")) c.throttle_flag_file = vm["throttle-flag-file"].as<std::string>();
+  auto str = [&](const char* name, std::string& out) {
+    if (vm.count(name)) out = vm[name].as<std::string>();
+  };
+  str("throttle-flag-file", c.throttle_flag_file);
+  if (vm.count("throttle-control-replicas"))
+    for (const auto& list : vm["throttle-control-replicas"].as<std::vector<std::string>>()) {
+      std::size_t from = 0;
+      while (from <= list.size()) {
+        const auto comma = std::min(list.find(',', from), list.size());
+        if (comma > from) c.throttle_control_replicas.push_back(list.substr(from, comma - from));
+        from = comma + 1;
+      }
+    }
+  str("max-load", c.max_load);
+  str("critical-load", c.critical_load);
+  c.critical_load_interval_millis = ranged<int>(vm, "critical-load-interval-millis", 0, 3'600'000, " ms");
+  c.critical_load_hibernate_seconds = ranged<int>(vm, "critical-load-hibernate-seconds", 0, 86400, " s");
+  str("throttle-query", c.throttle_query);
+  // The same parser and ranges as the control commands, so a value works in both places.
+  auto check_as_command = [](const char* flag, const std::string& value) {
+    if (value.empty()) return;
+    if (auto r = engine::parse_command(std::string(flag) + "=" + value); !r)
+      throw MigrateUsageError("--" + std::string(flag) + ": " + r.error().context);
+  };
+  check_as_command("max-load", c.max_load);
+  check_as_command("critical-load", c.critical_load);
+  check_as_command("throttle-query", c.throttle_query);
+  std::string replicas;
+  for (const auto& r : c.throttle_control_replicas) replicas += (replicas.empty() ? "" : ",") + r;
+  check_as_command("throttle-control-replicas", replicas);
 
   c.cut_over_lag_threshold_ms = ranged<int>(vm, "cut-over-lag-threshold-ms", 1, 3'600'000, " ms");
   c.cut_over_lock_timeout_seconds = ranged<int>(vm, "cut-over-lock-timeout-seconds", 1, 60, " s");
   c.cut_over_retries = ranged<int>(vm, "cut-over-retries", 1, 1000);
   if (vm.count("postpone-cut-over-flag-file"))
     c.postpone_cut_over_flag_file = vm["postpone-cut-over-flag-file"].as<std::string>();
-  if (vm.count("serve-socket-file")) c.serve_socket_file = vm["serve-socket-file"].as<std::string>();
+  if (vm.count("cut-over-window")) c.cut_over_windows = vm["cut-over-window"].as<std::vector<std::string>>();
+  if (vm.count("cut-over-when-quiet")) {
+    const double q = vm["cut-over-when-quiet"].as<double>();
+    if (!(q > 0 && q < 1e12)) throw MigrateUsageError("--cut-over-when-quiet must be a positive rows/s rate");
+    c.cut_over_when_quiet = q;
+  }
+  c.quiet_window_seconds = ranged<int>(vm, "quiet-window-seconds", 1, 3600, " s");
+  str("cut-over-deadline", c.cut_over_deadline);
+  c.cut_over_at_deadline = vm["cut-over-at-deadline"].as<bool>();
+  if (c.cut_over_at_deadline && c.cut_over_deadline.empty())
+    throw MigrateUsageError("--cut-over-at-deadline needs --cut-over-deadline");
+
+  str("serve-socket-file", c.serve_socket_file);
+  c.no_serve_socket = vm["no-serve-socket"].as<bool>();
+  if (vm.count("serve-tcp-port")) c.serve_tcp_port = ranged<std::uint16_t>(vm, "serve-tcp-port", 1, 65535);
+  c.serve_tcp_bind = vm["serve-tcp-bind"].as<std::string>();
+
+  str("hooks-path", c.hooks_path);
+  c.hooks_timeout_seconds = ranged<int>(vm, "hooks-timeout-seconds", 1, 3600, " s");
+  c.hooks_status_interval_seconds = ranged<int>(vm, "hooks-status-interval", 1, 86400, " s");
+
+  c.log_format = vm["log-format"].as<std::string>();
+  if (c.log_format != "text" && c.log_format != "json")
+    throw MigrateUsageError("--log-format must be text or json, got '" + c.log_format + "'");
+  c.quiet = vm["quiet"].as<bool>();
+  c.verbose = vm["verbose"].as<bool>();
+  c.debug = vm["debug"].as<bool>();
+  if (int(c.quiet) + int(c.verbose) + int(c.debug) > 1)
+    throw MigrateUsageError("choose one of --quiet, --verbose and --debug");
+  c.status_interval_seconds = ranged<int>(vm, "status-interval-seconds", 1, 3600, " s");
+  if (vm.count("metrics-port")) c.metrics_port = ranged<std::uint16_t>(vm, "metrics-port", 0, 65535);
+  c.metrics_bind = vm["metrics-bind"].as<std::string>();
 
   c.ok_to_drop_table = vm["ok-to-drop-table"].as<bool>();
   c.cleanup_on_failure = vm["cleanup-on-failure"].as<bool>();

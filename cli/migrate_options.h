@@ -4,6 +4,8 @@
 #pragma once
 #include <boost/program_options.hpp>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,14 +35,46 @@ struct MigrateConfig {
   double nice_ratio = 0;
   int max_lag_millis = 1500;
   int heartbeat_interval_millis = 500;
+
+  // Throttle
   std::string throttle_flag_file;
+  std::vector<std::string> throttle_control_replicas;  // host[:port]
+  std::string max_load;       // Var=N[,Var=N]
+  std::string critical_load;  // Var=N[,Var=N]
+  int critical_load_interval_millis = 0;
+  int critical_load_hibernate_seconds = 0;
+  std::string throttle_query;
 
   // Cut-over
   int cut_over_lag_threshold_ms = 1000;
   int cut_over_lock_timeout_seconds = 3;
   int cut_over_retries = 5;
   std::string postpone_cut_over_flag_file;
-  std::string serve_socket_file;
+  std::vector<std::string> cut_over_windows;
+  std::optional<double> cut_over_when_quiet;  // row changes/s
+  int quiet_window_seconds = 60;
+  std::string cut_over_deadline;  // as given; parsed at start
+  bool cut_over_at_deadline = false;
+
+  // Control
+  std::string serve_socket_file;  // default /tmp/ghostcut.<db>.<table>.sock
+  bool no_serve_socket = false;
+  std::optional<std::uint16_t> serve_tcp_port;
+  std::string serve_tcp_bind = "127.0.0.1";
+
+  // Hooks
+  std::string hooks_path;
+  int hooks_timeout_seconds = 60;
+  int hooks_status_interval_seconds = 60;
+
+  // Output
+  std::string log_format = "text";
+  bool quiet = false;
+  bool verbose = false;
+  bool debug = false;
+  int status_interval_seconds = 5;
+  std::optional<std::uint16_t> metrics_port;
+  std::string metrics_bind = "127.0.0.1";
 
   // Safety
   bool ok_to_drop_table = false;

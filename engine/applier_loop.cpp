@@ -134,6 +134,7 @@ void ApplierLoop::run(std::stop_token stop) {
 
       // Heartbeats from the changelog table measure the applier's lag; they are not applied.
       bool has_rows = false;
+      std::uint64_t table_rows = 0;
       for (auto& trx : batch) {
         auto& ch = trx.changes;
         for (const auto& c : ch) {
@@ -154,7 +155,9 @@ void ApplierLoop::run(std::stop_token stop) {
         }
         std::erase_if(ch, [&](const binlog::RowChange& c) { return c.table != plan_.table; });
         has_rows = has_rows || !ch.empty();
+        table_rows += ch.size();
       }
+      if (on_changes_ && table_rows) on_changes_(table_rows);
       if (has_rows) applier.apply(batch);
       set_applied(batch.back().end);
     }

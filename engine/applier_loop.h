@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -30,6 +31,10 @@ class ApplierLoop {
   ApplierLoop(binlog::ReplicationStream& stream, ConnectionSettings settings, const MigrationPlan& plan,
               RuntimeSettings& runtime, ProgressCounters& progress, std::shared_ptr<spdlog::logger> logger);
   ~ApplierLoop();
+
+  // Told how many row changes of the original table each popped batch holds (the cut-over's
+  // quiet-traffic meter listens). Set before start().
+  void set_change_listener(std::function<void(std::uint64_t rows)> listener) { on_changes_ = std::move(listener); }
 
   void start();
   void stop();  // finishes the batch in hand, then returns; thread-safe
@@ -64,6 +69,7 @@ class ApplierLoop {
   std::atomic<std::int64_t> lag_ms_{-1};
   bool pause_requested_ = false;  // guarded by mu_
   bool paused_ = false;           // guarded by mu_: the loop is idle because of a pause
+  std::function<void(std::uint64_t)> on_changes_;
   std::jthread thread_;
 };
 

@@ -66,7 +66,13 @@ std::string ProgressSnapshot::status_line() const {
          "%; Applier: backlog " + std::to_string(backlog) + ", lag " +
          fixed(static_cast<double>(applier_lag_ms) / 1000.0, 2) + "s; State: " + state + "; Rate: " +
          fixed(rows_per_second(), 0) + " rows/s; ETA: " + eta_text +
-         "; Elapsed: " + format_duration(std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed));
+         "; Elapsed: " + format_duration(elapsed_seconds()) +
+         (throttle_reason.empty() ? "" : "; Throttled: " + throttle_reason) +
+         (binlog_position.empty() ? "" : "; Binlog: " + binlog_position);
+}
+
+std::chrono::seconds ProgressSnapshot::elapsed_seconds() const {
+  return total_elapsed.count() > 0 ? total_elapsed : std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed);
 }
 
 std::string ProgressSnapshot::to_json() const {
@@ -77,8 +83,11 @@ std::string ProgressSnapshot::to_json() const {
          ",\"events_applied\":" + std::to_string(events_applied) + ",\"backlog\":" + std::to_string(backlog) +
          ",\"applier_lag_ms\":" + std::to_string(applier_lag_ms) + ",\"rows_per_second\":" + fixed(rows_per_second(), 0) +
          ",\"eta_seconds\":" + (e ? std::to_string(e->count()) : std::string("null")) + ",\"elapsed_seconds\":" +
+         std::to_string(elapsed_seconds().count()) + ",\"copy_elapsed_seconds\":" +
          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed).count()) +
-         ",\"copy_started\":" + (copy_started ? "true" : "false") + ",\"copy_done\":" + (copy_done ? "true" : "false") + "}";
+         ",\"copy_started\":" + (copy_started ? "true" : "false") + ",\"copy_done\":" + (copy_done ? "true" : "false") +
+         ",\"throttled\":" + (throttle_reason.empty() ? "false" : "true") + ",\"throttle_reason\":\"" +
+         json_escape(throttle_reason) + "\",\"binlog_position\":\"" + json_escape(binlog_position) + "\"}";
 }
 
 std::string json_escape(std::string_view text) {

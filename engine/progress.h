@@ -24,6 +24,10 @@ struct ProgressSnapshot {
   bool copy_started = false;
   bool copy_done = false;
   std::chrono::nanoseconds copy_elapsed{0};  // start → done, or start → now while copying
+  // Filled by the migrator (not by ProgressCounters): empty/zero ones are left out of the line.
+  std::string throttle_reason;                 // "lag: replica 127.0.0.1:3307 lag 2.1s > 1.5s"; empty = not throttled
+  std::string binlog_position;                 // applier position, "mysql-bin.000003:4711"
+  std::chrono::seconds total_elapsed{0};       // since the migration started; 0 = use copy_elapsed
 
   // 0..100: capped at 100 when the estimate was low; 100 once the copy is done.
   double percent() const;
@@ -32,11 +36,13 @@ struct ProgressSnapshot {
   // Time left at the current rate: 0 when done or past the estimate ("due"); nullopt when
   // unknown (not started, or no rows yet).
   std::optional<std::chrono::seconds> eta() const;
+  std::chrono::seconds elapsed_seconds() const;  // total_elapsed, else the copy's
 
   // Copy: 412000/1000000 41.2%; Applier: backlog 12, lag 0.15s; State: copying;
-  // Rate: 52000 rows/s; ETA: 11s; Elapsed: 8s
+  // Rate: 52000 rows/s; ETA: 11s; Elapsed: 8s[; Throttled: lag: …][; Binlog: file:pos]
   std::string status_line() const;
-  // {"state":"copying","rows_copied":412000,...,"eta_seconds":11} (eta_seconds null when unknown)
+  // {"state":"copying","rows_copied":412000,...,"eta_seconds":11,...} (eta_seconds null when unknown;
+  // elapsed_seconds is total_elapsed when set, copy_elapsed_seconds the copy's own time)
   std::string to_json() const;
   bool operator==(const ProgressSnapshot&) const = default;
 };

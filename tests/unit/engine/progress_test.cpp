@@ -71,6 +71,13 @@ TEST(Progress, StatusLineForEachState) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(c.s.status_line(), c.want);
   }
+  auto full = snap("copying", 500, 1000, 5s);
+  full.throttle_reason = "manual";
+  full.binlog_position = "mysql-bin.000002:120";
+  full.total_elapsed = 90s;
+  EXPECT_EQ(full.status_line(),
+            "Copy: 500/1000 50.0%; Applier: backlog 0, lag 0.00s; State: copying; Rate: 100 rows/s; ETA: 5s; "
+            "Elapsed: 1m30s; Throttled: manual; Binlog: mysql-bin.000002:120");
 }
 
 TEST(Progress, RateAndEta) {
@@ -94,11 +101,22 @@ TEST(Progress, JsonRendering) {
   EXPECT_EQ(json,
             "{\"state\":\"throttled: \\\"manual\\\"\\n\\\\\",\"rows_copied\":412000,\"rows_estimated\":1000000,"
             "\"percent\":41.2,\"chunks_copied\":412,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
-            "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_started\":true,\"copy_done\":false}");
+            "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_elapsed_seconds\":8,"
+            "\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
   auto tree = parse_json(json);
   EXPECT_EQ(tree.get<std::string>("state"), "throttled: \"manual\"\n\\");
   EXPECT_EQ(tree.get<std::uint64_t>("rows_copied"), 412000u);
   EXPECT_EQ(tree.get<int>("eta_seconds"), 12);
+
+  s.throttle_reason = "lag: replica 127.0.0.1:3307 lag 2.10s > 1.5s";
+  s.binlog_position = "mysql-bin.000003:4711";
+  s.total_elapsed = 61s;
+  tree = parse_json(s.to_json());
+  EXPECT_TRUE(tree.get<bool>("throttled"));
+  EXPECT_EQ(tree.get<std::string>("throttle_reason"), s.throttle_reason);
+  EXPECT_EQ(tree.get<std::string>("binlog_position"), "mysql-bin.000003:4711");
+  EXPECT_EQ(tree.get<int>("elapsed_seconds"), 61);
+  EXPECT_EQ(tree.get<int>("copy_elapsed_seconds"), 8);
 
   const auto unknown = snap("migrating", 0, 10, 0ns, false).to_json();
   EXPECT_NE(unknown.find("\"eta_seconds\":null"), std::string::npos);

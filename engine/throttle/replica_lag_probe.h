@@ -1,0 +1,49 @@
+// Replica lag, sub-second: ghostcut writes wall-clock microseconds into its changelog row id=1
+// every heartbeat interval (QueryBuilder::heartbeat_query); on each replica the row is read back and
+// lag = now - value. Like gh-ost this assumes the hosts' clocks are NTP-synced, and the reading
+// includes up to one heartbeat interval of staleness.
+// One connection per replica, kept between probes; reopened after any error. Connections use
+// short timeouts so an unreachable replica costs about a second per probe, not a stall.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "binlog/error.h"
+#include "engine/runtime_settings.h"
+#include "engine/sql/connection_settings.h"
+#include "engine/sql/result.h"
+#include "engine/throttle/throttle_state.h"
+
+namespace ghostcut::engine {
+
+class SqlConnection;
+
+// PURE: the lag a heartbeat value (decimal microseconds since the epoch) shows at `now_micros`;
+// never negative (clocks a little apart). bad_value for NULL or text that is not a number.
+[[nodiscard]] binlog::Result<std::chrono::milliseconds> heartbeat_lag(const Cell& value, std::int64_t now_micros);
+
+class ReplicaLagProbe {
+ public:
+  // `credentials`: user/password/TLS (host and port come from each ReplicaAddress).
+  ReplicaLagProbe(ConnectionSettings credentials, std::string database, std::string changelog_table);
+  ~ReplicaLagProbe();
+  ReplicaLagProbe(const ReplicaLagProbe&) = delete;
+  ReplicaLagProbe& operator=(const ReplicaLagProbe&) = delete;
+
+  // One reading per replica, in the given order. Never throws: errors land in ReplicaLag::error.
+  // Connections to replicas no longer listed are closed.
+  std::vector<ReplicaLag> probe(const std::vector<ReplicaAddress>& replicas);
+
+ private:
+  ReplicaLag probe_one(const ReplicaAddress& replica);
+
+  ConnectionSettings credentials_;
+  std::string query_;
+  std::map<std::string, std::unique_ptr<SqlConnection>> connections_;  // by "host:port"
+};
+
+}  // namespace ghostcut::engine

@@ -85,6 +85,25 @@ struct CopyState {
   std::atomic<bool> done{false};
   std::stop_source stop;  // the caller's stop, or a failure
   bool arithmetic = false;  // guarded by mu: chunk a dense integer key by value (see arithmetic_chunk_end)
+  // Key-range coverage for a single integer key (progress % that does not trust row estimates).
+  std::optional<__int128> key_lo, key_hi;
+  long double covered = 0;  // guarded by mu: key span of the chunks copied so far
+
+  static std::optional<__int128> as_i128(const SqlParam& p) {
+    if (const auto* v = std::get_if<std::int64_t>(&p)) return *v;
+    if (const auto* v = std::get_if<std::uint64_t>(&p)) return *v;
+    return std::nullopt;
+  }
+  // Called under mu after a chunk is copied.
+  void record_coverage(const Chunk& c) {
+    if (!key_lo || !key_hi || c.upper.size() != 1) return;
+    const auto hi = as_i128(c.upper[0]);
+    const auto lo = c.lower && c.lower->size() == 1 ? as_i128((*c.lower)[0]) : key_lo;
+    if (!hi || !lo) return;
+    covered += static_cast<long double>(*hi - *lo + (c.first ? 1 : 0));
+    const long double total = static_cast<long double>(*key_hi - *key_lo + 1);
+    progress.key_range_ppm = static_cast<std::uint64_t>(std::min<long double>(1.0L, covered / total) * 1e6L);
+  }
 
   KeyTuple key_tuple(const std::vector<Cell>& row) const {
     KeyTuple k;
@@ -163,11 +182,23 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
     if (s.config.lock_wait_timeout.count() > 0)
       conn->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
     const auto stop = s.stop.get_token();
+    // Counts this worker in progress.copy_threads while it is not parked.
+    struct Active {
+      ProgressCounters& p;
+      bool on = false;
+      void set(bool v) {
+        if (v != on) v ? ++p.copy_threads : --p.copy_threads;
+        on = v;
+      }
+      ~Active() { set(false); }
+    } active{s.progress};
     while (!stop.stop_requested() && !s.done.load()) {
       if (index >= s.runtime.threads()) {  // parked until threads= grows, done or stop
+        active.set(false);
         s.runtime.wait_for_change(stop, s.runtime.version(), kRecheck);
         continue;
       }
+      active.set(true);
       if (s.config.wait_if_throttled) s.config.wait_if_throttled(stop);
       if (stop.stop_requested()) break;
 
@@ -219,6 +250,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
       {
         std::lock_guard lk(s.mu);
         s.sizer.record(size, took);
+        s.record_coverage(chunk);
         // A value range that held under a quarter of its size: the key is sparser than estimated.
         if (s.arithmetic && !chunk_was_last && rows * 4 < size) s.arithmetic = false;
       }
@@ -269,6 +301,10 @@ void Copier::run(std::stop_token stop) {
       const auto lo = as_i128(s.chunker->lower_bound()->front());
       const auto hi = as_i128(s.chunker->max().front());
       s.arithmetic = lo && hi && *hi - *lo + 1 <= static_cast<__int128>(plan_.estimated_rows) * 2;
+    }
+    if (s.key_is_int.size() == 1 && s.key_is_int[0]) {
+      s.key_lo = CopyState::as_i128(s.chunker->lower_bound()->front());
+      s.key_hi = CopyState::as_i128(s.chunker->max().front());
     }
   }
 

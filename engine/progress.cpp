@@ -22,6 +22,7 @@ std::int64_t ticks(SteadyTime t) {
 
 double ProgressSnapshot::percent() const {
   if (copy_done) return 100.0;
+  if (key_range_percent) return std::clamp(*key_range_percent, 0.0, 100.0);
   if (rows_estimated == 0) return rows_copied ? 100.0 : 0.0;
   return std::min(100.0, 100.0 * static_cast<double>(rows_copied) / static_cast<double>(rows_estimated));
 }
@@ -33,7 +34,14 @@ double ProgressSnapshot::rows_per_second() const {
 }
 
 std::optional<std::chrono::seconds> ProgressSnapshot::eta() const {
-  if (copy_done || (copy_started && rows_copied >= rows_estimated)) return std::chrono::seconds{0};
+  if (copy_done) return std::chrono::seconds{0};
+  if (key_range_percent && *key_range_percent > 0 && copy_started) {
+    // Key-range coverage grows about linearly with time: the rest takes elapsed × left / done.
+    const double p = std::min(100.0, *key_range_percent);
+    const double secs = std::chrono::duration<double>(copy_elapsed).count();
+    return std::chrono::seconds{static_cast<std::int64_t>(std::ceil(secs * (100.0 - p) / p))};
+  }
+  if (copy_started && rows_copied >= rows_estimated) return std::chrono::seconds{0};
   const double rate = rows_per_second();
   if (rate <= 0.0) return std::nullopt;
   const double left = static_cast<double>(rows_estimated - rows_copied) / rate;
@@ -85,7 +93,7 @@ std::string ProgressSnapshot::to_json() const {
          ",\"eta_seconds\":" + (e ? std::to_string(e->count()) : std::string("null")) + ",\"elapsed_seconds\":" +
          std::to_string(elapsed_seconds().count()) + ",\"copy_elapsed_seconds\":" +
          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed).count()) +
-         ",\"copy_started\":" + (copy_started ? "true" : "false") + ",\"copy_done\":" + (copy_done ? "true" : "false") +
+         ",\"copy_threads\":" + std::to_string(copy_threads) + ",\"copy_started\":" + (copy_started ? "true" : "false") + ",\"copy_done\":" + (copy_done ? "true" : "false") +
          ",\"throttled\":" + (throttle_reason.empty() ? "false" : "true") + ",\"throttle_reason\":\"" +
          json_escape(throttle_reason) + "\",\"binlog_position\":\"" + json_escape(binlog_position) + "\"}";
 }
@@ -134,6 +142,8 @@ ProgressSnapshot ProgressCounters::snapshot(SteadyTime now, std::string state) c
   s.events_applied = events_applied.load();
   s.backlog = backlog.load();
   s.applier_lag_ms = applier_lag_ms.load();
+  s.copy_threads = copy_threads.load();
+  if (const auto ppm = key_range_ppm.load()) s.key_range_percent = static_cast<double>(ppm) / 1e4;
   const auto start = copy_start_.load(), end = copy_end_.load();
   s.copy_started = start != 0;
   s.copy_done = end != 0;

@@ -21,6 +21,8 @@ struct ProgressSnapshot {
   std::uint64_t events_applied = 0;
   std::uint64_t backlog = 0;          // transactions waiting for the applier
   std::uint64_t applier_lag_ms = 0;
+  std::uint64_t copy_threads = 0;
+  std::optional<double> key_range_percent;  // coverage of the chunk key's range, when known
   bool copy_started = false;
   bool copy_done = false;
   std::chrono::nanoseconds copy_elapsed{0};  // start → done, or start → now while copying
@@ -29,7 +31,8 @@ struct ProgressSnapshot {
   std::string binlog_position;                 // applier position, "mysql-bin.000003:4711"
   std::chrono::seconds total_elapsed{0};       // since the migration started; 0 = use copy_elapsed
 
-  // 0..100: capped at 100 when the estimate was low; 100 once the copy is done.
+  // 0..100: key-range coverage when known (exact where row estimates are not), else rows over the
+  // estimate, capped at 100 when the estimate was low; 100 once the copy is done.
   double percent() const;
   // 0 before any time has passed.
   double rows_per_second() const;
@@ -54,6 +57,8 @@ struct ProgressCounters {
   std::atomic<std::uint64_t> events_applied{0};
   std::atomic<std::uint64_t> backlog{0};
   std::atomic<std::uint64_t> applier_lag_ms{0};
+  std::atomic<std::uint64_t> copy_threads{0};   // copier workers not parked
+  std::atomic<std::uint64_t> key_range_ppm{0};  // share of an integer chunk key's range copied, per million (0 = unknown)
 
   // The first call wins (a resumed or retried copy keeps its original start).
   void mark_copy_started(SteadyTime at);

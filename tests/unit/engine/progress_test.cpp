@@ -80,6 +80,25 @@ TEST(Progress, StatusLineForEachState) {
             "Elapsed: 1m30s; Throttled: manual; Binlog: mysql-bin.000002:120");
 }
 
+TEST(Progress, KeyRangeCoverageWinsOverTheEstimate) {
+  auto s = snap("copying", 900, 1000, 10s);  // the estimate says 90%
+  s.key_range_percent = 25.0;                 // the key range says a quarter is done
+  EXPECT_DOUBLE_EQ(s.percent(), 25.0);
+  EXPECT_EQ(s.eta(), std::chrono::seconds{30});  // 10 s for 25% → 30 s for the other 75%
+  s.key_range_percent = 140.0;
+  EXPECT_DOUBLE_EQ(s.percent(), 100.0);
+  EXPECT_EQ(s.eta(), std::chrono::seconds{0});
+  s.copy_done = true;
+  s.key_range_percent = 50.0;
+  EXPECT_DOUBLE_EQ(s.percent(), 100.0);
+
+  ProgressCounters c;
+  c.key_range_ppm = 412345;
+  EXPECT_DOUBLE_EQ(*c.snapshot(SteadyTime{}, "x").key_range_percent, 41.2345);
+  c.key_range_ppm = 0;
+  EXPECT_FALSE(c.snapshot(SteadyTime{}, "x").key_range_percent);
+}
+
 TEST(Progress, RateAndEta) {
   auto s = snap("copying", 100, 1000, 1s);
   EXPECT_DOUBLE_EQ(s.rows_per_second(), 100.0);
@@ -102,7 +121,7 @@ TEST(Progress, JsonRendering) {
             "{\"state\":\"throttled: \\\"manual\\\"\\n\\\\\",\"rows_copied\":412000,\"rows_estimated\":1000000,"
             "\"percent\":41.2,\"chunks_copied\":412,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
             "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_elapsed_seconds\":8,"
-            "\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
+            "\"copy_threads\":0,\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
   auto tree = parse_json(json);
   EXPECT_EQ(tree.get<std::string>("state"), "throttled: \"manual\"\n\\");
   EXPECT_EQ(tree.get<std::uint64_t>("rows_copied"), 412000u);

@@ -45,8 +45,11 @@ TEST(Cli, NoArgumentsIsAUsageError) {
   EXPECT_EQ(r.status, 2);
 }
 
+// ctl exists now: with nothing listening it fails (1, not "not implemented" 3) and says where it looked.
 TEST(Cli, UnbuiltSubcommandSaysSoAndFails) {
-  auto r = run("ctl status");
-  EXPECT_EQ(r.status, 3);
-  EXPECT_NE(r.out.find("not implemented yet"), std::string::npos) << r.out;
+  auto r = run("ctl --socket /nonexistent status");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("cannot connect to /nonexistent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("No such file or directory"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("not implemented"), std::string::npos) << r.out;
 }

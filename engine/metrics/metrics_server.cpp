@@ -1,11 +1,13 @@
 #include "engine/metrics/metrics_server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -29,6 +31,7 @@ namespace {
 constexpr std::chrono::seconds kRequestTimeout{10};
 // More concurrent scrapers than this is a misconfiguration or an attack: refuse the extra ones.
 constexpr std::size_t kMaxConnections = 64;
+constexpr std::size_t kMaxDrainBytes = 64 * 1024;
 
 struct Response {
   int status;
@@ -95,6 +98,8 @@ struct MetricsServer::State {
   // Coroutines take the state by shared_ptr parameter: the frame owns it from creation on.
   static asio::awaitable<void> serve(std::shared_ptr<State> self, std::shared_ptr<tcp::socket> socket) {
     auto& connections = self->connections;
+    // Accepted just before stop(): close_all() has not seen this one, so it ends here.
+    if (self->stopped) co_return;
     auto it = connections.insert(connections.end(), socket);
     auto& log = self->log;
     asio::steady_timer timeout(self->executor, kRequestTimeout);
@@ -114,8 +119,16 @@ struct MetricsServer::State {
         response = plain(431, "Request Header Fields Too Large", "request headers too large\n");
       }
       co_await asio::async_write(*socket, asio::buffer(render(response)), asio::use_awaitable);
+      // Lingering close: closing with unread request bytes would send a RST that can destroy
+      // the reply in the client's buffers. Say we are done, then drain until the client closes
+      // (bounded by the timeout and a byte cap).
       boost::system::error_code ec;
-      socket->shutdown(tcp::socket::shutdown_both, ec);
+      socket->shutdown(tcp::socket::shutdown_send, ec);
+      std::array<char, 4096> sink;
+      std::size_t drained = 0;
+      while (!ec && drained < kMaxDrainBytes) {
+        drained += co_await socket->async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      }
     } catch (const boost::system::system_error& e) {
       log->debug("metrics: connection ended: {}", e.code().message());
     }
@@ -137,6 +150,7 @@ struct MetricsServer::State {
         log->warn("metrics: accept failed: {}", e.code().message());
         continue;
       }
+      if (self->stopped) break;
       if (connections.size() >= kMaxConnections) {
         log->warn("metrics: {} connections open, refusing another", connections.size());
         continue;  // the socket closes as it goes out of scope

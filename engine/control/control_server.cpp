@@ -183,6 +183,8 @@ ControlServer::ControlServer(asio::any_io_executor executor, ControlServerConfig
 ControlServer::~ControlServer() { stop(); }
 
 void ControlServer::start() {
+  // The accept loops hold references to the acceptors: a second start() would pull them away.
+  if (started_.exchange(true)) throw std::logic_error("ControlServer::start() called twice");
   try {
     if (!config_.socket_path.empty()) start_unix();
     if (config_.tcp_port) start_tcp();

@@ -49,6 +49,7 @@ class ControlServer {
   // Throws std::runtime_error naming the path/endpoint: a live server already on the socket path,
   // a path that is not a socket or does not fit sun_path, an unwritable directory, a TCP port in
   // use. A stale socket file (nothing listening) is replaced. The socket file is mode 0600.
+  // Once only (std::logic_error on a second call, even after a failed one).
   void start();
   // Thread-safe: closes the acceptors and every client (posted to the executor) and removes the
   // socket file (at once, before returning). Idempotent.
@@ -63,6 +64,7 @@ class ControlServer {
 
   ControlServerConfig config_;
   std::shared_ptr<detail::ControlServerState> state_;
+  std::atomic<bool> started_{false};
   std::atomic<std::uint16_t> tcp_port_{0};
   std::atomic<bool> socket_file_created_{false};
   std::uint64_t socket_dev_ = 0;  // identity of the file we created: only that one is removed

@@ -58,7 +58,8 @@ class CtlCliTest : public ::testing::Test {
     auto logger = std::make_shared<spdlog::logger>("ctl-test", std::make_shared<spdlog::sinks::null_sink_mt>());
     servers_.push_back(std::make_unique<ControlServer>(
         io_.get_executor(), std::move(config),
-        [this](std::string_view line) { return handle_command_line(line, settings_, "orders"); }, logger));
+        [this](std::string_view line) { return handle_command_line(line, settings_, "orders", callbacks_); },
+        logger));
     servers_.back()->start();
     if (!io_thread_.joinable()) io_thread_ = std::thread([this] { io_.run(); });
     return *servers_.back();
@@ -80,6 +81,7 @@ class CtlCliTest : public ::testing::Test {
   }
 
   RuntimeSettings settings_;
+  CommandCallbacks callbacks_;
   std::string dir_, path_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
@@ -117,6 +119,17 @@ TEST_F(CtlCliTest, AnErrorReplyExitsOneButEarlierCommandsApply) {
   EXPECT_NE(r.out.find("ERROR: unknown command 'bogus'"), std::string::npos) << r.out;
   EXPECT_EQ(settings_.threads(), 6u);
   EXPECT_NE(settings_.chunk_size(), 5u);
+}
+
+TEST_F(CtlCliTest, StatusJsonIsOneCommandAndUnavailableReportsFail) {
+  callbacks_.status_json = [] { return std::string(R"({"state":"copying","rows_copied":42})"); };
+  serve({path_, std::nullopt, "127.0.0.1"});
+  auto r = ctl("--socket " + path_ + " 'status json'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"state\":\"copying\",\"rows_copied\":42}\n");
+  r = ctl("--socket " + path_ + " coordinates");  // no callback: the server says so, ctl exits 1
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.rfind("ERROR: ", 0), 0u) << r.out;
 }
 
 TEST_F(CtlCliTest, TalksOverTcp) {

@@ -409,6 +409,15 @@ TEST_F(ControlServerTest, StartRefusesWithAClearError) {
   EXPECT_EQ(kept, "keep me");
 }
 
+TEST_F(ControlServerTest, StartingTwiceIsALogicError) {
+  auto& s = start_unix();
+  EXPECT_THROW(s.start(), std::logic_error);
+  run_io();
+  auto c = Client::unix_socket(path_);
+  c.send("threads=?\n");
+  EXPECT_EQ(c.read_line(), expected_wire({"threads=?"}, table_)) << "the first start still serves";
+}
+
 TEST_F(ControlServerTest, UnwritableDirectoryIsRefused) {
   if (::geteuid() == 0) GTEST_SKIP() << "root writes anywhere; the missing-directory case covers bind errors";
   const std::string ro = dir_ + "/ro";

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "engine/schedule/cut_over_window.h"
+
 namespace ghostcut::engine {
 namespace {
 
@@ -81,6 +83,12 @@ std::optional<std::string> validate_replicas(const std::vector<ReplicaAddress>& 
   return std::nullopt;
 }
 
+std::optional<std::string> validate_cut_over_windows(const std::vector<std::string>& specs) {
+  for (const auto& spec : specs)
+    if (auto w = parse_cut_over_window(spec); !w) return w.error().context;
+  return std::nullopt;
+}
+
 LoadMap RuntimeSettings::max_load() const {
   std::lock_guard lock(mutex_);
   return guarded_.max_load;
@@ -98,6 +106,11 @@ std::vector<ReplicaAddress> RuntimeSettings::throttle_control_replicas() const {
   return guarded_.throttle_control_replicas;
 }
 
+std::vector<std::string> RuntimeSettings::cut_over_windows() const {
+  std::lock_guard lock(mutex_);
+  return guarded_.cut_over_windows;
+}
+
 RuntimeSettingsSnapshot RuntimeSettings::snapshot() const {
   RuntimeSettingsSnapshot s;
   {
@@ -106,6 +119,7 @@ RuntimeSettingsSnapshot RuntimeSettings::snapshot() const {
     s.critical_load = guarded_.critical_load;
     s.throttle_query = guarded_.throttle_query;
     s.throttle_control_replicas = guarded_.throttle_control_replicas;
+    s.cut_over_windows = guarded_.cut_over_windows;
     s.version = version_.load();
   }
   s.chunk_size = chunk_size();
@@ -206,6 +220,16 @@ binlog::Result<std::vector<ReplicaAddress>> RuntimeSettings::set_throttle_contro
   return old;
 }
 
+binlog::Result<std::vector<std::string>> RuntimeSettings::set_cut_over_windows(std::vector<std::string> specs) {
+  if (auto why = validate_cut_over_windows(specs)) return rejected<std::vector<std::string>>(std::move(*why));
+  std::vector<std::string> old;
+  {
+    std::lock_guard lock(mutex_);
+    old = std::exchange(guarded_.cut_over_windows, std::move(specs));
+  }
+  bump();
+  return old;
+}
 
 std::uint64_t RuntimeSettings::wait_for_change(std::stop_token stop, std::uint64_t seen,
                                                std::chrono::milliseconds timeout) const {

@@ -51,6 +51,8 @@ std::optional<std::string> validate_nice_ratio(double r);
 std::optional<std::string> validate_load(const LoadMap& load);
 std::optional<std::string> validate_throttle_query(std::string_view sql);  // empty (off) or a SELECT
 std::optional<std::string> validate_replicas(const std::vector<ReplicaAddress>& replicas);
+// Each spec must parse as a cut-over window (engine/schedule/cut_over_window.h); the reason is the parser's.
+std::optional<std::string> validate_cut_over_windows(const std::vector<std::string>& specs);
 
 // A plain copy of everything, for status output.
 struct RuntimeSettingsSnapshot {
@@ -63,6 +65,7 @@ struct RuntimeSettingsSnapshot {
   LoadMap critical_load;
   std::string throttle_query;
   std::vector<ReplicaAddress> throttle_control_replicas;
+  std::vector<std::string> cut_over_windows;
   bool manual_throttle = false;
   bool postpone_cut_over = false;
   bool cut_over_requested = false;
@@ -85,6 +88,8 @@ class RuntimeSettings {
   LoadMap critical_load() const;
   std::string throttle_query() const;
   std::vector<ReplicaAddress> throttle_control_replicas() const;
+  // Cut-over window specs as given ("Mon-Fri 22:30-01:00 UTC"); empty = no window restriction.
+  std::vector<std::string> cut_over_windows() const;
   bool manual_throttle() const { return manual_throttle_.load(); }
   bool postpone_cut_over() const { return postpone_cut_over_.load(); }
   bool cut_over_requested() const { return cut_over_requested_.load(); }
@@ -101,6 +106,7 @@ class RuntimeSettings {
   [[nodiscard]] binlog::Result<LoadMap> set_critical_load(LoadMap load);
   [[nodiscard]] binlog::Result<std::string> set_throttle_query(std::string sql);
   [[nodiscard]] binlog::Result<std::vector<ReplicaAddress>> set_throttle_control_replicas(std::vector<ReplicaAddress> r);
+  [[nodiscard]] binlog::Result<std::vector<std::string>> set_cut_over_windows(std::vector<std::string> specs);
   // Flags cannot be invalid: they return the old value.
   bool set_manual_throttle(bool on);
   bool set_postpone_cut_over(bool on);
@@ -133,6 +139,7 @@ class RuntimeSettings {
     LoadMap critical_load;
     std::string throttle_query;
     std::vector<ReplicaAddress> throttle_control_replicas;
+    std::vector<std::string> cut_over_windows;
   };
   mutable std::mutex mutex_;  // guards guarded_ and the version_ bump (so waiters never miss one)
   Guarded guarded_;

@@ -132,6 +132,7 @@ constexpr SettingSpec kSettings[] = {
     {"critical-load", SettingName::kCriticalLoad},
     {"throttle-query", SettingName::kThrottleQuery},
     {"throttle-control-replicas", SettingName::kThrottleControlReplicas},
+    {"window", SettingName::kCutOverWindows},
 };
 
 binlog::Result<Command> parse_uint_setting(SettingName s, std::string_view arg,
@@ -179,6 +180,13 @@ binlog::Result<Command> parse_setting(SettingName s, std::string_view arg) {
       if (!replicas) return replicas.error();
       return Command{SetThrottleControlReplicasCommand{std::move(*replicas)}};
     }
+    case SettingName::kCutOverWindows: {
+      SetCutOverWindowsCommand c;
+      for (auto spec : split(unquote(arg), ';'))
+        if (!spec.empty()) c.specs.emplace_back(spec);
+      if (auto why = validate_cut_over_windows(c.specs)) return Error(Errc::bad_value, *why);
+      return Command{std::move(c)};
+    }
   }
   return Error(Errc::unsupported, "unknown setting");
 }
@@ -211,6 +219,12 @@ std::string replicas_text(const std::vector<ReplicaAddress>& rs) {
   return out.empty() ? "(none)" : out;
 }
 
+std::string windows_text(const std::vector<std::string>& ws) {
+  std::string out;
+  for (const auto& w : ws) out += (out.empty() ? "" : "; ") + w;
+  return out.empty() ? "(none)" : out;
+}
+
 std::string load_text(const LoadMap& l) { return l.empty() ? "(none)" : to_string(l); }
 std::string query_text(const std::string& q) { return q.empty() ? "(none)" : q; }
 
@@ -230,6 +244,7 @@ std::string show(SettingName s, const RuntimeSettings& settings) {
     case SettingName::kCriticalLoad: return name + ": " + load_text(settings.critical_load());
     case SettingName::kThrottleQuery: return name + ": " + query_text(settings.throttle_query());
     case SettingName::kThrottleControlReplicas: return name + ": " + replicas_text(settings.throttle_control_replicas());
+    case SettingName::kCutOverWindows: return name + ": " + windows_text(settings.cut_over_windows());
   }
   return name;
 }
@@ -285,7 +300,8 @@ binlog::Result<Command> parse_command(std::string_view line) {
     if (name != spec.name) continue;
     if (!has_arg) return Error(Errc::bad_value, name + " requires a value: " + name + "=<value> (or " + name + "=? to show it)");
     if (arg.empty() && spec.setting != SettingName::kMaxLoad && spec.setting != SettingName::kCriticalLoad &&
-        spec.setting != SettingName::kThrottleQuery && spec.setting != SettingName::kThrottleControlReplicas)
+        spec.setting != SettingName::kThrottleQuery && spec.setting != SettingName::kThrottleControlReplicas &&
+        spec.setting != SettingName::kCutOverWindows)
       return Error(Errc::bad_value, name + " requires a value");
     return parse_setting(spec.setting, arg);
   }
@@ -333,6 +349,9 @@ CommandReply apply_command(const Command& command, RuntimeSettings& settings, co
     CommandReply operator()(const SetThrottleControlReplicasCommand& c) const {
       return set_reply("throttle-control-replicas", s.set_throttle_control_replicas(c.replicas), c.replicas, replicas_text);
     }
+    CommandReply operator()(const SetCutOverWindowsCommand& c) const {
+      return set_reply("window", s.set_cut_over_windows(c.specs), c.specs, windows_text);
+    }
     CommandReply operator()(const ThrottleCommand&) const {
       return {true, changed("manual-throttle", on_off(s.set_manual_throttle(true)), "on")};
     }
@@ -379,6 +398,7 @@ std::string help_text() {
          "critical-load=<Var=N,...> # abort when a status variable passes its threshold\n"
          "throttle-query=<SELECT ...> # throttle while it returns > 0; empty clears\n"
          "throttle-control-replicas=<host[:port],...> # replicas whose lag throttles\n"
+         "window=<spec>[;<spec>...] # cut-over windows, e.g. Mon-Fri 22:30-01:00 UTC; empty clears\n"
          "<setting>=?          # show a setting\n"
          "throttle, pause, suspend   # force throttling\n"
          "no-throttle, unthrottle, resume, continue # end forced throttling\n"

@@ -8,6 +8,7 @@
 //   chunk-size=N (0 = adaptive) | threads=N | dml-batch-size=N | max-lag-millis=N | nice-ratio=F
 //   max-load=Var=N[,Var=N...] | critical-load=Var=N[,...]   (empty value clears)
 //   throttle-query=SELECT ...  (empty clears) | throttle-control-replicas=host[:port][,...] (empty clears)
+//   window=SPEC[;SPEC...]  cut-over windows, e.g. "Mon-Fri 22:30-01:00 UTC" (empty clears; ghostcut's own)
 //   <any setting>=?   shows the current value
 //   throttle | pause | suspend,  no-throttle | unthrottle | resume | continue
 //   postpone,  unpostpone | no-postpone | cut-over,  panic=<table>
@@ -34,6 +35,7 @@ enum class SettingName {
   kCriticalLoad,
   kThrottleQuery,
   kThrottleControlReplicas,
+  kCutOverWindows,  // "window"
 };
 std::string_view to_string(SettingName s);  // the command name, e.g. "chunk-size"
 
@@ -84,6 +86,10 @@ struct SetThrottleControlReplicasCommand {
   std::vector<ReplicaAddress> replicas;
   bool operator==(const SetThrottleControlReplicasCommand&) const = default;
 };
+struct SetCutOverWindowsCommand {
+  std::vector<std::string> specs;  // each one parses as a CutOverWindow; empty clears
+  bool operator==(const SetCutOverWindowsCommand&) const = default;
+};
 struct ThrottleCommand { bool operator==(const ThrottleCommand&) const = default; };
 struct NoThrottleCommand { bool operator==(const NoThrottleCommand&) const = default; };
 struct PostponeCommand { bool operator==(const PostponeCommand&) const = default; };
@@ -97,7 +103,7 @@ using Command = std::variant<HelpCommand, SupCommand, StatusCommand, Coordinates
                              SetChunkSizeCommand, SetThreadsCommand, SetDmlBatchSizeCommand, SetMaxLagMillisCommand,
                              SetNiceRatioCommand, SetMaxLoadCommand, SetCriticalLoadCommand, SetThrottleQueryCommand,
                              SetThrottleControlReplicasCommand, ThrottleCommand, NoThrottleCommand, PostponeCommand,
-                             UnpostponeCommand, PanicCommand>;
+                             UnpostponeCommand, PanicCommand, SetCutOverWindowsCommand>;
 
 // One line (a trailing \r\n is fine). Errors are bad_value (malformed or out of range) or
 // unsupported (unknown command); error().context is the text to send back.

@@ -51,6 +51,11 @@ TEST(ParseCommand, Accepted) {
       {"no-postpone", UnpostponeCommand{}},
       {"cut-over", UnpostponeCommand{}},
       {"panic=orders", PanicCommand{"orders"}},
+      {"window=Mon-Fri 22:30-01:00 UTC", SetCutOverWindowsCommand{{"Mon-Fri 22:30-01:00 UTC"}}},
+      {"window = 02:00-04:00; Sat,Sun 00:00-06:00 ;", SetCutOverWindowsCommand{{"02:00-04:00", "Sat,Sun 00:00-06:00"}}},
+      {"window='02:00-04:00 +02:00'", SetCutOverWindowsCommand{{"02:00-04:00 +02:00"}}},
+      {"window=", SetCutOverWindowsCommand{{}}},
+      {"window=?", ShowSettingCommand{SettingName::kCutOverWindows}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.line);
@@ -112,6 +117,10 @@ TEST(ParseCommand, Rejected) {
       {"throttle-control-replicas=:3306", Errc::bad_value, "host is empty"},
       {"throttle-control-replicas=::1", Errc::bad_value, "[addr]:port"},
       {"throttle-control-replicas=[::1", Errc::bad_value, "no closing ]"},
+      {"window", Errc::bad_value, "window requires a value"},
+      {"window=Mon-Fri 25:00-01:00", Errc::bad_value, "bad cut-over window 'Mon-Fri 25:00-01:00': hour 25 out of range (00-23)"},
+      {"window=02:00-04:00;Xyz 01:00-02:00", Errc::bad_value, "bad cut-over window 'Xyz 01:00-02:00': unknown day 'Xyz'"},
+      {"window=02:00-04:00 Europe/Berlin", Errc::bad_value, "time zone 'Europe/Berlin' is not supported"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.line);
@@ -150,6 +159,10 @@ TEST(ApplyCommand, SettingsAnswerOldAndNew) {
       {"no-throttle", "manual-throttle: on -> off (other throttle reasons may still apply)"},
       {"postpone", "postpone-cut-over: off -> on"},
       {"unpostpone", "postpone-cut-over: on -> off; cut-over will proceed when ready"},
+      {"window=?", "window: (none)"},
+      {"window=Mon-Fri 22:30-01:00 UTC", "window: (none) -> Mon-Fri 22:30-01:00 UTC"},
+      {"window=02:00-04:00;Sat,Sun 00:00-06:00", "window: Mon-Fri 22:30-01:00 UTC -> 02:00-04:00; Sat,Sun 00:00-06:00"},
+      {"window=?", "window: 02:00-04:00; Sat,Sun 00:00-06:00"},
   };
   RuntimeSettings settings;  // one shared instance: each case sees the previous one's change
   for (const auto& c : cases) {
@@ -164,6 +177,9 @@ TEST(ApplyCommand, SettingsAnswerOldAndNew) {
   EXPECT_FALSE(settings.postpone_cut_over());
   EXPECT_FALSE(settings.manual_throttle());
   EXPECT_EQ(settings.throttle_control_replicas().size(), 2u);
+  EXPECT_EQ(settings.cut_over_windows(), (std::vector<std::string>{"02:00-04:00", "Sat,Sun 00:00-06:00"}));
+  EXPECT_EQ(handle_command_line("window=", settings, "orders").text, "window: 02:00-04:00; Sat,Sun 00:00-06:00 -> (none)");
+  EXPECT_TRUE(settings.cut_over_windows().empty());
 }
 
 TEST(ApplyCommand, RejectedLinesChangeNothing) {
@@ -171,7 +187,7 @@ TEST(ApplyCommand, RejectedLinesChangeNothing) {
   ASSERT_TRUE(settings.set_max_load({{"Threads_running", 10}}).has_value());
   const auto before = settings.snapshot();
   for (const std::string line : {"max-load=Threads_running=20,bad", "chunk-size=5", "threads=x", "panic", "nope",
-                                 "throttle-control-replicas=r1,r2:0", "nice-ratio=-2"}) {
+                                 "throttle-control-replicas=r1,r2:0", "nice-ratio=-2", "window=02:00-02:00"}) {
     SCOPED_TRACE(line);
     const auto reply = handle_command_line(line, settings, "orders");
     EXPECT_FALSE(reply.ok);
@@ -182,6 +198,7 @@ TEST(ApplyCommand, RejectedLinesChangeNothing) {
   EXPECT_EQ(after.max_load, before.max_load);
   EXPECT_EQ(after.chunk_size, before.chunk_size);
   EXPECT_EQ(after.panic, false);
+  EXPECT_TRUE(after.cut_over_windows.empty());
 }
 
 TEST(ApplyCommand, Panic) {
@@ -226,7 +243,7 @@ TEST(ApplyCommand, ReportsUseCallbacks) {
   }
   const auto help = handle_command_line("help", settings, "t");
   EXPECT_TRUE(help.ok);
-  for (const char* word : {"chunk-size", "max-load", "throttle-control-replicas", "unpostpone", "panic=<table>", "status json"}) {
+  for (const char* word : {"chunk-size", "window=", "max-load", "throttle-control-replicas", "unpostpone", "panic=<table>", "status json"}) {
     SCOPED_TRACE(word);
     EXPECT_NE(help.text.find(word), std::string::npos);
   }
@@ -236,4 +253,5 @@ TEST(ApplyCommand, ReportsUseCallbacks) {
 TEST(SettingName, Names) {
   EXPECT_EQ(to_string(SettingName::kChunkSize), "chunk-size");
   EXPECT_EQ(to_string(SettingName::kThrottleControlReplicas), "throttle-control-replicas");
+  EXPECT_EQ(to_string(SettingName::kCutOverWindows), "window");
 }

@@ -15,7 +15,7 @@ WORKDIR /src
 COPY . .
 # Tests and benchmarks are not built here: the image gets the program only.
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DGHOSTCUT_BUILD_TESTS=OFF -DGHOSTCUT_BUILD_BENCH=OFF \
- && cmake --build /build --target ghostcut -j"$(nproc)" \
+ && cmake --build /build --target ghostcut ghostcut_man -j"$(nproc)" \
  && cmake --install /build --prefix /install --strip
 
 FROM debian:12-slim

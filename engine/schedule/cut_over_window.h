@@ -5,8 +5,8 @@
 //         No days = every day. The day names the day the window OPENS: "Fri 22:00-02:00" runs from
 //         Friday 22:00 to Saturday 02:00.
 //   TIMES 00:00-23:59; the end may be 24:00; end < start crosses midnight; end == start is refused.
-//   ZONE  absent = local time (this process's TZ, DST-correct), UTC/Z, or a fixed offset (+02:00,
-//         -0500). IANA names are refused (see wall_zone.h).
+//   ZONE  absent = local time (this process's TZ, DST-correct), UTC/Z, a fixed offset (+02:00,
+//         -0500), or an IANA name (Europe/Berlin, DST-correct; see wall_zone.h).
 // The arithmetic is PURE and takes the instant as a parameter; windows are compared by instants, so
 // a DST change inside a window lengthens or shortens it as the wall clock says.
 #pragma once

@@ -45,7 +45,8 @@ std::string two(long v) {
   return buf;
 }
 
-const char* kZoneForms = "use UTC (or Z), a fixed offset such as +02:00 or -0500, or no zone for local time";
+const char* kZoneForms =
+    "use an IANA name such as Europe/Berlin, UTC (or Z), a fixed offset such as +02:00 or -0500, or no zone for local time";
 
 binlog::Result<WallZone> parse_offset(std::string_view text, std::string_view whole) {
   // text starts with + or -
@@ -77,10 +78,18 @@ binlog::Result<WallZone> parse_offset(std::string_view text, std::string_view wh
 
 }  // namespace
 
+bool WallZone::operator==(const WallZone& o) const {
+  if (kind != o.kind) return false;
+  if (kind == Kind::kFixed) return offset == o.offset;
+  if (kind == Kind::kIana) return tz && o.tz && tz->name() == o.tz->name();
+  return true;
+}
+
 std::string WallZone::to_string() const {
   switch (kind) {
     case Kind::kLocal: return "local";
     case Kind::kUtc: return "UTC";
+    case Kind::kIana: return tz ? tz->name() : "?";
     case Kind::kFixed: break;
   }
   const auto total = offset.count();
@@ -97,7 +106,12 @@ binlog::Result<WallZone> parse_wall_zone(std::string_view text) {
       (text[3] == '+' || text[3] == '-'))
     offset_text = text.substr(3);
   if (offset_text.front() == '+' || offset_text.front() == '-') return parse_offset(offset_text, text);
-  return Error(Errc::bad_value, "time zone '" + std::string(text) + "' is not supported: " + kZoneForms);
+  auto tz = TzifZone::load(text);
+  if (!tz) return Error(Errc::bad_value, tz.error().context + "; " + kZoneForms);
+  WallZone z;
+  z.kind = WallZone::Kind::kIana;
+  z.tz = std::move(*tz);
+  return z;
 }
 
 binlog::Result<seconds> parse_time_of_day(std::string_view text, bool allow_24, bool allow_seconds) {
@@ -125,6 +139,11 @@ binlog::Result<seconds> parse_time_of_day(std::string_view text, bool allow_24, 
 
 CivilTime to_civil(system_clock::time_point t, const WallZone& zone) {
   const auto secs = floor<seconds>(t);
+  if (zone.kind == WallZone::Kind::kIana) {
+    const auto shifted = secs + zone.tz->offset_at(secs);
+    const auto day = floor<days>(shifted);
+    return {day, shifted - day};
+  }
   if (zone.kind != WallZone::Kind::kLocal) {
     const auto shifted = secs + zone.offset;
     const auto day = floor<days>(shifted);
@@ -142,6 +161,18 @@ system_clock::time_point from_civil(const WallZone& zone, sys_days date, seconds
   const auto whole_days = floor<days>(time_of_day);
   date += whole_days;
   time_of_day -= whole_days;
+  if (zone.kind == WallZone::Kind::kIana) {
+    // The wall time read as UTC, less the offset before or after a nearby change; of the readings
+    // that give back this wall time, the first; none (a gap): the reading with the earlier offset.
+    const sys_seconds wall = date + time_of_day;
+    const auto before = wall - zone.tz->offset_at(wall - days(1));
+    const auto after = wall - zone.tz->offset_at(wall + days(1));
+    const auto fits = [&](sys_seconds u) { return u + zone.tz->offset_at(u) == wall; };
+    if (fits(before) && fits(after)) return system_clock::time_point(std::min(before, after));
+    if (fits(before)) return system_clock::time_point(before);
+    if (fits(after)) return system_clock::time_point(after);
+    return system_clock::time_point(before);
+  }
   if (zone.kind != WallZone::Kind::kLocal) return system_clock::time_point(date + time_of_day - zone.offset);
   const year_month_day ymd{date};
   const auto tod = time_of_day.count();
@@ -166,6 +197,8 @@ std::string format_wall_time(system_clock::time_point t, const WallZone& zone) {
                 static_cast<long long>((tod / 60) % 60));
   std::string out = buf;
   if (tod % 60) out += ":" + two(static_cast<long>(tod % 60));
+  if (zone.kind == WallZone::Kind::kIana)
+    return out + " " + zone.tz->abbreviation_at(floor<seconds>(t)) + " (" + zone.tz->name() + ")";
   if (zone.kind != WallZone::Kind::kLocal) return out + " " + zone.to_string();
   const std::time_t tt = system_clock::to_time_t(floor<seconds>(t));
   std::tm tm{};

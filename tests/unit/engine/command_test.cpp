@@ -120,7 +120,7 @@ TEST(ParseCommand, Rejected) {
       {"window", Errc::bad_value, "window requires a value"},
       {"window=Mon-Fri 25:00-01:00", Errc::bad_value, "bad cut-over window 'Mon-Fri 25:00-01:00': hour 25 out of range (00-23)"},
       {"window=02:00-04:00;Xyz 01:00-02:00", Errc::bad_value, "bad cut-over window 'Xyz 01:00-02:00': unknown day 'Xyz'"},
-      {"window=02:00-04:00 Europe/Berlin", Errc::bad_value, "time zone 'Europe/Berlin' is not supported"},
+      {"window=02:00-04:00 Mars/Olympus", Errc::bad_value, "time zone 'Mars/Olympus' is not known"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.line);

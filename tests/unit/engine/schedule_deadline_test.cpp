@@ -35,6 +35,11 @@ class ScopedTz {
   std::optional<std::string> old_;
 };
 
+std::string zoneinfo_dir() {
+  const char* dir = std::getenv("TZDIR");
+  return dir && *dir ? dir : "/usr/share/zoneinfo";
+}
+
 }  // namespace
 
 TEST(CutOverDeadline, Accepted) {
@@ -57,6 +62,7 @@ TEST(CutOverDeadline, Accepted) {
       {"15:00", utc(2026, 11, 27, 14, 0)},         // exactly now: the next one
       {"14:30 UTC", utc(2026, 11, 26, 14, 30)},
       {"06:00Z", utc(2026, 11, 27, 6, 0)},
+      {"2026-11-27 06:00 America/New_York", utc(2026, 11, 27, 11, 0)},
       {"+90m", now + minutes(90)},
       {"+2h", now + hours(2)},
       {"+1h30m", now + minutes(90)},
@@ -97,9 +103,10 @@ TEST(CutOverDeadline, Rejected) {
       {"2026-11-27 06:00:61", "bad cut-over deadline '2026-11-27 06:00:61': second 61 out of range (00-59)"},
       {"2026-11-27 6", "bad cut-over deadline '2026-11-27 6': expected HH:MM or HH:MM:SS, got '6'"},
       {"24:00", "bad cut-over deadline '24:00': hour 24 out of range (00-23)"},
-      {"06:00 Europe/Berlin",
-       "bad cut-over deadline '06:00 Europe/Berlin': time zone 'Europe/Berlin' is not supported: use UTC (or Z), a fixed "
-       "offset such as +02:00 or -0500, or no zone for local time"},
+      {"06:00 Europe",
+       "bad cut-over deadline '06:00 Europe': time zone 'Europe' is not known (no zone file " + zoneinfo_dir() +
+           "/Europe); use an IANA name such as Europe/Berlin, UTC (or Z), a fixed offset such as +02:00 or "
+           "-0500, or no zone for local time"},
       {"+", "bad cut-over deadline '+': nothing after '+'; e.g. +90m or +2h"},
       {"+90", "bad cut-over deadline '+90': missing unit after 90 (use s, m, h or d, e.g. +90m)"},
       {"+90x", "bad cut-over deadline '+90x': unknown unit 'x' (use s, m, h or d)"},

@@ -70,7 +70,10 @@ CutOverDecision decide_cut_over(const CutOverPolicy& p, system_clock::time_point
     if (!p.windows.empty()) {
       for (const auto& w : p.windows)
         if (window_open(w, now)) {
-          why = "inside cut-over window " + w.to_string() + " (closes " + format_wall_time(close_after(w, now), w.zone) + ")";
+          const auto closes = close_after(w, now);
+          why = "inside cut-over window " + w.to_string() +
+                (closes == system_clock::time_point::max() ? " (always open)"
+                                                           : " (closes " + format_wall_time(closes, w.zone) + ")");
           break;
         }
     }

@@ -129,6 +129,14 @@ TEST(DecideCutOver, NextOpeningIsShownInThatWindowsZone) {
   EXPECT_EQ(d.next_open, utc(2026, 11, 26, 21, 0));
 }
 
+TEST(DecideCutOver, AlwaysOpenWindow) {
+  CutOverPolicy p;
+  p.windows = {window("00:00-24:00 UTC")};
+  const auto d = decide_cut_over(p, utc(2026, 11, 26, 12, 0), std::nullopt, false);
+  EXPECT_EQ(d.verdict, CutOverVerdict::kGo);
+  EXPECT_EQ(d.reason, "inside cut-over window 00:00-24:00 UTC (always open)");
+}
+
 TEST(DecideCutOver, Describe) {
   ScopedTz tz("UTC");
   EXPECT_EQ(CutOverPolicy{}.describe(), "cut-over: as soon as ready");

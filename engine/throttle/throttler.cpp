@@ -99,22 +99,26 @@ std::optional<std::chrono::milliseconds> Throttler::max_replica_lag() const {
 }
 
 void Throttler::run_local(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    const auto seen = runtime_.version();
-    try {
-      if (!config_.flag_file.empty()) {
-        std::error_code ec;  // a stat error (e.g. permission) reads as "absent"
-        const bool exists = std::filesystem::exists(config_.flag_file, ec);
-        std::lock_guard lock(mu_);
-        flag_file_exists_ = exists;
+  try {
+    while (!stop.stop_requested()) {
+      const auto seen = runtime_.version();
+      try {
+        if (!config_.flag_file.empty()) {
+          std::error_code ec;  // a stat error (e.g. permission) reads as "absent"
+          const bool exists = std::filesystem::exists(config_.flag_file, ec);
+          std::lock_guard lock(mu_);
+          flag_file_exists_ = exists;
+        }
+        recompute();
+      } catch (const std::exception& e) {
+        log_->error("throttle: flag-file check failed: {}", e.what());
       }
-      recompute();
-    } catch (const std::exception& e) {
-      log_->error("throttle: flag-file check failed: {}", e.what());
-    } catch (...) {
-      log_->error("throttle: flag-file check failed");
+      runtime_.wait_for_change(stop, seen, config_.interval);
     }
-    runtime_.wait_for_change(stop, seen, config_.interval);
+  } catch (const std::exception& e) {
+    log_->error("throttle: local thread ended: {}", e.what());
+  } catch (...) {
+    log_->error("throttle: local thread ended");
   }
 }
 
@@ -285,10 +289,9 @@ void Throttler::warn_unknown_variables_locked(const RuntimeSettingsSnapshot& set
 
 void Throttler::recompute() {
   const auto settings = runtime_.snapshot();
-  std::string message;
   bool wake = false;
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(mu_);  // held while logging too, so transitions are logged in order
     ThrottleInputs in;
     for (const auto& wanted : settings.throttle_control_replicas) {
       const std::string address = wanted.to_string();
@@ -313,19 +316,17 @@ void Throttler::recompute() {
     const auto steady_now = std::chrono::steady_clock::now();
     if (next.throttled && status_.throttled) {
       next.since = status_.since;
-      if (next.reason != status_.reason) message = "throttled: " + next.to_string();
+      if (next.reason != status_.reason) log_->info("throttled: {}", next.to_string());
     } else if (next.throttled) {
       episode_start_ = steady_now;
-      message = "throttled: " + next.to_string();
-      wake = true;
+      log_->info("throttled: {}", next.to_string());
     } else if (status_.throttled) {
-      message = "throttle lifted after " + seconds_text(steady_now - episode_start_);
+      log_->info("throttle lifted after {}", seconds_text(steady_now - episode_start_));
       wake = true;
     }
     status_ = std::move(next);
   }
   if (wake) changed_.notify_all();
-  if (!message.empty()) log_->info("{}", message);
 }
 
 }  // namespace ghostcut::engine

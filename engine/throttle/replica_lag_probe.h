@@ -1,7 +1,9 @@
 // Replica lag, sub-second: ghostcut writes wall-clock microseconds into its changelog row id=1
 // every heartbeat interval (QueryBuilder::heartbeat_query); on each replica the row is read back and
-// lag = now - value. Like gh-ost this assumes the hosts' clocks are NTP-synced, and the reading
-// includes up to one heartbeat interval of staleness.
+// lag = now - value. The value is ghostcut's own wall clock (the Migrator writes it, not the server),
+// so writer and reader share one clock; were they ever on different hosts, those would need
+// NTP-synced clocks, as gh-ost assumes. A reading includes up to one heartbeat interval of staleness,
+// so the heartbeat interval should be well under --max-lag-millis.
 // One connection per replica, kept between probes; reopened after any error. Connections use
 // short timeouts so an unreachable replica costs about a second per probe, not a stall.
 #pragma once

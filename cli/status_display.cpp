@@ -101,7 +101,10 @@ StatusLineInput status_input_from(const engine::ProgressSnapshot& p, engine::Pha
   in.eta = p.eta();
   in.applier_backlog = p.backlog;
   in.applier_lag_seconds = static_cast<double>(p.applier_lag_ms) / 1000.0;
-  in.elapsed = std::chrono::duration_cast<std::chrono::seconds>(p.copy_elapsed);
+  in.key_range_percent = p.key_range_percent;
+  in.throttled = !p.throttle_reason.empty();
+  in.throttle_reason = p.throttle_reason;
+  in.elapsed = p.elapsed_seconds();
   return in;
 }
 

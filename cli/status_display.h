@@ -37,8 +37,8 @@ struct StatusLineInput {
   std::chrono::seconds elapsed{0};
 };
 
-// The fields a ProgressSnapshot already has (rows, rate, ETA, backlog, lag); the caller adds the
-// throttle, key-range coverage and window.
+// The fields a ProgressSnapshot already has (rows, rate, ETA, backlog, lag, key-range coverage,
+// throttle reason, elapsed); the caller adds the detail and the next cut-over window.
 StatusLineInput status_input_from(const engine::ProgressSnapshot& progress, engine::Phase phase);
 
 // PURE. For example

@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "engine/progress.h"
 
 namespace ghostcut::engine {
 
@@ -32,5 +35,13 @@ struct MetricsSnapshot {
 
   bool operator==(const MetricsSnapshot&) const = default;
 };
+
+// The fields a ProgressSnapshot carries (rows, rate, percent, applier, throttle, elapsed); the
+// caller adds database, table, state (a phase name), replica lags and the cut-over figures.
+MetricsSnapshot metrics_from_progress(const ProgressSnapshot& progress);
+
+// The kind of a throttle reason, for a label with few values:
+// "lag: replica 127.0.0.1:3307 lag 2.1s > 1.5s" → "lag"; "flag-file" → "flag-file".
+std::string throttle_reason_kind(std::string_view reason);
 
 }  // namespace ghostcut::engine

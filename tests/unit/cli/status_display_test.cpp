@@ -175,6 +175,14 @@ TEST(StatusLine, FromProgressSnapshot) {
   ASSERT_TRUE(in.eta);
   EXPECT_EQ(*in.eta, 2s);
   EXPECT_EQ(format_status_line(in), "copying 50.0% (500/1,000 rows) 250 rows/s ETA 2s | applier backlog 3 lag 1.25s");
+
+  p.key_range_percent = 62.5;
+  p.throttle_reason = "flag-file";
+  p.total_elapsed = 30s;
+  const auto t = status_input_from(p, Phase::kCopying);
+  EXPECT_EQ(t.elapsed, 30s);
+  EXPECT_EQ(format_status_line(t),
+            "copying 62.5% (500/1,000 rows) 250 rows/s ETA 2s | applier backlog 3 lag 1.25s | throttled: flag-file");
 }
 
 TEST(StatusLine, GroupThousands) {

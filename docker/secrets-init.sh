@@ -3,7 +3,7 @@
 # Nothing here is printed, put on a command line or stored in the repository.
 set -eu
 umask 077
-dir=/secrets
+dir=${SECRETS_DIR:-/secrets}  # SECRETS_DIR: for the packaging test
 new_password() { head -c 24 /dev/urandom | base64 | tr -d '/+=\n'; }
 for name in mysql_root_password replication_password ghostcut_password; do
   [ -s "$dir/$name" ] || new_password > "$dir/$name"

@@ -2,10 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include "cli/logging.h"
 
 using namespace ghostcut::cli;
 using ghostcut::engine::Phase;
@@ -272,4 +279,53 @@ TEST(StatusDisplay, DefaultWidthWhenNotATerminal) {
   d.update(std::string(300, 'x'));
   const std::string out = f.contents();
   EXPECT_EQ(out, "\r\033[K" + std::string(StatusDisplay::kDefaultWidth - 2, 'x') + "…");
+}
+
+TEST(StatusDisplay, ConcurrentLogLinesStayWhole) {
+  TempFile f;
+  auto display = std::make_shared<StatusDisplay>(f.get(), true, [] { return std::size_t{80}; });
+  spdlog::logger logger("t", make_tty_aware_sink(display, std::make_shared<FileSink>(f.get())));
+  constexpr int kThreads = 4, kLines = 200;
+  std::atomic<bool> done{false};
+  std::thread ticker([&] {
+    for (int i = 0; !done; ++i) display->update("status " + std::to_string(i));
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t)
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kLines; ++i) logger.info("line {}-{}", t, i);
+    });
+  for (auto& w : writers) w.join();
+  done = true;
+  ticker.join();
+  display->finish();
+
+  // Every newline ends a log line; whatever the status line drew before it was erased first
+  // (the log line follows the last "\r\033[K").
+  const std::string out = f.contents();
+  std::set<std::string> seen;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string piece = out.substr(start, nl - start);
+    const auto erase = piece.rfind("\r\033[K");
+    if (erase != std::string::npos) piece = piece.substr(erase + 4);
+    ASSERT_TRUE(piece.starts_with("line ")) << piece;
+    EXPECT_TRUE(seen.insert(piece).second) << "twice: " << piece;
+  }
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kLines));
+  EXPECT_TRUE(out.ends_with("\r\033[K"));  // finish() left a clean line
+}
+
+TEST(StatusDisplay, TtyAwareSinkForwardsTheJsonFormatter) {
+  TempFile f;
+  auto display = std::make_shared<StatusDisplay>(f.get(), true, [] { return std::size_t{80}; });
+  std::ostringstream json;
+  auto logger = make_logger(LogFormat::kJson, Verbosity::kNormal,
+                            make_tty_aware_sink(display, std::make_shared<spdlog::sinks::ostream_sink_mt>(json)));
+  display->update("copying 5%");
+  logger->info("hello");
+  EXPECT_TRUE(json.str().starts_with("{\"ts\":\"")) << json.str();
+  EXPECT_NE(json.str().find("\"msg\":\"hello\"}"), std::string::npos) << json.str();
+  // The status line was erased before the log line and drawn again after it.
+  EXPECT_EQ(f.contents(), "\r\033[Kcopying 5%\r\033[K\r\033[Kcopying 5%");
 }

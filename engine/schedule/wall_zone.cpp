@@ -100,7 +100,7 @@ std::string WallZone::to_string() const {
 binlog::Result<WallZone> parse_wall_zone(std::string_view text) {
   text = trim(text);
   if (text.empty() || iequals(text, "local")) return WallZone{};
-  if (iequals(text, "UTC") || iequals(text, "Z") || iequals(text, "GMT")) return WallZone{WallZone::Kind::kUtc, minutes(0)};
+  if (iequals(text, "UTC") || iequals(text, "Z") || iequals(text, "GMT")) return WallZone::utc();
   auto offset_text = text;
   if (text.size() > 3 && (iequals(text.substr(0, 3), "UTC") || iequals(text.substr(0, 3), "GMT")) &&
       (text[3] == '+' || text[3] == '-'))

@@ -19,6 +19,10 @@ struct WallZone {
   std::chrono::minutes offset{0};      // east of UTC; kFixed only
   std::shared_ptr<const TzifZone> tz;  // kIana only
 
+  static WallZone local() { return WallZone{}; }
+  static WallZone utc() { return WallZone{Kind::kUtc, std::chrono::minutes(0), nullptr}; }
+  static WallZone fixed(std::chrono::minutes east) { return WallZone{Kind::kFixed, east, nullptr}; }
+
   // "local", "UTC", "+02:00", "-05:30", "Europe/Berlin"
   std::string to_string() const;
   bool operator==(const WallZone& o) const;

@@ -74,7 +74,7 @@ TEST(CutOverDeadline, Accepted) {
     SCOPED_TRACE(c.spec);
     auto r = parse_cut_over_deadline(c.spec, now);
     ASSERT_TRUE(r.has_value()) << r.error().context;
-    EXPECT_EQ(*r, c.want) << format_wall_time(*r, WallZone{WallZone::Kind::kUtc, minutes(0)});
+    EXPECT_EQ(*r, c.want) << format_wall_time(*r, WallZone::utc());
   }
   // Summer dates take the summer offset.
   auto summer = parse_cut_over_deadline("2027-07-01 06:00", now);

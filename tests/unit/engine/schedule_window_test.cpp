@@ -58,8 +58,8 @@ TEST(CutOverWindowParse, Accepted) {
     std::string canonical;
   };
   const WallZone local{};
-  const WallZone utc_zone{WallZone::Kind::kUtc, minutes(0)};
-  const auto fixed = [](int m) { return WallZone{WallZone::Kind::kFixed, minutes(m)}; };
+  const WallZone utc_zone = WallZone::utc();
+  const auto fixed = [](int m) { return WallZone::fixed(minutes(m)); };
   const std::vector<int> all = {1, 2, 3, 4, 5, 6, 7};
   const std::vector<Case> cases = {
       {"02:00-04:00", all, 120, 240, local, "02:00-04:00"},
@@ -203,7 +203,7 @@ TEST(CutOverWindowArithmetic, OpenAt) {
       {"Thu 00:00-24:00 UTC", utc(2026, 11, 27, 0, 0), false},
   };
   for (const auto& c : cases) {
-    SCOPED_TRACE(c.spec + " at " + format_wall_time(c.t, WallZone{WallZone::Kind::kUtc, minutes(0)}));
+    SCOPED_TRACE(c.spec + " at " + format_wall_time(c.t, WallZone::utc()));
     EXPECT_EQ(window_open(parse(c.spec), c.t), c.open);
   }
 }
@@ -238,10 +238,10 @@ TEST(CutOverWindowArithmetic, NextOpenAndCloseAfter) {
       {"Sat,Sun 00:00-24:00 UTC", utc(2026, 11, 26, 12, 0), utc(2026, 11, 28, 0, 0), utc(2026, 11, 30, 0, 0)},
   };
   for (const auto& c : cases) {
-    SCOPED_TRACE(c.spec + " at " + format_wall_time(c.t, WallZone{WallZone::Kind::kUtc, minutes(0)}));
+    SCOPED_TRACE(c.spec + " at " + format_wall_time(c.t, WallZone::utc()));
     const auto w = parse(c.spec);
-    EXPECT_EQ(format_wall_time(next_open(w, c.t), WallZone{WallZone::Kind::kUtc, minutes(0)}),
-              format_wall_time(c.next, WallZone{WallZone::Kind::kUtc, minutes(0)}));
+    EXPECT_EQ(format_wall_time(next_open(w, c.t), WallZone::utc()),
+              format_wall_time(c.next, WallZone::utc()));
     EXPECT_EQ(next_open(w, c.t), c.next);
     EXPECT_EQ(close_after(w, c.t), c.close);
     EXPECT_TRUE(window_open(w, next_open(w, c.t)));
@@ -317,9 +317,9 @@ TEST(CutOverWindowLocalTime, FollowsDaylightSavingTime) {
 
 TEST(WallZone, FormatAndWait) {
   const auto t = utc(2026, 11, 26, 22, 30);
-  EXPECT_EQ(format_wall_time(t, WallZone{WallZone::Kind::kUtc, minutes(0)}), "2026-11-26 22:30 UTC");
-  EXPECT_EQ(format_wall_time(t, WallZone{WallZone::Kind::kFixed, minutes(120)}), "2026-11-27 00:30 +02:00");
-  EXPECT_EQ(format_wall_time(t + seconds(5), WallZone{WallZone::Kind::kFixed, minutes(-330)}), "2026-11-26 17:00:05 -05:30");
+  EXPECT_EQ(format_wall_time(t, WallZone::utc()), "2026-11-26 22:30 UTC");
+  EXPECT_EQ(format_wall_time(t, WallZone::fixed(minutes(120))), "2026-11-27 00:30 +02:00");
+  EXPECT_EQ(format_wall_time(t + seconds(5), WallZone::fixed(minutes(-330))), "2026-11-26 17:00:05 -05:30");
   struct Case {
     seconds d;
     std::string text;

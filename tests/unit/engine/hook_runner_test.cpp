@@ -205,6 +205,18 @@ TEST_F(HookRunnerTest, NotExecutableFileDoesNotRun) {
   EXPECT_NE(text.find("warning hook on-begin-postponed:"), std::string::npos) << text;
 }
 
+TEST_F(HookRunnerTest, UnstartableExecutableIsAFailure) {
+  const auto path = dir_ / std::string(kHookOnSuccess);
+  std::ofstream(path) << "echo no shebang line\n";  // posix_spawn has no shell to fall back to
+  fs::permissions(path, fs::perms::owner_all);
+  HookRunner runner(dir_.string(), seconds(10), logger_);
+  const auto r = runner.run(kHookOnSuccess, ctx());
+  EXPECT_TRUE(r.ran);
+  EXPECT_EQ(r.exit_code, 127);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(log().find("error hook on-success: cannot run " + path.string() + ": Exec format error"), std::string::npos) << log();
+}
+
 TEST_F(HookRunnerTest, HooksOffAndUnknownNames) {
   write_hook(kHookOnSuccess, "exit 0");
   HookRunner off("", seconds(10), logger_);

@@ -1,8 +1,12 @@
 #include "cli/migrate_command.h"
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/app.h"
+#include "cli/logging.h"
+#include "cli/status_display.h"
 #include "cli/subcommands.h"
 #include "engine/inspector.h"
 
@@ -24,6 +28,20 @@ int run_migrate(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const MigrateConfig& config = parsed.config;
+
+  // Logging first, so everything below logs in the chosen format.
+  const Verbosity verbosity = config.quiet     ? Verbosity::kQuiet
+                              : config.debug   ? Verbosity::kDebug
+                              : config.verbose ? Verbosity::kVerbose
+                                               : Verbosity::kNormal;
+  const LogFormat format = config.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+  std::shared_ptr<StatusDisplay> display;
+  spdlog::sink_ptr sink;
+  if (format == LogFormat::kText && config.execute && !config.quiet && ::isatty(STDERR_FILENO)) {
+    display = std::make_shared<StatusDisplay>(stderr, true);
+    sink = make_tty_aware_sink(display);
+  }
+  configure_logging(format, verbosity, sink);
 
   engine::sql_driver_init();
   std::unique_ptr<engine::SqlConnection> conn;
@@ -53,7 +71,7 @@ int run_migrate(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::cout << plan.describe() << std::flush;
-  return run_migration(config, plan, *conn);
+  return run_migration(config, plan, *conn, display);
 }
 
 }  // namespace ghostcut::cli

@@ -1,14 +1,20 @@
 // `ghostcut migrate`: parse flags, inspect (read-only), print the plan; with --execute hand over
 // to run_migration (cli/migrate_execute.cpp), which does the actual work.
 #pragma once
+#include <memory>
+
 #include "cli/migrate_options.h"
 #include "engine/plan.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::cli {
 
+class StatusDisplay;
+
 // Runs the migration the plan describes on `conn` (the inspector's connection, on the plan's
 // database); returns an exit code from app.h. Drops plan.leftover_tables first when present.
-int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan, engine::SqlConnection& conn);
+// `display` (may be null) shows the live status line on a terminal.
+int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan, engine::SqlConnection& conn,
+                  std::shared_ptr<StatusDisplay> display = nullptr);
 
 }  // namespace ghostcut::cli

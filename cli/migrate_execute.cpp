@@ -11,16 +11,14 @@
 
 #include "cli/app.h"
 #include "cli/migrate_command.h"
+#include "cli/status_display.h"
 #include "engine/binlog_settings.h"
+#include "engine/control/command.h"
 #include "engine/migrator.h"
+#include "engine/schedule/cut_over_window.h"
 
 namespace ghostcut::cli {
 namespace {
-
-bool exists(const std::string& path) {
-  struct stat st{};
-  return !path.empty() && ::stat(path.c_str(), &st) == 0;
-}
 
 // Signals are taken by one thread (sigtimedwait), never by a handler: the migrator's threads
 // all inherit the blocked mask, and the stop_source does the rest.
@@ -56,16 +54,48 @@ class SignalStop {
 
 }  // namespace
 
-int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan, engine::SqlConnection&) {
+// Start-up values that go through the control-command parser (same syntax and ranges).
+template <typename Cmd>
+Cmd parsed_as(const char* flag, const std::string& value) {
+  auto r = engine::parse_command(std::string(flag) + "=" + value);
+  if (!r) throw std::runtime_error(std::string("--") + flag + ": " + r.error().context);
+  const Cmd* c = std::get_if<Cmd>(&*r);
+  if (!c) throw std::runtime_error(std::string("--") + flag + ": unexpected value");
+  return *c;
+}
+
+int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan, engine::SqlConnection&,
+                  std::shared_ptr<StatusDisplay> display) {
   engine::RuntimeSettings runtime;
-  auto check = [](const auto& r, const char* what) {
-    if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().context);
-  };
-  check(runtime.set_threads(static_cast<std::uint64_t>(config.threads)), "--threads");
-  check(runtime.set_chunk_size(config.chunk_size), "--chunk-size");
-  check(runtime.set_dml_batch_size(static_cast<std::uint64_t>(config.dml_batch_size)), "--dml-batch-size");
-  check(runtime.set_nice_ratio(config.nice_ratio), "--nice-ratio");
-  check(runtime.set_max_lag_millis(static_cast<std::uint64_t>(config.max_lag_millis)), "--max-lag-millis");
+  std::optional<std::chrono::system_clock::time_point> deadline;
+  try {
+    auto check = [](const auto& r, const char* what) {
+      if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().context);
+    };
+    check(runtime.set_threads(static_cast<std::uint64_t>(config.threads)), "--threads");
+    check(runtime.set_chunk_size(config.chunk_size), "--chunk-size");
+    check(runtime.set_dml_batch_size(static_cast<std::uint64_t>(config.dml_batch_size)), "--dml-batch-size");
+    check(runtime.set_nice_ratio(config.nice_ratio), "--nice-ratio");
+    check(runtime.set_max_lag_millis(static_cast<std::uint64_t>(config.max_lag_millis)), "--max-lag-millis");
+    if (!config.max_load.empty())
+      check(runtime.set_max_load(parsed_as<engine::SetMaxLoadCommand>("max-load", config.max_load).load), "--max-load");
+    if (!config.critical_load.empty())
+      check(runtime.set_critical_load(parsed_as<engine::SetCriticalLoadCommand>("critical-load", config.critical_load).load),
+            "--critical-load");
+    if (!config.throttle_query.empty()) check(runtime.set_throttle_query(config.throttle_query), "--throttle-query");
+    if (!config.throttle_control_replicas.empty()) {
+      std::string list;
+      for (const auto& r : config.throttle_control_replicas) list += (list.empty() ? "" : ",") + r;
+      check(runtime.set_throttle_control_replicas(
+                parsed_as<engine::SetThrottleControlReplicasCommand>("throttle-control-replicas", list).replicas),
+            "--throttle-control-replicas");
+    }
+    check(runtime.set_cut_over_windows(config.cut_over_windows), "--cut-over-window");
+    deadline = config.cut_over_deadline_at;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitUsage;
+  }
   engine::ProgressCounters progress;
 
   engine::MigratorConfig mc;
@@ -73,25 +103,54 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.server_id = config.server_id ? config.server_id : engine::random_server_id();
   mc.heartbeat_interval = std::chrono::milliseconds(config.heartbeat_interval_millis);
   mc.cut_over_lag_threshold = std::chrono::milliseconds(config.cut_over_lag_threshold_ms);
+  mc.progress_interval = std::chrono::seconds(config.status_interval_seconds);
   mc.postpone_flag_file = config.postpone_cut_over_flag_file;
   mc.drop_leftover_tables = !plan.leftover_tables.empty();
   mc.ok_to_drop_table = config.ok_to_drop_table;
   mc.cleanup_on_failure = config.cleanup_on_failure;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
-  const std::string flag_file = config.throttle_flag_file;
-  mc.copier.wait_if_throttled = [&runtime, flag_file](std::stop_token st) {
-    // Documented recheck period: 100 ms.
-    while (!st.stop_requested() && (runtime.manual_throttle() || exists(flag_file)))
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  };
   mc.cut_over.lock_timeout = std::chrono::seconds(config.cut_over_lock_timeout_seconds);
   mc.cut_over.retries = config.cut_over_retries;
 
+  if (!config.no_serve_socket)
+    mc.control.socket_path = config.serve_socket_file.empty()
+                                 ? engine::default_socket_path(plan.database, plan.table)
+                                 : config.serve_socket_file;
+  mc.control.tcp_port = config.serve_tcp_port;
+  mc.control.tcp_bind = config.serve_tcp_bind;
+
+  mc.throttle.flag_file = config.throttle_flag_file;
+  mc.throttle.critical_load_interval = std::chrono::milliseconds(config.critical_load_interval_millis);
+  mc.throttle.critical_load_hibernate = std::chrono::seconds(config.critical_load_hibernate_seconds);
+
+  mc.cut_over_when_quiet = config.cut_over_when_quiet;
+  mc.quiet_window = std::chrono::seconds(config.quiet_window_seconds);
+  mc.cut_over_deadline = deadline;
+  mc.cut_over_at_deadline = config.cut_over_at_deadline;
+
+  mc.hooks_path = config.hooks_path;
+  mc.hooks_timeout = std::chrono::seconds(config.hooks_timeout_seconds);
+  mc.hooks_status_interval = std::chrono::seconds(config.hooks_status_interval_seconds);
+
+  mc.metrics_port = config.metrics_port;
+  mc.metrics_bind = config.metrics_bind;
+
   std::stop_source stop;
   SignalStop signals(stop);
-  engine::Migrator migrator(mc, plan, runtime, progress, spdlog::default_logger());
+  std::unique_ptr<engine::Migrator> migrator;
+  if (display && display->is_tty()) {
+    mc.on_status = [&migrator, display](const engine::ProgressSnapshot& snap) {
+      if (!migrator) return;
+      auto in = status_input_from(snap, migrator->phase());
+      in.throttled = !snap.throttle_reason.empty();
+      in.throttle_reason = snap.throttle_reason;
+      display->update(format_status_line(in));
+    };
+  }
+  migrator = std::make_unique<engine::Migrator>(mc, plan, runtime, progress, spdlog::default_logger());
   try {
-    auto r = migrator.run(stop.get_token());
+    auto r = migrator->run(stop.get_token());
+    if (display) display->finish();
     spdlog::info("migration of {}.{} done: {} rows copied, {} binlog row events applied, cut-over in {} attempt(s) "
                  "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
                  plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts,
@@ -99,6 +158,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     if (!config.ok_to_drop_table) spdlog::info("the old table is kept as {}.{}", plan.database, plan.old_table);
     return kExitOk;
   } catch (const std::exception& e) {
+    if (display) display->finish();
     spdlog::error("migration of {}.{} failed: {}", plan.database, plan.table, e.what());
     spdlog::error("the original table {}.{} is untouched{}", plan.database, plan.table,
                   config.cleanup_on_failure ? "; ghost and changelog tables were dropped"

@@ -7,6 +7,8 @@
 
 #include "cli/connection_options.h"
 #include "engine/control/command.h"
+#include "engine/runtime_settings.h"
+#include "engine/schedule/cut_over_deadline.h"
 
 namespace po = boost::program_options;
 
@@ -66,7 +68,7 @@ po::options_description migrate_options_description() {
   throttle.add_options()
       ("max-lag-millis", po::value<std::int64_t>()->default_value(1500), "throttle while a control replica lags more than this (100-3600000)")
       ("throttle-control-replicas", po::value<std::vector<std::string>>()->composing(), "replicas whose lag throttles: host[:port][,host[:port]...] (repeatable)")
-      ("heartbeat-interval-millis", po::value<std::int64_t>()->default_value(500), "changelog heartbeat interval; replica lag is read from it (100-60000)")
+      ("heartbeat-interval-millis", po::value<std::int64_t>()->default_value(100), "changelog heartbeat interval; replica lag is read from it (100-60000)")
       ("max-load", po::value<std::string>(), "throttle while a status variable reaches a threshold: Var=N[,Var=N...]")
       ("critical-load", po::value<std::string>(), "abort (or hibernate) when a status variable reaches a threshold: Var=N[,...]")
       ("critical-load-interval-millis", po::value<std::int64_t>()->default_value(0), "re-check critical-load after this long before acting; 0 = act at once (0-3600000)")
@@ -220,6 +222,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   if (vm.count("postpone-cut-over-flag-file"))
     c.postpone_cut_over_flag_file = vm["postpone-cut-over-flag-file"].as<std::string>();
   if (vm.count("cut-over-window")) c.cut_over_windows = vm["cut-over-window"].as<std::vector<std::string>>();
+  if (auto why = engine::validate_cut_over_windows(c.cut_over_windows)) throw MigrateUsageError("--cut-over-window: " + *why);
   if (vm.count("cut-over-when-quiet")) {
     const double q = vm["cut-over-when-quiet"].as<double>();
     if (!(q > 0 && q < 1e12)) throw MigrateUsageError("--cut-over-when-quiet must be a positive rows/s rate");
@@ -227,6 +230,11 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   }
   c.quiet_window_seconds = ranged<int>(vm, "quiet-window-seconds", 1, 3600, " s");
   str("cut-over-deadline", c.cut_over_deadline);
+  if (!c.cut_over_deadline.empty()) {
+    auto at = engine::parse_cut_over_deadline(c.cut_over_deadline, std::chrono::system_clock::now());
+    if (!at) throw MigrateUsageError("--cut-over-deadline: " + at.error().context);
+    c.cut_over_deadline_at = *at;
+  }
   c.cut_over_at_deadline = vm["cut-over-at-deadline"].as<bool>();
   if (c.cut_over_at_deadline && c.cut_over_deadline.empty())
     throw MigrateUsageError("--cut-over-at-deadline needs --cut-over-deadline");

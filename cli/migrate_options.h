@@ -3,6 +3,7 @@
 // (--config FILE, same names, no leading dashes); the command line wins over the file.
 #pragma once
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,7 +35,7 @@ struct MigrateConfig {
   int dml_batch_size = 100;
   double nice_ratio = 0;
   int max_lag_millis = 1500;
-  int heartbeat_interval_millis = 500;
+  int heartbeat_interval_millis = 100;
 
   // Throttle
   std::string throttle_flag_file;
@@ -53,7 +54,8 @@ struct MigrateConfig {
   std::vector<std::string> cut_over_windows;
   std::optional<double> cut_over_when_quiet;  // row changes/s
   int quiet_window_seconds = 60;
-  std::string cut_over_deadline;  // as given; parsed at start
+  std::string cut_over_deadline;  // as given
+  std::optional<std::chrono::system_clock::time_point> cut_over_deadline_at;  // parsed when the flags are
   bool cut_over_at_deadline = false;
 
   // Control

@@ -2,14 +2,25 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
 #include "engine/applier_loop.h"
 #include "engine/binlog_settings.h"
+#include "engine/hooks/hook_runner.h"
+#include "engine/metrics/metrics_server.h"
+#include "engine/metrics/prometheus_format.h"
 #include "engine/query_builder.h"
+#include "engine/schedule/change_rate_meter.h"
+#include "engine/schedule/cut_over_scheduler.h"
+#include "engine/schedule/cut_over_window.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 
@@ -23,19 +34,87 @@ bool file_exists(const std::string& path) {
   return !path.empty() && ::stat(path.c_str(), &st) == 0;
 }
 
-// Runs the stream's io_context on its own thread for the migration's lifetime.
-struct StreamRunner {
+// The one io thread (DESIGN §4): the binlog stream, the control server and the metrics server.
+struct IoThread {
   boost::asio::io_context ioc;
-  std::unique_ptr<binlog::ReplicationStream> stream;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
   std::thread thread;
+  std::promise<void> done;
   void start() {
-    stream->start();
-    thread = std::thread([this] { ioc.run(); });
+    thread = std::thread([this] {
+      ioc.run();
+      done.set_value();
+    });
   }
-  ~StreamRunner() {
-    if (stream) stream->stop();
-    if (thread.joinable()) thread.join();
+  // Lets the loop end once its users have stopped; forces it after a grace period.
+  void finish() {
+    if (!thread.joinable()) return;
+    work.reset();
+    if (done.get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) ioc.stop();
+    thread.join();
   }
+  ~IoThread() { finish(); }
+};
+
+void sleep_for(std::stop_token stop, std::chrono::milliseconds d) {
+  std::mutex m;
+  std::unique_lock lk(m);
+  std::condition_variable_any().wait_for(lk, stop, d, [] { return false; });
+}
+
+// Hooks run in order on their own thread, so a slow hook never stalls the migration; the ones
+// whose outcome matters (on-before-cut-over, on-success, on-failure) run after the queue drains.
+class HookQueue {
+ public:
+  HookQueue(const std::string& dir, std::chrono::milliseconds timeout, std::shared_ptr<spdlog::logger> log)
+      : runner_(dir, timeout, std::move(log)), enabled_(!dir.empty()) {
+    if (enabled_) thread_ = std::jthread([this](std::stop_token st) { loop(st); });
+  }
+  ~HookQueue() {
+    if (!enabled_) return;
+    drain();
+    thread_.request_stop();
+    cv_.notify_all();
+  }
+  void post(std::string name, HookContext ctx) {
+    if (!enabled_) return;
+    std::lock_guard lk(mu_);
+    queue_.emplace_back(std::move(name), std::move(ctx));
+    cv_.notify_all();
+  }
+  HookResult run_now(std::string_view name, const HookContext& ctx) {
+    if (!enabled_) return {};
+    drain();
+    return runner_.run(name, ctx);
+  }
+  void drain() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return queue_.empty() && !busy_; });
+  }
+
+ private:
+  void loop(std::stop_token st) {
+    std::unique_lock lk(mu_);
+    while (!st.stop_requested()) {
+      cv_.wait(lk, st, [&] { return !queue_.empty(); });
+      if (queue_.empty()) continue;
+      auto [name, ctx] = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lk.unlock();
+      runner_.run(name, ctx);  // failures are logged by the runner; only on-before-cut-over gates
+      lk.lock();
+      busy_ = false;
+      cv_.notify_all();
+    }
+  }
+  HookRunner runner_;
+  bool enabled_;
+  std::mutex mu_;
+  std::condition_variable_any cv_;
+  std::deque<std::pair<std::string, HookContext>> queue_;
+  bool busy_ = false;
+  std::jthread thread_;
 };
 
 }  // namespace
@@ -53,13 +132,149 @@ std::string_view phase_name(Phase p) {
   return "unknown";
 }
 
+// What the live views may look at; set and cleared by run() under live_mu_.
+struct Migrator::Live {
+  const ApplierLoop* applier = nullptr;
+  const binlog::ReplicationStream* stream = nullptr;
+  const Throttler* throttler = nullptr;
+  std::optional<std::chrono::system_clock::time_point> next_window;
+  int cut_over_attempts = 0;
+  std::vector<double> stalls;  // seconds, per attempt
+};
+
 Migrator::Migrator(MigratorConfig config, const MigrationPlan& plan, RuntimeSettings& runtime,
                    ProgressCounters& progress, std::shared_ptr<spdlog::logger> logger)
     : config_(std::move(config)),
       plan_(plan),
       runtime_(runtime),
       progress_(progress),
-      log_(logger ? std::move(logger) : spdlog::default_logger()) {}
+      log_(logger ? std::move(logger) : spdlog::default_logger()),
+      live_(std::make_shared<Live>()) {
+  if (!config_.clock) config_.clock = system_wall_clock();
+}
+
+ThrottleStatus Migrator::throttle_status() const {
+  std::lock_guard lk(live_mu_);
+  return live_->throttler ? live_->throttler->status() : ThrottleStatus{};
+}
+
+ProgressSnapshot Migrator::status_snapshot() const {
+  const auto now = Clock::now();
+  const auto phase = phase_.load();
+  auto snap = progress_.snapshot(now, state());
+  std::lock_guard lk(live_mu_);
+  if (live_->throttler && phase != Phase::kDone && phase != Phase::kFailed && phase != Phase::kCuttingOver) {
+    if (auto t = live_->throttler->status(); t.throttled) {
+      snap.throttle_reason = t.to_string();
+      if (phase == Phase::kCopying) snap.state = "throttled";
+    }
+  }
+  if (live_->applier) snap.binlog_position = live_->applier->applied_position().to_string();
+  snap.total_elapsed = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(now - started_));
+  return snap;
+}
+
+std::string Migrator::coordinates() const {
+  std::lock_guard lk(live_mu_);
+  if (!live_->stream || !live_->applier) return "binlog stream not started yet";
+  return "read: " + live_->stream->read_position().to_string() +
+         "; applied: " + live_->applier->applied_position().to_string();
+}
+
+std::string Migrator::status_text() const {
+  const auto s = runtime_.snapshot();
+  std::string out = "# Migrating `" + plan_.database + "`.`" + plan_.table + "`; ghost table `" + plan_.ghost_table +
+                    "`\n# ALTER: " + plan_.alter + "\n";
+  out += "# chunk-size: " + (s.chunk_size ? std::to_string(s.chunk_size) : std::string("adaptive")) +
+         "; threads: " + std::to_string(s.threads) + "; dml-batch-size: " + std::to_string(s.dml_batch_size) +
+         "; nice-ratio: " + fmt::format("{}", s.nice_ratio) + "; max-lag-millis: " + std::to_string(s.max_lag_millis) +
+         "\n# max-load: " + to_string(s.max_load) + "; critical-load: " + to_string(s.critical_load) +
+         "; throttle-query: " + s.throttle_query + "\n";
+  std::string replicas;
+  for (const auto& r : s.throttle_control_replicas) replicas += (replicas.empty() ? "" : ",") + r.to_string();
+  out += "# throttle-control-replicas: " + replicas;
+  {
+    std::lock_guard lk(live_mu_);
+    if (live_->throttler)
+      for (const auto& [addr, lag] : live_->throttler->replica_lags())
+        out += "; " + addr + " lag " + (lag ? format_lag_seconds(*lag) : std::string("unknown"));
+  }
+  out += "\n# cut-over windows: ";
+  const auto windows = runtime_.cut_over_windows();
+  if (windows.empty()) out += "any time";
+  for (std::size_t i = 0; i < windows.size(); ++i) out += (i ? "; " : "") + windows[i];
+  if (s.postpone_cut_over) out += "; postponed by the operator";
+  if (!config_.postpone_flag_file.empty()) out += "; postpone flag file: " + config_.postpone_flag_file;
+  out += "\n" + status_snapshot().status_line();
+  return out;
+}
+
+std::string Migrator::status_json() const {
+  const auto snap = status_snapshot();
+  std::string j = snap.to_json();
+  j.pop_back();  // the closing brace: the migration's own fields follow
+  const auto s = runtime_.snapshot();
+  j += ",\"database\":\"" + json_escape(plan_.database) + "\",\"table\":\"" + json_escape(plan_.table) +
+       "\",\"phase\":\"" + std::string(phase_name(phase_.load())) + "\",\"chunk_size\":" +
+       std::to_string(s.chunk_size) + ",\"threads\":" + std::to_string(s.threads) +
+       ",\"dml_batch_size\":" + std::to_string(s.dml_batch_size) + ",\"nice_ratio\":" + fmt::format("{}", s.nice_ratio) +
+       ",\"max_lag_millis\":" + std::to_string(s.max_lag_millis) + ",\"postponed\":" +
+       (s.postpone_cut_over ? "true" : "false") + ",\"cut_over_requested\":" + (s.cut_over_requested ? "true" : "false");
+  std::lock_guard lk(live_mu_);
+  j += ",\"next_window_epoch\":" +
+       (live_->next_window ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                live_->next_window->time_since_epoch()).count())
+                           : std::string("null"));
+  j += ",\"cut_over_attempts\":" + std::to_string(live_->cut_over_attempts) + ",\"replicas\":[";
+  if (live_->throttler) {
+    bool first = true;
+    for (const auto& [addr, lag] : live_->throttler->replica_lags()) {
+      j += std::string(first ? "" : ",") + "{\"address\":\"" + json_escape(addr) + "\",\"lag_ms\":" +
+           (lag ? std::to_string(lag->count()) : std::string("null")) + "}";
+      first = false;
+    }
+  }
+  return j + "]}";
+}
+
+MetricsSnapshot Migrator::metrics_snapshot() const {
+  const auto snap = status_snapshot();
+  MetricsSnapshot m;
+  m.database = plan_.database;
+  m.table = plan_.table;
+  std::string state(phase_name(phase_.load()));
+  std::replace(state.begin(), state.end(), ' ', '-');
+  m.state = state;
+  m.rows_copied = snap.rows_copied;
+  m.rows_estimated = snap.rows_estimated;
+  m.copy_rows_per_second = snap.rows_per_second();
+  m.copy_percent = snap.percent();
+  m.events_applied = snap.events_applied;
+  m.applier_backlog = snap.backlog;
+  m.elapsed_seconds = static_cast<double>(snap.total_elapsed.count());
+  std::lock_guard lk(live_mu_);
+  if (live_->applier)
+    if (auto lag = live_->applier->heartbeat_lag()) m.applier_lag_seconds = lag->count() / 1000.0;
+  if (live_->throttler) {
+    const auto t = live_->throttler->status();
+    m.throttled = t.throttled;
+    m.throttle_reason = t.reason;
+    for (const auto& [addr, lag] : live_->throttler->replica_lags())
+      m.replica_lag_seconds.emplace_back(addr, lag ? std::optional<double>(lag->count() / 1000.0) : std::nullopt);
+  }
+  m.cut_over_attempts = static_cast<std::uint64_t>(live_->cut_over_attempts);
+  m.cut_over_stall_seconds = live_->stalls;
+  return m;
+}
+
+CommandReply Migrator::handle_control_line(std::string_view line) {
+  CommandCallbacks cb;
+  cb.status_text = [this] { return status_text(); };
+  cb.status_json = [this] { return status_json(); };
+  cb.sup = [this] { return status_snapshot().status_line(); };
+  cb.coordinates = [this] { return coordinates(); };
+  return handle_command_line(line, runtime_, plan_.table, cb);
+}
 
 void Migrator::set_state(Phase p, std::string detail) {
   phase_ = p;
@@ -75,7 +290,7 @@ std::string Migrator::state() const {
 }
 
 MigrationResult Migrator::run(std::stop_token stop) {
-  const auto started = Clock::now();
+  started_ = Clock::now();
   MigrationResult result;
   auto qb_result = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping);
   if (!qb_result) throw std::runtime_error("cannot build queries: " + qb_result.error().message());
@@ -83,6 +298,68 @@ MigrationResult Migrator::run(std::stop_token stop) {
 
   ConnectionSettings cs = config_.connection;
   cs.database = plan_.database;
+
+  HookQueue hooks(config_.hooks_path, config_.hooks_timeout, log_);
+  auto hook_context = [&](std::string failure = {}) {
+    HookContext h;
+    h.database = plan_.database;
+    h.table = plan_.table;
+    h.ghost_table = plan_.ghost_table;
+    h.old_table = plan_.old_table;
+    h.alter = plan_.alter;
+    const auto snap = status_snapshot();
+    h.state = snap.state;
+    h.binlog_position = snap.binlog_position;
+    h.throttle_reason = snap.throttle_reason;
+    h.failure_message = std::move(failure);
+    h.rows_copied = snap.rows_copied;
+    h.rows_estimated = snap.rows_estimated;
+    h.elapsed = snap.total_elapsed;
+    h.migrated_host = cs.host + ":" + std::to_string(cs.port);
+    h.status = snap.status_line();
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) h.executing_host = host;
+    return h;
+  };
+
+  // The io thread and its servers come first: the control socket answers from the start.
+  IoThread io;
+  std::unique_ptr<ControlServer> control;
+  std::unique_ptr<MetricsServer> metrics;
+  if (!config_.control.socket_path.empty() || config_.control.tcp_port) {
+    control = std::make_unique<ControlServer>(io.ioc.get_executor(), config_.control,
+                                              [this](std::string_view line) { return handle_control_line(line); }, log_);
+    control->start();
+    control_tcp_port_ = control->tcp_port();
+    if (!config_.control.socket_path.empty()) log_->info("control socket: {}", config_.control.socket_path);
+    if (control->tcp_port()) log_->info("control port: {}:{}", config_.control.tcp_bind, control->tcp_port());
+  }
+  if (config_.metrics_port) {
+    metrics = std::make_unique<MetricsServer>(io.ioc.get_executor(), config_.metrics_bind, *config_.metrics_port,
+                                              [this] { return format_prometheus(metrics_snapshot()); }, log_);
+    metrics->start();
+    metrics_port_ = metrics->port();
+    log_->info("metrics: http://{}:{}/metrics", config_.metrics_bind, metrics->port());
+  }
+  io.start();
+  std::unique_ptr<binlog::ReplicationStream> stream;
+  // Runs first on the way out: stop every user of the io thread, then let it finish.
+  struct IoShutdown {
+    IoThread& io;
+    std::unique_ptr<binlog::ReplicationStream>& stream;
+    std::unique_ptr<ControlServer>& control;
+    std::unique_ptr<MetricsServer>& metrics;
+    ~IoShutdown() {
+      if (stream) stream->stop();
+      if (control) control->stop();
+      if (metrics) metrics->stop();
+      io.finish();
+    }
+  } io_shutdown{io, stream, control, metrics};
+
+  hooks.post("on-startup", hook_context());
+  hooks.post("on-validated", hook_context());
+
   auto main = SqlConnection::open(cs);
   bool created = false;
   bool swapped = false;
@@ -95,6 +372,16 @@ MigrationResult Migrator::run(std::stop_token stop) {
       if (drop_ghost) main->execute(qb.drop_table_query(plan_.ghost_table));
     } catch (const std::exception& e) {
       log_->warn("cleanup: {}", e.what());
+    }
+  };
+  // Components leave the live views before they are destroyed.
+  struct LiveReset {
+    Migrator& m;
+    ~LiveReset() {
+      std::lock_guard lk(m.live_mu_);
+      m.live_->applier = nullptr;
+      m.live_->stream = nullptr;
+      m.live_->throttler = nullptr;
     }
   };
 
@@ -110,6 +397,15 @@ MigrationResult Migrator::run(std::stop_token stop) {
     main->execute(qb.create_ghost_query());
     main->execute(qb.alter_ghost_query(plan_.alter));
 
+    // Throttling: replicas read the changelog heartbeats, so it starts once the table exists.
+    ThrottlerConfig tc = config_.throttle;
+    tc.primary = cs;
+    tc.replica_credentials = cs;
+    tc.database = plan_.database;
+    tc.changelog_table = plan_.changelog_table;
+    Throttler throttler(tc, runtime_, log_);
+    throttler.start();
+
     // 1. The stream starts at the current position before the first row is copied.
     auto st = main->query("SHOW MASTER STATUS");
     if (st.empty()) throw std::runtime_error("SHOW MASTER STATUS returned nothing: is the binary log on?");
@@ -120,23 +416,32 @@ MigrationResult Migrator::run(std::stop_token stop) {
     ss.heartbeat_period = std::chrono::milliseconds(1000);
     ss.dead_after = std::chrono::milliseconds(5000);
     binlog::TableColumns columns{plan_.original.column_names(), plan_.original.signs()};
-    StreamRunner runner;
     const std::string db = plan_.database, table = plan_.table, changelog = plan_.changelog_table;
     const std::size_t ncols = plan_.original.columns.size();
-    runner.stream = std::make_unique<binlog::ReplicationStream>(
-        runner.ioc.get_executor(), ss,
+    stream = std::make_unique<binlog::ReplicationStream>(
+        io.ioc.get_executor(), ss,
         [db, table, changelog](std::string_view s, std::string_view t) { return s == db && (t == table || t == changelog); },
         [&columns, table, ncols](const binlog::TableMap& m) -> const binlog::TableColumns* {
           return m.table == table && m.column_count() == ncols ? &columns : nullptr;
         },
         log_);
-    runner.start();
+    stream->start();
     log_->info("binlog stream from {}", start.to_string());
 
-    ApplierLoop applier(*runner.stream, cs, plan_, runtime_, progress_, log_);
+    ChangeRateMeter meter(config_.quiet_window);
+    ApplierLoop applier(*stream, cs, plan_, runtime_, progress_, log_);
+    applier.set_change_listener([&meter](std::uint64_t rows) { meter.add(Clock::now(), rows); });
     applier.start();
+    LiveReset live_reset{*this};
+    {
+      std::lock_guard lk(live_mu_);
+      live_->applier = &applier;
+      live_->stream = stream.get();
+      live_->throttler = &throttler;
+    }
 
-    // Heartbeats into the changelog table: their trip through the binlog measures applier lag.
+    // Heartbeats into the changelog table: their trip through the binlog measures applier lag,
+    // and replicas' copies of the row measure replication lag.
     std::jthread heartbeat([&](std::stop_token hs) {
       SqlThreadGuard guard;
       try {
@@ -144,39 +449,77 @@ MigrationResult Migrator::run(std::stop_token stop) {
         while (!hs.stop_requested()) {
           auto q = qb.heartbeat_query(std::to_string(wall_clock_micros()));
           c->update(q.sql, q.params);
-          std::mutex m;
-          std::unique_lock lk(m);
-          std::condition_variable_any().wait_for(lk, hs, config_.heartbeat_interval, [] { return false; });
+          sleep_for(hs, config_.heartbeat_interval);
         }
       } catch (const std::exception& e) {
         log_->warn("heartbeat: {}", e.what());
       }
     });
 
-    // A watchdog: any component failure or a panic stops everything.
+    // While throttled the applier pauses too (the stream's bounded queue then holds the reader
+    // back; the server keeps the binlog). The cut-over takes the applier over under this mutex.
+    std::mutex applier_ctl;
+    bool cutting_over = false, paused_by_throttle = false;
+    auto take_applier_for_cut_over = [&](bool on) {
+      std::lock_guard lk(applier_ctl);
+      cutting_over = on;
+      if (on && paused_by_throttle) {
+        applier.resume();
+        paused_by_throttle = false;
+      }
+    };
+
+    // A watchdog: any component failure or a panic stops everything; it also applies the
+    // throttle to the applier and fires on-throttled when a throttle begins.
     std::jthread watchdog([&](std::stop_token ws) {
+      bool was_throttled = false;
       while (!ws.stop_requested() && !abort.stop_requested()) {
-        if (applier.failure() || runner.stream->failure() || runtime_.panic()) abort.request_stop();
+        if (applier.failure() || stream->failure() || throttler.failure() || runtime_.panic()) abort.request_stop();
+        const bool throttled = throttler.is_throttled();
+        {
+          std::lock_guard lk(applier_ctl);
+          if (throttled && !cutting_over && !paused_by_throttle) {
+            applier.pause();
+            paused_by_throttle = true;
+          } else if (!throttled && paused_by_throttle) {
+            applier.resume();
+            paused_by_throttle = false;
+          }
+        }
+        if (throttled && !was_throttled) hooks.post("on-throttled", hook_context());
+        was_throttled = throttled;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
+      std::lock_guard lk(applier_ctl);
+      if (paused_by_throttle) applier.resume();
+      paused_by_throttle = false;
     });
 
     std::jthread reporter([&](std::stop_token rs) {
-      std::mutex m;
-      std::unique_lock lk(m);
-      std::condition_variable_any cv;
+      auto next_log = Clock::now() + config_.progress_interval;
+      auto next_hook = Clock::now() + config_.hooks_status_interval;
       while (!rs.stop_requested()) {
-        cv.wait_for(lk, rs, config_.progress_interval, [] { return false; });
+        sleep_for(rs, std::chrono::milliseconds(config_.on_status ? 1000 : 250));
         if (rs.stop_requested()) break;
-        auto snap = progress_.snapshot(Clock::now(), state());
-        log_->info("{}", snap.status_line());
+        const auto now = Clock::now();
         if (auto lag = applier.heartbeat_lag()) result.peak_lag = std::max(result.peak_lag, *lag);
+        const auto snap = status_snapshot();
+        if (config_.on_status) config_.on_status(snap);
+        if (now >= next_log) {
+          log_->info("{}", snap.status_line());
+          next_log = now + config_.progress_interval;
+        }
+        if (now >= next_hook) {
+          hooks.post("on-status", hook_context());
+          next_hook = now + config_.hooks_status_interval;
+        }
       }
     });
 
     auto check_failures = [&] {
       if (auto f = applier.failure()) std::rethrow_exception(f);
-      if (auto f = runner.stream->failure()) std::rethrow_exception(f);
+      if (auto f = stream->failure()) std::rethrow_exception(f);
+      if (auto f = throttler.failure()) std::rethrow_exception(f);
       if (runtime_.panic()) throw std::runtime_error("panic: the operator aborted the migration");
       if (stop.stop_requested()) throw std::runtime_error("interrupted");
     };
@@ -188,7 +531,13 @@ MigrationResult Migrator::run(std::stop_token stop) {
         {plan_.database, plan_.table});
     progress_.rows_estimated = est.empty() || !est.rows[0][0] ? plan_.estimated_rows : to_uint64(est.rows[0][0]);
     {
-      Copier copier(cs, plan_, runtime_, progress_, config_.copier, log_);
+      CopierConfig cc = config_.copier;
+      auto outer = cc.wait_if_throttled;
+      cc.wait_if_throttled = [&throttler, outer](std::stop_token st) {
+        if (outer) outer(st);
+        throttler.wait_while_throttled(st);
+      };
+      Copier copier(cs, plan_, runtime_, progress_, cc, log_);
       try {
         copier.run(abort.get_token());
       } catch (...) {
@@ -198,27 +547,10 @@ MigrationResult Migrator::run(std::stop_token stop) {
     }
     check_failures();
     log_->info("row copy complete: {} rows", progress_.rows_copied.load());
+    hooks.post("on-row-copy-complete", hook_context());
 
-    // 3. Wait until in sync and allowed.
-    for (;;) {
-      check_failures();
-      if (file_exists(config_.postpone_flag_file) || runtime_.postpone_cut_over()) {
-        set_state(Phase::kPostponed, file_exists(config_.postpone_flag_file)
-                                         ? "flag file " + config_.postpone_flag_file + " exists"
-                                         : "postponed by the operator");
-      } else {
-        auto lag = applier.heartbeat_lag();
-        // The heartbeat's trip through the binlog covers the backlog too: a low lag means the
-        // applier is close behind, so the drain under the lock is short.
-        if (lag && *lag <= config_.cut_over_lag_threshold) break;
-        set_state(Phase::kWaitingForCutOver,
-                  lag ? "applier lag " + std::to_string(lag->count()) + " ms" : "waiting for the first heartbeat");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-
-    // 4. Cut over.
-    set_state(Phase::kCuttingOver);
+    // 3. Wait until in sync and allowed, then cut over; an aborted attempt comes back here (the
+    //    window may have closed meanwhile).
     CutOver cutover(cs, plan_, config_.cut_over,
                     [&](const binlog::BinlogPosition& pos, Clock::time_point deadline) {
                       applier.resume();
@@ -227,12 +559,104 @@ MigrationResult Migrator::run(std::stop_token stop) {
                       return ok;
                     },
                     log_);
-    try {
-      result.cut_over = cutover.run(abort.get_token());
-    } catch (...) {
-      applier.resume();
+    if (plan_.cut_over == CutOverStrategy::kRenameUnderLock)
+      log_->info("cut-over: using the queued rename (rename under lock is not implemented yet)");
+    CutOverPolicy policy;
+    policy.quiet_rows_per_second = config_.cut_over_when_quiet;
+    policy.deadline = config_.cut_over_deadline;
+    policy.cut_over_at_deadline = config_.cut_over_at_deadline;
+    bool announced_postpone = false;
+    std::string last_wait;
+    auto next_try = Clock::now();
+    int attempt = 0;
+    for (;;) {
       check_failures();
-      throw;
+      auto waiting = [&](Phase p, std::string why) {
+        if (why != last_wait) log_->info("cut-over {}: {}", p == Phase::kPostponed ? "postponed" : "waits", why);
+        last_wait = why;
+        set_state(p, std::move(why));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      };
+      const bool forced = runtime_.cut_over_requested();
+      const bool flag = file_exists(config_.postpone_flag_file);
+      if (runtime_.postpone_cut_over() || (flag && !forced)) {
+        if (!announced_postpone) hooks.post("on-begin-postponed", hook_context());
+        announced_postpone = true;
+        waiting(Phase::kPostponed, runtime_.postpone_cut_over() ? "postponed by the operator (unpostpone or cut-over releases it)"
+                                                                 : "flag file " + config_.postpone_flag_file + " exists");
+        continue;
+      }
+      // Windows are re-read each time: window= may have replaced them.
+      policy.windows.clear();
+      for (const auto& spec : runtime_.cut_over_windows())
+        if (auto w = parse_cut_over_window(spec)) policy.windows.push_back(*w);
+      const auto decision = decide_cut_over(policy, config_.clock(), meter.rate(Clock::now()), forced);
+      {
+        std::lock_guard lk(live_mu_);
+        live_->next_window = decision.next_open;
+      }
+      if (decision.verdict == CutOverVerdict::kFailDeadline) throw std::runtime_error("cut-over: " + decision.reason);
+      if (decision.verdict == CutOverVerdict::kWait) {
+        waiting(Phase::kWaitingForCutOver, decision.reason);
+        continue;
+      }
+      if (auto t = throttler.status(); t.throttled) {
+        waiting(Phase::kWaitingForCutOver, "throttled: " + t.to_string());
+        continue;
+      }
+      auto lag = applier.heartbeat_lag();
+      // The heartbeat's trip through the binlog covers the backlog too: a low lag means the
+      // applier is close behind, so the drain under the lock is short.
+      if (!lag || *lag > config_.cut_over_lag_threshold) {
+        waiting(Phase::kWaitingForCutOver, lag ? "applier lag " + std::to_string(lag->count()) + " ms > " +
+                                                     std::to_string(config_.cut_over_lag_threshold.count()) + " ms"
+                                               : "waiting for the first heartbeat");
+        continue;
+      }
+      if (Clock::now() < next_try) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      if (auto h = hooks.run_now("on-before-cut-over", hook_context()); !h.ok()) {
+        next_try = Clock::now() + config_.hook_retry_interval;
+        waiting(Phase::kPostponed, "on-before-cut-over hook failed (" +
+                                       (h.timed_out ? std::string("timed out") : "exit " + std::to_string(h.exit_code)) +
+                                       "); retrying in " + format_duration(std::chrono::duration_cast<std::chrono::seconds>(config_.hook_retry_interval)));
+        continue;
+      }
+      // 4. Cut over: one attempt.
+      set_state(Phase::kCuttingOver);
+      last_wait.clear();
+      ++attempt;
+      take_applier_for_cut_over(true);
+      const auto t0 = Clock::now();
+      try {
+        result.cut_over.write_stall = cutover.attempt(attempt);
+        result.cut_over.attempts = attempt;
+        std::lock_guard lk(live_mu_);
+        live_->cut_over_attempts = attempt;
+        live_->stalls.push_back(result.cut_over.write_stall.count() / 1000.0);
+        log_->info("cut-over: done in attempt {}; writes to {} waited {} ms", attempt, plan_.table,
+                   result.cut_over.write_stall.count());
+        break;
+      } catch (const CutOverAborted& e) {
+        applier.resume();
+        take_applier_for_cut_over(false);
+        {
+          std::lock_guard lk(live_mu_);
+          live_->cut_over_attempts = attempt;
+          // An aborted attempt held writers at most this long (lock wait + drain, bounded by the timeout).
+          live_->stalls.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        }
+        if (attempt > config_.cut_over.retries) throw;
+        check_failures();
+        log_->warn("cut-over: {}; original intact; retrying in {} ms", e.what(), config_.cut_over.retry_backoff.count());
+        next_try = Clock::now() + config_.cut_over.retry_backoff;
+      } catch (...) {
+        applier.resume();
+        check_failures();
+        throw;
+      }
     }
     swapped = true;
     applier.stop();
@@ -240,9 +664,10 @@ MigrationResult Migrator::run(std::stop_token stop) {
     watchdog.request_stop();
     reporter.request_stop();
     set_state(Phase::kDone);
-  } catch (...) {
-    set_state(Phase::kFailed);
+  } catch (const std::exception& e) {
+    set_state(Phase::kFailed, e.what());
     if (created && !swapped) cleanup_tables(config_.cleanup_on_failure);
+    hooks.run_now("on-failure", hook_context(e.what()));
     throw;
   }
 
@@ -257,7 +682,8 @@ MigrationResult Migrator::run(std::stop_token stop) {
   }
   result.rows_copied = progress_.rows_copied.load();
   result.events_applied = progress_.events_applied.load();
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+  hooks.run_now("on-success", hook_context());
   return result;
 }
 

@@ -10,15 +10,24 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
+#include "engine/control/command.h"
+#include "engine/control/control_server.h"
 #include "engine/copier.h"
 #include "engine/cutover.h"
+#include "engine/metrics/metrics_snapshot.h"
 #include "engine/plan.h"
 #include "engine/progress.h"
 #include "engine/runtime_settings.h"
+#include "engine/schedule/clock.h"
 #include "engine/sql/connection_settings.h"
+#include "engine/throttle/throttle_state.h"
+#include "engine/throttle/throttler.h"
 
 namespace spdlog {
 class logger;
@@ -39,8 +48,34 @@ struct MigratorConfig {
   bool drop_leftover_tables = false;
   bool ok_to_drop_table = false;   // drop _t_del after a successful cut-over
   bool cleanup_on_failure = false; // drop _t_gho and _t_ghc when the migration fails
-  CopierConfig copier;
+  CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
   CutOverConfig cut_over;
+
+  // Control socket / TCP port (neither: no control server). Served on the stream's io thread.
+  ControlServerConfig control;
+  // Throttling. The Migrator fills in the connections, database and changelog table.
+  ThrottlerConfig throttle;
+
+  // Cut-over scheduling: windows come from RuntimeSettings::cut_over_windows() (window= changes them).
+  std::optional<double> cut_over_when_quiet;  // row changes/s
+  std::chrono::seconds quiet_window{60};
+  std::optional<std::chrono::system_clock::time_point> cut_over_deadline;
+  bool cut_over_at_deadline = false;
+  WallClock clock;  // empty: the system clock
+  // A failed on-before-cut-over hook postpones the cut-over this long before it is tried again.
+  std::chrono::milliseconds hook_retry_interval{5000};
+
+  // Hooks (empty path: none).
+  std::string hooks_path;
+  std::chrono::milliseconds hooks_timeout{60000};
+  std::chrono::seconds hooks_status_interval{60};
+
+  // Prometheus /metrics (nullopt: off; 0 = any free port).
+  std::optional<std::uint16_t> metrics_port;
+  std::string metrics_bind = "127.0.0.1";
+
+  // Called about once a second with the current status (a TTY status line listens).
+  std::function<void(const ProgressSnapshot&)> on_status;
 };
 
 struct MigrationResult {
@@ -61,8 +96,22 @@ class Migrator {
   // "copying", "postponed: flag file /x", "waiting: lag 1.2s > 1s", … (for status and logs)
   std::string state() const;
 
+  // Live views, thread-safe, valid at any time (parts that do not exist yet are left empty).
+  ProgressSnapshot status_snapshot() const;
+  std::string status_text() const;  // the control socket's `status`
+  std::string status_json() const;  // `status json`: one JSON object
+  MetricsSnapshot metrics_snapshot() const;
+  ThrottleStatus throttle_status() const;
+  // Bound ports (0 until the servers are up, or when off).
+  std::uint16_t control_tcp_port() const noexcept { return control_tcp_port_.load(); }
+  std::uint16_t metrics_port() const noexcept { return metrics_port_.load(); }
+  // The control-socket line handler (also usable directly).
+  CommandReply handle_control_line(std::string_view line);
+
  private:
+  struct Live;  // pointers to the running components, for the live views
   void set_state(Phase p, std::string detail = {});
+  std::string coordinates() const;
 
   MigratorConfig config_;
   const MigrationPlan& plan_;
@@ -72,6 +121,11 @@ class Migrator {
   std::atomic<Phase> phase_{Phase::kStarting};
   mutable std::mutex state_mu_;
   std::string state_detail_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::atomic<std::uint16_t> control_tcp_port_{0};
+  std::atomic<std::uint16_t> metrics_port_{0};
+  mutable std::mutex live_mu_;  // guards live_ (components register and leave under it)
+  std::shared_ptr<Live> live_;
 };
 
 }  // namespace ghostcut::engine

@@ -50,7 +50,25 @@ TEST_F(MigrateOptions, Defaults) {
   EXPECT_EQ(c.cut_over_lock_timeout_seconds, 3);
   EXPECT_EQ(c.cut_over_retries, 5);
   EXPECT_EQ(c.dml_batch_size, 100);
-  EXPECT_EQ(c.heartbeat_interval_millis, 500);
+  EXPECT_EQ(c.heartbeat_interval_millis, 100);
+  EXPECT_TRUE(c.throttle_control_replicas.empty());
+  EXPECT_TRUE(c.max_load.empty());
+  EXPECT_TRUE(c.critical_load.empty());
+  EXPECT_EQ(c.critical_load_hibernate_seconds, 0);
+  EXPECT_TRUE(c.cut_over_windows.empty());
+  EXPECT_FALSE(c.cut_over_when_quiet);
+  EXPECT_EQ(c.quiet_window_seconds, 60);
+  EXPECT_FALSE(c.cut_over_deadline_at);
+  EXPECT_TRUE(c.serve_socket_file.empty());  // derived from database and table at start
+  EXPECT_FALSE(c.no_serve_socket);
+  EXPECT_FALSE(c.serve_tcp_port);
+  EXPECT_EQ(c.serve_tcp_bind, "127.0.0.1");
+  EXPECT_TRUE(c.hooks_path.empty());
+  EXPECT_EQ(c.hooks_timeout_seconds, 60);
+  EXPECT_EQ(c.log_format, "text");
+  EXPECT_EQ(c.status_interval_seconds, 5);
+  EXPECT_FALSE(c.metrics_port);
+  EXPECT_EQ(c.metrics_bind, "127.0.0.1");
   EXPECT_EQ(c.nice_ratio, 0.0);
   EXPECT_GE(c.server_id, 1'000'000'000u);
   EXPECT_FALSE(c.ok_to_drop_table);
@@ -92,6 +110,45 @@ TEST_F(MigrateOptions, EveryFlagIsRead) {
   EXPECT_TRUE(ic.allow_foreign_keys);
   EXPECT_TRUE(ic.allow_add_unique_key);
   EXPECT_TRUE(ic.drop_leftover_tables);
+}
+
+TEST_F(MigrateOptions, ThrottleScheduleControlHooksAndOutputFlags) {
+  auto p = parse_migrate_args(with({"--throttle-control-replicas", "r1:3307,r2", "--throttle-control-replicas", "r3",
+                                    "--max-load", "Threads_running=25", "--critical-load", "Threads_running=200",
+                                    "--critical-load-interval-millis", "500", "--critical-load-hibernate-seconds", "30",
+                                    "--throttle-query", "SELECT 0", "--cut-over-window", "Mon-Fri 22:30-01:00 UTC",
+                                    "--cut-over-window", "Sat,Sun 00:00-06:00", "--cut-over-when-quiet", "150",
+                                    "--quiet-window-seconds", "30", "--cut-over-deadline", "+2h", "--cut-over-at-deadline",
+                                    "--serve-tcp-port", "9001", "--serve-tcp-bind", "0.0.0.0", "--hooks-path", "/etc/gc",
+                                    "--hooks-timeout-seconds", "9", "--hooks-status-interval", "30", "--log-format", "json",
+                                    "--verbose", "--status-interval-seconds", "2", "--metrics-port", "9102",
+                                    "--metrics-bind", "0.0.0.0", "--no-serve-socket"}));
+  const auto& c = p.config;
+  EXPECT_EQ(c.throttle_control_replicas, (std::vector<std::string>{"r1:3307", "r2", "r3"}));
+  EXPECT_EQ(c.max_load, "Threads_running=25");
+  EXPECT_EQ(c.critical_load, "Threads_running=200");
+  EXPECT_EQ(c.critical_load_interval_millis, 500);
+  EXPECT_EQ(c.critical_load_hibernate_seconds, 30);
+  EXPECT_EQ(c.throttle_query, "SELECT 0");
+  EXPECT_EQ(c.cut_over_windows, (std::vector<std::string>{"Mon-Fri 22:30-01:00 UTC", "Sat,Sun 00:00-06:00"}));
+  EXPECT_EQ(c.cut_over_when_quiet, 150.0);
+  EXPECT_EQ(c.quiet_window_seconds, 30);
+  ASSERT_TRUE(c.cut_over_deadline_at);
+  const auto in = *c.cut_over_deadline_at - std::chrono::system_clock::now();
+  EXPECT_GT(in, std::chrono::minutes(119));
+  EXPECT_LE(in, std::chrono::minutes(120));
+  EXPECT_TRUE(c.cut_over_at_deadline);
+  EXPECT_EQ(c.serve_tcp_port, std::optional<std::uint16_t>(9001));
+  EXPECT_EQ(c.serve_tcp_bind, "0.0.0.0");
+  EXPECT_TRUE(c.no_serve_socket);
+  EXPECT_EQ(c.hooks_path, "/etc/gc");
+  EXPECT_EQ(c.hooks_timeout_seconds, 9);
+  EXPECT_EQ(c.hooks_status_interval_seconds, 30);
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_TRUE(c.verbose);
+  EXPECT_EQ(c.status_interval_seconds, 2);
+  EXPECT_EQ(c.metrics_port, std::optional<std::uint16_t>(9102));
+  EXPECT_EQ(c.metrics_bind, "0.0.0.0");
 }
 
 TEST_F(MigrateOptions, GhostAliasesForDroppingLeftovers) {
@@ -152,6 +209,21 @@ TEST_F(MigrateOptions, BadValuesAreUsageErrors) {
       {{"--no-such-flag"}, "no-such-flag"},
       {{"--ssl-mode", "sometimes"}, "--ssl-mode"},
       {{"--config", "/nonexistent/ghostcut.ini"}, "cannot read --config file"},
+      {{"--max-load", "Threads_running"}, "--max-load"},
+      {{"--critical-load", "Threads_running=-1"}, "--critical-load"},
+      {{"--throttle-query", "DELETE FROM t"}, "--throttle-query"},
+      {{"--throttle-control-replicas", "r1:99999"}, "--throttle-control-replicas"},
+      {{"--critical-load-hibernate-seconds", "-1"}, "--critical-load-hibernate-seconds"},
+      {{"--cut-over-window", "Mon-Fri 25:00-01:00"}, "--cut-over-window: bad cut-over window"},
+      {{"--cut-over-window", "02:00-02:00"}, "--cut-over-window"},
+      {{"--cut-over-when-quiet", "0"}, "--cut-over-when-quiet"},
+      {{"--cut-over-deadline", "yesterday"}, "--cut-over-deadline"},
+      {{"--cut-over-at-deadline"}, "--cut-over-at-deadline needs --cut-over-deadline"},
+      {{"--serve-tcp-port", "0"}, "--serve-tcp-port"},
+      {{"--metrics-port", "70000"}, "--metrics-port"},
+      {{"--log-format", "xml"}, "--log-format must be text or json"},
+      {{"--quiet", "--debug"}, "choose one of --quiet, --verbose and --debug"},
+      {{"--hooks-timeout-seconds", "0"}, "--hooks-timeout-seconds"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.args.front() + (c.args.size() > 1 ? " " + c.args[1] : ""));

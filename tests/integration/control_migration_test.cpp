@@ -1,0 +1,377 @@
+// Issue #5 acceptance on the live server: running migrations driven through the control socket,
+// and throttled by a real replica's lag. Every test ends by comparing full table contents.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "engine/inspector.h"
+#include "engine/migrator.h"
+#include "engine/sql/quoting.h"
+#include "integration/test_server.h"
+
+using namespace ghostcut::engine;
+using namespace std::chrono_literals;
+using ghostcut::testing::LiveServerTest;
+
+namespace {
+
+// Sends each line over one connection, half-closes, returns everything the server wrote.
+std::string send_lines(const std::string& path, const std::vector<std::string>& lines) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket()");
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect " + path + ": " + std::strerror(errno));
+  }
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  for (std::size_t off = 0; off < out.size();) {
+    const auto n = ::write(fd, out.data() + off, out.size() - off);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string reply;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    reply.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return reply;
+}
+std::string send(const std::string& path, const std::string& line) { return send_lines(path, {line}); }
+
+boost::property_tree::ptree parse_json(const std::string& text) {
+  std::istringstream in(text);
+  boost::property_tree::ptree t;
+  boost::property_tree::read_json(in, t);
+  return t;
+}
+
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return cond();
+}
+
+class ControlMigrationTest : public LiveServerTest {
+ protected:
+  void SetUp() override {
+    LiveServerTest::SetUp();
+    if (IsSkipped()) return;
+    char tmpl[] = "/tmp/gc-ctlmig-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    socket_ = dir_ + "/ghostcut.sock";
+  }
+  void TearDown() override {
+    if (runner_.valid()) runner_.wait();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    LiveServerTest::TearDown();
+  }
+
+  // `rows` rows of (id, a, b); ids 1..rows.
+  void make_table(int rows) {
+    conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
+    conn_->execute("INSERT INTO t SELECT seq, seq * 7, CONCAT('row-', seq) FROM seq_1_to_" + std::to_string(rows));
+  }
+  MigratorConfig config() {
+    MigratorConfig c;
+    c.connection = settings_;
+    c.server_id = 930000 + static_cast<std::uint32_t>(::getpid() % 10000);
+    c.heartbeat_interval = 100ms;
+    c.progress_interval = 60s;
+    c.cut_over.retry_backoff = 200ms;
+    c.control.socket_path = socket_;
+    c.throttle.interval = 50ms;
+    c.throttle.load_interval = 200ms;
+    return c;
+  }
+  void start(MigratorConfig c, const std::string& alter = "ADD COLUMN c INT NULL") {
+    Inspector inspector(*conn_, {});
+    plan_ = inspector.inspect(db_, "t", alter);
+    migrator_ = std::make_unique<Migrator>(std::move(c), plan_, runtime_, progress_, nullptr);
+    runner_ = std::async(std::launch::async, [this] {
+      SqlThreadGuard guard;
+      try {
+        migrator_->run(stop_.get_token());
+        return std::string();
+      } catch (const std::exception& e) {
+        return std::string(e.what());
+      }
+    });
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 10s)) << "no control socket";
+  }
+  std::string finish() {
+    EXPECT_EQ(runner_.wait_for(60s), std::future_status::ready);
+    return runner_.get();
+  }
+  std::string table_checksum(const std::string& table, const std::string& columns = "id, a, b") {
+    auto r = conn_->query("SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('|', " + columns + "))), 0) FROM " +
+                          quote_qualified(db_, table));
+    return r.rows[0][0].value_or("") + "/" + r.rows[0][1].value_or("");
+  }
+  bool table_exists(const std::string& table) {
+    return !conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                         {db_, table})
+                .empty();
+  }
+
+  std::string dir_, socket_;
+  RuntimeSettings runtime_;
+  ProgressCounters progress_;
+  MigrationPlan plan_;
+  std::unique_ptr<Migrator> migrator_;
+  std::stop_source stop_;
+  std::future<std::string> runner_;
+};
+
+TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
+  make_table(40000);
+  const auto before = table_checksum("t");
+  // Start held: manual throttle (nothing copied) and postponed cut-over.
+  ASSERT_TRUE(runtime_.set_chunk_size(100));
+  runtime_.set_manual_throttle(true);
+  runtime_.set_postpone_cut_over(true);
+  start(config());
+
+  // The socket is private to its owner.
+  struct stat st{};
+  ASSERT_EQ(::stat(socket_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // Throttled from the start: the state says so and no rows move.
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kCopying; }, 10s));
+  ASSERT_TRUE(eventually([&] { return send(socket_, "status").find("throttled") != std::string::npos; }, 5s));
+  auto json = parse_json(send(socket_, "status json"));
+  EXPECT_EQ(json.get<std::string>("database"), db_);
+  EXPECT_EQ(json.get<std::string>("table"), "t");
+  EXPECT_EQ(json.get<std::string>("state"), "throttled");
+  EXPECT_TRUE(json.get<bool>("throttled"));
+  EXPECT_EQ(json.get<std::string>("throttle_reason").rfind("manual", 0), 0u) << json.get<std::string>("throttle_reason");
+  EXPECT_EQ(json.get<std::uint64_t>("chunk_size"), 100u);
+  EXPECT_GE(json.get<std::uint64_t>("rows_estimated"), 30000u);
+  const auto held = progress_.rows_copied.load();
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(progress_.rows_copied.load(), held) << "rows were copied while throttled";
+
+  // no-throttle: the copy runs; chunk-size= answers old -> new and changes the chunks.
+  EXPECT_NE(send(socket_, "no-throttle").find("ERROR"), 0u);
+  ASSERT_TRUE(eventually([&] { return progress_.rows_copied.load() > held; }, 5s));
+  EXPECT_NE(send(socket_, "nice-ratio=10").find("->"), std::string::npos);
+  EXPECT_DOUBLE_EQ(runtime_.nice_ratio(), 10.0);
+  const auto reply = send(socket_, "chunk-size=500");
+  EXPECT_NE(reply.find("100 -> 500"), std::string::npos) << reply;
+  EXPECT_EQ(runtime_.chunk_size(), 500u);
+  // After the change each chunk holds 500 rows: measure over the next chunks.
+  const auto r0 = progress_.rows_copied.load(), c0 = progress_.chunks_copied.load();
+  ASSERT_TRUE(eventually([&] { return progress_.chunks_copied.load() >= c0 + 4; }, 10s));
+  const auto r1 = progress_.rows_copied.load(), c1 = progress_.chunks_copied.load();
+  // One chunk may still have been sized 100 when the change landed.
+  EXPECT_GE(r1 - r0, (c1 - c0 - 1) * 500) << (r1 - r0) << " rows in " << (c1 - c0) << " chunks";
+
+  // threads=: more copy workers run.
+  EXPECT_NE(send(socket_, "threads=3").find("1 -> 3"), std::string::npos);
+  ASSERT_TRUE(eventually([&] { return progress_.copy_threads.load() == 3; }, 5s)) << progress_.copy_threads.load();
+  EXPECT_EQ(parse_json(send(socket_, "status json")).get<int>("threads"), 3);
+
+  // throttle again: rows stop (counted), then resume.
+  send(socket_, "throttle");
+  ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().throttled; }, 2s));
+  std::this_thread::sleep_for(300ms);  // a chunk in flight may finish
+  const auto paused_at = progress_.rows_copied.load();
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(progress_.rows_copied.load(), paused_at);
+  send(socket_, "no-throttle");
+  send(socket_, "nice-ratio=0");
+
+  // Malformed and out-of-range commands: an error line, nothing changed.
+  const auto bad = send_lines(socket_, {"chunk-size=abc", "threads=0", "bogus", "max-load=Threads_running"});
+  std::istringstream lines(bad);
+  std::string line;
+  int errors = 0;
+  while (std::getline(lines, line)) errors += line.rfind("ERROR:", 0) == 0;
+  EXPECT_EQ(errors, 4) << bad;
+  EXPECT_EQ(runtime_.chunk_size(), 500u);
+  EXPECT_EQ(runtime_.threads(), 3u);
+
+  // Two clients at once: a connection left open does not block another.
+  {
+    const int idle = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_.c_str());
+    ASSERT_EQ(::connect(idle, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::write(idle, "sup\n", 4), 4);
+    auto other = std::async(std::launch::async, [&] { return send(socket_, "sup"); });
+    ASSERT_EQ(other.wait_for(5s), std::future_status::ready);
+    EXPECT_NE(other.get().find("Copy:"), std::string::npos);
+    char buf[512];
+    const auto n = ::read(idle, buf, sizeof buf);  // the open one got its answer too
+    ASSERT_GT(n, 0);
+    EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find("Copy:"), std::string::npos);
+    ::close(idle);
+  }
+
+  // The copy finishes; the cut-over is held while postponed.
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kPostponed; }, 30s)) << migrator_->state();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(migrator_->phase(), Phase::kPostponed);
+  EXPECT_NE(send(socket_, "status").find("postponed"), std::string::npos);
+  EXPECT_TRUE(table_exists("_t_gho"));
+  EXPECT_NE(send(socket_, "unpostpone").find("ERROR"), 0u);
+  EXPECT_EQ(finish(), "");
+  EXPECT_EQ(migrator_->phase(), Phase::kDone);
+
+  // Everything is there, and the socket is gone.
+  EXPECT_EQ(table_checksum("t"), before);
+  EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(ControlMigrationTest, PanicNeedsTheTableNameAndLeavesTheOriginalUntouched) {
+  make_table(20000);
+  const auto before = table_checksum("t");
+  runtime_.set_manual_throttle(true);  // keep it mid-copy
+  start(config());
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kCopying; }, 10s));
+  for (const char* refused : {"panic", "panic=", "panic=other", "panic=T"}) {
+    SCOPED_TRACE(refused);
+    EXPECT_EQ(send(socket_, refused).rfind("ERROR:", 0), 0u);
+  }
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(migrator_->phase(), Phase::kCopying);
+  send(socket_, "panic=t");
+  const auto error = finish();
+  EXPECT_NE(error.find("panic"), std::string::npos) << error;
+  EXPECT_EQ(migrator_->phase(), Phase::kFailed);
+  EXPECT_EQ(table_checksum("t"), before);
+  auto cols = conn_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
+                           {db_});
+  EXPECT_EQ(cols.rows[0][0].value_or(""), "3") << "the original's schema changed";
+  EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(ControlMigrationTest, CriticalLoadAbortsCleanly) {
+  make_table(5000);
+  const auto before = table_checksum("t");
+  runtime_.set_manual_throttle(true);
+  ASSERT_TRUE(runtime_.set_critical_load({{"Threads_connected", 1}}));  // always reached
+  start(config());
+  const auto error = finish();
+  EXPECT_NE(error.find("Threads_connected"), std::string::npos) << error;
+  EXPECT_EQ(table_checksum("t"), before);
+  EXPECT_FALSE(table_exists("_t_del"));
+}
+
+TEST_F(ControlMigrationTest, FlagFileAndThrottleQueryHoldTheCopy) {
+  make_table(20000);
+  const auto before = table_checksum("t");
+  const std::string flag = dir_ + "/throttle.flag";
+  { std::ofstream(flag) << "x"; }
+  auto c = config();
+  c.throttle.flag_file = flag;
+  ASSERT_TRUE(runtime_.set_chunk_size(200));
+  start(c);
+  ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().reason == "flag-file"; }, 5s))
+      << migrator_->throttle_status().to_string();
+  const auto held = progress_.rows_copied.load();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(progress_.rows_copied.load(), held);
+  // Swap the flag file for a throttle query that says "yes".
+  const auto tq = send(socket_, "throttle-query=SELECT 1");
+  EXPECT_NE(tq.rfind("ERROR", 0), 0u) << tq;
+  EXPECT_EQ(runtime_.throttle_query(), "SELECT 1");
+  std::filesystem::remove(flag);
+  ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().reason == "throttle-query"; }, 5s))
+      << migrator_->throttle_status().to_string();
+  const auto held2 = progress_.rows_copied.load();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(progress_.rows_copied.load(), held2);
+  send(socket_, "throttle-query=SELECT 0");
+  EXPECT_EQ(finish(), "");
+  EXPECT_EQ(table_checksum("t"), before);
+}
+
+// A real replica (scripts/test starts one): stopping its SQL thread throttles the copy for "lag".
+TEST_F(ControlMigrationTest, ReplicaLagThrottlesAndResumes) {
+  const char* rport = std::getenv("GHOSTCUT_TEST_REPLICA_PORT");
+  if (!rport) GTEST_SKIP() << "no replica (GHOSTCUT_TEST_REPLICA_PORT unset; scripts/test starts one)";
+  ConnectionSettings rs = settings_;
+  rs.port = static_cast<std::uint16_t>(std::atoi(rport));
+  rs.database.clear();
+  auto replica = SqlConnection::open(rs);
+  // The replica must have caught up with this test's database before the migration starts.
+  make_table(30000);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return !replica->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
+                               {db_})
+                    .empty();
+      },
+      10s));
+  const auto before = table_checksum("t");
+  ASSERT_TRUE(runtime_.set_throttle_control_replicas({{"127.0.0.1", rs.port}}));
+  ASSERT_TRUE(runtime_.set_max_lag_millis(500));
+  ASSERT_TRUE(runtime_.set_chunk_size(500));
+  runtime_.set_manual_throttle(true);  // hold the copy until the replica is stopped
+  start(config());
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kCopying; }, 10s));
+  // With the replica healthy, only the manual throttle holds.
+  ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().reason == "manual"; }, 5s));
+
+  replica->execute("STOP SLAVE SQL_THREAD");
+  struct Restart {
+    SqlConnection& r;
+    ~Restart() {
+      try {
+        r.execute("START SLAVE SQL_THREAD");
+      } catch (...) {
+      }
+    }
+  } restart{*replica};
+  send(socket_, "no-throttle");
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().reason == "lag"; }, 2s))
+      << migrator_->throttle_status().to_string();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, 2s);
+  auto json = parse_json(send(socket_, "status json"));
+  EXPECT_EQ(json.get<std::string>("throttle_reason").rfind("lag", 0), 0u);
+  const auto held = progress_.rows_copied.load();
+  std::this_thread::sleep_for(300ms);
+  const auto held2 = progress_.rows_copied.load();  // a chunk in flight may have finished
+  std::this_thread::sleep_for(700ms);
+  EXPECT_EQ(progress_.rows_copied.load(), held2);
+  EXPECT_LT(held, 30000u) << "the copy finished before the lag throttle";
+
+  replica->execute("START SLAVE SQL_THREAD");
+  ASSERT_TRUE(eventually([&] { return !migrator_->throttle_status().throttled; }, 10s))
+      << migrator_->throttle_status().to_string();
+  EXPECT_EQ(finish(), "");
+  EXPECT_EQ(table_checksum("t"), before);
+}
+
+}  // namespace

@@ -190,14 +190,19 @@ std::string Migrator::status_text() const {
          "; nice-ratio: " + fmt::format("{}", s.nice_ratio) + "; max-lag-millis: " + std::to_string(s.max_lag_millis) +
          "\n# max-load: " + to_string(s.max_load) + "; critical-load: " + to_string(s.critical_load) +
          "; throttle-query: " + s.throttle_query + "\n";
-  std::string replicas;
-  for (const auto& r : s.throttle_control_replicas) replicas += (replicas.empty() ? "" : ",") + r.to_string();
-  out += "# throttle-control-replicas: " + replicas;
+  std::vector<std::pair<std::string, std::optional<std::chrono::milliseconds>>> lags;
   {
     std::lock_guard lk(live_mu_);
-    if (live_->throttler)
-      for (const auto& [addr, lag] : live_->throttler->replica_lags())
-        out += "; " + addr + " lag " + (lag ? format_lag_seconds(*lag) : std::string("unknown"));
+    if (live_->throttler) lags = live_->throttler->replica_lags();
+  }
+  out += "# throttle-control-replicas:";
+  if (s.throttle_control_replicas.empty()) out += " none";
+  for (const auto& r : s.throttle_control_replicas) {
+    const auto addr = r.to_string();
+    std::string lag = "lag not measured yet";
+    for (const auto& [a, l] : lags)
+      if (a == addr) lag = l ? "lag " + format_lag_seconds(*l) : "lag unknown (unreachable)";
+    out += " " + addr + " (" + lag + ")";
   }
   out += "\n# cut-over windows: ";
   const auto windows = runtime_.cut_over_windows();
@@ -330,16 +335,13 @@ MigrationResult Migrator::run(std::stop_token stop) {
     control = std::make_unique<ControlServer>(io.ioc.get_executor(), config_.control,
                                               [this](std::string_view line) { return handle_control_line(line); }, log_);
     control->start();
-    control_tcp_port_ = control->tcp_port();
-    if (!config_.control.socket_path.empty()) log_->info("control socket: {}", config_.control.socket_path);
-    if (control->tcp_port()) log_->info("control port: {}:{}", config_.control.tcp_bind, control->tcp_port());
+    control_tcp_port_ = control->tcp_port();  // the server logs where it listens
   }
   if (config_.metrics_port) {
     metrics = std::make_unique<MetricsServer>(io.ioc.get_executor(), config_.metrics_bind, *config_.metrics_port,
                                               [this] { return format_prometheus(metrics_snapshot()); }, log_);
     metrics->start();
     metrics_port_ = metrics->port();
-    log_->info("metrics: http://{}:{}/metrics", config_.metrics_bind, metrics->port());
   }
   io.start();
   std::unique_ptr<binlog::ReplicationStream> stream;

@@ -33,7 +33,38 @@ bool table_exists(SqlConnection& c, const std::string& db, const std::string& ta
               .empty();
 }
 
+// True once another session holds `table`'s metadata lock: SHOW CREATE TABLE takes a
+// high-priority shared lock, which a pending exclusive request does not block but a granted one
+// does, so with lock_wait_timeout 0 it fails with 1205 exactly when the lock is held.
+bool held_by_other(SqlConnection& probe, const std::string& qualified_table) {
+  try {
+    probe.query("SHOW CREATE TABLE " + qualified_table);
+    return false;
+  } catch (const SqlError& e) {
+    return e.code() == 1205;
+  }
+}
+
 }  // namespace
+
+std::optional<std::string> CutOver::last_name_before_table() const {
+  std::optional<std::string> last;
+  for (const auto* name : {&plan_.old_table, &plan_.ghost_table})
+    if (*name < plan_.table && (!last || *last < *name)) last = *name;
+  return last;
+}
+
+bool CutOver::wait_until_held(SqlConnection& probe, const std::string& table, Clock::time_point deadline,
+                              std::future<void>& rename_result) const {
+  const std::string q = qualified(plan_, table);
+  for (;;) {
+    if (held_by_other(probe, q)) return true;
+    // A RENAME that already failed holds nothing; the caller's unlock is then safe.
+    if (rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 CutOver::CutOver(ConnectionSettings settings, const MigrationPlan& plan, CutOverConfig config, DrainFn drain,
                  std::shared_ptr<spdlog::logger> logger)
@@ -50,6 +81,9 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   // The rename waits behind our lock for as long as we may hold it, plus margin.
   set_session(*rename, config_.lock_timeout * 2 + std::chrono::seconds(1));
   auto admin = SqlConnection::open(settings_);
+  // Asks, without waiting, whether another session HOLDS a name's metadata lock (see below).
+  auto probe = SqlConnection::open(settings_);
+  probe->execute("SET SESSION lock_wait_timeout = 0");  // MySQL's minimum is 1 s: its probes are slower
 
   const std::string t = qualified(plan_, plan_.table);
   const std::string ghost = qualified(plan_, plan_.ghost_table);
@@ -142,6 +176,22 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     if (config_.before_unlock) config_.before_unlock(n);
 
     lock->execute(tag(plan_, "cut-over release") + "DROP TABLE " + sentry);
+    // The server takes a statement's metadata locks in name order. With the sentry sorting before
+    // t (any lower-case table name), the RENAME has been waiting on the sentry, not on t; only now
+    // does it go on to take the names before t and then queue on t. Unlocking before it has queued
+    // lets writers waiting on t run on the OLD table after the drain position: lost writes (seen
+    // on MariaDB 10.11 under load). So wait until it holds the last name before t.
+    if (const auto last = last_name_before_table(); last && !wait_until_held(*probe, *last, deadline, rename_result)) {
+      // It never got there (another session holds that name?): stop the RENAME before unlocking,
+      // so nothing is swapped; the attempt is retried.
+      try {
+        admin->execute("KILL QUERY " + std::to_string(rename_id));
+      } catch (const std::exception& e) {
+        log_->warn("cut-over: could not stop the RENAME: {}", e.what());
+      }
+      rename_result.wait_for(std::chrono::seconds(5));
+      throw abort("the RENAME did not reach " + plan_.table + " before the lock timeout");
+    }
     lock->execute("UNLOCK TABLES");
   } catch (const CutOverAborted&) {
     throw;

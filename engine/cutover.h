@@ -8,7 +8,10 @@
 //   3. lock conn:   SHOW MASTER STATUS → P                    — every committed write to t is before P
 //   4. rename conn: RENAME TABLE t TO _t_del, _t_gho TO t     — queued behind the lock (checked in PROCESSLIST)
 //   5. drain:       wait until the applier has applied the binlog through P
-//   6. lock conn:   DROP TABLE _t_del; UNLOCK TABLES          — the queued RENAME goes first; writers
+//   6. lock conn:   DROP TABLE _t_del                         — the RENAME takes the names before t
+//                                                              (server lock order) and queues on t
+//   7. probe conn:  wait until the RENAME holds the last name before t (else KILL it and abort)
+//   8. lock conn:   UNLOCK TABLES                             — the queued RENAME goes first; writers
 //                                                              resume on the new t (stall ends)
 // Abort at any step before 6 = UNLOCK with the sentry still there: the RENAME then fails (table
 // exists) and the original is untouched. A lost lock connection releases the lock the same way.
@@ -17,6 +20,8 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <future>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <stop_token>
@@ -31,6 +36,8 @@ class logger;
 }
 
 namespace ghostcut::engine {
+
+class SqlConnection;
 
 struct CutOverConfig {
   std::chrono::seconds lock_timeout{3};
@@ -67,6 +74,12 @@ class CutOver {
   std::chrono::milliseconds attempt(int n);
 
  private:
+  // Of the sentry and ghost names, the last one that sorts before the table's (the RENAME's final
+  // lock before the table's), if any.
+  std::optional<std::string> last_name_before_table() const;
+  bool wait_until_held(SqlConnection& probe, const std::string& table, std::chrono::steady_clock::time_point deadline,
+                       std::future<void>& rename_result) const;
+
   ConnectionSettings settings_;
   const MigrationPlan& plan_;
   CutOverConfig config_;

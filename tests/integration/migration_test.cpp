@@ -200,18 +200,26 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
   for (const auto& wr : writers)
     for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second, "7"};
   const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");
+  const Table old = read_table(*conn_, db_, "_t_del", "a, b", "id");  // for the diagnosis of a difference
+  auto in_old = [&](const std::string& k) {
+    auto it = old.find(k);
+    return it == old.end() ? std::string(" (not in _t_del)")
+                           : " (in _t_del: a=" + it->second[0].value_or("NULL") + ", b=" + it->second[1].value_or("NULL") + ")";
+  };
   EXPECT_EQ(got.size(), expected.size());
   std::size_t diffs = 0;
   for (const auto& [k, row] : expected) {
     auto it = got.find(k);
     if (it == got.end()) {
-      if (++diffs < 10) ADD_FAILURE() << "row " << k << " lost";
+      if (++diffs < 10) ADD_FAILURE() << "row " << k << " lost" << in_old(k);
     } else if (it->second != row) {
-      if (++diffs < 10) ADD_FAILURE() << "row " << k << " differs";
+      if (++diffs < 10)
+        ADD_FAILURE() << "row " << k << " differs: a=" << it->second[0].value_or("NULL") << " want " << row[0].value_or("NULL")
+                      << in_old(k);
     }
   }
   for (const auto& [k, row] : got)
-    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist";
+    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist" << in_old(k);
   EXPECT_EQ(diffs, 0u);
   // The old table is kept as _t_del; ghost and changelog are gone.
   EXPECT_EQ(conn_->query("SHOW TABLES LIKE '\\_t\\_del'").size(), 1u);
@@ -281,6 +289,94 @@ TEST_F(MigrationTest, CutOverRetriesPastALongTransactionAndKeepsTheOriginalMeanw
   ASSERT_EQ(after.size(), 3u);
   EXPECT_EQ(after.rows[2][1], "3");
   EXPECT_FALSE(after.rows[2][2].has_value());
+}
+
+// The server takes a RENAME's metadata locks in name order, so during the cut-over the RENAME
+// waits on the sentry `_t_del`, and only after the sentry is dropped goes on to `_t_gho` and then
+// queues on `t`. Unlocking before it has queued lets the writers waiting on `t` write to the OLD
+// table after the drain position — lost writes once the RENAME completes. Under load the gap is a
+// scheduling accident; here another session holds `_t_gho` until 300 ms after the unlock would
+// have happened, which makes it certain. The cut-over must wait for the RENAME and lose nothing.
+TEST_F(MigrationTest, CutOverNeverUnlocksBeforeTheRenameQueuesOnTheTable) {
+  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
+  constexpr int kWriters = 2;
+  std::vector<Writer> writers(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    writers[w].w = w;
+    writers[w].writers = kWriters;
+  }
+  conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_2000");
+  for (std::int64_t id = 1; id <= 2000; ++id) writers[static_cast<std::size_t>(id % kWriters)].model[id] = {id, "seed"};
+  for (auto& wr : writers) wr.next_id = 2000 + wr.w;
+
+  auto plan = plan_for("t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  auto holder = SqlConnection::open(settings_);
+  std::thread releaser;
+  auto cfg = migrator_config();
+  cfg.cut_over.lock_timeout = 3s;
+  cfg.cut_over.before_unlock = [&](int attempt) {
+    if (attempt != 1) return;
+    releaser = std::thread([&] {
+      SqlThreadGuard guard;
+      std::this_thread::sleep_for(300ms);
+      holder->execute("COMMIT");
+    });
+  };
+  runtime.set_postpone_cut_over(true);
+  Migrator migrator(cfg, plan, runtime, progress, nullptr);
+  std::exception_ptr failure;
+  MigrationResult result;
+  std::thread mig([&] {
+    SqlThreadGuard guard;
+    try {
+      result = migrator.run(std::stop_token{});
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (migrator.phase() != Phase::kPostponed && !failure && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(migrator.phase(), Phase::kPostponed) << migrator.state();
+
+  // A reader of the ghost table in an open transaction (a DBA checking it, say).
+  holder->execute("BEGIN");
+  holder->query("SELECT COUNT(*) FROM _t_gho");
+  std::atomic<bool> stop_writers{false};
+  std::vector<std::thread> threads;
+  for (auto& wr : writers) threads.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_writers));
+  std::this_thread::sleep_for(200ms);
+  runtime.set_postpone_cut_over(false);
+  mig.join();
+  if (releaser.joinable()) releaser.join();
+  std::this_thread::sleep_for(200ms);
+  stop_writers = true;
+  for (auto& th : threads) th.join();
+  if (failure) std::rethrow_exception(failure);
+  EXPECT_EQ(result.cut_over.attempts, 1);
+
+  Table expected;
+  std::uint64_t ops = 0;
+  for (const auto& wr : writers) {
+    EXPECT_EQ(wr.errors, 0u) << wr.last_error;
+    ops += wr.ops;
+    for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second, "7"};
+  }
+  EXPECT_GT(ops, 50u) << "the writers barely ran";
+  const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");
+  std::size_t diffs = 0;
+  for (const auto& [k, row] : expected) {
+    auto it = got.find(k);
+    if (it == got.end() || it->second != row) {
+      if (++diffs < 10) ADD_FAILURE() << "row " << k << (it == got.end() ? " lost" : " differs");
+    }
+  }
+  for (const auto& [k, row] : got)
+    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist";
+  EXPECT_EQ(diffs, 0u);
+  EXPECT_EQ(got.size(), expected.size());
 }
 
 }  // namespace

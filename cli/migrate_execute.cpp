@@ -157,6 +157,12 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
                  r.cut_over.write_stall.count(), r.peak_lag.count(), r.elapsed.count() / 1000.0);
     if (!config.ok_to_drop_table) spdlog::info("the old table is kept as {}.{}", plan.database, plan.old_table);
     return kExitOk;
+  } catch (const engine::CutOverStateError& e) {
+    if (display) display->finish();
+    spdlog::critical("migration of {}.{}: the cut-over failed in an unexpected way: {}", plan.database, plan.table,
+                     e.what());
+    if (!e.swapped()) spdlog::error("{} and {} are left for inspection", plan.ghost_table, plan.changelog_table);
+    return kExitFailure;
   } catch (const std::exception& e) {
     if (display) display->finish();
     spdlog::error("migration of {}.{} failed: {}", plan.database, plan.table, e.what());

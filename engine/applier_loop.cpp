@@ -63,9 +63,11 @@ std::exception_ptr ApplierLoop::failure() const {
 }
 
 std::optional<std::chrono::milliseconds> ApplierLoop::heartbeat_lag() const {
-  const auto v = lag_ms_.load();
-  if (v < 0) return std::nullopt;
-  return std::chrono::milliseconds(v);
+  const auto written = heartbeat_written_micros_.load();
+  if (written <= 0) return std::nullopt;
+  // The age of the newest applied heartbeat: it keeps growing while the applier is paused or
+  // behind, so a value read after a long throttle is never a stale low one.
+  return std::chrono::milliseconds(std::max<std::int64_t>(0, (wall_clock_micros() - written) / 1000));
 }
 
 void ApplierLoop::pause() {
@@ -147,8 +149,9 @@ void ApplierLoop::run(std::stop_token stop) {
               std::int64_t micros = 0;
               auto [p, ec] = std::from_chars(b->bytes.data(), b->bytes.data() + b->bytes.size(), micros);
               if (ec == std::errc() && micros > 0) {
-                lag_ms_ = std::max<std::int64_t>(0, (wall_clock_micros() - micros) / 1000);
-                progress_.applier_lag_ms = static_cast<std::uint64_t>(lag_ms_.load());
+                heartbeat_written_micros_ = std::max(heartbeat_written_micros_.load(), micros);
+                progress_.applier_lag_ms =
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, (wall_clock_micros() - micros) / 1000));
               }
             }
           }

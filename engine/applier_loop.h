@@ -46,7 +46,8 @@ class ApplierLoop {
   // True once every change up to `pos` is in the ghost; false at `deadline` or on failure.
   bool drain_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
   binlog::BinlogPosition applied_position() const;
-  // Lag of the last heartbeat seen (write → applied); nullopt before the first one.
+  // Age of the newest applied heartbeat (now − its write time): its trip time through the binlog
+  // plus the time since; nullopt before the first one.
   std::optional<std::chrono::milliseconds> heartbeat_lag() const;
   std::exception_ptr failure() const;
 
@@ -66,7 +67,7 @@ class ApplierLoop {
   std::condition_variable cv_;
   binlog::BinlogPosition applied_;
   std::exception_ptr failure_;
-  std::atomic<std::int64_t> lag_ms_{-1};
+  std::atomic<std::int64_t> heartbeat_written_micros_{0};  // write time of the newest applied heartbeat
   bool pause_requested_ = false;  // guarded by mu_
   bool paused_ = false;           // guarded by mu_: the loop is idle because of a pause
   std::function<void(std::uint64_t)> on_changes_;

@@ -76,10 +76,16 @@ class HookQueue {
     thread_.request_stop();
     cv_.notify_all();
   }
-  void post(std::string name, HookContext ctx) {
+  // Periodic hooks (on-status, on-throttled) are dropped while one of the same name still waits,
+  // so a slow hook cannot grow the queue without bound.
+  void post(std::string name, HookContext ctx, bool coalesce = false) {
     if (!enabled_) return;
     std::lock_guard lk(mu_);
+    if (coalesce)
+      for (const auto& q : queue_)
+        if (q.first == name) return;
     queue_.emplace_back(std::move(name), std::move(ctx));
+    ++posted_;
     cv_.notify_all();
   }
   HookResult run_now(std::string_view name, const HookContext& ctx) {
@@ -87,9 +93,11 @@ class HookQueue {
     drain();
     return runner_.run(name, ctx);
   }
+  // Waits for the hooks posted before this call only (later ones may keep coming).
   void drain() {
     std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return queue_.empty() && !busy_; });
+    const auto target = posted_;
+    cv_.wait(lk, [&] { return done_ >= target; });
   }
 
  private:
@@ -100,11 +108,10 @@ class HookQueue {
       if (queue_.empty()) continue;
       auto [name, ctx] = std::move(queue_.front());
       queue_.pop_front();
-      busy_ = true;
       lk.unlock();
       runner_.run(name, ctx);  // failures are logged by the runner; only on-before-cut-over gates
       lk.lock();
-      busy_ = false;
+      ++done_;
       cv_.notify_all();
     }
   }
@@ -113,7 +120,7 @@ class HookQueue {
   std::mutex mu_;
   std::condition_variable_any cv_;
   std::deque<std::pair<std::string, HookContext>> queue_;
-  bool busy_ = false;
+  std::uint64_t posted_ = 0, done_ = 0;  // guarded by mu_
   std::jthread thread_;
 };
 
@@ -169,7 +176,10 @@ ProgressSnapshot Migrator::status_snapshot() const {
       if (phase == Phase::kCopying) snap.state = "throttled";
     }
   }
-  if (live_->applier) snap.binlog_position = live_->applier->applied_position().to_string();
+  if (live_->applier) {
+    snap.binlog_position = live_->applier->applied_position().to_string();
+    if (auto lag = live_->applier->heartbeat_lag()) snap.applier_lag_ms = static_cast<std::uint64_t>(lag->count());
+  }
   snap.total_elapsed = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(now - started_));
   return snap;
 }
@@ -368,12 +378,16 @@ MigrationResult Migrator::run(std::stop_token stop) {
   std::stop_source abort;  // stops every worker when one part fails
   std::stop_callback forward(stop, [&] { abort.request_stop(); });
 
+  // Clean-up gets a fresh connection: `main` sat idle through the copy and may have timed out.
   auto cleanup_tables = [&](bool drop_ghost) {
     try {
-      main->execute(qb.drop_table_query(plan_.changelog_table));
-      if (drop_ghost) main->execute(qb.drop_table_query(plan_.ghost_table));
+      auto c = SqlConnection::open(cs);
+      c->execute(qb.drop_table_query(plan_.changelog_table));
+      if (drop_ghost) c->execute(qb.drop_table_query(plan_.ghost_table));
+      if (drop_ghost) log_->info("dropped {} and {}", plan_.changelog_table, plan_.ghost_table);
     } catch (const std::exception& e) {
-      log_->warn("cleanup: {}", e.what());
+      log_->error("cleanup failed, drop {} and {} by hand: {}", plan_.changelog_table,
+                  drop_ghost ? plan_.ghost_table : std::string("(kept)"), e.what());
     }
   };
   // Components leave the live views before they are destroyed.
@@ -417,14 +431,16 @@ MigrationResult Migrator::run(std::stop_token stop) {
     ss.start = start;
     ss.heartbeat_period = std::chrono::milliseconds(1000);
     ss.dead_after = std::chrono::milliseconds(5000);
-    binlog::TableColumns columns{plan_.original.column_names(), plan_.original.signs()};
+    // Shared with the stream's lookup, which runs on the io thread until the very end of run().
+    auto columns = std::make_shared<const binlog::TableColumns>(
+        binlog::TableColumns{plan_.original.column_names(), plan_.original.signs()});
     const std::string db = plan_.database, table = plan_.table, changelog = plan_.changelog_table;
     const std::size_t ncols = plan_.original.columns.size();
     stream = std::make_unique<binlog::ReplicationStream>(
         io.ioc.get_executor(), ss,
         [db, table, changelog](std::string_view s, std::string_view t) { return s == db && (t == table || t == changelog); },
-        [&columns, table, ncols](const binlog::TableMap& m) -> const binlog::TableColumns* {
-          return m.table == table && m.column_count() == ncols ? &columns : nullptr;
+        [columns, table, ncols](const binlog::TableMap& m) -> const binlog::TableColumns* {
+          return m.table == table && m.column_count() == ncols ? columns.get() : nullptr;
         },
         log_);
     stream->start();
@@ -444,19 +460,42 @@ MigrationResult Migrator::run(std::stop_token stop) {
 
     // Heartbeats into the changelog table: their trip through the binlog measures applier lag,
     // and replicas' copies of the row measure replication lag.
+    // A failing heartbeat reconnects and retries; the watchdog aborts after a long silence
+    // (without heartbeats replica lag and applier lag cannot be told).
+    std::atomic<std::int64_t> heartbeat_ok{Clock::now().time_since_epoch().count()};
+    std::mutex heartbeat_error_mu;
+    std::string heartbeat_error;
     std::jthread heartbeat([&](std::stop_token hs) {
       SqlThreadGuard guard;
-      try {
-        auto c = SqlConnection::open(cs);
-        while (!hs.stop_requested()) {
+      std::unique_ptr<SqlConnection> c;
+      bool failing = false;
+      while (!hs.stop_requested()) {
+        try {
+          if (!c) c = SqlConnection::open(cs);
           auto q = qb.heartbeat_query(std::to_string(wall_clock_micros()));
           c->update(q.sql, q.params);
-          sleep_for(hs, config_.heartbeat_interval);
+          heartbeat_ok = Clock::now().time_since_epoch().count();
+          if (failing) log_->info("heartbeat: writing again");
+          failing = false;
+        } catch (const std::exception& e) {
+          if (!failing) log_->warn("heartbeat: {}; retrying", e.what());
+          failing = true;
+          c.reset();
+          std::lock_guard lk(heartbeat_error_mu);
+          heartbeat_error = e.what();
         }
-      } catch (const std::exception& e) {
-        log_->warn("heartbeat: {}", e.what());
+        sleep_for(hs, failing ? std::max(config_.heartbeat_interval, std::chrono::milliseconds(1000))
+                              : config_.heartbeat_interval);
       }
     });
+    const auto heartbeat_silence_limit = std::max<Clock::duration>(std::chrono::seconds(30), config_.heartbeat_interval * 20);
+    auto heartbeat_silent = [&]() -> std::optional<std::string> {
+      const auto since = Clock::now() - Clock::time_point(Clock::duration(heartbeat_ok.load()));
+      if (since <= heartbeat_silence_limit) return std::nullopt;
+      std::lock_guard lk(heartbeat_error_mu);
+      return "no heartbeat written for " +
+             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) + " s: " + heartbeat_error;
+    };
 
     // While throttled the applier pauses too (the stream's bounded queue then holds the reader
     // back; the server keeps the binlog). The cut-over takes the applier over under this mutex.
@@ -475,8 +514,10 @@ MigrationResult Migrator::run(std::stop_token stop) {
     // throttle to the applier and fires on-throttled when a throttle begins.
     std::jthread watchdog([&](std::stop_token ws) {
       bool was_throttled = false;
+      try {
       while (!ws.stop_requested() && !abort.stop_requested()) {
-        if (applier.failure() || stream->failure() || throttler.failure() || runtime_.panic()) abort.request_stop();
+        if (applier.failure() || stream->failure() || throttler.failure() || runtime_.panic() || heartbeat_silent())
+          abort.request_stop();
         const bool throttled = throttler.is_throttled();
         {
           std::lock_guard lk(applier_ctl);
@@ -488,9 +529,13 @@ MigrationResult Migrator::run(std::stop_token stop) {
             paused_by_throttle = false;
           }
         }
-        if (throttled && !was_throttled) hooks.post("on-throttled", hook_context());
+        if (throttled && !was_throttled) hooks.post("on-throttled", hook_context(), true);
         was_throttled = throttled;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      } catch (const std::exception& e) {
+        log_->error("watchdog: {}; stopping the migration", e.what());
+        abort.request_stop();
       }
       std::lock_guard lk(applier_ctl);
       if (paused_by_throttle) applier.resume();
@@ -500,7 +545,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     std::jthread reporter([&](std::stop_token rs) {
       auto next_log = Clock::now() + config_.progress_interval;
       auto next_hook = Clock::now() + config_.hooks_status_interval;
-      while (!rs.stop_requested()) {
+      while (!rs.stop_requested()) try {
         sleep_for(rs, std::chrono::milliseconds(config_.on_status ? 1000 : 250));
         if (rs.stop_requested()) break;
         const auto now = Clock::now();
@@ -512,9 +557,11 @@ MigrationResult Migrator::run(std::stop_token stop) {
           next_log = now + config_.progress_interval;
         }
         if (now >= next_hook) {
-          hooks.post("on-status", hook_context());
+          hooks.post("on-status", hook_context(), true);
           next_hook = now + config_.hooks_status_interval;
         }
+      } catch (const std::exception& e) {
+        log_->warn("status report: {}", e.what());  // reporting only: the migration goes on
       }
     });
 
@@ -523,6 +570,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
       if (auto f = stream->failure()) std::rethrow_exception(f);
       if (auto f = throttler.failure()) std::rethrow_exception(f);
       if (runtime_.panic()) throw std::runtime_error("panic: the operator aborted the migration");
+      if (auto why = heartbeat_silent()) throw std::runtime_error("heartbeat: " + *why);
       if (stop.stop_requested()) throw std::runtime_error("interrupted");
     };
 
@@ -654,10 +702,30 @@ MigrationResult Migrator::run(std::stop_token stop) {
         check_failures();
         log_->warn("cut-over: {}; original intact; retrying in {} ms", e.what(), config_.cut_over.retry_backoff.count());
         next_try = Clock::now() + config_.cut_over.retry_backoff;
-      } catch (...) {
+      } catch (const std::exception& e) {
+        // Not an undone attempt: the cut-over's own error wins, and the tables are looked at
+        // before anyone is told the original is intact.
         applier.resume();
-        check_failures();
-        throw;
+        std::string tables;
+        try {
+          auto c = SqlConnection::open(cs);
+          auto exists = [&](const std::string& t) {
+            return !c->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                             {plan_.database, t})
+                        .empty();
+          };
+          if (exists(plan_.old_table) && !exists(plan_.ghost_table)) {
+            swapped = true;  // the rename happened: keep _t_gho's clean-up away from the new table
+            tables = "the tables WERE swapped (" + plan_.table + " is the new table, the original is " +
+                     plan_.old_table + "); check the new table";
+          } else {
+            tables = exists(plan_.ghost_table) ? "the tables were not swapped (" + plan_.ghost_table + " still exists)"
+                                              : "the table state is unclear";
+          }
+        } catch (const std::exception& inner) {
+          tables = std::string("the table state could not be checked: ") + inner.what();
+        }
+        throw CutOverStateError(std::string(e.what()) + "; " + tables, swapped);
       }
     }
     swapped = true;
@@ -669,6 +737,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
   } catch (const std::exception& e) {
     set_state(Phase::kFailed, e.what());
     if (created && !swapped) cleanup_tables(config_.cleanup_on_failure);
+    if (swapped) cleanup_tables(false);
     hooks.run_now("on-failure", hook_context(e.what()));
     throw;
   }
@@ -677,7 +746,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
   cleanup_tables(false);
   if (config_.ok_to_drop_table) {
     try {
-      main->execute(qb.drop_table_query(plan_.old_table));
+      SqlConnection::open(cs)->execute(qb.drop_table_query(plan_.old_table));
     } catch (const std::exception& e) {
       log_->warn("dropping {}: {}", plan_.old_table, e.what());
     }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -76,6 +77,17 @@ struct MigratorConfig {
 
   // Called about once a second with the current status (a TTY status line listens).
   std::function<void(const ProgressSnapshot&)> on_status;
+};
+
+// A cut-over error that is not a cleanly undone attempt: the message says what the tables look
+// like now. swapped(): the rename happened (the original table is no longer in place).
+class CutOverStateError : public std::runtime_error {
+ public:
+  CutOverStateError(const std::string& what, bool swapped) : std::runtime_error(what), swapped_(swapped) {}
+  bool swapped() const noexcept { return swapped_; }
+
+ private:
+  bool swapped_;
 };
 
 struct MigrationResult {

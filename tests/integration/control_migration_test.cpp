@@ -154,8 +154,11 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   // Start held: manual throttle (nothing copied) and postponed cut-over.
   ASSERT_TRUE(runtime_.set_chunk_size(100));
   runtime_.set_manual_throttle(true);
-  runtime_.set_postpone_cut_over(true);
   start(config());
+  // Postponed through the socket while the copy is still held.
+  const auto postponed = send(socket_, "postpone");
+  EXPECT_NE(postponed.rfind("ERROR", 0), 0u) << postponed;
+  EXPECT_TRUE(runtime_.postpone_cut_over());
 
   // The socket is private to its owner.
   struct stat st{};
@@ -178,11 +181,21 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   std::this_thread::sleep_for(700ms);
   EXPECT_EQ(progress_.rows_copied.load(), held) << "rows were copied while throttled";
 
-  // no-throttle: the copy runs; chunk-size= answers old -> new and changes the chunks.
+  // no-throttle: the copy runs; nice-ratio= slows it down.
   EXPECT_NE(send(socket_, "no-throttle").find("ERROR"), 0u);
   ASSERT_TRUE(eventually([&] { return progress_.rows_copied.load() > held; }, 5s));
+  auto chunks_in = [&](std::chrono::milliseconds d) {
+    const auto c = progress_.chunks_copied.load();
+    std::this_thread::sleep_for(d);
+    return progress_.chunks_copied.load() - c;
+  };
+  const auto fast = chunks_in(400ms);
   EXPECT_NE(send(socket_, "nice-ratio=10").find("->"), std::string::npos);
   EXPECT_DOUBLE_EQ(runtime_.nice_ratio(), 10.0);
+  std::this_thread::sleep_for(100ms);  // the chunk in flight still sleeps the old ratio
+  const auto slow = chunks_in(400ms);
+  EXPECT_LT(slow * 2, fast) << "nice-ratio=10 did not slow the copy: " << fast << " then " << slow << " chunks";
+  // chunk-size= answers old -> new and changes the chunks.
   const auto reply = send(socket_, "chunk-size=500");
   EXPECT_NE(reply.find("100 -> 500"), std::string::npos) << reply;
   EXPECT_EQ(runtime_.chunk_size(), 500u);

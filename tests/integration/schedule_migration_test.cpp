@@ -194,6 +194,47 @@ TEST_F(ScheduleMigrationTest, ForcedCutOverOverridesTheWindow) {
   EXPECT_EQ(migrator_->phase(), Phase::kDone);
 }
 
+TEST_F(ScheduleMigrationTest, AWindowClosingBetweenCutOverRetriesSendsItBackToWaiting) {
+  ASSERT_TRUE(runtime_.set_cut_over_windows({"Thu 10:00-10:30 UTC"}));
+  clock_.epoch_seconds = kThursday10Utc + 5 * 60;  // inside
+  auto c = config();
+  c.cut_over.lock_timeout = 1s;
+  c.cut_over.retries = 20;
+  c.cut_over.retry_backoff = 300ms;
+  runtime_.set_postpone_cut_over(true);
+  start(c);
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kPostponed; }, 20s)) << migrator_->state();
+  // Once the copy is done, a long transaction on t makes every cut-over attempt time out on its lock.
+  auto blocker = SqlConnection::open(settings_);
+  blocker->execute("BEGIN");
+  blocker->execute("SELECT * FROM t WHERE id = 1 FOR UPDATE");
+  runtime_.set_postpone_cut_over(false);
+  auto attempts = [&] {
+    const auto j = migrator_->status_json();
+    const auto at = j.find("\"cut_over_attempts\":");
+    return at == std::string::npos ? -1 : std::atoi(j.c_str() + at + 20);
+  };
+  ASSERT_TRUE(eventually([&] { return attempts() >= 1; }, 30s)) << migrator_->state();
+  // The window closes while the attempts fail: back to waiting, no more attempts.
+  clock_.epoch_seconds = kThursday10Utc + 40 * 60;
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kWaitingForCutOver &&
+                                      migrator_->state().find("window") != std::string::npos; },
+                         10s))
+      << migrator_->state();
+  const int held_at = attempts();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(attempts(), held_at);
+  EXPECT_EQ(migrator_->phase(), Phase::kWaitingForCutOver);
+  EXPECT_TRUE(table_exists("t"));
+  EXPECT_FALSE(table_exists("_t_del"));
+  // The blocker ends; next Thursday's window opens; the cut-over succeeds.
+  blocker->execute("COMMIT");
+  clock_.epoch_seconds = kThursday10Utc + 7 * 86400 + 60;
+  EXPECT_EQ(finish(), "");
+  EXPECT_GT(attempts(), held_at);
+  EXPECT_EQ(checksum("t"), checksum("_t_del"));
+}
+
 TEST_F(ScheduleMigrationTest, QuietThresholdWaitsForTheLoadToStop) {
   auto c = config();
   c.cut_over_when_quiet = 20;  // row changes/s

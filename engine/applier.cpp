@@ -1,5 +1,7 @@
 #include "engine/applier.h"
 
+#include "engine/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -131,11 +133,6 @@ std::vector<Token> tokenize(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 class DdlParser {
  public:

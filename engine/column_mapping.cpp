@@ -1,15 +1,10 @@
 #include "engine/column_mapping.h"
 
+#include "engine/text.h"
+
 #include <algorithm>
 
 namespace ghostcut::engine {
-namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-}  // namespace
 
 std::vector<std::string> ColumnMapping::source_names() const {
   std::vector<std::string> out;

@@ -1,5 +1,7 @@
 #include "engine/copier.h"
 
+#include "engine/text.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,11 +30,6 @@ constexpr std::chrono::milliseconds kRecheck{100};
 bool is_integer_type(const std::string& data_type) {
   return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
          data_type == "integer" || data_type == "bigint";
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // The key name in "Duplicate entry 'x' for key 'name'" (MySQL 8 writes 'table.name').

@@ -1,5 +1,7 @@
 #include "engine/inspector.h"
 
+#include "engine/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -13,20 +15,8 @@
 namespace ghostcut::engine {
 namespace {
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
-bool iequals(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
   std::string out;
@@ -175,7 +165,7 @@ std::optional<Grant> parse_grant(const std::string& line) {
   std::string item;
   depth = 0;
   auto flush = [&] {
-    auto p = trim(item);
+    std::string p(trim(item));
     if (!p.empty()) g.privileges.insert(upper(p));
     item.clear();
   };
@@ -188,7 +178,7 @@ std::optional<Grant> parse_grant(const std::string& line) {
   }
   flush();
   const auto to = line.find(" TO ", on + 4);
-  const std::string target = trim(line.substr(on + 4, to == std::string::npos ? std::string::npos : to - on - 4));
+  const std::string target(trim(line.substr(on + 4, to == std::string::npos ? std::string::npos : to - on - 4)));
   if (target == "*.*") {
     g.global = true;
   } else if (target.size() > 2 && target.compare(target.size() - 2, 2, ".*") == 0) {

@@ -1,5 +1,7 @@
 #include "engine/control/command.h"
 
+#include "engine/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -14,19 +16,8 @@ namespace {
 using binlog::Errc;
 using binlog::Error;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
-bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
 
 std::optional<std::uint64_t> parse_uint(std::string_view s) {
   if (s.empty() || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;

@@ -1,5 +1,7 @@
 #include "engine/schedule/cut_over_deadline.h"
 
+#include "engine/text.h"
+
 #include <cctype>
 #include <cstdint>
 #include <optional>
@@ -14,11 +16,6 @@ using namespace std::chrono;
 using binlog::Errc;
 using binlog::Error;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 bool digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 

@@ -1,5 +1,7 @@
 #include "engine/schedule/cut_over_window.h"
 
+#include "engine/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -17,17 +19,7 @@ constexpr std::array<std::string_view, 7> kDayLong = {"monday", "tuesday", "wedn
                                                       "friday", "saturday", "sunday"};
 constexpr std::string_view kForm = "expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'";
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::optional<int> day_index(std::string_view name) {
   const auto l = lower(name);

@@ -1,18 +1,13 @@
 #include "engine/schema/table_schema.h"
 
+#include "engine/text.h"
+
 #include <algorithm>
 #include <stdexcept>
 
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
-namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-}  // namespace
 
 std::optional<std::size_t> TableSchema::column_index(std::string_view name) const {
   for (std::size_t i = 0; i < columns.size(); ++i)

@@ -1,5 +1,7 @@
 #include "engine/throttle/throttle_state.h"
 
+#include "engine/text.h"
+
 #include <spdlog/fmt/fmt.h>
 
 #include <cctype>
@@ -8,12 +10,6 @@
 namespace ghostcut::engine {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
 
 const std::int64_t* find_status(const std::map<std::string, std::int64_t>& status, const std::string& name) {
   if (auto it = status.find(name); it != status.end()) return &it->second;

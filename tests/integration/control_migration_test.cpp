@@ -22,10 +22,13 @@
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
+#include "support/eventually.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
+
+using ghostcut::test::eventually;
 
 namespace {
 
@@ -65,15 +68,6 @@ boost::property_tree::ptree parse_json(const std::string& text) {
   boost::property_tree::ptree t;
   boost::property_tree::read_json(in, t);
   return t;
-}
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds within) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
 }
 
 class ControlMigrationTest : public LiveServerTest {
@@ -149,7 +143,7 @@ class ControlMigrationTest : public LiveServerTest {
 };
 
 TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
-  make_table(40000);
+  make_table(100000);
   const auto before = table_checksum("t");
   // Start held: manual throttle (nothing copied) and postponed cut-over.
   ASSERT_TRUE(runtime_.set_chunk_size(100));
@@ -201,7 +195,7 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   EXPECT_EQ(runtime_.chunk_size(), 500u);
   // After the change each chunk holds 500 rows: measure over the next chunks.
   const auto r0 = progress_.rows_copied.load(), c0 = progress_.chunks_copied.load();
-  ASSERT_TRUE(eventually([&] { return progress_.chunks_copied.load() >= c0 + 4; }, 10s));
+  ASSERT_TRUE(eventually([&] { return progress_.chunks_copied.load() >= c0 + 4; }, 20s));
   const auto r1 = progress_.rows_copied.load(), c1 = progress_.chunks_copied.load();
   // One chunk may still have been sized 100 when the change landed.
   EXPECT_GE(r1 - r0, (c1 - c0 - 1) * 500) << (r1 - r0) << " rows in " << (c1 - c0) << " chunks";

@@ -37,6 +37,30 @@ Table read_table(SqlConnection& c, const std::string& db, const std::string& tab
   return t;
 }
 
+// Every difference between the writers' model and the new table (at most 10 reported), each with
+// what the old table holds for that key: a change there but not in the new table was lost.
+std::size_t count_differences(const Table& expected, const Table& got, const Table& old) {
+  auto in_old = [&](const std::string& k) {
+    auto it = old.find(k);
+    return it == old.end() ? std::string(" (not in _t_del)")
+                           : " (in _t_del: a=" + it->second[0].value_or("NULL") + ", b=" + it->second[1].value_or("NULL") + ")";
+  };
+  std::size_t diffs = 0;
+  for (const auto& [k, row] : expected) {
+    auto it = got.find(k);
+    if (it == got.end()) {
+      if (++diffs < 10) ADD_FAILURE() << "row " << k << " lost" << in_old(k);
+    } else if (it->second != row) {
+      if (++diffs < 10)
+        ADD_FAILURE() << "row " << k << " differs: a=" << it->second[0].value_or("NULL") << " want "
+                      << row[0].value_or("NULL") << in_old(k);
+    }
+  }
+  for (const auto& [k, row] : got)
+    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist" << in_old(k);
+  return diffs;
+}
+
 // A writer owns the ids ≡ w (mod writers) and mirrors every committed change in its model.
 struct Writer {
   int w = 0, writers = 1;
@@ -200,26 +224,8 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
   for (const auto& wr : writers)
     for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second, "7"};
   const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");
-  const Table old = read_table(*conn_, db_, "_t_del", "a, b", "id");  // for the diagnosis of a difference
-  auto in_old = [&](const std::string& k) {
-    auto it = old.find(k);
-    return it == old.end() ? std::string(" (not in _t_del)")
-                           : " (in _t_del: a=" + it->second[0].value_or("NULL") + ", b=" + it->second[1].value_or("NULL") + ")";
-  };
   EXPECT_EQ(got.size(), expected.size());
-  std::size_t diffs = 0;
-  for (const auto& [k, row] : expected) {
-    auto it = got.find(k);
-    if (it == got.end()) {
-      if (++diffs < 10) ADD_FAILURE() << "row " << k << " lost" << in_old(k);
-    } else if (it->second != row) {
-      if (++diffs < 10)
-        ADD_FAILURE() << "row " << k << " differs: a=" << it->second[0].value_or("NULL") << " want " << row[0].value_or("NULL")
-                      << in_old(k);
-    }
-  }
-  for (const auto& [k, row] : got)
-    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist" << in_old(k);
+  const auto diffs = count_differences(expected, got, read_table(*conn_, db_, "_t_del", "a, b", "id"));
   EXPECT_EQ(diffs, 0u);
   // The old table is kept as _t_del; ghost and changelog are gone.
   EXPECT_EQ(conn_->query("SHOW TABLES LIKE '\\_t\\_del'").size(), 1u);
@@ -366,15 +372,7 @@ TEST_F(MigrationTest, CutOverNeverUnlocksBeforeTheRenameQueuesOnTheTable) {
   }
   EXPECT_GT(ops, 50u) << "the writers barely ran";
   const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");
-  std::size_t diffs = 0;
-  for (const auto& [k, row] : expected) {
-    auto it = got.find(k);
-    if (it == got.end() || it->second != row) {
-      if (++diffs < 10) ADD_FAILURE() << "row " << k << (it == got.end() ? " lost" : " differs");
-    }
-  }
-  for (const auto& [k, row] : got)
-    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist";
+  const auto diffs = count_differences(expected, got, read_table(*conn_, db_, "_t_del", "a, b", "id"));
   EXPECT_EQ(diffs, 0u);
   EXPECT_EQ(got.size(), expected.size());
 }

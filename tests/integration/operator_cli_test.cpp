@@ -23,12 +23,15 @@
 
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
+#include "support/eventually.h"
 #include "support/http_get.h"
 #include "support/prometheus_text.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
+
+using ghostcut::test::eventually;
 
 namespace {
 
@@ -51,15 +54,6 @@ Result run(const std::string& cmd) {
   const int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
-}
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds within) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return cond();
 }
 
 std::uint16_t free_port() {
@@ -124,7 +118,7 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
                           " --serve-socket-file " + socket_ + " --postpone-cut-over-flag-file " + flag +
                           " --metrics-port " + std::to_string(port) + " --log-format json --status-interval-seconds 1";
   migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s));
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));
 
   // ctl: status, a setting, an error with exit 1.
   const auto status = run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " status");
@@ -140,18 +134,18 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
     auto r = ghostcut::test::http_get(port, "/metrics");
     first = r ? r->body : "";
     return sample(first, "ghostcut_rows_copied_total") > 0;
-  }, 15s)) << first;
+  }, 15s, 100ms)) << first;
   std::string error;
   EXPECT_TRUE(ghostcut::test::parse_prometheus_text(first, &error)) << error << "\n" << first;
   ASSERT_TRUE(eventually([&] {
     auto r = ghostcut::test::http_get(port, "/metrics");
     second = r ? r->body : "";
     return sample(second, "ghostcut_rows_copied_total") > sample(first, "ghostcut_rows_copied_total");
-  }, 15s)) << second;
+  }, 15s, 100ms)) << second;
   EXPECT_NE(second.find("database=\"" + db_ + "\""), std::string::npos);
 
   // Held by the flag file after the copy; ctl unpostpone releases it.
-  ASSERT_TRUE(eventually([&] { return ctl("status").find("postponed") != std::string::npos; }, 60s)) << ctl("status");
+  ASSERT_TRUE(eventually([&] { return ctl("status").find("postponed") != std::string::npos; }, 60s, 100ms)) << ctl("status");
   const auto un = run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " unpostpone");
   EXPECT_EQ(un.status, 0) << un.out;
   ASSERT_EQ(migration_.wait_for(60s), std::future_status::ready);
@@ -195,7 +189,7 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
                           " --table t --alter 'ADD COLUMN c INT NULL' --execute --config " + config + " --threads 3";
   // Held by the config file's postpone flag file, so the settings can be read while it runs.
   migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s));
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));
   const auto json = ctl("'status json'");
   std::istringstream in(json);
   boost::property_tree::ptree t;

@@ -19,21 +19,15 @@
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
+#include "support/eventually.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
 
-namespace {
+using ghostcut::test::eventually;
 
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds within) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
+namespace {
 
 // 2026-11-26 (a Thursday) 10:00:00 UTC.
 constexpr std::int64_t kThursday10Utc = 1795687200;

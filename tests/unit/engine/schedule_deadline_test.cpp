@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include "support/scoped_tz.h"
 
 #include <cstdlib>
 #include <optional>
@@ -12,33 +13,16 @@ using namespace ghostcut::engine;
 using namespace std::chrono;
 using ghostcut::binlog::Errc;
 
+using ghostcut::test::ScopedTz;
+using ghostcut::test::zoneinfo_dir;
+
 namespace {
 
 system_clock::time_point utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
   return system_clock::time_point(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi) + seconds(s));
 }
 
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) ::setenv("TZ", old_->c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
-  }
 
- private:
-  std::optional<std::string> old_;
-};
-
-std::string zoneinfo_dir() {
-  const char* dir = std::getenv("TZDIR");
-  return dir && *dir ? dir : "/usr/share/zoneinfo";
-}
 
 }  // namespace
 

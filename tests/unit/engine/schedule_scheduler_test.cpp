@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include "support/scoped_tz.h"
 
 #include <cstdlib>
 #include <optional>
@@ -12,6 +13,9 @@
 using namespace ghostcut::engine;
 using namespace std::chrono;
 
+using ghostcut::test::ScopedTz;
+using ghostcut::test::zoneinfo_dir;
+
 namespace {
 
 system_clock::time_point utc(int y, unsigned mo, unsigned d, int h, int mi) {
@@ -24,22 +28,6 @@ CutOverWindow window(const std::string& spec) {
   return w ? *w : CutOverWindow{};
 }
 
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) ::setenv("TZ", old_->c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
-  }
-
- private:
-  std::optional<std::string> old_;
-};
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include "support/scoped_tz.h"
 
 #include <cstdlib>
 #include <ctime>
@@ -14,28 +15,15 @@
 using namespace ghostcut::engine;
 using namespace std::chrono;
 
+using ghostcut::test::ScopedTz;
+using ghostcut::test::zoneinfo_dir;
+
 namespace {
 
 WallTime utc(int y, unsigned mo, unsigned d, int h, int mi) {
   return WallTime(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi));
 }
 
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) ::setenv("TZ", old_->c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
-  }
-
- private:
-  std::optional<std::string> old_;
-};
 
 bool have_zone(const std::string& name) {
   const char* dir = std::getenv("TZDIR");

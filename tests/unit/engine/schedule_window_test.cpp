@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include "support/scoped_tz.h"
 
 #include <cstdlib>
 #include <ctime>
@@ -11,6 +12,9 @@
 using namespace ghostcut::engine;
 using namespace std::chrono;
 using ghostcut::binlog::Errc;
+
+using ghostcut::test::ScopedTz;
+using ghostcut::test::zoneinfo_dir;
 
 namespace {
 
@@ -25,27 +29,7 @@ CutOverWindow parse(const std::string& spec) {
 }
 
 // Sets TZ for one test and puts the old value back.
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) ::setenv("TZ", old_->c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
-  }
 
- private:
-  std::optional<std::string> old_;
-};
-
-std::string zoneinfo_dir() {
-  const char* dir = std::getenv("TZDIR");
-  return dir && *dir ? dir : "/usr/share/zoneinfo";
-}
 
 }  // namespace
 

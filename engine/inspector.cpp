@@ -15,18 +15,6 @@
 namespace ghostcut::engine {
 namespace {
 
-
-
-
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
 std::string qualified(const std::string& db, const std::string& t) { return quote_qualified(db, t); }
 
 bool same_columns(const std::vector<std::string>& a, const std::vector<std::string>& b) {

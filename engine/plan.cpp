@@ -1,20 +1,13 @@
 #include "engine/plan.h"
 
+#include "engine/text.h"
+
 #include <cctype>
 #include <sstream>
 #include <tuple>
 
 namespace ghostcut::engine {
 namespace {
-
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
 
 const char* strategy_name(CutOverStrategy s) {
   switch (s) {

@@ -27,12 +27,6 @@ ThrottleStatus throttled(std::string reason, std::string detail, std::chrono::sy
   return s;
 }
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 }  // namespace
 
 std::string ThrottleStatus::to_string() const {

@@ -253,20 +253,14 @@ std::string Migrator::status_json() const {
 }
 
 MetricsSnapshot Migrator::metrics_snapshot() const {
-  const auto snap = status_snapshot();
-  MetricsSnapshot m;
+  MetricsSnapshot m = metrics_from_progress(status_snapshot());
   m.database = plan_.database;
   m.table = plan_.table;
+  // A label value: the short phase name, never the free-text state.
   std::string state(phase_name(phase_.load()));
   std::replace(state.begin(), state.end(), ' ', '-');
   m.state = state;
-  m.rows_copied = snap.rows_copied;
-  m.rows_estimated = snap.rows_estimated;
-  m.copy_rows_per_second = snap.rows_per_second();
-  m.copy_percent = snap.percent();
-  m.events_applied = snap.events_applied;
-  m.applier_backlog = snap.backlog;
-  m.elapsed_seconds = static_cast<double>(snap.total_elapsed.count());
+  m.applier_lag_seconds.reset();  // unknown until a heartbeat came back
   std::lock_guard lk(live_mu_);
   if (live_->applier)
     if (auto lag = live_->applier->heartbeat_lag()) m.applier_lag_seconds = lag->count() / 1000.0;

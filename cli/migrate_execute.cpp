@@ -1,11 +1,13 @@
-// `ghostcut migrate --execute`: runs the Migrator for a validated plan, with Ctrl-C/SIGTERM
-// stopping it cleanly (before cut-over the original table is untouched).
+// `ghostcut migrate --execute`: runs the Migrator for a validated plan, with Ctrl-C/SIGTERM/SIGHUP
+// stopping it cleanly (before cut-over the original table is untouched; a cut-over attempt in
+// progress finishes or is undone first — it is bounded by --cut-over-lock-timeout).
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -14,6 +16,7 @@
 #include "cli/status_display.h"
 #include "engine/binlog_settings.h"
 #include "engine/control/command.h"
+#include "engine/cutover.h"
 #include "engine/migrator.h"
 #include "engine/schedule/cut_over_window.h"
 
@@ -28,12 +31,13 @@ class SignalStop {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);  // a dropped SSH session: stop cleanly, never mid-cut-over
     pthread_sigmask(SIG_BLOCK, &set_, &old_);
     thread_ = std::jthread([this, stop](std::stop_token st) mutable {
       const timespec tick{0, 100'000'000};
       while (!st.stop_requested()) {
         const int sig = sigtimedwait(&set_, nullptr, &tick);
-        if (sig == SIGINT || sig == SIGTERM) {
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
           spdlog::warn("signal {}: stopping the migration (the original table stays as it is)", sig);
           stop.request_stop();
           return;
@@ -111,6 +115,22 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.cut_over.lock_timeout = std::chrono::seconds(config.cut_over_lock_timeout_seconds);
   mc.cut_over.retries = config.cut_over_retries;
+  // Crash drills only (tests/integration/cut_over_drill_test.cpp): "<step>:kill" ends the process
+  // with SIGKILL after that cut-over step, "<step>:stop" stops it with SIGSTOP.
+  if (const char* fault = std::getenv("GHOSTCUT_TEST_CUT_OVER_FAULT"); fault && *fault) {
+    const std::string f = fault;
+    const auto colon = f.find(':');
+    const auto at = engine::parse_cut_over_step(f.substr(0, colon));
+    const std::string action = colon == std::string::npos ? "kill" : f.substr(colon + 1);
+    if (!at || (action != "kill" && action != "stop")) {
+      std::cerr << "ghostcut: bad GHOSTCUT_TEST_CUT_OVER_FAULT '" << f << "'\n";
+      return kExitUsage;
+    }
+    spdlog::warn("test fault injection: {} after cut-over step '{}'", action, engine::to_string(*at));
+    mc.cut_over.at_step = [at, sig = action == "kill" ? SIGKILL : SIGSTOP](engine::CutOverStep s) {
+      if (s == *at) ::raise(sig);
+    };
+  }
 
   if (!config.no_serve_socket)
     mc.control.socket_path = config.serve_socket_file.empty()

@@ -49,7 +49,7 @@ po::options_description migrate_options_description() {
       ("execute", po::bool_switch(), "really migrate; without it: inspect, print the plan and change nothing")
       ("allow-foreign-keys", po::bool_switch(), "go ahead although foreign keys involve the table (they are not migrated)")
       ("allow-add-unique-key", po::bool_switch(), "allow an ALTER that adds a unique key (current rows are checked for duplicates first)")
-      ("drop-leftover-tables", po::bool_switch(), "drop _gho/_ghc/_del tables left by an earlier run before starting")
+      ("drop-leftover-tables", po::bool_switch(), "drop <table>_gho/_ghc/_del tables left by an earlier run before starting")
       ("initially-drop-ghost-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")
       ("initially-drop-old-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")
       ("server-id", po::value<std::int64_t>(), "replica server id for reading the binlog (default: random, >= 1000000000)");

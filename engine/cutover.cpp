@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
+#include <array>
 #include <future>
 #include <thread>
 
+#include "engine/binlog_settings.h"
+#include "engine/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 
@@ -14,6 +16,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::array<std::pair<CutOverStep, const char*>, 6> kSteps = {{
+    {CutOverStep::kSentryCreated, "sentry"},
+    {CutOverStep::kLocked, "lock"},
+    {CutOverStep::kRenameQueued, "queued"},
+    {CutOverStep::kDrained, "drained"},
+    {CutOverStep::kSentryDropped, "dropped"},
+    {CutOverStep::kUnlocked, "unlocked"},
+}};
+
 std::string tag(const MigrationPlan& p, const char* purpose) {
   std::string t = "/* ghostcut " + p.database + "." + p.table + " " + purpose + " */ ";
   // A "*/" inside a name must not close the comment early.
@@ -21,11 +32,17 @@ std::string tag(const MigrationPlan& p, const char* purpose) {
   return t;
 }
 
+constexpr const char* kRenamePurpose = "cut-over rename";
+
 std::string qualified(const MigrationPlan& p, const std::string& table) { return quote_qualified(p.database, table); }
 
-void set_session(SqlConnection& c, std::chrono::seconds lock_wait) {
-  c.execute("SET SESSION lock_wait_timeout = " + std::to_string(std::max<long long>(1, lock_wait.count())));
-  c.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(std::max<long long>(1, lock_wait.count())));
+// Lock waits bounded by `lock_wait`; an idle session ended by the server after `idle` (a stopped
+// or partitioned ghostcut must not keep LOCK TABLES for the server's default 8 hours).
+void configure(SqlConnection& c, std::chrono::seconds lock_wait, std::chrono::seconds idle) {
+  const auto lw = std::to_string(std::max<long long>(1, lock_wait.count()));
+  const auto it = std::to_string(std::max<long long>(1, idle.count()));
+  c.execute("SET SESSION lock_wait_timeout = " + lw + ", innodb_lock_wait_timeout = " + lw + ", wait_timeout = " + it +
+            ", net_read_timeout = " + it + ", net_write_timeout = " + it);
 }
 
 bool table_exists(SqlConnection& c, const std::string& db, const std::string& table) {
@@ -33,37 +50,35 @@ bool table_exists(SqlConnection& c, const std::string& db, const std::string& ta
               .empty();
 }
 
-// True once another session holds `table`'s metadata lock: SHOW CREATE TABLE takes a
-// high-priority shared lock, which a pending exclusive request does not block but a granted one
-// does, so with lock_wait_timeout 0 it fails with 1205 exactly when the lock is held.
-bool held_by_other(SqlConnection& probe, const std::string& qualified_table) {
-  try {
-    probe.query("SHOW CREATE TABLE " + qualified_table);
-    return false;
-  } catch (const SqlError& e) {
-    return e.code() == 1205;
-  }
+// What the server says the rename session is doing.
+enum class RenameState { kPendingOnMetadataLock, kRunning, kEnded };
+
+RenameState rename_state(SqlConnection& c, std::uint64_t id) {
+  auto r = c.query("SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE ID = ?", {id});
+  if (r.empty()) return RenameState::kEnded;  // the session is gone
+  const auto& state = r.rows[0][0];
+  const auto& info = r.rows[0][1];
+  if (!info || info->find(kRenamePurpose) == std::string::npos) return RenameState::kEnded;
+  if (state && *state == "Waiting for table metadata lock") return RenameState::kPendingOnMetadataLock;
+  return RenameState::kRunning;
 }
 
 }  // namespace
 
-std::optional<std::string> CutOver::last_name_before_table() const {
-  std::optional<std::string> last;
-  for (const auto* name : {&plan_.old_table, &plan_.ghost_table})
-    if (*name < plan_.table && (!last || *last < *name)) last = *name;
-  return last;
+const char* to_string(CutOverStep s) {
+  for (const auto& [step, name] : kSteps)
+    if (step == s) return name;
+  return "?";
 }
 
-bool CutOver::wait_until_held(SqlConnection& probe, const std::string& table, Clock::time_point deadline,
-                              std::future<void>& rename_result) const {
-  const std::string q = qualified(plan_, table);
-  for (;;) {
-    if (held_by_other(probe, q)) return true;
-    // A RENAME that already failed holds nothing; the caller's unlock is then safe.
-    if (rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+std::optional<CutOverStep> parse_cut_over_step(const std::string& s) {
+  for (const auto& [step, name] : kSteps)
+    if (s == name) return step;
+  return std::nullopt;
+}
+
+std::chrono::seconds session_idle_bound(std::chrono::seconds lock_timeout) {
+  return std::max(std::chrono::seconds(5), lock_timeout * 3 + std::chrono::seconds(2));
 }
 
 CutOver::CutOver(ConnectionSettings settings, const MigrationPlan& plan, CutOverConfig config, DrainFn drain,
@@ -75,152 +90,260 @@ CutOver::CutOver(ConnectionSettings settings, const MigrationPlan& plan, CutOver
       log_(logger ? std::move(logger) : spdlog::default_logger()) {}
 
 std::chrono::milliseconds CutOver::attempt(int n) {
+  // The argument in the header needs t to be the RENAME's first table lock.
+  for (const auto* name : {&plan_.old_table, &plan_.ghost_table})
+    if (!sorts_after_in_lock_order(*name, plan_.table))
+      throw std::runtime_error("cut-over: `" + *name + "` does not sort after `" + plan_.table +
+                               "` in the server's lock order; the queued rename would not be safe");
+
+  const auto idle = session_idle_bound(config_.lock_timeout);
+  const auto rename_wait = config_.lock_timeout * 2 + std::chrono::seconds(1);
   auto lock = SqlConnection::open(settings_);
   auto rename = SqlConnection::open(settings_);
-  set_session(*lock, config_.lock_timeout);
+  configure(*lock, config_.lock_timeout, idle);
   // The rename waits behind our lock for as long as we may hold it, plus margin.
-  set_session(*rename, config_.lock_timeout * 2 + std::chrono::seconds(1));
-  auto admin = SqlConnection::open(settings_);
-  // Asks, without waiting, whether another session HOLDS a name's metadata lock (see below).
-  auto probe = SqlConnection::open(settings_);
-  probe->execute("SET SESSION lock_wait_timeout = 0");  // MySQL's minimum is 1 s: its probes are slower
+  configure(*rename, rename_wait, idle);
+  std::unique_ptr<SqlConnection> admin = SqlConnection::open(settings_);
+  // Server checks go through `admin`, reopened once if it broke: the outcome must come from the
+  // server, never be assumed from a client-side error.
+  auto on_server = [&](auto&& fn) {
+    try {
+      return fn(*admin);
+    } catch (const SqlError&) {
+      admin = SqlConnection::open(settings_);
+      return fn(*admin);
+    }
+  };
+  auto step = [&](CutOverStep s) {
+    if (config_.at_step) config_.at_step(s);
+  };
 
   const std::string t = qualified(plan_, plan_.table);
   const std::string ghost = qualified(plan_, plan_.ghost_table);
   const std::string sentry = qualified(plan_, plan_.old_table);
+  const std::string what = "attempt " + std::to_string(n) + ": ";
 
-  lock->execute(tag(plan_, "cut-over sentry") + "CREATE TABLE " + sentry +
-                " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='ghostcut cut-over sentry'");
+  try {
+    lock->execute(tag(plan_, "cut-over sentry") + "CREATE TABLE " + sentry +
+                  " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='ghostcut cut-over sentry'");
+  } catch (const SqlError& e) {
+    if (e.code() == 1050)
+      throw std::runtime_error("cut-over: `" + plan_.old_table + "` already exists (left by an earlier run?); " +
+                               "nothing was changed. Check that no RENAME of `" + plan_.table +
+                               "` is running, then drop it");
+    throw CutOverAborted(what + "could not create the sentry table (" + e.what() + ")");
+  }
+  // Only ever our sentry, and only once the server shows no RENAME running that could still
+  // depend on it being there.
   auto drop_sentry = [&] {
+    on_server([&](SqlConnection& c) { c.execute(tag(plan_, "cut-over cleanup") + "DROP TABLE IF EXISTS " + sentry); });
+  };
+
+  std::promise<void> rename_done;
+  auto rename_result = rename_done.get_future();
+  std::optional<std::thread> renamer;
+  struct JoinAtExit {  // every path joins first; this only keeps a missed one from terminating
+    std::optional<std::thread>& t;
+    ~JoinAtExit() {
+      if (t && t->joinable()) t->join();
+    }
+  } join_at_exit{renamer};
+  const std::uint64_t rename_id = rename->connection_id();
+  // Until the RENAME has ended on the server; kills it once `kill_after` passes. False if the
+  // server could not be asked or the RENAME would not end.
+  auto wait_rename_ended = [&](Clock::time_point kill_after) -> bool {
+    bool killed = false;
+    const auto give_up = kill_after + rename_wait + std::chrono::seconds(5);
+    for (;;) {
+      RenameState st;
+      try {
+        st = on_server([&](SqlConnection& c) { return rename_state(c, rename_id); });
+      } catch (const std::exception& e) {
+        log_->warn("cut-over: cannot ask the server about the RENAME: {}", e.what());
+        return false;
+      }
+      if (st == RenameState::kEnded) return true;
+      const auto now = Clock::now();
+      if (now >= give_up) return false;
+      if (!killed && now >= kill_after) {
+        try {
+          on_server([&](SqlConnection& c) { c.execute("KILL QUERY " + std::to_string(rename_id)); });
+          killed = true;
+        } catch (const std::exception& e) {
+          log_->warn("cut-over: could not stop the RENAME: {}", e.what());
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  };
+  auto join_renamer = [&] {
+    if (renamer && renamer->joinable()) renamer->join();
+  };
+
+  // Undo before the sentry drop: UNLOCK with the sentry in place (the RENAME cannot succeed), see
+  // the RENAME end on the server, then drop the sentry.
+  auto abort_before_drop = [&](const std::string& why) -> CutOverAborted {
     try {
-      // Only ever our sentry: if the rename had happened, _t_del would be the old table, and then
-      // the rename would not have failed — see the callers.
-      admin->execute(tag(plan_, "cut-over cleanup") + "DROP TABLE IF EXISTS " + sentry);
+      lock->execute("UNLOCK TABLES");
+    } catch (const std::exception& e) {
+      // A broken connection: the server releases its lock when it sees it go.
+      log_->warn("cut-over: unlock failed ({}); closing the lock connection", e.what());
+      lock.reset();
+    }
+    if (!wait_rename_ended(Clock::now() + config_.lock_timeout)) {
+      join_renamer();  // bounded by the rename's own lock_wait_timeout
+      throw std::runtime_error("cut-over " + what + why + "; the RENAME's end could not be confirmed on the server, so " +
+                               "the sentry `" + plan_.old_table + "` was left in place on purpose (it makes a late " +
+                               "RENAME fail). Check that no RENAME of `" + plan_.table + "` runs, then drop `" +
+                               plan_.old_table + "` and run ghostcut again");
+    }
+    join_renamer();
+    bool swapped = false;
+    try {
+      swapped = !on_server([&](SqlConnection& c) { return table_exists(c, plan_.database, plan_.ghost_table); });
+    } catch (const std::exception&) {
+    }
+    if (swapped)  // cannot happen while the sentry exists; say so loudly if it ever does
+      throw std::runtime_error("cut-over: the RENAME completed although the attempt was aborted (" + why +
+                               "); check `" + plan_.table + "` and `" + plan_.old_table + "` by hand");
+    try {
+      drop_sentry();
     } catch (const std::exception& e) {
       log_->warn("cut-over: could not drop the sentry table {}: {}", plan_.old_table, e.what());
     }
+    return CutOverAborted(what + why);
   };
 
+  step(CutOverStep::kSentryCreated);
   try {
     lock->execute(tag(plan_, "cut-over lock") + "LOCK TABLES " + t + " WRITE, " + sentry + " WRITE");
   } catch (const SqlError& e) {
-    drop_sentry();
-    throw CutOverAborted("attempt " + std::to_string(n) + ": could not lock " + plan_.table + " within " +
+    try {
+      drop_sentry();
+    } catch (const std::exception& d) {
+      log_->warn("cut-over: could not drop the sentry table {}: {}", plan_.old_table, d.what());
+    }
+    throw CutOverAborted(what + "could not lock " + plan_.table + " within " +
                          std::to_string(config_.lock_timeout.count()) + " s (" + e.what() + ")");
   }
   const auto locked_at = Clock::now();
   const auto deadline = locked_at + config_.lock_timeout;
 
-  // From here on, any failure before the unlock-with-sentry-dropped must UNLOCK with the sentry
-  // in place: the queued RENAME then fails and the original stays.
-  std::promise<void> rename_done;
-  auto rename_result = rename_done.get_future();
-  const std::uint64_t rename_id = rename->connection_id();
-  std::thread renamer([&] {
-    SqlThreadGuard guard;
-    try {
-      rename->execute(tag(plan_, "cut-over rename") + "RENAME TABLE " + t + " TO " + sentry + ", " + ghost + " TO " + t);
-      rename_done.set_value();
-    } catch (...) {
-      rename_done.set_exception(std::current_exception());
-    }
-  });
-  bool unlocked = false;
-  auto abort = [&](const std::string& why) -> CutOverAborted {
-    unlocked = true;
-    try {
-      lock->execute("UNLOCK TABLES");
-    } catch (const std::exception& e) {
-      // A failed unlock means a broken connection: dropping it releases the lock too.
-      log_->warn("cut-over: unlock failed ({}); closing the lock connection", e.what());
-      lock.reset();
-    }
-    renamer.join();
-    bool renamed = false;
-    try {
-      rename_result.get();
-      renamed = true;
-    } catch (const std::exception&) {
-      // Expected: the sentry made it fail.
-    }
-    if (renamed) {
-      // Cannot happen while the sentry exists; if it did, the swap is complete and consistent.
-      throw std::runtime_error("cut-over: the rename completed although the attempt was aborted (" + why +
-                               "); the new table is live as " + plan_.table);
-    }
-    drop_sentry();
-    return CutOverAborted("attempt " + std::to_string(n) + ": " + why);
-  };
-
+  bool dropped = false;
   try {
-    const binlog::BinlogPosition target = [&] {
-      auto st = lock->query("SHOW MASTER STATUS");
-      if (st.empty()) throw std::runtime_error("SHOW MASTER STATUS returned nothing (binary log off?)");
-      return binlog::BinlogPosition{*st.rows[0][0], to_uint64(st.rows[0][1])};
-    }();
+    step(CutOverStep::kLocked);
+    const binlog::BinlogPosition target = current_binlog_position(*lock, plan_.server.version);
 
-    // Wait until the RENAME is queued on the metadata lock (or has failed).
+    renamer.emplace([&] {
+      SqlThreadGuard guard;
+      try {
+        rename->execute(tag(plan_, kRenamePurpose) + "RENAME TABLE " + t + " TO " + sentry + ", " + ghost + " TO " + t);
+        rename_done.set_value();
+      } catch (...) {
+        rename_done.set_exception(std::current_exception());
+      }
+    });
+    // (b): pending on a table metadata lock = pending on t, its first one, which we hold.
     bool queued = false;
     while (Clock::now() < deadline) {
-      if (rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
-      auto st = admin->query("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?", {rename_id});
-      if (!st.empty() && st.rows[0][0] && st.rows[0][0]->find("metadata lock") != std::string::npos) {
+      const auto st = on_server([&](SqlConnection& c) { return rename_state(c, rename_id); });
+      if (st == RenameState::kPendingOnMetadataLock) {
         queued = true;
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (st == RenameState::kEnded && rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready)
+        break;  // it failed at once
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    if (!queued) throw abort("the RENAME did not queue behind the lock in time");
+    if (!queued) throw abort_before_drop("the RENAME did not queue behind the lock in time");
+    step(CutOverStep::kRenameQueued);
 
-    if (!drain_(target, deadline)) throw abort("the applier did not reach " + target.to_string() + " within the lock timeout");
+    if (!drain_(target, deadline))
+      throw abort_before_drop("the applier did not reach " + target.to_string() + " within the lock timeout");
+    step(CutOverStep::kDrained);
     if (config_.before_unlock) config_.before_unlock(n);
 
-    lock->execute(tag(plan_, "cut-over release") + "DROP TABLE " + sentry);
-    // The server takes a statement's metadata locks in name order. With the sentry sorting before
-    // t (any lower-case table name), the RENAME has been waiting on the sentry, not on t; only now
-    // does it go on to take the names before t and then queue on t. Unlocking before it has queued
-    // lets writers waiting on t run on the OLD table after the drain position: lost writes (seen
-    // on MariaDB 10.11 under load). So wait until it holds the last name before t.
-    if (const auto last = last_name_before_table(); last && !wait_until_held(*probe, *last, deadline, rename_result)) {
-      // It never got there (another session holds that name?): stop the RENAME before unlocking,
-      // so nothing is swapped; the attempt is retried.
-      try {
-        admin->execute("KILL QUERY " + std::to_string(rename_id));
-      } catch (const std::exception& e) {
-        log_->warn("cut-over: could not stop the RENAME: {}", e.what());
-      }
-      rename_result.wait_for(std::chrono::seconds(5));
-      throw abort("the RENAME did not reach " + plan_.table + " before the lock timeout");
+    try {
+      lock->execute(tag(plan_, "cut-over release") + "DROP TABLE " + sentry);
+      dropped = true;
+    } catch (const std::exception& e) {
+      // Did it happen? Only the server knows.
+      dropped = !on_server([&](SqlConnection& c) { return table_exists(c, plan_.database, plan_.old_table); });
+      if (!dropped) throw abort_before_drop(std::string("could not drop the sentry (") + e.what() + ")");
     }
-    lock->execute("UNLOCK TABLES");
   } catch (const CutOverAborted&) {
     throw;
   } catch (const std::exception& e) {
-    if (!unlocked) throw abort(e.what());
-    throw;
+    if (!dropped) throw abort_before_drop(e.what());
+    // Dropped but then failed: the drain is complete, so letting the RENAME finish is safe (e);
+    // fall through to the unlock and read the outcome from the server.
+    log_->warn("cut-over: {} after the sentry drop; releasing the lock", e.what());
   }
 
-  renamer.join();
+  // From here the drain is complete and the sentry gone: the RENAME completing is the success.
   try {
-    rename_result.get();
+    step(CutOverStep::kSentryDropped);
   } catch (const std::exception& e) {
-    // The sentry is gone and the lock released, but the rename failed: nothing was swapped.
-    throw CutOverAborted("attempt " + std::to_string(n) + ": RENAME failed after unlock: " + e.what());
+    log_->warn("cut-over: {} after the sentry drop; releasing the lock", e.what());
   }
+  RenameState pending_at_unlock = RenameState::kEnded;
+  try {
+    pending_at_unlock = on_server([&](SqlConnection& c) { return rename_state(c, rename_id); });
+  } catch (const std::exception& e) {
+    log_->warn("cut-over: cannot read the RENAME's state before the unlock: {}", e.what());
+  }
+  if (pending_at_unlock == RenameState::kEnded)
+    log_->warn("cut-over: the RENAME is no longer pending before the unlock; the original stays live");
+  try {
+    if (lock) lock->execute("UNLOCK TABLES");
+  } catch (const std::exception& e) {
+    log_->warn("cut-over: unlock failed ({}); closing the lock connection", e.what());
+  }
+  lock.reset();  // releases the lock if UNLOCK did not
+  try {
+    step(CutOverStep::kUnlocked);
+  } catch (const std::exception& e) {
+    log_->warn("cut-over: {} after the unlock", e.what());
+  }
+
+  // The RENAME holds t now; if another session holds the ghost or sentry name it waits there while
+  // writers wait behind it: give it one lock timeout, then stop it (the original stays live).
+  const bool ended = wait_rename_ended(Clock::now() + config_.lock_timeout);
+  join_renamer();
   const auto stall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - locked_at);
-  // Verify the swap (DESIGN §3.6): the old table is now _t_del and the ghost name is free.
-  if (!table_exists(*admin, plan_.database, plan_.old_table) || table_exists(*admin, plan_.database, plan_.ghost_table))
-    throw std::runtime_error("cut-over: rename reported success but the tables are not as expected; check " +
-                             plan_.database + "." + plan_.table + " by hand");
-  return stall;
+  if (!ended)
+    throw std::runtime_error("cut-over: the RENAME of " + plan_.table +
+                             " did not end and could not be stopped; check the process list and the tables by hand");
+  bool old_exists = false, ghost_exists = false;
+  try {
+    on_server([&](SqlConnection& c) {
+      old_exists = table_exists(c, plan_.database, plan_.old_table);
+      ghost_exists = table_exists(c, plan_.database, plan_.ghost_table);
+      return 0;
+    });
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cut-over: the RENAME ended but the tables cannot be checked (") + e.what() +
+                             "); check whether `" + plan_.old_table + "` exists (swapped) or `" + plan_.ghost_table +
+                             "` does (not swapped)");
+  }
+  if (old_exists && !ghost_exists) return stall;  // swapped: the old table is t_del, the ghost is t
+  std::string client_error = "none";
+  if (rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) {
+    try {
+      rename_result.get();
+    } catch (const std::exception& e) {
+      client_error = e.what();
+    }
+  }
+  if (!old_exists && ghost_exists)
+    throw CutOverAborted(what + "the RENAME ended without swapping (" + client_error + "); the original is live");
+  throw std::runtime_error("cut-over: after the RENAME, `" + plan_.old_table + (old_exists ? "` exists" : "` is missing") +
+                           " and `" + plan_.ghost_table + (ghost_exists ? "` exists" : "` is missing") +
+                           "; check `" + plan_.database + "`.`" + plan_.table + "` by hand");
 }
 
 CutOverResult CutOver::run(std::stop_token stop) {
   CutOverResult r;
-  if (plan_.cut_over == CutOverStrategy::kRenameUnderLock) {
-    // Safe on every MySQL too (gh-ost's default there); the single-connection variant is to come.
-    log_->info("cut-over: using the queued rename (rename under lock is not implemented yet)");
-  }
   for (int n = 1;; ++n) {
     r.attempts = n;
     try {

@@ -1,22 +1,46 @@
 // Cut-over: swap the original and the ghost atomically, so concurrent clients only wait — none
 // sees "table doesn't exist" or writes to the old table after the swap.
 //
-// kQueuedRename (gh-ost's two-connection cut-over; the one that works on MariaDB, which refuses
-// RENAME TABLE under LOCK TABLES with error 1192, and on every MySQL):
-//   1. lock conn:   CREATE TABLE _t_del (sentry)             — makes the rename fail unless we drop it
-//   2. lock conn:   LOCK TABLES t WRITE, _t_del WRITE         — writers to t now wait (stall starts)
-//   3. lock conn:   SHOW MASTER STATUS → P                    — every committed write to t is before P
-//   4. rename conn: RENAME TABLE t TO _t_del, _t_gho TO t     — queued behind the lock (checked in PROCESSLIST)
+// The queued rename (gh-ost's two-connection cut-over; it works on MariaDB, which refuses RENAME
+// TABLE under LOCK TABLES with error 1192, and on every MySQL):
+//   1. lock conn:   CREATE TABLE t_del (sentry)              — makes the rename fail unless we drop it
+//   2. lock conn:   LOCK TABLES t WRITE, t_del WRITE          — writers to t now wait (stall starts)
+//   3. lock conn:   binlog position → P                       — every committed write to t is before P
+//   4. rename conn: RENAME TABLE t TO t_del, t_gho TO t       — pending on t's metadata lock
 //   5. drain:       wait until the applier has applied the binlog through P
-//   6. lock conn:   DROP TABLE _t_del                         — the RENAME takes the names before t
-//                                                              (server lock order) and queues on t
-//   7. probe conn:  wait until the RENAME holds the last name before t (else KILL it and abort)
-//   8. lock conn:   UNLOCK TABLES                             — the queued RENAME goes first; writers
-//                                                              resume on the new t (stall ends)
-// Abort at any step before 6 = UNLOCK with the sentry still there: the RENAME then fails (table
-// exists) and the original is untouched. A lost lock connection releases the lock the same way.
-// The write stall is bounded by --cut-over-lock-timeout (lock_wait_timeout on both connections
-// and the drain deadline); a timed-out attempt is undone and retried up to --cut-over-retries.
+//   6. lock conn:   DROP TABLE t_del
+//   7. lock conn:   UNLOCK TABLES                             — the pending RENAME goes first; writers
+//                                                               resume on the new t (stall ends)
+//   8. server:      the RENAME has ended; swapped or not is read from the tables, not the client
+//
+// Why no write can land in the old table after P (the argument the design rests on):
+//  a) The server takes a statement's metadata locks in one sorted batch (MDL_context::acquire_locks
+//     sorts the requests by key: namespace, then schema and name compared byte-wise with memcmp
+//     over the NUL-terminated names, on MariaDB and MySQL alike). The ghost and sentry names are
+//     the table's name plus a suffix (query_builder.h), and a proper prefix sorts first, so t is
+//     the RENAME's FIRST table lock (lower_case_table_names keeps that: both sides are folded).
+//  b) We hold t (LOCK TABLES … WRITE) from step 2 to 7, so the RENAME cannot get past t: while its
+//     session shows "Waiting for table metadata lock" (PROCESSLIST), it waits for t and holds no
+//     other table. That state is what step 4 waits for, and it is re-read before step 7.
+//  c) When step 7 releases t, the server grants the waiters in queue order, but a pending
+//     EXCLUSIVE request (the RENAME) is incompatible with the SHARED_WRITE a DML statement needs,
+//     and pending exclusive requests have priority (MDL "hog" locks; max_write_lock_count is
+//     unlimited by default): every writer queued on t waits until the RENAME is done, and then
+//     opens the NEW t. A writer never sees a state between "old t, locked" and "new t".
+//  d) Writes committed before step 2 are in the binlog before P (LOCK TABLES waits for every
+//     transaction that touched t), and the drain (step 5) applied them before step 6.
+//  e) If the RENAME is not pending at step 7 (it failed, was killed, timed out), it has ended and
+//     can never take t: writers continue on the original, nothing is swapped, the applier goes on.
+// The sentry exists so that every abort before step 6 is safe: UNLOCK with the sentry in place
+// makes the RENAME fail (its target exists); the sentry is dropped only once the server shows the
+// RENAME's session is no longer running it. After step 6 the drain is complete, so the RENAME
+// completing is the successful outcome, whatever happens to ghostcut: a killed process or lost
+// lock connection releases the lock and the RENAME swaps a fully drained ghost.
+// Bounds: lock_wait_timeout on both connections and the drain deadline (--cut-over-lock-timeout);
+// a RENAME still blocked a lock-timeout after the unlock (another session holds the ghost or
+// sentry name) is killed, which leaves the original live. The lock and rename sessions set
+// wait_timeout/net_*_timeout so that the server itself ends them, releasing the lock, when a
+// stopped or partitioned ghostcut goes silent (session_idle_bound).
 #pragma once
 #include <chrono>
 #include <functional>
@@ -39,14 +63,26 @@ namespace ghostcut::engine {
 
 class SqlConnection;
 
+// The steps of one attempt, for the fault-injection seam (crash drills).
+enum class CutOverStep { kSentryCreated, kLocked, kRenameQueued, kDrained, kSentryDropped, kUnlocked };
+const char* to_string(CutOverStep s);
+std::optional<CutOverStep> parse_cut_over_step(const std::string& s);
+
 struct CutOverConfig {
   std::chrono::seconds lock_timeout{3};
   int retries = 5;                               // attempts after the first
   std::chrono::milliseconds retry_backoff{1000};
-  // Test seam: called after the RENAME is queued and the drain is done, before the unlock;
+  // Test seam: called after the RENAME is queued and the drain is done, before the sentry drop;
   // throwing aborts the attempt (Spirit's testInjectRenameError style).
   std::function<void(int attempt)> before_unlock;
+  // Test seam: called after each step; may throw (the attempt reacts as to any error there) or
+  // end the process (crash drills: GHOSTCUT_TEST_CUT_OVER_FAULT in the CLI).
+  std::function<void(CutOverStep)> at_step;
 };
+
+// How long the server keeps an idle lock or rename session of a silent ghostcut: a few lock
+// timeouts. A stopped ghostcut's LOCK TABLES is released by the server within this bound.
+std::chrono::seconds session_idle_bound(std::chrono::seconds lock_timeout);
 
 struct CutOverResult {
   int attempts = 0;
@@ -74,12 +110,6 @@ class CutOver {
   std::chrono::milliseconds attempt(int n);
 
  private:
-  // Of the sentry and ghost names, the last one that sorts before the table's (the RENAME's final
-  // lock before the table's), if any.
-  std::optional<std::string> last_name_before_table() const;
-  bool wait_until_held(SqlConnection& probe, const std::string& table, std::chrono::steady_clock::time_point deadline,
-                       std::future<void>& rename_result) const;
-
   ConnectionSettings settings_;
   const MigrationPlan& plan_;
   CutOverConfig config_;

@@ -249,7 +249,7 @@ std::vector<std::string> check_server(const ServerInfo& s) {
 }
 
 CutOverStrategy choose_cut_over_strategy(const ServerInfo& s) {
-  if (s.flavour == Flavour::kMySql && s.at_least(8, 0, 13)) return CutOverStrategy::kRenameUnderLock;
+  (void)s;
   return CutOverStrategy::kQueuedRename;
 }
 
@@ -454,6 +454,12 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   plan.changelog_table = changelog_table_name(table);
   plan.old_table = old_table_name(table);
   const std::string where = qualified(database, table);
+  if (plan.ghost_table.empty() || plan.changelog_table.empty() || plan.old_table.empty()) {
+    // The cut-over needs names that sort after the table's (cutover.h); none fits in 64 characters.
+    throw InspectionError({"the table name `" + table +
+                             "` is too long to derive ghost and old table names from (over 60 characters, none of "
+                             "the first 50 an ASCII character); rename it or use native ALTER TABLE"});
+  }
 
   // Server.
   plan.server = server_info();
@@ -542,8 +548,23 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       plan.leftover_tables = names;
       plan.notes.push_back("leftover tables " + join(names) + " will be dropped before the migration starts");
     } else {
-      refusals.push_back("leftover tables from an earlier run exist in `" + database + "`: " + join(names) +
-                         " (drop them, or pass --drop-leftover-tables)");
+      // Say what an interrupted run left: the next step differs (engine/cutover.h).
+      auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+      std::string what;
+      if (has(plan.old_table)) {
+        auto c = conn_.query("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                             {database, plan.old_table});
+        const bool sentry = !c.empty() && c.rows[0][0] && *c.rows[0][0] == "ghostcut cut-over sentry";
+        if (sentry)
+          what = "; a cut-over was interrupted before the swap: `" + table + "` is the original, intact and live";
+        else if (!has(plan.ghost_table))
+          what = "; a cut-over completed before the earlier run ended: `" + table + "` is already the new table and `" +
+                 plan.old_table + "` the old one (keep it as long as you may want to go back)";
+      } else if (has(plan.ghost_table)) {
+        what = "; an earlier run was interrupted before its cut-over: `" + table + "` is the original, intact";
+      }
+      refusals.push_back("leftover tables from an earlier run exist in `" + database + "`: " + join(names) + what +
+                         ". Make sure no ghostcut runs on `" + table + "`, then drop them, or pass --drop-leftover-tables");
     }
   }
 

@@ -16,7 +16,7 @@ class SqlConnection;
 struct InspectorConfig {
   bool allow_foreign_keys = false;      // --allow-foreign-keys
   bool allow_add_unique_key = false;    // --allow-add-unique-key (duplicates then fail loudly)
-  bool drop_leftover_tables = false;    // --drop-leftover-tables: drop _t_gho/_t_ghc from an earlier run
+  bool drop_leftover_tables = false;    // --drop-leftover-tables: drop t_gho/t_ghc from an earlier run
   bool allow_nullable_unique_key = false;
 };
 
@@ -32,7 +32,7 @@ class InspectionError : public std::runtime_error {
 // PURE checks, exposed for unit tests. Each returns refusal texts (empty = fine).
 // Flavour/version floor (MySQL 8.0, MariaDB 10.6), log_bin, ROW format, FULL row image.
 [[nodiscard]] std::vector<std::string> check_server(const ServerInfo& server);
-// kRenameUnderLock on MySQL >= 8.0.13; kQueuedRename on MariaDB (error 1192) and older MySQL.
+// kQueuedRename on every server (see plan.h).
 [[nodiscard]] CutOverStrategy choose_cut_over_strategy(const ServerInfo& server);
 // The ALTER clause: not empty, no second statement (';' outside quotes and comments), no RENAME
 // of the table itself (RENAME COLUMN/INDEX/KEY are fine). A leading "ALTER TABLE [db.]t" is

@@ -417,9 +417,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     throttler.start();
 
     // 1. The stream starts at the current position before the first row is copied.
-    auto st = main->query("SHOW MASTER STATUS");
-    if (st.empty()) throw std::runtime_error("SHOW MASTER STATUS returned nothing: is the binary log on?");
-    const binlog::BinlogPosition start{*st.rows[0][0], to_uint64(st.rows[0][1])};
+    const binlog::BinlogPosition start = current_binlog_position(*main, plan_.server.version);
     binlog::StreamSettings ss;
     ss.connection = to_binlog_settings(cs, config_.server_id);
     ss.start = start;
@@ -603,8 +601,6 @@ MigrationResult Migrator::run(std::stop_token stop) {
                       return ok;
                     },
                     log_);
-    if (plan_.cut_over == CutOverStrategy::kRenameUnderLock)
-      log_->info("cut-over: using the queued rename (rename under lock is not implemented yet)");
     CutOverPolicy policy;
     policy.quiet_rows_per_second = config_.cut_over_when_quiet;
     policy.deadline = config_.cut_over_deadline;
@@ -709,7 +705,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
                         .empty();
           };
           if (exists(plan_.old_table) && !exists(plan_.ghost_table)) {
-            swapped = true;  // the rename happened: keep _t_gho's clean-up away from the new table
+            swapped = true;  // the rename happened: keep t_gho's clean-up away from the new table
             tables = "the tables WERE swapped (" + plan_.table + " is the new table, the original is " +
                      plan_.old_table + "); check the new table";
           } else {

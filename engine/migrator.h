@@ -1,6 +1,6 @@
 // Migrator: the phase sequencer. It creates the components, wires them together and runs them in
 // the order that keeps every write (DESIGN §3):
-//   create _t_ghc and _t_gho → start the binlog stream at the current position and the applier
+//   create t_ghc and t_gho → start the binlog stream at the current position and the applier
 //   → copy rows in chunks (the stream is already running, so no change can slip between copy and
 //   stream) → wait until the applier's lag is under the threshold and the cut-over is allowed →
 //   cut over → clean up.
@@ -47,8 +47,8 @@ struct MigratorConfig {
   std::chrono::seconds progress_interval{5};
   std::string postpone_flag_file;  // cut-over waits while this file exists
   bool drop_leftover_tables = false;
-  bool ok_to_drop_table = false;   // drop _t_del after a successful cut-over
-  bool cleanup_on_failure = false; // drop _t_gho and _t_ghc when the migration fails
+  bool ok_to_drop_table = false;   // drop t_del after a successful cut-over
+  bool cleanup_on_failure = false; // drop t_gho and t_ghc when the migration fails
   CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
   CutOverConfig cut_over;
 

@@ -12,7 +12,6 @@ namespace {
 const char* strategy_name(CutOverStrategy s) {
   switch (s) {
     case CutOverStrategy::kQueuedRename: return "queued rename (LOCK TABLES + sentry table, RENAME queued behind it)";
-    case CutOverStrategy::kRenameUnderLock: return "rename under lock (LOCK TABLES; RENAME; UNLOCK)";
   }
   return "?";
 }

@@ -12,11 +12,12 @@ namespace ghostcut::engine {
 
 enum class Flavour { kMySql, kMariaDb };
 // How the tables are swapped (see cutover.h):
-//   kQueuedRename: two connections; LOCK TABLES t WRITE + a sentry `_t_del` on one, a RENAME queued
+//   kQueuedRename: two connections; LOCK TABLES t WRITE + a sentry `t_del` on one, a RENAME queued
 //                  behind it on the other, released once the binlog is drained (gh-ost; MariaDB,
 //                  which refuses RENAME under LOCK TABLES with error 1192, and any MySQL).
-//   kRenameUnderLock: MySQL >= 8.0.13: LOCK TABLES t WRITE, ghost WRITE; drain; RENAME; UNLOCK.
-enum class CutOverStrategy { kQueuedRename, kRenameUnderLock };
+// It runs on every server, MySQL >= 8.0.13 included: the single-connection rename under LOCK
+// TABLES that MySQL allows there is not implemented, so the dry run never advertises it.
+enum class CutOverStrategy { kQueuedRename };
 
 struct ServerInfo {
   Flavour flavour = Flavour::kMariaDb;
@@ -43,9 +44,9 @@ struct MigrationPlan {
   std::string database;
   std::string table;
   std::string alter;            // the user's ALTER clause, e.g. "ADD COLUMN c INT"
-  std::string ghost_table;      // _t_gho
-  std::string changelog_table;  // _t_ghc
-  std::string old_table;        // _t_del
+  std::string ghost_table;      // t_gho
+  std::string changelog_table;  // t_ghc
+  std::string old_table;        // t_del
   TableSchema original;
   TableSchema ghost;            // the schema after the ALTER (validated on a temporary copy)
   std::string ghost_create_statement;  // SHOW CREATE TABLE of that copy, with the ghost's name
@@ -56,7 +57,7 @@ struct MigrationPlan {
   ServerInfo server;
   CutOverStrategy cut_over = CutOverStrategy::kQueuedRename;
   std::vector<std::string> notes;  // things the operator should know (leftover tables dropped, …)
-  // _t_gho / _t_ghc / _t_del found from an earlier run while --drop-leftover-tables was given.
+  // t_gho / t_ghc / t_del found from an earlier run while --drop-leftover-tables was given.
   // The Inspector never drops anything; the execute path drops these before it creates its own.
   std::vector<std::string> leftover_tables;
 

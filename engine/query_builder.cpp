@@ -1,5 +1,6 @@
 #include "engine/query_builder.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "engine/sql/quoting.h"
@@ -28,6 +29,8 @@ std::size_t utf8_prefix_bytes(std::string_view s, std::size_t chars) {
   return s.size();
 }
 
+unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
+
 std::uint32_t fnv1a32(std::string_view s) {
   std::uint32_t h = 2166136261u;
   for (unsigned char c : s) {
@@ -37,12 +40,20 @@ std::uint32_t fnv1a32(std::string_view s) {
   return h;
 }
 
+// "<t><suffix>", or, when that passes 64 characters, "<first k characters of t>~_<hash><suffix>"
+// with the cut placed before an ASCII character below '~' (also when lower-cased), so the name
+// still sorts after t byte-wise: see sorts_after_in_lock_order. Empty when no such cut exists.
 std::string derived_name(std::string_view table, std::string_view suffix) {
-  if (1 + utf8_length(table) + suffix.size() <= kMaxIdentifierLength) return "_" + std::string(table) + std::string(suffix);
+  if (utf8_length(table) + suffix.size() <= kMaxIdentifierLength) return std::string(table) + std::string(suffix);
   char hash[9];
   std::snprintf(hash, sizeof hash, "%08x", fnv1a32(table));
-  return "_" + std::string(table.substr(0, utf8_prefix_bytes(table, kTruncatedBaseChars))) + "_" + hash +
-         std::string(suffix);
+  for (std::size_t chars = kTruncatedBaseChars; chars > 0; --chars) {
+    const std::size_t cut = utf8_prefix_bytes(table, chars);
+    const unsigned char c = static_cast<unsigned char>(table[cut]);
+    if (c < 0x80 && ascii_lower(c) < '~')
+      return std::string(table.substr(0, cut)) + "~_" + hash + std::string(suffix);
+  }
+  return {};
 }
 
 std::string join_quoted(const std::vector<std::string>& names, std::string_view suffix = {}) {
@@ -83,6 +94,22 @@ std::string compare_keys(const std::vector<std::string>& keys, std::string_view 
 }
 
 }  // namespace
+
+bool sorts_after_in_lock_order(std::string_view name, std::string_view table) {
+  // The server compares metadata lock keys with memcmp over the NUL-terminated names, so a
+  // proper prefix sorts first; lower_case_table_names=1 lower-cases both names first.
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(ascii_lower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  auto after = [](std::string_view a, std::string_view b) {
+    return std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end(), [](char x, char y) {
+      return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
+    });
+  };
+  return after(name, table) && after(lower(name), lower(table));
+}
 
 std::string ghost_table_name(std::string_view table) { return derived_name(table, "_gho"); }
 std::string changelog_table_name(std::string_view table) { return derived_name(table, "_ghc"); }

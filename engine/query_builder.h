@@ -37,13 +37,19 @@ struct BuiltQuery {
 // MySQL's identifier limit, in characters (not bytes).
 inline constexpr std::size_t kMaxIdentifierLength = 64;
 
-// "_<t>_gho", "_<t>_ghc", "_<t>_del". When that would pass 64 characters, the base keeps its
-// first 50 characters (UTF-8 code points, never a split character) followed by "_" and 8 hex
-// digits of the FNV-1a 32-bit hash of the whole original name: 1+50+1+8+4 = 64. Deterministic
-// (a resumed run finds the same tables) and distinct for long names sharing a prefix.
+// "<t>_gho", "<t>_ghc", "<t>_del": suffixes, so that every name sorts AFTER t in the server's
+// metadata-lock order — the cut-over's safety rests on it (engine/cutover.h). When that would
+// pass 64 characters: the first <= 50 characters of t (UTF-8 code points, never a split
+// character), then "~_" and 8 hex digits of the FNV-1a 32-bit hash of the whole name, then the
+// suffix; the cut is placed before an ASCII character below '~', so the name still sorts after t.
+// Deterministic (a resumed run finds the same tables) and distinct for long names sharing a
+// prefix. Empty if t has no such cut (a long name of non-ASCII characters only): refused.
 std::string ghost_table_name(std::string_view table);
 std::string changelog_table_name(std::string_view table);
 std::string old_table_name(std::string_view table);
+// True when `name`'s metadata lock is taken after `table`'s by a statement locking both (the
+// server sorts a statement's lock requests by key, byte-wise), with or without lower-casing.
+bool sorts_after_in_lock_order(std::string_view name, std::string_view table);
 
 class QueryBuilder {
  public:

@@ -179,13 +179,7 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   async_->conn = conn;
   co_await conn->async_connect();
   if (resume.empty()) {
-    TextResultSet rs;
-    try {
-      rs = co_await conn->async_query("SHOW MASTER STATUS");
-    } catch (const ConnectionError& e) {
-      if (e.server_code() == 0) throw;  // a server error: MySQL 8.4 renamed the statement
-    }
-    if (rs.rows.empty()) rs = co_await conn->async_query("SHOW BINARY LOG STATUS");
+    TextResultSet rs = co_await conn->async_query(binlog_status_statement(conn->server_handshake().server_version));
     if (rs.rows.empty() || rs.rows[0].size() < 2 || !rs.rows[0][0] || !rs.rows[0][1])
       throw FatalStreamError("the server has no binary log (log_bin is off)");
     resume = BinlogPosition{*rs.rows[0][0], std::stoull(*rs.rows[0][1])};

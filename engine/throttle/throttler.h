@@ -44,7 +44,7 @@ struct ThrottlerConfig {
   ConnectionSettings primary;              // max-load / critical-load / throttle-query probes run here
   ConnectionSettings replica_credentials;  // user/password/TLS for replicas (host/port from the runtime list)
   std::string database;                    // where the changelog table lives (same name on replicas)
-  std::string changelog_table;             // _t_ghc: heartbeat row id=1, value = wall-clock micros
+  std::string changelog_table;             // t_ghc: heartbeat row id=1, value = wall-clock micros
   std::string flag_file;                   // --throttle-flag-file; empty = off
   std::chrono::milliseconds interval{100};        // lag/flag/manual recheck period
   std::chrono::milliseconds load_interval{1000};  // SHOW GLOBAL STATUS + throttle-query period

@@ -168,13 +168,13 @@ class ApplierReplayTest : public ApplierTest, public ::testing::WithParamInterfa
 TEST_P(ApplierReplayTest, RealTransactionsConverge) {
   const auto [batch, dedupe] = GetParam();
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(32) CHARACTER SET utf8mb4 NOT NULL, v INT, note TEXT)");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
-  conn_->execute("ALTER TABLE _t_gho ADD COLUMN extra INT NOT NULL DEFAULT 7, DROP COLUMN note");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  conn_->execute("ALTER TABLE t_gho ADD COLUMN extra INT NOT NULL DEFAULT 7, DROP COLUMN note");
   for (int i = 1; i <= 10; ++i)
     conn_->execute("INSERT INTO t VALUES (" + std::to_string(i) + ", 'row" + std::to_string(i) + "', " +
                    std::to_string(i) + ", 'note')");
-  conn_->execute("INSERT INTO _t_gho (id, name, v) SELECT id, name, v FROM t");  // the "copy"
-  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  conn_->execute("INSERT INTO t_gho (id, name, v) SELECT id, name, v FROM t");  // the "copy"
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   ASSERT_EQ(plan.mapping.shared.size(), 3u);
   TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
   engine::ApplierConfig cfg;
@@ -184,8 +184,8 @@ TEST_P(ApplierReplayTest, RealTransactionsConverge) {
   run_workload(*conn_);
   const auto applied = stream.drain_into(applier, master_position(*admin_), batch);
   EXPECT_EQ(applied, 13u);  // the committed transactions of run_workload
-  expect_same("t", "_t_gho", {"name", "v"});
-  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho WHERE extra <> 7").scalar()), 0u);
+  expect_same("t", "t_gho", {"name", "v"});
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho WHERE extra <> 7").scalar()), 0u);
   EXPECT_GT(progress_.events_applied.load(), 20u);
   EXPECT_GT(applier.rows_applied(), 0u);
 }
@@ -197,8 +197,8 @@ INSTANTIATE_TEST_SUITE_P(Batches, ApplierReplayTest,
 
 TEST_F(ApplierTest, SplitsLongStatements) {
   conn_->execute("CREATE TABLE t (a INT NOT NULL, b VARCHAR(20) NOT NULL, v INT, PRIMARY KEY (a, b))");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
-  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
   engine::ApplierConfig cfg;
   cfg.max_statement_bytes = 300;
@@ -207,17 +207,17 @@ TEST_F(ApplierTest, SplitsLongStatements) {
   conn_->execute("DELETE FROM t WHERE a % 3 = 0");  // composite-key deletes (OR form), split too
   conn_->execute("UPDATE t SET b = CONCAT(b, 'x') WHERE a % 5 = 0");  // key changes
   stream.drain_into(applier, master_position(*admin_));
-  expect_same("t", "_t_gho", {"v"}, "a, b");
-  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho").scalar()), 334u);
+  expect_same("t", "t_gho", {"v"}, "a, b");
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho").scalar()), 334u);
 }
 
 TEST_F(ApplierTest, DuplicateOnNewUniqueKeyFailsLoudlyAndCommitsNothing) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
-  conn_->execute("ALTER TABLE _t_gho ADD UNIQUE KEY uv (v)");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  conn_->execute("ALTER TABLE t_gho ADD UNIQUE KEY uv (v)");
   conn_->execute("INSERT INTO t VALUES (1, 1), (2, 2)");
-  conn_->execute("INSERT INTO _t_gho SELECT * FROM t");
-  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  conn_->execute("INSERT INTO t_gho SELECT * FROM t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   ASSERT_EQ(plan.new_unique_keys.size(), 1u);
   TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
   engine::Applier applier(*aconn_, plan, {}, progress_);
@@ -228,7 +228,7 @@ TEST_F(ApplierTest, DuplicateOnNewUniqueKeyFailsLoudlyAndCommitsNothing) {
   conn_->execute("INSERT INTO t VALUES (3, 1)");
   conn_->execute("COMMIT");
   stream.drain_into(applier, master_position(*admin_));
-  expect_same("t", "_t_gho", {"v"});
+  expect_same("t", "t_gho", {"v"});
 
   // Illegal for the new key: a second row with v = 2. REPLACE would silently delete row 2.
   conn_->execute("INSERT INTO t VALUES (4, 7)");
@@ -243,14 +243,14 @@ TEST_F(ApplierTest, DuplicateOnNewUniqueKeyFailsLoudlyAndCommitsNothing) {
     EXPECT_EQ(e.code(), engine::sql_errc::kDupEntry);
     EXPECT_NE(std::string(e.what()).find("uv"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho").scalar()), 3u);  // row 4 rolled back
-  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho WHERE id = 2 AND v = 2").scalar()), 1u);
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho").scalar()), 3u);  // row 4 rolled back
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho WHERE id = 2 AND v = 2").scalar()), 1u);
 }
 
 TEST_F(ApplierTest, DdlOnTheOriginalStopsTheApplier) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
-  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
   engine::Applier applier(*aconn_, plan, {}, progress_);
   conn_->execute("INSERT INTO t VALUES (1, 1)");
@@ -267,7 +267,7 @@ TEST_F(ApplierTest, DdlOnTheOriginalStopsTheApplier) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("DDL on"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM _t_gho").scalar()), 0u);
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho").scalar()), 0u);
 }
 
 }  // namespace
@@ -281,14 +281,14 @@ TEST_F(ApplierTest, ChangedTypesKeepTheirMeaning) {
   conn_->execute(
       "CREATE TABLE t (code VARCHAR(20) CHARACTER SET latin1 NOT NULL PRIMARY KEY, e ENUM('a','b','c'), "
       "s SET('x','y'), n INT)");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   conn_->execute(
-      "ALTER TABLE _t_gho MODIFY code VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL, MODIFY e ENUM('c','b','a'), "
+      "ALTER TABLE t_gho MODIFY code VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL, MODIFY e ENUM('c','b','a'), "
       "MODIFY s SET('w','x','y'), MODIFY n BIGINT");
   conn_->execute("INSERT INTO t VALUES ('café', 'a', 'x,y', 1), ('naïve', 'b', 'y', 2), ('plain', 'c', '', 3)");
   conn_->execute(
-      "INSERT INTO _t_gho SELECT * FROM t");  // the "copy" (the server converts by value)
-  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "_t_gho");
+      "INSERT INTO t_gho SELECT * FROM t");  // the "copy" (the server converts by value)
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
   engine::Applier applier(*aconn_, plan, {}, progress_);
   conn_->execute("INSERT INTO t VALUES ('élan', 'a', 'x', 4), ('zoë', 'c', 'x,y', 5)");
@@ -298,7 +298,7 @@ TEST_F(ApplierTest, ChangedTypesKeepTheirMeaning) {
   stream.drain_into(applier, master_position(*admin_));
   const std::string cols = "CONVERT(code USING utf8mb4), CAST(e AS CHAR), CAST(s AS CHAR), n";
   const auto a = ghostcut::testing::dump(*conn_, "t", cols, "1");
-  const auto b = ghostcut::testing::dump(*conn_, "_t_gho", cols, "1");
+  const auto b = ghostcut::testing::dump(*conn_, "t_gho", cols, "1");
   EXPECT_EQ(a.rows, b.rows);
   EXPECT_EQ(a.size(), 4u);
 }

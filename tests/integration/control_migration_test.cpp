@@ -248,7 +248,7 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(migrator_->phase(), Phase::kPostponed);
   EXPECT_NE(send(socket_, "status").find("postponed"), std::string::npos);
-  EXPECT_TRUE(table_exists("_t_gho"));
+  EXPECT_TRUE(table_exists("t_gho"));
   EXPECT_NE(send(socket_, "unpostpone").find("ERROR"), 0u);
   EXPECT_EQ(finish(), "");
   EXPECT_EQ(migrator_->phase(), Phase::kDone);
@@ -290,7 +290,7 @@ TEST_F(ControlMigrationTest, CriticalLoadAbortsCleanly) {
   const auto error = finish();
   EXPECT_NE(error.find("Threads_connected"), std::string::npos) << error;
   EXPECT_EQ(table_checksum("t"), before);
-  EXPECT_FALSE(table_exists("_t_del"));
+  EXPECT_FALSE(table_exists("t_del"));
 }
 
 TEST_F(ControlMigrationTest, FlagFileAndThrottleQueryHoldTheCopy) {

@@ -26,7 +26,7 @@ namespace {
 class CopierTest : public LiveServerTest {
  protected:
   engine::MigrationPlan plan_for(const std::string& table, const std::string& key = "PRIMARY") {
-    return ghostcut::testing::make_plan(*conn_, db_, table, "_" + table + "_gho", key);
+    return ghostcut::testing::make_plan(*conn_, db_, table, table + "_gho", key);
   }
   void copy(const engine::MigrationPlan& plan, engine::CopierConfig cfg = {}) {
     engine::Copier copier(settings_, plan, runtime_, progress_, std::move(cfg), nullptr);
@@ -67,7 +67,7 @@ TEST_P(CopierThreadsTest, Copies20kRowsExactly) {
   conn_->execute(kWide);
   conn_->execute(kWideFill);
   conn_->execute("DELETE FROM t WHERE id BETWEEN 5000 AND 5999 OR id % 97 = 0");  // gaps
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   const auto plan = plan_for("t");
   ASSERT_TRUE(runtime_.set_threads(static_cast<std::uint64_t>(GetParam())));
   engine::CopierConfig cfg;
@@ -78,7 +78,7 @@ TEST_P(CopierThreadsTest, Copies20kRowsExactly) {
   EXPECT_GE(progress_.chunks_copied.load(), 5u);  // adaptive: fast chunks grow
   const auto snap = progress_.snapshot(std::chrono::steady_clock::now(), "copying");
   EXPECT_TRUE(snap.copy_started && snap.copy_done);
-  expect_same_content("t", "_t_gho", kWideColumns, "id");
+  expect_same_content("t", "t_gho", kWideColumns, "id");
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, CopierThreadsTest, ::testing::Values(1, 3));
@@ -90,13 +90,13 @@ TEST_F(CopierTest, CompositeVarcharKey) {
   conn_->execute(
       "INSERT INTO t SELECT ELT(1 + seq % 4, 'eu', 'us', 'ap', 'EU-2'), CONCAT(IF(seq % 3 = 0, 'Ä', 'a'), seq), seq "
       "FROM seq_1_to_5000");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   ASSERT_TRUE(runtime_.set_threads(2));
   ASSERT_TRUE(runtime_.set_chunk_size(333));
   copy(plan_for("t"));
   EXPECT_EQ(progress_.rows_copied.load(), 5000u);
   EXPECT_GE(progress_.chunks_copied.load(), 15u);
-  expect_same_content("t", "_t_gho", "region, name, v", "region, name");
+  expect_same_content("t", "t_gho", "region, name, v", "region, name");
 }
 
 TEST_F(CopierTest, BinaryAndTemporalKeys) {
@@ -117,10 +117,10 @@ TEST_F(CopierTest, BinaryAndTemporalKeys) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    conn_->execute("DROP TABLE IF EXISTS t, _t_gho");
+    conn_->execute("DROP TABLE IF EXISTS t, t_gho");
     conn_->execute(c.create);
     conn_->execute(c.fill);
-    conn_->execute("CREATE TABLE _t_gho LIKE t");
+    conn_->execute("CREATE TABLE t_gho LIKE t");
     ASSERT_TRUE(runtime_.set_chunk_size(200));
     ASSERT_TRUE(runtime_.set_threads(2));
     engine::ProgressCounters fresh;
@@ -129,24 +129,24 @@ TEST_F(CopierTest, BinaryAndTemporalKeys) {
     copier.run(stop_.get_token());
     EXPECT_EQ(fresh.rows_copied.load(), 3000u);
     EXPECT_EQ(fresh.chunks_copied.load(), 15u);
-    expect_same_content("t", "_t_gho", c.columns, "1, 2");
+    expect_same_content("t", "t_gho", c.columns, "1, 2");
   }
 }
 
 TEST_F(CopierTest, UniqueNonPrimaryChunkKey) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, code VARCHAR(20) NOT NULL, v INT, UNIQUE KEY uk (code))");
   conn_->execute("INSERT INTO t SELECT seq, CONCAT('c', LPAD(10000 - seq, 6, '0')), seq FROM seq_1_to_3000");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   ASSERT_TRUE(runtime_.set_chunk_size(250));
   copy(plan_for("t", "uk"));
   EXPECT_EQ(progress_.rows_copied.load(), 3000u);
   EXPECT_EQ(progress_.chunks_copied.load(), 12u);
-  expect_same_content("t", "_t_gho", "id, code, v", "id");
+  expect_same_content("t", "t_gho", "id, code, v", "id");
 }
 
 TEST_F(CopierTest, EmptyAndOneRowTables) {
   conn_->execute("CREATE TABLE t (id BIGINT UNSIGNED PRIMARY KEY, v INT)");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   copy(plan_for("t"));
   EXPECT_EQ(progress_.chunks_copied.load(), 0u);
   EXPECT_TRUE(progress_.snapshot(std::chrono::steady_clock::now(), "").copy_done);
@@ -158,13 +158,13 @@ TEST_F(CopierTest, EmptyAndOneRowTables) {
   copier.run(stop_.get_token());
   EXPECT_EQ(fresh.chunks_copied.load(), 1u);
   EXPECT_EQ(fresh.rows_copied.load(), 1u);
-  expect_same_content("t", "_t_gho", "id, v", "id");
+  expect_same_content("t", "t_gho", "id, v", "id");
 }
 
 TEST_F(CopierTest, ChunkSizeAndThreadsChangeWhileRunning) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
   conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_5000");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   const auto plan = plan_for("t");
   ASSERT_TRUE(runtime_.set_chunk_size(100));
   std::atomic<int> calls{0};
@@ -174,10 +174,10 @@ TEST_F(CopierTest, ChunkSizeAndThreadsChangeWhileRunning) {
   };
   copy(plan, cfg);
   EXPECT_EQ(progress_.chunks_copied.load(), 10u + 4u);  // 10 x 100, then 4 x 1000
-  expect_same_content("t", "_t_gho", "id, v", "id");
+  expect_same_content("t", "t_gho", "id, v", "id");
 
   // threads 1 -> 3 while running: more worker threads take chunks.
-  conn_->execute("TRUNCATE _t_gho");
+  conn_->execute("TRUNCATE t_gho");
   ASSERT_TRUE(runtime_.set_chunk_size(50));
   std::mutex mu;
   std::set<std::thread::id> workers;
@@ -195,14 +195,14 @@ TEST_F(CopierTest, ChunkSizeAndThreadsChangeWhileRunning) {
   copier.run(stop_.get_token());
   EXPECT_EQ(fresh.chunks_copied.load(), 100u);
   EXPECT_EQ(workers.size(), 3u);
-  expect_same_content("t", "_t_gho", "id, v", "id");
+  expect_same_content("t", "t_gho", "id, v", "id");
 }
 
 // The locking read waits for an in-flight writer and copies its COMMITTED row (DESIGN §3.3).
 TEST_F(CopierTest, LockingReadWaitsForInFlightWriter) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
   conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_3000");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   const auto plan = plan_for("t");
   conn_->execute("BEGIN");
   conn_->execute("UPDATE t SET v = -1 WHERE id = 1500");
@@ -221,15 +221,15 @@ TEST_F(CopierTest, LockingReadWaitsForInFlightWriter) {
   }
   committer.join();
   EXPECT_GE(std::chrono::steady_clock::now() - started, 1000ms);  // it waited for the writer
-  EXPECT_EQ(conn_->query("SELECT v FROM _t_gho WHERE id = 1500").scalar(), std::optional<std::string>("-1"));
-  expect_same_content("t", "_t_gho", "id, v", "id");
+  EXPECT_EQ(conn_->query("SELECT v FROM t_gho WHERE id = 1500").scalar(), std::optional<std::string>("-1"));
+  expect_same_content("t", "t_gho", "id, v", "id");
 }
 
 // A chunk that times out on a writer's lock (1205) is retried, not failed.
 TEST_F(CopierTest, LockWaitTimeoutIsRetried) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
   conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_2000");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   const auto plan = plan_for("t");
   conn_->execute("BEGIN");
   conn_->execute("UPDATE t SET v = -7 WHERE id = 1200");
@@ -251,11 +251,11 @@ TEST_F(CopierTest, LockWaitTimeoutIsRetried) {
   committer.join();
   if (error) std::rethrow_exception(error);
   EXPECT_GE(std::chrono::steady_clock::now() - started, 2000ms);  // at least one timeout + retry
-  EXPECT_EQ(conn_->query("SELECT v FROM _t_gho WHERE id = 1200").scalar(), std::optional<std::string>("-7"));
-  expect_same_content("t", "_t_gho", "id, v", "id");
+  EXPECT_EQ(conn_->query("SELECT v FROM t_gho WHERE id = 1200").scalar(), std::optional<std::string>("-7"));
+  expect_same_content("t", "t_gho", "id, v", "id");
 
   // With a single attempt the same wait is a failure (1205), not a silent skip.
-  conn_->execute("TRUNCATE _t_gho");
+  conn_->execute("TRUNCATE t_gho");
   conn_->execute("BEGIN");
   conn_->execute("UPDATE t SET v = -8 WHERE id = 1200");
   cfg.max_chunk_attempts = 1;
@@ -271,7 +271,7 @@ TEST_F(CopierTest, LockWaitTimeoutIsRetried) {
 TEST_F(CopierTest, StopTokenEndsTheCopyEarly) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
   conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_5000");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   ASSERT_TRUE(runtime_.set_chunk_size(100));
   engine::CopierConfig cfg;
   std::atomic<int> calls{0};
@@ -306,11 +306,11 @@ TEST_F(CopierTest, FailsLoudlyInsteadOfDroppingOrChangingRows) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    conn_->execute("DROP TABLE IF EXISTS t, _t_gho");
+    conn_->execute("DROP TABLE IF EXISTS t, t_gho");
     conn_->execute(c.create);
     conn_->execute(c.fill);
-    conn_->execute("CREATE TABLE _t_gho LIKE t");
-    conn_->execute(std::string("ALTER TABLE _t_gho ") + c.alter);
+    conn_->execute("CREATE TABLE t_gho LIKE t");
+    conn_->execute(std::string("ALTER TABLE t_gho ") + c.alter);
     ASSERT_TRUE(runtime_.set_chunk_size(500));
     try {
       copy(plan_for("t"));
@@ -331,7 +331,7 @@ TEST_F(CopierTest, ConcurrentWritesConvergeWithTheApplier) {
       "payload VARBINARY(64), updated DATETIME(6))");
   conn_->execute(
       "INSERT INTO t SELECT seq, CONCAT('n', seq), seq, UNHEX(MD5(seq)), '2024-01-01' FROM seq_1_to_20000");
-  conn_->execute("CREATE TABLE _t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
   const auto plan = plan_for("t");
 
   TableStream stream(settings_, ghostcut::testing::test_server_id(950000), plan.original, master_position(*admin_));
@@ -433,7 +433,7 @@ TEST_F(CopierTest, ConcurrentWritesConvergeWithTheApplier) {
   EXPECT_GT(writes_during, 50u);
   EXPECT_GT(progress_.events_applied.load(), 100u);
   EXPECT_NEAR(static_cast<double>(progress_.chunks_copied.load()), 200.0, 20.0);  // rows come and go
-  expect_same_content("t", "_t_gho", "id, name, v, HEX(payload), updated", "id");
+  expect_same_content("t", "t_gho", "id, name, v, HEX(payload), updated", "id");
 }
 
 }  // namespace

@@ -88,9 +88,9 @@ TEST_F(InspectorTest, AcceptsAndPlansWithoutChangingAnything) {
 
   EXPECT_EQ(plan.database, db_);
   EXPECT_EQ(plan.table, "t");
-  EXPECT_EQ(plan.ghost_table, "_t_gho");
-  EXPECT_EQ(plan.changelog_table, "_t_ghc");
-  EXPECT_EQ(plan.old_table, "_t_del");
+  EXPECT_EQ(plan.ghost_table, "t_gho");
+  EXPECT_EQ(plan.changelog_table, "t_ghc");
+  EXPECT_EQ(plan.old_table, "t_del");
   EXPECT_TRUE(plan.chunk_key.primary);
   EXPECT_EQ(plan.chunk_key.columns, std::vector<std::string>{"id"});
   EXPECT_EQ(plan.mapping.source_names(), (std::vector<std::string>{"id", "name", "k"}));
@@ -98,10 +98,10 @@ TEST_F(InspectorTest, AcceptsAndPlansWithoutChangingAnything) {
   EXPECT_EQ(plan.mapping.dropped, std::vector<std::string>{"old_col"});
   ASSERT_NE(plan.mapping.find_source("name"), nullptr);
   EXPECT_TRUE(plan.mapping.find_source("name")->type_changed);
-  EXPECT_EQ(plan.ghost.table, "_t_gho");
+  EXPECT_EQ(plan.ghost.table, "t_gho");
   EXPECT_TRUE(plan.new_unique_keys.empty());
   EXPECT_TRUE(plan.leftover_tables.empty());
-  EXPECT_EQ(plan.ghost_create_statement.rfind("CREATE TABLE " + quote_qualified(db_, "_t_gho") + " (", 0), 0u)
+  EXPECT_EQ(plan.ghost_create_statement.rfind("CREATE TABLE " + quote_qualified(db_, "t_gho") + " (", 0), 0u)
       << plan.ghost_create_statement;
   EXPECT_NE(plan.ghost_create_statement.find("`c` int(11) DEFAULT 7"), std::string::npos) << plan.ghost_create_statement;
   EXPECT_EQ(plan.ghost_create_statement.find("old_col"), std::string::npos);
@@ -115,7 +115,7 @@ TEST_F(InspectorTest, AcceptsAndPlansWithoutChangingAnything) {
 
   // The ghost DDL is real: created, it has exactly the schema the plan predicted.
   admin_->execute(plan.ghost_create_statement);
-  auto ghost = load_table_schema(*admin_, db_, "_t_gho");
+  auto ghost = load_table_schema(*admin_, db_, "t_gho");
   EXPECT_EQ(ghost.columns, plan.ghost.columns);
   EXPECT_EQ(ghost.indexes, plan.ghost.indexes);
 }
@@ -195,7 +195,7 @@ TEST_F(InspectorTest, Trigger) {
 TEST_F(InspectorTest, CollectsEveryRefusal) {
   conn_->execute("CREATE TABLE t (id INT, KEY (id))");
   conn_->execute("CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.id = 1");
-  conn_->execute("CREATE TABLE _t_gho (id INT)");
+  conn_->execute("CREATE TABLE t_gho (id INT)");
   auto r = expect_refused("t", "ADD COLUMN c INT", {"has triggers", "no usable unique key", "leftover tables"});
   EXPECT_EQ(r.size(), 3u);
 }
@@ -252,26 +252,26 @@ TEST_F(InspectorTest, NarrowerPrefixUniqueKeyCountsAsNew) {
 
 TEST_F(InspectorTest, LeftoverTables) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY)");
-  conn_->execute("CREATE TABLE _t_gho (id INT PRIMARY KEY)");
-  conn_->execute("CREATE TABLE _t_ghc (id INT PRIMARY KEY)");
-  expect_refused("t", "ADD COLUMN c INT", {"leftover tables", "_t_ghc, _t_gho", "--drop-leftover-tables"});
+  conn_->execute("CREATE TABLE t_gho (id INT PRIMARY KEY)");
+  conn_->execute("CREATE TABLE t_ghc (id INT PRIMARY KEY)");
+  expect_refused("t", "ADD COLUMN c INT", {"leftover tables", "t_ghc, t_gho", "--drop-leftover-tables"});
 
   InspectorConfig drop;
   drop.drop_leftover_tables = true;
   const auto before = snapshot();
   auto plan = inspect("t", "ADD COLUMN c INT", drop);
   EXPECT_EQ(snapshot(), before) << "inspect must not drop leftovers";
-  EXPECT_EQ(plan.leftover_tables, (std::vector<std::string>{"_t_ghc", "_t_gho"}));
-  EXPECT_NE(plan.describe().find("_t_ghc, _t_gho"), std::string::npos);
+  EXPECT_EQ(plan.leftover_tables, (std::vector<std::string>{"t_ghc", "t_gho"}));
+  EXPECT_NE(plan.describe().find("t_ghc, t_gho"), std::string::npos);
 }
 
 TEST_F(InspectorTest, LeftoverOldTable) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY)");
-  conn_->execute("CREATE TABLE _t_del (id INT PRIMARY KEY)");
-  expect_refused("t", "ADD COLUMN c INT", {"leftover tables", "_t_del"});
+  conn_->execute("CREATE TABLE t_del (id INT PRIMARY KEY)");
+  expect_refused("t", "ADD COLUMN c INT", {"leftover tables", "t_del"});
   InspectorConfig drop;
   drop.drop_leftover_tables = true;
-  EXPECT_EQ(inspect("t", "ADD COLUMN c INT", drop).leftover_tables, std::vector<std::string>{"_t_del"});
+  EXPECT_EQ(inspect("t", "ADD COLUMN c INT", drop).leftover_tables, std::vector<std::string>{"t_del"});
 }
 
 TEST_F(InspectorTest, CompositeVarcharPrimaryKeyChosen) {

@@ -1,6 +1,6 @@
 // Migrations across key shapes, ALTER kinds and every column type. Changes are made while the
 // migration is in sync (cut-over postponed), so they travel through the binlog applier; after the
-// cut-over the new table must equal the old one (_t_del) on every shared column, byte for byte.
+// cut-over the new table must equal the old one (t_del) on every shared column, byte for byte.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -67,7 +67,7 @@ class MigrationMatrixTest : public LiveServerTest {
     ASSERT_TRUE(postponed) << migrator.state();
   }
 
-  // Every shared column of t and _t_del, as HEX text, ordered by the chunk key.
+  // Every shared column of t and t_del, as HEX text, ordered by the chunk key.
   void expect_same_rows(const MigrationPlan& plan, bool by_value = false) {
     std::string cols, order;
     for (const auto& c : plan.mapping.shared) {

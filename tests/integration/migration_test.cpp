@@ -13,6 +13,7 @@
 #include "engine/inspector.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+#include "integration/model_writer.h"
 #include "integration/test_server.h"
 
 using namespace ghostcut;
@@ -22,123 +23,7 @@ using ghostcut::testing::LiveServerTest;
 
 namespace {
 
-using Row = std::vector<Cell>;
-using Table = std::map<std::string, Row>;  // key text → row (every column as text)
-
-Table read_table(SqlConnection& c, const std::string& db, const std::string& table, const std::string& columns,
-                 const std::string& key_expr) {
-  Table t;
-  auto r = c.query("SELECT " + key_expr + ", " + columns + " FROM " + quote_qualified(db, table));
-  for (auto& row : r.rows) {
-    std::string k = row[0].value_or("NULL");
-    row.erase(row.begin());
-    t.emplace(std::move(k), std::move(row));
-  }
-  return t;
-}
-
-// Every difference between the writers' model and the new table (at most 10 reported), each with
-// what the old table holds for that key: a change there but not in the new table was lost.
-std::size_t count_differences(const Table& expected, const Table& got, const Table& old) {
-  auto in_old = [&](const std::string& k) {
-    auto it = old.find(k);
-    return it == old.end() ? std::string(" (not in _t_del)")
-                           : " (in _t_del: a=" + it->second[0].value_or("NULL") + ", b=" + it->second[1].value_or("NULL") + ")";
-  };
-  std::size_t diffs = 0;
-  for (const auto& [k, row] : expected) {
-    auto it = got.find(k);
-    if (it == got.end()) {
-      if (++diffs < 10) ADD_FAILURE() << "row " << k << " lost" << in_old(k);
-    } else if (it->second != row) {
-      if (++diffs < 10)
-        ADD_FAILURE() << "row " << k << " differs: a=" << it->second[0].value_or("NULL") << " want "
-                      << row[0].value_or("NULL") << in_old(k);
-    }
-  }
-  for (const auto& [k, row] : got)
-    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist" << in_old(k);
-  return diffs;
-}
-
-// A writer owns the ids ≡ w (mod writers) and mirrors every committed change in its model.
-struct Writer {
-  int w = 0, writers = 1;
-  std::map<std::int64_t, std::pair<std::int64_t, std::string>> model;  // id → (a, b)
-  std::int64_t next_id = 0;
-  std::uint64_t ops = 0, errors = 0;
-  std::string last_error;
-};
-
-void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& stop) {
-  SqlThreadGuard guard;
-  auto c = SqlConnection::open(cs);
-  std::mt19937_64 rng(static_cast<unsigned>(wr.w) * 7919u + 1);
-  auto fresh_id = [&] {
-    wr.next_id += wr.writers;
-    return wr.next_id;
-  };
-  auto pick = [&]() -> std::int64_t {
-    if (wr.model.empty()) return -1;
-    auto it = wr.model.begin();
-    std::advance(it, static_cast<long>(rng() % wr.model.size()));
-    return it->first;
-  };
-  while (!stop) {
-    const int op = static_cast<int>(rng() % 10);
-    try {
-      if (op < 3) {  // insert
-        const auto id = fresh_id();
-        const std::int64_t a = static_cast<std::int64_t>(rng() % 1000000);
-        const std::string b = "w" + std::to_string(wr.w) + "-" + std::to_string(id);
-        c->update("INSERT INTO t (id, a, b) VALUES (?, ?, ?)", {id, a, b});
-        wr.model[id] = {a, b};
-      } else if (op < 6) {  // non-key update
-        const auto id = pick();
-        if (id < 0) continue;
-        const std::int64_t a = static_cast<std::int64_t>(rng() % 1000000);
-        c->update("UPDATE t SET a = ? WHERE id = ?", {a, id});
-        wr.model[id].first = a;
-      } else if (op < 7) {  // primary-key change
-        const auto id = pick();
-        if (id < 0) continue;
-        const auto to = fresh_id();
-        c->update("UPDATE t SET id = ? WHERE id = ?", {to, id});
-        wr.model[to] = wr.model[id];
-        wr.model.erase(id);
-      } else if (op < 8) {  // delete
-        const auto id = pick();
-        if (id < 0) continue;
-        c->update("DELETE FROM t WHERE id = ?", {id});
-        wr.model.erase(id);
-      } else {  // multi-statement transaction: insert two, update one, delete one
-        auto model = wr.model;
-        c->execute("BEGIN");
-        const auto i1 = fresh_id(), i2 = fresh_id();
-        c->update("INSERT INTO t (id, a, b) VALUES (?, 1, 'trx'), (?, 2, 'trx')", {i1, i2});
-        model[i1] = {1, "trx"};
-        model[i2] = {2, "trx"};
-        c->update("UPDATE t SET a = a + 10, b = 'trx-upd' WHERE id = ?", {i1});
-        model[i1] = {11, "trx-upd"};
-        const auto victim = pick();
-        if (victim >= 0) {
-          c->update("DELETE FROM t WHERE id = ?", {victim});
-          model.erase(victim);
-        }
-        c->execute("COMMIT");
-        wr.model = std::move(model);
-      }
-      ++wr.ops;
-    } catch (const std::exception& e) {
-      ++wr.errors;
-      wr.last_error = e.what();
-      try {
-        c->execute("ROLLBACK");
-      } catch (...) {
-      }
-    }
-  }
-}
+using namespace ghostcut::testing;
 
 class MigrationTest : public LiveServerTest {
  protected:
@@ -225,12 +110,12 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
     for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second, "7"};
   const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");
   EXPECT_EQ(got.size(), expected.size());
-  const auto diffs = count_differences(expected, got, read_table(*conn_, db_, "_t_del", "a, b", "id"));
+  const auto diffs = count_differences(expected, got, read_table(*conn_, db_, "t_del", "a, b", "id"));
   EXPECT_EQ(diffs, 0u);
-  // The old table is kept as _t_del; ghost and changelog are gone.
-  EXPECT_EQ(conn_->query("SHOW TABLES LIKE '\\_t\\_del'").size(), 1u);
-  EXPECT_EQ(conn_->query("SHOW TABLES LIKE '\\_t\\_gho'").size(), 0u);
-  EXPECT_EQ(conn_->query("SHOW TABLES LIKE '\\_t\\_ghc'").size(), 0u);
+  // The old table is kept as t_del; ghost and changelog are gone.
+  EXPECT_EQ(conn_->query("SHOW TABLES LIKE 't\\_del'").size(), 1u);
+  EXPECT_EQ(conn_->query("SHOW TABLES LIKE 't\\_gho'").size(), 0u);
+  EXPECT_EQ(conn_->query("SHOW TABLES LIKE 't\\_ghc'").size(), 0u);
   EXPECT_LE(result.cut_over.write_stall, 3000ms);
   std::cerr << "migration: " << result.rows_copied << " rows copied, " << result.events_applied
             << " events applied, cut-over stall " << result.cut_over.write_stall.count() << " ms in "
@@ -297,12 +182,11 @@ TEST_F(MigrationTest, CutOverRetriesPastALongTransactionAndKeepsTheOriginalMeanw
   EXPECT_FALSE(after.rows[2][2].has_value());
 }
 
-// The server takes a RENAME's metadata locks in name order, so during the cut-over the RENAME
-// waits on the sentry `_t_del`, and only after the sentry is dropped goes on to `_t_gho` and then
-// queues on `t`. Unlocking before it has queued lets the writers waiting on `t` write to the OLD
-// table after the drain position — lost writes once the RENAME completes. Under load the gap is a
-// scheduling accident; here another session holds `_t_gho` until 300 ms after the unlock would
-// have happened, which makes it certain. The cut-over must wait for the RENAME and lose nothing.
+// A reader of the ghost table in an open transaction (a DBA checking it) holds the ghost's name
+// through the cut-over. The RENAME takes t first (its names sort after t), so after the unlock it
+// holds t and waits for the reader while writers wait behind it; once the reader commits (300 ms
+// after the drain) it swaps, and every write is in the new table. (With the old `_t_gho` names
+// the RENAME waited on the ghost name instead, and the unlock let writers into the old table.)
 TEST_F(MigrationTest, CutOverNeverUnlocksBeforeTheRenameQueuesOnTheTable) {
   conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
   constexpr int kWriters = 2;
@@ -349,7 +233,7 @@ TEST_F(MigrationTest, CutOverNeverUnlocksBeforeTheRenameQueuesOnTheTable) {
 
   // A reader of the ghost table in an open transaction (a DBA checking it, say).
   holder->execute("BEGIN");
-  holder->query("SELECT COUNT(*) FROM _t_gho");
+  holder->query("SELECT COUNT(*) FROM t_gho");
   std::atomic<bool> stop_writers{false};
   std::vector<std::thread> threads;
   for (auto& wr : writers) threads.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_writers));
@@ -372,7 +256,7 @@ TEST_F(MigrationTest, CutOverNeverUnlocksBeforeTheRenameQueuesOnTheTable) {
   }
   EXPECT_GT(ops, 50u) << "the writers barely ran";
   const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");
-  const auto diffs = count_differences(expected, got, read_table(*conn_, db_, "_t_del", "a, b", "id"));
+  const auto diffs = count_differences(expected, got, read_table(*conn_, db_, "t_del", "a, b", "id"));
   EXPECT_EQ(diffs, 0u);
   EXPECT_EQ(got.size(), expected.size());
 }

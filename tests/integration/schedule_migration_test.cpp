@@ -159,7 +159,7 @@ TEST_F(ScheduleMigrationTest, WaitsForTheWindowInSyncThenCutsOverInsideIt) {
   clock_.epoch_seconds = kThursday10Utc + 6 * 60;
   EXPECT_EQ(finish(), "");
   EXPECT_EQ(migrator_->phase(), Phase::kDone);
-  EXPECT_EQ(checksum("t"), checksum("_t_del"));  // every write reached the new table
+  EXPECT_EQ(checksum("t"), checksum("t_del"));  // every write reached the new table
 }
 
 TEST_F(ScheduleMigrationTest, WindowCommandReplacesTheWindowsAndCutOverForcesIt) {
@@ -173,7 +173,7 @@ TEST_F(ScheduleMigrationTest, WindowCommandReplacesTheWindowsAndCutOverForcesIt)
   auto r = migrator_->handle_control_line("window=Thu 09:00-11:00 UTC");
   EXPECT_TRUE(r.ok) << r.text;
   EXPECT_EQ(finish(), "");
-  EXPECT_EQ(checksum("t"), checksum("_t_del"));
+  EXPECT_EQ(checksum("t"), checksum("t_del"));
 }
 
 TEST_F(ScheduleMigrationTest, ForcedCutOverOverridesTheWindow) {
@@ -220,13 +220,13 @@ TEST_F(ScheduleMigrationTest, AWindowClosingBetweenCutOverRetriesSendsItBackToWa
   EXPECT_EQ(attempts(), held_at);
   EXPECT_EQ(migrator_->phase(), Phase::kWaitingForCutOver);
   EXPECT_TRUE(table_exists("t"));
-  EXPECT_FALSE(table_exists("_t_del"));
+  EXPECT_FALSE(table_exists("t_del"));
   // The blocker ends; next Thursday's window opens; the cut-over succeeds.
   blocker->execute("COMMIT");
   clock_.epoch_seconds = kThursday10Utc + 7 * 86400 + 60;
   EXPECT_EQ(finish(), "");
   EXPECT_GT(attempts(), held_at);
-  EXPECT_EQ(checksum("t"), checksum("_t_del"));
+  EXPECT_EQ(checksum("t"), checksum("t_del"));
 }
 
 TEST_F(ScheduleMigrationTest, QuietThresholdWaitsForTheLoadToStop) {
@@ -244,7 +244,7 @@ TEST_F(ScheduleMigrationTest, QuietThresholdWaitsForTheLoadToStop) {
   EXPECT_EQ(migrator_->phase(), Phase::kWaitingForCutOver) << migrator_->state();
   writer.finish();
   EXPECT_EQ(finish(), "");
-  EXPECT_EQ(checksum("t"), checksum("_t_del"));
+  EXPECT_EQ(checksum("t"), checksum("t_del"));
 }
 
 TEST_F(ScheduleMigrationTest, DeadlineWithoutAWindowFailsCleanly) {
@@ -259,7 +259,7 @@ TEST_F(ScheduleMigrationTest, DeadlineWithoutAWindowFailsCleanly) {
   EXPECT_NE(error.find("deadline"), std::string::npos) << error;
   EXPECT_EQ(migrator_->phase(), Phase::kFailed);
   EXPECT_EQ(checksum("t"), before);
-  EXPECT_FALSE(table_exists("_t_del"));
+  EXPECT_FALSE(table_exists("t_del"));
   auto cols = conn_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
                            {db_});
   EXPECT_EQ(cols.rows[0][0].value_or(""), "3");
@@ -297,13 +297,13 @@ TEST_F(ScheduleMigrationTest, HooksFireInOrderAndAFailingBeforeCutOverPostpones)
                                              "on-before-cut-over", "on-success"}));
   for (const auto& l : lines) {
     SCOPED_TRACE(l);
-    EXPECT_NE(l.find("db=" + db_ + " table=t ghost=_t_gho"), std::string::npos);
+    EXPECT_NE(l.find("db=" + db_ + " table=t ghost=t_gho"), std::string::npos);
     EXPECT_NE(l.find("gh=t"), std::string::npos);
     EXPECT_NE(l.find("secrets=0"), std::string::npos);
   }
   ASSERT_FALSE(lines.empty());
   EXPECT_NE(lines.back().find("rows=5000"), std::string::npos);
-  EXPECT_EQ(checksum("t"), checksum("_t_del"));
+  EXPECT_EQ(checksum("t"), checksum("t_del"));
 }
 
 }  // namespace

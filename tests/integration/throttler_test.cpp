@@ -81,7 +81,7 @@ class ThrottlerTest : public LiveServerTest {
     c.primary = settings_;
     c.replica_credentials = settings_;
     c.database = db_;
-    c.changelog_table = "_t_ghc";
+    c.changelog_table = "t_ghc";
     c.interval = kInterval;
     c.load_interval = kInterval;
     return c;
@@ -366,7 +366,7 @@ TEST_F(ThrottlerTest, ReplicaLagFromAStoppedSqlThread) {
 
   // Same columns as QueryBuilder::create_changelog_query.
   conn_->execute(
-      "CREATE TABLE _t_ghc (`id` bigint unsigned NOT NULL AUTO_INCREMENT,"
+      "CREATE TABLE t_ghc (`id` bigint unsigned NOT NULL AUTO_INCREMENT,"
       " `last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),"
       " `hint` varchar(64) CHARACTER SET ascii NOT NULL, `value` varchar(4096) CHARACTER SET utf8mb4 NOT NULL,"
       " PRIMARY KEY (`id`), UNIQUE KEY `hint_uidx` (`hint`)) ENGINE=InnoDB AUTO_INCREMENT=256");
@@ -377,7 +377,7 @@ TEST_F(ThrottlerTest, ReplicaLagFromAStoppedSqlThread) {
       const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
                                                  std::chrono::system_clock::now().time_since_epoch())
                                                  .count());
-      c->update("INSERT INTO _t_ghc (id, hint, value) VALUES (1, 'heartbeat', ?) ON DUPLICATE KEY UPDATE value = ?",
+      c->update("INSERT INTO t_ghc (id, hint, value) VALUES (1, 'heartbeat', ?) ON DUPLICATE KEY UPDATE value = ?",
                 {now, now});
       std::this_thread::sleep_for(100ms);
     }

@@ -27,14 +27,14 @@ MigrationPlan make_plan(bool composite, bool new_unique = false) {
   MigrationPlan p;
   p.database = "db";
   p.table = "t";
-  p.ghost_table = "_t_gho";
+  p.ghost_table = "t_gho";
   p.original.schema = "db";
   p.original.table = "t";
   p.original.columns = {col("id", "int"), col("name", "varchar", "latin1"), col("v", "int")};
   IndexInfo pk{"PRIMARY", true, true, composite ? std::vector<std::string>{"id", "name"} : std::vector<std::string>{"id"}};
   p.original.indexes = {pk};
   p.ghost = p.original;
-  p.ghost.table = "_t_gho";
+  p.ghost.table = "t_gho";
   p.ghost.columns[1].charset = "utf8mb4";
   p.chunk_key = pk;
   p.mapping = build_column_mapping(p.original, p.ghost);
@@ -164,25 +164,25 @@ TEST(ApplySql, Statements) {
   };
   const C cases[] = {
       {"single key", single,
-       {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES "
+       {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES "
         "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
-        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (3, 4, 5)",
-        "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (3, 4, 5)",
+        "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
       {"composite key (charset converted for the compare)", composite,
-       {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES "
+       {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES "
         "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
-        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE "
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE "
         "(`id` = 3 AND `name` = CONVERT(_latin1 X'63' USING utf8mb4)) OR "
         "(`id` = 4 AND `name` = CONVERT(_latin1 X'64' USING utf8mb4)) OR "
         "(`id` = 5 AND `name` = CONVERT(_latin1 X'65' USING utf8mb4))",
-        "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
+        "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
       {"new unique key: delete + insert", insert_mode,
-       {"/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (1, 2)",
-        "/* ghostcut db.t apply-insert */ INSERT INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES "
+       {"/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (1, 2)",
+        "/* ghostcut db.t apply-insert */ INSERT INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES "
         "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
-        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (3, 4, 5)",
-        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (6)",
-        "/* ghostcut db.t apply-insert */ INSERT INTO `db`.`_t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (3, 4, 5)",
+        "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (6)",
+        "/* ghostcut db.t apply-insert */ INSERT INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -292,7 +292,7 @@ TEST(ApplySql, ChangedEnumAndSetAreWrittenAsText) {
   MigrationPlan p;
   p.database = "db";
   p.table = "t";
-  p.ghost_table = "_t_gho";
+  p.ghost_table = "t_gho";
   p.original.columns = {col("id", "int"), col("e", "enum"), col("s", "set")};
   p.original.columns[1].column_type = "enum('a','b')";
   p.original.columns[2].column_type = "set('x','y','z')";
@@ -310,7 +310,7 @@ TEST(ApplySql, ChangedEnumAndSetAreWrittenAsText) {
   auto ops = row_ops(ps, t, true);
   ASSERT_TRUE(ops);
   EXPECT_EQ(apply_statements(*ops, t),
-            std::vector<std::string>{"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `e`, `s`) "
+            std::vector<std::string>{"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `e`, `s`) "
                                      "VALUES (1, _utf8mb4 X'62', _utf8mb4 X'782C7A'), (2, 0, NULL)"});
 }
 

@@ -25,8 +25,8 @@ HookContext sample() {
   HookContext c;
   c.database = "shop";
   c.table = "orders";
-  c.ghost_table = "_orders_gho";
-  c.old_table = "_orders_del";
+  c.ghost_table = "orders_gho";
+  c.old_table = "orders_del";
   c.alter = "ADD COLUMN priority TINYINT NOT NULL DEFAULT 0";
   c.state = "postponing cut-over";
   c.binlog_position = "mysql-bin.000042:1234";
@@ -51,10 +51,10 @@ TEST(HookEnvironment, EveryVariableUnderBothNames) {
       {"GH_OST_DATABASE_NAME", "shop"},
       {"GHOSTCUT_TABLE_NAME", "orders"},
       {"GH_OST_TABLE_NAME", "orders"},
-      {"GHOSTCUT_GHOST_TABLE_NAME", "_orders_gho"},
-      {"GH_OST_GHOST_TABLE_NAME", "_orders_gho"},
-      {"GHOSTCUT_OLD_TABLE_NAME", "_orders_del"},
-      {"GH_OST_OLD_TABLE_NAME", "_orders_del"},
+      {"GHOSTCUT_GHOST_TABLE_NAME", "orders_gho"},
+      {"GH_OST_GHOST_TABLE_NAME", "orders_gho"},
+      {"GHOSTCUT_OLD_TABLE_NAME", "orders_del"},
+      {"GH_OST_OLD_TABLE_NAME", "orders_del"},
       {"GHOSTCUT_DDL", "ADD COLUMN priority TINYINT NOT NULL DEFAULT 0"},
       {"GH_OST_DDL", "ADD COLUMN priority TINYINT NOT NULL DEFAULT 0"},
       {"GHOSTCUT_COPIED_ROWS", "250"},

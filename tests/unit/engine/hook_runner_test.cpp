@@ -52,7 +52,7 @@ class HookRunnerTest : public ::testing::Test {
     HookContext c;
     c.database = "shop";
     c.table = "orders";
-    c.ghost_table = "_orders_gho";
+    c.ghost_table = "orders_gho";
     c.alter = "ADD COLUMN x INT";
     c.rows_copied = 7;
     return c;

@@ -62,10 +62,35 @@ const std::string kSingleGt = "(`id` > ?)";
 }  // namespace
 
 TEST(TableNames, DerivedNames) {
-  EXPECT_EQ(ghost_table_name("t"), "_t_gho");
-  EXPECT_EQ(changelog_table_name("t"), "_t_ghc");
-  EXPECT_EQ(old_table_name("t"), "_t_del");
-  EXPECT_EQ(ghost_table_name("my`tbl"), "_my`tbl_gho");
+  EXPECT_EQ(ghost_table_name("t"), "t_gho");
+  EXPECT_EQ(changelog_table_name("t"), "t_ghc");
+  EXPECT_EQ(old_table_name("t"), "t_del");
+  EXPECT_EQ(ghost_table_name("my`tbl"), "my`tbl_gho");
+}
+
+// The cut-over needs the RENAME's first table lock to be t's (engine/cutover.h): every derived
+// name must sort after the table's in the server's lock order, whatever the table is called.
+TEST(TableNames, DerivedNamesSortAfterTheTableInLockOrder) {
+  const std::string u8 = "\xc3\xa9";
+  std::vector<std::string> tables = {"t", "T", "orders", "Orders", "ORDERS", "_t", "0t", "a_b", "zzz", "Z",
+                                     u8 + "t", "t" + u8, std::string(59, 'a'), std::string(60, 'a'),
+                                     std::string(64, 'z') , std::string(63, 'Z') + "a", std::string(64, 'M')};
+  for (const auto& t : tables) {
+    SCOPED_TRACE(t);
+    for (const auto& name : {ghost_table_name(t), changelog_table_name(t), old_table_name(t)}) {
+      ASSERT_FALSE(name.empty());
+      EXPECT_TRUE(sorts_after_in_lock_order(name, t)) << name;
+      EXPECT_FALSE(sorts_after_in_lock_order(t, name)) << name;
+    }
+  }
+  // The old gh-ost style prefix sorts BEFORE a lower-case table: the cause of lost writes.
+  EXPECT_FALSE(sorts_after_in_lock_order("_t_gho", "t"));
+  EXPECT_TRUE(sorts_after_in_lock_order("t_gho", "t"));
+  EXPECT_FALSE(sorts_after_in_lock_order("a_gho", "B"));  // lower-cased, a < b
+  // A long name of characters above 'z' only has no such cut.
+  std::string wide;
+  for (int i = 0; i < 61; ++i) wide += u8;
+  EXPECT_EQ(ghost_table_name(wide), "");
 }
 
 TEST(TableNames, LongNamesStayWithin64Characters) {
@@ -76,11 +101,12 @@ TEST(TableNames, LongNamesStayWithin64Characters) {
   };
   const std::string u8 = "\xc3\xa9";  // é: 2 bytes, 1 character
   const std::vector<Case> cases = {
-      {"59 chars fits exactly", std::string(59, 'a'), false},
-      {"60 chars truncated", std::string(60, 'a'), true},
+      {"60 chars fits exactly", std::string(60, 'a'), false},
+      {"61 chars truncated", std::string(61, 'a'), true},
       {"64 chars truncated", std::string(64, 'b'), true},
-      {"59 multibyte chars fit (118 bytes)", [&] { std::string s; for (int i = 0; i < 59; ++i) s += u8; return s; }(), false},
-      {"60 multibyte chars truncated on a character boundary", [&] { std::string s; for (int i = 0; i < 60; ++i) s += u8; return s; }(), true},
+      {"60 chars fit with multibyte ones (90 bytes)", [&] { std::string s; for (int i = 0; i < 30; ++i) s += u8; return s + std::string(30, 'x'); }(), false},
+      {"multibyte chars truncated on a character boundary",
+       [&] { std::string s; for (int i = 0; i < 49; ++i) s += "x" + u8; return s; }(), true},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -88,12 +114,12 @@ TEST(TableNames, LongNamesStayWithin64Characters) {
       std::size_t chars = 0;
       for (unsigned char ch : name) chars += (ch & 0xC0) != 0x80;
       if (c.truncated) {
-        EXPECT_EQ(chars, 64u);
-        EXPECT_EQ(name.substr(0, 1), "_");
+        EXPECT_LE(chars, 64u);
+        EXPECT_TRUE(sorts_after_in_lock_order(name, c.table));
         // no split UTF-8 sequence: every lead byte is followed by its continuation
-        EXPECT_EQ(name.find("\xc3_"), std::string::npos);
+        EXPECT_EQ(name.find("\xc3~"), std::string::npos);
       } else {
-        EXPECT_EQ(name, "_" + c.table + name.substr(name.size() - 4));
+        EXPECT_EQ(name, c.table + name.substr(name.size() - 4));
       }
     }
   }
@@ -101,7 +127,7 @@ TEST(TableNames, LongNamesStayWithin64Characters) {
   const auto a = std::string(70, 'x') + "a", b = std::string(70, 'x') + "b";
   EXPECT_EQ(ghost_table_name(a), ghost_table_name(a));
   EXPECT_NE(ghost_table_name(a), ghost_table_name(b));
-  EXPECT_EQ(ghost_table_name(a).substr(0, 52), "_" + std::string(50, 'x') + "_");
+  EXPECT_EQ(ghost_table_name(a).substr(0, 52), std::string(50, 'x') + "~_");
   EXPECT_EQ(ghost_table_name(a).substr(60), "_gho");
 }
 
@@ -253,7 +279,7 @@ TEST(QueryBuilder, RangeCopy) {
     auto r = builder(key("PRIMARY", {"id"})).range_copy_query(c.lower, c.inclusive, {std::int64_t{1000}});
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(normalize(r->sql),
-              "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`_t_gho` (`id`, `k2`, `name`) SELECT `id`, `k2`, `name` "
+              "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`t_gho` (`id`, `k2`, `name`) SELECT `id`, `k2`, `name` "
               "FROM `db`.`t` FORCE INDEX (`PRIMARY`) " + c.where + " LOCK IN SHARE MODE");
     EXPECT_EQ(r->params.size(), c.params);
     EXPECT_EQ(r->params.back(), SqlParam{std::int64_t{1000}});
@@ -268,7 +294,7 @@ TEST(QueryBuilder, RangeCopyUsesMappingAndSkipsGeneratedAndDropped) {
   auto r = b->range_copy_query(std::nullopt, false, {std::int64_t{1}});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(normalize(r->sql),
-            "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`_t_gho` (`id`, `name`) SELECT `id`, `Name` FROM `db`.`t` "
+            "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`t_gho` (`id`, `name`) SELECT `id`, `Name` FROM `db`.`t` "
             "FORCE INDEX (`PRIMARY`) WHERE (`ID` <= ?) LOCK IN SHARE MODE");
 }
 
@@ -282,15 +308,15 @@ TEST(QueryBuilder, ApplierStatements) {
   };
   const std::vector<Case> cases = {
       {"replace 1 row", *single.replace_rows_query(1),
-       "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `k2`, `name`) VALUES (?, ?, ?)"},
+       "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `k2`, `name`) VALUES (?, ?, ?)"},
       {"replace 3 rows", *single.replace_rows_query(3),
-       "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`_t_gho` (`id`, `k2`, `name`) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"},
+       "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `k2`, `name`) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"},
       {"delete single key 1 row", *single.delete_rows_query(1),
-       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (?)"},
+       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (?)"},
       {"delete single key 3 rows", *single.delete_rows_query(3),
-       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE `id` IN (?, ?, ?)"},
+       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (?, ?, ?)"},
       {"delete composite 2 rows", *composite.delete_rows_query(2),
-       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`_t_gho` WHERE (`id` = ? AND `k2` = ?) OR (`id` = ? AND `k2` = ?)"},
+       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE (`id` = ? AND `k2` = ?) OR (`id` = ? AND `k2` = ?)"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -308,16 +334,16 @@ TEST(QueryBuilder, TablesAndCutOver) {
     std::string want;
   };
   const std::vector<Case> cases = {
-      {"create ghost", b.create_ghost_query(), "/* ghostcut db.my`t create-ghost */ CREATE TABLE `db`.`_my``t_gho` LIKE `db`.`my``t`"},
+      {"create ghost", b.create_ghost_query(), "/* ghostcut db.my`t create-ghost */ CREATE TABLE `db`.`my``t_gho` LIKE `db`.`my``t`"},
       {"alter ghost", b.alter_ghost_query("ADD COLUMN x int"),
-       "/* ghostcut db.my`t alter-ghost */ ALTER TABLE `db`.`_my``t_gho` ADD COLUMN x int"},
-      {"drop", b.drop_table_query(b.old_table()), "/* ghostcut db.my`t drop-table */ DROP TABLE IF EXISTS `db`.`_my``t_del`"},
-      {"lock", b.lock_tables_query(), "/* ghostcut db.my`t lock-tables */ LOCK TABLES `db`.`my``t` WRITE, `db`.`_my``t_gho` WRITE"},
+       "/* ghostcut db.my`t alter-ghost */ ALTER TABLE `db`.`my``t_gho` ADD COLUMN x int"},
+      {"drop", b.drop_table_query(b.old_table()), "/* ghostcut db.my`t drop-table */ DROP TABLE IF EXISTS `db`.`my``t_del`"},
+      {"lock", b.lock_tables_query(), "/* ghostcut db.my`t lock-tables */ LOCK TABLES `db`.`my``t` WRITE, `db`.`my``t_gho` WRITE"},
       {"rename", b.rename_tables_query(),
-       "/* ghostcut db.my`t rename-tables */ RENAME TABLE `db`.`my``t` TO `db`.`_my``t_del`, `db`.`_my``t_gho` TO `db`.`my``t`"},
+       "/* ghostcut db.my`t rename-tables */ RENAME TABLE `db`.`my``t` TO `db`.`my``t_del`, `db`.`my``t_gho` TO `db`.`my``t`"},
       {"unlock", b.unlock_tables_query(), "/* ghostcut db.my`t unlock-tables */ UNLOCK TABLES"},
       {"create changelog", b.create_changelog_query(),
-       "/* ghostcut db.my`t create-changelog */ CREATE TABLE `db`.`_my``t_ghc` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, "
+       "/* ghostcut db.my`t create-changelog */ CREATE TABLE `db`.`my``t_ghc` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, "
        "`last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), "
        "`hint` varchar(64) CHARACTER SET ascii NOT NULL, `value` varchar(4096) CHARACTER SET utf8mb4 NOT NULL, "
        "PRIMARY KEY (`id`), UNIQUE KEY `hint_uidx` (`hint`)) ENGINE=InnoDB AUTO_INCREMENT=256"},
@@ -332,7 +358,7 @@ TEST(QueryBuilder, HeartbeatAndChangelogUpsert) {
   auto b = builder(key("PRIMARY", {"id"}));
   auto hb = b.heartbeat_query("2026-01-01 00:00:00.000001");
   EXPECT_EQ(normalize(hb.sql),
-            "/* ghostcut db.t heartbeat */ INSERT INTO `db`.`_t_ghc` (`id`, `hint`, `value`) VALUES (?, ?, ?) "
+            "/* ghostcut db.t heartbeat */ INSERT INTO `db`.`t_ghc` (`id`, `hint`, `value`) VALUES (?, ?, ?) "
             "ON DUPLICATE KEY UPDATE `value` = ?, `last_update` = NOW(6)");
   const std::vector<SqlParam> want = {std::uint64_t{1}, std::string("heartbeat"), std::string("2026-01-01 00:00:00.000001"),
                                       std::string("2026-01-01 00:00:00.000001")};

@@ -1,0 +1,150 @@
+// The model-checked writer of the migration tests: each writer owns the ids = w (mod writers) of
+// table t (id BIGINT PK, a BIGINT, b VARCHAR) and mirrors every committed change in its model, so
+// after a migration the table must equal the union of the models.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/sql/quoting.h"
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::testing {
+
+using engine::Cell;
+using engine::ConnectionSettings;
+using engine::SqlConnection;
+using engine::SqlThreadGuard;
+using engine::quote_qualified;
+
+using Row = std::vector<Cell>;
+using Table = std::map<std::string, Row>;  // key text → row (every column as text)
+
+inline Table read_table(SqlConnection& c, const std::string& db, const std::string& table, const std::string& columns,
+                 const std::string& key_expr) {
+  Table t;
+  auto r = c.query("SELECT " + key_expr + ", " + columns + " FROM " + quote_qualified(db, table));
+  for (auto& row : r.rows) {
+    std::string k = row[0].value_or("NULL");
+    row.erase(row.begin());
+    t.emplace(std::move(k), std::move(row));
+  }
+  return t;
+}
+
+// Every difference between the writers' model and the new table (at most 10 reported), each with
+// what the old table holds for that key: a change there but not in the new table was lost.
+inline std::size_t count_differences(const Table& expected, const Table& got, const Table& old) {
+  auto in_old = [&](const std::string& k) {
+    auto it = old.find(k);
+    return it == old.end() ? std::string(" (not in t_del)")
+                           : " (in t_del: a=" + it->second[0].value_or("NULL") + ", b=" + it->second[1].value_or("NULL") + ")";
+  };
+  std::size_t diffs = 0;
+  for (const auto& [k, row] : expected) {
+    auto it = got.find(k);
+    if (it == got.end()) {
+      if (++diffs < 10) ADD_FAILURE() << "row " << k << " lost" << in_old(k);
+    } else if (it->second != row) {
+      if (++diffs < 10)
+        ADD_FAILURE() << "row " << k << " differs: a=" << it->second[0].value_or("NULL") << " want "
+                      << row[0].value_or("NULL") << in_old(k);
+    }
+  }
+  for (const auto& [k, row] : got)
+    if (!expected.count(k) && ++diffs < 10) ADD_FAILURE() << "row " << k << " should not exist" << in_old(k);
+  return diffs;
+}
+
+// A writer owns the ids ≡ w (mod writers) and mirrors every committed change in its model.
+struct Writer {
+  int w = 0, writers = 1;
+  std::map<std::int64_t, std::pair<std::int64_t, std::string>> model;  // id → (a, b)
+  std::int64_t next_id = 0;
+  std::uint64_t ops = 0, errors = 0;
+  std::string last_error;
+  std::chrono::steady_clock::duration longest{};  // the longest single operation (a write stall)
+  int lock_wait_timeout = 0;                      // seconds; 0 = the server's default
+};
+
+inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& stop) {
+  SqlThreadGuard guard;
+  auto c = SqlConnection::open(cs);
+  if (wr.lock_wait_timeout > 0) c->execute("SET SESSION lock_wait_timeout = " + std::to_string(wr.lock_wait_timeout));
+  std::mt19937_64 rng(static_cast<unsigned>(wr.w) * 7919u + 1);
+  auto fresh_id = [&] {
+    wr.next_id += wr.writers;
+    return wr.next_id;
+  };
+  auto pick = [&]() -> std::int64_t {
+    if (wr.model.empty()) return -1;
+    auto it = wr.model.begin();
+    std::advance(it, static_cast<long>(rng() % wr.model.size()));
+    return it->first;
+  };
+  while (!stop) {
+    const int op = static_cast<int>(rng() % 10);
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      if (op < 3) {  // insert
+        const auto id = fresh_id();
+        const std::int64_t a = static_cast<std::int64_t>(rng() % 1000000);
+        const std::string b = "w" + std::to_string(wr.w) + "-" + std::to_string(id);
+        c->update("INSERT INTO t (id, a, b) VALUES (?, ?, ?)", {id, a, b});
+        wr.model[id] = {a, b};
+      } else if (op < 6) {  // non-key update
+        const auto id = pick();
+        if (id < 0) continue;
+        const std::int64_t a = static_cast<std::int64_t>(rng() % 1000000);
+        c->update("UPDATE t SET a = ? WHERE id = ?", {a, id});
+        wr.model[id].first = a;
+      } else if (op < 7) {  // primary-key change
+        const auto id = pick();
+        if (id < 0) continue;
+        const auto to = fresh_id();
+        c->update("UPDATE t SET id = ? WHERE id = ?", {to, id});
+        wr.model[to] = wr.model[id];
+        wr.model.erase(id);
+      } else if (op < 8) {  // delete
+        const auto id = pick();
+        if (id < 0) continue;
+        c->update("DELETE FROM t WHERE id = ?", {id});
+        wr.model.erase(id);
+      } else {  // multi-statement transaction: insert two, update one, delete one
+        auto model = wr.model;
+        c->execute("BEGIN");
+        const auto i1 = fresh_id(), i2 = fresh_id();
+        c->update("INSERT INTO t (id, a, b) VALUES (?, 1, 'trx'), (?, 2, 'trx')", {i1, i2});
+        model[i1] = {1, "trx"};
+        model[i2] = {2, "trx"};
+        c->update("UPDATE t SET a = a + 10, b = 'trx-upd' WHERE id = ?", {i1});
+        model[i1] = {11, "trx-upd"};
+        const auto victim = pick();
+        if (victim >= 0) {
+          c->update("DELETE FROM t WHERE id = ?", {victim});
+          model.erase(victim);
+        }
+        c->execute("COMMIT");
+        wr.model = std::move(model);
+      }
+      ++wr.ops;
+      wr.longest = std::max(wr.longest, std::chrono::steady_clock::now() - started);
+    } catch (const std::exception& e) {
+      ++wr.errors;
+      wr.last_error = e.what();
+      try {
+        c->execute("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+}
+
+
+}  // namespace ghostcut::testing

@@ -13,7 +13,7 @@ CREATE USER 'repl'@'%' IDENTIFIED BY ${repl_pw};
 GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';
 
 -- What ghostcut needs (the inspector checks these and names any that are missing):
--- on the migrated database: reading and copying rows, the _gho/_ghc/_del tables, the cut-over
+-- on the migrated database: reading and copying rows, the <t>_gho/_ghc/_del tables, the cut-over
 -- lock and rename, and a temporary table to validate the ALTER on;
 -- globally: reading the binlog as a replica, binlog and replica status, the process list.
 CREATE USER 'ghostcut'@'%' IDENTIFIED BY ${ghostcut_pw};

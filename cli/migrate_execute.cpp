@@ -127,7 +127,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
       return kExitUsage;
     }
     spdlog::warn("test fault injection: {} after cut-over step '{}'", action, engine::to_string(*at));
-    mc.cut_over.at_step = [at, sig = action == "kill" ? SIGKILL : SIGSTOP](engine::CutOverStep s) {
+    mc.cut_over.at_step = [at, sig = action == "kill" ? SIGKILL : SIGSTOP](engine::CutOverStep s, const engine::CutOverSessions&) {
       if (s == *at) ::raise(sig);
     };
   }

@@ -114,8 +114,9 @@ std::chrono::milliseconds CutOver::attempt(int n) {
       return fn(*admin);
     }
   };
+  const CutOverSessions sessions{lock->connection_id(), rename->connection_id()};
   auto step = [&](CutOverStep s) {
-    if (config_.at_step) config_.at_step(s);
+    if (config_.at_step) config_.at_step(s, sessions);
   };
 
   const std::string t = qualified(plan_, plan_.table);

@@ -43,6 +43,7 @@
 // stopped or partitioned ghostcut goes silent (session_idle_bound).
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <optional>
@@ -68,6 +69,11 @@ enum class CutOverStep { kSentryCreated, kLocked, kRenameQueued, kDrained, kSent
 const char* to_string(CutOverStep s);
 std::optional<CutOverStep> parse_cut_over_step(const std::string& s);
 
+// The attempt's server sessions, for fault-injection tests (KILL CONNECTION of either).
+struct CutOverSessions {
+  std::uint64_t lock_id = 0, rename_id = 0;
+};
+
 struct CutOverConfig {
   std::chrono::seconds lock_timeout{3};
   int retries = 5;                               // attempts after the first
@@ -77,7 +83,7 @@ struct CutOverConfig {
   std::function<void(int attempt)> before_unlock;
   // Test seam: called after each step; may throw (the attempt reacts as to any error there) or
   // end the process (crash drills: GHOSTCUT_TEST_CUT_OVER_FAULT in the CLI).
-  std::function<void(CutOverStep)> at_step;
+  std::function<void(CutOverStep, const CutOverSessions&)> at_step;
 };
 
 // How long the server keeps an idle lock or rename session of a silent ghostcut: a few lock

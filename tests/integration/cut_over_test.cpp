@@ -234,7 +234,7 @@ TEST_F(CutOverTest, AbortedAttemptsLeaveNoRenameAndNoSentry) {
   ProgressCounters progress;
   auto cfg = migrator_config();
   std::vector<std::string> seen;
-  cfg.cut_over.at_step = [&](CutOverStep s) {
+  cfg.cut_over.at_step = [&](CutOverStep s, const CutOverSessions&) {
     if (s == CutOverStep::kSentryCreated) {
       // The previous attempt's RENAME has ended on the server.
       auto r = admin_->query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%cut-over rename%' "
@@ -266,6 +266,59 @@ TEST_F(CutOverTest, AbortedAttemptsLeaveNoRenameAndNoSentry) {
   for (const auto& wr : writers) EXPECT_EQ(wr.errors, 0u) << wr.last_error;
   EXPECT_EQ(compare_with_model(writers), 0u);
 }
+
+// One of ghostcut's own connections killed by the server (a DBA's KILL, a proxy's idle cut, a
+// failover of the connection) at each step while writers run: the attempt is undone or completes
+// from what the server says, never from what the client guesses; the migration finishes (a retry
+// if needed) and t holds every committed write.
+class CutOverConnectionKillTest : public CutOverTest,
+                                  public ::testing::WithParamInterface<std::tuple<CutOverStep, bool>> {};
+
+TEST_P(CutOverConnectionKillTest, LosesNoWrite) {
+  const auto [at, kill_lock] = GetParam();
+  std::vector<Writer> writers(2);
+  make_table(1500, writers);
+  for (auto& wr : writers) wr.lock_wait_timeout = 20;
+  auto plan = plan_for("t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  auto cfg = migrator_config();
+  bool killed = false;
+  cfg.cut_over.at_step = [&](CutOverStep s, const CutOverSessions& ids) {
+    if (s != at || killed) return;
+    killed = true;
+    admin_->execute("KILL CONNECTION " + std::to_string(kill_lock ? ids.lock_id : ids.rename_id));
+  };
+  Migrator migrator(cfg, plan, runtime, progress, nullptr);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (auto& wr : writers) threads.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop));
+  std::exception_ptr failure;
+  MigrationResult result;
+  try {
+    result = migrator.run(std::stop_token{});
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  std::this_thread::sleep_for(200ms);
+  stop = true;
+  for (auto& th : threads) th.join();
+  if (failure) std::rethrow_exception(failure);
+  EXPECT_TRUE(killed);
+  for (const auto& wr : writers) EXPECT_EQ(wr.errors, 0u) << wr.last_error;
+  EXPECT_FALSE(conn_->query("SHOW COLUMNS FROM t LIKE 'z'").empty()) << "not swapped in the end";
+  EXPECT_EQ(compare_with_model(writers), 0u);
+  std::cerr << "cut-over in " << result.cut_over.attempts << " attempt(s)\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, CutOverConnectionKillTest,
+                         ::testing::Combine(::testing::Values(CutOverStep::kLocked, CutOverStep::kRenameQueued,
+                                                              CutOverStep::kDrained, CutOverStep::kSentryDropped),
+                                            ::testing::Bool()),
+                         [](const auto& info) {
+                           return std::string(to_string(std::get<0>(info.param))) +
+                                  (std::get<1>(info.param) ? "_LockSession" : "_RenameSession");
+                         });
 
 // ---- crash drills: the real binary, stopped or killed at each step of the cut-over ----
 

@@ -112,6 +112,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.drop_leftover_tables = !plan.leftover_tables.empty();
   mc.ok_to_drop_table = config.ok_to_drop_table;
   mc.cleanup_on_failure = config.cleanup_on_failure;
+  mc.checksum = !config.skip_checksum;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.cut_over.lock_timeout = std::chrono::seconds(config.cut_over_lock_timeout_seconds);
   mc.cut_over.retries = config.cut_over_retries;

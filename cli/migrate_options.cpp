@@ -119,7 +119,8 @@ po::options_description migrate_options_description() {
   po::options_description safety("Safety");
   safety.add_options()
       ("ok-to-drop-table", po::bool_switch(), "drop the old table after cut-over (default: keep it)")
-      ("cleanup-on-failure", po::bool_switch(), "drop the ghost and changelog tables when the migration fails");
+      ("cleanup-on-failure", po::bool_switch(), "drop the ghost and changelog tables when the migration fails")
+      ("skip-checksum", po::bool_switch(), "do not compare the tables before the cut-over (compared by default)");
   all.add(safety);
   return all;
 }
@@ -262,6 +263,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
 
   c.ok_to_drop_table = vm["ok-to-drop-table"].as<bool>();
   c.cleanup_on_failure = vm["cleanup-on-failure"].as<bool>();
+  c.skip_checksum = vm["skip-checksum"].as<bool>();
   return out;
 }
 

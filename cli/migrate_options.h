@@ -81,6 +81,7 @@ struct MigrateConfig {
   // Safety
   bool ok_to_drop_table = false;
   bool cleanup_on_failure = false;
+  bool skip_checksum = false;  // --skip-checksum
 
   engine::InspectorConfig inspector_config() const;
 };

@@ -23,6 +23,7 @@
 #include "engine/schedule/cut_over_window.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -130,6 +131,7 @@ std::string_view phase_name(Phase p) {
   switch (p) {
     case Phase::kStarting: return "starting";
     case Phase::kCopying: return "copying";
+    case Phase::kVerifying: return "verifying";
     case Phase::kWaitingForCutOver: return "waiting for cut-over";
     case Phase::kPostponed: return "postponed";
     case Phase::kCuttingOver: return "cutting over";
@@ -590,6 +592,52 @@ MigrationResult Migrator::run(std::stop_token stop) {
     check_failures();
     log_->info("row copy complete: {} rows", progress_.rows_copied.load());
     hooks.post("on-row-copy-complete", hook_context());
+
+    if (config_.after_copy) config_.after_copy();
+    // 2b. Checksum both tables as of one instant, once the applier is close behind (the drain
+    //     under its short lock must fit in the lock timeout); retried like a cut-over attempt.
+    if (config_.checksum) {
+      set_state(Phase::kVerifying, "waiting for the applier");
+      for (int attempt = 1;; ++attempt) {
+        check_failures();
+        const auto lag = applier.heartbeat_lag();
+        if (!lag || *lag > config_.cut_over_lag_threshold) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          --attempt;
+          continue;
+        }
+        set_state(Phase::kVerifying, "comparing " + plan_.table + " and " + plan_.ghost_table);
+        take_applier_for_cut_over(true);
+        Checksum checksum(cs, plan_, config_.cut_over.lock_timeout,
+                          [&](const binlog::BinlogPosition& pos, Clock::time_point deadline) {
+                            applier.resume();
+                            const bool ok = applier.drain_to(pos, deadline);
+                            if (ok) applier.pause();
+                            return ok;
+                          },
+                          [&] { applier.resume(); }, log_);
+        try {
+          auto r = checksum.run();
+          take_applier_for_cut_over(false);
+          log_->info("checksum: {} rows equal in {} and {} ({} columns compared{}); writes waited {} ms, took {} ms",
+                     r.rows, plan_.table, plan_.ghost_table, r.compared.size(),
+                     r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
+                     r.write_stall.count(), r.took.count());
+          result.checksum = std::move(r);
+          break;
+        } catch (const ChecksumNotTaken& e) {
+          applier.resume();
+          take_applier_for_cut_over(false);
+          if (attempt > config_.cut_over.retries) throw std::runtime_error(std::string("checksum: ") + e.what());
+          log_->warn("checksum: {}; retrying in {} ms", e.what(), config_.cut_over.retry_backoff.count());
+          std::this_thread::sleep_for(config_.cut_over.retry_backoff);
+        } catch (...) {
+          applier.resume();
+          take_applier_for_cut_over(false);
+          throw;
+        }
+      }
+    }
 
     // 3. Wait until in sync and allowed, then cut over; an aborted attempt comes back here (the
     //    window may have closed meanwhile).

@@ -20,6 +20,7 @@
 #include "engine/control/command.h"
 #include "engine/control/control_server.h"
 #include "engine/copier.h"
+#include "engine/checksum.h"
 #include "engine/cutover.h"
 #include "engine/metrics/metrics_snapshot.h"
 #include "engine/plan.h"
@@ -36,7 +37,7 @@ class logger;
 
 namespace ghostcut::engine {
 
-enum class Phase { kStarting, kCopying, kWaitingForCutOver, kPostponed, kCuttingOver, kDone, kFailed };
+enum class Phase { kStarting, kCopying, kVerifying, kWaitingForCutOver, kPostponed, kCuttingOver, kDone, kFailed };
 std::string_view phase_name(Phase p);
 
 struct MigratorConfig {
@@ -51,6 +52,11 @@ struct MigratorConfig {
   bool cleanup_on_failure = false; // drop t_gho and t_ghc when the migration fails
   CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
   CutOverConfig cut_over;
+  // Before the first cut-over: compare both tables as of one instant (engine/checksum.h); a
+  // mismatch fails the migration with the original untouched.
+  bool checksum = true;
+  // Test seam: runs after the copy, before the checksum.
+  std::function<void()> after_copy;
 
   // Control socket / TCP port (neither: no control server). Served on the stream's io thread.
   ControlServerConfig control;
@@ -94,6 +100,7 @@ struct MigrationResult {
   std::uint64_t rows_copied = 0;
   std::uint64_t events_applied = 0;
   CutOverResult cut_over;
+  std::optional<ChecksumResult> checksum;  // when it ran
   std::chrono::milliseconds elapsed{0};
   std::chrono::milliseconds peak_lag{0};
 };

@@ -81,12 +81,13 @@ TEST_F(MigrateOptions, EveryFlagIsRead) {
                                     "--drop-leftover-tables", "--threads", "4", "--chunk-size", "2000",
                                     "--target-chunk-time-ms", "250", "--max-lag-millis", "3000",
                                     "--cut-over-lag-threshold-ms", "200", "--cut-over-lock-timeout-seconds", "7",
-                                    "--cut-over-retries", "9", "--ok-to-drop-table", "--cleanup-on-failure",
+                                    "--cut-over-retries", "9", "--ok-to-drop-table", "--cleanup-on-failure", "--skip-checksum",
                                     "--dml-batch-size", "50", "--heartbeat-interval-millis", "250", "--server-id",
                                     "4242", "--postpone-cut-over-flag-file", "/tmp/p", "--throttle-flag-file",
                                     "/tmp/th", "--nice-ratio", "0.5", "--serve-socket-file", "/tmp/s.sock"}));
   const auto& c = p.config;
   EXPECT_TRUE(c.execute);
+  EXPECT_TRUE(c.skip_checksum);
   EXPECT_TRUE(c.allow_foreign_keys);
   EXPECT_TRUE(c.allow_add_unique_key);
   EXPECT_TRUE(c.drop_leftover_tables);
@@ -173,7 +174,7 @@ TEST_F(MigrateOptions, Help) {
                         "--initially-drop-ghost-table", "--initially-drop-old-table", "--threads", "--chunk-size",
                         "--target-chunk-time-ms", "--max-lag-millis", "--cut-over-lag-threshold-ms",
                         "--cut-over-lock-timeout-seconds", "--cut-over-retries", "--ok-to-drop-table",
-                        "--cleanup-on-failure", "--dml-batch-size", "--heartbeat-interval-millis", "--server-id",
+                        "--cleanup-on-failure", "--skip-checksum", "--dml-batch-size", "--heartbeat-interval-millis", "--server-id",
                         "--postpone-cut-over-flag-file", "--throttle-flag-file", "--nice-ratio",
                         "--serve-socket-file", "--config"}) {
     SCOPED_TRACE(s);

@@ -28,10 +28,10 @@ Aggregate aggregate(SqlConnection& c, const std::string& tag, const std::string&
 }  // namespace
 
 std::string checksum_row_expression(const std::vector<std::string>& columns) {
-  // CONCAT_WS skips NULLs, so each value is preceded by its NULL flag; '#' between values keeps
-  // ('a','bc') and ('ab','c') apart; values as bytes, so no collation mixing.
+  // Each value as bytes (no collation mixing), preceded by its NULL flag (CONCAT_WS skips NULLs)
+  // and its length, so no two different rows encode alike: ('a#b','c') and ('a','b#c') differ.
   std::string e = "CONCAT_WS('#'";
-  for (const auto& c : columns) e += ", ISNULL(" + c + "), CAST(" + c + " AS BINARY)";
+  for (const auto& c : columns) e += ", ISNULL(" + c + "), LENGTH(CAST(" + c + " AS BINARY)), CAST(" + c + " AS BINARY)";
   return e + ")";
 }
 
@@ -51,7 +51,9 @@ ChecksumResult Checksum::run() {
     const auto& a = plan_.original.columns.at(s.source_index);
     const auto& b = plan_.ghost.columns.at(s.target_index);
     if (a.generated || b.generated) continue;
-    if (a.column_type != b.column_type || a.charset != b.charset || a.collation != b.collation) {
+    // A retyped column, or one whose NULLs NOT NULL converts, legitimately differs.
+    if (a.column_type != b.column_type || a.charset != b.charset || a.collation != b.collation ||
+        a.nullable != b.nullable) {
       result.skipped.push_back(s.source_name);
       continue;
     }
@@ -59,6 +61,7 @@ ChecksumResult Checksum::run() {
     source_cols.push_back(quote_identifier(s.source_name));
     target_cols.push_back(quote_identifier(s.target_name));
   }
+  if (source_cols.empty()) return result;  // nothing comparable (every column retyped)
   const std::string tag = "/* ghostcut " + plan_.database + "." + plan_.table + " checksum */ ";
   const auto started = Clock::now();
 

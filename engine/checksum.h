@@ -13,9 +13,9 @@
 // snapshots, so they show the same logical state; equal aggregates over every shared column mean
 // equal row sets (up to hash collisions of two independent 32/64-bit sums over all rows).
 // Compared: shared columns whose type, charset and collation are the same in both schemas (an
-// ADD COLUMN checks every old column). A column whose type the ALTER changes is not compared (the
-// result lists it): its bytes legitimately differ. Each value is written with its NULL-ness, so
-// NULL and '' differ, and columns are separated so that ('a','bc') and ('ab','c') differ.
+// ADD COLUMN checks every old column). A column whose type or nullability the ALTER changes is
+// not compared (the result lists it): its bytes legitimately differ. Each value is written with
+// its NULL-ness and length, so NULL and '' differ and values cannot shift between columns.
 #pragma once
 #include <chrono>
 #include <cstdint>

@@ -33,6 +33,7 @@ std::string tag(const MigrationPlan& p, const char* purpose) {
 }
 
 constexpr const char* kRenamePurpose = "cut-over rename";
+constexpr const char* kSentryComment = "ghostcut cut-over sentry";
 
 std::string qualified(const MigrationPlan& p, const std::string& table) { return quote_qualified(p.database, table); }
 
@@ -98,19 +99,28 @@ std::chrono::milliseconds CutOver::attempt(int n) {
 
   const auto idle = session_idle_bound(config_.lock_timeout);
   const auto rename_wait = config_.lock_timeout * 2 + std::chrono::seconds(1);
-  auto lock = SqlConnection::open(settings_);
-  auto rename = SqlConnection::open(settings_);
+  // Client-side bound too: no statement of ours may take longer than the RENAME's wait, so a
+  // partitioned server cannot hang a join or a check forever.
+  ConnectionSettings cs = settings_;
+  cs.read_timeout = rename_wait + std::chrono::seconds(10);
+  auto lock = SqlConnection::open(cs);
+  auto rename = SqlConnection::open(cs);
   configure(*lock, config_.lock_timeout, idle);
   // The rename waits behind our lock for as long as we may hold it, plus margin.
   configure(*rename, rename_wait, idle);
-  std::unique_ptr<SqlConnection> admin = SqlConnection::open(settings_);
+  auto open_admin = [&] {
+    auto c = SqlConnection::open(cs);
+    configure(*c, config_.lock_timeout, idle);
+    return c;
+  };
+  std::unique_ptr<SqlConnection> admin = open_admin();
   // Server checks go through `admin`, reopened once if it broke: the outcome must come from the
   // server, never be assumed from a client-side error.
   auto on_server = [&](auto&& fn) {
     try {
       return fn(*admin);
     } catch (const SqlError&) {
-      admin = SqlConnection::open(settings_);
+      admin = open_admin();
       return fn(*admin);
     }
   };
@@ -126,7 +136,7 @@ std::chrono::milliseconds CutOver::attempt(int n) {
 
   try {
     lock->execute(tag(plan_, "cut-over sentry") + "CREATE TABLE " + sentry +
-                  " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='ghostcut cut-over sentry'");
+                  " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='" + kSentryComment + "'");
   } catch (const SqlError& e) {
     if (e.code() == 1050)
       throw std::runtime_error("cut-over: `" + plan_.old_table + "` already exists (left by an earlier run?); " +
@@ -134,10 +144,18 @@ std::chrono::milliseconds CutOver::attempt(int n) {
                                "` is running, then drop it");
     throw CutOverAborted(what + "could not create the sentry table (" + e.what() + ")");
   }
-  // Only ever our sentry, and only once the server shows no RENAME running that could still
-  // depend on it being there.
+  // Only ever our sentry (checked by its comment: once swapped, t_del is the ORIGINAL table), and
+  // only once the server shows no RENAME running that could still depend on it being there. While
+  // the sentry exists no RENAME can succeed, so the check cannot go stale before the DROP.
   auto drop_sentry = [&] {
-    on_server([&](SqlConnection& c) { c.execute(tag(plan_, "cut-over cleanup") + "DROP TABLE IF EXISTS " + sentry); });
+    on_server([&](SqlConnection& c) {
+      auto r = c.query("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                       {plan_.database, plan_.old_table});
+      if (r.empty()) return;
+      if (!r.rows[0][0] || *r.rows[0][0] != kSentryComment)
+        throw std::runtime_error("`" + plan_.old_table + "` is not the cut-over sentry (were the tables swapped?)");
+      c.execute(tag(plan_, "cut-over cleanup") + "DROP TABLE IF EXISTS " + sentry);
+    });
   };
 
   std::promise<void> rename_done;
@@ -182,10 +200,13 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   };
 
   // Undo before the sentry drop: UNLOCK with the sentry in place (the RENAME cannot succeed), see
-  // the RENAME end on the server, then drop the sentry.
+  // the RENAME end on the server, then drop the sentry. Runs at most once; its own errors pass
+  // through the handlers below untouched.
+  bool undoing = false;
   auto abort_before_drop = [&](const std::string& why) -> CutOverAborted {
+    undoing = true;
     try {
-      lock->execute("UNLOCK TABLES");
+      if (lock) lock->execute("UNLOCK TABLES");
     } catch (const std::exception& e) {
       // A broken connection: the server releases its lock when it sees it go.
       log_->warn("cut-over: unlock failed ({}); closing the lock connection", e.what());
@@ -202,11 +223,13 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     bool swapped = false;
     try {
       swapped = !on_server([&](SqlConnection& c) { return table_exists(c, plan_.database, plan_.ghost_table); });
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cut-over " + what + why + "; the tables cannot be checked (" + e.what() +
+                               "), so nothing was dropped: `" + plan_.ghost_table + "` existing means not swapped");
     }
-    if (swapped)  // cannot happen while the sentry exists; say so loudly if it ever does
-      throw std::runtime_error("cut-over: the RENAME completed although the attempt was aborted (" + why +
-                               "); check `" + plan_.table + "` and `" + plan_.old_table + "` by hand");
+    if (swapped)  // only after a drop the client missed, i.e. after a complete drain: consistent
+      throw std::runtime_error("cut-over " + what + why + "; the RENAME completed nevertheless (the ghost was fully " +
+                               "drained): `" + plan_.table + "` is the new table, `" + plan_.old_table + "` the old one");
     try {
       drop_sentry();
     } catch (const std::exception& e) {
@@ -215,7 +238,12 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     return CutOverAborted(what + why);
   };
 
-  step(CutOverStep::kSentryCreated);
+  try {
+    step(CutOverStep::kSentryCreated);
+  } catch (...) {
+    drop_sentry();
+    throw;
+  }
   try {
     lock->execute(tag(plan_, "cut-over lock") + "LOCK TABLES " + t + " WRITE, " + sentry + " WRITE");
   } catch (const SqlError& e) {
@@ -272,9 +300,8 @@ std::chrono::milliseconds CutOver::attempt(int n) {
       dropped = !on_server([&](SqlConnection& c) { return table_exists(c, plan_.database, plan_.old_table); });
       if (!dropped) throw abort_before_drop(std::string("could not drop the sentry (") + e.what() + ")");
     }
-  } catch (const CutOverAborted&) {
-    throw;
   } catch (const std::exception& e) {
+    if (undoing) throw;  // from the undo itself: already as precise as it gets
     if (!dropped) throw abort_before_drop(e.what());
     // Dropped but then failed: the drain is complete, so letting the RENAME finish is safe (e);
     // fall through to the unlock and read the outcome from the server.
@@ -310,11 +337,9 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   // The RENAME holds t now; if another session holds the ghost or sentry name it waits there while
   // writers wait behind it: give it one lock timeout, then stop it (the original stays live).
   const bool ended = wait_rename_ended(Clock::now() + config_.lock_timeout);
-  join_renamer();
+  join_renamer();  // the client has its answer (or its connection is gone): the tables say the rest
   const auto stall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - locked_at);
-  if (!ended)
-    throw std::runtime_error("cut-over: the RENAME of " + plan_.table +
-                             " did not end and could not be stopped; check the process list and the tables by hand");
+  if (!ended) log_->warn("cut-over: the server could not confirm the RENAME ended; reading the tables");
   bool old_exists = false, ghost_exists = false;
   try {
     on_server([&](SqlConnection& c) {
@@ -328,6 +353,9 @@ std::chrono::milliseconds CutOver::attempt(int n) {
                              "` does (not swapped)");
   }
   if (old_exists && !ghost_exists) return stall;  // swapped: the old table is t_del, the ghost is t
+  if (!ended)
+    throw std::runtime_error("cut-over: the tables are not swapped yet, but the server could not confirm that the "
+                             "RENAME of " + plan_.table + " ended; check the process list for it before anything else");
   std::string client_error = "none";
   if (rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) {
     try {

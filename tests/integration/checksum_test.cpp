@@ -67,6 +67,13 @@ TEST_F(ChecksumTest, EveryKindOfDifferenceFails) {
   }
 }
 
+// Without lengths, ('a#0#b', 'c') and ('a', 'b#0#c') would encode alike.
+TEST_F(ChecksumTest, ValuesCannotShiftAcrossTheSeparator) {
+  conn_->execute("UPDATE t SET a = 'a#0#b', b = 'c' WHERE id = 1");
+  conn_->execute("UPDATE t_gho SET a = 'a', b = 'b#0#c' WHERE id = 1");
+  EXPECT_THROW(run(), ChecksumMismatch);
+}
+
 TEST_F(ChecksumTest, ColumnsWhoseTypeChangesAreListedNotCompared) {
   conn_->execute("ALTER TABLE t_gho MODIFY d DECIMAL(10,4)");
   const auto r = run();

@@ -2,7 +2,7 @@
 // key changes, deletes, multi-statement transactions), a CPU hog per core, and a session that
 // keeps reading the ghost table inside short transactions (holding its name for a few ms at a
 // time). After EVERY migration the table is compared row by row with what the writers committed.
-//   GHOSTCUT_CUT_OVER_STRESS_RUNS   migrations (default 40 in ctest; scripts/bench/cut-over-stress runs 200+)
+//   GHOSTCUT_CUT_OVER_STRESS_RUNS   migrations (default 20 in ctest; scripts/bench/cut-over-stress runs 200+)
 //   GHOSTCUT_CUT_OVER_STRESS_HOGS   CPU hog threads (default 2)
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -42,7 +42,7 @@ double percentile(std::vector<double> v, double p) {
 class CutOverStressTest : public LiveServerTest {};
 
 TEST_F(CutOverStressTest, ManyCutOversUnderLoadLoseNothing) {
-  const int runs = env_int("GHOSTCUT_CUT_OVER_STRESS_RUNS", 40);
+  const int runs = env_int("GHOSTCUT_CUT_OVER_STRESS_RUNS", 20);
   const int hogs = env_int("GHOSTCUT_CUT_OVER_STRESS_HOGS", 2);
   constexpr int kWriters = 3, kRows = 2000;
   conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");

@@ -98,7 +98,7 @@ TEST_F(CutOverTest, TheRenameQueuesOnTheTableFirstAndQueuedWritersFollowIt) {
   auto other = SqlConnection::open(settings_);
   auto writer = SqlConnection::open(settings_);
   other->execute("SET SESSION lock_wait_timeout = 1");
-  for (int round = 0; round < 20; ++round) {
+  for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     conn_->execute("DROP TABLE IF EXISTS t, t_gho, t_del");
     conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");

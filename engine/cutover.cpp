@@ -322,6 +322,30 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   }
   if (pending_at_unlock == RenameState::kEnded)
     log_->warn("cut-over: the RENAME is no longer pending before the unlock; the original stays live");
+  // MariaDB: a backup lock request (BACKUP STAGE, FLUSH TABLES WITH READ LOCK) waiting behind our
+  // lock would be granted at the unlock, and the RENAME, which only TRIES the backup lock after
+  // taking t, would then give t back to the queued writers. Stop the RENAME instead and unlock:
+  // the original stays live and consistent, the attempt is retried.
+  bool backup_pending = false;
+  try {
+    backup_pending = !on_server([&](SqlConnection& c) {
+      return c.query("SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO LIKE 'BACKUP STAGE%' "
+                     "OR INFO LIKE 'FLUSH%TABLES%WITH%READ%LOCK%' OR STATE LIKE '%backup lock%'");
+    }).empty();
+  } catch (const std::exception& e) {
+    log_->warn("cut-over: cannot look for backup locks: {}", e.what());
+  }
+  if (backup_pending && pending_at_unlock != RenameState::kEnded) {
+    log_->warn("cut-over: a backup lock request waits behind the lock; stopping the RENAME before the unlock");
+    if (!wait_rename_ended(Clock::now())) {
+      // Cannot confirm: keep the lock until the server ends the session (bounded), never unlock
+      // into a RENAME that may give t back.
+      throw std::runtime_error("cut-over: a backup lock request waits and the RENAME could not be stopped; the lock "
+                               "is released by the server within " + std::to_string(idle.count()) +
+                               " s; check the tables");
+    }
+    pending_at_unlock = RenameState::kEnded;
+  }
   try {
     if (lock) lock->execute("UNLOCK TABLES");
   } catch (const std::exception& e) {

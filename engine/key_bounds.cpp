@@ -75,7 +75,7 @@ std::optional<std::size_t> count_members(std::string_view t) {
     ++members;
     if (i == end) break;
     if (t[i] != ',') return std::nullopt;
-    ++i;
+    if (++i == end) return std::nullopt;  // a trailing comma
   }
   if (members == 0) return std::nullopt;
   return members;

@@ -128,7 +128,9 @@ binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::strin
   for (const auto& k : key.columns) {
     const auto i = original.column_index(k);
     if (!i) return binlog::Error(binlog::Errc::bad_value, "key column " + k + " of " + key.name + " is not in " + table);
-    auto bound = key_bound_for(original.columns[*i]);
+    ColumnInfo column = original.columns[*i];
+    column.name = k;  // the key's spelling, as in the rest of the statement
+    auto bound = key_bound_for(column);
     if (!bound) return bound.error();
     b.bounds_.push_back(std::move(*bound));
   }

@@ -632,8 +632,8 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   }
 
   // Validate the ALTER on a scratch copy: a regular table created LIKE the original, altered,
-  // read back and dropped. Not a TEMPORARY table: InnoDB refuses FULLTEXT and SPATIAL indexes,
-  // partitioning and some row formats on those, so a temporary copy refuses (or silently
+  // read back and dropped. Not a TEMPORARY table: InnoDB refuses FULLTEXT indexes and
+  // partitioning on those, and changes some row formats, so a temporary copy refuses (or silently
   // changes) ALTERs the server accepts on the real table. The name is ours alone: a prefix users
   // don't use, our connection id and a counter; CREATE without IF NOT EXISTS never reuses an
   // existing table (1050 moves on to the next name), and only a table we created is dropped, on

@@ -454,6 +454,9 @@ TEST_F(KeyTypesCopyTest, KeyBoundsExplain) {
       for (std::size_t r = 0; r < ex.size(); ++r) {
         if (ex.at(r, "table").value_or("") != "t") continue;
         found = true;
+        std::cerr << "EXPLAIN row copy, key " << plan.chunk_key.name << ": type " << ex.at(r, "type").value_or("")
+                  << ", key " << ex.at(r, "key").value_or("") << ", key_len " << ex.at(r, "key_len").value_or("")
+                  << ", rows " << ex.at(r, "rows").value_or("") << " — " << c.create.substr(13, 90) << "\n";
         EXPECT_EQ(ex.at(r, "type").value_or(""), "range") << sql;
         EXPECT_EQ(ex.at(r, "key").value_or(""), plan.chunk_key.name) << sql;
         // An index range, not the whole index: the estimate is far below the 4000 rows.

@@ -114,7 +114,7 @@ binlog::Result<KeyBound> key_bound_for(const ColumnInfo& c) {
     b.value_expr = "CAST(? AS " + *cast + ")";
   } else if (t == "float" || t == "double" || t == "real" || t == "double precision") {
     b.param = KeyBound::Param::kDouble;
-    b.read_expr = "CAST(CAST(" + q + " AS DOUBLE) AS CHAR)";
+    b.read_expr = "CAST(" + q + " + 0e0 AS CHAR)";
     b.value_expr = "?";
   } else if (t == "date") {
     b.read_expr = "CAST(" + q + " AS CHAR)";

@@ -23,8 +23,9 @@
 //                 (still exact, but the scan is not index-bounded on that column).
 //   BIT, YEAR     read `c + 0`, compared as unsigned integers
 //   DECIMAL       read as exact text, compared with CAST(? AS DECIMAL(M,D)): decimal, never double
-//   FLOAT, DOUBLE read CAST(CAST(c AS DOUBLE) AS CHAR): the shortest text that round-trips (a FLOAT
-//                 selected as is keeps 6 digits: 16777216 reads as 16777200); bound as a double
+//   FLOAT, DOUBLE read CAST(c + 0e0 AS CHAR): widened to a double (exact), the shortest text that
+//                 round-trips (a FLOAT selected as is keeps 6 digits: 16777216 reads as 16777200);
+//                 bound as a double
 //   DATE, DATETIME, TIME, TIMESTAMP  read CAST(c AS CHAR) (every fraction digit), compared with
 //                 CAST(? AS DATE | DATETIME(6) | TIME(6)). TIMESTAMP is read and used by sessions
 //                 running time_zone '+00:00' (kEngineSessionSetup, for the min/max connection and

@@ -162,6 +162,21 @@ TEST_F(KeyTypesCopyTest, EnumAloneWithTheEmptyErrorValue) {
       123, "e, id");
 }
 
+TEST_F(KeyTypesCopyTest, EnumMembersWithQuotesCommasAndBackslashes) {
+  // The IN lists span the ENUM's domain, read from the server's spelling of the type: a member
+  // miscounted would drop the rows of the last ordinals.
+  const std::vector<std::string> setup = {
+      R"(CREATE TABLE t (e ENUM('a,b', 'it''s', 'back\slash', ')', '(', 'x'',y', 'é', '\'') NOT NULL, )"
+      R"(id INT NOT NULL, PRIMARY KEY (e, id)))",
+      "INSERT INTO t SELECT 1 + seq % 8, seq FROM seq_1_to_160"};
+  expect_complete_copy(setup, 160, "e, id");
+  const auto schema = load_table_schema(*conn_, db_, "t");
+  auto bound = key_bound_for(schema.columns.at(0));
+  ASSERT_TRUE(bound.has_value()) << bound.error().message();
+  EXPECT_EQ(bound->ordinal_domain, 9u) << schema.columns.at(0).column_type;
+  EXPECT_EQ(conn_->query("SELECT MAX(e + 0) FROM t").scalar(), "8");
+}
+
 TEST_F(KeyTypesCopyTest, Set) {
   // Every combination of 4 members: text order ('a,b' < 'b') is not the bit order (3 > 2).
   expect_complete_copy({"CREATE TABLE t (s SET('a','b','c','d') NOT NULL, id INT NOT NULL, v INT, PRIMARY KEY (s, id))",

@@ -4,7 +4,7 @@
 //     driven by the shared unique key, as gh-ost does; run under concurrent writes.
 //   - ADD FULLTEXT INDEX: validated on a regular scratch table (InnoDB temporary tables cannot
 //     hold FULLTEXT indexes), which is always dropped and never collides with a user's table.
-// Each migration ends with the new table equal to the old one (_t_del), every column, byte for byte.
+// Each migration ends with the new table equal to the old one (the old table), every column, byte for byte.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,6 +15,7 @@
 
 #include "engine/inspector.h"
 #include "engine/migrator.h"
+#include "engine/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/test_server.h"
@@ -77,7 +78,7 @@ class AlterValidationTest : public LiveServerTest {
     return result;
   }
 
-  // t (new) and _t_del (old) hold the same rows: every column as HEX, in `order` order.
+  // t (new) and the old table hold the same rows: every column as HEX, in `order` order.
   void expect_same_tables(const std::string& columns, const std::string& order) {
     std::string hex;
     std::string rest = columns;
@@ -88,7 +89,7 @@ class AlterValidationTest : public LiveServerTest {
       rest = p == std::string::npos ? "" : rest.substr(p + 1);
     }
     auto now = conn_->query("SELECT " + hex + " FROM t ORDER BY " + order);
-    auto old = conn_->query("SELECT " + hex + " FROM _t_del ORDER BY " + order);
+    auto old = conn_->query("SELECT " + hex + " FROM " + quote_identifier(old_table_name("t")) + " ORDER BY " + order);
     EXPECT_GT(old.size(), 0u);
     EXPECT_EQ(now.size(), old.size());
     std::size_t diffs = 0;
@@ -109,7 +110,7 @@ class AlterValidationTest : public LiveServerTest {
 
 // A writer owns the ids ≡ w (mod writers): inserts, payload updates, chunk-key (u) changes,
 // changes of i (part of the new primary key) and deletes. Lock waits and deadlocks with the copy
-// just drop that statement (autocommit: all or nothing); the check compares t with _t_del.
+// just drop that statement (autocommit: all or nothing); the check compares t with the old table.
 struct Writer {
   int w = 0, writers = 2;
   std::vector<std::int64_t> ids;

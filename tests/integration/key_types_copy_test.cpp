@@ -80,11 +80,11 @@ class KeyTypesCopyTest : public LiveServerTest {
     return conn_->query("SELECT " + select + " FROM " + quote_identifier(table) + " ORDER BY " + order_by).rows;
   }
 
-  // Copies t into a fresh _t_gho (created as the migration does: LIKE t, then the ALTER) with
+  // Copies t into a fresh ghost table (created as the migration does: LIKE t, then the ALTER) with
   // the Copier. chunk_size 0: adaptive, from a small start with a short target, so the size
   // moves between chunks. Returns the rows the copy inserted.
   std::uint64_t copy(const std::string& alter, std::uint64_t chunk_size, MigrationPlan& plan) {
-    conn_->execute("DROP TABLE IF EXISTS _t_gho");
+    conn_->execute("DROP TABLE IF EXISTS " + quote_identifier(ghost_table_name("t")));
     Inspector inspector(*conn_, InspectorConfig{});
     plan = inspector.inspect(db_, "t", alter);
     auto qb = QueryBuilder::create(db_, "t", plan.chunk_key, plan.mapping, plan.original);
@@ -119,7 +119,7 @@ class KeyTypesCopyTest : public LiveServerTest {
       MigrationPlan plan;
       const auto copied = copy(alter, chunk, plan);
       EXPECT_EQ(copied, rows) << "chunk key " << plan.chunk_key.name;
-      const auto after = rows_of("_t_gho", order_by);
+      const auto after = rows_of(ghost_table_name("t"), order_by);
       EXPECT_EQ(after.size(), before.size());
       std::size_t diffs = 0;
       for (std::size_t r = 0; r < std::min(before.size(), after.size()) && diffs < 5; ++r)
@@ -431,7 +431,7 @@ TEST_F(KeyTypesCopyTest, KeyBoundsExplain) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.create);
-    conn_->execute("DROP TABLE IF EXISTS t, _t_gho");
+    conn_->execute("DROP TABLE IF EXISTS t, " + quote_identifier(ghost_table_name("t")));
     conn_->execute(c.create);
     conn_->execute(c.fill);
     conn_->execute("ANALYZE TABLE t");

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -73,7 +74,11 @@ struct CopyState {
   spdlog::logger& log;
   QueryBuilder builder;
   std::vector<bool> key_is_int;
-  std::vector<bool> key_is_unsigned;
+  // Lower-case names of the chunk key and plan.kept_unique_keys. A duplicate on one of them is a
+  // stale ghost row whose change is still in the binlog (two current rows of the original cannot
+  // collide there), and the applier converges it, as in gh-ost. A duplicate on any other unique
+  // key may be real (a new key, a changed collation) and fails the copy.
+  std::set<std::string> old_unique_keys;
 
   std::mutex mu;  // guards chunker, sizer, error
   std::optional<Chunker> chunker;
@@ -102,15 +107,11 @@ struct CopyState {
     progress.key_range_ppm = static_cast<std::uint64_t>(std::min<long double>(1.0L, covered / total) * 1e6L);
   }
 
+  // Bounds are read and bound as typed values in the index's order (key_bounds.h).
   KeyTuple key_tuple(const std::vector<Cell>& row) const {
-    KeyTuple k;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (!row[i]) throw std::runtime_error("NULL in chunk key column " + plan.chunk_key.columns[i]);
-      if (key_is_int[i] && key_is_unsigned[i]) k.emplace_back(to_uint64(row[i]));
-      else if (key_is_int[i]) k.emplace_back(to_int64(row[i]));
-      else k.emplace_back(*row[i]);
-    }
-    return k;
+    auto k = builder.key_tuple(row);
+    if (!k) throw std::runtime_error("chunk key: " + k.error().message());
+    return std::move(*k);
   }
 
   void fail(std::exception_ptr e) {
@@ -152,12 +153,11 @@ void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk)
   const auto count = to_uint64(conn.query("SHOW COUNT(*) WARNINGS").scalar());
   if (count == 0) return;
   const auto w = conn.query("SHOW WARNINGS");
-  const std::string chunk_key = lower(s.plan.chunk_key.name);
   for (std::size_t r = 0; r < w.size(); ++r) {
     const auto code = to_int64(w.at(r, "Code"));
     const std::string msg = w.at(r, "Message").value_or("");
-    if (code == sql_errc::kDupEntry && lower(duplicate_key_name(msg, s.plan.ghost_table)) == chunk_key)
-      continue;  // the applier already wrote a newer image of this row
+    if (code == sql_errc::kDupEntry && s.old_unique_keys.count(lower(duplicate_key_name(msg, s.plan.ghost_table))))
+      continue;  // the applier already wrote a newer image of this row, or will replace the stale one
     std::string what = code == sql_errc::kDupEntry
                            ? "a duplicate on a key other than the chunk key (a new UNIQUE key the data violates?)"
                            : "the ALTER would change or drop a value (truncation / out of range / invalid value)";
@@ -264,15 +264,16 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
 }  // namespace
 
 void Copier::run(std::stop_token stop) {
-  auto builder = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping);
+  auto builder = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping, plan_.original);
   if (!builder) throw std::runtime_error("copier: " + builder.error().message());
   CopyState s{plan_, runtime_, progress_, config_, *log_, std::move(*builder), {}, {}, {}, {},
               DynamicChunkSizer({config_.target_chunk_time, config_.initial_chunk_size}), {}, {}, {}};
+  s.old_unique_keys.insert(lower(plan_.chunk_key.name));
+  for (const auto& k : plan_.kept_unique_keys) s.old_unique_keys.insert(lower(k));
   for (const auto& k : plan_.chunk_key.columns) {
     const auto i = plan_.original.column_index(k);
     if (!i) throw std::runtime_error("copier: chunk key column " + k + " not in " + plan_.table);
     s.key_is_int.push_back(is_integer_type(lower(plan_.original.columns[*i].data_type)));
-    s.key_is_unsigned.push_back(plan_.original.columns[*i].is_unsigned);
   }
 
   {

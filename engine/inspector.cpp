@@ -8,9 +8,12 @@
 #include <optional>
 #include <set>
 
+#include "engine/key_bounds.h"
 #include "engine/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+
+#include <spdlog/spdlog.h>
 
 namespace ghostcut::engine {
 namespace {
@@ -186,7 +189,69 @@ std::optional<Grant> parse_grant(const std::string& line) {
   return g;
 }
 
-// ---- schema from SHOW (temporary tables) ----
+// The Inspector's scratch table: dropped by drop() or, on an exception, by the destructor. When
+// the inspecting connection fails, a fresh connection tries once more. Its DDL stays out of the
+// binlog when the user may turn sql_log_bin off (SUPER / BINLOG ADMIN): replicas need no scratch
+// table and the dry run then writes nothing to the binlog; without that privilege the CREATE,
+// ALTER and DROP of an empty table are replicated, harmlessly.
+class ScratchTable {
+ public:
+  ScratchTable(SqlConnection& conn, std::string database) : conn_(conn), database_(std::move(database)) {
+    try {
+      if (conn_.query("SELECT @@session.sql_log_bin").scalar().value_or("0") == "1") {
+        conn_.execute("SET SESSION sql_log_bin = 0");
+        unlogged_ = true;
+      }
+    } catch (const SqlError&) {  // not allowed: stay logged
+    }
+  }
+  ~ScratchTable() {
+    if (auto failed = drop()) spdlog::warn("{}", *failed);
+    if (unlogged_) {
+      try {
+        conn_.execute("SET SESSION sql_log_bin = 1");
+      } catch (const std::exception& e) {
+        spdlog::warn("could not turn sql_log_bin back on for the inspecting session: {}", e.what());
+      }
+    }
+  }
+  ScratchTable(const ScratchTable&) = delete;
+  ScratchTable& operator=(const ScratchTable&) = delete;
+  void created(std::string name) { name_ = std::move(name); }
+  // nullopt once dropped (or never created); else what the operator must drop by hand.
+  std::optional<std::string> drop() noexcept {
+    if (name_.empty()) return std::nullopt;
+    const std::string q = quote_qualified(database_, name_);
+    const std::string sql = "DROP /* ghostcut inspect */ TABLE IF EXISTS " + q;
+    std::string error;
+    try {
+      conn_.execute(sql);
+      name_.clear();
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    try {
+      auto fresh = SqlConnection::open(conn_.settings());
+      fresh->execute(sql);
+      name_.clear();
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      error += "; " + std::string(e.what());
+    }
+    const std::string msg = "could not drop the scratch table " + q + " (" + error + "): drop it by hand";
+    name_.clear();
+    return msg;
+  }
+
+ private:
+  SqlConnection& conn_;
+  std::string database_;
+  std::string name_;
+  bool unlogged_ = false;
+};
+
+// ---- schema from SHOW ----
 
 std::string data_type_of(const std::string& column_type) {
   std::string out;
@@ -342,9 +407,7 @@ std::vector<std::string> missing_privileges(const std::vector<std::string>& gran
                       " (global, ON *.*: needed for SHOW MASTER STATUS)");
   if (!all_db) {
     std::vector<std::string> table_privs;
-    // CREATE TEMPORARY TABLES: the inspector validates the ALTER on a temporary copy.
-    for (const char* p : {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "LOCK TABLES",
-                          "CREATE TEMPORARY TABLES"})
+    for (const char* p : {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "LOCK TABLES"})
       if (!global.count(p) && !on_db.count(p)) table_privs.push_back(p);
     if (!table_privs.empty()) missing.push_back(join(table_privs) + " (ON `" + database + "`.*)");
   }
@@ -568,17 +631,31 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     }
   }
 
-  // Validate the ALTER on a TEMPORARY copy: invisible to other sessions, not binlogged in ROW mode.
+  // Validate the ALTER on a scratch copy: a regular table created LIKE the original, altered,
+  // read back and dropped. Not a TEMPORARY table: InnoDB refuses FULLTEXT indexes and
+  // partitioning on those, and changes some row formats, so a temporary copy refuses (or silently
+  // changes) ALTERs the server accepts on the real table. The name is ours alone: a prefix users
+  // don't use, our connection id and a counter; CREATE without IF NOT EXISTS never reuses an
+  // existing table (1050 moves on to the next name), and only a table we created is dropped, on
+  // every path out of here (ScratchTable's destructor covers exceptions).
   bool ghost_ok = false;
   std::map<std::string, std::vector<std::string>> ghost_unique_parts;
   if (alter_check.refusals.empty()) {
-    const std::string tmp = "_gct_inspect_" + std::to_string(conn_.connection_id()) + "_" +
-                            std::to_string(temp_counter_++);
-    const std::string tmp_q = qualified(database, tmp);
-    bool created = false;
+    ScratchTable scratch(conn_, database);
+    std::string tmp;
     try {
-      conn_.execute("CREATE /* ghostcut inspect */ TEMPORARY TABLE " + tmp_q + " LIKE " + where);
-      created = true;
+      for (int attempt = 0; tmp.empty(); ++attempt) {
+        const std::string name = "_gct_inspect_" + std::to_string(conn_.connection_id()) + "_" +
+                                 std::to_string(temp_counter_++);
+        try {
+          conn_.execute("CREATE /* ghostcut inspect */ TABLE " + qualified(database, name) + " LIKE " + where);
+          tmp = name;
+          scratch.created(name);
+        } catch (const SqlError& e) {
+          if (e.code() != 1050 || attempt >= 9) throw;  // ER_TABLE_EXISTS_ERROR: someone else's; next name
+        }
+      }
+      const std::string tmp_q = qualified(database, tmp);
       try {
         conn_.execute("ALTER /* ghostcut inspect */ TABLE " + tmp_q + " " + alter_check.clause);
         plan.ghost = load_table_schema_from_show(conn_, database, tmp);
@@ -586,7 +663,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
         ghost_unique_parts = unique_key_parts(conn_, database, tmp);
         auto sc = conn_.query("SHOW CREATE TABLE " + tmp_q);
         std::string ddl = sc.empty() ? std::string() : sc.rows[0].at(1).value_or("");
-        const std::string prefix = "CREATE TEMPORARY TABLE " + quote_identifier(tmp);
+        const std::string prefix = "CREATE TABLE " + quote_identifier(tmp);
         if (ddl.rfind(prefix, 0) == 0) {
           plan.ghost_create_statement = "CREATE TABLE " + qualified(database, plan.ghost_table) + ddl.substr(prefix.size());
           ghost_ok = true;
@@ -594,16 +671,16 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
           refusals.push_back("could not read the altered table's definition (unexpected SHOW CREATE TABLE text)");
         }
       } catch (const SqlError& e) {
-        // The server names our temporary copy; the operator knows it as the ghost table.
+        // The server names our scratch copy; the operator knows it as the ghost table.
         std::string msg = e.what();
         for (auto p = msg.find(tmp); p != std::string::npos; p = msg.find(tmp, p + plan.ghost_table.size()))
           msg.replace(p, tmp.size(), plan.ghost_table);
         refusals.push_back("the ALTER is not valid for " + where + ": " + msg);
       }
     } catch (const SqlError& e) {
-      refusals.push_back("could not copy " + where + " to a temporary table to validate the ALTER: " + e.what());
+      refusals.push_back("could not copy " + where + " to a scratch table to validate the ALTER: " + e.what());
     }
-    if (created) conn_.execute("DROP /* ghostcut inspect */ TEMPORARY TABLE IF EXISTS " + tmp_q);
+    if (auto failed = scratch.drop()) plan.notes.push_back(*failed);
   }
 
   if (ghost_ok) {
@@ -627,6 +704,14 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       if (!k.unique) continue;
       if (!usable_in(plan.original, k)) {
         rejected.push_back(key_text(k) + " has nullable columns");
+        continue;
+      }
+      std::string no_bound;  // a column type the copier cannot bound exactly (key_bounds.h)
+      for (const auto& c : k.columns)
+        if (const auto i = plan.original.column_index(c))
+          if (auto b = key_bound_for(plan.original.columns[*i]); !b && no_bound.empty()) no_bound = b.error().message();
+      if (!no_bound.empty()) {
+        rejected.push_back(key_text(k) + ": " + no_bound);
         continue;
       }
       bool shared = true;
@@ -653,13 +738,42 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     // Unique keys the ALTER adds would make INSERT IGNORE drop rows silently.
     // Compared with prefix lengths: UNIQUE (c(10)) where UNIQUE (c) was is a new, stricter key.
     const auto original_unique_parts = unique_key_parts(conn_, database, table);
+    // A key that holds every column of a unique key of the original, whole and unchanged (same
+    // type and collation), cannot be violated by the original's rows: two rows equal on all its
+    // columns are equal on the old key's. E.g. DROP PRIMARY KEY, ADD PRIMARY KEY (id, i) where
+    // PRIMARY KEY (id) was. Returns that old key's name.
+    auto implied_by = [&](const IndexInfo& g) -> std::optional<std::string> {
+      const auto gp = ghost_unique_parts.find(g.name);
+      if (gp == ghost_unique_parts.end()) return std::nullopt;
+      for (const auto& [name, parts] : original_unique_parts) {
+        bool covered = !parts.empty();
+        for (const auto& part : parts) {
+          const auto oi = plan.original.column_index(part), gi = plan.ghost.column_index(part);
+          covered = covered && part.find('(') == std::string::npos &&
+                    std::find(gp->second.begin(), gp->second.end(), part) != gp->second.end() && oi && gi &&
+                    plan.mapping.find_source(part) != nullptr &&
+                    plan.original.columns[*oi].column_type == plan.ghost.columns[*gi].column_type &&
+                    plan.original.columns[*oi].collation == plan.ghost.columns[*gi].collation;
+          if (!covered) break;
+        }
+        if (covered) return name;
+      }
+      return std::nullopt;
+    };
     for (const auto& g : plan.ghost.indexes) {
       if (!g.unique) continue;
       const auto gp = ghost_unique_parts.find(g.name);
       const bool existed = std::any_of(original_unique_parts.begin(), original_unique_parts.end(), [&](const auto& o) {
         return gp != ghost_unique_parts.end() ? o.second == gp->second : same_columns(o.second, g.columns);
       });
-      if (!existed) plan.new_unique_keys.push_back(g);
+      const auto by = implied_by(g);
+      if (by) plan.kept_unique_keys.push_back(g.name);
+      if (existed) continue;
+      if (by)
+        plan.notes.push_back("unique key " + key_text(g) + " holds every column of the original's unique key " + *by +
+                             ": the current rows cannot violate it");
+      else
+        plan.new_unique_keys.push_back(g);
     }
     for (const auto& k : plan.new_unique_keys) {
       if (!config_.allow_add_unique_key) {

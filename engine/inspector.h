@@ -1,7 +1,8 @@
 // Inspector: read-only checks before anything is touched, then the MigrationPlan.
 // Every refusal is collected (not just the first) and thrown together as an InspectionError, so
-// the operator fixes them in one go. Nothing is created on the server: the ALTER is validated on
-// a TEMPORARY copy of the table, which no other session sees and which is not binlogged in ROW mode.
+// the operator fixes them in one go. Nothing is left on the server: the ALTER is validated on a
+// scratch copy of the table (a regular, uniquely named table, created LIKE it, altered, read and
+// dropped; not binlogged when the user may turn sql_log_bin off). See inspect().
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -63,7 +64,7 @@ class Inspector {
  private:
   SqlConnection& conn_;
   InspectorConfig config_;
-  unsigned temp_counter_ = 0;  // temporary tables are per session: connection id + this is unique
+  unsigned temp_counter_ = 0;  // scratch table names: connection id + this counter
 };
 
 }  // namespace ghostcut::engine

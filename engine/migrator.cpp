@@ -303,7 +303,7 @@ std::string Migrator::state() const {
 MigrationResult Migrator::run(std::stop_token stop) {
   started_ = Clock::now();
   MigrationResult result;
-  auto qb_result = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping);
+  auto qb_result = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping, plan_.original);
   if (!qb_result) throw std::runtime_error("cannot build queries: " + qb_result.error().message());
   const QueryBuilder& qb = *qb_result;
 

@@ -48,11 +48,14 @@ struct MigrationPlan {
   std::string changelog_table;  // t_ghc
   std::string old_table;        // t_del
   TableSchema original;
-  TableSchema ghost;            // the schema after the ALTER (validated on a temporary copy)
+  TableSchema ghost;            // the schema after the ALTER (validated on a scratch copy)
   std::string ghost_create_statement;  // SHOW CREATE TABLE of that copy, with the ghost's name
   IndexInfo chunk_key;          // the unique key used for chunking and applying (shared, NOT NULL)
   ColumnMapping mapping;
   std::vector<IndexInfo> new_unique_keys;  // unique keys the ALTER adds (allowed only on request)
+  // Ghost unique keys the original's rows cannot violate: each holds every column of a unique key
+  // of the original, whole and with the same type and collation (the Inspector decides).
+  std::vector<std::string> kept_unique_keys;
   std::uint64_t estimated_rows = 0;
   ServerInfo server;
   CutOverStrategy cut_over = CutOverStrategy::kQueuedRename;

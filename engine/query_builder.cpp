@@ -73,24 +73,26 @@ std::string placeholders(std::size_t n) {
 }
 
 // Expanded tuple comparison `keys <op> values` (see header). `op` is ">", ">=" or "<=".
-std::string compare_keys(const std::vector<std::string>& keys, std::string_view op, const KeyTuple& values,
+std::string compare_keys(const std::vector<KeyBound>& keys, std::string_view op, const KeyTuple& values,
                          std::vector<SqlParam>& params) {
   const std::string_view strict = op == "<=" ? "<" : ">";
   std::vector<std::string> terms;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     std::string term = "(";
-    for (std::size_t j = 0; j < i; ++j) {
-      term += quote_identifier(keys[j]) + " = ? AND ";
-      params.push_back(values[j]);
-    }
-    term += quote_identifier(keys[i]) + " " + std::string(i + 1 == keys.size() ? op : strict) + " ?)";
-    params.push_back(values[i]);
+    for (std::size_t j = 0; j < i; ++j) term += key_comparison(keys[j], "=", values[j], params) + " AND ";
+    term += key_comparison(keys[i], i + 1 == keys.size() ? op : strict, values[i], params) + ")";
     terms.push_back(std::move(term));
   }
   if (terms.size() == 1) return terms.front();
   std::string out = "(";
   for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? " OR " : "") + terms[i];
   return out + ")";
+}
+
+std::string read_exprs(const std::vector<KeyBound>& keys) {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k.read_expr;
+  return out;
 }
 
 }  // namespace
@@ -116,13 +118,22 @@ std::string changelog_table_name(std::string_view table) { return derived_name(t
 std::string old_table_name(std::string_view table) { return derived_name(table, "_del"); }
 
 binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table, IndexInfo key,
-                                                  const ColumnMapping& mapping) {
+                                                  const ColumnMapping& mapping, const TableSchema& original) {
   if (key.columns.empty()) return binlog::Error(binlog::Errc::bad_value, "unique key " + key.name + " has no columns");
   if (mapping.shared.empty()) return binlog::Error(binlog::Errc::bad_value, "no shared columns between " + table + " and its ghost");
   for (const auto& k : key.columns)
     if (!mapping.find_source(k))
       return binlog::Error(binlog::Errc::bad_value, "key column " + k + " of " + key.name + " is not shared with the ghost table");
   QueryBuilder b;
+  for (const auto& k : key.columns) {
+    const auto i = original.column_index(k);
+    if (!i) return binlog::Error(binlog::Errc::bad_value, "key column " + k + " of " + key.name + " is not in " + table);
+    ColumnInfo column = original.columns[*i];
+    column.name = k;  // the key's spelling, as in the rest of the statement
+    auto bound = key_bound_for(column);
+    if (!bound) return bound.error();
+    b.bounds_.push_back(std::move(*bound));
+  }
   b.ghost_ = ghost_table_name(table);
   b.changelog_ = changelog_table_name(table);
   b.old_ = old_table_name(table);
@@ -143,13 +154,27 @@ std::string QueryBuilder::comment(std::string_view purpose) const {
 
 std::string QueryBuilder::qualified(std::string_view table) const { return quote_qualified(schema_, table); }
 
+binlog::Result<KeyTuple> QueryBuilder::key_tuple(const std::vector<std::optional<std::string>>& row) const {
+  if (row.size() != bounds_.size())
+    return binlog::Error(binlog::Errc::bad_value, "key row has " + std::to_string(row.size()) + " values, key has " +
+                                                      std::to_string(bounds_.size()));
+  KeyTuple k;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (!row[i]) return binlog::Error(binlog::Errc::bad_value, "NULL in chunk key column " + bounds_[i].column);
+    auto v = parse_key_value(bounds_[i], *row[i]);
+    if (!v) return v.error();
+    k.push_back(std::move(*v));
+  }
+  return k;
+}
+
 std::string QueryBuilder::min_key_query() const {
-  return comment("min-key") + "SELECT " + join_quoted(key_.columns) + " FROM " + qualified(table_) + " FORCE INDEX (" +
+  return comment("min-key") + "SELECT " + read_exprs(bounds_) + " FROM " + qualified(table_) + " FORCE INDEX (" +
          quote_identifier(key_.name) + ") ORDER BY " + join_quoted(key_.columns) + " LIMIT 1";
 }
 
 std::string QueryBuilder::max_key_query() const {
-  return comment("max-key") + "SELECT " + join_quoted(key_.columns) + " FROM " + qualified(table_) + " FORCE INDEX (" +
+  return comment("max-key") + "SELECT " + read_exprs(bounds_) + " FROM " + qualified(table_) + " FORCE INDEX (" +
          quote_identifier(key_.name) + ") ORDER BY " + join_quoted(key_.columns, " DESC") + " LIMIT 1";
 }
 
@@ -164,10 +189,12 @@ binlog::Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optiona
   if (chunk_size == 0) return binlog::Error(binlog::Errc::bad_value, "chunk size 0");
   BuiltQuery q;
   std::string where;
-  if (lower) where = compare_keys(key_.columns, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
-  where += compare_keys(key_.columns, "<=", max, q.params);
+  if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
+  where += compare_keys(bounds_, "<=", max, q.params);
   const auto cols = join_quoted(key_.columns);
-  q.sql = comment("next-chunk-end") + "SELECT " + cols + " FROM (SELECT " + cols + " FROM " + qualified(table_) +
+  // The derived table keeps the columns' types and collations, so the outer ORDER BY is the
+  // index order too; the read expressions apply to its columns, which have the key's names.
+  q.sql = comment("next-chunk-end") + "SELECT " + read_exprs(bounds_) + " FROM (SELECT " + cols + " FROM " + qualified(table_) +
           " FORCE INDEX (" + quote_identifier(key_.name) + ") WHERE " + where + " ORDER BY " + cols + " LIMIT " +
           std::to_string(chunk_size) + ") sel ORDER BY " + join_quoted(key_.columns, " DESC") + " LIMIT 1";
   return q;
@@ -182,8 +209,8 @@ binlog::Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<Ke
     return binlog::Error(binlog::Errc::bad_value, "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
   BuiltQuery q;
   std::string where;
-  if (lower) where = compare_keys(key_.columns, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
-  where += compare_keys(key_.columns, "<=", upper, q.params);
+  if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
+  where += compare_keys(bounds_, "<=", upper, q.params);
   q.sql = comment("row-copy") + "INSERT IGNORE INTO " + qualified(ghost_) + " (" + join_quoted(target_columns_) +
           ") SELECT " + join_quoted(source_columns_) + " FROM " + qualified(table_) + " FORCE INDEX (" +
           quote_identifier(key_.name) + ") WHERE " + where + " LOCK IN SHARE MODE";

@@ -8,7 +8,9 @@
 //   (k1, k2) > (?, ?)   becomes   ((`k1` > ?) OR (`k1` = ? AND `k2` > ?))
 // MySQL before 5.7 and some MariaDB versions do not turn row-constructor comparisons into index
 // ranges; the expanded form is a range scan everywhere. The chosen key's columns must be NOT NULL
-// (the Inspector ensures it): NULL never compares equal.
+// (the Inspector ensures it): NULL never compares equal. How each column's bound is read and
+// compared in the index's own order (ENUM by ordinal, strings in their collation, …) is
+// key_bounds.h; the key queries select KeyBound::read_expr, not the bare columns.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +21,7 @@
 
 #include "binlog/error.h"
 #include "engine/column_mapping.h"
+#include "engine/key_bounds.h"
 #include "engine/schema/table_schema.h"
 #include "engine/sql/sql_connection.h"
 
@@ -53,18 +56,23 @@ bool sorts_after_in_lock_order(std::string_view name, std::string_view table);
 
 class QueryBuilder {
  public:
-  // `key` is the chosen unique key of the original table; all its columns must be shared.
-  // Errors (bad_value): empty key, no shared columns, a key column not shared.
+  // `key` is the chosen unique key of `original` (the original table); all its columns must be shared.
+  // Errors (bad_value): empty key, no shared columns, a key column not shared or not in
+  // `original`, a key column type with no exact bound (key_bound_for).
   [[nodiscard]] static binlog::Result<QueryBuilder> create(std::string schema, std::string table, IndexInfo key,
-                                                           const ColumnMapping& mapping);
+                                                           const ColumnMapping& mapping, const TableSchema& original);
 
   const std::string& ghost_table() const { return ghost_; }
   const std::string& changelog_table() const { return changelog_; }
   const std::string& old_table() const { return old_; }
   const std::vector<std::string>& key_columns() const { return key_.columns; }
+  const std::vector<KeyBound>& key_bounds() const { return bounds_; }
+  // A row of a min/max/next-chunk-end result (the read expressions) → the key's bound values.
+  // Errors (bad_value): wrong width, NULL, junk.
+  [[nodiscard]] binlog::Result<KeyTuple> key_tuple(const std::vector<std::optional<std::string>>& row) const;
 
   // ---- key range discovery (no parameters) ----
-  // SELECT k1, k2 FROM t FORCE INDEX (key) ORDER BY k1, k2 LIMIT 1   (max: DESC)
+  // SELECT <read k1>, <read k2> FROM t FORCE INDEX (key) ORDER BY k1, k2 LIMIT 1   (max: DESC)
   std::string min_key_query() const;
   std::string max_key_query() const;
 
@@ -119,6 +127,7 @@ class QueryBuilder {
   std::string changelog_;
   std::string old_;
   IndexInfo key_;
+  std::vector<KeyBound> bounds_;  // one per key column, in key order
   std::vector<std::string> source_columns_;
   std::vector<std::string> target_columns_;
 };

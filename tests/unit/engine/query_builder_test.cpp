@@ -52,7 +52,7 @@ IndexInfo key(std::string name, std::vector<std::string> cols) {
 
 QueryBuilder builder(IndexInfo k, std::string table = "t") {
   auto s = schema_of({col("id"), col("k2"), col("name", "varchar(20)")});
-  auto r = QueryBuilder::create("db", std::move(table), std::move(k), build_column_mapping(s, s));
+  auto r = QueryBuilder::create("db", std::move(table), std::move(k), build_column_mapping(s, s), s);
   EXPECT_TRUE(r.has_value());
   return *r;
 }
@@ -146,7 +146,7 @@ TEST(QueryBuilder, CreateRejectsBadInput) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    auto r = QueryBuilder::create("db", "t", c.key, c.mapping);
+    auto r = QueryBuilder::create("db", "t", c.key, c.mapping, s);
     ASSERT_FALSE(r.has_value());
     EXPECT_TRUE(r.error().is(ghostcut::binlog::Errc::bad_value));
     EXPECT_FALSE(r.error().context.empty());
@@ -223,7 +223,7 @@ TEST(QueryBuilder, NextChunkEnd) {
 
 TEST(QueryBuilder, ThreeColumnKeyExpandsEveryPrefix) {
   auto s = schema_of({col("a"), col("b"), col("c")});
-  auto b = QueryBuilder::create("db", "t", key("k", {"a", "b", "c"}), build_column_mapping(s, s));
+  auto b = QueryBuilder::create("db", "t", key("k", {"a", "b", "c"}), build_column_mapping(s, s), s);
   ASSERT_TRUE(b.has_value());
   auto r = b->range_copy_query(KeyTuple{std::int64_t{1}, std::int64_t{2}, std::int64_t{3}}, false,
                                KeyTuple{std::int64_t{7}, std::int64_t{8}, std::int64_t{9}});
@@ -289,7 +289,7 @@ TEST(QueryBuilder, RangeCopy) {
 TEST(QueryBuilder, RangeCopyUsesMappingAndSkipsGeneratedAndDropped) {
   auto old_t = schema_of({col("id"), col("Name", "varchar(10)"), col("gone"), col("g", "int", true)});
   auto new_t = schema_of({col("id", "bigint"), col("name", "varchar(20)"), col("g", "int", true), col("added")});
-  auto b = QueryBuilder::create("db", "t", key("PRIMARY", {"ID"}), build_column_mapping(old_t, new_t));
+  auto b = QueryBuilder::create("db", "t", key("PRIMARY", {"ID"}), build_column_mapping(old_t, new_t), old_t);
   ASSERT_TRUE(b.has_value()) << b.error().message();
   auto r = b->range_copy_query(std::nullopt, false, {std::int64_t{1}});
   ASSERT_TRUE(r.has_value());
@@ -371,7 +371,7 @@ TEST(QueryBuilder, HeartbeatAndChangelogUpsert) {
 
 TEST(QueryBuilder, CommentCannotBeClosedByAName) {
   auto s = schema_of({col("id")});
-  auto b = QueryBuilder::create("d*/b", "t*/x", key("PRIMARY", {"id"}), build_column_mapping(s, s));
+  auto b = QueryBuilder::create("d*/b", "t*/x", key("PRIMARY", {"id"}), build_column_mapping(s, s), s);
   ASSERT_TRUE(b.has_value());
   const auto sql = b->unlock_tables_query();
   EXPECT_EQ(sql, "/* ghostcut d* /b.t* /x unlock-tables */ UNLOCK TABLES");

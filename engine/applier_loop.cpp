@@ -93,7 +93,7 @@ void ApplierLoop::run(std::stop_token stop) {
   SqlThreadGuard guard;
   try {
     auto conn = SqlConnection::open(settings_);
-    Applier applier(*conn, plan_, ApplierConfig{}, progress_);
+    Applier applier(*conn, plan_, applier_config_, progress_);
     std::vector<binlog::Transaction> batch;
     while (!stop.stop_requested()) {
       {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "engine/applier.h"
@@ -28,6 +29,46 @@ using ghostcut::testing::TableStream;
 namespace {
 
 class LockConflictTest : public LiveServerTest {
+ public:
+  // information_schema's InnoDB tables come from a cache that InnoDB refreshes on a read only
+  // when no read came in the last 100 ms (every read counts as use), so a fast poll sees a frozen
+  // picture. Every read here goes through fresh(): one at a time, 150 ms after the previous one.
+  static engine::ResultTable fresh(engine::SqlConnection& c, const std::string& sql,
+                                   const std::vector<engine::SqlParam>& params = {}) {
+    static std::mutex mu;
+    static std::chrono::steady_clock::time_point last{};
+    std::lock_guard lk(mu);
+    std::this_thread::sleep_until(last + 150ms);
+    auto r = c.query(sql, params);
+    last = std::chrono::steady_clock::now();
+    return r;
+  }
+  static constexpr auto kPoll = 1ms;  // fresh() paces the polls
+
+  // The id of `c`'s open transaction (polled: the cache may not list it yet).
+  static std::string own_trx_id(engine::SqlConnection& c) {
+    std::string id;
+    ghostcut::test::eventually(
+        [&] {
+          auto r = fresh(c, "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()");
+          if (!r.empty()) id = r.rows[0][0].value_or("");
+          return !id.empty();
+        },
+        10s, kPoll);
+    return id;
+  }
+  // The transaction id of a session that waits on transaction `blocking` — session `thread` if
+  // given, else one whose statement contains `query_text` — or "" when none (yet).
+  static std::string waiter_on(engine::SqlConnection& probe, const std::string& blocking, std::uint64_t thread,
+                               const std::string& query_text = {}) {
+    auto r = fresh(probe,
+        "SELECT r.trx_id FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_TRX r"
+        " ON r.trx_id = w.requesting_trx_id WHERE w.blocking_trx_id = ? AND (r.trx_mysql_thread_id = ? OR"
+        " (? <> '' AND r.trx_query LIKE CONCAT('%', ?, '%')))",
+        {blocking, thread, query_text, query_text});
+    return r.empty() ? std::string() : r.rows[0][0].value_or("");
+  }
+
  protected:
   void SetUp() override {
     LiveServerTest::SetUp();
@@ -40,21 +81,6 @@ class LockConflictTest : public LiveServerTest {
     LiveServerTest::TearDown();
   }
 
-  // True once session `id` waits for a row lock.
-  bool waiting(engine::SqlConnection& probe, std::uint64_t id) {
-    return !probe
-                .query("SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'",
-                       {id})
-                .empty();
-  }
-  // True once some session whose statement contains `text` waits for a row lock.
-  bool waiting(engine::SqlConnection& probe, const std::string& text) {
-    return !probe
-                .query("SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE ?",
-                       {"%" + text + "%"})
-                .empty();
-  }
-
   std::unique_ptr<engine::SqlConnection> aconn_;  // the applier's
   engine::ProgressCounters progress_;
 };
@@ -64,8 +90,7 @@ class LockConflictTest : public LiveServerTest {
 // batch back (1213). The session then lets go, so the next attempt can succeed unless re-armed.
 class Cycle {
  public:
-  Cycle(const engine::ConnectionSettings& s, std::uint64_t applier_id, LockConflictTest& t)
-      : settings_(s), applier_id_(applier_id), test_(t) {}
+  Cycle(const engine::ConnectionSettings& s, std::uint64_t applier_id) : settings_(s), applier_id_(applier_id) {}
   ~Cycle() { disarm(); }
 
   // Takes row 10 and starts the helper that closes the cycle.
@@ -75,13 +100,14 @@ class Cycle {
     x_->execute("BEGIN");
     x_->execute("INSERT INTO heavy SELECT seq FROM seq_1_to_5000");
     x_->query("SELECT * FROM t_gho WHERE id = 10 FOR UPDATE");
+    x_trx_ = LockConflictTest::own_trx_id(*x_);
     cancel_ = false;
     helper_ = std::thread([this] {
       engine::SqlThreadGuard guard;
       auto probe = engine::SqlConnection::open(settings_);
       const auto until = std::chrono::steady_clock::now() + 60s;
       while (!cancel_ && std::chrono::steady_clock::now() < until) {
-        if (test_.waiting(*probe, applier_id_)) {
+        if (!LockConflictTest::waiter_on(*probe, x_trx_, applier_id_).empty()) {
           try {
             x_->query("SELECT * FROM t_gho WHERE id = 60 FOR UPDATE");  // closes the cycle
             ++closed_;
@@ -90,7 +116,7 @@ class Cycle {
           }
           break;
         }
-        std::this_thread::sleep_for(2ms);
+        std::this_thread::sleep_for(LockConflictTest::kPoll);
       }
       try {
         x_->execute("ROLLBACK");
@@ -109,8 +135,8 @@ class Cycle {
  private:
   engine::ConnectionSettings settings_;
   std::uint64_t applier_id_;
-  LockConflictTest& test_;
   std::unique_ptr<engine::SqlConnection> x_;
+  std::string x_trx_;
   std::thread helper_;
   std::atomic<bool> cancel_{false};
   std::atomic<int> closed_{0}, forcer_lost_{0};
@@ -139,7 +165,7 @@ TEST_F(LockConflictTest, ABatchDeadlockedEightTimesInARowIsRetriedWholeUntilItCo
   setup_tables(*conn_);
   const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   TableStream stream(settings_, ghostcut::testing::test_server_id(950000), plan.original, master_position(*admin_));
-  Cycle cycle(settings_, aconn_->connection_id(), *this);
+  Cycle cycle(settings_, aconn_->connection_id());
   engine::ApplierConfig cfg;
   cfg.split_after = 1000;  // no splitting: the same whole batch must get through
   cfg.conflict_retry.initial_backoff = 5ms;
@@ -173,7 +199,7 @@ TEST_F(LockConflictTest, ABatchThatKeepsLosingIsSplitIntoHalvesThatGetThrough) {
   setup_tables(*conn_);
   const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   TableStream stream(settings_, ghostcut::testing::test_server_id(950000), plan.original, master_position(*admin_));
-  Cycle cycle(settings_, aconn_->connection_id(), *this);
+  Cycle cycle(settings_, aconn_->connection_id());
   engine::ApplierConfig cfg;
   cfg.split_after = 3;
   cfg.conflict_retry.initial_backoff = 5ms;
@@ -242,9 +268,10 @@ TEST_F(LockConflictTest, CopyChunksAndApplierBatchesDeadlockAndTheMigrationLoses
   std::map<int, int> expected_v;  // id → v, for the rows the writer changed
   auto writer = engine::SqlConnection::open(settings_);
   auto blocker = engine::SqlConnection::open(settings_);  // holds row 50 of the chunk's range
-  std::atomic<int> armed{0};                              // the chunk (1-based) the trap is set for
+  std::atomic<int> armed{0};                            // the chunk (1-based) the trap is set for
   std::atomic<std::uint64_t> armed_at_chunks{~0ull};
   std::atomic<int> sprung{0};
+  std::string blocker_trx;  // set by the copier's hook, read by the applier's after `armed`
   std::string trouble;
   std::mutex trouble_mu;
   auto note = [&](const std::string& s) {
@@ -268,13 +295,15 @@ TEST_F(LockConflictTest, CopyChunksAndApplierBatchesDeadlockAndTheMigrationLoses
     engine::SqlThreadGuard guard;
     blocker->execute("BEGIN");
     blocker->query("SELECT * FROM t WHERE id = " + std::to_string(base + 50) + " FOR UPDATE");
+    blocker_trx = own_trx_id(*blocker);
+    armed = c;  // before the commit: the applier must not apply it before the chunk is stuck
     writer->execute("BEGIN");
     writer->update("UPDATE t SET v = ? WHERE id = ?", {std::int64_t{-(base + 60)}, std::int64_t{base + 60}});
     writer->update("UPDATE t SET v = ? WHERE id = ?", {std::int64_t{-(base + 10)}, std::int64_t{base + 10}});
     writer->execute("COMMIT");
     expected_v[base + 60] = -(base + 60);
     expected_v[base + 10] = -(base + 10);
-    armed = c;
+    std::cerr << "chunk " << c << ": trap set (conflicts so far " << progress_.lock_conflicts.load() << ")\n";
   };
   // Before the applier's first transaction after the trap is set: wait until the chunk is stuck
   // on row 50, then let a helper release row 50 once the batch waits on the chunk.
@@ -286,15 +315,24 @@ TEST_F(LockConflictTest, CopyChunksAndApplierBatchesDeadlockAndTheMigrationLoses
     handled = c;
     engine::SqlThreadGuard guard;
     auto probe = engine::SqlConnection::open(settings_);
-    if (!ghostcut::test::eventually([&] { return waiting(*probe, "row-copy"); }, 60s))
+    std::string chunk_trx;
+    if (!ghostcut::test::eventually([&] { return !(chunk_trx = waiter_on(*probe, blocker_trx, 0, "row-copy")).empty(); },
+                                    60s, kPoll))
       note("chunk " + std::to_string(c) + " never waited on row 50");
     if (releaser.joinable()) releaser.join();
-    releaser = std::thread([&, c] {
+    releaser = std::thread([&, c, chunk_trx] {
       engine::SqlThreadGuard g;
       auto p = engine::SqlConnection::open(settings_);
-      if (!ghostcut::test::eventually([&] { return waiting(*p, "apply-"); }, 60s))
+      if (!ghostcut::test::eventually([&] { return !waiter_on(*p, chunk_trx, 0, "apply-").empty(); }, 60s, kPoll))
         note("batch " + std::to_string(c) + " never waited on the chunk");
       ++sprung;
+      auto what = fresh(*p, "SELECT l.lock_mode, l.lock_type, l.lock_data, r.trx_query FROM information_schema.INNODB_LOCK_WAITS w"
+                           " JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id"
+                           " JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id");
+      for (auto& row : what.rows)
+        std::cerr << "  waits: " << row[0].value_or("") << " " << row[1].value_or("") << " " << row[2].value_or("")
+                  << " " << row[3].value_or("").substr(0, 60) << "\n";
+      std::cerr << "chunk " << c << " and its batch wait on each other's rows: releasing row 50\n";
       blocker->execute("COMMIT");
     });
   };

@@ -71,6 +71,7 @@ struct Options {
   int run_timeout = 900;  // seconds before a migration is killed and counted failed
   std::uint64_t seed = 0;  // 0 = from the clock
   bool keep_going = true;  // false: stop at the first failed run
+  bool self_check = false;  // plant one changed and one deleted row; the comparison must find them
 };
 
 void usage() {
@@ -90,6 +91,8 @@ void usage() {
   --run-timeout S       a migration running longer is killed and counted failed (900)
   --seed N              random seed (default: from the clock)
   --stop-on-failure     stop after the first failed or lossy run
+  --self-check          after each run change one row and delete another behind the writers'
+                        backs: the comparison must report exactly those two (then not counted)
 Server from GHOSTCUT_TEST_HOST/PORT/USER/PASSWORD; exits 77 when they are unset.
 Exit status: 0 when every run migrated and lost nothing, 1 otherwise.
 )";
@@ -121,6 +124,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--run-timeout") o.run_timeout = std::stoi(val());
     else if (a == "--seed") o.seed = std::stoull(val());
     else if (a == "--stop-on-failure") o.keep_going = false;
+    else if (a == "--self-check") o.self_check = true;
     else if (a == "--help" || a == "-h") {
       usage();
       std::exit(0);
@@ -750,11 +754,13 @@ struct RunResult {
   bool timed_out = false;
   double seconds = 0;
   std::uint64_t ops = 0, writer_errors = 0, uncertain = 0, reads = 0, kills = 0;
+  std::map<int, std::uint64_t> error_codes;
   std::size_t lost = 0, extra = 0, different = 0, rows = 0;
   std::chrono::microseconds longest_wait{0};
   std::optional<std::int64_t> cut_over_stall_ms;
   int cut_over_attempts = 0;
   std::string failure;  // ghostcut's error line, when it failed
+  std::string self_check;  // "", "ok" or what the comparison missed
   std::vector<std::uint32_t> latencies_us;
 };
 
@@ -775,10 +781,50 @@ class Stress {
                       const std::vector<std::int64_t>& bad, const std::string& log_path, const std::string& binlog_from,
                       const std::string& binlog_to, const std::vector<std::string>& kill_log);
 
+  void make_template();
+
   Options o_;
   ConnectionSettings cs_;
   std::unique_ptr<SqlConnection> admin_;
+  std::string template_db_;
+  Model initial_;  // the template's rows
 };
+
+void Stress::make_template() {
+  template_db_ = o_.database_prefix + "_template";
+  admin_->execute("DROP DATABASE IF EXISTS " + quote_identifier(template_db_));
+  admin_->execute("CREATE DATABASE " + quote_identifier(template_db_));
+  ConnectionSettings cs = cs_;
+  cs.database = template_db_;
+  auto c = SqlConnection::open(cs);
+  c->execute(
+      "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, k INT NOT NULL, j JSON NULL, txt TEXT NULL,"
+      " d DECIMAL(20,6) NOT NULL, dt DATETIME(6) NOT NULL, e ENUM('red','green','blue') NOT NULL,"
+      " vb VARBINARY(255) NULL, KEY (k)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  Gen g;
+  g.rng.seed(o_.seed);
+  for (std::int64_t start = 1; start <= o_.rows; start += 500) {
+    const auto end = std::min<std::int64_t>(o_.rows, start + 499);
+    std::vector<SqlParam> params;
+    for (std::int64_t id = start; id <= end; ++id) {
+      auto r = new_row(g, id);
+      params.insert(params.end(), r.params.begin(), r.params.end());
+      initial_[id] = r.row;
+    }
+    c->update(std::string("INSERT INTO t (") + kColumns + ") VALUES " + placeholders(static_cast<std::size_t>(end - start + 1)),
+              params);
+  }
+  // The model must read back as written, or every comparison would be noise.
+  auto all = c->query(std::string("SELECT id, ") + kSelect + " FROM t ORDER BY id");
+  std::size_t mismatched = 0;
+  for (const auto& row : all.rows)
+    if (initial_.at(to_int64(row[0])) != row_of(row, 1) && ++mismatched <= 3)
+      std::cerr << "template row " << *row[0] << ": model " << show(initial_.at(to_int64(row[0]))) << " vs table "
+                << show(row_of(row, 1)) << "\n";
+  if (mismatched || all.size() != initial_.size())
+    throw std::runtime_error("the template table does not read back as the model has it (" + std::to_string(mismatched) +
+                             " rows)");
+}
 
 RunResult Stress::run(int n) {
   RunResult rr;
@@ -791,30 +837,15 @@ RunResult Stress::run(int n) {
   ConnectionSettings cs = cs_;
   cs.database = db;
   auto c = SqlConnection::open(cs);
-  c->execute(
-      "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, k INT NOT NULL, j JSON NULL, txt TEXT NULL,"
-      " d DECIMAL(20,6) NOT NULL, dt DATETIME(6) NOT NULL, e ENUM('red','green','blue') NOT NULL,"
-      " vb VARBINARY(255) NULL, KEY (k)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-
+  // Every run starts from the same rows (a server-side copy of the template: fast), with its
+  // own writers' seeds.
+  c->execute("CREATE TABLE t LIKE " + quote_qualified(template_db_, "t"));
+  c->execute("INSERT INTO t SELECT * FROM " + quote_qualified(template_db_, "t"));
   std::uint64_t seed = o_.seed * 1000003 + static_cast<std::uint64_t>(n);
   std::vector<std::unique_ptr<Writer>> writers;
   for (int w = 0; w < o_.writers; ++w)
     writers.push_back(std::make_unique<Writer>(w, o_.writers, seed * 31 + static_cast<std::uint64_t>(w)));
-  {
-    Gen g;
-    g.rng.seed(seed);
-    for (std::int64_t start = 1; start <= o_.rows; start += 500) {
-      const auto end = std::min<std::int64_t>(o_.rows, start + 499);
-      std::vector<SqlParam> params;
-      for (std::int64_t id = start; id <= end; ++id) {
-        auto r = new_row(g, id);
-        params.insert(params.end(), r.params.begin(), r.params.end());
-        writers[static_cast<std::size_t>((id / kBlock) % o_.writers)]->model()[id] = r.row;
-      }
-      c->update(std::string("INSERT INTO t (") + kColumns + ") VALUES " + placeholders(static_cast<std::size_t>(end - start + 1)),
-                params);
-    }
-  }
+  for (const auto& [id, row] : initial_) writers[static_cast<std::size_t>((id / kBlock) % o_.writers)]->model().emplace(id, row);
   for (auto& w : writers) w->set_top(o_.rows + 1);
   const auto binlog_from = [&] {
     auto st = c->query("SHOW MASTER STATUS");
@@ -878,6 +909,7 @@ RunResult Stress::run(int n) {
     auto& st = w->stats();
     rr.ops += st.ops;
     rr.writer_errors += st.errors;
+    for (const auto& [code, count] : st.error_codes) rr.error_codes[code] += count;
     rr.uncertain += st.uncertain;
     rr.longest_wait = std::max(rr.longest_wait, st.longest);
     rr.latencies_us.insert(rr.latencies_us.end(), st.latencies_us.begin(), st.latencies_us.end());
@@ -888,6 +920,13 @@ RunResult Stress::run(int n) {
                 {db, column})
            .empty();
   rr.migrated = child.exit_code == 0 && has_column;
+  // The checker's own check: a change and a delete the writers know nothing about.
+  std::optional<std::pair<std::int64_t, std::int64_t>> planted;
+  if (o_.self_check && expected.size() >= 2) {
+    planted.emplace(expected.begin()->first, expected.rbegin()->first);
+    c->update("UPDATE t SET k = k + 1 WHERE id = ?", {planted->first});
+    c->update("DELETE FROM t WHERE id = ?", {planted->second});
+  }
   auto all = c->query(std::string("SELECT id, ") + kSelect + (has_column ? ", " + quote_identifier(column) : "") +
                       " FROM t ORDER BY id");
   std::map<std::int64_t, Row> got;
@@ -899,16 +938,20 @@ RunResult Stress::run(int n) {
     if (has_column && row[1 + kCols] != Cell("new")) ++bad_column;
   }
   rr.rows = got.size();
+  std::set<std::int64_t> lost_ids, different_ids;
   for (const auto& [id, row] : expected) {
     auto it = got.find(id);
-    if (it == got.end()) {
-      ++rr.lost;
-      bad.push_back(id);
-    } else if (it->second != row) {
-      ++rr.different;
-      bad.push_back(id);
-    }
+    if (it == got.end()) lost_ids.insert(id);
+    else if (it->second != row) different_ids.insert(id);
   }
+  if (planted) {
+    const bool found = different_ids.erase(planted->first) + lost_ids.erase(planted->second) == 2;
+    rr.self_check = found ? "ok" : "MISSED a planted difference";
+  }
+  rr.lost = lost_ids.size();
+  rr.different = different_ids.size();
+  bad.insert(bad.end(), lost_ids.begin(), lost_ids.end());
+  bad.insert(bad.end(), different_ids.begin(), different_ids.end());
   for (const auto& [id, row] : got)
     if (!expected.count(id)) {
       ++rr.extra;
@@ -992,11 +1035,12 @@ int Stress::main() {
             << " writers, " << o_.hogs << " CPU hogs, reader " << (o_.reader ? "on" : "off") << ", kills "
             << (o_.kills ? "on" : "off") << ", seed " << o_.seed << ", ghost table " << ghost_table_name("t")
             << ", ghostcut args [" << o_.ghostcut_args << "]" << std::endl;
+  make_template();
   std::atomic<bool> stop_hogs{false};
   std::vector<std::thread> hogs;
   for (int i = 0; i < o_.hogs; ++i) hogs.emplace_back(hog_loop, std::cref(stop_hogs));
 
-  int runs = 0, failed = 0, lossy = 0;
+  int runs = 0, failed = 0, lossy = 0, self_check_missed = 0;
   std::size_t lost = 0, different = 0, extra = 0;
   std::uint64_t uncertain = 0, ops = 0, errors = 0;
   std::vector<double> longest_ms, stall_ms;
@@ -1037,12 +1081,19 @@ int Stress::main() {
                                          " attempt(s)").c_str()
                                       : "-");
     std::cout << line;
+    if (!r.error_codes.empty()) {
+      std::cout << " writer-error-codes=";
+      for (const auto& [code, count] : r.error_codes) std::cout << code << "x" << count << " ";
+    }
+    if (!r.self_check.empty()) std::cout << " self-check=" << r.self_check;
+    if (r.self_check.size() > 2) ++self_check_missed;
     if (!r.migrated) std::cout << " exit=" << r.exit_code << (r.failure.empty() ? "" : " error: " + r.failure);
     std::cout << std::endl;
     if (!o_.keep_going && (!r.migrated || bad_rows)) break;
   }
   stop_hogs = true;
   for (auto& h : hogs) h.join();
+  admin_->execute("DROP DATABASE IF EXISTS " + quote_identifier(template_db_));
 
   std::vector<double> lat(all_latencies.begin(), all_latencies.end());
   for (auto& v : lat) v /= 1000.0;
@@ -1058,7 +1109,8 @@ int Stress::main() {
                 percentile(stall_ms, 0.99), percentile(stall_ms, 1.0), stall_ms.size(), percentile(lat, 0.5),
                 percentile(lat, 0.99));
   std::cout << summary << std::endl;
-  return failed || lossy || uncertain ? 1 : 0;
+  if (self_check_missed) std::cout << "self-check: the comparison MISSED planted differences in " << self_check_missed << " runs" << std::endl;
+  return failed || lossy || uncertain || self_check_missed ? 1 : 0;
 }
 
 }  // namespace

@@ -972,9 +972,22 @@ RunResult Stress::run(int n) {
     // Writers' journals of the bad ids (and the whole journal on disk).
     write_evidence(n, db, expected, got, bad, log_path, binlog_from, binlog_to, kill_log);
     std::ofstream j(o_.evidence_dir + "/run-" + std::to_string(n) + ".journal");
+    // The whole journal, and in the evidence the writes that touched a bad row next to
+    // ghostcut's cut-over lines: their times tell where each write landed.
+    std::ofstream ev(o_.evidence_dir + "/run-" + std::to_string(n) + ".evidence", std::ios::app);
+    const std::set<std::int64_t> bad_set(bad.begin(), bad.end());
+    ev << "\nwrites to the bad rows (writer journal, commit times UTC):\n";
     for (std::size_t w = 0; w < writers.size(); ++w)
-      for (const auto& e : writers[w]->journal())
+      for (const auto& e : writers[w]->journal()) {
         j << e.at << " w" << w << (e.committed ? " " : " (not committed) ") << e.what << "\n";
+        if (std::any_of(e.ids.begin(), e.ids.end(), [&](std::int64_t id) { return bad_set.count(id) > 0; }))
+          ev << "  " << e.at << " w" << w << (e.committed ? " " : " (not committed) ") << e.what << "\n";
+      }
+    ev << "ghostcut's cut-over:\n";
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);)
+      if (line.find("cut-over") != std::string::npos || line.find("row copy complete") != std::string::npos)
+        ev << "  " << line << "\n";
   }
   if (!bad.empty()) {
     // Keep the database (t, the old table) for a look; drop it otherwise.

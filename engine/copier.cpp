@@ -171,11 +171,15 @@ void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk)
 void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings) {
   try {
     SqlThreadGuard guard;
-    auto conn = SqlConnection::open(settings);
-    conn->execute(kEngineSessionSetup);
-    conn->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
-    if (s.config.lock_wait_timeout.count() > 0)
-      conn->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
+    auto open_session = [&] {
+      auto c = SqlConnection::open(settings);
+      c->execute(kEngineSessionSetup);
+      c->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
+      if (s.config.lock_wait_timeout.count() > 0)
+        c->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
+      return c;
+    };
+    auto conn = open_session();
     const auto stop = s.stop.get_token();
     // Counts this worker in progress.copy_threads while it is not parked.
     struct Active {
@@ -236,6 +240,21 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
           check_warnings(*conn, s, chunk);
           break;
         } catch (const SqlError& e) {
+          if (e.connection_lost() && !stop.stop_requested()) {
+            // A killed or dropped connection: the chunk is idempotent (INSERT IGNORE of rows read
+            // from the original), so a new session copies it again, within the same time limit.
+            const auto now = std::chrono::steady_clock::now();
+            if (!first_conflict) first_conflict = now;
+            if (now - *first_conflict >= s.config.conflict_retry.limit) throw;
+            s.log.warn("row copy: {}; reconnecting and copying the chunk again", e.what());
+            sleep_for(stop, s.config.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
+            try {
+              conn = open_session();
+            } catch (const SqlError& again) {
+              if (!again.connection_lost()) throw;
+            }
+            continue;
+          }
           if (!e.retryable() || stop.stop_requested()) throw;
           ++s.progress.lock_conflicts;
           const auto now = std::chrono::steady_clock::now();

@@ -374,3 +374,80 @@ TEST_F(LockConflictTest, CopyChunksAndApplierBatchesDeadlockAndTheMigrationLoses
 }
 
 }  // namespace
+
+namespace {
+
+// A killed copier or applier connection (a DBA's KILL, a proxy restart) is not a lock conflict,
+// but the same reasoning holds: a copy chunk and an applier batch are idempotent, so a new
+// session does them again. Here every idle session of the migration is killed between two
+// chunks, while a writer keeps changing rows; the migration must finish and lose nothing.
+TEST_F(LockConflictTest, KilledCopierAndApplierConnectionsAreReopenedAndNothingIsLost) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)");
+  conn_->execute("INSERT INTO t (id, v) SELECT seq, seq FROM seq_1_to_1000");
+  engine::Inspector inspector(*conn_, {});
+  const auto plan = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
+  engine::RuntimeSettings runtime;
+  ASSERT_TRUE(runtime.set_chunk_size(100));
+  ASSERT_TRUE(runtime.set_threads(1));
+  runtime.set_postpone_cut_over(true);
+  auto writer = engine::SqlConnection::open(settings_);
+  std::map<int, int> v;  // id → v as the writer left it
+  for (int id = 1; id <= 1000; ++id) v[id] = id;
+  std::atomic<int> killed{0};
+
+  engine::MigratorConfig cfg;
+  cfg.connection = settings_;
+  cfg.server_id = ghostcut::testing::test_server_id(952000);
+  cfg.heartbeat_interval = 100ms;
+  cfg.copier.wait_if_throttled = [&](std::stop_token) {
+    if (progress_.chunks_copied.load() != 3 || killed.load()) return;
+    engine::SqlThreadGuard guard;
+    auto r = admin_->query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Sleep' AND ID NOT IN (?, ?)",
+                           {db_, writer->connection_id(), conn_->connection_id()});
+    for (const auto& row : r.rows) {
+      try {
+        admin_->execute("KILL CONNECTION " + *row[0]);
+        ++killed;
+      } catch (const engine::SqlError&) {
+      }
+    }
+    // Changes behind the copy (applier only) and ahead of it (copy and applier).
+    for (int id : {50, 150, 250, 550, 950}) {
+      writer->update("UPDATE t SET v = ? WHERE id = ?", {std::int64_t{-id}, std::int64_t{id}});
+      v[id] = -id;
+    }
+  };
+  engine::Migrator migrator(cfg, plan, runtime, progress_, nullptr);
+  engine::MigrationResult result;
+  std::exception_ptr failure;
+  std::thread mig([&] {
+    engine::SqlThreadGuard guard;
+    try {
+      result = migrator.run(std::stop_token{});
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  const bool copied = ghostcut::test::eventually(
+      [&] { return migrator.phase() == engine::Phase::kPostponed || migrator.phase() == engine::Phase::kFailed; }, 120s,
+      50ms);
+  // More changes while the new sessions are in use, then the cut-over.
+  for (int id : {60, 960}) {
+    writer->update("UPDATE t SET v = ? WHERE id = ?", {std::int64_t{-id}, std::int64_t{id}});
+    v[id] = -id;
+  }
+  runtime.set_postpone_cut_over(false);
+  if (!copied) runtime.set_panic(true);
+  mig.join();
+  if (failure) std::rethrow_exception(failure);
+  ASSERT_TRUE(copied) << migrator.state();
+  EXPECT_GE(killed.load(), 2) << "the copier's and the applier's sessions, at least";
+  auto rows = conn_->query("SELECT id, v, z FROM t ORDER BY id");
+  ASSERT_EQ(rows.size(), 1000u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const int id = static_cast<int>(i) + 1;
+    EXPECT_EQ(rows.rows[i], (std::vector<engine::Cell>{std::to_string(id), std::to_string(v[id]), "7"})) << "row " << id;
+  }
+}
+
+}  // namespace

@@ -248,6 +248,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
             if (now - *first_conflict >= s.config.conflict_retry.limit) throw;
             s.log.warn("row copy: {}; reconnecting and copying the chunk again", e.what());
             sleep_for(stop, s.config.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
+            if (stop.stop_requested()) throw;
             try {
               conn = open_session();
             } catch (const SqlError& again) {

@@ -33,7 +33,8 @@ struct CopierConfig {
   // retried: after a backoff with jitter, after wait_if_throttled (where the Migrator makes it
   // wait for a retrying applier: binlog first), with the adaptive chunk size cut to a quarter.
   // It fails, loudly, once conflict_retry.limit has passed since its first conflict, or after
-  // max_chunk_attempts attempts when that is set (0 = no count limit).
+  // max_chunk_attempts attempts when that is set (0 = no count limit). A lost connection (a
+  // KILL, a proxy restart) is reopened and the chunk copied again, within the same time limit.
   std::chrono::seconds lock_wait_timeout{0};
   ConflictRetryPolicy conflict_retry{std::chrono::minutes(2), std::chrono::milliseconds(100),
                                      std::chrono::milliseconds(5000)};

@@ -449,8 +449,11 @@ MigrationResult Migrator::run(std::stop_token stop) {
     {
       ApplierConfig ac = config_.applier;
       auto outer = ac.on_conflict;
-      ac.on_conflict = [&priority, outer](bool retrying) {
+      ac.on_conflict = [this, &priority, outer](bool retrying) {
         priority.set_applier_retrying(retrying);
+        if (retrying)
+          log_->warn("applier: a batch lost a lock conflict on {} (deadlock or lock wait timeout); retrying it, "
+                     "the copy waits ({} conflicts so far)", plan_.ghost_table, progress_.lock_conflicts.load());
         if (outer) outer(retrying);
       };
       applier.set_applier_config(std::move(ac));

@@ -761,6 +761,7 @@ struct RunResult {
   int cut_over_attempts = 0;
   std::string failure;  // ghostcut's error line, when it failed
   std::string self_check;  // "", "ok" or what the comparison missed
+  std::uint64_t lock_conflicts = 0;  // copier/applier conflicts ghostcut logged and survived
   std::vector<std::uint32_t> latencies_us;
 };
 
@@ -895,6 +896,8 @@ RunResult Stress::run(int n) {
     rr.cut_over_attempts = std::stoi(m[1]);
     rr.cut_over_stall_ms = std::stoll(m[2]);
   }
+  // Lock conflicts ghostcut survived: the applier's and the copier's warnings.
+  for (std::size_t p = 0; (p = log.find("lost a lock conflict", p)) != std::string::npos; ++p) ++rr.lock_conflicts;
   if (child.exit_code != 0) {
     // The last error line says why.
     std::istringstream in(log);
@@ -1055,7 +1058,7 @@ int Stress::main() {
 
   int runs = 0, failed = 0, lossy = 0, self_check_missed = 0;
   std::size_t lost = 0, different = 0, extra = 0;
-  std::uint64_t uncertain = 0, ops = 0, errors = 0;
+  std::uint64_t uncertain = 0, ops = 0, errors = 0, conflicts = 0;
   std::vector<double> longest_ms, stall_ms;
   std::vector<std::uint32_t> all_latencies;
   for (int n = 1; n <= o_.runs; ++n) {
@@ -1098,6 +1101,8 @@ int Stress::main() {
       std::cout << " writer-error-codes=";
       for (const auto& [code, count] : r.error_codes) std::cout << code << "x" << count << " ";
     }
+    if (r.lock_conflicts) std::cout << " ghostcut-lock-conflicts=" << r.lock_conflicts;
+    conflicts += r.lock_conflicts;
     if (!r.self_check.empty()) std::cout << " self-check=" << r.self_check;
     if (r.self_check.size() > 2) ++self_check_missed;
     if (!r.migrated) std::cout << " exit=" << r.exit_code << (r.failure.empty() ? "" : " error: " + r.failure);
@@ -1121,7 +1126,7 @@ int Stress::main() {
                 percentile(longest_ms, 0.99), percentile(longest_ms, 1.0), percentile(stall_ms, 0.5),
                 percentile(stall_ms, 0.99), percentile(stall_ms, 1.0), stall_ms.size(), percentile(lat, 0.5),
                 percentile(lat, 0.99));
-  std::cout << summary << std::endl;
+  std::cout << summary << " | copier/applier lock conflicts survived: " << conflicts << std::endl;
   if (self_check_missed) std::cout << "self-check: the comparison MISSED planted differences in " << self_check_missed << " runs" << std::endl;
   return failed || lossy || uncertain || self_check_missed ? 1 : 0;
 }

@@ -114,6 +114,8 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.cleanup_on_failure = config.cleanup_on_failure;
   mc.checksum = !config.skip_checksum;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
+  mc.copier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
+  mc.applier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
   mc.cut_over.lock_timeout = std::chrono::seconds(config.cut_over_lock_timeout_seconds);
   mc.cut_over.retries = config.cut_over_retries;
   // Crash drills only (tests/integration/cut_over_drill_test.cpp): "<step>:kill" ends the process

@@ -61,7 +61,8 @@ po::options_description migrate_options_description() {
       ("chunk-size", po::value<std::int64_t>()->default_value(0), "rows per copy chunk; 0 = adaptive (10-1000000 otherwise)")
       ("target-chunk-time-ms", po::value<std::int64_t>()->default_value(500), "adaptive chunking aims at this time per chunk (10-60000)")
       ("dml-batch-size", po::value<std::int64_t>()->default_value(100), "binlog row changes applied per transaction (1-10000)")
-      ("nice-ratio", po::value<double>()->default_value(0.0), "sleep this fraction of each chunk's time after it (0-100)");
+      ("nice-ratio", po::value<double>()->default_value(0.0), "sleep this fraction of each chunk's time after it (0-100)")
+      ("lock-conflict-retry-seconds", po::value<std::int64_t>()->default_value(120), "retry a copy chunk or applier batch that loses lock conflicts (deadlock, lock wait timeout) this long before failing (1-86400)");
   all.add(copy);
 
   po::options_description throttle("Throttle");
@@ -217,6 +218,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   for (const auto& r : c.throttle_control_replicas) replicas += (replicas.empty() ? "" : ",") + r;
   check_as_command("throttle-control-replicas", replicas);
 
+  c.lock_conflict_retry_seconds = ranged<int>(vm, "lock-conflict-retry-seconds", 1, 86'400, " s");
   c.cut_over_lag_threshold_ms = ranged<int>(vm, "cut-over-lag-threshold-ms", 1, 3'600'000, " ms");
   c.cut_over_lock_timeout_seconds = ranged<int>(vm, "cut-over-lock-timeout-seconds", 1, 60, " s");
   c.cut_over_retries = ranged<int>(vm, "cut-over-retries", 1, 1000);

@@ -37,6 +37,8 @@ struct MigrateConfig {
   int max_lag_millis = 1500;
   int heartbeat_interval_millis = 100;
 
+  int lock_conflict_retry_seconds = 120;  // copier/applier lock conflicts are retried this long
+
   // Throttle
   std::string throttle_flag_file;
   std::vector<std::string> throttle_control_replicas;  // host[:port]

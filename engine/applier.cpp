@@ -11,14 +11,24 @@
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
-namespace {
-constexpr int kMaxAttempts = 5;
-constexpr std::chrono::milliseconds kRetryBackoff{50};
-}  // namespace
+
+using Clock = std::chrono::steady_clock;
+
+struct Applier::Retry {
+  Clock::time_point started, deadline;
+  std::uint64_t conflicts = 0;
+  std::string batch_end;  // binlog position, for messages
+};
 
 Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress)
-    : conn_(conn), plan_(plan), config_(config), progress_(progress) {
+    : conn_(conn),
+      plan_(plan),
+      config_(std::move(config)),
+      progress_(progress),
+      random_state_(static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) | 1) {
   conn_.execute(kEngineSessionSetup);
+  if (config_.lock_wait_timeout.count() > 0)
+    conn_.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(config_.lock_wait_timeout.count()));
 }
 
 void Applier::run_in_transaction(const std::vector<std::string>& statements) {
@@ -52,21 +62,61 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
   if (changes.empty()) return;
   auto ops = row_ops(changes, *target, config_.dedupe);
   if (!ops) throw std::runtime_error("applier: " + ops.error().message());
-  const auto statements = apply_statements(*ops, *target);
-
-  // A lock wait timeout or deadlock (e.g. against a copy chunk's inserts) rolled the whole batch
-  // back, so running it again is safe; anything else goes to the caller.
-  for (int attempt = 1;; ++attempt) {
-    try {
-      run_in_transaction(statements);
-      break;
-    } catch (const SqlError& e) {
-      if (!e.retryable() || attempt >= kMaxAttempts) throw;
-      std::this_thread::sleep_for(kRetryBackoff * attempt);
+  Retry retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, batch.back().end.to_string()};
+  struct Hand {  // lowers the applier's raised hand however apply() ends
+    const ApplierConfig& c;
+    Retry& r;
+    ~Hand() {
+      if (r.conflicts && c.on_conflict) c.on_conflict(false);
     }
-  }
+  } hand{config_, retry};
+  apply_ops(*ops, *target, retry);
   rows_applied_ += ops->size();
   progress_.events_applied += changes.size();
+}
+
+// A lock wait timeout or deadlock (e.g. against a copy chunk's inserts) leaves the transaction
+// rolled back by run_in_transaction (InnoDB undoes only the statement on 1205; the ROLLBACK
+// undoes the rest), so a retry runs every statement of `ops` again — never a partial batch.
+// Splitting commits the halves separately; that is safe because each op is an idempotent
+// REPLACE/DELETE by key from the binlog's row images, applied in binlog order, so the end state
+// after both halves is the one after the whole; the copier's INSERT IGNORE of a row in between
+// reads the original's current row, which the remaining events bring to the same state (DESIGN §3).
+void Applier::apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry) {
+  const auto statements = apply_statements(ops, target);
+  for (int lost = 0;;) {
+    if (config_.before_transaction) config_.before_transaction(++transactions_);
+    try {
+      run_in_transaction(statements);
+      return;
+    } catch (const SqlError& e) {
+      if (!e.retryable()) throw;
+      ++lost;
+      ++conflicts_;
+      ++progress_.lock_conflicts;
+      if (retry.conflicts++ == 0 && config_.on_conflict) config_.on_conflict(true);
+      const auto now = Clock::now();
+      if (now >= retry.deadline) {
+        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - retry.started).count();
+        throw SqlError(e.code(), e.sqlstate(),
+                       "applier: a batch of " + std::to_string(ops.size()) + " row changes to " + plan_.database + "." +
+                           plan_.ghost_table + " (binlog up to " + retry.batch_end + ") kept losing lock conflicts for " +
+                           std::to_string(secs) + " s (" + std::to_string(retry.conflicts) +
+                           " conflicts; the limit is --lock-conflict-retry-seconds); last: " + e.what() + "; " +
+                           describe_lock_holders(conn_),
+                       e.context());
+      }
+      if (lost >= config_.split_after && ops.size() > 1) {
+        ++splits_;
+        const auto mid = ops.begin() + static_cast<std::ptrdiff_t>(ops.size() / 2);
+        apply_ops(std::vector<RowOp>(ops.begin(), mid), target, retry);
+        apply_ops(std::vector<RowOp>(mid, ops.end()), target, retry);
+        return;
+      }
+      random_state_ = random_state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+      std::this_thread::sleep_for(config_.conflict_retry.backoff(lost, random_state_ >> 33));
+    }
+  }
 }
 
 // ---- DDL detection ----

@@ -10,11 +10,14 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "binlog/net/replication_stream.h"
+#include "engine/apply_sql.h"
+#include "engine/lock_conflict.h"
 #include "engine/plan.h"
 #include "engine/progress.h"
 
@@ -25,6 +28,16 @@ class SqlConnection;
 struct ApplierConfig {
   std::size_t max_statement_bytes = 4 << 20;  // split multi-row statements above this
   bool dedupe = true;                         // per key, within one apply() call
+  // Lock conflicts (1213/1205, e.g. with a copy chunk's inserts) are retried until this policy's
+  // time limit; a batch that lost split_after times in a row is applied in two halves (each
+  // again split when it keeps losing), since a smaller transaction holds fewer locks.
+  ConflictRetryPolicy conflict_retry;
+  int split_after = 3;
+  std::chrono::seconds lock_wait_timeout{0};  // session innodb_lock_wait_timeout (0: the server's)
+  // Binlog first: told true when a batch starts retrying, false once it is committed (or failed).
+  std::function<void(bool retrying)> on_conflict;
+  // Test seam: called before each SQL transaction of a batch (1, 2, … over the applier's life).
+  std::function<void(std::uint64_t transaction)> before_transaction;
 };
 
 class Applier {
@@ -37,22 +50,33 @@ class Applier {
   // Throws SqlError (e.g. 1062 for a duplicate on a new unique key) or std::runtime_error (DDL on
   // the original in the batch — checked before anything is written; a partial JSON update, which
   // needs binlog_row_value_options=''; a non-FULL row image); on throw nothing of this batch is
-  // committed. A deadlock / lock wait timeout is retried (up to 5 times) before it is thrown.
+  // committed. A deadlock / lock wait timeout rolls the whole SQL transaction back and is
+  // retried (see ApplierConfig), with every statement of it: never a partial batch. Past the
+  // time limit it is thrown with what held the locks; then pieces of a split batch may be in the
+  // ghost, which is harmless — row images are idempotent and the caller fails the migration.
   // Adds the batch's row changes to progress.events_applied. SQL text: apply_sql.h.
   void apply(std::span<const binlog::Transaction> batch);
 
   // Rows written (REPLACE/INSERT) and deleted so far.
   std::uint64_t rows_applied() const noexcept { return rows_applied_; }
+  // Lock conflicts retried, and batches split because of them, so far.
+  std::uint64_t conflicts() const noexcept { return conflicts_; }
+  std::uint64_t splits() const noexcept { return splits_; }
 
  private:
   // BEGIN; statements; COMMIT — or ROLLBACK and rethrow.
   void run_in_transaction(const std::vector<std::string>& statements);
+  struct Retry;  // one apply() call's conflict state
+  // Applies `ops` in one SQL transaction, retrying conflicts; splits when they persist.
+  void apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry);
 
   SqlConnection& conn_;
   const MigrationPlan& plan_;
   ApplierConfig config_;
   ProgressCounters& progress_;
   std::uint64_t rows_applied_ = 0;
+  std::uint64_t conflicts_ = 0, splits_ = 0, transactions_ = 0;
+  std::uint64_t random_state_;
 };
 
 // True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE

@@ -93,7 +93,31 @@ void ApplierLoop::run(std::stop_token stop) {
   SqlThreadGuard guard;
   try {
     auto conn = SqlConnection::open(settings_);
-    Applier applier(*conn, plan_, ApplierConfig{}, progress_);
+    auto applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+    // A killed or dropped applier connection: the batch's commit may or may not have happened,
+    // and either way applying it again from a new session is safe — its row images are written
+    // and deleted by key, in order, and nothing later has been applied (DESIGN §3).
+    auto apply = [&](std::span<const binlog::Transaction> b) {
+      const auto started = std::chrono::steady_clock::now();
+      for (int attempt = 1;; ++attempt) {
+        try {
+          if (!applier) {
+            conn = SqlConnection::open(settings_);
+            applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+          }
+          applier->apply(b);
+          return;
+        } catch (const SqlError& e) {
+          if (!e.connection_lost() || stop.stop_requested() ||
+              std::chrono::steady_clock::now() - started >= applier_config_.conflict_retry.limit)
+            throw;
+          log_->warn("applier: {}; reconnecting and applying the batch again", e.what());
+          applier.reset();
+          conn.reset();
+          std::this_thread::sleep_for(applier_config_.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(started.time_since_epoch().count())));
+        }
+      }
+    };
     std::vector<binlog::Transaction> batch;
     while (!stop.stop_requested()) {
       {
@@ -161,7 +185,7 @@ void ApplierLoop::run(std::stop_token stop) {
         table_rows += ch.size();
       }
       if (on_changes_ && table_rows) on_changes_(table_rows);
-      if (has_rows) applier.apply(batch);
+      if (has_rows) apply(batch);
       set_applied(batch.back().end);
     }
   } catch (...) {

@@ -35,6 +35,8 @@ class ApplierLoop {
   // Told how many row changes of the original table each popped batch holds (the cut-over's
   // quiet-traffic meter listens). Set before start().
   void set_change_listener(std::function<void(std::uint64_t rows)> listener) { on_changes_ = std::move(listener); }
+  // The Applier's configuration (conflict retries, binlog-first hand). Set before start().
+  void set_applier_config(ApplierConfig config) { applier_config_ = std::move(config); }
 
   void start();
   void stop();  // finishes the batch in hand, then returns; thread-safe
@@ -71,6 +73,7 @@ class ApplierLoop {
   bool pause_requested_ = false;  // guarded by mu_
   bool paused_ = false;           // guarded by mu_: the loop is idle because of a pause
   std::function<void(std::uint64_t)> on_changes_;
+  ApplierConfig applier_config_;
   std::jthread thread_;
 };
 

@@ -21,8 +21,6 @@
 namespace ghostcut::engine {
 namespace {
 
-constexpr std::chrono::milliseconds kRetryBackoff{100};
-constexpr std::chrono::milliseconds kRetryBackoffMax{5000};
 // The most warnings SHOW WARNINGS can list (max_error_count's ceiling); every one is checked.
 constexpr std::uint64_t kMaxErrorCount = 65535;
 // How often a parked worker or the supervisor rechecks when nothing signals it.
@@ -173,11 +171,15 @@ void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk)
 void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings) {
   try {
     SqlThreadGuard guard;
-    auto conn = SqlConnection::open(settings);
-    conn->execute(kEngineSessionSetup);
-    conn->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
-    if (s.config.lock_wait_timeout.count() > 0)
-      conn->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
+    auto open_session = [&] {
+      auto c = SqlConnection::open(settings);
+      c->execute(kEngineSessionSetup);
+      c->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
+      if (s.config.lock_wait_timeout.count() > 0)
+        c->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
+      return c;
+    };
+    auto conn = open_session();
     const auto stop = s.stop.get_token();
     // Counts this worker in progress.copy_threads while it is not parked.
     struct Active {
@@ -231,16 +233,51 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
       if (!copy) throw std::runtime_error("range copy query: " + copy.error().message());
       const auto started = std::chrono::steady_clock::now();
       std::uint64_t rows = 0;
+      std::optional<std::chrono::steady_clock::time_point> first_conflict;
       for (int attempt = 1;; ++attempt) {
         try {
           rows = conn->update(copy->sql, copy->params);
           check_warnings(*conn, s, chunk);
           break;
         } catch (const SqlError& e) {
-          if (!e.retryable() || attempt >= s.config.max_chunk_attempts || stop.stop_requested()) throw;
-          const auto backoff = std::min(kRetryBackoffMax, kRetryBackoff * (1 << (attempt - 1)));
-          s.log.warn("row copy chunk failed ({}), retry {} in {} ms", e.what(), attempt, backoff.count());
+          if (e.connection_lost() && !stop.stop_requested()) {
+            // A killed or dropped connection: the chunk is idempotent (INSERT IGNORE of rows read
+            // from the original), so a new session copies it again, within the same time limit.
+            const auto now = std::chrono::steady_clock::now();
+            if (!first_conflict) first_conflict = now;
+            if (now - *first_conflict >= s.config.conflict_retry.limit) throw;
+            s.log.warn("row copy: {}; reconnecting and copying the chunk again", e.what());
+            sleep_for(stop, s.config.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
+            if (stop.stop_requested()) throw;
+            try {
+              conn = open_session();
+            } catch (const SqlError& again) {
+              if (!again.connection_lost()) throw;
+            }
+            continue;
+          }
+          if (!e.retryable() || stop.stop_requested()) throw;
+          ++s.progress.lock_conflicts;
+          const auto now = std::chrono::steady_clock::now();
+          if (!first_conflict) first_conflict = now;
+          if (now - *first_conflict >= s.config.conflict_retry.limit ||
+              (s.config.max_chunk_attempts > 0 && attempt >= s.config.max_chunk_attempts))
+            throw SqlError(e.code(), e.sqlstate(),
+                           "row copy: a chunk of " + s.plan.table + " kept losing lock conflicts for " +
+                               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - *first_conflict).count()) +
+                               " s (" + std::to_string(attempt) + " attempts; the limit is --lock-conflict-retry-seconds); last: " +
+                               e.what() + "; " + describe_lock_holders(*conn),
+                           e.context());
+          {
+            std::lock_guard lk(s.mu);  // a smaller chunk holds fewer locks for less time
+            s.sizer.record(size, s.config.target_chunk_time * 4);
+          }
+          const auto backoff = s.config.conflict_retry.backoff(attempt, std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
+                                                                            static_cast<std::uint64_t>(now.time_since_epoch().count()));
+          s.log.warn("row copy chunk lost a lock conflict ({}), retry {} in {} ms", e.what(), attempt, backoff.count());
           sleep_for(stop, backoff);
+          if (s.config.wait_if_throttled) s.config.wait_if_throttled(stop);  // the applier goes first
+          if (stop.stop_requested()) throw;
         }
       }
       const auto took = std::chrono::steady_clock::now() - started;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <stop_token>
 
+#include "engine/lock_conflict.h"
 #include "engine/plan.h"
 #include "engine/progress.h"
 #include "engine/runtime_settings.h"
@@ -26,11 +27,18 @@ struct CopierConfig {
   std::uint64_t initial_chunk_size = 1000;
   // Called before each chunk; blocks while the migration is throttled (returns at once otherwise).
   std::function<void(std::stop_token)> wait_if_throttled;
-  // Session innodb_lock_wait_timeout for the copy connections (0 = the server's): a chunk that
-  // waits longer on a writer's row lock fails with 1205 and is retried, after a backoff
-  // (100 ms doubling, at most 5 s), up to max_chunk_attempts times in all.
+  // Session innodb_lock_wait_timeout for the copy connections (0 = the server's). A chunk that
+  // loses a lock conflict — 1205 after waiting that long on a writer's row lock, or 1213, a
+  // deadlock with the applier or a writer — did nothing (one autocommit statement) and is
+  // retried: after a backoff with jitter, after wait_if_throttled (where the Migrator makes it
+  // wait for a retrying applier: binlog first), with the adaptive chunk size cut to a quarter.
+  // It fails, loudly, once conflict_retry.limit has passed since its first conflict, or after
+  // max_chunk_attempts attempts when that is set (0 = no count limit). A lost connection (a
+  // KILL, a proxy restart) is reopened and the chunk copied again, within the same time limit.
   std::chrono::seconds lock_wait_timeout{0};
-  int max_chunk_attempts = 8;
+  ConflictRetryPolicy conflict_retry{std::chrono::minutes(2), std::chrono::milliseconds(100),
+                                     std::chrono::milliseconds(5000)};
+  int max_chunk_attempts = 0;
 };
 
 class Copier {

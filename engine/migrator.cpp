@@ -443,6 +443,21 @@ MigrationResult Migrator::run(std::stop_token stop) {
     ChangeRateMeter meter(config_.quiet_window);
     ApplierLoop applier(*stream, cs, plan_, runtime_, progress_, log_);
     applier.set_change_listener([&meter](std::uint64_t rows) { meter.add(Clock::now(), rows); });
+    // Binlog first: while the applier retries a batch that lost a lock conflict, the copier
+    // starts no new chunk (lock_conflict.h).
+    ApplierPriority priority;
+    {
+      ApplierConfig ac = config_.applier;
+      auto outer = ac.on_conflict;
+      ac.on_conflict = [this, &priority, outer](bool retrying) {
+        priority.set_applier_retrying(retrying);
+        if (retrying)
+          log_->warn("applier: a batch lost a lock conflict on {} (deadlock or lock wait timeout); retrying it, "
+                     "the copy waits ({} conflicts so far)", plan_.ghost_table, progress_.lock_conflicts.load());
+        if (outer) outer(retrying);
+      };
+      applier.set_applier_config(std::move(ac));
+    }
     applier.start();
     LiveReset live_reset{*this};
     {
@@ -577,7 +592,8 @@ MigrationResult Migrator::run(std::stop_token stop) {
     {
       CopierConfig cc = config_.copier;
       auto outer = cc.wait_if_throttled;
-      cc.wait_if_throttled = [&throttler, outer](std::stop_token st) {
+      cc.wait_if_throttled = [&throttler, &priority, outer, limit = config_.applier.conflict_retry.limit](std::stop_token st) {
+        priority.wait_for_applier(st, limit);
         if (outer) outer(st);
         throttler.wait_while_throttled(st);
       };

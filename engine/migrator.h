@@ -19,6 +19,7 @@
 
 #include "engine/control/command.h"
 #include "engine/control/control_server.h"
+#include "engine/applier.h"
 #include "engine/copier.h"
 #include "engine/checksum.h"
 #include "engine/cutover.h"
@@ -51,6 +52,7 @@ struct MigratorConfig {
   bool ok_to_drop_table = false;   // drop t_del after a successful cut-over
   bool cleanup_on_failure = false; // drop t_gho and t_ghc when the migration fails
   CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
+  ApplierConfig applier;          // on_conflict is set by the Migrator (binlog first)
   CutOverConfig cut_over;
   // Before the first cut-over: compare both tables as of one instant (engine/checksum.h); a
   // mismatch fails the migration with the original untouched.

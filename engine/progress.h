@@ -59,6 +59,7 @@ struct ProgressCounters {
   std::atomic<std::uint64_t> applier_lag_ms{0};
   std::atomic<std::uint64_t> copy_threads{0};   // copier workers not parked
   std::atomic<std::uint64_t> key_range_ppm{0};  // share of an integer chunk key's range copied, per million (0 = unknown)
+  std::atomic<std::uint64_t> lock_conflicts{0};  // copier/applier deadlocks and lock wait timeouts retried
 
   // The first call wins (a resumed or retried copy keeps its original start).
   void mark_copy_started(SteadyTime at);

@@ -1,5 +1,7 @@
 #include "cli/migrate_command.h"
 
+#include <spdlog/spdlog.h>
+
 #include <unistd.h>
 
 #include <iostream>
@@ -71,6 +73,9 @@ int run_migrate(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::cout << plan.describe() << std::flush;
+  // What the migration will not carry goes to the log too, not only to the plan on stdout.
+  for (const auto& n : plan.notes)
+    if (n.find("NOT carried") != std::string::npos) spdlog::warn("{}", n);
   return run_migration(config, plan, *conn, display);
 }
 

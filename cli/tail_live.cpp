@@ -40,11 +40,13 @@ int tail_live(const po::variables_map& vm, const std::optional<TableRef>& table)
   // Column names and signedness come from the schema: the binlog may carry neither.
   engine::sql_driver_init();
   binlog::TableColumns columns;
+  std::vector<std::string> charsets;  // per column: text is printed transcoded to UTF-8
   try {
     auto sql = engine::SqlConnection::open(cs);
     auto schema = engine::load_table_schema(*sql, table->schema, table->table);
     columns.names = schema.column_names();
     columns.signs = schema.signs();
+    for (const auto& col : schema.columns) charsets.push_back(col.charset.value_or(""));
   } catch (const std::exception& e) {
     std::cerr << "ghostcut tail: " << e.what() << "\n";
     return kExitFailure;
@@ -78,7 +80,7 @@ int tail_live(const po::variables_map& vm, const std::optional<TableRef>& table)
     auto trx = stream.pop(std::chrono::milliseconds(100));
     if (trx) {
       for (const auto& c : trx->changes) {
-        std::cout << binlog::row_change_json(c, columns.names) << '\n';
+        std::cout << binlog::row_change_json(c, columns.names, charsets) << '\n';
         ++printed;
         if (max_events && printed >= max_events) break;
       }

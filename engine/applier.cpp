@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/apply_sql.h"
+#include "engine/copier.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -29,12 +30,47 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
   conn_.execute(kEngineSessionSetup);
   if (config_.lock_wait_timeout.count() > 0)
     conn_.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(config_.lock_wait_timeout.count()));
+  // An added NOT NULL column without DEFAULT: strict mode refuses a row that leaves it out
+  // (1364) where native ALTER stores the implicit default. Without STRICT the server stores that
+  // default with a warning, and every other warning is checked after each statement (below), so
+  // what strict mode would reject still fails — the same rule as the copier's INSERT IGNORE.
+  if (plan_.skip_check_constraints) conn_.execute("SET SESSION check_constraint_checks = OFF");  // as native ALTER
+  if (!plan_.implicit_default_columns.empty()) {
+    conn_.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+    check_warnings_ = true;
+  }
+}
+
+void Applier::check_statement_warnings() {
+  if (to_uint64(conn_.query("SHOW COUNT(*) WARNINGS").scalar()) == 0) return;
+  const auto w = conn_.query("SHOW WARNINGS");
+  for (std::size_t r = 0; r < w.size(); ++r) {
+    const auto code = static_cast<int>(to_int64(w.at(r, "Code")));
+    const std::string msg = w.at(r, "Message").value_or("");
+    if (iequals(w.at(r, "Level").value_or(""), "Note")) continue;
+    if (code == 1364 &&
+        std::any_of(plan_.implicit_default_columns.begin(), plan_.implicit_default_columns.end(),
+                    [&](const std::string& c) { return lower(msg).find("'" + lower(c) + "'") != std::string::npos; }))
+      continue;
+    if (is_collision_marker(code, msg, plan_)) throw collision_error(conn_, plan_, "binlog applier");
+    throw SqlError(code, "", "applying binlog rows to " + plan_.database + "." + plan_.ghost_table +
+                                 ": the ALTER would change or drop a value: warning " + std::to_string(code) + ": " + msg,
+                   "apply");
+  }
 }
 
 void Applier::run_in_transaction(const std::vector<std::string>& statements) {
   conn_.execute("BEGIN");
   try {
-    for (const auto& s : statements) conn_.execute(s);
+    for (const auto& s : statements) {
+      try {
+        conn_.execute(s);
+      } catch (const SqlError& e) {
+        if (is_collision_marker(e.code(), e.what(), plan_)) throw collision_error(conn_, plan_, "binlog applier");
+        throw;
+      }
+      if (check_warnings_) check_statement_warnings();
+    }
     conn_.execute("COMMIT");
   } catch (...) {
     try {
@@ -50,12 +86,41 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
   auto target = make_apply_target(plan_, config_.max_statement_bytes);
   if (!target) throw std::runtime_error("applier: " + target.error().message());
   std::vector<const binlog::RowChange*> changes;
+  // Rows of XA transactions committed in this batch: kept alive until the batch is written.
+  std::vector<std::vector<binlog::RowChange>> committed_xa;
   for (const auto& trx : batch) {
-    for (const auto& q : trx.queries)
+    std::optional<XaStatement> xa;
+    for (const auto& q : trx.queries) {
       if (is_ddl_on_table(q, plan_.database, plan_.table))
         throw std::runtime_error("DDL on " + plan_.database + "." + plan_.table + " during the migration (at " +
                                  trx.end.file + ":" + std::to_string(trx.end.offset) + "): " + q.statement +
                                  " — every later row image has a different meaning; the migration must stop");
+      if (is_dml_on_table(q, plan_.database, plan_.table))
+        throw std::runtime_error("a statement-format write to " + plan_.database + "." + plan_.table +
+                                 " during the migration (at " + trx.end.to_string() + "): \"" + q.statement +
+                                 "\" — the binlog carries no row images for it (a session with binlog_format="
+                                 "STATEMENT or MIXED), so the ghost table would miss it; the migration must stop");
+      if (auto x = parse_xa_statement(q.statement)) xa = x;
+    }
+    // MariaDB binlogs an XA transaction at XA PREPARE (XA START … XA END, then XA_PREPARE_LOG);
+    // its outcome comes later as a transaction of its own holding XA COMMIT / XA ROLLBACK.
+    if (xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kStart ||
+               xa->kind == XaStatement::Kind::kPrepare)) {
+      auto& held = prepared_xa_[xa->xid];
+      for (const auto& c : trx.changes)
+        if (c.schema == plan_.database && c.table == plan_.table) held.push_back(c);
+      continue;
+    }
+    if (xa && xa->kind == XaStatement::Kind::kCommit && !xa->one_phase) {
+      if (auto it = prepared_xa_.find(xa->xid); it != prepared_xa_.end()) {
+        committed_xa.push_back(std::move(it->second));
+        prepared_xa_.erase(it);
+        for (const auto& c : committed_xa.back()) changes.push_back(&c);
+      }
+    } else if (xa && xa->kind == XaStatement::Kind::kRollback) {
+      prepared_xa_.erase(xa->xid);
+      continue;
+    }
     for (const auto& c : trx.changes)
       if (c.schema == plan_.database && c.table == plan_.table) changes.push_back(&c);
   }
@@ -275,6 +340,72 @@ bool is_ddl_on_table(const binlog::Query& q, const std::string& database, const 
     return p.name(db, t) && ours(db, t);
   }
   return false;
+}
+
+bool is_dml_on_table(const binlog::Query& q, const std::string& database, const std::string& table) {
+  const auto t = tokenize(q.statement);
+  std::size_t i = 0;
+  // A leading WITH … (CTE) still ends in a DML verb; look at the first verb found.
+  static const char* const kVerbs[] = {"INSERT", "REPLACE", "UPDATE", "DELETE", "LOAD"};
+  auto is_verb = [&](const Token& tok) {
+    if (tok.kind != Token::Kind::kWord) return false;
+    for (const char* v : kVerbs)
+      if (tok.upper == v) return true;
+    return false;
+  };
+  bool dml = false;
+  if (!t.empty() && t[0].kind == Token::Kind::kWord && t[0].upper == "WITH") {
+    int depth = 0;
+    for (i = 1; i < t.size(); ++i) {
+      if (t[i].kind == Token::Kind::kPunct && t[i].text == "(") ++depth;
+      if (t[i].kind == Token::Kind::kPunct && t[i].text == ")") --depth;
+      if (depth == 0 && is_verb(t[i])) {
+        dml = true;
+        break;
+      }
+    }
+  } else {
+    dml = !t.empty() && is_verb(t[0]);
+  }
+  if (!dml) return false;
+  // Any mention of the table's name as an identifier counts (conservative: a stop, never a miss).
+  // A qualified db.t must name our database; an unqualified t means the statement's default one.
+  for (std::size_t k = i; k < t.size(); ++k) {
+    if (t[k].kind != Token::Kind::kWord && t[k].kind != Token::Kind::kQuoted) continue;
+    if (!iequals(t[k].text, table)) continue;
+    const bool qualified = k >= 2 && t[k - 1].kind == Token::Kind::kPunct && t[k - 1].text == ".";
+    const std::string& db = qualified ? t[k - 2].text : q.schema;
+    if (iequals(db, database) || (!qualified && q.schema.empty())) return true;
+  }
+  return false;
+}
+
+std::optional<XaStatement> parse_xa_statement(std::string_view statement) {
+  const auto t = tokenize(statement);
+  if (t.size() < 2 || t[0].upper != "XA") return std::nullopt;
+  XaStatement x;
+  const auto& verb = t[1].upper;
+  if (verb == "START" || verb == "BEGIN") x.kind = XaStatement::Kind::kStart;
+  else if (verb == "END") x.kind = XaStatement::Kind::kEnd;
+  else if (verb == "PREPARE") x.kind = XaStatement::Kind::kPrepare;
+  else if (verb == "COMMIT") x.kind = XaStatement::Kind::kCommit;
+  else if (verb == "ROLLBACK") x.kind = XaStatement::Kind::kRollback;
+  else return std::nullopt;
+  // The xid: everything up to a trailing keyword, as written (the server writes it the same way
+  // in XA START and XA COMMIT: X'hex',X'hex',format).
+  const std::string_view rest = statement.substr(std::min(statement.size(), statement.find_first_not_of(" \t", statement.find(t[1].text) + t[1].text.size())));
+  std::string xid;
+  for (char c : rest)
+    if (!std::isspace(static_cast<unsigned char>(c))) xid.push_back(c);
+  for (const char* tail : {"ONEPHASE", "SUSPENDFORMIGRATE", "SUSPEND", "JOIN", "RESUME", "FORMIGRATE"}) {
+    const std::string w(tail);
+    if (xid.size() > w.size() && iequals(std::string_view(xid).substr(xid.size() - w.size()), w)) {
+      if (w == "ONEPHASE") x.one_phase = true;
+      xid.resize(xid.size() - w.size());
+    }
+  }
+  x.xid = std::move(xid);
+  return x;
 }
 
 }  // namespace ghostcut::engine

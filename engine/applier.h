@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -69,6 +71,8 @@ class Applier {
   struct Retry;  // one apply() call's conflict state
   // Applies `ops` in one SQL transaction, retrying conflicts; splits when they persist.
   void apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry);
+  // Non-strict session only: fails on any warning but notes and the implicit-default 1364.
+  void check_statement_warnings();
 
   SqlConnection& conn_;
   const MigrationPlan& plan_;
@@ -77,10 +81,28 @@ class Applier {
   std::uint64_t rows_applied_ = 0;
   std::uint64_t conflicts_ = 0, splits_ = 0, transactions_ = 0;
   std::uint64_t random_state_;
+  bool check_warnings_ = false;
+  // XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the
+  // XA COMMIT that makes them real, and are dropped on XA ROLLBACK.
+  std::map<std::string, std::vector<binlog::RowChange>> prepared_xa_;
 };
 
 // True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE
 // is not): such a change invalidates every later row image, so the migration must stop.
 bool is_ddl_on_table(const binlog::Query& q, const std::string& database, const std::string& table);
+
+// True when `q` is a row change (INSERT/REPLACE/UPDATE/DELETE/LOAD DATA) that names `table` —
+// a statement-format write (session binlog_format=STATEMENT/MIXED) whose rows the binlog does
+// not carry: the ghost would silently miss it, so the migration must stop.
+bool is_dml_on_table(const binlog::Query& q, const std::string& database, const std::string& table);
+
+// "XA START X'31',X'',1" → kind kStart/kEnd/kCommit/kRollback/kPrepare and the xid text
+// ("X'31',X'',1", spaces removed); nullopt for anything else.
+struct XaStatement {
+  enum class Kind { kStart, kEnd, kPrepare, kCommit, kRollback } kind;
+  std::string xid;
+  bool one_phase = false;
+};
+std::optional<XaStatement> parse_xa_statement(std::string_view statement);
 
 }  // namespace ghostcut::engine

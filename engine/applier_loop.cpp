@@ -185,7 +185,11 @@ void ApplierLoop::run(std::stop_token stop) {
         table_rows += ch.size();
       }
       if (on_changes_ && table_rows) on_changes_(table_rows);
-      if (has_rows) apply(batch);
+      // XA COMMIT / ROLLBACK come without rows (the rows came at XA PREPARE), and a statement-
+      // format write has none: the applier sees every transaction that carries statements.
+      bool has_queries = false;
+      for (const auto& trx : batch) has_queries = has_queries || !trx.queries.empty();
+      if (has_rows || has_queries) apply(batch);
       set_applied(batch.back().end);
     }
   } catch (...) {

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "engine/sql/quoting.h"
+#include "engine/query_builder.h"
 #include "engine/value_sql.h"
 
 namespace ghostcut::engine {
@@ -121,7 +122,7 @@ class StatementSplitter {
 };
 
 void emit_deletes(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
-  const bool single = t.key_target_columns.size() == 1;
+  const bool single = t.key_target_columns.size() == 1 && t.identity_terms.empty();
   const std::string table = quote_qualified(t.schema, t.ghost_table);
   if (single) {
     StatementSplitter s(out, comment(t, "apply-delete") + "DELETE FROM " + table + " WHERE " +
@@ -138,6 +139,9 @@ void emit_deletes(std::vector<std::string>& out, const std::vector<const RowOp*>
     for (std::size_t k = 0; k < op->key.size(); ++k) {
       if (k) term += " AND ";
       term += quote_identifier(t.key_target_columns[k]) + " = " + op->key[k];
+      // The index finds the row under the new rules; only the same original key may go.
+      if (k < t.identity_terms.size())
+        term += " AND " + identity_term(t.identity_terms[k], quote_identifier(t.key_target_columns[k]), op->key[k]);
     }
     s.add(term + ")");
   }
@@ -164,19 +168,37 @@ void append_member_text(std::string& out, const binlog::Value& v, const std::vec
 
 void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
   if (t.insert_mode) emit_deletes(out, ops, t);
-  const std::string verb = t.insert_mode ? "INSERT INTO " : "REPLACE INTO ";
+  const bool guarded = !t.insert_mode && !t.identity_terms.empty();
+  const std::string verb = t.insert_mode || guarded ? "INSERT INTO " : "REPLACE INTO ";
+  std::string tail;
+  if (guarded) {
+    std::string same;
+    for (std::size_t k = 0; k < t.identity_terms.size() && k < t.key_target_columns.size(); ++k) {
+      const auto col = quote_identifier(t.key_target_columns[k]);
+      same += (k ? " AND " : "") + identity_term(t.identity_terms[k], col, "VALUES(" + col + ")");
+    }
+    const auto first = quote_identifier(t.key_target_columns.front());
+    tail = " ON DUPLICATE KEY UPDATE " + first + " = IF(" + same + ", VALUES(" + first + "), NULL)";
+    for (const auto& c : t.target_columns)
+      if (quote_identifier(c) != first) tail += ", " + quote_identifier(c) + " = VALUES(" + quote_identifier(c) + ")";
+  }
   StatementSplitter s(out,
-                      comment(t, t.insert_mode ? "apply-insert" : "apply-replace") + verb +
+                      comment(t, t.insert_mode ? "apply-insert" : guarded ? "apply-upsert" : "apply-replace") + verb +
                           quote_qualified(t.schema, t.ghost_table) + " " + column_list(t.target_columns) + " VALUES ",
-                      ", ", "", t.max_statement_bytes);
+                      ", ", tail, t.max_statement_bytes);
   std::string row;
   for (const auto* op : ops) {
     row.assign("(");
     for (std::size_t i = 0; i < t.source_indexes.size(); ++i) {
       if (i) row += ", ";
       const auto& v = op->row->values[t.source_indexes[i]];
-      if (i < t.source_members.size() && !t.source_members[i].empty()) append_member_text(row, v, t.source_members[i]);
-      else append_sql_literal(row, v, t.source_charsets[i]);
+      if (i < t.source_members.size() && !t.source_members[i].empty()) {
+        append_member_text(row, v, t.source_members[i]);
+      } else if (i < t.tz_shift.size() && t.tz_shift[i] != 0 && !binlog::is_null(v)) {
+        row += tz_shifted(sql_literal(v, t.source_charsets[i]), t.tz_shift[i]);  // as the copy does
+      } else {
+        append_sql_literal(row, v, t.source_charsets[i]);
+      }
     }
     row += ")";
     s.add(row);
@@ -185,6 +207,14 @@ void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>&
 }
 
 }  // namespace
+
+std::string identity_term(std::string term, const std::string& stored, const std::string& incoming) {
+  for (auto p = term.find("{T}"); p != std::string::npos; p = term.find("{T}", p + stored.size()))
+    term.replace(p, 3, stored);
+  for (auto p = term.find("{V}"); p != std::string::npos; p = term.find("{V}", p + incoming.size()))
+    term.replace(p, 3, incoming);
+  return term;
+}
 
 std::optional<std::vector<std::string>> enum_members(std::string_view type) {
   std::size_t i = 0;
@@ -228,11 +258,13 @@ binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::si
   t.table = plan.table;
   t.ghost_table = plan.ghost_table;
   t.insert_mode = !plan.new_unique_keys.empty();
+  t.identity_terms = plan.key_identity_terms;
   t.max_statement_bytes = max_statement_bytes;
   for (const auto& sc : plan.mapping.shared) {
     t.target_columns.push_back(sc.target_name);
     t.source_indexes.push_back(sc.source_index);
     t.source_charsets.push_back(charset_of(plan.original, sc.source_index));
+    t.tz_shift.push_back(sc.tz_shift);
     std::vector<std::string> members;
     if (sc.type_changed && sc.source_index < plan.original.columns.size())
       if (auto m = enum_members(plan.original.columns[sc.source_index].column_type)) members = std::move(*m);

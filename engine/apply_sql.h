@@ -43,13 +43,22 @@ struct ApplyTarget {
   // as its text (the server maps it to the ghost's index/bits; an index would point elsewhere
   // once members are reordered or inserted). Empty = write the number.
   std::vector<std::vector<std::string>> source_members;
+  std::vector<int> tz_shift;                  // SharedColumn::tz_shift, per shared column
   std::vector<std::size_t> key_source_indexes;  // chunk key columns, in key order
   std::vector<std::string> key_target_columns;
   std::vector<std::string> key_source_charsets;
   std::vector<std::string> key_target_charsets;
   bool insert_mode = false;  // the ghost has new unique keys: DELETE by key + INSERT, never REPLACE
+  // The ALTER changed how a unique key compares (plan.key_identity_terms, one per key column):
+  // deletes also match the key under the ORIGINAL rules, and writes are INSERT … ON DUPLICATE
+  // KEY UPDATE that set the first key column to NULL (error 1048, a collision) unless the row
+  // found is the same original row — REPLACE would silently delete a row of another key.
+  std::vector<std::string> identity_terms;
   std::size_t max_statement_bytes = 4 << 20;
 };
+
+// "{T}"/"{V}" in `term` replaced by `stored` / `incoming`.
+std::string identity_term(std::string term, const std::string& stored, const std::string& incoming);
 
 // Errors (bad_value): a chunk-key column missing from the shared columns or the original table.
 [[nodiscard]] binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes);

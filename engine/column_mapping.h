@@ -1,12 +1,14 @@
 // Which columns the row copy and the applier carry from the original table to the ghost table.
 // A column is shared when both tables have it (names compare case-insensitively, as MySQL
 // does) and it is generated on neither side: generated values are computed by the server and
-// cannot be written. Renames are not detected (an ALTER ... CHANGE a b looks like drop a + add b).
+// cannot be written. With the ALTER's column changes (alter_text.h), a renamed column maps old ->
+// new, and a column dropped and added again under the same name is a new column (not copied).
 #pragma once
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "engine/alter_text.h"
 #include "engine/schema/table_schema.h"
 
 namespace ghostcut::engine {
@@ -17,6 +19,11 @@ struct SharedColumn {
   std::size_t source_index;  // ordinal in the original table (= position in a binlog row image)
   std::size_t target_index;  // ordinal in the ghost table
   bool type_changed;         // column_type differs (e.g. int -> bigint); the server converts
+  // TIMESTAMP <-> other types convert in the session's time zone; ghostcut's sessions run in UTC,
+  // native ALTER in the server's zone. +1: a TIMESTAMP into a non-TIMESTAMP column (UTC -> the
+  // server's zone); -1: a DATETIME/DATE into a TIMESTAMP column (the server's zone -> UTC);
+  // 0: nothing to shift (set by the Inspector only when the server's zone is not UTC).
+  int tz_shift = 0;
   bool operator==(const SharedColumn&) const = default;
 };
 
@@ -25,6 +32,7 @@ struct ColumnMapping {
   std::vector<std::string> dropped;   // in the original only (or generated in the ghost)
   std::vector<std::string> added;     // in the ghost only (or generated in the original)
   std::vector<std::string> generated; // generated on either side and present on both: skipped
+  std::vector<std::pair<std::string, std::string>> renamed;  // source -> target, carried values
 
   std::vector<std::string> source_names() const;
   std::vector<std::string> target_names() const;
@@ -34,5 +42,11 @@ struct ColumnMapping {
 };
 
 [[nodiscard]] ColumnMapping build_column_mapping(const TableSchema& original, const TableSchema& ghost);
+// By the ALTER's column changes, cross-checked against both schemas: a column that leaves the
+// table without a DROP / rename, or appears without an ADD / rename, means the text did not say
+// what the server did (refusal texts are appended to `refusals`).
+[[nodiscard]] ColumnMapping build_column_mapping(const TableSchema& original, const TableSchema& ghost,
+                                                 const AlterColumnChanges& changes,
+                                                 std::vector<std::string>& refusals);
 
 }  // namespace ghostcut::engine

@@ -16,6 +16,7 @@
 #include "engine/apply_sql.h"
 #include "engine/chunker.h"
 #include "engine/query_builder.h"
+#include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -25,6 +26,8 @@ namespace {
 constexpr std::uint64_t kMaxErrorCount = 65535;
 // How often a parked worker or the supervisor rechecks when nothing signals it.
 constexpr std::chrono::milliseconds kRecheck{100};
+// ER_NO_DEFAULT_FOR_FIELD: "Field 'x' doesn't have a default value".
+constexpr std::int64_t kNoDefault = 1364;
 
 bool is_integer_type(const std::string& data_type) {
   return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
@@ -146,7 +149,59 @@ std::optional<KeyTuple> arithmetic_chunk_end(const CopyState& s, std::uint64_t s
   return std::nullopt;
 }
 
+}  // namespace
+
+SqlError collision_error(SqlConnection& conn, const MigrationPlan& plan, const std::string& context) {
+  // Find the colliding value the way native ALTER reports it: run the plan's probes now.
+  for (const auto& p : plan.collision_probes) {
+    try {
+      const auto dup = conn.query(p.sql);
+      if (dup.empty()) continue;
+      std::vector<std::string> values;
+      for (std::size_t i = 0; i + 1 < dup.rows[0].size(); ++i) values.push_back(dup.rows[0][i].value_or("NULL"));
+      return SqlError(sql_errc::kDupEntry, "23000",
+                      "Duplicate entry '" + join(values, "-") + "' for key '" + p.key + "' (" + context +
+                          ": rows distinct under the original key compare equal under the ALTER's new rules, "
+                          "as native ALTER TABLE would fail; the original table is untouched)",
+                      "collision");
+    } catch (const SqlError&) {
+    }
+  }
+  return SqlError(sql_errc::kDupEntry, "23000",
+                  "Duplicate entry for key '" + (plan.changed_unique_keys.empty() ? plan.chunk_key.name
+                                                                                  : plan.changed_unique_keys[0].name) +
+                      "' (" + context + ": a row collides with a row of another original key under the ALTER's "
+                      "new rules; native ALTER TABLE would fail; the original table is untouched)",
+                  "collision");
+}
+
+bool is_collision_marker(int code, const std::string& message, const MigrationPlan& plan) {
+  if (code != 1048 || plan.key_identity_terms.empty() || plan.chunk_key.columns.empty()) return false;
+  const auto* sc = plan.mapping.find_source(plan.chunk_key.columns.front());
+  return sc && lower(message).find("'" + lower(sc->target_name) + "'") != std::string::npos;
+}
+
+std::string copy_upsert_tail(const MigrationPlan& plan) {
+  if (plan.key_identity_terms.empty()) return {};
+  std::string same, first;
+  for (std::size_t k = 0; k < plan.chunk_key.columns.size() && k < plan.key_identity_terms.size(); ++k) {
+    const auto* sc = plan.mapping.find_source(plan.chunk_key.columns[k]);
+    if (!sc) return {};
+    const auto stored = quote_qualified(plan.database, plan.ghost_table) + "." + quote_identifier(sc->target_name);
+    if (k == 0) first = stored;
+    same += (k ? " AND " : "") +
+            identity_term(plan.key_identity_terms[k], stored, "VALUES(" + quote_identifier(sc->target_name) + ")");
+  }
+  // Same original row (the applier wrote it first): keep it, as INSERT IGNORE would. Another
+  // row: NULL into a NOT NULL key column, warning 1048, which check_warnings turns into 1062.
+  return " ON DUPLICATE KEY UPDATE " + first + " = IF(" + same + ", " + first + ", NULL)";
+}
+
+namespace {
+
 // Runs SHOW WARNINGS after a chunk; throws on anything but a duplicate on the chunk key.
+// Notes pass (native ALTER accepts them: DECIMAL rounding, …), and so does 1364 for an added
+// NOT NULL column without DEFAULT (INSERT IGNORE stores the implicit default, as native does).
 void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk) {
   const auto count = to_uint64(conn.query("SHOW COUNT(*) WARNINGS").scalar());
   if (count == 0) return;
@@ -154,6 +209,12 @@ void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk)
   for (std::size_t r = 0; r < w.size(); ++r) {
     const auto code = to_int64(w.at(r, "Code"));
     const std::string msg = w.at(r, "Message").value_or("");
+    if (iequals(w.at(r, "Level").value_or(""), "Note")) continue;
+    if (code == kNoDefault && std::any_of(s.plan.implicit_default_columns.begin(), s.plan.implicit_default_columns.end(),
+                                          [&](const std::string& c) { return lower(msg).find("'" + lower(c) + "'") != std::string::npos; }))
+      continue;
+    if (is_collision_marker(static_cast<int>(code), msg, s.plan))
+      throw collision_error(conn, s.plan, "row copy into " + s.plan.database + "." + s.plan.ghost_table);
     if (code == sql_errc::kDupEntry && s.old_unique_keys.count(lower(duplicate_key_name(msg, s.plan.ghost_table))))
       continue;  // the applier already wrote a newer image of this row, or will replace the stale one
     std::string what = code == sql_errc::kDupEntry
@@ -174,6 +235,12 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
     auto open_session = [&] {
       auto c = SqlConnection::open(settings);
       c->execute(kEngineSessionSetup);
+      // Without IGNORE (a changed unique key) an added NOT NULL column without DEFAULT needs a
+      // non-strict session to get its implicit default; check_warnings still fails every other
+      // warning, so nothing strict mode would reject gets through (as in the applier).
+      if (!s.plan.implicit_default_columns.empty() && !s.plan.key_identity_terms.empty())
+        c->execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+      if (s.plan.skip_check_constraints) c->execute("SET SESSION check_constraint_checks = OFF");
       c->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
       if (s.config.lock_wait_timeout.count() > 0)
         c->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
@@ -231,12 +298,24 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
 
       auto copy = s.builder.range_copy_query(chunk.lower, chunk.lower_inclusive(), chunk.upper);
       if (!copy) throw std::runtime_error("range copy query: " + copy.error().message());
+      if (const auto tail = copy_upsert_tail(s.plan); !tail.empty()) {
+        // INSERT IGNORE would turn the collision marker (NULL into the key) into a silent ''.
+        const auto p = copy->sql.find("INSERT IGNORE INTO");
+        if (p != std::string::npos) copy->sql.replace(p, 18, "INSERT INTO");
+        copy->sql += tail;
+      }
       const auto started = std::chrono::steady_clock::now();
       std::uint64_t rows = 0;
       std::optional<std::chrono::steady_clock::time_point> first_conflict;
       for (int attempt = 1;; ++attempt) {
         try {
-          rows = conn->update(copy->sql, copy->params);
+          try {
+            rows = conn->update(copy->sql, copy->params);
+          } catch (const SqlError& e) {
+            if (is_collision_marker(e.code(), e.what(), s.plan))
+              throw collision_error(*conn, s.plan, "row copy into " + s.plan.database + "." + s.plan.ghost_table);
+            throw;
+          }
           check_warnings(*conn, s, chunk);
           break;
         } catch (const SqlError& e) {

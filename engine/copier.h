@@ -41,6 +41,19 @@ struct CopierConfig {
   int max_chunk_attempts = 0;
 };
 
+class SqlConnection;
+class SqlError;
+
+// Collisions under a unique key the ALTER made compare differently (plan.key_identity_terms):
+// the copy's INSERT … ON DUPLICATE KEY UPDATE tail that keeps a row of the same original key
+// and marks any other with warning/error 1048 on the first chunk-key column ("" = no such keys).
+std::string copy_upsert_tail(const MigrationPlan& plan);
+// That marker, seen as error or warning `code` with `message`.
+bool is_collision_marker(int code, const std::string& message, const MigrationPlan& plan);
+// Native ALTER's error for it: 1062 "Duplicate entry '…' for key '…'", the value found by the
+// plan's collision probes on the original table (run now on `conn`).
+SqlError collision_error(SqlConnection& conn, const MigrationPlan& plan, const std::string& context);
+
 class Copier {
  public:
   Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime, ProgressCounters& progress,

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "engine/key_bounds.h"
+#include "engine/alter_text.h"
 #include "engine/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
@@ -31,82 +32,10 @@ std::string key_text(const IndexInfo& k) { return k.name + " (" + join(k.columns
 
 // ---- ALTER text scanning ----
 
-enum class TokKind { kWord, kQuotedIdent, kString, kPunct };
-struct Token {
-  TokKind kind;
-  std::string text;  // word as written; quoted identifier unquoted; punctuation char
-  std::size_t begin, end;
-};
-
-// Splits SQL text into tokens outside comments. Plain comments are skipped; executable comments
-// (/*! … */, /*M! … */) are scanned as code because the server runs them. Unterminated quotes
-// or comments set `unterminated`.
-std::vector<Token> tokenize(const std::string& s, bool& unterminated) {
-  std::vector<Token> out;
-  unterminated = false;
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-    } else if (c == '#' || (c == '-' && i + 2 <= n && s[i + 1] == '-' &&
-                            (i + 2 == n || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
-      while (i < n && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-      if (i + 2 < n && (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < n && s[i + 3] == '!'))) {
-        i += s[i + 2] == '!' ? 3 : 4;
-        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;  // version number
-        continue;
-      }
-      const auto close = s.find("*/", i + 2);
-      if (close == std::string::npos) {
-        unterminated = true;
-        return out;
-      }
-      i = close + 2;
-    } else if (c == '*' && i + 1 < n && s[i + 1] == '/') {
-      i += 2;  // end of an executable comment
-    } else if (c == '\'' || c == '"' || c == '`') {
-      const std::size_t begin = i++;
-      std::string text;
-      bool closed = false;
-      while (i < n) {
-        if (c != '`' && s[i] == '\\' && i + 1 < n) {
-          text += s[i + 1];
-          i += 2;
-        } else if (s[i] == c) {
-          if (i + 1 < n && s[i + 1] == c) {
-            text += c;
-            i += 2;
-          } else {
-            ++i;
-            closed = true;
-            break;
-          }
-        } else {
-          text += s[i++];
-        }
-      }
-      if (!closed) {
-        unterminated = true;
-        return out;
-      }
-      out.push_back({c == '`' ? TokKind::kQuotedIdent : TokKind::kString, text, begin, i});
-    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-               static_cast<unsigned char>(c) >= 0x80) {
-      const std::size_t begin = i;
-      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
-                       static_cast<unsigned char>(s[i]) >= 0x80))
-        ++i;
-      out.push_back({TokKind::kWord, s.substr(begin, i - begin), begin, i});
-    } else {
-      out.push_back({TokKind::kPunct, std::string(1, c), i, i + 1});
-      ++i;
-    }
-  }
-  return out;
-}
+// The tokenizer lives in alter_text.h (the rename parser uses it too).
+using TokKind = SqlTokKind;
+using Token = SqlToken;
+std::vector<Token> tokenize(const std::string& s, bool& unterminated) { return tokenize_sql(s, unterminated); }
 
 bool is_word(const Token& t, std::string_view w) { return t.kind == TokKind::kWord && iequals(t.text, w); }
 bool is_name(const Token& t) { return t.kind == TokKind::kWord || t.kind == TokKind::kQuotedIdent; }
@@ -283,6 +212,142 @@ std::map<std::string, std::vector<std::string>> unique_key_parts(SqlConnection& 
   return out;
 }
 
+
+// ---- unique keys whose comparison the ALTER changes ----
+
+int int_rank(const std::string& t) {
+  static const char* const kTypes[] = {"tinyint", "smallint", "mediumint", "int", "bigint"};
+  for (int i = 0; i < 5; ++i)
+    if (t == kTypes[i]) return i;
+  return -1;
+}
+
+// Number in "varchar(20)" / "decimal(14,2)": the first (and second) parenthesised integers.
+std::pair<long, long> type_args(const std::string& column_type) {
+  long a = -1, b = -1;
+  const auto p = column_type.find('(');
+  if (p != std::string::npos) {
+    try {
+      std::size_t used = 0;
+      a = std::stol(column_type.substr(p + 1), &used);
+      const auto q = p + 1 + used;
+      if (q < column_type.size() && column_type[q] == ',') b = std::stol(column_type.substr(q + 1));
+    } catch (const std::exception&) {
+    }
+  }
+  return {a, b};
+}
+
+// Could two values distinct under the original column compare equal (or become equal) under the
+// ghost column? False only for what cannot merge: same type and collation, or a plain widening.
+bool comparison_may_merge(const ColumnInfo& o, const ColumnInfo& g) {
+  if (o.collation != g.collation) return true;
+  if (lower(o.column_type) == lower(g.column_type)) return false;
+  const auto ot = lower(o.data_type), gt = lower(g.data_type);
+  if (int_rank(ot) >= 0 && int_rank(gt) >= int_rank(ot) && o.is_unsigned == g.is_unsigned) return false;
+  const bool strings = (ot == "varchar" || ot == "char" || ot == "varbinary" || ot == "binary");
+  if (strings && ot == gt && type_args(g.column_type).first >= type_args(o.column_type).first) return false;
+  if (ot == "decimal" && gt == "decimal" && o.is_unsigned == g.is_unsigned) {
+    const auto [op, os] = type_args(o.column_type);
+    const auto [gp, gs] = type_args(g.column_type);
+    if (gs == os && gp >= op) return false;
+  }
+  return true;
+}
+
+// The original column's value as the ghost column would compare it (for the GROUP BY probe).
+std::string as_ghost_compares(const ColumnInfo& o, const ColumnInfo& g, const std::string& part) {
+  std::string e = quote_identifier(o.name);
+  const auto gt = lower(g.data_type);
+  if (g.collation && g.charset) {
+    e = "CONVERT(" + e + " USING " + *g.charset + ") COLLATE " + *g.collation;
+  } else if (!g.collation && o.collation) {
+    e = "CAST(" + e + " AS BINARY)";
+  } else if (gt == "decimal") {
+    const auto [p, sc] = type_args(g.column_type);
+    if (p > 0) e = "CAST(" + e + " AS DECIMAL(" + std::to_string(p) + "," + std::to_string(std::max(0L, sc)) + "))";
+  } else if (gt == "datetime" || gt == "timestamp" || gt == "time") {
+    const auto [f, unused] = type_args(g.column_type);
+    e = "CAST(" + e + " AS " + (gt == "time" ? "TIME" : "DATETIME") + "(" + std::to_string(std::max(0L, f)) + "))";
+  } else if (gt == "date") {
+    e = "CAST(" + e + " AS DATE)";
+  }
+  // A prefix key part "col(10)" compares the first 10 characters (bytes for binary strings).
+  if (const auto p = part.find('('); p != std::string::npos)
+    e = "LEFT(" + e + ", " + std::to_string(std::stol(part.substr(p + 1))) + ")";
+  return e;
+}
+
+void find_changed_unique_keys(SqlConnection& conn, MigrationPlan& plan,
+                              const std::map<std::string, std::vector<std::string>>& ghost_parts,
+                              std::vector<std::string>& refusals) {
+  const std::string where = quote_qualified(plan.database, plan.table);
+  for (const auto& g : plan.ghost.indexes) {
+    if (!g.unique) continue;
+    if (std::any_of(plan.new_unique_keys.begin(), plan.new_unique_keys.end(),
+                    [&](const IndexInfo& n) { return n.name == g.name; }))
+      continue;  // handled as a new key (--allow-add-unique-key)
+    const auto gp = ghost_parts.find(g.name);
+    bool changed = false, probe_exact = true;
+    std::vector<std::string> exprs, not_null;
+    for (std::size_t i = 0; i < g.columns.size(); ++i) {
+      const auto gi = plan.ghost.column_index(g.columns[i]);
+      const SharedColumn* sc = nullptr;
+      for (const auto& s : plan.mapping.shared)
+        if (iequals(s.target_name, g.columns[i])) sc = &s;
+      if (!gi || !sc) {
+        probe_exact = false;  // a new or generated column: nothing to compare beforehand
+        continue;
+      }
+      const auto& oc = plan.original.columns[sc->source_index];
+      const auto& gc = plan.ghost.columns[*gi];
+      if (comparison_may_merge(oc, gc)) changed = true;
+      const std::string part = gp != ghost_parts.end() && i < gp->second.size() ? gp->second[i] : std::string();
+      exprs.push_back(as_ghost_compares(oc, gc, part));
+      not_null.push_back(quote_identifier(oc.name) + " IS NOT NULL");
+      const auto t = lower(gc.data_type);
+      if (!gc.collation && !oc.collation && t != "decimal" && t != "datetime" && t != "timestamp" && t != "time" &&
+          t != "date" && lower(oc.column_type) != lower(gc.column_type) && int_rank(t) < 0)
+        probe_exact = false;
+    }
+    if (!changed) continue;
+    plan.changed_unique_keys.push_back(g);
+    if (exprs.empty()) continue;
+    const std::string cols = join(exprs);
+    MigrationPlan::CollisionProbe probe{g.name, "SELECT /* ghostcut collision probe */ " + cols +
+                                                    ", COUNT(*) FROM " + where + " WHERE " + join(not_null, " AND ") +
+                                                    " GROUP BY " + cols + " HAVING COUNT(*) > 1 LIMIT 1"};
+    auto dup = conn.query(probe.sql);
+    plan.collision_probes.push_back(probe);
+    if (!dup.empty()) {
+      std::vector<std::string> values;
+      for (std::size_t i = 0; i + 1 < dup.rows[0].size(); ++i) values.push_back(dup.rows[0][i].value_or("NULL"));
+      refusals.push_back("the ALTER changes how unique key " + g.name + " compares, and " +
+                         dup.rows[0].back().value_or("?") + " rows of the original collide under the new rules: "
+                         "native ALTER TABLE fails with error 1062: Duplicate entry '" + join(values, "-") +
+                         "' for key '" + g.name + "'");
+    } else {
+      plan.notes.push_back("the ALTER changes how unique key " + g.name + " (" + join(g.columns) +
+                           ") compares: no collisions among the current rows" +
+                           (probe_exact ? "" : " (probed approximately for this type change)") +
+                           "; a collision made by writes during the migration fails it before cut-over");
+    }
+  }
+  if (plan.changed_unique_keys.empty()) return;
+  // The chunk key's identity under the original rules: rows that only collide under the new
+  // rules are different rows and must never replace each other.
+  for (const auto& k : plan.chunk_key.columns) {
+    const auto* sc = plan.mapping.find_source(k);
+    if (!sc) continue;
+    const auto& oc = plan.original.columns[sc->source_index];
+    const auto& gc = plan.ghost.columns[sc->target_index];
+    if (oc.collation && oc.charset && oc.collation != gc.collation)
+      plan.key_identity_terms.push_back("CONVERT({T} USING " + *oc.charset + ") COLLATE " + *oc.collation +
+                                        " = CONVERT({V} USING " + *oc.charset + ") COLLATE " + *oc.collation);
+    else
+      plan.key_identity_terms.push_back("{T} = {V}");
+  }
+}
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -593,7 +658,9 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
                      row[3].value_or("") + "." + row[4].value_or(""));
     if (config_.allow_foreign_keys)
       plan.notes.push_back("foreign keys involve this table (" + join(desc) +
-                           "); the ghost table gets none and child tables will reference the old table after cut-over");
+                           "); the ghost table gets none and child tables will reference the old table after cut-over; "
+                           "changes made by ON DELETE/UPDATE CASCADE or SET NULL are not in the binlog and are NOT "
+                           "carried to the ghost table");
     else
       refusals.push_back("foreign keys involve " + where + " (" + join(desc) +
                          "); pass --allow-foreign-keys if you accept that they are not migrated");
@@ -640,6 +707,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   // every path out of here (ScratchTable's destructor covers exceptions).
   bool ghost_ok = false;
   std::map<std::string, std::vector<std::string>> ghost_unique_parts;
+  std::vector<std::string> no_default_columns;  // NOT NULL, no DEFAULT, in the altered table
   if (alter_check.refusals.empty()) {
     ScratchTable scratch(conn_, database);
     std::string tmp;
@@ -661,6 +729,15 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
         plan.ghost = load_table_schema_from_show(conn_, database, tmp);
         plan.ghost.table = plan.ghost_table;
         ghost_unique_parts = unique_key_parts(conn_, database, tmp);
+        auto cols = conn_.query("SHOW /* ghostcut inspect */ FULL COLUMNS FROM " + tmp_q);
+        for (std::size_t r = 0; r < cols.size(); ++r) {
+          const std::string extra = lower(cols.at(r, "Extra").value_or(""));
+          if (cols.at(r, "Null").value_or("") == "NO" && !cols.at(r, "Default") &&
+              extra.find("auto_increment") == std::string::npos && extra.find("generated") == std::string::npos &&
+              extra.find("virtual") == std::string::npos && extra.find("persistent") == std::string::npos &&
+              extra.find("stored") == std::string::npos)
+            no_default_columns.push_back(cols.at(r, "Field").value_or(""));
+        }
         auto sc = conn_.query("SHOW CREATE TABLE " + tmp_q);
         std::string ddl = sc.empty() ? std::string() : sc.rows[0].at(1).value_or("");
         const std::string prefix = "CREATE TABLE " + quote_identifier(tmp);
@@ -684,7 +761,26 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   }
 
   if (ghost_ok) {
-    plan.mapping = build_column_mapping(plan.original, plan.ghost);
+    const auto changes = parse_column_changes(alter_check.clause);
+    for (const auto& r : changes.refusals) refusals.push_back(r);
+    plan.mapping = build_column_mapping(plan.original, plan.ghost, changes, refusals);
+    plan.skip_check_constraints = changes.only_column_adds && plan.server.flavour == Flavour::kMariaDb;
+    // TIMESTAMP <-> DATETIME/DATE in the server's zone, as native ALTER converts them.
+    auto tz = conn_.query("SELECT /* ghostcut inspect */ @@global.time_zone, @@system_time_zone");
+    const std::string zone = upper(tz.empty() ? "" : tz.rows[0][0].value_or(""));
+    const std::string sys = upper(tz.empty() ? "" : tz.rows[0][1].value_or(""));
+    auto utc = [](const std::string& z) { return z == "+00:00" || z == "UTC" || z == "ETC/UTC" || z == "GMT"; };
+    if (!utc(zone) && !(zone == "SYSTEM" && utc(sys))) {
+      for (auto& sc : plan.mapping.shared) {
+        const auto from = lower(plan.original.columns[sc.source_index].data_type);
+        const auto to = lower(plan.ghost.columns[sc.target_index].data_type);
+        if (from == "timestamp" && to != "timestamp") sc.tz_shift = 1;
+        if ((from == "datetime" || from == "date") && to == "timestamp") sc.tz_shift = -1;
+        if (sc.tz_shift)
+          plan.notes.push_back("column " + sc.source_name + " (" + from + " -> " + to +
+                               ") is converted in the server's time zone (" + zone + "), as native ALTER does");
+      }
+    }
     if (plan.mapping.shared.empty())
       refusals.push_back("the original and altered tables share no columns: nothing to copy");
 
@@ -715,9 +811,14 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
         continue;
       }
       bool shared = true;
-      for (const auto& c : k.columns) shared = shared && plan.mapping.find_source(c) != nullptr;
+      std::vector<std::string> renamed_columns;  // the key's columns by their names in the ghost
+      for (const auto& c : k.columns) {
+        const auto* sc = plan.mapping.find_source(c);
+        shared = shared && sc != nullptr;
+        renamed_columns.push_back(sc ? sc->target_name : c);
+      }
       const auto in_ghost = std::find_if(plan.ghost.indexes.begin(), plan.ghost.indexes.end(), [&](const IndexInfo& g) {
-        return g.unique && same_columns(g.columns, k.columns) && usable_in(plan.ghost, g);
+        return g.unique && same_columns(g.columns, renamed_columns) && usable_in(plan.ghost, g);
       });
       if (!shared || in_ghost == plan.ghost.indexes.end()) {
         rejected.push_back(key_text(k) + " does not survive the ALTER unchanged");
@@ -737,7 +838,14 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
 
     // Unique keys the ALTER adds would make INSERT IGNORE drop rows silently.
     // Compared with prefix lengths: UNIQUE (c(10)) where UNIQUE (c) was is a new, stricter key.
-    const auto original_unique_parts = unique_key_parts(conn_, database, table);
+    // Key parts by their names in the ghost, so a key on a renamed column is not "new".
+    auto original_unique_parts = unique_key_parts(conn_, database, table);
+    for (auto& [name, key_parts] : original_unique_parts)
+      for (auto& part : key_parts) {
+        const auto paren = part.find('(');
+        const auto* sc = plan.mapping.find_source(part.substr(0, paren));
+        if (sc) part = lower(sc->target_name) + (paren == std::string::npos ? "" : part.substr(paren));
+      }
     // A key that holds every column of a unique key of the original, whole and unchanged (same
     // type and collation), cannot be violated by the original's rows: two rows equal on all its
     // columns are equal on the old key's. E.g. DROP PRIMARY KEY, ADD PRIMARY KEY (id, i) where
@@ -748,12 +856,16 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       for (const auto& [name, parts] : original_unique_parts) {
         bool covered = !parts.empty();
         for (const auto& part : parts) {
-          const auto oi = plan.original.column_index(part), gi = plan.ghost.column_index(part);
-          covered = covered && part.find('(') == std::string::npos &&
-                    std::find(gp->second.begin(), gp->second.end(), part) != gp->second.end() && oi && gi &&
-                    plan.mapping.find_source(part) != nullptr &&
-                    plan.original.columns[*oi].column_type == plan.ghost.columns[*gi].column_type &&
-                    plan.original.columns[*oi].collation == plan.ghost.columns[*gi].collation;
+          // Parts carry the ghost's names (renames applied above): find the shared column.
+          const SharedColumn* sc = nullptr;
+          for (const auto& m : plan.mapping.shared)
+            if (lower(m.target_name) == part) sc = &m;
+          covered = covered && part.find('(') == std::string::npos && sc &&
+                    std::find(gp->second.begin(), gp->second.end(), part) != gp->second.end() &&
+                    plan.original.columns[sc->source_index].column_type ==
+                        plan.ghost.columns[sc->target_index].column_type &&
+                    plan.original.columns[sc->source_index].collation ==
+                        plan.ghost.columns[sc->target_index].collation;
           if (!covered) break;
         }
         if (covered) return name;
@@ -775,6 +887,13 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       else
         plan.new_unique_keys.push_back(g);
     }
+    for (const auto& c : plan.mapping.added)
+      for (const auto& n : no_default_columns)
+        if (iequals(c, n)) plan.implicit_default_columns.push_back(c);
+    if (!plan.implicit_default_columns.empty())
+      plan.notes.push_back("added NOT NULL column(s) without DEFAULT (" + join(plan.implicit_default_columns) +
+                           ") get the type's implicit default in every row, as native ALTER TABLE gives them");
+    find_changed_unique_keys(conn_, plan, ghost_unique_parts, refusals);
     for (const auto& k : plan.new_unique_keys) {
       if (!config_.allow_add_unique_key) {
         refusals.push_back("the ALTER adds unique key " + key_text(k) +

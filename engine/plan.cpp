@@ -69,6 +69,7 @@ std::string MigrationPlan::describe() const {
       const auto& to = ghost.columns.at(c.target_index).column_type;
       changed.push_back(c.source_name + " " + from + " -> " + to);
     }
+  for (const auto& [from, to] : mapping.renamed) o << "  column renamed:  " << from << " -> " << to << " (values carried)\n";
   if (!mapping.added.empty()) o << "  columns added:   " << join(mapping.added) << "\n";
   if (!mapping.dropped.empty()) o << "  columns dropped: " << join(mapping.dropped) << "\n";
   if (!changed.empty()) o << "  types changed:   " << join(changed) << "\n";
@@ -78,6 +79,14 @@ std::string MigrationPlan::describe() const {
     for (const auto& k : new_unique_keys) keys.push_back(k.name + " (" + join(k.columns) + ")");
     o << "  new unique keys: " << join(keys) << "\n";
   }
+  if (!changed_unique_keys.empty()) {
+    std::vector<std::string> keys;
+    for (const auto& k : changed_unique_keys) keys.push_back(k.name + " (" + join(k.columns) + ")");
+    o << "  unique keys compared differently after the ALTER: " << join(keys)
+      << " (collisions fail the migration with 1062, like native ALTER)\n";
+  }
+  if (!implicit_default_columns.empty())
+    o << "  implicit defaults: " << join(implicit_default_columns) << " (NOT NULL without DEFAULT, as native ALTER)\n";
   o << "  cut-over:        " << strategy_name(cut_over) << "\n";
   if (!leftover_tables.empty())
     o << "  leftover tables: " << join(leftover_tables) << " (will be dropped before the migration starts)\n";

@@ -56,6 +56,25 @@ struct MigrationPlan {
   // Ghost unique keys the original's rows cannot violate: each holds every column of a unique key
   // of the original, whole and with the same type and collation (the Inspector decides).
   std::vector<std::string> kept_unique_keys;
+  // Unique keys (ghost spelling) that the ALTER makes compare differently (collation, charset,
+  // type, prefix): rows distinct before may collide now. The copier and applier then never drop
+  // or overwrite a row of another original key (see apply_sql.h), and a collision fails the
+  // migration like native ALTER's 1062.
+  struct CollisionProbe {
+    std::string key;   // ghost key name
+    std::string sql;   // SELECT <key values under the new rules>, COUNT(*) … HAVING COUNT(*) > 1 LIMIT 1
+  };
+  std::vector<IndexInfo> changed_unique_keys;
+  std::vector<CollisionProbe> collision_probes;
+  // Chunk-key identity under the ORIGINAL rules, one SQL condition per key column with
+  // placeholders {T} (the ghost's stored value) and {V} (the incoming value); see apply_sql.h.
+  std::vector<std::string> key_identity_terms;
+  // Added NOT NULL columns without a DEFAULT: native ALTER fills them with the type's implicit
+  // default (0, '', zero date, first ENUM member); the copy and the applier must too.
+  std::vector<std::string> implicit_default_columns;
+  // MariaDB, an ALTER of ADD COLUMN clauses only: native ALTER does not verify CHECK constraints
+  // while it copies, so the copy and the applier run with check_constraint_checks = OFF too.
+  bool skip_check_constraints = false;
   std::uint64_t estimated_rows = 0;
   ServerInfo server;
   CutOverStrategy cut_over = CutOverStrategy::kQueuedRename;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/sql/quoting.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -113,6 +114,13 @@ bool sorts_after_in_lock_order(std::string_view name, std::string_view table) {
   return after(name, table) && after(lower(name), lower(table));
 }
 
+std::string tz_shifted(const std::string& expr, int shift) {
+  // CONVERT_TZ gives NULL for the zero date; native ALTER keeps it as it is.
+  if (shift > 0) return "IFNULL(CONVERT_TZ(" + expr + ", '+00:00', @@global.time_zone), " + expr + ")";
+  if (shift < 0) return "IFNULL(CONVERT_TZ(" + expr + ", @@global.time_zone, '+00:00'), " + expr + ")";
+  return expr;
+}
+
 std::string ghost_table_name(std::string_view table) { return derived_name(table, "_gho"); }
 std::string changelog_table_name(std::string_view table) { return derived_name(table, "_ghc"); }
 std::string old_table_name(std::string_view table) { return derived_name(table, "_del"); }
@@ -141,6 +149,7 @@ binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::strin
   b.table_ = std::move(table);
   b.key_ = std::move(key);
   b.source_columns_ = mapping.source_names();
+  for (const auto& c : mapping.shared) b.source_select_.push_back(tz_shifted(quote_identifier(c.source_name), c.tz_shift));
   b.target_columns_ = mapping.target_names();
   return b;
 }
@@ -212,7 +221,7 @@ binlog::Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<Ke
   if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
   where += compare_keys(bounds_, "<=", upper, q.params);
   q.sql = comment("row-copy") + "INSERT IGNORE INTO " + qualified(ghost_) + " (" + join_quoted(target_columns_) +
-          ") SELECT " + join_quoted(source_columns_) + " FROM " + qualified(table_) + " FORCE INDEX (" +
+          ") SELECT " + join(source_select_) + " FROM " + qualified(table_) + " FORCE INDEX (" +
           quote_identifier(key_.name) + ") WHERE " + where + " LOCK IN SHARE MODE";
   return q;
 }

@@ -54,6 +54,9 @@ std::string old_table_name(std::string_view table);
 // server sorts a statement's lock requests by key, byte-wise), with or without lower-casing.
 bool sorts_after_in_lock_order(std::string_view name, std::string_view table);
 
+// `expr` shifted between UTC and the server's zone (SharedColumn::tz_shift; 0 = unchanged).
+std::string tz_shifted(const std::string& expr, int shift);
+
 class QueryBuilder {
  public:
   // `key` is the chosen unique key of `original` (the original table); all its columns must be shared.
@@ -129,6 +132,7 @@ class QueryBuilder {
   IndexInfo key_;
   std::vector<KeyBound> bounds_;  // one per key column, in key order
   std::vector<std::string> source_columns_;
+  std::vector<std::string> source_select_;  // quoted names, time-zone shifted where needed
   std::vector<std::string> target_columns_;
 };
 

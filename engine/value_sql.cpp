@@ -72,7 +72,10 @@ void append_sql_literal(std::string& out, const binlog::Value& v, std::string_vi
         } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t>) {
           out += std::to_string(x);
         } else if constexpr (std::is_same_v<T, float>) {
-          append_approx(out, static_cast<double>(x), 9);
+          // The float's exact value as a double (17 digits), not its shortest 9-digit text:
+          // FLOAT -> DOUBLE/DECIMAL/VARCHAR in the ghost must give native ALTER's bytes, and a
+          // FLOAT target rounds the exact double back to the same float.
+          append_approx(out, static_cast<double>(x), 17);
         } else if constexpr (std::is_same_v<T, double>) {
           append_approx(out, x, 17);
         } else if constexpr (std::is_same_v<T, DecimalValue>) {

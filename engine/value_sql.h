@@ -1,6 +1,6 @@
 // Binlog values back into SQL, byte-exact: literals for multi-row statements.
 //   integers, YEAR, ENUM (index), SET and BIT (bits) → decimal numbers
-//   FLOAT → %.9g, DOUBLE → %.17g (both round-trip exactly), always with an exponent ("1.5e0") so
+//   FLOAT → its exact double value, %.17g (so FLOAT → DOUBLE in the ghost is exact), DOUBLE → %.17g, always with an exponent ("1.5e0") so
 //   the server parses an approximate-value (double) literal, never an exact DECIMAL one;
 //   DECIMAL → its exact text
 //   DATE/TIME/DATETIME → quoted text; TIMESTAMP → quoted UTC text (sessions run with

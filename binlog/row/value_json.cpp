@@ -137,7 +137,58 @@ struct JsonPrinter {
   void operator()(const BitValue& v) const { out += std::to_string(v.bits); }
 };
 
-void append_image(std::string& out, const RowImage& img, const std::vector<std::string>& names) {
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Big- or little-endian code units of `width` bytes (UCS-2, UTF-16 with surrogates, UTF-32).
+std::optional<std::string> decode_units(std::string_view b, std::size_t width, bool big_endian, bool surrogates) {
+  if (b.size() % width != 0) return std::nullopt;
+  std::string out;
+  auto unit = [&](std::size_t i) {
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < width; ++k) {
+      const auto byte = static_cast<unsigned char>(b[i + (big_endian ? k : width - 1 - k)]);
+      v = (v << 8) | byte;
+    }
+    return v;
+  };
+  for (std::size_t i = 0; i < b.size(); i += width) {
+    std::uint32_t cp = unit(i);
+    if (surrogates && cp >= 0xD800 && cp <= 0xDBFF) {
+      if (i + width >= b.size()) return std::nullopt;
+      const auto lo = unit(i + width);
+      if (lo < 0xDC00 || lo > 0xDFFF) return std::nullopt;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      i += width;
+    }
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return std::nullopt;
+    append_utf8(out, cp);
+  }
+  return out;
+}
+
+void append_text(std::string& out, std::string_view bytes, std::string_view charset) {
+  if (auto utf8 = to_utf8(bytes, charset)) append_json_string(out, *utf8);
+  else append_bytes(out, bytes);
+}
+
+void append_image(std::string& out, const RowImage& img, const std::vector<std::string>& names,
+                  const std::vector<std::string>* charsets = nullptr) {
   out.push_back('{');
   bool first = true;
   for (std::size_t i = 0; i < img.values.size(); ++i) {
@@ -146,7 +197,11 @@ void append_image(std::string& out, const RowImage& img, const std::vector<std::
     first = false;
     append_json_string(out, i < names.size() ? names[i] : "@" + std::to_string(i + 1));
     out.push_back(':');
-    append_json_value(out, img.values[i]);
+    const auto* bytes = std::get_if<BytesValue>(&img.values[i]);
+    if (bytes && charsets && i < charsets->size() && !(*charsets)[i].empty() && (*charsets)[i] != "binary")
+      append_text(out, bytes->bytes, (*charsets)[i]);
+    else
+      append_json_value(out, img.values[i]);
   }
   out.push_back('}');
 }
@@ -165,7 +220,42 @@ const char* kind_name(RowsKind k) {
 
 void append_json_value(std::string& out, const Value& v) { std::visit(JsonPrinter{out}, v); }
 
+std::optional<std::string> to_utf8(std::string_view b, std::string_view cs) {
+  if (cs == "utf8mb4" || cs == "utf8mb3" || cs == "utf8") {
+    if (!is_valid_utf8(b)) return std::nullopt;
+    return std::string(b);
+  }
+  if (cs == "ascii") {
+    for (char c : b)
+      if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+    return std::string(b);
+  }
+  if (cs == "latin1") {
+    // MySQL's latin1 is Windows-1252 with the five undefined bytes mapped to C1 controls.
+    static constexpr std::uint16_t k80[32] = {
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+    std::string out;
+    for (char ch : b) {
+      const auto c = static_cast<unsigned char>(ch);
+      append_utf8(out, c >= 0x80 && c < 0xA0 ? k80[c - 0x80] : c);
+    }
+    return out;
+  }
+  if (cs == "ucs2") return decode_units(b, 2, true, false);
+  if (cs == "utf16") return decode_units(b, 2, true, true);
+  if (cs == "utf16le") return decode_units(b, 2, false, true);
+  if (cs == "utf32") return decode_units(b, 4, true, false);
+  return std::nullopt;
+}
+
 std::string row_change_json(const RowChange& c, const std::vector<std::string>& names) {
+  return row_change_json(c, names, {});
+}
+
+std::string row_change_json(const RowChange& c, const std::vector<std::string>& names,
+                            const std::vector<std::string>& charsets) {
   std::string out;
   out.reserve(128);
   out += "{\"kind\":\"";
@@ -178,11 +268,11 @@ std::string row_change_json(const RowChange& c, const std::vector<std::string>& 
   append_bytes(out, c.table);
   if (c.before) {
     out += ",\"before\":";
-    append_image(out, *c.before, names);
+    append_image(out, *c.before, names, &charsets);
   }
   if (c.after) {
     out += ",\"after\":";
-    append_image(out, *c.after, names);
+    append_image(out, *c.after, names, &charsets);
   }
   out.push_back('}');
   return out;

@@ -301,8 +301,8 @@ TEST_F(CopierTest, FailsLoudlyInsteadOfDroppingOrChangingRows) {
        "1265"},
       {"int narrowed", "CREATE TABLE t (id INT PRIMARY KEY, n INT)",
        "INSERT INTO t SELECT seq, IF(seq = 3, 300, 1) FROM seq_1_to_2000", "MODIFY n TINYINT", 1264, "1264"},
-      {"decimal scale reduced", "CREATE TABLE t (id INT PRIMARY KEY, d DECIMAL(10,3))",
-       "INSERT INTO t SELECT seq, seq / 7 FROM seq_1_to_100", "MODIFY d DECIMAL(10,1)", 1265, "1265"},
+      // A DECIMAL scale reduced rounds with a note, as native ALTER does, and succeeds
+      // (EquivalenceTest.ImplicitDefaultsAndRoundingMatchNativeOnCopyAndApplierPaths).
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

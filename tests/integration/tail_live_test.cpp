@@ -72,6 +72,18 @@ TEST_F(TailLiveTest, PrintsRowChangesWithColumnNamesAndSignedness) {
   EXPECT_EQ(r.err.find(settings_.password), std::string::npos) << "password in the logs";
 }
 
+TEST_F(TailLiveTest, TextIsTranscodedToUtf8FromItsColumnCharset) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, l VARCHAR(10) CHARACTER SET latin1, u VARCHAR(10) CHARACTER SET "
+                 "ucs2, b VARBINARY(10))");
+  auto st = admin_->query("SHOW MASTER STATUS");
+  const std::string file = *st.rows[0][0], pos = *st.rows[0][1];
+  conn_->execute("INSERT INTO t VALUES (1, 'café', 'café', X'636166e9')");
+  auto r = run_tail(conn_args() + " --table " + db_ + ".t --file " + file + " --pos " + pos + " --max-events 1",
+                    settings_.password);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("after":{"id":1,"l":"café","u":"café","b":{"hex":"636166e9"}})"), std::string::npos) << r.out;
+}
+
 TEST_F(TailLiveTest, BadPasswordExitsWithAClearError) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY)");
   auto r = run_tail(conn_args() + " --table " + db_ + ".t --max-events 1", "not-the-password");

@@ -65,3 +65,57 @@ TEST(IsDdlOnTable, Statements) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(IsDmlOnTable, StatementFormatWritesToTheTable) {
+  struct C {
+    const char* statement;
+    const char* schema;
+    bool expected;
+  };
+  const C cases[] = {
+      {"UPDATE t SET v = v + 1 WHERE id = 5", "db", true},
+      {"insert into `t` (id) values (1)", "db", true},
+      {"DELETE FROM db.t WHERE id = 1", "other", true},
+      {"REPLACE INTO t VALUES (1)", "db", true},
+      {"LOAD DATA INFILE 'x' INTO TABLE t", "db", true},
+      {"UPDATE t2 JOIN t ON t.id = t2.id SET t2.v = 1", "db", true},  // conservative: t is named
+      {"WITH x AS (SELECT 1) UPDATE t SET v = 1", "db", true},
+      {"UPDATE t2 SET v = 1", "db", false},
+      {"UPDATE other.t SET v = 1", "db", false},
+      {"UPDATE t SET v = 1", "other", false},
+      {"SELECT * FROM t", "db", false},
+      {"CREATE TABLE t3 LIKE t", "db", false},
+      {"UPDATE t2 SET v = 't'", "db", false},  // a string, not the table
+  };
+  for (const auto& c : cases) {
+    binlog::Query q;
+    q.statement = c.statement;
+    q.schema = c.schema;
+    EXPECT_EQ(engine::is_dml_on_table(q, "db", "t"), c.expected) << c.statement;
+  }
+}
+
+TEST(ParseXaStatement, KindsAndXid) {
+  auto end = engine::parse_xa_statement("XA END X'676f6e65',X'',1");
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, engine::XaStatement::Kind::kEnd);
+  EXPECT_EQ(end->xid, "X'676f6e65',X'',1");
+  auto commit = engine::parse_xa_statement("XA COMMIT X'676f6e65',X'',1");
+  ASSERT_TRUE(commit);
+  EXPECT_EQ(commit->kind, engine::XaStatement::Kind::kCommit);
+  EXPECT_EQ(commit->xid, end->xid);
+  EXPECT_FALSE(commit->one_phase);
+  auto one = engine::parse_xa_statement("xa commit 'x' ONE PHASE");
+  ASSERT_TRUE(one);
+  EXPECT_TRUE(one->one_phase);
+  EXPECT_EQ(one->xid, "'x'");
+  auto rb = engine::parse_xa_statement("XA ROLLBACK X'676f6e65',X'',1");
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->kind, engine::XaStatement::Kind::kRollback);
+  EXPECT_FALSE(engine::parse_xa_statement("COMMIT"));
+  EXPECT_FALSE(engine::parse_xa_statement("XA RECOVER"));
+}
+
+}  // namespace

@@ -315,3 +315,34 @@ TEST(ApplySql, ChangedEnumAndSetAreWrittenAsText) {
 }
 
 }  // namespace
+
+namespace {
+
+// A unique key that compares differently after the ALTER: writes never REPLACE (which would
+// delete a row of another original key), deletes match the original rules too.
+TEST(ApplySqlGuarded, UpsertKeepsOnlyTheSameOriginalRowAndDeletesByOriginalRules) {
+  auto p = make_plan(false);
+  p.key_identity_terms = {"{T} = {V}"};
+  auto t = make_apply_target(p, 1 << 20);
+  ASSERT_TRUE(t);
+  const std::vector<RowChange> changes = {ins(row(1, "a", 10)), del(row(2, "b", 20))};
+  auto ops = row_ops(ptrs(changes), *t, false);
+  ASSERT_TRUE(ops);
+  const auto sql = apply_statements(*ops, *t);
+  ASSERT_EQ(sql.size(), 2u);
+  EXPECT_NE(sql[0].find("INSERT INTO `db`.`" + std::string(p.ghost_table) + "`"), std::string::npos) << sql[0];
+  EXPECT_EQ(sql[0].find("REPLACE"), std::string::npos) << sql[0];
+  EXPECT_NE(sql[0].find("ON DUPLICATE KEY UPDATE `id` = IF(`id` = VALUES(`id`), VALUES(`id`), NULL), `name` = "
+                        "VALUES(`name`), `v` = VALUES(`v`)"),
+            std::string::npos)
+      << sql[0];
+  EXPECT_NE(sql[1].find("WHERE (`id` = 2 AND `id` = 2)"), std::string::npos) << sql[1];
+}
+
+TEST(ApplySqlGuarded, IdentityTermPlaceholders) {
+  EXPECT_EQ(identity_term("CONVERT({T} USING latin1) COLLATE latin1_bin = CONVERT({V} USING latin1) COLLATE latin1_bin",
+                          "`k`", "VALUES(`k`)"),
+            "CONVERT(`k` USING latin1) COLLATE latin1_bin = CONVERT(VALUES(`k`) USING latin1) COLLATE latin1_bin");
+}
+
+}  // namespace

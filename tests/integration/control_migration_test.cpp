@@ -20,6 +20,7 @@
 
 #include "engine/inspector.h"
 #include "engine/migrator.h"
+#include "engine/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 #include "support/eventually.h"
@@ -348,6 +349,18 @@ TEST_F(ControlMigrationTest, ReplicaLagThrottlesAndResumes) {
   ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kCopying; }, 10s));
   // With the replica healthy, only the manual throttle holds.
   ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().reason == "manual"; }, 5s));
+  // The replica must hold a heartbeat before its SQL thread stops: without one its lag is unknown,
+  // which does not throttle (a busy machine's replica can be that far behind).
+  ASSERT_TRUE(eventually(
+      [&] {
+        try {
+          return !replica->query("SELECT 1 FROM " + quote_qualified(db_, changelog_table_name("t")) + " WHERE id = 1")
+                      .empty();
+        } catch (const std::exception&) {
+          return false;  // the changelog table has not reached the replica yet
+        }
+      },
+      10s));
 
   replica->execute("STOP SLAVE SQL_THREAD");
   struct Restart {
@@ -359,6 +372,10 @@ TEST_F(ControlMigrationTest, ReplicaLagThrottlesAndResumes) {
       }
     }
   } restart{*replica};
+  // The replica's heartbeat ages by the wall clock once its SQL thread stops: after 1 s it is past
+  // max-lag (500 ms) whatever the load, so the lag throttle holds before the copy can run away
+  // (a fast copy used to finish, and cut over, first).
+  std::this_thread::sleep_for(1s);
   send(socket_, "no-throttle");
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().reason == "lag"; }, 2s))

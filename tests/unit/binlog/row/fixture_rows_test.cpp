@@ -6,6 +6,7 @@
 
 #include "binlog/row/row_decoder.h"
 #include "row_test_util.h"
+#include "support/fixtures.h"
 
 namespace ghostcut::binlog {
 namespace {
@@ -20,14 +21,7 @@ TableMap json_table() {
   return make_map(119, {ColumnType::kLong, ColumnType::kJson, ColumnType::kVarchar, ColumnType::kLong}, {0, 4, 400, 0});
 }
 
-// Skipped, like the other fixture suites, in a checkout without ../shared/fixtures beside it.
-class FixtureRows : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!std::filesystem::exists(std::string(GHOSTCUT_FIXTURES_DIR) + "/manifest.json"))
-      GTEST_SKIP() << "no fixtures at " << GHOSTCUT_FIXTURES_DIR;
-  }
-};
+using FixtureRows = ::ghostcut::test::RequiresFixtures;
 
 TEST_F(FixtureRows, JsonWriteRows) {
   auto fx = load_fixture_rows("mysql-8.0/rmc__json.binlog.000001", 2111, RowsKind::kWrite);

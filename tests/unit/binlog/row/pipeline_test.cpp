@@ -7,9 +7,12 @@
 #include "binlog/event/table_map.h"
 #include "binlog/row/row_decoder.h"
 #include "row_test_util.h"
+#include "support/fixtures.h"
 
 namespace ghostcut::binlog {
 namespace {
+
+using Pipeline = ::ghostcut::test::RequiresFixtures;
 
 // Body of the event at `offset` (common header and CRC32 removed). The fixtures used here are all
 // CRC32 files with 19-byte headers.
@@ -27,7 +30,7 @@ struct Case {
   std::vector<std::string> images;  // image_text of before/after images in order
 };
 
-TEST(Pipeline, FixtureEventsDecodeThroughEventLayer) {
+TEST_F(Pipeline, FixtureEventsDecodeThroughEventLayer) {
   const Case cases[] = {
       {"mysql-8.0/rmc__minimal_row_metadata.000001", 312, 374, EventType::kWriteRowsV2,
        {"@1=1, @3='a', @5=3230202323"}},
@@ -57,7 +60,7 @@ TEST(Pipeline, FixtureEventsDecodeThroughEventLayer) {
   }
 }
 
-TEST(Pipeline, EnumSetLongCharMetadataFromTableMap) {
+TEST_F(Pipeline, EnumSetLongCharMetadataFromTableMap) {
   const auto file = test::read_file(std::string(GHOSTCUT_FIXTURES_DIR) + "/mysql-8.0/rmc__mysql-enum-string-set.000001");
   auto map = parse_table_map(event_body(file, 946), 8);
   ASSERT_TRUE(map) << map.error().message();

@@ -8,9 +8,12 @@
 #include "binlog/row/json_binary.h"
 #include "binlog/row/row_decoder.h"
 #include "row_test_util.h"
+#include "support/fixtures.h"
 
 namespace ghostcut::binlog {
 namespace {
+
+using Robustness = ::ghostcut::test::RequiresFixtures;
 
 using test::load_fixture_rows;
 using test::make_map;
@@ -32,7 +35,7 @@ void mutate_and_decode(const RowsEvent& base, const TableMap& map, std::uint32_t
   }
 }
 
-TEST(Robustness, MutatedRowsEvents) {
+TEST_F(Robustness, MutatedRowsEvents) {
   auto json = load_fixture_rows("mysql-8.0/rmc__json.binlog.000001", 2612, RowsKind::kUpdate);
   mutate_and_decode(json.ev,
                     make_map(119, {ColumnType::kLong, ColumnType::kJson, ColumnType::kVarchar, ColumnType::kLong},
@@ -53,7 +56,7 @@ TEST(Robustness, MutatedRowsEvents) {
                     3, 1000);
 }
 
-TEST(Robustness, MutatedJsonDocuments) {
+TEST_F(Robustness, MutatedJsonDocuments) {
   auto fx = load_fixture_rows("mysql-8.0/rmc__json.binlog.000001", 1059, RowsKind::kWrite);
   // Row layout: NULL bitmap (1), id (4), JSON length (4), document...
   Bytes doc = fx.ev.rows.subspan(9, fx.ev.rows[5] | fx.ev.rows[6] << 8);

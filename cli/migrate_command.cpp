@@ -10,7 +10,7 @@
 #include "cli/logging.h"
 #include "cli/status_display.h"
 #include "cli/subcommands.h"
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 
 namespace ghostcut::cli {
 

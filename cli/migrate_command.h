@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli/migrate_options.h"
-#include "engine/plan.h"
+#include "engine/inspect/plan.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::cli {

@@ -14,9 +14,9 @@
 #include "cli/app.h"
 #include "cli/migrate_command.h"
 #include "cli/status_display.h"
-#include "engine/binlog_settings.h"
+#include "engine/sql/binlog_settings.h"
 #include "engine/control/command.h"
-#include "engine/cutover.h"
+#include "engine/cutover/cutover.h"
 #include "engine/migrator.h"
 #include "engine/schedule/cut_over_window.h"
 

@@ -1,13 +1,13 @@
 #include "cli/migrate_options.h"
 
-#include "engine/binlog_settings.h"
+#include "engine/sql/binlog_settings.h"
 
 #include <fstream>
 #include <random>
 
 #include "cli/connection_options.h"
 #include "engine/control/command.h"
-#include "engine/runtime_settings.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/schedule/cut_over_deadline.h"
 
 namespace po = boost::program_options;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/sql/connection_settings.h"
 
 namespace ghostcut::cli {

@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "engine/migrator.h"
-#include "engine/progress.h"
+#include "engine/metrics/progress.h"
 
 namespace ghostcut::cli {
 

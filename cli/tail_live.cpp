@@ -12,7 +12,7 @@
 #include "binlog/net/replication_stream.h"
 #include "binlog/row/value_json.h"
 #include "cli/app.h"
-#include "engine/binlog_settings.h"
+#include "engine/sql/binlog_settings.h"
 #include "engine/schema/table_schema.h"
 #include "engine/sql/sql_connection.h"
 

@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
-#include "engine/applier_loop.h"
-#include "engine/binlog_settings.h"
+#include "engine/apply/applier_loop.h"
+#include "engine/sql/binlog_settings.h"
 #include "engine/hooks/hook_runner.h"
 #include "engine/metrics/metrics_server.h"
 #include "engine/metrics/prometheus_format.h"
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 #include "engine/schedule/change_rate_meter.h"
 #include "engine/schedule/cut_over_scheduler.h"
 #include "engine/schedule/cut_over_window.h"

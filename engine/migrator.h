@@ -19,14 +19,14 @@
 
 #include "engine/control/command.h"
 #include "engine/control/control_server.h"
-#include "engine/applier.h"
-#include "engine/copier.h"
-#include "engine/checksum.h"
-#include "engine/cutover.h"
+#include "engine/apply/applier.h"
+#include "engine/copy/copier.h"
+#include "engine/verify/checksum.h"
+#include "engine/cutover/cutover.h"
 #include "engine/metrics/metrics_snapshot.h"
-#include "engine/plan.h"
-#include "engine/progress.h"
-#include "engine/runtime_settings.h"
+#include "engine/inspect/plan.h"
+#include "engine/metrics/progress.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/schedule/clock.h"
 #include "engine/sql/connection_settings.h"
 #include "engine/throttle/throttle_state.h"
@@ -54,7 +54,7 @@ struct MigratorConfig {
   CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
   ApplierConfig applier;          // on_conflict is set by the Migrator (binlog first)
   CutOverConfig cut_over;
-  // Before the first cut-over: compare both tables as of one instant (engine/checksum.h); a
+  // Before the first cut-over: compare both tables as of one instant (engine/verify/checksum.h); a
   // mismatch fails the migration with the original untouched.
   bool checksum = true;
   // Test seam: runs after the copy, before the checksum.

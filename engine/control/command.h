@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "binlog/error.h"
-#include "engine/runtime_settings.h"
+#include "engine/control/runtime_settings.h"
 
 namespace ghostcut::engine {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/progress.h"
+#include "engine/metrics/progress.h"
 
 namespace ghostcut::engine {
 

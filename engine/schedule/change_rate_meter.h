@@ -8,7 +8,7 @@
 #include <deque>
 #include <mutex>
 
-#include "engine/progress.h"
+#include "engine/metrics/progress.h"
 
 namespace ghostcut::engine {
 

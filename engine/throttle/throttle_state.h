@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/runtime_settings.h"
+#include "engine/control/runtime_settings.h"
 
 namespace ghostcut::engine {
 

@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/runtime_settings.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/sql/connection_settings.h"
 #include "engine/throttle/throttle_state.h"
 

@@ -13,9 +13,9 @@
 #include <random>
 #include <thread>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/test_server.h"

@@ -1,13 +1,13 @@
 // The Applier against the live server, fed with REAL transactions from the binlog stream:
 // every column type round-trips byte-exact through sql_literal, replay of inserts / updates / key
 // changes / deletes / multi-row transactions converges, a new unique key fails loudly, DDL stops it.
-#include "engine/applier.h"
+#include "engine/apply/applier.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/apply_sql.h"
+#include "engine/apply/apply_sql.h"
 #include "engine/sql/quoting.h"
-#include "engine/value_sql.h"
+#include "engine/apply/value_sql.h"
 #include "integration/every_type_table.h"
 #include "integration/ghost_fixture.h"
 

@@ -1,11 +1,11 @@
 // The pre-cut-over checksum on the live server: equal tables pass, and every kind of difference a
 // broken copy or applier could leave — a changed value, a missing or extra row, NULL vs '', values
 // shifted between columns — fails it. Columns whose type the ALTER changes are listed, not compared.
-#include "engine/checksum.h"
+#include "engine/verify/checksum.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "integration/ghost_fixture.h"
 #include "integration/test_server.h"

@@ -18,9 +18,9 @@
 #include <sstream>
 #include <thread>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 #include "support/eventually.h"

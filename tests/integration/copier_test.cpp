@@ -2,7 +2,7 @@
 // UNIQUE non-PK chunk key, empty and one-row tables), live chunk-size / thread changes, loud
 // failures (duplicate on a new unique key, narrowing type change), and the core correctness
 // test: concurrent writers + the applier fed from a live stream converge with the copy.
-#include "engine/copier.h"
+#include "engine/copy/copier.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "engine/applier.h"
+#include "engine/apply/applier.h"
 #include "integration/ghost_fixture.h"
 
 using namespace ghostcut;

@@ -14,7 +14,7 @@
 #include <random>
 #include <thread>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"

@@ -1,4 +1,4 @@
-// The cut-over's safety argument (engine/cutover.h) checked on the live server: the RENAME's first
+// The cut-over's safety argument (engine/cutover/cutover.h) checked on the live server: the RENAME's first
 // lock is t's, a writer queued on t before the unlock always lands in the new table, aborted
 // attempts leave nothing behind, and a cut-over interrupted at any step (process killed or
 // stopped) leaves t with every committed write, in the original or the new table, never split.
@@ -16,8 +16,8 @@
 #include <random>
 #include <thread>
 
-#include "engine/cutover.h"
-#include "engine/inspector.h"
+#include "engine/cutover/cutover.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"

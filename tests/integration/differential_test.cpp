@@ -21,7 +21,7 @@
 #include <map>
 #include <string>
 
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "integration/every_type_table.h"
 #include "integration/test_server.h"

@@ -9,10 +9,10 @@
 #include <set>
 #include <string>
 
-#include "engine/applier.h"
-#include "engine/column_mapping.h"
-#include "engine/plan.h"
-#include "engine/query_builder.h"
+#include "engine/apply/applier.h"
+#include "engine/inspect/column_mapping.h"
+#include "engine/inspect/plan.h"
+#include "engine/sql/query_builder.h"
 #include "engine/schema/table_schema.h"
 #include "integration/stream_harness.h"
 #include "integration/test_server.h"

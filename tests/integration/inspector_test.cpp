@@ -1,13 +1,13 @@
 // Inspector against the live server: every refusal is reported with a clear message, and
 // inspecting changes nothing (same tables, same definitions, same binlog position).
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <map>
 
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 

@@ -14,11 +14,11 @@
 #include <cstdlib>
 #include <thread>
 
-#include "engine/apply_sql.h"
-#include "engine/copier.h"
-#include "engine/inspector.h"
+#include "engine/apply/apply_sql.h"
+#include "engine/copy/copier.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/test_server.h"

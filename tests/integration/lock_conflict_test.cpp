@@ -13,8 +13,8 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/applier.h"
-#include "engine/inspector.h"
+#include "engine/apply/applier.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "integration/ghost_fixture.h"

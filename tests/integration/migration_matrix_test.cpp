@@ -6,7 +6,7 @@
 #include <functional>
 #include <thread>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"

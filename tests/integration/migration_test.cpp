@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/model_writer.h"

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
-#include "engine/binlog_settings.h"
+#include "engine/sql/binlog_settings.h"
 #include "engine/sql/connection_settings.h"
 
 namespace ghostcut::testing {

@@ -41,7 +41,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 

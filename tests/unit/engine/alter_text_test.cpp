@@ -1,8 +1,8 @@
-#include "engine/alter_text.h"
+#include "engine/inspect/alter_text.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/column_mapping.h"
+#include "engine/inspect/column_mapping.h"
 
 using namespace ghostcut::engine;
 using Renames = std::vector<std::pair<std::string, std::string>>;

@@ -1,5 +1,5 @@
 // Pure part of applier.h: DDL detection on the original table.
-#include "engine/applier.h"
+#include "engine/apply/applier.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "engine/apply_sql.h"
+#include "engine/apply/apply_sql.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "engine/chunker.h"
+#include "engine/copy/chunker.h"
 
 #include <gtest/gtest.h>
 

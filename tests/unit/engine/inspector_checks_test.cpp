@@ -1,8 +1,8 @@
 // Pure parts of inspector.h: server checks, cut-over strategy choice, ALTER text, grants.
 #include <gtest/gtest.h>
 
-#include "engine/inspector.h"
-#include "engine/plan.h"
+#include "engine/inspect/inspector.h"
+#include "engine/inspect/plan.h"
 
 using namespace ghostcut::engine;
 

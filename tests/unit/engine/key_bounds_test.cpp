@@ -1,8 +1,8 @@
-#include "engine/key_bounds.h"
+#include "engine/inspect/key_bounds.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 
 using namespace ghostcut::engine;
 

@@ -1,4 +1,4 @@
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 
 #include <gtest/gtest.h>
 
@@ -68,7 +68,7 @@ TEST(TableNames, DerivedNames) {
   EXPECT_EQ(ghost_table_name("my`tbl"), "my`tbl_gho");
 }
 
-// The cut-over needs the RENAME's first table lock to be t's (engine/cutover.h): every derived
+// The cut-over needs the RENAME's first table lock to be t's (engine/cutover/cutover.h): every derived
 // name must sort after the table's in the server's lock order, whatever the table is called.
 TEST(TableNames, DerivedNamesSortAfterTheTableInLockOrder) {
   const std::string u8 = "\xc3\xa9";

@@ -1,4 +1,4 @@
-#include "engine/runtime_settings.h"
+#include "engine/control/runtime_settings.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/runtime_settings.h"
+#include "engine/control/runtime_settings.h"
 
 using namespace ghostcut::engine;
 using ghostcut::binlog::Errc;

@@ -1,4 +1,4 @@
-#include "engine/applier.h"
+#include "engine/apply/applier.h"
 
 #include "engine/text.h"
 
@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "engine/apply_sql.h"
-#include "engine/copier.h"
+#include "engine/apply/apply_sql.h"
+#include "engine/copy/copier.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {

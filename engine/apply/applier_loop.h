@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
-#include "engine/applier.h"
-#include "engine/plan.h"
-#include "engine/progress.h"
-#include "engine/runtime_settings.h"
+#include "engine/apply/applier.h"
+#include "engine/inspect/plan.h"
+#include "engine/metrics/progress.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/sql/connection_settings.h"
 
 namespace spdlog {

@@ -1,4 +1,4 @@
-#include "engine/value_sql.h"
+#include "engine/apply/value_sql.h"
 
 #include <cstdio>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "engine/inspector.h"
+#include "engine/inspect/inspector.h"
 
 #include "engine/text.h"
 
@@ -8,9 +8,9 @@
 #include <optional>
 #include <set>
 
-#include "engine/key_bounds.h"
-#include "engine/alter_text.h"
-#include "engine/query_builder.h"
+#include "engine/inspect/key_bounds.h"
+#include "engine/inspect/alter_text.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 
@@ -678,7 +678,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       plan.leftover_tables = names;
       plan.notes.push_back("leftover tables " + join(names) + " will be dropped before the migration starts");
     } else {
-      // Say what an interrupted run left: the next step differs (engine/cutover.h).
+      // Say what an interrupted run left: the next step differs (engine/cutover/cutover.h).
       auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
       std::string what;
       if (has(plan.old_table)) {

@@ -62,7 +62,7 @@
 #include <string>
 
 #include "binlog/position.h"
-#include "engine/plan.h"
+#include "engine/inspect/plan.h"
 #include "engine/sql/connection_settings.h"
 
 namespace spdlog {

@@ -1,4 +1,4 @@
-#include "engine/apply_sql.h"
+#include "engine/apply/apply_sql.h"
 
 #include <cctype>
 #include <set>
@@ -6,8 +6,8 @@
 #include <unordered_set>
 
 #include "engine/sql/quoting.h"
-#include "engine/query_builder.h"
-#include "engine/value_sql.h"
+#include "engine/sql/query_builder.h"
+#include "engine/apply/value_sql.h"
 
 namespace ghostcut::engine {
 namespace {

@@ -1,10 +1,10 @@
-#include "engine/checksum.h"
+#include "engine/verify/checksum.h"
 
 #include <spdlog/spdlog.h>
 
 #include <future>
 
-#include "engine/binlog_settings.h"
+#include "engine/sql/binlog_settings.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 

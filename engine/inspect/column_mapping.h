@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/alter_text.h"
+#include "engine/inspect/alter_text.h"
 #include "engine/schema/table_schema.h"
 
 namespace ghostcut::engine {

@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "binlog/net/replication_stream.h"
-#include "engine/apply_sql.h"
-#include "engine/lock_conflict.h"
-#include "engine/plan.h"
-#include "engine/progress.h"
+#include "engine/apply/apply_sql.h"
+#include "engine/sql/lock_conflict.h"
+#include "engine/inspect/plan.h"
+#include "engine/metrics/progress.h"
 
 namespace ghostcut::engine {
 

@@ -1,4 +1,4 @@
-#include "engine/cutover.h"
+#include "engine/cutover/cutover.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,8 +6,8 @@
 #include <future>
 #include <thread>
 
-#include "engine/binlog_settings.h"
-#include "engine/query_builder.h"
+#include "engine/sql/binlog_settings.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 

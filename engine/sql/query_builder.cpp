@@ -1,4 +1,4 @@
-#include "engine/query_builder.h"
+#include "engine/sql/query_builder.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "engine/applier_loop.h"
+#include "engine/apply/applier_loop.h"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "engine/binlog_settings.h"
+#include "engine/sql/binlog_settings.h"
 
 #include <random>
 #include <stdexcept>

@@ -10,10 +10,10 @@
 #include <memory>
 #include <stop_token>
 
-#include "engine/lock_conflict.h"
-#include "engine/plan.h"
-#include "engine/progress.h"
-#include "engine/runtime_settings.h"
+#include "engine/sql/lock_conflict.h"
+#include "engine/inspect/plan.h"
+#include "engine/metrics/progress.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/sql/connection_settings.h"
 
 namespace spdlog {

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "binlog/error.h"
-#include "engine/column_mapping.h"
-#include "engine/key_bounds.h"
+#include "engine/inspect/column_mapping.h"
+#include "engine/inspect/key_bounds.h"
 #include "engine/schema/table_schema.h"
 #include "engine/sql/sql_connection.h"
 
@@ -41,7 +41,7 @@ struct BuiltQuery {
 inline constexpr std::size_t kMaxIdentifierLength = 64;
 
 // "<t>_gho", "<t>_ghc", "<t>_del": suffixes, so that every name sorts AFTER t in the server's
-// metadata-lock order — the cut-over's safety rests on it (engine/cutover.h). When that would
+// metadata-lock order — the cut-over's safety rests on it (engine/cutover/cutover.h). When that would
 // pass 64 characters: the first <= 50 characters of t (UTF-8 code points, never a split
 // character), then "~_" and 8 hex digits of the FNV-1a 32-bit hash of the whole name, then the
 // suffix; the cut is placed before an ASCII character below '~', so the name still sorts after t.

@@ -1,4 +1,4 @@
-#include "engine/column_mapping.h"
+#include "engine/inspect/column_mapping.h"
 
 #include "engine/text.h"
 

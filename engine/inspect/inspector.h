@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/plan.h"
+#include "engine/inspect/plan.h"
 
 namespace ghostcut::engine {
 

@@ -1,4 +1,4 @@
-#include "engine/copier.h"
+#include "engine/copy/copier.h"
 
 #include "engine/text.h"
 
@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/apply_sql.h"
-#include "engine/chunker.h"
-#include "engine/query_builder.h"
+#include "engine/apply/apply_sql.h"
+#include "engine/copy/chunker.h"
+#include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 

@@ -1,4 +1,4 @@
-#include "engine/alter_text.h"
+#include "engine/inspect/alter_text.h"
 
 #include <cctype>
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/column_mapping.h"
+#include "engine/inspect/column_mapping.h"
 #include "engine/schema/table_schema.h"
 
 namespace ghostcut::engine {

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "binlog/position.h"
-#include "engine/plan.h"
+#include "engine/inspect/plan.h"
 #include "engine/sql/connection_settings.h"
 
 namespace spdlog {

@@ -15,8 +15,8 @@
 #include <optional>
 
 #include "binlog/error.h"
-#include "engine/query_builder.h"
-#include "engine/runtime_settings.h"
+#include "engine/sql/query_builder.h"
+#include "engine/control/runtime_settings.h"
 
 namespace ghostcut::engine {
 

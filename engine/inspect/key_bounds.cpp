@@ -1,4 +1,4 @@
-#include "engine/key_bounds.h"
+#include "engine/inspect/key_bounds.h"
 
 #include <cerrno>
 #include <charconv>

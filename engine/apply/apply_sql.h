@@ -16,7 +16,7 @@
 
 #include "binlog/error.h"
 #include "binlog/row/change_decoder.h"
-#include "engine/plan.h"
+#include "engine/inspect/plan.h"
 
 namespace ghostcut::engine {
 

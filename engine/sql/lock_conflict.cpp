@@ -1,4 +1,4 @@
-#include "engine/lock_conflict.h"
+#include "engine/sql/lock_conflict.h"
 
 #include <algorithm>
 

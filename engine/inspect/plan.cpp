@@ -1,4 +1,4 @@
-#include "engine/plan.h"
+#include "engine/inspect/plan.h"
 
 #include "engine/text.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/migrator.h"
+#include "engine/phase.h"
 #include "engine/metrics/progress.h"
 
 namespace ghostcut::cli {

@@ -1,0 +1,53 @@
+#include "engine/create/ghost_tables.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::engine {
+
+void GhostTables::create(SqlConnection& c) {
+  const auto& plan = m_.plan;
+  if (m_.config.drop_leftover_tables) {
+    c.execute(m_.qb.drop_table_query(plan.ghost_table));
+    c.execute(m_.qb.drop_table_query(plan.changelog_table));
+    c.execute(m_.qb.drop_table_query(plan.old_table));
+  }
+  m_.log->info("creating {} and {}", plan.changelog_table, plan.ghost_table);
+  c.execute(m_.qb.create_changelog_query());
+  created_ = true;
+  c.execute(m_.qb.create_ghost_query());
+  c.execute(m_.qb.alter_ghost_query(plan.alter));
+}
+
+void GhostTables::drop(bool changelog, bool ghost) {
+  const auto& plan = m_.plan;
+  try {
+    auto c = SqlConnection::open(m_.cs);
+    if (changelog) c->execute(m_.qb.drop_table_query(plan.changelog_table));
+    if (ghost) {
+      c->execute(m_.qb.drop_table_query(plan.ghost_table));
+      m_.log->info("dropped {} and {}", plan.changelog_table, plan.ghost_table);
+    }
+  } catch (const std::exception& e) {
+    m_.log->error("cleanup failed, drop {} and {} by hand: {}", plan.changelog_table,
+                  ghost ? plan.ghost_table : std::string("(kept)"), e.what());
+  }
+}
+
+void GhostTables::clean_up_after_success() {
+  drop(true, false);
+  if (!m_.config.ok_to_drop_table) return;
+  try {
+    SqlConnection::open(m_.cs)->execute(m_.qb.drop_table_query(m_.plan.old_table));
+  } catch (const std::exception& e) {
+    m_.log->warn("dropping {}: {}", m_.plan.old_table, e.what());
+  }
+}
+
+void GhostTables::clean_up_after_failure() {
+  if (swapped_) drop(true, false);
+  else if (created_) drop(true, m_.config.cleanup_on_failure);
+}
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,30 @@
+// GhostTables: step 2 (create t_ghc and t_gho) and step 7 (clean up), and what each failure
+// leaves: the changelog always goes; the ghost only with --cleanup-on-failure and never once the
+// tables are swapped (t_gho's name is then nobody's, t is the new table).
+#pragma once
+#include "engine/run/context.h"
+
+namespace ghostcut::engine {
+
+class SqlConnection;
+
+class GhostTables {
+ public:
+  explicit GhostTables(const MigrationContext& m) : m_(m) {}
+  // Drops leftovers when asked (--drop-leftover-tables), creates t_ghc, then t_gho with the ALTER.
+  void create(SqlConnection& c);
+  void mark_swapped() { swapped_ = true; }
+  bool swapped() const { return swapped_; }
+  void clean_up_after_success();
+  void clean_up_after_failure();
+
+ private:
+  // A fresh connection: the one that created the tables sat idle through the copy.
+  void drop(bool changelog, bool ghost);
+
+  const MigrationContext& m_;
+  bool created_ = false;
+  bool swapped_ = false;
+};
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,75 @@
+#include "engine/cutover/cut_over_phase.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/create/ghost_tables.h"
+#include "engine/cutover/cut_over_gate.h"
+#include "engine/run/sync.h"
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// After a cut-over error that is not an undone attempt: what the tables look like now.
+std::string describe_tables(const MigrationContext& m, GhostTables& tables) {
+  try {
+    auto c = SqlConnection::open(m.cs);
+    auto exists = [&](const std::string& t) {
+      return !c->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                       {m.plan.database, t})
+                  .empty();
+    };
+    if (exists(m.plan.old_table) && !exists(m.plan.ghost_table)) {
+      tables.mark_swapped();  // the rename happened: keep t_gho's clean-up away from the new table
+      return "the tables WERE swapped (" + m.plan.table + " is the new table, the original is " + m.plan.old_table +
+             "); check the new table";
+    }
+    return exists(m.plan.ghost_table) ? "the tables were not swapped (" + m.plan.ghost_table + " still exists)"
+                                      : "the table state is unclear";
+  } catch (const std::exception& inner) {
+    return std::string("the table state could not be checked: ") + inner.what();
+  }
+}
+
+}  // namespace
+
+CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables) {
+  auto& applier = sync.applier_control();
+  CutOver cutover(
+      m.cs, m.plan, m.config.cut_over,
+      [&](const binlog::BinlogPosition& pos, Clock::time_point deadline) { return applier.drain_to(pos, deadline); },
+      m.log);
+  CutOverGate gate(m, sync);
+  for (int attempt = 1;; ++attempt) {
+    gate.wait_until_open();
+    m.status.set_state(Phase::kCuttingOver);
+    applier.take(ApplierControl::Owner::kCutOver);
+    const auto t0 = Clock::now();
+    try {
+      CutOverResult r;
+      r.write_stall = cutover.attempt(attempt);
+      r.attempts = attempt;
+      tables.mark_swapped();
+      m.status.record_cut_over_attempt(attempt, r.write_stall);
+      m.log->info("cut-over: done in attempt {}; writes to {} waited {} ms", attempt, m.plan.table,
+                  r.write_stall.count());
+      return r;
+    } catch (const CutOverAborted& e) {
+      applier.release();
+      // An aborted attempt held writers at most this long (lock wait + drain, bounded by the timeout).
+      m.status.record_cut_over_attempt(attempt, Clock::now() - t0);
+      if (attempt > m.config.cut_over.retries) throw;
+      sync.check_failures();
+      m.log->warn("cut-over: {}; original intact; retrying in {} ms", e.what(), m.config.cut_over.retry_backoff.count());
+      gate.hold_off(Clock::now() + m.config.cut_over.retry_backoff);
+    } catch (const std::exception& e) {
+      applier.resume();
+      const std::string state = describe_tables(m, tables);
+      throw CutOverStateError(std::string(e.what()) + "; " + state, tables.swapped());
+    }
+  }
+}
+
+}  // namespace ghostcut::engine

@@ -1,0 +1,89 @@
+// What a migration is told (MigratorConfig) and what it reports (MigrationResult); shared by the
+// Migrator and its phases.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "engine/apply/applier.h"
+#include "engine/control/control_server.h"
+#include "engine/copy/copier.h"
+#include "engine/cutover/cutover.h"
+#include "engine/metrics/progress.h"
+#include "engine/schedule/clock.h"
+#include "engine/sql/connection_settings.h"
+#include "engine/throttle/throttler.h"
+#include "engine/verify/checksum.h"
+
+namespace ghostcut::engine {
+
+struct MigratorConfig {
+  ConnectionSettings connection;  // database = the table's database
+  std::uint32_t server_id = 0;    // our replica id for the binlog stream
+  std::chrono::milliseconds heartbeat_interval{500};
+  std::chrono::milliseconds cut_over_lag_threshold{1000};
+  std::chrono::seconds progress_interval{5};
+  std::string postpone_flag_file;  // cut-over waits while this file exists
+  bool drop_leftover_tables = false;
+  bool ok_to_drop_table = false;   // drop t_del after a successful cut-over
+  bool cleanup_on_failure = false; // drop t_gho and t_ghc when the migration fails
+  CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
+  ApplierConfig applier;          // on_conflict is set by the Migrator (binlog first)
+  CutOverConfig cut_over;
+  // Before the first cut-over: compare both tables as of one instant (engine/verify/checksum.h); a
+  // mismatch fails the migration with the original untouched.
+  bool checksum = true;
+  // Test seam: runs after the copy, before the checksum.
+  std::function<void()> after_copy;
+
+  // Control socket / TCP port (neither: no control server). Served on the stream's io thread.
+  ControlServerConfig control;
+  // Throttling. The Migrator fills in the connections, database and changelog table.
+  ThrottlerConfig throttle;
+
+  // Cut-over scheduling: windows come from RuntimeSettings::cut_over_windows() (window= changes them).
+  std::optional<double> cut_over_when_quiet;  // row changes/s
+  std::chrono::seconds quiet_window{60};
+  std::optional<std::chrono::system_clock::time_point> cut_over_deadline;
+  bool cut_over_at_deadline = false;
+  WallClock clock;  // empty: the system clock
+  // A failed on-before-cut-over hook postpones the cut-over this long before it is tried again.
+  std::chrono::milliseconds hook_retry_interval{5000};
+
+  // Hooks (empty path: none).
+  std::string hooks_path;
+  std::chrono::milliseconds hooks_timeout{60000};
+  std::chrono::seconds hooks_status_interval{60};
+
+  // Prometheus /metrics (nullopt: off; 0 = any free port).
+  std::optional<std::uint16_t> metrics_port;
+  std::string metrics_bind = "127.0.0.1";
+
+  // Called about once a second with the current status (a TTY status line listens).
+  std::function<void(const ProgressSnapshot&)> on_status;
+};
+
+// A cut-over error that is not a cleanly undone attempt: the message says what the tables look
+// like now. swapped(): the rename happened (the original table is no longer in place).
+class CutOverStateError : public std::runtime_error {
+ public:
+  CutOverStateError(const std::string& what, bool swapped) : std::runtime_error(what), swapped_(swapped) {}
+  bool swapped() const noexcept { return swapped_; }
+
+ private:
+  bool swapped_;
+};
+
+struct MigrationResult {
+  std::uint64_t rows_copied = 0;
+  std::uint64_t events_applied = 0;
+  CutOverResult cut_over;
+  std::optional<ChecksumResult> checksum;  // when it ran
+  std::chrono::milliseconds elapsed{0};
+  std::chrono::milliseconds peak_lag{0};
+};
+
+}  // namespace ghostcut::engine

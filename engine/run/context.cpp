@@ -1,0 +1,38 @@
+#include "engine/run/context.h"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+
+namespace ghostcut::engine {
+
+HookContext MigrationContext::hook_context(std::string failure) const {
+  HookContext h;
+  h.database = plan.database;
+  h.table = plan.table;
+  h.ghost_table = plan.ghost_table;
+  h.old_table = plan.old_table;
+  h.alter = plan.alter;
+  const auto snap = status.snapshot();
+  h.state = snap.state;
+  h.binlog_position = snap.binlog_position;
+  h.throttle_reason = snap.throttle_reason;
+  h.failure_message = std::move(failure);
+  h.rows_copied = snap.rows_copied;
+  h.rows_estimated = snap.rows_estimated;
+  h.elapsed = snap.total_elapsed;
+  h.migrated_host = cs.host + ":" + std::to_string(cs.port);
+  h.status = snap.status_line();
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) h.executing_host = host;
+  return h;
+}
+
+void MigrationContext::sleep(std::chrono::milliseconds d) const {
+  std::mutex mu;
+  std::unique_lock lk(mu);
+  std::condition_variable_any().wait_for(lk, abort.get_token(), d, [] { return false; });
+}
+
+}  // namespace ghostcut::engine

@@ -21,6 +21,7 @@
 #include "engine/migrator.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+#include "integration/migrator_config.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
 
@@ -47,16 +48,7 @@ bool wait_state(SqlConnection& admin, std::uint64_t id, const std::string& state
 class CutOverTest : public LiveServerTest {
  protected:
   MigratorConfig migrator_config() {
-    MigratorConfig cfg;
-    cfg.connection = settings_;
-    cfg.server_id = 930000 + static_cast<std::uint32_t>(::getpid() % 10000);
-    cfg.heartbeat_interval = 100ms;
-    cfg.cut_over_lag_threshold = 1000ms;
-    cfg.progress_interval = 2s;
-    cfg.cut_over.lock_timeout = 3s;
-    cfg.cut_over.retries = 5;
-    cfg.cut_over.retry_backoff = 200ms;
-    return cfg;
+    return ghostcut::testing::test_migrator_config(settings_, 930000);
   }
   MigrationPlan plan_for(const std::string& table, const std::string& alter) {
     Inspector inspector(*conn_, InspectorConfig{});

@@ -16,6 +16,7 @@
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+#include "integration/migrator_config.h"
 #include "integration/test_server.h"
 
 using namespace ghostcut;
@@ -28,15 +29,7 @@ namespace {
 class EquivalenceTest : public LiveServerTest {
  protected:
   MigratorConfig migrator_config() {
-    MigratorConfig cfg;
-    cfg.connection = settings_;
-    cfg.server_id = 930000 + static_cast<std::uint32_t>(::getpid() % 10000);
-    cfg.heartbeat_interval = 100ms;
-    cfg.cut_over_lag_threshold = 1000ms;
-    cfg.progress_interval = 2s;
-    cfg.cut_over.lock_timeout = 3s;
-    cfg.cut_over.retries = 5;
-    cfg.cut_over.retry_backoff = 200ms;
+    auto cfg = ghostcut::testing::test_migrator_config(settings_, 930000);
     cfg.cleanup_on_failure = true;
     return cfg;
   }

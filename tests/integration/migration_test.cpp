@@ -13,6 +13,7 @@
 #include "engine/inspect/inspector.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+#include "integration/migrator_config.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
 
@@ -28,16 +29,7 @@ using namespace ghostcut::testing;
 class MigrationTest : public LiveServerTest {
  protected:
   MigratorConfig migrator_config() {
-    MigratorConfig cfg;
-    cfg.connection = settings_;
-    cfg.server_id = 920000 + static_cast<std::uint32_t>(::getpid() % 10000);
-    cfg.heartbeat_interval = 100ms;
-    cfg.cut_over_lag_threshold = 1000ms;
-    cfg.progress_interval = 2s;
-    cfg.cut_over.lock_timeout = 3s;
-    cfg.cut_over.retries = 5;
-    cfg.cut_over.retry_backoff = 200ms;
-    return cfg;
+    return ghostcut::testing::test_migrator_config(settings_, 920000);
   }
   MigrationPlan plan_for(const std::string& table, const std::string& alter, InspectorConfig ic = {}) {
     Inspector inspector(*conn_, ic);

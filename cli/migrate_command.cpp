@@ -11,6 +11,7 @@
 #include "cli/status_display.h"
 #include "cli/subcommands.h"
 #include "engine/inspect/inspector.h"
+#include "engine/revert/reverse_plan.h"
 
 namespace ghostcut::cli {
 
@@ -68,6 +69,15 @@ int run_migrate(const std::vector<std::string>& args) {
     return kExitFailure;
   }
 
+  if (config.keep_old_table_in_sync_seconds > 0) {
+    // Refused before anything is touched: a revert that would lose writes is no revert.
+    if (auto why = engine::reverse_sync_refusals(plan); !why.empty()) {
+      std::cerr << "ghostcut migrate: --keep-old-table-in-sync: this ALTER has no exact way back:";
+      for (const auto& w : why) std::cerr << "\n  - " << w;
+      std::cerr << "\n";
+      return kExitFailure;
+    }
+  }
   if (!config.execute) {
     std::cout << plan.describe() << "\nDry run: nothing was changed. Add --execute to migrate.\n";
     return kExitOk;

@@ -18,6 +18,7 @@
 #include "engine/control/command.h"
 #include "engine/cutover/cutover.h"
 #include "engine/migrator.h"
+#include "engine/sql/query_builder.h"
 #include "engine/schedule/cut_over_window.h"
 
 namespace ghostcut::cli {
@@ -113,6 +114,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.ok_to_drop_table = config.ok_to_drop_table;
   mc.cleanup_on_failure = config.cleanup_on_failure;
   mc.checksum = !config.skip_checksum;
+  mc.keep_old_table_in_sync = std::chrono::seconds(config.keep_old_table_in_sync_seconds);
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.copier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
   mc.applier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
@@ -178,6 +180,13 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
                  "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
                  plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts,
                  r.cut_over.write_stall.count(), r.peak_lag.count(), r.elapsed.count() / 1000.0);
+    if (r.revert && r.revert->reverted) {
+      spdlog::info("reverted: {}.{} is the old table again; the new one is kept as {}.{}{}", plan.database, plan.table,
+                   plan.database, engine::revert_table_name(plan.table),
+                   config.ok_to_drop_table ? " (dropped: --ok-to-drop-table)" : "");
+      return kExitOk;
+    }
+    if (r.revert && !r.revert->stopped.empty()) spdlog::warn("{}", r.revert->stopped);
     if (!config.ok_to_drop_table) spdlog::info("the old table is kept as {}.{}", plan.database, plan.old_table);
     return kExitOk;
   } catch (const engine::CutOverStateError& e) {

@@ -3,6 +3,7 @@
 #include "engine/sql/binlog_settings.h"
 
 #include <fstream>
+#include <cctype>
 #include <random>
 
 #include "cli/connection_options.h"
@@ -121,9 +122,26 @@ po::options_description migrate_options_description() {
   safety.add_options()
       ("ok-to-drop-table", po::bool_switch(), "drop the old table after cut-over (default: keep it)")
       ("cleanup-on-failure", po::bool_switch(), "drop the ghost and changelog tables when the migration fails")
-      ("skip-checksum", po::bool_switch(), "do not compare the tables before the cut-over (compared by default)");
+      ("skip-checksum", po::bool_switch(), "do not compare the tables before the cut-over (compared by default)")
+      ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` can swap it back with nothing lost");
   all.add(safety);
   return all;
+}
+
+std::optional<std::int64_t> parse_duration_seconds(std::string_view text) {
+  std::int64_t n = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    n = n * 10 + (text[i] - '0');
+    if (n > 1'000'000'000) return std::nullopt;
+  }
+  if (i == 0) return std::nullopt;
+  const std::string_view unit = text.substr(i);
+  if (unit.empty() || unit == "s") return n;
+  if (unit == "m") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86'400;
+  return std::nullopt;
 }
 
 ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
@@ -266,6 +284,13 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   c.ok_to_drop_table = vm["ok-to-drop-table"].as<bool>();
   c.cleanup_on_failure = vm["cleanup-on-failure"].as<bool>();
   c.skip_checksum = vm["skip-checksum"].as<bool>();
+  if (vm.count("keep-old-table-in-sync")) {
+    const auto d = parse_duration_seconds(vm["keep-old-table-in-sync"].as<std::string>());
+    if (!d || *d < 1 || *d > 7 * 86'400)
+      throw MigrateUsageError("--keep-old-table-in-sync takes a duration from 1s to 7d (e.g. 90s, 30m, 24h, 2d), got '" +
+                              vm["keep-old-table-in-sync"].as<std::string>() + "'");
+    c.keep_old_table_in_sync_seconds = *d;
+  }
   return out;
 }
 

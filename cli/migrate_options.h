@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/inspect/inspector.h"
@@ -84,6 +85,7 @@ struct MigrateConfig {
   bool ok_to_drop_table = false;
   bool cleanup_on_failure = false;
   bool skip_checksum = false;  // --skip-checksum
+  std::int64_t keep_old_table_in_sync_seconds = 0;  // --keep-old-table-in-sync=DURATION; 0: off
 
   engine::InspectorConfig inspector_config() const;
 };
@@ -102,6 +104,8 @@ struct ParsedMigrate {
   bool help = false;
   MigrateConfig config;
 };
+// "90", "90s", "30m", "24h", "2d" → seconds; nullopt when malformed.
+std::optional<std::int64_t> parse_duration_seconds(std::string_view text);
 ParsedMigrate parse_migrate_args(const std::vector<std::string>& args);
 
 }  // namespace ghostcut::cli

@@ -130,6 +130,8 @@ std::string format_status_line(const StatusLineInput& in) {
       line = fmt::format("{} | copied {} rows", with_detail("postponed", in.detail), group_thousands(in.rows_copied));
       break;
     case Phase::kCuttingOver: line = with_detail("cutting over", in.detail); break;
+    case Phase::kKeepingOldInSync: line = with_detail("keeping old table in sync", in.detail); break;
+    case Phase::kReverting: line = with_detail("reverting", in.detail); break;
     case Phase::kVerifying:
       line = fmt::format("{} | copied {} rows", with_detail("verifying (checksum)", in.detail),
                          group_thousands(in.rows_copied));

@@ -36,6 +36,9 @@ struct MigratorConfig {
   // Before the first cut-over: compare both tables as of one instant (engine/verify/checksum.h); a
   // mismatch fails the migration with the original untouched.
   bool checksum = true;
+  // After the cut-over, keep the old table in sync this long so `revert` can swap it back with
+  // nothing lost (engine/revert/); 0: off.
+  std::chrono::seconds keep_old_table_in_sync{0};
   // Test seam: runs after the copy, before the checksum.
   std::function<void()> after_copy;
 
@@ -77,11 +80,19 @@ class CutOverStateError : public std::runtime_error {
   bool swapped_;
 };
 
+// --keep-old-table-in-sync: how the reverse sync ended.
+struct RevertResult {
+  bool reverted = false;   // the old table is `t` again, the new one `t_rev`
+  std::string stopped;     // why the sync or the revert ended early (empty: the window ran out, or reverted)
+  CutOverResult cut_over;  // of the revert
+};
+
 struct MigrationResult {
   std::uint64_t rows_copied = 0;
   std::uint64_t events_applied = 0;
   CutOverResult cut_over;
   std::optional<ChecksumResult> checksum;  // when it ran
+  std::optional<RevertResult> revert;      // with --keep-old-table-in-sync
   std::chrono::milliseconds elapsed{0};
   std::chrono::milliseconds peak_lag{0};
 };

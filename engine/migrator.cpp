@@ -6,6 +6,7 @@
 #include "engine/create/ghost_tables.h"
 #include "engine/cutover/cut_over_phase.h"
 #include "engine/metrics/prometheus_format.h"
+#include "engine/revert/reverse_sync_phase.h"
 #include "engine/run/context.h"
 #include "engine/run/io_services.h"
 #include "engine/run/sync.h"
@@ -26,6 +27,9 @@ Migrator::Migrator(MigratorConfig config, const MigrationPlan& plan, RuntimeSett
 }
 
 CommandReply Migrator::handle_control_line(std::string_view line) {
+  if (auto c = parse_command(line); c && std::holds_alternative<RevertCommand>(*c) && phase() != Phase::kKeepingOldInSync)
+    return {false, "revert: possible only while the old table is kept in sync after the cut-over "
+                   "(--keep-old-table-in-sync); now: " + state()};
   CommandCallbacks cb;
   cb.status_text = [this] { return status_text(); };
   cb.status_json = [this] { return status_json(); };
@@ -60,14 +64,19 @@ MigrationResult Migrator::run(std::stop_token stop) {
   try {
     auto main = SqlConnection::open(cs);
     tables.create(*main);                                             // 2. create
-    Sync sync(m, io, *main);                                          // 3. stream, apply, watch
-    copy_rows(m, sync, *main);                                        // 4. copy
+    auto sync = std::make_unique<Sync>(m, io, *main);                 // 3. stream, apply, watch
+    copy_rows(m, *sync, *main);                                       // 4. copy
     if (config_.after_copy) config_.after_copy();
-    if (config_.checksum) result.checksum = verify_tables(m, sync);   // 5. verify
-    result.cut_over = cut_over(m, sync, tables);                      // 6. cut over
-    sync.stop();
-    result.peak_lag = sync.peak_lag();
-    status_.set_state(Phase::kDone);
+    if (config_.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
+    result.cut_over = cut_over(m, *sync, tables);                     // 6. cut over
+    result.peak_lag = sync->peak_lag();
+    sync.reset();
+    if (config_.keep_old_table_in_sync.count() > 0)                   // 6b. keep t_del in sync
+      result.revert = keep_old_table_in_sync(m, io, result.cut_over.lock_position, tables);
+    status_.set_state(Phase::kDone, !result.revert                  ? std::string()
+                                    : result.revert->reverted       ? "reverted: " + plan_.table + " is the old table again"
+                                    : result.revert->stopped.empty() ? std::string()
+                                                                     : result.revert->stopped);
   } catch (const std::exception& e) {
     status_.set_state(Phase::kFailed, e.what());
     tables.clean_up_after_failure();

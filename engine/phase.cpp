@@ -10,6 +10,8 @@ std::string_view phase_name(Phase p) {
     case Phase::kWaitingForCutOver: return "waiting for cut-over";
     case Phase::kPostponed: return "postponed";
     case Phase::kCuttingOver: return "cutting over";
+    case Phase::kKeepingOldInSync: return "keeping old table in sync";
+    case Phase::kReverting: return "reverting";
     case Phase::kDone: return "done";
     case Phase::kFailed: return "failed";
   }

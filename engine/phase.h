@@ -4,7 +4,18 @@
 
 namespace ghostcut::engine {
 
-enum class Phase { kStarting, kCopying, kVerifying, kWaitingForCutOver, kPostponed, kCuttingOver, kDone, kFailed };
+enum class Phase {
+  kStarting,
+  kCopying,
+  kVerifying,
+  kWaitingForCutOver,
+  kPostponed,
+  kCuttingOver,
+  kKeepingOldInSync,  // after the cut-over, --keep-old-table-in-sync: a revert stays possible
+  kReverting,
+  kDone,
+  kFailed
+};
 std::string_view phase_name(Phase p);
 
 }  // namespace ghostcut::engine

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "engine/sql/sql_connection.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 
@@ -89,6 +90,44 @@ bool ApplierLoop::drain_to(const binlog::BinlogPosition& pos, std::chrono::stead
   return cv_.wait_until(lk, deadline, [&] { return applied_ >= pos || failure_; }) && !failure_ && applied_ >= pos;
 }
 
+namespace {
+
+// The statement after any leading /* … */ comments (ghostcut tags its own statements).
+std::string_view without_leading_comments(std::string_view s) {
+  for (;;) {
+    s = trim(s);
+    if (s.substr(0, 2) != "/*") return s;
+    const auto end = s.find("*/");
+    if (end == std::string_view::npos) return {};
+    s.remove_prefix(end + 2);
+  }
+}
+
+}  // namespace
+
+bool ApplierLoop::skip_through_rename(std::vector<binlog::Transaction>& batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    bool rename = false;
+    for (const auto& q : batch[i].queries)
+      rename = rename || (is_ddl_on_table(q, plan_.database, plan_.table) &&
+                          iequals(without_leading_comments(q.statement).substr(0, 6), "RENAME"));
+    if (!rename) {
+      for (const auto& c : batch[i].changes)
+        if (c.table == plan_.table)
+          throw std::runtime_error("a change of " + plan_.table + " at " + batch[i].end.to_string() +
+                                   " before the cut-over's RENAME: the reverse sync cannot start there");
+      continue;
+    }
+    log_->info("reverse sync: the cut-over's RENAME is at {}; applying from there", batch[i].end.to_string());
+    set_applied(batch[i].end);
+    batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    skip_to_rename_ = false;
+    return !batch.empty();
+  }
+  set_applied(batch.back().end);
+  return false;
+}
+
 void ApplierLoop::run(std::stop_token stop) {
   SqlThreadGuard guard;
   try {
@@ -149,6 +188,7 @@ void ApplierLoop::run(std::stop_token stop) {
         batch.push_back(std::move(*more));
       }
       progress_.backlog = stream_.queued();
+      if (skip_to_rename_ && !skip_through_rename(batch)) continue;
 
       // DDL on the original changes the meaning of every later row image: stop.
       for (const auto& trx : batch)

@@ -38,6 +38,11 @@ class ApplierLoop {
   // The Applier's configuration (conflict retries, binlog-first hand). Set before start().
   void set_applier_config(ApplierConfig config) { applier_config_ = std::move(config); }
 
+  // The reverse sync's stream starts at the cut-over's lock position: everything up to and
+  // including the cut-over's RENAME of the table is skipped (nothing wrote the table in between,
+  // it was locked), later changes are the swapped table's. Set before start().
+  void skip_through_cut_over_rename() { skip_to_rename_ = true; }
+
   void start();
   void stop();  // finishes the batch in hand, then returns; thread-safe
   // Stops popping after the batch in hand (returns once it is done); resume() undoes it. The
@@ -55,6 +60,8 @@ class ApplierLoop {
 
  private:
   void run(std::stop_token stop);
+  // While skip_to_rename_: drops the batch up to and including the RENAME; false if nothing is left.
+  bool skip_through_rename(std::vector<binlog::Transaction>& batch);
   void fail(std::exception_ptr e);
   void set_applied(const binlog::BinlogPosition& pos);
 
@@ -74,6 +81,7 @@ class ApplierLoop {
   bool paused_ = false;           // guarded by mu_: the loop is idle because of a pause
   std::function<void(std::uint64_t)> on_changes_;
   ApplierConfig applier_config_;
+  bool skip_to_rename_ = false;  // applier thread only, after start()
   std::jthread thread_;
 };
 

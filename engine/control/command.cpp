@@ -283,6 +283,10 @@ binlog::Result<Command> parse_command(std::string_view line) {
     return *plain;
   }
   if (words.size() != 1) return Error(Errc::unsupported, "unknown command '" + std::string(head) + "'; try 'help'");
+  if (name == "revert") {
+    if (!has_arg || arg.empty()) return Error(Errc::bad_value, "revert requires the table name: revert=<table>");
+    return Command{RevertCommand{std::string(arg)}};
+  }
   if (name == "panic") {
     if (!has_arg || arg.empty()) return Error(Errc::bad_value, "panic requires the table name: panic=<table>");
     return Command{PanicCommand{std::string(arg)}};
@@ -359,6 +363,11 @@ CommandReply apply_command(const Command& command, RuntimeSettings& settings, co
       s.set_cut_over_requested(true);
       return {true, changed("postpone-cut-over", on_off(was), "off") + "; cut-over will proceed when ready"};
     }
+    CommandReply operator()(const RevertCommand& c) const {
+      if (c.table != table) return {false, "revert: table name '" + c.table + "' does not match the migrated table '" + table + "'"};
+      s.set_revert_requested(true);
+      return {true, "revert: swapping the old " + table + " back in (the reverse sync drains first)"};
+    }
     CommandReply operator()(const PanicCommand& c) const {
       if (c.table != table) return {false, "panic: table name '" + c.table + "' does not match the migrated table '" + table + "'"};
       s.set_panic(true);
@@ -396,6 +405,7 @@ std::string help_text() {
          "postpone             # hold the cut-over\n"
          "unpostpone, no-postpone, cut-over # proceed to cut-over when ready\n"
          "panic=<table>        # abort now, leaving the ghost table\n"
+         "revert=<table>       # after the cut-over, with --keep-old-table-in-sync: swap the old table back\n"
          "help                 # this text";
 }
 

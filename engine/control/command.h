@@ -94,6 +94,10 @@ struct ThrottleCommand { bool operator==(const ThrottleCommand&) const = default
 struct NoThrottleCommand { bool operator==(const NoThrottleCommand&) const = default; };
 struct PostponeCommand { bool operator==(const PostponeCommand&) const = default; };
 struct UnpostponeCommand { bool operator==(const UnpostponeCommand&) const = default; };
+struct RevertCommand {
+  std::string table;  // must name the migrated table (checked by apply_command)
+  bool operator==(const RevertCommand&) const = default;
+};
 struct PanicCommand {
   std::string table;  // must name the migrated table (checked by apply_command)
   bool operator==(const PanicCommand&) const = default;
@@ -103,7 +107,7 @@ using Command = std::variant<HelpCommand, SupCommand, StatusCommand, Coordinates
                              SetChunkSizeCommand, SetThreadsCommand, SetDmlBatchSizeCommand, SetMaxLagMillisCommand,
                              SetNiceRatioCommand, SetMaxLoadCommand, SetCriticalLoadCommand, SetThrottleQueryCommand,
                              SetThrottleControlReplicasCommand, ThrottleCommand, NoThrottleCommand, PostponeCommand,
-                             UnpostponeCommand, PanicCommand, SetCutOverWindowsCommand>;
+                             UnpostponeCommand, PanicCommand, SetCutOverWindowsCommand, RevertCommand>;
 
 // One line (a trailing \r\n is fine). Errors are bad_value (malformed or out of range) or
 // unsupported (unknown command); error().context is the text to send back.

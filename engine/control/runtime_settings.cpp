@@ -168,6 +168,7 @@ bool RuntimeSettings::set_manual_throttle(bool on) { return set_flag(manual_thro
 bool RuntimeSettings::set_postpone_cut_over(bool on) { return set_flag(postpone_cut_over_, on); }
 bool RuntimeSettings::set_cut_over_requested(bool on) { return set_flag(cut_over_requested_, on); }
 bool RuntimeSettings::set_panic(bool on) { return set_flag(panic_, on); }
+bool RuntimeSettings::set_revert_requested(bool on) { return set_flag(revert_requested_, on); }
 
 binlog::Result<double> RuntimeSettings::set_nice_ratio(double r) {
   if (auto why = validate_nice_ratio(r)) return rejected<double>(std::move(*why));

@@ -94,6 +94,8 @@ class RuntimeSettings {
   bool postpone_cut_over() const { return postpone_cut_over_.load(); }
   bool cut_over_requested() const { return cut_over_requested_.load(); }
   bool panic() const { return panic_.load(); }
+  // `revert=<table>` while the old table is kept in sync after the cut-over.
+  bool revert_requested() const { return revert_requested_.load(); }
   RuntimeSettingsSnapshot snapshot() const;
 
   // Validated setters: the old value, or bad_value with the reason (and no change).
@@ -112,6 +114,7 @@ class RuntimeSettings {
   bool set_postpone_cut_over(bool on);
   bool set_cut_over_requested(bool on);
   bool set_panic(bool on);
+  bool set_revert_requested(bool on);
 
   // Bumped on every successful change (also when the new value equals the old one).
   std::uint64_t version() const { return version_.load(); }
@@ -133,6 +136,7 @@ class RuntimeSettings {
   std::atomic<bool> postpone_cut_over_{false};
   std::atomic<bool> cut_over_requested_{false};
   std::atomic<bool> panic_{false};
+  std::atomic<bool> revert_requested_{false};
 
   struct Guarded {
     LoadMap max_load;

@@ -38,10 +38,11 @@ void GhostTables::drop(bool changelog, bool ghost) {
 void GhostTables::clean_up_after_success() {
   drop(true, false);
   if (!m_.config.ok_to_drop_table) return;
+  const std::string& old = reverted_table_.empty() ? m_.plan.old_table : reverted_table_;
   try {
-    SqlConnection::open(m_.cs)->execute(m_.qb.drop_table_query(m_.plan.old_table));
+    SqlConnection::open(m_.cs)->execute(m_.qb.drop_table_query(old));
   } catch (const std::exception& e) {
-    m_.log->warn("dropping {}: {}", m_.plan.old_table, e.what());
+    m_.log->warn("dropping {}: {}", old, e.what());
   }
 }
 

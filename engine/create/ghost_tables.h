@@ -2,6 +2,8 @@
 // leaves: the changelog always goes; the ghost only with --cleanup-on-failure and never once the
 // tables are swapped (t_gho's name is then nobody's, t is the new table).
 #pragma once
+#include <string>
+
 #include "engine/run/context.h"
 
 namespace ghostcut::engine {
@@ -14,6 +16,8 @@ class GhostTables {
   // Drops leftovers when asked (--drop-leftover-tables), creates t_ghc, then t_gho with the ALTER.
   void create(SqlConnection& c);
   void mark_swapped() { swapped_ = true; }
+  // After a revert the new table is `t_rev`: --ok-to-drop-table drops it instead of `t_del`.
+  void mark_reverted(std::string new_table) { reverted_table_ = std::move(new_table); }
   bool swapped() const { return swapped_; }
   void clean_up_after_success();
   void clean_up_after_failure();
@@ -25,6 +29,7 @@ class GhostTables {
   const MigrationContext& m_;
   bool created_ = false;
   bool swapped_ = false;
+  std::string reverted_table_;
 };
 
 }  // namespace ghostcut::engine

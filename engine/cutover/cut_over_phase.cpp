@@ -51,6 +51,7 @@ CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables) {
       CutOverResult r;
       r.write_stall = cutover.attempt(attempt);
       r.attempts = attempt;
+      r.lock_position = cutover.lock_position();
       tables.mark_swapped();
       m.status.record_cut_over_attempt(attempt, r.write_stall);
       m.log->info("cut-over: done in attempt {}; writes to {} waited {} ms", attempt, m.plan.table,

@@ -262,6 +262,7 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   try {
     step(CutOverStep::kLocked);
     const binlog::BinlogPosition target = current_binlog_position(*lock, plan_.server.version);
+    lock_position_ = target;
 
     renamer.emplace([&] {
       SqlThreadGuard guard;

@@ -102,6 +102,7 @@ std::chrono::seconds session_idle_bound(std::chrono::seconds lock_timeout);
 struct CutOverResult {
   int attempts = 0;
   std::chrono::milliseconds write_stall{0};  // of the successful attempt: lock held → rename done
+  binlog::BinlogPosition lock_position;       // read under that attempt's lock (CutOver::lock_position)
 };
 
 // One failed attempt, undone: the original is intact.
@@ -123,6 +124,9 @@ class CutOver {
   CutOverResult run(std::stop_token stop);
   // One attempt; throws CutOverAborted after undoing it.
   std::chrono::milliseconds attempt(int n);
+  // The binlog position read under the last attempt's lock: nothing changed the table between it
+  // and the RENAME, so a stream from here sees the swapped table's changes right after the RENAME.
+  const binlog::BinlogPosition& lock_position() const { return lock_position_; }
 
  private:
   ConnectionSettings settings_;
@@ -130,6 +134,7 @@ class CutOver {
   CutOverConfig config_;
   DrainFn drain_;
   std::shared_ptr<spdlog::logger> log_;
+  binlog::BinlogPosition lock_position_;
 };
 
 }  // namespace ghostcut::engine

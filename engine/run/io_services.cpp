@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "engine/metrics/metrics_server.h"
 
@@ -17,7 +18,9 @@ struct IoServices::Impl {
   std::promise<void> done;
   std::unique_ptr<ControlServer> control;
   std::unique_ptr<MetricsServer> metrics;
-  std::unique_ptr<binlog::ReplicationStream> stream;
+  // Every stream started; only the last one runs (a new one stops the others: they share our
+  // replica id). Kept until the io thread has finished.
+  std::vector<std::unique_ptr<binlog::ReplicationStream>> streams;
 
   // Lets the loop end once its users have stopped; forces it after a grace period.
   void finish() {
@@ -33,7 +36,7 @@ IoServices::IoServices(std::shared_ptr<spdlog::logger> log) : impl_(std::make_un
 }
 
 IoServices::~IoServices() {
-  if (impl_->stream) impl_->stream->stop();
+  for (auto& s : impl_->streams) s->stop();
   if (impl_->control) impl_->control->stop();
   if (impl_->metrics) impl_->metrics->stop();
   impl_->finish();
@@ -61,10 +64,11 @@ void IoServices::start() {
 binlog::ReplicationStream& IoServices::start_stream(binlog::StreamSettings settings,
                                                     binlog::ChangeDecoder::TableFilter filter,
                                                     binlog::ChangeDecoder::ColumnsLookup lookup) {
-  impl_->stream = std::make_unique<binlog::ReplicationStream>(impl_->ioc.get_executor(), std::move(settings),
-                                                              std::move(filter), std::move(lookup), impl_->log);
-  impl_->stream->start();
-  return *impl_->stream;
+  for (auto& s : impl_->streams) s->stop();
+  impl_->streams.push_back(std::make_unique<binlog::ReplicationStream>(
+      impl_->ioc.get_executor(), std::move(settings), std::move(filter), std::move(lookup), impl_->log));
+  impl_->streams.back()->start();
+  return *impl_->streams.back();
 }
 
 }  // namespace ghostcut::engine

@@ -27,7 +27,8 @@ class IoServices {
   std::uint16_t serve_control(const ControlServerConfig& config, ControlLineHandler handler);
   std::uint16_t serve_metrics(const std::string& bind, std::uint16_t port, std::function<std::string()> body);
   void start();
-  // The stream lives until the io thread has finished, however early its users are gone.
+  // The stream lives until the io thread has finished, however early its users are gone. A new
+  // stream stops the earlier ones first (they would share the replica id).
   binlog::ReplicationStream& start_stream(binlog::StreamSettings settings, binlog::ChangeDecoder::TableFilter filter,
                                           binlog::ChangeDecoder::ColumnsLookup lookup);
 

@@ -10,7 +10,9 @@ namespace ghostcut::engine {
 
 using Clock = std::chrono::steady_clock;
 
-Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main) : m_(m), meter_(m.config.quiet_window) {
+Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
+           std::optional<binlog::BinlogPosition> cut_over_lock_position)
+    : m_(m), meter_(m.config.quiet_window) {
   // Throttling: replicas read the changelog heartbeats, so it starts once the table exists.
   ThrottlerConfig tc = m.config.throttle;
   tc.primary = m.cs;
@@ -21,7 +23,8 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main) : m_(m), me
   throttler_->start();
 
   // The stream starts at the current position before the first row is copied.
-  const binlog::BinlogPosition start = current_binlog_position(main, m.plan.server.version);
+  const binlog::BinlogPosition start =
+      cut_over_lock_position ? *cut_over_lock_position : current_binlog_position(main, m.plan.server.version);
   binlog::StreamSettings ss;
   ss.connection = to_binlog_settings(m.cs, m.config.server_id);
   ss.start = start;
@@ -52,6 +55,7 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main) : m_(m), me
     if (outer) outer(retrying);
   };
   applier_->set_applier_config(std::move(ac));
+  if (cut_over_lock_position) applier_->skip_through_cut_over_rename();
   applier_->start();
   control_ = std::make_unique<ApplierControl>(*applier_);
   attachment_ = std::make_unique<MigrationStatus::Attachment>(m.status, *applier_, *stream_, *throttler_);

@@ -27,8 +27,11 @@ class SqlConnection;
 
 class Sync {
  public:
-  // Starts everything; the stream from `main`'s current binlog position.
-  Sync(MigrationContext& m, IoServices& io, SqlConnection& main);
+  // Starts everything; the stream from `main`'s current binlog position, or — for the reverse
+  // sync, whose plan's table is the new table — from the cut-over's lock position, skipping
+  // through the cut-over's RENAME.
+  Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
+       std::optional<binlog::BinlogPosition> cut_over_lock_position = std::nullopt);
   ~Sync();
   Sync(const Sync&) = delete;
   Sync& operator=(const Sync&) = delete;

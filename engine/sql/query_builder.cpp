@@ -124,6 +124,7 @@ std::string tz_shifted(const std::string& expr, int shift) {
 std::string ghost_table_name(std::string_view table) { return derived_name(table, "_gho"); }
 std::string changelog_table_name(std::string_view table) { return derived_name(table, "_ghc"); }
 std::string old_table_name(std::string_view table) { return derived_name(table, "_del"); }
+std::string revert_table_name(std::string_view table) { return derived_name(table, "_rev"); }
 
 binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table, IndexInfo key,
                                                   const ColumnMapping& mapping, const TableSchema& original) {

@@ -50,6 +50,7 @@ inline constexpr std::size_t kMaxIdentifierLength = 64;
 std::string ghost_table_name(std::string_view table);
 std::string changelog_table_name(std::string_view table);
 std::string old_table_name(std::string_view table);
+std::string revert_table_name(std::string_view table);  // "<t>_rev": the new table after a revert
 // True when `name`'s metadata lock is taken after `table`'s by a statement locking both (the
 // server sorts a statement's lock requests by key, byte-wise), with or without lower-casing.
 bool sorts_after_in_lock_order(std::string_view name, std::string_view table);

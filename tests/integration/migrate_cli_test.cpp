@@ -89,6 +89,16 @@ TEST_F(MigrateCliTest, RefusalExitsNonZeroWithTheReason) {
   EXPECT_NE(r.out.find("`missing` does not exist"), std::string::npos) << r.out;
 }
 
+TEST_F(MigrateCliTest, KeepingTheOldTableInSyncIsRefusedUpFrontWithoutAnExactWayBack) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10), w INT)");
+  const auto before = snapshot();
+  auto r = migrate("t", "DROP COLUMN w", "--keep-old-table-in-sync 1h --execute");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("no exact way back"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("drops column(s) w"), std::string::npos) << r.out;
+  EXPECT_EQ(snapshot(), before);
+}
+
 TEST_F(MigrateCliTest, BadCredentials) {
   const std::string wrong = "wrong-Pa55word-xyz";
   auto r = run_ghostcut("migrate " + connection_args() + " --table t --alter 'ADD COLUMN c INT'", wrong);

@@ -305,3 +305,17 @@ TEST_F(MigrateOptions, PasswordFromEnvironment) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(MigrateOptions, KeepOldTableInSyncTakesADuration) {
+  EXPECT_EQ(parse_migrate_args(base()).config.keep_old_table_in_sync_seconds, 0);
+  EXPECT_EQ(parse_migrate_args(with({"--keep-old-table-in-sync", "90"})).config.keep_old_table_in_sync_seconds, 90);
+  EXPECT_EQ(parse_migrate_args(with({"--keep-old-table-in-sync", "30m"})).config.keep_old_table_in_sync_seconds, 1800);
+  EXPECT_EQ(parse_migrate_args(with({"--keep-old-table-in-sync", "24h"})).config.keep_old_table_in_sync_seconds, 86400);
+  EXPECT_EQ(parse_migrate_args(with({"--keep-old-table-in-sync", "7d"})).config.keep_old_table_in_sync_seconds, 604800);
+  for (const char* bad : {"0", "8d", "1w", "h", "-5", "10 m", ""})
+    EXPECT_THROW((void)parse_migrate_args(with({"--keep-old-table-in-sync", bad})), MigrateUsageError) << bad;
+}
+
+}  // namespace

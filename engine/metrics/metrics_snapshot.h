@@ -32,6 +32,8 @@ struct MetricsSnapshot {
   std::uint64_t cut_over_attempts = 0;
   std::vector<double> cut_over_stall_seconds;  // write stall of each attempt, in order
   double elapsed_seconds = 0;
+  // Seconds left in which revert=<table> can swap the old table back (0: not possible).
+  double revert_window_seconds = 0;
 
   bool operator==(const MetricsSnapshot&) const = default;
 };

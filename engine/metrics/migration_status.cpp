@@ -50,6 +50,11 @@ void MigrationStatus::set_next_window(std::optional<std::chrono::system_clock::t
   next_window_ = next;
 }
 
+void MigrationStatus::set_revert_until(std::optional<std::chrono::system_clock::time_point> until) {
+  std::lock_guard lk(mu_);
+  revert_until_ = until;
+}
+
 void MigrationStatus::record_cut_over_attempt(int attempt, std::chrono::duration<double> stall) {
   std::lock_guard lk(mu_);
   cut_over_attempts_ = attempt;
@@ -134,6 +139,9 @@ std::string MigrationStatus::json() const {
   j += ",\"next_window_epoch\":" +
        (next_window_ ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(next_window_->time_since_epoch()).count())
                      : std::string("null"));
+  j += ",\"revert_until_epoch\":" +
+       (revert_until_ ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(revert_until_->time_since_epoch()).count())
+                      : std::string("null"));
   j += ",\"cut_over_attempts\":" + std::to_string(cut_over_attempts_) + ",\"replicas\":[";
   if (throttler_) {
     bool first = true;
@@ -167,6 +175,9 @@ MetricsSnapshot MigrationStatus::metrics() const {
   }
   m.cut_over_attempts = static_cast<std::uint64_t>(cut_over_attempts_);
   m.cut_over_stall_seconds = stalls_;
+  if (revert_until_)
+    m.revert_window_seconds =
+        std::max(0.0, std::chrono::duration<double>(*revert_until_ - std::chrono::system_clock::now()).count());
   return m;
 }
 

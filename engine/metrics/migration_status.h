@@ -49,6 +49,8 @@ class MigrationStatus {
     MigrationStatus& status_;
   };
   void set_next_window(std::optional<std::chrono::system_clock::time_point> next);
+  // While the old table is kept in sync: until when a revert is possible (nullopt: not possible).
+  void set_revert_until(std::optional<std::chrono::system_clock::time_point> until);
   // A cut-over attempt and how long it held writers.
   void record_cut_over_attempt(int attempt, std::chrono::duration<double> stall);
 
@@ -72,6 +74,7 @@ class MigrationStatus {
   const binlog::ReplicationStream* stream_ = nullptr;
   const Throttler* throttler_ = nullptr;
   std::optional<std::chrono::system_clock::time_point> next_window_;
+  std::optional<std::chrono::system_clock::time_point> revert_until_;
   int cut_over_attempts_ = 0;
   std::vector<double> stalls_;  // seconds, per attempt
 };

@@ -97,6 +97,9 @@ std::string format_prometheus(const MetricsSnapshot& s) {
            s.cut_over_stall_seconds.empty()
                ? 0.0
                : *std::max_element(s.cut_over_stall_seconds.begin(), s.cut_over_stall_seconds.end()));
+  w.metric("revert_window_seconds", "gauge",
+           "Seconds left in which revert=<table> can swap the old table back (0: not possible).",
+           s.revert_window_seconds);
   return w.take();
 }
 

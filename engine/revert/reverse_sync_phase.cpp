@@ -72,13 +72,18 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const b
   MigrationContext r{m.config, plan, *qb, m.cs, m.runtime, m.progress, m.status, m.hooks, m.log, m.stop, {}};
   std::stop_callback forward(m.stop, [&] { r.abort.request_stop(); });
   const auto until = Clock::now() + m.config.keep_old_table_in_sync;
-  const std::string until_text =
-      utc_text(std::chrono::system_clock::now() +
-               std::chrono::duration_cast<std::chrono::system_clock::duration>(m.config.keep_old_table_in_sync));
+  const auto until_wall = std::chrono::system_clock::now() +
+                          std::chrono::duration_cast<std::chrono::system_clock::duration>(m.config.keep_old_table_in_sync);
+  const std::string until_text = utc_text(until_wall);
   bool reverting = false;
+  struct RevertWindow {  // shown in status and metrics while the sync runs, on every way out cleared
+    MigrationStatus& s;
+    ~RevertWindow() { s.set_revert_until(std::nullopt); }
+  } window{m.status};
   try {
     auto main = SqlConnection::open(m.cs);
     Sync sync(r, io, *main, lock_position);
+    m.status.set_revert_until(until_wall);
     m.log->info("reverse sync: applying changes of the new {} to {} from {}; revert={} possible until {}",
                 plan.table, plan.ghost_table, lock_position.to_string(), plan.table, until_text);
     for (;;) {
@@ -101,6 +106,7 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const b
       r.wait_for_change(seen, std::chrono::milliseconds(200));
     }
     reverting = true;
+    m.status.set_revert_until(std::nullopt);
     out.cut_over = revert(r, sync);
     out.reverted = true;
     tables.mark_reverted(plan.old_table);

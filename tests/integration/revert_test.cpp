@@ -79,6 +79,12 @@ TEST_F(RevertTest, RevertKeepsEveryWriteMadeBeforeDuringAndAfterBothCutOvers) {
     EXPECT_FALSE(migrator.handle_control_line("revert=t").ok);
     runtime.set_postpone_cut_over(false);
     EXPECT_TRUE(wait_for(migrator, Phase::kKeepingOldInSync, failure)) << migrator.state();
+    // Status and metrics say how long a revert stays possible (120 s here).
+    const auto window = migrator.metrics_snapshot().revert_window_seconds;
+    EXPECT_GT(window, 60.0);
+    EXPECT_LE(window, 120.0);
+    EXPECT_EQ(migrator.status_json().find("\"revert_until_epoch\":null"), std::string::npos) << migrator.status_json();
+    EXPECT_NE(migrator.status_text().find("revert=t possible until"), std::string::npos) << migrator.status_text();
     // Writes to the new table go back to the old one; let some happen.
     const auto ops_at_cut_over = writers[0].ops + writers[1].ops + writers[2].ops;
     const auto until = std::chrono::steady_clock::now() + 30s;
@@ -95,6 +101,7 @@ TEST_F(RevertTest, RevertKeepsEveryWriteMadeBeforeDuringAndAfterBothCutOvers) {
   if (failure) std::rethrow_exception(failure);
   ASSERT_TRUE(result.revert);
   EXPECT_TRUE(result.revert->reverted) << result.revert->stopped;
+  EXPECT_EQ(migrator.metrics_snapshot().revert_window_seconds, 0.0);
   EXPECT_EQ(result.cut_over.attempts, 1);
 
   Table expected;

@@ -30,6 +30,7 @@ MetricsSnapshot full_snapshot() {
   s.cut_over_attempts = 2;
   s.cut_over_stall_seconds = {3.0, 0.056};
   s.elapsed_seconds = 8.25;
+  s.revert_window_seconds = 3600;
   return s;
 }
 
@@ -100,6 +101,7 @@ TEST(MetricsPrometheus, FullSnapshotParsesAndCarriesEveryValue) {
       {"ghostcut_cut_over_max_write_stall_seconds", {}, 3.0},
       {"ghostcut_state", {{"state", "copying"}}, 1},
       {"ghostcut_elapsed_seconds", {}, 8.25},
+      {"ghostcut_revert_window_seconds", {}, 3600},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

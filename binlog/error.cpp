@@ -7,22 +7,22 @@ class BinlogCategory final : public std::error_category {
   const char* name() const noexcept override { return "binlog"; }
   std::string message(int ev) const override {
     switch (static_cast<Errc>(ev)) {
-      case Errc::ok: return "ok";
-      case Errc::truncated: return "truncated";
-      case Errc::bad_checksum: return "bad checksum";
-      case Errc::bad_magic: return "bad magic (not a binlog file)";
-      case Errc::bad_length: return "bad length";
-      case Errc::extra_bytes: return "unexpected extra bytes";
-      case Errc::unknown_column_type: return "unknown column type";
-      case Errc::unsupported: return "unsupported";
-      case Errc::packet_too_large: return "packet too large";
-      case Errc::sequence_mismatch: return "packet sequence mismatch";
-      case Errc::server_error: return "server error";
-      case Errc::protocol_error: return "protocol error";
-      case Errc::auth_failed: return "authentication failed";
-      case Errc::decompress_failed: return "decompression failed";
-      case Errc::bad_value: return "bad value";
-      case Errc::missing_table_map: return "rows event without a TABLE_MAP";
+      case Errc::kOk: return "ok";
+      case Errc::kTruncated: return "truncated";
+      case Errc::kBadChecksum: return "bad checksum";
+      case Errc::kBadMagic: return "bad magic (not a binlog file)";
+      case Errc::kBadLength: return "bad length";
+      case Errc::kExtraBytes: return "unexpected extra bytes";
+      case Errc::kUnknownColumnType: return "unknown column type";
+      case Errc::kUnsupported: return "unsupported";
+      case Errc::kPacketTooLarge: return "packet too large";
+      case Errc::kSequenceMismatch: return "packet sequence mismatch";
+      case Errc::kServerError: return "server error";
+      case Errc::kProtocolError: return "protocol error";
+      case Errc::kAuthFailed: return "authentication failed";
+      case Errc::kDecompressFailed: return "decompression failed";
+      case Errc::kBadValue: return "bad value";
+      case Errc::kMissingTableMap: return "rows event without a TABLE_MAP";
     }
     return "unknown binlog error";
   }

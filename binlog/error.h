@@ -11,22 +11,22 @@
 namespace ghostcut::binlog {
 
 enum class Errc {
-  ok = 0,
-  truncated,            // fewer bytes than a length or field says
-  bad_checksum,         // CRC32 mismatch
-  bad_magic,            // not a binlog file
-  bad_length,           // a length field that cannot be right
-  extra_bytes,          // bytes left where none should be
-  unknown_column_type,  // a column type we cannot decode
-  unsupported,          // a valid feature we do not handle (says which)
-  packet_too_large,     // frame assembler size limit hit
-  sequence_mismatch,    // packet sequence id out of order
-  server_error,         // an ERR packet from the server
-  protocol_error,       // anything else the server sent that breaks the protocol
-  auth_failed,          // authentication refused or impossible
-  decompress_failed,    // zstd/zlib payload did not decompress
-  bad_value,            // a value that cannot exist (e.g. invalid decimal digits)
-  missing_table_map,    // a rows event for an unknown table_id
+  kOk = 0,
+  kTruncated,            // fewer bytes than a length or field says
+  kBadChecksum,         // CRC32 mismatch
+  kBadMagic,            // not a binlog file
+  kBadLength,           // a length field that cannot be right
+  kExtraBytes,          // bytes left where none should be
+  kUnknownColumnType,  // a column type we cannot decode
+  kUnsupported,          // a valid feature we do not handle (says which)
+  kPacketTooLarge,     // frame assembler size limit hit
+  kSequenceMismatch,    // packet sequence id out of order
+  kServerError,         // an ERR packet from the server
+  kProtocolError,       // anything else the server sent that breaks the protocol
+  kAuthFailed,          // authentication refused or impossible
+  kDecompressFailed,    // zstd/zlib payload did not decompress
+  kBadValue,            // a value that cannot exist (e.g. invalid decimal digits)
+  kMissingTableMap,    // a rows event for an unknown table_id
 };
 
 }  // namespace ghostcut::binlog
@@ -50,6 +50,7 @@ struct Error {
   Error(std::error_code ec, std::string ctx = {}, std::size_t off = 0) : code(ec), context(std::move(ctx)), offset(off) {}
 
   bool is(Errc e) const noexcept { return code == make_error_code(e); }
+  bool is(std::error_code e) const noexcept { return code == e; }  // another layer's code
   // "truncated: TABLE_MAP metadata for column 3 (at byte 41)"
   std::string message() const;
 };

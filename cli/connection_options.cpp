@@ -8,10 +8,11 @@ namespace po = boost::program_options;
 namespace ghostcut::cli {
 
 void add_connection_options(po::options_description& opts) {
+  const engine::ConnectionSettings defaults;
   po::options_description c("Connection");
   c.add_options()
-      ("host", po::value<std::string>()->default_value("127.0.0.1"), "server host")
-      ("port", po::value<std::uint16_t>()->default_value(3306), "server port")
+      ("host", po::value<std::string>()->default_value(defaults.host), "server host")
+      ("port", po::value<std::uint16_t>()->default_value(defaults.port), "server port")
       ("user", po::value<std::string>(), "user name")
       ("password", po::value<std::string>(),
        "password (prefer the GHOSTCUT_PASSWORD environment variable or an option file: "
@@ -20,7 +21,8 @@ void add_connection_options(po::options_description& opts) {
       ("database", po::value<std::string>(), "default database")
       ("defaults-file", po::value<std::string>(), "option file with a [client] section (default ~/.my.cnf)")
       ("ssl-mode", po::value<std::string>()->default_value("preferred"), "TLS: disabled, preferred or required")
-      ("connect-timeout", po::value<int>()->default_value(10), "connect timeout in seconds");
+      ("connect-timeout", po::value<int>()->default_value(static_cast<int>(defaults.connect_timeout.count())),
+       "connect timeout in seconds");
   opts.add(c);
 }
 

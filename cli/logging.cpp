@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <string>
+#include "engine/errc.h"
 
 namespace ghostcut::cli {
 namespace {
@@ -86,7 +87,7 @@ void append_json_string(std::string_view s, spdlog::memory_buf_t& out) {
 binlog::Result<LogFormat> parse_log_format(std::string_view text) {
   if (text == "text") return LogFormat::kText;
   if (text == "json") return LogFormat::kJson;
-  return binlog::Error(binlog::Errc::bad_value, "--log-format must be text or json, not '" + std::string(text) + "'");
+  return binlog::Error(engine::EngineErrc::kBadSetting, "--log-format must be text or json, not '" + std::string(text) + "'");
 }
 
 spdlog::level::level_enum level_for(Verbosity verbosity) {

@@ -9,7 +9,9 @@
 #include "cli/connection_options.h"
 #include "engine/control/command.h"
 #include "engine/control/runtime_settings.h"
+#include "engine/migrator.h"
 #include "engine/schedule/cut_over_deadline.h"
+#include "engine/sql/changelog.h"
 
 namespace po = boost::program_options;
 
@@ -24,6 +26,27 @@ T ranged(const po::variables_map& vm, const char* name, std::int64_t lo, std::in
     throw MigrateUsageError("--" + std::string(name) + " must be between " + std::to_string(lo) + " and " +
                             std::to_string(hi) + unit + ", got " + std::to_string(v));
   return static_cast<T>(v);
+}
+
+// The engine's defaults and ranges, as flag values: the CLI has no literals of its own.
+const engine::MigratorConfig kMigrator{};
+const engine::CopierConfig kCopier{};
+const engine::CutOverConfig kCutOver{};
+const engine::ThrottlerConfig kThrottle{};
+const engine::ControlServerConfig kControl{};
+const engine::ConflictRetryPolicy kConflictRetry{};
+
+template <typename Rep, typename Period>
+std::int64_t count_in_ms(std::chrono::duration<Rep, Period> d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+template <typename Rep, typename Period>
+std::int64_t count_in_s(std::chrono::duration<Rep, Period> d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+// "text (lo-hi)" for a flag's help.
+std::string ranged_help(const std::string& text, std::uint64_t lo, std::uint64_t hi) {
+  return text + " (" + std::to_string(lo) + "-" + std::to_string(hi) + ")";
 }
 
 }  // namespace
@@ -58,36 +81,41 @@ po::options_description migrate_options_description() {
 
   po::options_description copy("Copy");
   copy.add_options()
-      ("threads", po::value<std::int64_t>()->default_value(1), "row-copy threads (1-64)")
-      ("chunk-size", po::value<std::int64_t>()->default_value(0), "rows per copy chunk; 0 = adaptive (10-1000000 otherwise)")
-      ("target-chunk-time-ms", po::value<std::int64_t>()->default_value(500), "adaptive chunking aims at this time per chunk (10-60000)")
-      ("dml-batch-size", po::value<std::int64_t>()->default_value(100), "binlog row changes applied per transaction (1-10000)")
-      ("nice-ratio", po::value<double>()->default_value(0.0), "sleep this fraction of each chunk's time after it (0-100)")
-      ("lock-conflict-retry-seconds", po::value<std::int64_t>()->default_value(120), "retry a copy chunk or applier batch that loses lock conflicts (deadlock, lock wait timeout) this long before failing (1-86400)");
+      ("threads", po::value<std::int64_t>()->default_value(engine::kDefaultThreads),
+       ranged_help("row-copy threads", engine::kMinThreads, engine::kMaxThreads).c_str())
+      ("chunk-size", po::value<std::int64_t>()->default_value(engine::kDefaultChunkSize),
+       ("rows per copy chunk; 0 = adaptive (" + std::to_string(engine::kMinChunkSize) + "-" +
+        std::to_string(engine::kMaxChunkSize) + " otherwise)").c_str())
+      ("target-chunk-time-ms", po::value<std::int64_t>()->default_value(count_in_ms(kCopier.target_chunk_time)), "adaptive chunking aims at this time per chunk (10-60000)")
+      ("dml-batch-size", po::value<std::int64_t>()->default_value(engine::kDefaultDmlBatchSize),
+       ranged_help("binlog row changes applied per transaction", engine::kMinDmlBatchSize, engine::kMaxDmlBatchSize).c_str())
+      ("nice-ratio", po::value<double>()->default_value(engine::kDefaultNiceRatio), "sleep this fraction of each chunk's time after it (0-100)")
+      ("lock-conflict-retry-seconds", po::value<std::int64_t>()->default_value(count_in_s(kConflictRetry.limit)), "retry a copy chunk or applier batch that loses lock conflicts (deadlock, lock wait timeout) this long before failing (1-86400)");
   all.add(copy);
 
   po::options_description throttle("Throttle");
   throttle.add_options()
-      ("max-lag-millis", po::value<std::int64_t>()->default_value(1500), "throttle while a control replica lags more than this (100-3600000)")
+      ("max-lag-millis", po::value<std::int64_t>()->default_value(engine::kDefaultMaxLagMillis),
+       ranged_help("throttle while a control replica lags more than this", engine::kMinMaxLagMillis, engine::kMaxMaxLagMillis).c_str())
       ("throttle-control-replicas", po::value<std::vector<std::string>>()->composing(), "replicas whose lag throttles: host[:port][,host[:port]...] (repeatable)")
-      ("heartbeat-interval-millis", po::value<std::int64_t>()->default_value(100), "changelog heartbeat interval; replica lag is read from it (100-60000)")
+      ("heartbeat-interval-millis", po::value<std::int64_t>()->default_value(engine::kDefaultHeartbeatInterval.count()), "changelog heartbeat interval; replica lag is read from it (100-60000)")
       ("max-load", po::value<std::string>(), "throttle while a status variable reaches a threshold: Var=N[,Var=N...]")
       ("critical-load", po::value<std::string>(), "abort (or hibernate) when a status variable reaches a threshold: Var=N[,...]")
-      ("critical-load-interval-millis", po::value<std::int64_t>()->default_value(0), "re-check critical-load after this long before acting; 0 = act at once (0-3600000)")
-      ("critical-load-hibernate-seconds", po::value<std::int64_t>()->default_value(0), "on critical load, throttle this long instead of aborting; 0 = abort (0-86400)")
+      ("critical-load-interval-millis", po::value<std::int64_t>()->default_value(count_in_ms(kThrottle.critical_load_interval)), "re-check critical-load after this long before acting; 0 = act at once (0-3600000)")
+      ("critical-load-hibernate-seconds", po::value<std::int64_t>()->default_value(count_in_s(kThrottle.critical_load_hibernate)), "on critical load, throttle this long instead of aborting; 0 = abort (0-86400)")
       ("throttle-query", po::value<std::string>(), "throttle while this SELECT returns a value > 0")
       ("throttle-flag-file", po::value<std::string>(), "throttle while this file exists");
   all.add(throttle);
 
   po::options_description cut("Cut-over");
   cut.add_options()
-      ("cut-over-lag-threshold-ms", po::value<std::int64_t>()->default_value(1000), "cut over only when the binlog backlog is below this (1-3600000)")
-      ("cut-over-lock-timeout-seconds", po::value<std::int64_t>()->default_value(3), "lock wait timeout for the cut-over (1-60)")
-      ("cut-over-retries", po::value<std::int64_t>()->default_value(5), "cut-over attempts before giving up (1-1000)")
+      ("cut-over-lag-threshold-ms", po::value<std::int64_t>()->default_value(count_in_ms(kMigrator.cut_over_lag_threshold)), "cut over only when the binlog backlog is below this (1-3600000)")
+      ("cut-over-lock-timeout-seconds", po::value<std::int64_t>()->default_value(count_in_s(kCutOver.lock_timeout)), "lock wait timeout for the cut-over (1-60)")
+      ("cut-over-retries", po::value<std::int64_t>()->default_value(kCutOver.retries), "cut-over attempts before giving up (1-1000)")
       ("postpone-cut-over-flag-file", po::value<std::string>(), "do not cut over while this file exists")
       ("cut-over-window", po::value<std::vector<std::string>>()->composing(), "cut over only inside this window, e.g. \"Mon-Fri 22:30-01:00 UTC\" (repeatable)")
       ("cut-over-when-quiet", po::value<double>(), "cut over only while the table changes fewer rows/s than this")
-      ("quiet-window-seconds", po::value<std::int64_t>()->default_value(60), "sliding window over which --cut-over-when-quiet measures (1-3600)")
+      ("quiet-window-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.quiet_window)), "sliding window over which --cut-over-when-quiet measures (1-3600)")
       ("cut-over-deadline", po::value<std::string>(), "fail (original untouched) if not cut over by then: \"2026-11-27 06:00\", \"06:00\", \"+2h\"")
       ("cut-over-at-deadline", po::bool_switch(), "at --cut-over-deadline cut over anyway instead of failing");
   all.add(cut);
@@ -97,14 +125,14 @@ po::options_description migrate_options_description() {
       ("serve-socket-file", po::value<std::string>(), "unix socket for `ghostcut ctl` (default /tmp/ghostcut.<db>.<table>.sock; mode 0600)")
       ("no-serve-socket", po::bool_switch(), "serve no unix control socket")
       ("serve-tcp-port", po::value<std::int64_t>(), "also serve control commands on this TCP port (1-65535)")
-      ("serve-tcp-bind", po::value<std::string>()->default_value("127.0.0.1"), "address the control TCP port binds to");
+      ("serve-tcp-bind", po::value<std::string>()->default_value(kControl.tcp_bind), "address the control TCP port binds to");
   all.add(control);
 
   po::options_description hooks("Hooks");
   hooks.add_options()
       ("hooks-path", po::value<std::string>(), "directory of hook executables (on-startup, on-before-cut-over, on-success, ...)")
-      ("hooks-timeout-seconds", po::value<std::int64_t>()->default_value(60), "a hook running longer is killed (1-3600)")
-      ("hooks-status-interval", po::value<std::int64_t>()->default_value(60), "seconds between on-status hooks (1-86400)");
+      ("hooks-timeout-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.hooks_timeout)), "a hook running longer is killed (1-3600)")
+      ("hooks-status-interval", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.hooks_status_interval)), "seconds between on-status hooks (1-86400)");
   all.add(hooks);
 
   po::options_description output("Output");
@@ -113,9 +141,9 @@ po::options_description migrate_options_description() {
       ("quiet", po::bool_switch(), "log warnings and errors only")
       ("verbose", po::bool_switch(), "log more detail")
       ("debug", po::bool_switch(), "log everything (very verbose)")
-      ("status-interval-seconds", po::value<std::int64_t>()->default_value(5), "seconds between progress log lines (1-3600)")
+      ("status-interval-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.progress_interval)), "seconds between progress log lines (1-3600)")
       ("metrics-port", po::value<std::int64_t>(), "serve Prometheus metrics on this port at /metrics (0-65535; 0 = any free port)")
-      ("metrics-bind", po::value<std::string>()->default_value("127.0.0.1"), "address the metrics port binds to");
+      ("metrics-bind", po::value<std::string>()->default_value(kMigrator.metrics_bind), "address the metrics port binds to");
   all.add(output);
 
   po::options_description safety("Safety");
@@ -193,17 +221,19 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
                            vm["initially-drop-old-table"].as<bool>();
   c.server_id = vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
 
-  c.threads = ranged<int>(vm, "threads", 1, 64);
+  c.threads = ranged<int>(vm, "threads", engine::kMinThreads, engine::kMaxThreads);
   const std::int64_t chunk = vm["chunk-size"].as<std::int64_t>();
-  if (chunk != 0 && (chunk < 10 || chunk > 1'000'000))
-    throw MigrateUsageError("--chunk-size must be 0 (adaptive) or between 10 and 1000000, got " + std::to_string(chunk));
+  if (chunk != 0 && (chunk < static_cast<std::int64_t>(engine::kMinChunkSize) ||
+                     chunk > static_cast<std::int64_t>(engine::kMaxChunkSize)))
+    throw MigrateUsageError("--chunk-size must be 0 (adaptive) or between " + std::to_string(engine::kMinChunkSize) +
+                            " and " + std::to_string(engine::kMaxChunkSize) + ", got " + std::to_string(chunk));
   c.chunk_size = static_cast<std::uint64_t>(chunk);
   c.target_chunk_time_ms = ranged<int>(vm, "target-chunk-time-ms", 10, 60000, " ms");
-  c.dml_batch_size = ranged<int>(vm, "dml-batch-size", 1, 10000);
+  c.dml_batch_size = ranged<int>(vm, "dml-batch-size", engine::kMinDmlBatchSize, engine::kMaxDmlBatchSize);
   c.nice_ratio = vm["nice-ratio"].as<double>();
-  if (!(c.nice_ratio >= 0 && c.nice_ratio <= 100))
+  if (!(c.nice_ratio >= 0 && c.nice_ratio <= engine::kMaxNiceRatio))
     throw MigrateUsageError("--nice-ratio must be between 0 and 100, got " + std::to_string(c.nice_ratio));
-  c.max_lag_millis = ranged<int>(vm, "max-lag-millis", 100, 3'600'000, " ms");
+  c.max_lag_millis = ranged<int>(vm, "max-lag-millis", engine::kMinMaxLagMillis, engine::kMaxMaxLagMillis, " ms");
   c.heartbeat_interval_millis = ranged<int>(vm, "heartbeat-interval-millis", 100, 60000, " ms");
   auto str = [&](const char* name, std::string& out) {
     if (vm.count(name)) out = vm[name].as<std::string>();

@@ -1,4 +1,4 @@
-// `ghostcut migrate` flags: MigrateConfig (plain values with gh-ost's defaults), the option
+// `ghostcut migrate` flags: MigrateConfig (plain values; the defaults are the engine's, gh-ost's), the option
 // groups shown by --help, and parsing + range validation. Flags may also come from an INI file
 // (--config FILE, same names, no leading dashes); the command line wins over the file.
 #pragma once
@@ -16,6 +16,7 @@
 
 namespace ghostcut::cli {
 
+// Every field is set by parse_migrate_args; the flags' defaults are the engine's (migrate_options.cpp).
 struct MigrateConfig {
   engine::ConnectionSettings connection;  // from cli/connection_options.h (password never logged)
 
@@ -30,33 +31,33 @@ struct MigrateConfig {
   std::uint32_t server_id = 0;        // --server-id; random high id when not given
 
   // Copy
-  int threads = 1;
-  std::uint64_t chunk_size = 0;  // 0 = adaptive
-  int target_chunk_time_ms = 500;
-  int dml_batch_size = 100;
-  double nice_ratio = 0;
-  int max_lag_millis = 1500;
-  int heartbeat_interval_millis = 100;
+  int threads{};
+  std::uint64_t chunk_size{};  // 0 = adaptive
+  int target_chunk_time_ms{};
+  int dml_batch_size{};
+  double nice_ratio{};
+  int max_lag_millis{};
+  int heartbeat_interval_millis{};
 
-  int lock_conflict_retry_seconds = 120;  // copier/applier lock conflicts are retried this long
+  int lock_conflict_retry_seconds{};  // copier/applier lock conflicts are retried this long
 
   // Throttle
   std::string throttle_flag_file;
   std::vector<std::string> throttle_control_replicas;  // host[:port]
   std::string max_load;       // Var=N[,Var=N]
   std::string critical_load;  // Var=N[,Var=N]
-  int critical_load_interval_millis = 0;
-  int critical_load_hibernate_seconds = 0;
+  int critical_load_interval_millis{};
+  int critical_load_hibernate_seconds{};
   std::string throttle_query;
 
   // Cut-over
-  int cut_over_lag_threshold_ms = 1000;
-  int cut_over_lock_timeout_seconds = 3;
-  int cut_over_retries = 5;
+  int cut_over_lag_threshold_ms{};
+  int cut_over_lock_timeout_seconds{};
+  int cut_over_retries{};
   std::string postpone_cut_over_flag_file;
   std::vector<std::string> cut_over_windows;
   std::optional<double> cut_over_when_quiet;  // row changes/s
-  int quiet_window_seconds = 60;
+  int quiet_window_seconds{};
   std::string cut_over_deadline;  // as given
   std::optional<std::chrono::system_clock::time_point> cut_over_deadline_at;  // parsed when the flags are
   bool cut_over_at_deadline = false;
@@ -65,21 +66,21 @@ struct MigrateConfig {
   std::string serve_socket_file;  // default /tmp/ghostcut.<db>.<table>.sock
   bool no_serve_socket = false;
   std::optional<std::uint16_t> serve_tcp_port;
-  std::string serve_tcp_bind = "127.0.0.1";
+  std::string serve_tcp_bind;
 
   // Hooks
   std::string hooks_path;
-  int hooks_timeout_seconds = 60;
-  int hooks_status_interval_seconds = 60;
+  int hooks_timeout_seconds{};
+  int hooks_status_interval_seconds{};
 
   // Output
-  std::string log_format = "text";
+  std::string log_format;
   bool quiet = false;
   bool verbose = false;
   bool debug = false;
-  int status_interval_seconds = 5;
+  int status_interval_seconds{};
   std::optional<std::uint16_t> metrics_port;
-  std::string metrics_bind = "127.0.0.1";
+  std::string metrics_bind;
 
   // Safety
   bool ok_to_drop_table = false;

@@ -12,7 +12,7 @@ Result<std::optional<RawEvent>> BinlogFileReader::next() {
       char got[40] = "";
       const std::size_t n = std::min<std::size_t>(file_.size(), 4);
       for (std::size_t i = 0; i < n; ++i) std::snprintf(got + 3 * i, sizeof got - 3 * i, "%02x ", file_[i]);
-      return fail(Error(Errc::bad_magic,
+      return fail(Error(Errc::kBadMagic,
                         "binlog file must start with fe 62 69 6e, got " +
                             (n ? std::string(got, 3 * n - 1) : std::string("an empty file")),
                         0));
@@ -24,8 +24,8 @@ Result<std::optional<RawEvent>> BinlogFileReader::next() {
   const std::size_t left = file_.size() - offset_;
   auto header = parse_event_header(file_.subspan(offset_));
   if (!header) {
-    if (header.error().is(Errc::truncated)) {
-      return fail(Error(Errc::truncated,
+    if (header.error().is(Errc::kTruncated)) {
+      return fail(Error(Errc::kTruncated,
                         "truncated event header at " + std::to_string(offset_) + " (" + std::to_string(left) +
                             " bytes left, need " + std::to_string(kEventHeaderLen) + ")",
                         offset_));
@@ -36,7 +36,7 @@ Result<std::optional<RawEvent>> BinlogFileReader::next() {
     return fail(e);
   }
   if (header->event_size > left) {
-    return fail(Error(Errc::truncated,
+    return fail(Error(Errc::kTruncated,
                       "truncated " + std::string(event_type_name(header->type)) + " event at " +
                           std::to_string(offset_) + ": event_size " + std::to_string(header->event_size) + ", " +
                           std::to_string(left) + " bytes left",

@@ -67,22 +67,22 @@ Result<BinlogFormat> parse_format_description(Bytes body) {
   ByteReader r(body);
   BinlogFormat f;
   f.binlog_version = r.u16();
-  if (!r.ok()) return Error(Errc::truncated, "FORMAT_DESCRIPTION binlog_version", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "FORMAT_DESCRIPTION binlog_version", r.pos());
   const std::string_view raw_version = r.str(kServerVersionLen);
-  if (!r.ok()) return Error(Errc::truncated, "FORMAT_DESCRIPTION server_version", 2);
+  if (!r.ok()) return Error(Errc::kTruncated, "FORMAT_DESCRIPTION server_version", 2);
   f.server_version = std::string(raw_version.substr(0, raw_version.find('\0')));
   f.created = r.u32();
   f.header_len = r.u8();
-  if (!r.ok()) return Error(Errc::truncated, "FORMAT_DESCRIPTION created/header_len", 2 + kServerVersionLen);
+  if (!r.ok()) return Error(Errc::kTruncated, "FORMAT_DESCRIPTION created/header_len", 2 + kServerVersionLen);
   if (f.header_len < kEventHeaderLen) {
-    return Error(Errc::bad_length, "FORMAT_DESCRIPTION common header length " + std::to_string(f.header_len),
+    return Error(Errc::kBadLength, "FORMAT_DESCRIPTION common header length " + std::to_string(f.header_len),
                  kFdeFixedLen - 1);
   }
   f.flavour = f.server_version.find("MariaDB") != std::string::npos ? Flavour::kMariaDb : Flavour::kMySql;
   f.checksum_aware = is_checksum_aware_version(f.server_version);
   std::size_t n = r.remaining();
   if (f.checksum_aware) {
-    if (n < 1) return Error(Errc::truncated, "FORMAT_DESCRIPTION checksum algorithm", body.size());
+    if (n < 1) return Error(Errc::kTruncated, "FORMAT_DESCRIPTION checksum algorithm", body.size());
     n -= 1;
   }
   const Bytes lens = r.bytes(n);
@@ -94,7 +94,7 @@ Result<BinlogFormat> parse_format_description(Bytes body) {
       case 1: f.checksum = ChecksumAlg::kCrc32; break;
       case 255: f.checksum = ChecksumAlg::kUndefined; break;  // no checksums on later events
       default:
-        return Error(Errc::unsupported, "FORMAT_DESCRIPTION checksum algorithm " + std::to_string(alg),
+        return Error(Errc::kUnsupported, "FORMAT_DESCRIPTION checksum algorithm " + std::to_string(alg),
                      kFdeFixedLen + n);
     }
   }
@@ -103,13 +103,13 @@ Result<BinlogFormat> parse_format_description(Bytes body) {
 
 Result<bool> fde_has_crc32(Bytes event) {
   if (event.size() < kEventHeaderLen + kFdeFixedLen) {
-    return Error(Errc::truncated, "FORMAT_DESCRIPTION shorter than its fixed part", event.size());
+    return Error(Errc::kTruncated, "FORMAT_DESCRIPTION shorter than its fixed part", event.size());
   }
   std::string_view sv = as_chars(event.subspan(kEventHeaderLen + 2, kServerVersionLen));
   sv = sv.substr(0, sv.find('\0'));
   if (!is_checksum_aware_version(sv)) return false;
   if (event.size() < kEventHeaderLen + kFdeFixedLen + kChecksumTrailerLen) {
-    return Error(Errc::truncated, "FORMAT_DESCRIPTION checksum algorithm + CRC32", event.size());
+    return Error(Errc::kTruncated, "FORMAT_DESCRIPTION checksum algorithm + CRC32", event.size());
   }
   return true;
 }

@@ -16,6 +16,7 @@
 #include "binlog/error.h"
 #include "binlog/event/event_header.h"
 #include "binlog/event/event_type.h"
+#include "binlog/flavour.h"
 #include "binlog/wire/byte_reader.h"
 
 namespace ghostcut::binlog {
@@ -23,7 +24,6 @@ namespace ghostcut::binlog {
 // kUndefined (255): what a server announces to a replica that did not say it understands
 // checksums; later events then carry none.
 enum class ChecksumAlg : std::uint8_t { kOff = 0, kCrc32 = 1, kUndefined = 255 };
-enum class Flavour : std::uint8_t { kMySql, kMariaDb };
 
 struct BinlogFormat {
   std::uint16_t binlog_version = 4;

@@ -42,7 +42,7 @@ std::uint32_t event_crc32(Bytes event) noexcept {
 
 Result<Bytes> verify_and_strip_crc32(Bytes event) {
   if (event.size() < kEventHeaderLen + kChecksumLen) {
-    return Error(Errc::truncated, "event too short to hold a CRC32 (" + std::to_string(event.size()) + " bytes)",
+    return Error(Errc::kTruncated, "event too short to hold a CRC32 (" + std::to_string(event.size()) + " bytes)",
                  event.size());
   }
   const Bytes data = event.first(event.size() - kChecksumLen);
@@ -54,7 +54,7 @@ Result<Bytes> verify_and_strip_crc32(Bytes event) {
     std::snprintf(buf, sizeof buf, "%s: stored CRC32 0x%08x, computed 0x%08x",
                   std::string(event_type_name(static_cast<EventType>(event[kEventTypeOffset]))).c_str(), stored,
                   computed);
-    return Error(Errc::bad_checksum, buf, data.size());
+    return Error(Errc::kBadChecksum, buf, data.size());
   }
   return data;
 }

@@ -10,7 +10,7 @@ namespace ghostcut::binlog {
 namespace {
 
 Error truncated(std::string_view event, std::string_view field, const ByteReader& r) {
-  return Error(Errc::truncated, std::string(event) + " " + std::string(field), r.pos());
+  return Error(Errc::kTruncated, std::string(event) + " " + std::string(field), r.pos());
 }
 
 // Case-insensitive "statement starts with word" (ignoring leading blanks).
@@ -132,7 +132,7 @@ Result<Query> parse_query(Bytes body, std::uint8_t post_header_len, bool compres
   if (!r.ok()) return truncated(name, "post-header", r);
   const Bytes status = r.bytes(status_len);
   if (!r.ok()) {
-    return Error(Errc::truncated,
+    return Error(Errc::kTruncated,
                  std::string(name) + " status vars: want " + std::to_string(status_len) + " bytes, have " +
                      std::to_string(body.size() - r.pos()),
                  r.pos());
@@ -142,7 +142,7 @@ Result<Query> parse_query(Bytes body, std::uint8_t post_header_len, bool compres
   if (!r.ok()) return truncated(name, "db name", r);
   if (r.u8() != 0 || !r.ok()) {
     if (!r.ok()) return truncated(name, "db name terminator", r);
-    return Error(Errc::bad_value, std::string(name) + " db name not NUL-terminated", r.pos() - 1);
+    return Error(Errc::kBadValue, std::string(name) + " db name not NUL-terminated", r.pos() - 1);
   }
   if (compressed) {
     const std::size_t at = r.pos();
@@ -189,7 +189,7 @@ Result<Heartbeat> parse_heartbeat_v2(Bytes body) {
       ev.log_name = std::string(v.rest_str());
     } else if (type == 2) {
       ev.position = v.lenenc();
-      if (!v.ok()) return Error(Errc::truncated, "HEARTBEAT_V2 position", r.pos());
+      if (!v.ok()) return Error(Errc::kTruncated, "HEARTBEAT_V2 position", r.pos());
     }  // other fields: skipped by length
   }
   return ev;
@@ -247,7 +247,7 @@ Result<Gtid> parse_gtid_tagged(Bytes body) {
   const std::uint8_t version = r.u8();
   if (!r.ok()) return truncated("GTID_TAGGED", "serialization version", r);
   if (version != 2) {
-    return Error(Errc::unsupported, "GTID_TAGGED serialization version " + std::to_string(version), 0);
+    return Error(Errc::kUnsupported, "GTID_TAGGED serialization version " + std::to_string(version), 0);
   }
   const std::uint64_t payload_size = detail::read_varlen_uint(r);
   if (!r.ok()) return truncated("GTID_TAGGED", "payload size", r);
@@ -255,7 +255,7 @@ Result<Gtid> parse_gtid_tagged(Bytes body) {
   if (!r.ok()) return truncated("GTID_TAGGED", "last non-ignorable field id", r);
   // payload_size counts every byte from the version byte on.
   if (payload_size < r.pos() || payload_size > body.size()) {
-    return Error(Errc::bad_length,
+    return Error(Errc::kBadLength,
                  "GTID_TAGGED payload size " + std::to_string(payload_size) + " with " +
                      std::to_string(body.size()) + " bytes in the event",
                  1);
@@ -264,7 +264,7 @@ Result<Gtid> parse_gtid_tagged(Bytes body) {
   const std::size_t base = r.pos();
   bool have_original_ts = false;
   bool have_original_version = false;
-  auto fail = [&](std::string_view field) { return Error(Errc::truncated, "GTID_TAGGED " + std::string(field), base + f.pos()); };
+  auto fail = [&](std::string_view field) { return Error(Errc::kTruncated, "GTID_TAGGED " + std::string(field), base + f.pos()); };
   while (f.remaining() > 0) {
     const std::uint64_t id = detail::read_varlen_uint(f);
     if (!f.ok()) return fail("field id");
@@ -279,14 +279,14 @@ Result<Gtid> parse_gtid_tagged(Bytes body) {
         for (auto& b : ev.sid) {
           const std::uint64_t v = detail::read_varlen_uint(f);
           if (!f.ok()) return fail("sid");
-          if (v > 0xff) return Error(Errc::bad_value, "GTID_TAGGED sid byte out of range", base + f.pos());
+          if (v > 0xff) return Error(Errc::kBadValue, "GTID_TAGGED sid byte out of range", base + f.pos());
           b = static_cast<std::uint8_t>(v);
         }
         break;
       case 2: {
         const std::int64_t v = detail::read_varlen_int(f);
         if (!f.ok()) return fail("gno");
-        if (v < 0) return Error(Errc::bad_value, "GTID_TAGGED negative gno", base + f.pos());
+        if (v < 0) return Error(Errc::kBadValue, "GTID_TAGGED negative gno", base + f.pos());
         ev.gno = static_cast<std::uint64_t>(v);
         break;
       }
@@ -319,7 +319,7 @@ Result<Gtid> parse_gtid_tagged(Bytes body) {
         // Unknown fields have no self-describing length: fatal if the writer said we must
         // understand them, otherwise stop reading (the rest is ignorable).
         if (id <= last_non_ignorable) {
-          return Error(Errc::unsupported, "GTID_TAGGED unknown non-ignorable field " + std::to_string(id),
+          return Error(Errc::kUnsupported, "GTID_TAGGED unknown non-ignorable field " + std::to_string(id),
                        base + f.pos());
         }
         f.skip(f.remaining());
@@ -342,11 +342,11 @@ Result<PreviousGtids> parse_previous_gtids(Bytes body) {
     ev.tagged_format = true;
     n_sids = (head >> 8) & 0xffffffffffffULL;
   } else if ((head >> 56) != 0) {
-    return Error(Errc::unsupported, "PREVIOUS_GTIDS format " + std::to_string(head >> 56), 7);
+    return Error(Errc::kUnsupported, "PREVIOUS_GTIDS format " + std::to_string(head >> 56), 7);
   }
   // Each sid needs at least 24 bytes: refuse counts the body cannot hold before allocating.
   if (n_sids > r.remaining() / 24) {
-    return Error(Errc::truncated, "PREVIOUS_GTIDS: " + std::to_string(n_sids) + " sids do not fit", r.pos());
+    return Error(Errc::kTruncated, "PREVIOUS_GTIDS: " + std::to_string(n_sids) + " sids do not fit", r.pos());
   }
   for (std::uint64_t i = 0; i < n_sids; ++i) {
     GtidSetEntry e;
@@ -361,7 +361,7 @@ Result<PreviousGtids> parse_previous_gtids(Bytes body) {
     const std::uint64_t n_iv = r.u64();
     if (!r.ok()) return truncated("PREVIOUS_GTIDS", "n_intervals of sid " + std::to_string(i), r);
     if (n_iv > r.remaining() / 16) {
-      return Error(Errc::truncated,
+      return Error(Errc::kTruncated,
                    "PREVIOUS_GTIDS: " + std::to_string(n_iv) + " intervals of sid " + std::to_string(i) +
                        " do not fit",
                    r.pos());
@@ -401,7 +401,7 @@ Result<MariaGtidList> parse_maria_gtid_list(Bytes body) {
   const std::uint32_t count = word & 0x0fffffffu;
   ev.flags = static_cast<std::uint8_t>(word >> 28);
   if (count > r.remaining() / 16) {
-    return Error(Errc::truncated, "GTID_LIST: " + std::to_string(count) + " entries do not fit", r.pos());
+    return Error(Errc::kTruncated, "GTID_LIST: " + std::to_string(count) + " entries do not fit", r.pos());
   }
   for (std::uint32_t i = 0; i < count; ++i) {
     MariaGtidListEntry e;

@@ -16,7 +16,7 @@ Result<RawEvent> make_raw_event_without_checksum(Bytes event, std::size_t header
   auto header = parse_event_header(event);
   if (!header) return at(header.error(), offset);
   if (header->event_size != event.size()) {
-    return Error(Errc::bad_length,
+    return Error(Errc::kBadLength,
                  std::string(event_type_name(header->type)) + " event_size " + std::to_string(header->event_size) +
                      " but " + std::to_string(event.size()) + " bytes given",
                  offset + kEventSizeOffset);
@@ -24,7 +24,7 @@ Result<RawEvent> make_raw_event_without_checksum(Bytes event, std::size_t header
   // The FDE's own header is always the 19-byte minimal one.
   const std::size_t hl = header->type == EventType::kFormatDescription ? kEventHeaderLen : header_len;
   if (event.size() < hl) {
-    return Error(Errc::truncated, std::string(event_type_name(header->type)) + " shorter than the common header",
+    return Error(Errc::kTruncated, std::string(event_type_name(header->type)) + " shorter than the common header",
                  offset + event.size());
   }
   RawEvent raw;
@@ -38,7 +38,7 @@ Result<RawEvent> make_raw_event(Bytes event, const BinlogFormat& format, std::si
   auto header = parse_event_header(event);
   if (!header) return at(header.error(), offset);
   if (header->event_size != event.size()) {
-    return Error(Errc::bad_length,
+    return Error(Errc::kBadLength,
                  std::string(event_type_name(header->type)) + " event_size " + std::to_string(header->event_size) +
                      " but " + std::to_string(event.size()) + " bytes given",
                  offset + kEventSizeOffset);
@@ -55,7 +55,7 @@ Result<RawEvent> make_raw_event(Bytes event, const BinlogFormat& format, std::si
   }
   const std::size_t hl = header->type == EventType::kFormatDescription ? kEventHeaderLen : format.header_len;
   if (data.size() < hl) {
-    return Error(Errc::truncated, std::string(event_type_name(header->type)) + " shorter than the common header",
+    return Error(Errc::kTruncated, std::string(event_type_name(header->type)) + " shorter than the common header",
                  offset + data.size());
   }
   RawEvent raw;

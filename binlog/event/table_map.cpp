@@ -129,7 +129,7 @@ class OptParser {
     return v;
   }
   Result<void> done() const {
-    if (!r_.ok()) return Error(Errc::truncated, "TABLE_MAP optional metadata " + what_, base_ + r_.pos());
+    if (!r_.ok()) return Error(Errc::kTruncated, "TABLE_MAP optional metadata " + what_, base_ + r_.pos());
     return {};
   }
 
@@ -148,7 +148,7 @@ Result<void> parse_optional(TableMap& m, ByteReader& r) {
     const std::uint8_t type = r.u8();
     const std::uint64_t len = r.lenenc();
     if (!r.ok() || len > r.remaining()) {
-      return Error(Errc::truncated, "TABLE_MAP optional metadata field " + std::to_string(type) + " length", at);
+      return Error(Errc::kTruncated, "TABLE_MAP optional metadata field " + std::to_string(type) + " length", at);
     }
     const std::size_t value_at = r.pos();
     const Bytes v = r.bytes(static_cast<std::size_t>(len));
@@ -156,7 +156,7 @@ Result<void> parse_optional(TableMap& m, ByteReader& r) {
     switch (static_cast<OptMeta>(type)) {
       case OptMeta::kSignedness:
         if (v.size() < (numeric + 7) / 8) {
-          return Error(Errc::truncated,
+          return Error(Errc::kTruncated,
                        "TABLE_MAP SIGNEDNESS: " + std::to_string(numeric) + " numeric columns need " +
                            std::to_string((numeric + 7) / 8) + " bytes",
                        value_at);
@@ -181,7 +181,7 @@ Result<void> parse_optional(TableMap& m, ByteReader& r) {
       case OptMeta::kEnumAndSetColumnCharset: o.enum_and_set_column_charsets = p.nums(); break;
       case OptMeta::kColumnVisibility:
         if (v.size() < (m.types.size() + 7) / 8) {
-          return Error(Errc::truncated, "TABLE_MAP COLUMN_VISIBILITY bitmap", value_at);
+          return Error(Errc::kTruncated, "TABLE_MAP COLUMN_VISIBILITY bitmap", value_at);
         }
         o.column_visibility = read_msb_bitmap(v, m.types.size());
         break;
@@ -213,37 +213,37 @@ Result<TableMap> parse_table_map(Bytes body, std::uint8_t post_header_len) {
   TableMap m;
   m.table_id = post_header_len == 6 ? r.u32() : r.u48();
   m.flags = r.u16();
-  if (!r.ok()) return Error(Errc::truncated, "TABLE_MAP table_id/flags", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP table_id/flags", r.pos());
   if (post_header_len > 8) r.skip(post_header_len - 8u);
-  if (!r.ok()) return Error(Errc::truncated, "TABLE_MAP post-header", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP post-header", r.pos());
 
   const std::uint8_t db_len = r.u8();
   m.schema = std::string(r.str(db_len));
-  if (!r.ok()) return Error(Errc::truncated, "TABLE_MAP schema name", r.pos());
-  if (r.u8() != 0 || !r.ok()) return Error(r.ok() ? Errc::bad_value : Errc::truncated, "TABLE_MAP schema name terminator", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP schema name", r.pos());
+  if (r.u8() != 0 || !r.ok()) return Error(r.ok() ? Errc::kBadValue : Errc::kTruncated, "TABLE_MAP schema name terminator", r.pos());
   const std::uint8_t table_len = r.u8();
   m.table = std::string(r.str(table_len));
-  if (!r.ok()) return Error(Errc::truncated, "TABLE_MAP table name", r.pos());
-  if (r.u8() != 0 || !r.ok()) return Error(r.ok() ? Errc::bad_value : Errc::truncated, "TABLE_MAP table name terminator", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP table name", r.pos());
+  if (r.u8() != 0 || !r.ok()) return Error(r.ok() ? Errc::kBadValue : Errc::kTruncated, "TABLE_MAP table name terminator", r.pos());
 
   const std::uint64_t ncols = r.lenenc();
-  if (!r.ok()) return Error(Errc::truncated, "TABLE_MAP column count", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP column count", r.pos());
   if (ncols > r.remaining()) {
-    return Error(Errc::truncated, "TABLE_MAP column types: " + std::to_string(ncols) + " columns", r.pos());
+    return Error(Errc::kTruncated, "TABLE_MAP column types: " + std::to_string(ncols) + " columns", r.pos());
   }
   const std::size_t types_at = r.pos();
   const Bytes types = r.bytes(static_cast<std::size_t>(ncols));
   m.types.reserve(types.size());
   for (std::size_t i = 0; i < types.size(); ++i) {
     if (!is_known_column_type(types[i])) {
-      return Error(Errc::unknown_column_type,
+      return Error(Errc::kUnknownColumnType,
                    "TABLE_MAP column " + std::to_string(i) + " type " + std::to_string(types[i]), types_at + i);
     }
     m.types.push_back(static_cast<ColumnType>(types[i]));
   }
 
   const std::uint64_t meta_len = r.lenenc();
-  if (!r.ok() || meta_len > r.remaining()) return Error(Errc::truncated, "TABLE_MAP metadata length", r.pos());
+  if (!r.ok() || meta_len > r.remaining()) return Error(Errc::kTruncated, "TABLE_MAP metadata length", r.pos());
   const std::size_t meta_at = r.pos();
   ByteReader mr(r.bytes(static_cast<std::size_t>(meta_len)));
   m.meta.reserve(m.types.size());
@@ -251,20 +251,20 @@ Result<TableMap> parse_table_map(Bytes body, std::uint8_t post_header_len) {
     const std::size_t at = mr.pos();
     m.meta.push_back(read_meta(mr, m.types[i]));
     if (!mr.ok()) {
-      return Error(Errc::truncated,
+      return Error(Errc::kTruncated,
                    "TABLE_MAP metadata for column " + std::to_string(i) + " (" +
                        std::string(column_type_name(m.types[i])) + ")",
                    meta_at + at);
     }
   }
   if (mr.remaining() != 0) {
-    return Error(Errc::extra_bytes,
+    return Error(Errc::kExtraBytes,
                  "TABLE_MAP metadata: " + std::to_string(mr.remaining()) + " bytes left after the last column",
                  meta_at + mr.pos());
   }
 
   const Bytes nulls = r.bytes((m.types.size() + 7) / 8);
-  if (!r.ok()) return Error(Errc::truncated, "TABLE_MAP null bitmap", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP null bitmap", r.pos());
   m.nullable.resize(m.types.size());
   for (std::size_t i = 0; i < m.types.size(); ++i) m.nullable[i] = (nulls[i / 8] >> (i % 8)) & 1;
 

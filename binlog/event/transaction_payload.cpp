@@ -12,18 +12,18 @@ Result<TransactionPayload> parse_transaction_payload(Bytes body) {
   while (true) {
     const std::size_t at = r.pos();
     const std::uint64_t type = r.lenenc();
-    if (!r.ok()) return Error(Errc::truncated, "TRANSACTION_PAYLOAD header field type", at);
+    if (!r.ok()) return Error(Errc::kTruncated, "TRANSACTION_PAYLOAD header field type", at);
     if (type == 0) break;  // end mark
     const std::uint64_t len = r.lenenc();
     if (!r.ok() || len > r.remaining()) {
-      return Error(Errc::truncated, "TRANSACTION_PAYLOAD header field " + std::to_string(type) + " length", at);
+      return Error(Errc::kTruncated, "TRANSACTION_PAYLOAD header field " + std::to_string(type) + " length", at);
     }
     ByteReader v(r.bytes(static_cast<std::size_t>(len)));
     std::uint64_t value = 0;
     if (type == 1 || type == 2 || type == 3) {
       value = v.lenenc();
       if (!v.ok()) {
-        return Error(Errc::truncated, "TRANSACTION_PAYLOAD header field " + std::to_string(type) + " value", at);
+        return Error(Errc::kTruncated, "TRANSACTION_PAYLOAD header field " + std::to_string(type) + " value", at);
       }
     }
     switch (type) {
@@ -37,7 +37,7 @@ Result<TransactionPayload> parse_transaction_payload(Bytes body) {
   Bytes data = r.rest();
   if (have_size) {
     if (p.payload_size > data.size()) {
-      return Error(Errc::truncated,
+      return Error(Errc::kTruncated,
                    "TRANSACTION_PAYLOAD payload: header says " + std::to_string(p.payload_size) + " bytes, have " +
                        std::to_string(data.size()),
                    data_at);
@@ -49,7 +49,7 @@ Result<TransactionPayload> parse_transaction_payload(Bytes body) {
   switch (static_cast<PayloadCompression>(p.compression_type)) {
     case PayloadCompression::kZstd: {
       if (!have_uncompressed) {
-        return Error(Errc::bad_length, "TRANSACTION_PAYLOAD without uncompressed size", data_at);
+        return Error(Errc::kBadLength, "TRANSACTION_PAYLOAD without uncompressed size", data_at);
       }
       auto out = detail::zstd_decompress(data, static_cast<std::size_t>(p.uncompressed_size));
       if (!out) {
@@ -66,7 +66,7 @@ Result<TransactionPayload> parse_transaction_payload(Bytes body) {
       if (!have_uncompressed) p.uncompressed_size = data.size();
       break;
     default:
-      return Error(Errc::unsupported, "TRANSACTION_PAYLOAD compression type " + std::to_string(p.compression_type),
+      return Error(Errc::kUnsupported, "TRANSACTION_PAYLOAD compression type " + std::to_string(p.compression_type),
                    0);
   }
   return p;
@@ -79,12 +79,12 @@ Result<std::vector<RawEvent>> split_payload_events(const TransactionPayload& pay
   while (off < all.size()) {
     auto header = parse_event_header(all.subspan(off));
     if (!header) {
-      return Error(Errc::truncated,
+      return Error(Errc::kTruncated,
                    "TRANSACTION_PAYLOAD inner event header (" + std::to_string(all.size() - off) + " bytes left)",
                    off);
     }
     if (header->event_size > all.size() - off) {
-      return Error(Errc::truncated,
+      return Error(Errc::kTruncated,
                    "TRANSACTION_PAYLOAD inner " + std::string(event_type_name(header->type)) + ": event_size " +
                        std::to_string(header->event_size) + ", " + std::to_string(all.size() - off) + " bytes left",
                    off);

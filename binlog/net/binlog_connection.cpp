@@ -261,14 +261,14 @@ struct BinlogConnection::Impl {
     cfg.database = settings.database;
     cfg.tls_mode = settings.tls_mode;
     cfg.transport_secure = settings.unix_socket.has_value();
-    if (settings.unix_socket && cfg.tls_mode == TlsMode::preferred) cfg.tls_mode = TlsMode::disabled;
+    if (settings.unix_socket && cfg.tls_mode == TlsMode::kPreferred) cfg.tls_mode = TlsMode::kDisabled;
     cfg.max_packet_size = static_cast<std::uint32_t>(std::min<std::size_t>(settings.max_packet_size, 0x40000000));
     HandshakeAlgorithm hs(std::move(cfg));
 
     auto packet = co_await read_packet("reading the server greeting");
     for (;;) {
       HandshakeStep step = hs.on_packet(packet);
-      if (step.action == HandshakeAction::send_and_start_tls) {
+      if (step.action == HandshakeAction::kSendAndStartTls) {
         co_await write_packet(step.payload, "sending the SSL request");
         // Named, not a temporary: GCC 12 mishandles temporaries that live across a co_await.
         std::string server_name = settings.unix_socket ? std::string() : settings.host;
@@ -281,21 +281,21 @@ struct BinlogConnection::Impl {
         step = hs.on_tls_established();
       }
       switch (step.action) {
-        case HandshakeAction::send:
+        case HandshakeAction::kSend:
           co_await write_packet(step.payload, "authenticating");
           break;
-        case HandshakeAction::wait:
+        case HandshakeAction::kWait:
           break;
-        case HandshakeAction::done:
+        case HandshakeAction::kDone:
           handshake = hs.greeting();
           capabilities = hs.capabilities();
           co_return;
-        case HandshakeAction::failed:
+        case HandshakeAction::kFailed:
           throw ConnectionError(step.error.code,
                                 "cannot connect to " + endpoint() + " as '" + settings.user + "': " + step.error.message(),
                                 step.server_error);
-        case HandshakeAction::send_and_start_tls:
-          throw ConnectionError(Errc::protocol_error, "TLS requested twice");
+        case HandshakeAction::kSendAndStartTls:
+          throw ConnectionError(Errc::kProtocolError, "TLS requested twice");
       }
       packet = co_await read_packet("authenticating");
     }
@@ -321,7 +321,7 @@ struct BinlogConnection::Impl {
     if (is_err_packet(packet)) {
       auto err = parse_err_packet(packet);
       if (!err) throw ConnectionError(err.error().code, std::string(doing) + ": " + err.error().message());
-      throw ConnectionError(Errc::server_error, std::string(doing) + " failed: " + err->to_string(), *err);
+      throw ConnectionError(Errc::kServerError, std::string(doing) + " failed: " + err->to_string(), *err);
     }
     auto ok = parse_ok_packet(packet);
     if (!ok) throw ConnectionError(ok.error().code, std::string(doing) + ": " + ok.error().message());
@@ -348,8 +348,8 @@ awaitable<void> BinlogConnection::async_connect() {
   d.seq = 0;
   d.dumping = false;
   d.log->debug("connecting to {} as '{}' (tls {})", d.endpoint(), d.settings.user,
-               d.settings.tls_mode == TlsMode::disabled ? "disabled"
-               : d.settings.tls_mode == TlsMode::required ? "required" : "preferred");
+               d.settings.tls_mode == TlsMode::kDisabled ? "disabled"
+               : d.settings.tls_mode == TlsMode::kRequired ? "required" : "preferred");
 
   // The timer closes the socket (and cancels the resolver); that fails whatever step is pending.
   // The state is shared so a late timer callback never touches a finished coroutine frame.
@@ -466,7 +466,7 @@ awaitable<std::optional<std::vector<std::uint8_t>>> BinlogConnection::async_read
   Impl::Busy busy(d);
   if (!d.dumping) throw std::logic_error("BinlogConnection: async_read_event without a running dump");
   auto packet = co_await d.read_packet("reading a binlog event");
-  if (packet.empty()) throw ConnectionError(Errc::protocol_error, "empty packet in the binlog stream");
+  if (packet.empty()) throw ConnectionError(Errc::kProtocolError, "empty packet in the binlog stream");
   switch (packet[0]) {
     case kOkHeader:
       packet.erase(packet.begin());
@@ -475,14 +475,14 @@ awaitable<std::optional<std::vector<std::uint8_t>>> BinlogConnection::async_read
       d.dumping = false;
       auto err = parse_err_packet(packet);
       if (!err) throw ConnectionError(err.error().code, "binlog stream: " + err.error().message());
-      throw ConnectionError(Errc::server_error, "binlog dump from " + d.endpoint() + " failed: " + err->to_string(), *err);
+      throw ConnectionError(Errc::kServerError, "binlog dump from " + d.endpoint() + " failed: " + err->to_string(), *err);
     }
     case kEofHeader:
       d.dumping = false;
       co_return std::nullopt;
     default:
       close();
-      throw ConnectionError(Errc::protocol_error, "binlog stream: unexpected packet header " + std::to_string(packet[0]));
+      throw ConnectionError(Errc::kProtocolError, "binlog stream: unexpected packet header " + std::to_string(packet[0]));
   }
 }
 

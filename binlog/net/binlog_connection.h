@@ -42,7 +42,7 @@ struct ConnectionSettings {
   std::string password;                   // never logged
   std::optional<std::string> unix_socket;  // when set, host/port are not used
   std::optional<std::string> database;
-  TlsMode tls_mode = TlsMode::preferred;   // over a unix socket, preferred means no TLS
+  TlsMode tls_mode = TlsMode::kPreferred;   // over a unix socket, preferred means no TLS
   bool tls_verify_peer = false;            // verify the server certificate (against tls_ca_file or the system store)
   std::string tls_ca_file;
   std::chrono::milliseconds connect_timeout{10'000};  // covers resolve, connect, TLS and authentication

@@ -42,9 +42,9 @@ std::size_t decimal_binary_size(int precision, int scale) noexcept {
 
 Errc read_decimal_text(ByteReader& r, int precision, int scale, std::string& out) {
   const std::size_t size = decimal_binary_size(precision, scale);
-  if (size == 0) return Errc::bad_value;
+  if (size == 0) return Errc::kBadValue;
   Bytes raw = r.bytes(size);
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
 
   // Max size is 65 digits → 7 words + 1 byte ≈ 30 bytes.
   std::array<std::uint8_t, 40> buf{};
@@ -74,12 +74,12 @@ Errc read_decimal_text(ByteReader& r, int precision, int scale, std::string& out
     const int nb = kDigToBytes[intg0x];
     std::uint32_t v = read_be(p, nb);
     p += nb;
-    if (v >= kPow10[intg0x]) return Errc::bad_value;
+    if (v >= kPow10[intg0x]) return Errc::kBadValue;
     put(v, intg0x);
   }
   for (int i = 0; i < intg0; ++i, p += 4) {
     std::uint32_t v = read_be(p, 4);
-    if (v >= kPow10[kDigitsPerWord]) return Errc::bad_value;
+    if (v >= kPow10[kDigitsPerWord]) return Errc::kBadValue;
     put(v, kDigitsPerWord);
   }
   int first = 0;
@@ -97,32 +97,32 @@ Errc read_decimal_text(ByteReader& r, int precision, int scale, std::string& out
     out.push_back('.');
     for (int i = 0; i < frac0; ++i, p += 4) {
       std::uint32_t v = read_be(p, 4);
-      if (v >= kPow10[kDigitsPerWord]) return Errc::bad_value;
+      if (v >= kPow10[kDigitsPerWord]) return Errc::kBadValue;
       all_zero = all_zero && v == 0;
       append_padded(out, v, kDigitsPerWord);
     }
     if (frac0x > 0) {
       const int nb = kDigToBytes[frac0x];
       std::uint32_t v = read_be(p, nb);
-      if (v >= kPow10[frac0x]) return Errc::bad_value;
+      if (v >= kPow10[frac0x]) return Errc::kBadValue;
       all_zero = all_zero && v == 0;
       append_padded(out, v, frac0x);
     }
   }
   // "-0.00" is not a value MySQL writes on purpose; print plain zero.
   if (negative && all_zero) out.erase(start, 1);
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Result<DecimalValue> decode_decimal(Bytes bytes, int precision, int scale) {
   if (!valid_meta(precision, scale)) {
-    return Error(Errc::bad_value, "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ") metadata");
+    return Error(Errc::kBadValue, "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ") metadata");
   }
   ByteReader r(bytes);
   DecimalValue v;
   Errc e = read_decimal_text(r, precision, scale, v.text);
-  if (e != Errc::ok) return Error(e, "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")", r.pos());
-  if (!r.at_end()) return Error(Errc::extra_bytes, "DECIMAL value", r.pos());
+  if (e != Errc::kOk) return Error(e, "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")", r.pos());
+  if (!r.at_end()) return Error(Errc::kExtraBytes, "DECIMAL value", r.pos());
   return v;
 }
 

@@ -30,7 +30,7 @@ std::size_t decimal_binary_size(int precision, int scale) noexcept;
 Result<DecimalValue> decode_decimal(Bytes bytes, int precision, int scale);
 
 // Reads the value from `r` (meta as in TABLE_MAP: precision << 8 | scale) and appends its text
-// to `out`. Hot-path form: no Result, returns the error code (Errc::ok on success).
+// to `out`. Hot-path form: no Result, returns the error code (Errc::kOk on success).
 Errc read_decimal_text(ByteReader& r, int precision, int scale, std::string& out);
 
 }  // namespace ghostcut::binlog

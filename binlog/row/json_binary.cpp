@@ -119,7 +119,7 @@ class JsonPrinter {
         return true;
       }
       case kOpaque: return opaque(pos, end);
-      default: return fail(Errc::bad_value, "JSON value type " + std::to_string(type), pos);
+      default: return fail(Errc::kBadValue, "JSON value type " + std::to_string(type), pos);
     }
   }
 
@@ -131,30 +131,30 @@ class JsonPrinter {
     return false;
   }
   bool need(std::size_t pos, std::size_t n, std::size_t end, const char* what) {
-    if (pos > end || n > end - pos) return fail(Errc::truncated, what, pos);
+    if (pos > end || n > end - pos) return fail(Errc::kTruncated, what, pos);
     return true;
   }
   // Variable-length length: 7 bits per byte, at most 5 bytes, result must fit in 32 bits.
   bool varlen(std::size_t& pos, std::size_t end, std::size_t& len, const char* what) {
     std::uint64_t v = 0;
     for (int i = 0; i < 5; ++i) {
-      if (pos >= end) return fail(Errc::truncated, what, pos);
+      if (pos >= end) return fail(Errc::kTruncated, what, pos);
       std::uint8_t b = doc_[pos++];
       v |= std::uint64_t(b & 0x7f) << (7 * i);
       if ((b & 0x80) == 0) {
-        if (v > 0xFFFFFFFFu) return fail(Errc::bad_length, what, pos);
+        if (v > 0xFFFFFFFFu) return fail(Errc::kBadLength, what, pos);
         len = static_cast<std::size_t>(v);
         return true;
       }
     }
-    return fail(Errc::bad_length, what, pos);
+    return fail(Errc::kBadLength, what, pos);
   }
   bool literal(std::uint8_t v, std::size_t pos) {
     switch (v) {
       case kLiteralNull: out_ += "null"; return true;
       case kLiteralTrue: out_ += "true"; return true;
       case kLiteralFalse: out_ += "false"; return true;
-      default: return fail(Errc::bad_value, "JSON literal " + std::to_string(v), pos);
+      default: return fail(Errc::kBadValue, "JSON literal " + std::to_string(v), pos);
     }
   }
   bool append_int(std::int64_t v) {
@@ -172,18 +172,18 @@ class JsonPrinter {
 
   bool container(bool object, bool large, std::size_t start, std::size_t end, int depth) {
     const char* what = object ? "JSON object" : "JSON array";
-    if (depth >= kMaxJsonDepth) return fail(Errc::unsupported, "JSON nesting deeper than 100", start);
+    if (depth >= kMaxJsonDepth) return fail(Errc::kUnsupported, "JSON nesting deeper than 100", start);
     const std::size_t os = large ? 4 : 2;
     if (!need(start, 2 * os, end, what)) return false;
     const std::uint64_t count = load_le(&doc_[start], os);
     const std::uint64_t size = load_le(&doc_[start + os], os);
-    if (size > end - start) return fail(Errc::truncated, std::string(what) + " size", start + os);
+    if (size > end - start) return fail(Errc::kTruncated, std::string(what) + " size", start + os);
     const std::size_t cend = start + static_cast<std::size_t>(size);
     const std::uint64_t key_entry = object ? os + 2 : 0;
     const std::uint64_t value_entry = 1 + os;
     // count is at most 2^32, so this cannot overflow 64 bits.
     const std::uint64_t header = 2 * os + count * (key_entry + value_entry);
-    if (header > size) return fail(Errc::bad_length, std::string(what) + " element count", start);
+    if (header > size) return fail(Errc::kBadLength, std::string(what) + " element count", start);
 
     out_.push_back(object ? '{' : '[');
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -193,7 +193,7 @@ class JsonPrinter {
         const std::uint64_t key_off = load_le(&doc_[ke], os);
         const std::uint64_t key_len = load_le(&doc_[ke + os], 2);
         if (key_off < header || key_off > size || key_len > size - key_off) {
-          return fail(Errc::bad_length, "JSON object key " + std::to_string(i), ke);
+          return fail(Errc::kBadLength, "JSON object key " + std::to_string(i), ke);
         }
         append_json_quoted(out_, as_chars(doc_.subspan(start + static_cast<std::size_t>(key_off),
                                                        static_cast<std::size_t>(key_len))));
@@ -208,7 +208,7 @@ class JsonPrinter {
       }
       const std::uint64_t off = load_le(&doc_[ve + 1], os);
       if (off < header || off >= size) {
-        return fail(Errc::bad_length, std::string(what) + " value offset for element " + std::to_string(i), ve + 1);
+        return fail(Errc::kBadLength, std::string(what) + " value offset for element " + std::to_string(i), ve + 1);
       }
       if (!value(type, start + static_cast<std::size_t>(off), cend, depth + 1)) return false;
     }
@@ -225,11 +225,11 @@ class JsonPrinter {
     Bytes data = doc_.subspan(pos, len);
     switch (static_cast<ColumnType>(field_type)) {
       case ColumnType::kNewDecimal: {
-        if (data.size() < 2) return fail(Errc::truncated, "JSON opaque DECIMAL", pos);
+        if (data.size() < 2) return fail(Errc::kTruncated, "JSON opaque DECIMAL", pos);
         ByteReader r(data.subspan(2));
         std::string text;
         Errc e = read_decimal_text(r, data[0], data[1], text);
-        if (e != Errc::ok) return fail(e, "JSON opaque DECIMAL", pos);
+        if (e != Errc::kOk) return fail(e, "JSON opaque DECIMAL", pos);
         out_ += text;
         return true;
       }
@@ -237,7 +237,7 @@ class JsonPrinter {
       case ColumnType::kTime:
       case ColumnType::kDateTime:
       case ColumnType::kTimestamp: {
-        if (data.size() < 8) return fail(Errc::truncated, "JSON opaque temporal", pos);
+        if (data.size() < 8) return fail(Errc::kTruncated, "JSON opaque temporal", pos);
         const auto packed = static_cast<std::int64_t>(load_le(data.data(), 8));
         out_.push_back('"');
         const auto t = static_cast<ColumnType>(field_type);
@@ -391,8 +391,8 @@ Result<std::string> json_diffs_to_text(Bytes diffs) {
     const std::size_t at = r.pos();
     const std::uint8_t op = r.u8();
     std::string_view path = r.lenenc_str();
-    if (!r.ok()) return Error(Errc::truncated, "JSON diff path", at);
-    if (op > 2) return Error(Errc::bad_value, "JSON diff operation " + std::to_string(op), at);
+    if (!r.ok()) return Error(Errc::kTruncated, "JSON diff path", at);
+    if (op > 2) return Error(Errc::kBadValue, "JSON diff operation " + std::to_string(op), at);
     if (!first) out += ", ";
     first = false;
     static constexpr const char* kOps[] = {"REPLACE", "INSERT", "REMOVE"};
@@ -401,7 +401,7 @@ Result<std::string> json_diffs_to_text(Bytes diffs) {
     out += path;
     if (op == 2) continue;
     const std::uint64_t len = r.lenenc();
-    if (!r.ok() || len > r.remaining()) return Error(Errc::truncated, "JSON diff value", r.ok() ? r.pos() : at);
+    if (!r.ok() || len > r.remaining()) return Error(Errc::kTruncated, "JSON diff value", r.ok() ? r.pos() : at);
     const std::size_t value_at = r.pos();
     Bytes value = r.bytes(static_cast<std::size_t>(len));
     out.push_back(' ');

@@ -48,36 +48,36 @@ StringMeta resolve_string_meta(std::uint16_t meta) noexcept {
 
 Errc read_prefixed_bytes(ByteReader& r, std::size_t prefix, Value& out) {
   const std::uint64_t len = r.uint_le(prefix);
-  if (!r.ok()) return Errc::truncated;
-  if (len > r.remaining()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
+  if (len > r.remaining()) return Errc::kTruncated;
   Bytes b = r.bytes(static_cast<std::size_t>(len));
   // Reuse the string's buffer when `out` already holds bytes (decode_rows_into reuses rows).
   BytesValue* bv = std::get_if<BytesValue>(&out);
   if (bv == nullptr) bv = &out.emplace<BytesValue>();
   bv->bytes.assign(reinterpret_cast<const char*>(b.data()), b.size());
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Errc read_enum(ByteReader& r, std::uint32_t size, Value& out) {
-  if (size != 1 && size != 2) return Errc::bad_value;
+  if (size != 1 && size != 2) return Errc::kBadValue;
   auto v = static_cast<std::uint16_t>(r.uint_le(size));
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   out = EnumValue{v};
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Errc read_set(ByteReader& r, std::uint32_t size, Value& out) {
-  if (size < 1 || size > 8) return Errc::bad_value;
+  if (size < 1 || size > 8) return Errc::kBadValue;
   std::uint64_t v = r.uint_le(size);
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   out = SetValue{v};
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Errc read_json(ByteReader& r, std::uint16_t meta, bool partial, Value& out, ValueError& err) {
-  if (meta < 1 || meta > 4) return Errc::bad_value;
+  if (meta < 1 || meta > 4) return Errc::kBadValue;
   const std::uint64_t len = r.uint_le(meta);
-  if (!r.ok() || len > r.remaining()) return Errc::truncated;
+  if (!r.ok() || len > r.remaining()) return Errc::kTruncated;
   const std::size_t at = r.pos();
   Bytes doc = r.bytes(static_cast<std::size_t>(len));
   JsonValue& j = out.emplace<JsonValue>();
@@ -90,7 +90,7 @@ Errc read_json(ByteReader& r, std::uint16_t meta, bool partial, Value& out, Valu
     }
     j.text = std::move(*text);
     j.partial = true;
-    return Errc::ok;
+    return Errc::kOk;
   }
   Result<void> res = append_json_text(doc, j.text);
   if (!res) {
@@ -98,12 +98,12 @@ Errc read_json(ByteReader& r, std::uint16_t meta, bool partial, Value& out, Valu
     err.offset = at + res.error().offset;
     return static_cast<Errc>(res.error().code.value());
   }
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 template <class T>
 Errc emplace_temporal(Errc e, T&& v, Value& out) {
-  if (e == Errc::ok) out = std::forward<T>(v);
+  if (e == Errc::kOk) out = std::forward<T>(v);
   return e;
 }
 
@@ -113,45 +113,45 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
   switch (type) {
     case ColumnType::kTiny: {
       std::uint64_t v = r.uint_le(1);
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       if (is_unsigned) out = v; else out = std::int64_t{static_cast<std::int8_t>(v)};
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kShort: {
       std::uint64_t v = r.uint_le(2);
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       if (is_unsigned) out = v; else out = std::int64_t{static_cast<std::int16_t>(v)};
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kInt24: {
       std::uint64_t v = r.uint_le(3);
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       if (is_unsigned) out = v; else out = static_cast<std::int64_t>(v ^ 0x800000) - 0x800000;
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kLong: {
       std::uint64_t v = r.uint_le(4);
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       if (is_unsigned) out = v; else out = std::int64_t{static_cast<std::int32_t>(v)};
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kLongLong: {
       std::uint64_t v = r.uint_le(8);
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       if (is_unsigned) out = v; else out = static_cast<std::int64_t>(v);
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kFloat: {
       float f = r.f32();
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       out = f;
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kDouble: {
       double d = r.f64();
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       out = d;
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kNewDecimal: {
       DecimalValue* d = std::get_if<DecimalValue>(&out);
@@ -161,10 +161,10 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
     }
     case ColumnType::kDecimal:
       err.detail = "old DECIMAL (MySQL < 5.0 tables) carries no metadata to decode it";
-      return Errc::unsupported;
+      return Errc::kUnsupported;
     case ColumnType::kNull:
       out = NullValue{};
-      return Errc::ok;
+      return Errc::kOk;
     case ColumnType::kYear: {
       YearValue v;
       return emplace_temporal(read_year(r, v), v, out);
@@ -211,13 +211,13 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
     case ColumnType::kSet: return read_set(r, meta & 0xff, out);
     case ColumnType::kBit: {
       const unsigned bits = meta & 0xff, whole = meta >> 8;
-      if (bits > 7) return Errc::bad_value;
+      if (bits > 7) return Errc::kBadValue;
       const unsigned nbytes = whole + (bits ? 1 : 0);
-      if (nbytes > 8) return Errc::bad_value;
+      if (nbytes > 8) return Errc::kBadValue;
       std::uint64_t v = r.uint_be(nbytes);
-      if (!r.ok()) return Errc::truncated;
+      if (!r.ok()) return Errc::kTruncated;
       out = BitValue{v, static_cast<std::uint16_t>(whole * 8 + bits)};
-      return Errc::ok;
+      return Errc::kOk;
     }
     case ColumnType::kJson: return read_json(r, meta, partial_json, out, err);
     case ColumnType::kTinyBlob:
@@ -226,14 +226,14 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
     case ColumnType::kBlob:
     case ColumnType::kGeometry:
     case ColumnType::kVector:
-      if (meta < 1 || meta > 4) return Errc::bad_value;
+      if (meta < 1 || meta > 4) return Errc::kBadValue;
       return read_prefixed_bytes(r, meta, out);
     case ColumnType::kTypedArray:
     case ColumnType::kInvalid:
     case ColumnType::kBool:
       break;
   }
-  return Errc::unknown_column_type;
+  return Errc::kUnknownColumnType;
 }
 
 // Per-column facts, computed once per event.
@@ -350,16 +350,16 @@ class RowsDecoder {
     if (partial_after) {
       const std::size_t at = r_.pos();
       const std::uint64_t options = r_.lenenc();
-      if (!r_.ok()) return fail(Errc::truncated, static_cast<std::size_t>(-1), name, "value_options", at);
+      if (!r_.ok()) return fail(Errc::kTruncated, static_cast<std::size_t>(-1), name, "value_options", at);
       if (options & kPartialJsonUpdates) {
         partial_bits = read_bitmap(r_, json_columns_);
         has_partial = true;
-        if (!r_.ok()) return fail(Errc::truncated, static_cast<std::size_t>(-1), name, "partial JSON bitmap", at);
+        if (!r_.ok()) return fail(Errc::kTruncated, static_cast<std::size_t>(-1), name, "partial JSON bitmap", at);
       }
     }
     const std::size_t null_at = r_.pos();
     BitmapView nulls = read_bitmap(r_, n_present);
-    if (!r_.ok()) return fail(Errc::truncated, static_cast<std::size_t>(-1), name, "NULL bitmap", null_at);
+    if (!r_.ok()) return fail(Errc::kTruncated, static_cast<std::size_t>(-1), name, "NULL bitmap", null_at);
 
     img.values.resize(ncols_);
     img.present.assign(ncols_, false);
@@ -380,7 +380,7 @@ class RowsDecoder {
       const bool partial = has_partial && p.json_index >= 0 && partial_bits.test(static_cast<std::size_t>(p.json_index));
       const std::size_t at = r_.pos();
       const Errc e = decode_into(r_, p.type, p.meta, p.is_unsigned, partial, values[i], verr);
-      if (e != Errc::ok) {
+      if (e != Errc::kOk) {
         return fail(e, i, name, verr.detail.empty() ? std::string("value") : verr.detail,
                     verr.offset ? verr.offset : at);
       }
@@ -405,7 +405,7 @@ Result<Value> decode_value(ByteReader& r, ColumnType type, std::uint16_t meta, b
   ValueError verr;
   const std::size_t at = r.pos();
   const Errc e = decode_into(r, type, meta, is_unsigned, false, v, verr);
-  if (e != Errc::ok) {
+  if (e != Errc::kOk) {
     std::string ctx = std::string(column_type_name(type)) + " value";
     if (!verr.detail.empty()) ctx += ": " + verr.detail;
     return Error(e, std::move(ctx), verr.offset ? verr.offset : at);
@@ -424,12 +424,12 @@ Result<void> decode_rows_into(const RowsEvent& ev, const TableMap& map, const Co
                               std::vector<RowPair>& rows) {
   if (ev.table_id != map.table_id) {
     rows.clear();
-    return Error(Errc::missing_table_map, "rows event for table_id " + std::to_string(ev.table_id) +
+    return Error(Errc::kMissingTableMap, "rows event for table_id " + std::to_string(ev.table_id) +
                                                " decoded with TABLE_MAP of table_id " + std::to_string(map.table_id));
   }
   if (ev.column_count > map.types.size()) {
     rows.clear();
-    return Error(Errc::bad_length, "rows event has " + std::to_string(ev.column_count) + " columns, TABLE_MAP " +
+    return Error(Errc::kBadLength, "rows event has " + std::to_string(ev.column_count) + " columns, TABLE_MAP " +
                                        std::to_string(map.types.size()));
   }
   return RowsDecoder(ev, map, signs).run(rows);

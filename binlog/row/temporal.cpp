@@ -18,9 +18,9 @@ Errc read_fraction(ByteReader& r, int fsp, std::uint32_t& micros) noexcept {
     case 2: micros = static_cast<std::uint32_t>(r.uint_be(2) * 100); break;
     default: micros = static_cast<std::uint32_t>(r.uint_be(3)); break;
   }
-  if (!r.ok()) return Errc::truncated;
-  if (micros >= kMicrosPerSecond) return Errc::bad_value;
-  return Errc::ok;
+  if (!r.ok()) return Errc::kTruncated;
+  if (micros >= kMicrosPerSecond) return Errc::kBadValue;
+  return Errc::kOk;
 }
 
 void append_2(std::string& out, unsigned v) {
@@ -44,23 +44,23 @@ void append_fraction(std::string& out, std::uint32_t micros, int decimals) {
 
 Errc read_year(ByteReader& r, YearValue& out) noexcept {
   std::uint8_t y = r.u8();
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   out.year = y == 0 ? 0 : static_cast<std::uint16_t>(1900 + y);
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Errc read_date(ByteReader& r, DateValue& out) noexcept {
   std::uint32_t v = r.u24();
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   out.day = static_cast<std::uint8_t>(v & 31);
   out.month = static_cast<std::uint8_t>((v >> 5) & 15);
   out.year = static_cast<std::uint16_t>(v >> 9);
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Errc read_time(ByteReader& r, TimeValue& out) noexcept {
   std::uint32_t raw = r.u24();
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   std::int32_t v = (raw & 0x800000) ? static_cast<std::int32_t>(raw | 0xFF000000u) : static_cast<std::int32_t>(raw);
   out = TimeValue{};
   out.negative = v < 0;
@@ -68,8 +68,8 @@ Errc read_time(ByteReader& r, TimeValue& out) noexcept {
   out.hours = a / 10000;
   out.minutes = static_cast<std::uint8_t>(a / 100 % 100);
   out.seconds = static_cast<std::uint8_t>(a % 100);
-  if (out.minutes > 59 || out.seconds > 59) return Errc::bad_value;
-  return Errc::ok;
+  if (out.minutes > 59 || out.seconds > 59) return Errc::kBadValue;
+  return Errc::kOk;
 }
 
 TimeValue time_from_packed(std::int64_t packed) noexcept {
@@ -102,7 +102,7 @@ DateTimeValue datetime_from_packed(std::int64_t packed) noexcept {
 }
 
 Errc read_time2(ByteReader& r, int fsp, TimeValue& out) noexcept {
-  if (!valid_fsp(fsp)) return Errc::bad_value;
+  if (!valid_fsp(fsp)) return Errc::kBadValue;
   std::int64_t packed = 0;
   switch (fsp) {
     case 0: {
@@ -136,60 +136,60 @@ Errc read_time2(ByteReader& r, int fsp, TimeValue& out) noexcept {
       packed = static_cast<std::int64_t>(r.uint_be(6)) - kTimeOffset;
       break;
   }
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   out = time_from_packed(packed);
   out.decimals = static_cast<std::uint8_t>(fsp);
-  if (out.minutes > 59 || out.seconds > 59 || out.micros >= kMicrosPerSecond) return Errc::bad_value;
-  return Errc::ok;
+  if (out.minutes > 59 || out.seconds > 59 || out.micros >= kMicrosPerSecond) return Errc::kBadValue;
+  return Errc::kOk;
 }
 
 Errc read_datetime(ByteReader& r, DateTimeValue& out) noexcept {
   std::uint64_t v = r.u64();
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   std::uint64_t d = v / 1000000, t = v % 1000000;
   out = DateTimeValue{};
-  if (d / 10000 > 9999) return Errc::bad_value;
+  if (d / 10000 > 9999) return Errc::kBadValue;
   out.year = static_cast<std::uint16_t>(d / 10000);
   out.month = static_cast<std::uint8_t>(d / 100 % 100);
   out.day = static_cast<std::uint8_t>(d % 100);
   out.hour = static_cast<std::uint8_t>(t / 10000);
   out.minute = static_cast<std::uint8_t>(t / 100 % 100);
   out.second = static_cast<std::uint8_t>(t % 100);
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Errc read_datetime2(ByteReader& r, int fsp, DateTimeValue& out) noexcept {
-  if (!valid_fsp(fsp)) return Errc::bad_value;
+  if (!valid_fsp(fsp)) return Errc::kBadValue;
   std::int64_t intpart = static_cast<std::int64_t>(r.uint_be(5)) - kDateTimeIntOffset;
   std::uint32_t micros = 0;
   Errc e = read_fraction(r, fsp, micros);
-  if (e != Errc::ok) return e;
-  if (intpart < 0) return Errc::bad_value;  // DATETIME columns cannot hold negative values
+  if (e != Errc::kOk) return e;
+  if (intpart < 0) return Errc::kBadValue;  // DATETIME columns cannot hold negative values
   out = datetime_from_packed(intpart * (std::int64_t{1} << 24));
   out.micros = micros;
   out.decimals = static_cast<std::uint8_t>(fsp);
-  if (out.month > 12 || out.hour > 23 || out.minute > 59 || out.second > 59) return Errc::bad_value;
-  return Errc::ok;
+  if (out.month > 12 || out.hour > 23 || out.minute > 59 || out.second > 59) return Errc::kBadValue;
+  return Errc::kOk;
 }
 
 Errc read_timestamp(ByteReader& r, TimestampValue& out) noexcept {
   std::uint32_t s = r.u32();
-  if (!r.ok()) return Errc::truncated;
+  if (!r.ok()) return Errc::kTruncated;
   out = TimestampValue{};
   out.seconds = s;
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 Errc read_timestamp2(ByteReader& r, int fsp, TimestampValue& out) noexcept {
-  if (!valid_fsp(fsp)) return Errc::bad_value;
+  if (!valid_fsp(fsp)) return Errc::kBadValue;
   std::uint64_t s = r.uint_be(4);
   std::uint32_t micros = 0;
   Errc e = read_fraction(r, fsp, micros);
-  if (e != Errc::ok) return e;
+  if (e != Errc::kOk) return e;
   out.seconds = static_cast<std::int64_t>(s);
   out.micros = micros;
   out.decimals = static_cast<std::uint8_t>(fsp);
-  return Errc::ok;
+  return Errc::kOk;
 }
 
 void append_date_text(std::string& out, std::uint16_t year, std::uint8_t month, std::uint8_t day) {

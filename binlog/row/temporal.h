@@ -29,8 +29,8 @@ namespace ghostcut::binlog {
 // Bytes of the fractional part for fractional precision `fsp` (0..6).
 constexpr std::size_t fractional_bytes(int fsp) noexcept { return static_cast<std::size_t>((fsp + 1) / 2); }
 
-// Each reader consumes the value's bytes from `r` and returns Errc::ok, Errc::truncated or
-// Errc::bad_value (fsp out of 0..6, impossible field values). Zero dates stay zeros.
+// Each reader consumes the value's bytes from `r` and returns Errc::kOk, Errc::kTruncated or
+// Errc::kBadValue (fsp out of 0..6, impossible field values). Zero dates stay zeros.
 Errc read_year(ByteReader& r, YearValue& out) noexcept;
 Errc read_date(ByteReader& r, DateValue& out) noexcept;
 Errc read_time(ByteReader& r, TimeValue& out) noexcept;

@@ -55,13 +55,13 @@ std::vector<std::uint8_t> clear_password_with_nul(std::string_view password) {
 
 Result<std::vector<std::uint8_t>> rsa_encrypt_password(std::string_view password, Bytes salt,
                                                        std::string_view pem_public_key) {
-  if (salt.empty()) return Error(Errc::auth_failed, "RSA password encryption needs the scramble");
+  if (salt.empty()) return Error(Errc::kAuthFailed, "RSA password encryption needs the scramble");
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem_public_key.data(), static_cast<int>(pem_public_key.size())),
                                                 BIO_free);
-  if (!bio) return Error(Errc::auth_failed, "cannot read the server's RSA public key");
+  if (!bio) return Error(Errc::kAuthFailed, "cannot read the server's RSA public key");
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
                                                           EVP_PKEY_free);
-  if (!key) return Error(Errc::auth_failed, "the server's RSA public key is not a PEM public key");
+  if (!key) return Error(Errc::kAuthFailed, "the server's RSA public key is not a PEM public key");
 
   std::vector<std::uint8_t> plain = clear_password_with_nul(password);
   for (std::size_t i = 0; i < plain.size(); ++i) plain[i] ^= salt[i % salt.size()];
@@ -70,18 +70,18 @@ Result<std::vector<std::uint8_t>> rsa_encrypt_password(std::string_view password
                                                                   EVP_PKEY_CTX_free);
   if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) <= 0 ||
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) <= 0)
-    return Error(Errc::auth_failed, "the server's public key is not an RSA key");
+    return Error(Errc::kAuthFailed, "the server's public key is not an RSA key");
   // OAEP with SHA-1 fits at most key_size - 42 bytes.
   const int key_bytes = EVP_PKEY_get_size(key.get());
   if (static_cast<int>(plain.size()) > key_bytes - 42)
-    return Error(Errc::auth_failed, "password too long for RSA encryption with the server's " +
+    return Error(Errc::kAuthFailed, "password too long for RSA encryption with the server's " +
                                         std::to_string(key_bytes * 8) + "-bit key");
   std::size_t out_len = 0;
   if (EVP_PKEY_encrypt(ctx.get(), nullptr, &out_len, plain.data(), plain.size()) <= 0)
-    return Error(Errc::auth_failed, "RSA encryption of the password failed");
+    return Error(Errc::kAuthFailed, "RSA encryption of the password failed");
   std::vector<std::uint8_t> out(out_len);
   if (EVP_PKEY_encrypt(ctx.get(), out.data(), &out_len, plain.data(), plain.size()) <= 0)
-    return Error(Errc::auth_failed, "RSA encryption of the password failed");
+    return Error(Errc::kAuthFailed, "RSA encryption of the password failed");
   out.resize(out_len);
   // Wipe the (reversible) plaintext.
   std::fill(plain.begin(), plain.end(), std::uint8_t{0});

@@ -23,12 +23,12 @@ Result<std::optional<std::vector<std::uint8_t>>> FrameAssembler::next() {
     const std::size_t len = std::size_t(h[0]) | (std::size_t(h[1]) << 8) | (std::size_t(h[2]) << 16);
     const std::uint8_t seq = h[3];
     if (seq != expected_seq_) {
-      error_ = Error(Errc::sequence_mismatch,
+      error_ = Error(Errc::kSequenceMismatch,
                      "packet sequence id " + std::to_string(seq) + ", expected " + std::to_string(expected_seq_));
       return *error_;
     }
     if (partial_.size() + len > max_payload_) {
-      error_ = Error(Errc::packet_too_large, "packet of at least " + std::to_string(partial_.size() + len) +
+      error_ = Error(Errc::kPacketTooLarge, "packet of at least " + std::to_string(partial_.size() + len) +
                                                  " bytes exceeds the limit of " + std::to_string(max_payload_) +
                                                  " bytes (raise the max packet size setting)");
       return *error_;

@@ -17,21 +17,16 @@
 #include <vector>
 
 #include "binlog/error.h"
+#include "binlog/tls_mode.h"
 #include "binlog/wire/packets.h"
 
 namespace ghostcut::binlog {
-
-enum class TlsMode {
-  disabled,   // never ask for TLS
-  preferred,  // use TLS when the server offers it
-  required,   // fail when the server does not offer it
-};
 
 struct HandshakeConfig {
   std::string user;
   std::string password;
   std::optional<std::string> database;
-  TlsMode tls_mode = TlsMode::preferred;
+  TlsMode tls_mode = TlsMode::kPreferred;
   // A unix socket counts as secure: caching_sha2 may send the password in clear over it.
   bool transport_secure = false;
   std::uint32_t max_packet_size = 0x40000000;
@@ -39,15 +34,15 @@ struct HandshakeConfig {
 };
 
 enum class HandshakeAction {
-  send,                // write payload, then feed the server's next packet
-  send_and_start_tls,  // write payload (SSLRequest), run the TLS handshake, call on_tls_established()
-  wait,                // nothing to write; feed the server's next packet
-  done,                // authenticated
-  failed,              // see error (and server_error when the server said why)
+  kSend,                // write payload, then feed the server's next packet
+  kSendAndStartTls,  // write payload (SSLRequest), run the TLS handshake, call on_tls_established()
+  kWait,                // nothing to write; feed the server's next packet
+  kDone,                // authenticated
+  kFailed,              // see error (and server_error when the server said why)
 };
 
 struct HandshakeStep {
-  HandshakeAction action = HandshakeAction::wait;
+  HandshakeAction action = HandshakeAction::kWait;
   std::vector<std::uint8_t> payload;
   Error error;
   std::optional<ErrPacket> server_error;
@@ -66,10 +61,10 @@ class HandshakeAlgorithm {
   std::uint32_t capabilities() const noexcept { return capabilities_; }  // negotiated client flags
   bool tls_requested() const noexcept { return (capabilities_ & capability::kSsl) != 0; }
   const std::string& plugin() const noexcept { return plugin_; }
-  bool finished() const noexcept { return state_ == State::done || state_ == State::failed; }
+  bool finished() const noexcept { return state_ == State::kDone || state_ == State::kFailed; }
 
  private:
-  enum class State { greeting, tls, auth_result, public_key, done, failed };
+  enum class State { kGreeting, kTls, kAuthResult, kPublicKey, kDone, kFailed };
 
   HandshakeStep on_greeting(Bytes payload);
   HandshakeStep on_auth_result(Bytes payload);
@@ -81,7 +76,7 @@ class HandshakeAlgorithm {
   bool secure() const noexcept { return config_.transport_secure || tls_requested(); }
 
   HandshakeConfig config_;
-  State state_ = State::greeting;
+  State state_ = State::kGreeting;
   Handshake greeting_;
   std::uint32_t capabilities_ = 0;
   std::string plugin_;

@@ -69,12 +69,12 @@ inline constexpr std::uint8_t kAuthSwitchHeader = 0xFE;
 inline constexpr std::uint8_t kDefaultCharset = 45;
 
 enum class Command : std::uint8_t {
-  quit = 0x01,
-  query = 0x03,
-  ping = 0x0E,
-  binlog_dump = 0x12,
-  register_slave = 0x15,
-  binlog_dump_gtid = 0x1E,
+  kQuit = 0x01,
+  kQuery = 0x03,
+  kPing = 0x0E,
+  kBinlogDump = 0x12,
+  kRegisterSlave = 0x15,
+  kBinlogDumpGtid = 0x1E,
 };
 
 // COM_BINLOG_DUMP flags.

@@ -28,46 +28,46 @@ Result<ColumnDefinition> parse_column_definition(Bytes payload) {
   str("org_table", &c.org_table);
   str("name", &c.name);
   str("org_name", &c.org_name);
-  if (!r.ok()) return Error(Errc::truncated, std::string("column definition ") + field, r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, std::string("column definition ") + field, r.pos());
   const std::uint64_t fixed_len = r.lenenc();
-  if (!r.ok()) return Error(Errc::truncated, "column definition length of fixed fields", r.pos());
-  if (fixed_len < 0x0C) return Error(Errc::bad_length, "column definition fixed fields length " + std::to_string(fixed_len));
+  if (!r.ok()) return Error(Errc::kTruncated, "column definition length of fixed fields", r.pos());
+  if (fixed_len < 0x0C) return Error(Errc::kBadLength, "column definition fixed fields length " + std::to_string(fixed_len));
   c.charset = r.u16();
   c.column_length = r.u32();
   c.type = r.u8();
   c.flags = r.u16();
   c.decimals = r.u8();
-  if (!r.ok()) return Error(Errc::truncated, "column definition fixed fields", r.pos());
+  if (!r.ok()) return Error(Errc::kTruncated, "column definition fixed fields", r.pos());
   return c;
 }
 
 Result<bool> TextResultSetReader::fail(Error e) {
-  state_ = State::failed;
+  state_ = State::kFailed;
   return e;
 }
 
 Result<bool> TextResultSetReader::on_packet(Bytes payload) {
-  if (payload.empty()) return fail(Error(Errc::protocol_error, "empty packet in a query response"));
+  if (payload.empty()) return fail(Error(Errc::kProtocolError, "empty packet in a query response"));
   switch (state_) {
-    case State::first: return on_first(payload);
-    case State::columns: {
+    case State::kFirst: return on_first(payload);
+    case State::kColumns: {
       auto col = parse_column_definition(payload);
       if (!col) return fail(col.error());
       result_.columns.push_back(std::move(*col));
-      if (result_.columns.size() == column_count_) state_ = deprecate_eof_ ? State::rows : State::column_eof;
+      if (result_.columns.size() == column_count_) state_ = deprecate_eof_ ? State::kRows : State::kColumnEof;
       return false;
     }
-    case State::column_eof: {
+    case State::kColumnEof: {
       auto eof = parse_eof_packet(payload);
-      if (!eof) return fail(Error(Errc::protocol_error, "expected EOF after the column definitions"));
-      state_ = State::rows;
+      if (!eof) return fail(Error(Errc::kProtocolError, "expected EOF after the column definitions"));
+      state_ = State::kRows;
       return false;
     }
-    case State::rows: return on_row(payload);
-    case State::done: return fail(Error(Errc::protocol_error, "packet after the end of a query response"));
-    case State::failed: break;
+    case State::kRows: return on_row(payload);
+    case State::kDone: return fail(Error(Errc::kProtocolError, "packet after the end of a query response"));
+    case State::kFailed: break;
   }
-  return fail(Error(Errc::protocol_error, "query response already failed"));
+  return fail(Error(Errc::kProtocolError, "query response already failed"));
 }
 
 Result<bool> TextResultSetReader::on_first(Bytes payload) {
@@ -77,26 +77,26 @@ Result<bool> TextResultSetReader::on_first(Bytes payload) {
       if (!ok) return fail(ok.error());
       result_.ok = std::move(*ok);
       if (result_.ok.status_flags & server_status::kMoreResultsExist)
-        return fail(Error(Errc::unsupported, "multiple result sets"));
-      state_ = State::done;
+        return fail(Error(Errc::kUnsupported, "multiple result sets"));
+      state_ = State::kDone;
       return true;
     }
     case kErrHeader: {
       auto err = parse_err_packet(payload);
       if (!err) return fail(err.error());
       server_error_ = *err;
-      return fail(Error(Errc::server_error, err->to_string()));
+      return fail(Error(Errc::kServerError, err->to_string()));
     }
-    case 0xFB: return fail(Error(Errc::unsupported, "LOCAL INFILE request"));
+    case 0xFB: return fail(Error(Errc::kUnsupported, "LOCAL INFILE request"));
     default: break;
   }
   ByteReader r(payload);
   column_count_ = r.lenenc();
-  if (!r.ok()) return fail(Error(Errc::truncated, "result set column count"));
-  if (!r.at_end()) return fail(Error(Errc::extra_bytes, "after the result set column count", r.pos()));
-  if (column_count_ == 0) return fail(Error(Errc::bad_length, "result set with zero columns"));
+  if (!r.ok()) return fail(Error(Errc::kTruncated, "result set column count"));
+  if (!r.at_end()) return fail(Error(Errc::kExtraBytes, "after the result set column count", r.pos()));
+  if (column_count_ == 0) return fail(Error(Errc::kBadLength, "result set with zero columns"));
   result_.columns.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(column_count_, 4096)));
-  state_ = State::columns;
+  state_ = State::kColumns;
   return false;
 }
 
@@ -105,7 +105,7 @@ Result<bool> TextResultSetReader::on_row(Bytes payload) {
     auto err = parse_err_packet(payload);
     if (!err) return fail(err.error());
     server_error_ = *err;
-    return fail(Error(Errc::server_error, err->to_string()));
+    return fail(Error(Errc::kServerError, err->to_string()));
   }
   // The terminator: EOF, or with CLIENT_DEPRECATE_EOF an OK with header 0xFE. A row can start
   // with 0xFE only as an 8-byte length, so it would be longer than one frame.
@@ -121,8 +121,8 @@ Result<bool> TextResultSetReader::on_row(Bytes payload) {
       if (!eof) return fail(eof.error());
       status = eof->status_flags;
     }
-    if (status & server_status::kMoreResultsExist) return fail(Error(Errc::unsupported, "multiple result sets"));
-    state_ = State::done;
+    if (status & server_status::kMoreResultsExist) return fail(Error(Errc::kUnsupported, "multiple result sets"));
+    state_ = State::kDone;
     return true;
   }
   ByteReader r(payload);
@@ -130,16 +130,16 @@ Result<bool> TextResultSetReader::on_row(Bytes payload) {
   row.reserve(result_.columns.size());
   for (std::size_t i = 0; i < result_.columns.size(); ++i) {
     auto len = r.lenenc_nullable();
-    if (!r.ok()) return fail(Error(Errc::truncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i), r.pos()));
+    if (!r.ok()) return fail(Error(Errc::kTruncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i), r.pos()));
     if (!len) {
       row.emplace_back(std::nullopt);
       continue;
     }
     if (*len > r.remaining())
-      return fail(Error(Errc::truncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i), r.pos()));
+      return fail(Error(Errc::kTruncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i), r.pos()));
     row.emplace_back(std::string(r.str(static_cast<std::size_t>(*len))));
   }
-  if (!r.at_end()) return fail(Error(Errc::extra_bytes, "after the last column of row " + std::to_string(result_.rows.size()), r.pos()));
+  if (!r.at_end()) return fail(Error(Errc::kExtraBytes, "after the last column of row " + std::to_string(result_.rows.size()), r.pos()));
   result_.rows.push_back(std::move(row));
   return false;
 }
@@ -151,11 +151,11 @@ Result<TextResultSet> parse_text_resultset(std::span<const std::vector<std::uint
     auto done = reader.on_packet(payloads[i]);
     if (!done) return done.error();
     if (*done) {
-      if (i + 1 != payloads.size()) return Error(Errc::extra_bytes, "packets after the end of the query response");
+      if (i + 1 != payloads.size()) return Error(Errc::kExtraBytes, "packets after the end of the query response");
       return reader.take();
     }
   }
-  return Error(Errc::truncated, "query response ended early");
+  return Error(Errc::kTruncated, "query response ended early");
 }
 
 }  // namespace ghostcut::binlog

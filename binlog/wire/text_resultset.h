@@ -51,7 +51,7 @@ struct TextResultSet {
 
 // Feed the packets of one COM_QUERY response, one payload at a time.
 // on_packet() returns true once the response is complete. An ERR from the server becomes
-// Errc::server_error and server_error() keeps its code and message.
+// Errc::kServerError and server_error() keeps its code and message.
 class TextResultSetReader {
  public:
   explicit TextResultSetReader(std::uint32_t capabilities) : deprecate_eof_(capabilities & capability::kDeprecateEof) {}
@@ -61,13 +61,13 @@ class TextResultSetReader {
   const std::optional<ErrPacket>& server_error() const noexcept { return server_error_; }
 
  private:
-  enum class State { first, columns, column_eof, rows, done, failed };
+  enum class State { kFirst, kColumns, kColumnEof, kRows, kDone, kFailed };
   Result<bool> fail(Error e);
   Result<bool> on_first(Bytes payload);
   Result<bool> on_row(Bytes payload);
 
   bool deprecate_eof_;
-  State state_ = State::first;
+  State state_ = State::kFirst;
   std::uint64_t column_count_ = 0;
   TextResultSet result_;
   std::optional<ErrPacket> server_error_;

@@ -10,6 +10,7 @@
 #include "engine/apply/apply_sql.h"
 #include "engine/copy/copier.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/sql/sql_tokens.h"
 
 namespace ghostcut::engine {
 
@@ -187,81 +188,28 @@ void Applier::apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target
 // ---- DDL detection ----
 namespace {
 
-struct Token {
-  enum class Kind { kWord, kQuoted, kString, kPunct } kind;
-  std::string text;  // words upper-cased for keywords via `upper`; identifiers as written
-  std::string upper;
-};
-
-// Comments are dropped; MySQL's executable comments (/*! … */, /*!50100 … */, /*M! … */) are code.
-std::vector<Token> tokenize(std::string_view s) {
-  std::vector<Token> out;
-  std::size_t i = 0;
-  const auto n = s.size();
-  auto is_word = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; };
-  while (i < n) {
-    const char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-      if (i + 2 < n && (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < n && s[i + 3] == '!'))) {
-        i += s[i + 2] == '!' ? 3 : 4;
-        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-      } else {
-        const auto e = s.find("*/", i + 2);
-        i = e == std::string_view::npos ? n : e + 2;
-      }
-    } else if (c == '*' && i + 1 < n && s[i + 1] == '/') {
-      i += 2;  // end of an executable comment
-    } else if (c == '#' || (c == '-' && i + 2 < n && s[i + 1] == '-' && std::isspace(static_cast<unsigned char>(s[i + 2])))) {
-      const auto e = s.find('\n', i);
-      i = e == std::string_view::npos ? n : e + 1;
-    } else if (c == '`' || c == '"' || c == '\'') {
-      std::string text;
-      ++i;
-      while (i < n) {
-        if (s[i] == c) {
-          if (i + 1 < n && s[i + 1] == c) {
-            text.push_back(c);
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        if (s[i] == '\\' && c != '`' && i + 1 < n) ++i;
-        text.push_back(s[i++]);
-      }
-      out.push_back({c == '\'' ? Token::Kind::kString : Token::Kind::kQuoted, text, {}});
-    } else if (is_word(static_cast<unsigned char>(c))) {
-      const auto b = i;
-      while (i < n && is_word(static_cast<unsigned char>(s[i]))) ++i;
-      std::string text(s.substr(b, i - b));
-      std::string up = text;
-      for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      out.push_back({Token::Kind::kWord, std::move(text), std::move(up)});
-    } else {
-      out.push_back({Token::Kind::kPunct, std::string(1, c), std::string(1, c)});
-      ++i;
-    }
-  }
-  return out;
+// Statements from the binlog: the writer's sql_mode is not read from the event, so "x" counts as
+// a name (ANSI_QUOTES). Where a table name is read no string can stand, so this finds more DDL or
+// DML on the table, never less.
+std::vector<SqlToken> binlog_tokens(std::string_view statement) {
+  return tokenize_sql(statement, /*ansi_quotes=*/true).tokens;
 }
 
+bool is_kw(const SqlToken& t, std::string_view word) { return t.kind == SqlTokKind::kWord && iequals(t.text, word); }
 
 class DdlParser {
  public:
-  DdlParser(std::vector<Token> t, std::string default_db) : t_(std::move(t)), db_(std::move(default_db)) {}
+  DdlParser(std::vector<SqlToken> t, std::string default_db) : t_(std::move(t)), db_(std::move(default_db)) {}
 
   bool kw(std::string_view word) {
-    if (i_ < t_.size() && t_[i_].kind == Token::Kind::kWord && t_[i_].upper == word) {
+    if (i_ < t_.size() && is_kw(t_[i_], word)) {
       ++i_;
       return true;
     }
     return false;
   }
   bool punct(char c) {
-    if (i_ < t_.size() && t_[i_].kind == Token::Kind::kPunct && t_[i_].text[0] == c) {
+    if (i_ < t_.size() && t_[i_].kind == SqlTokKind::kPunct && t_[i_].text[0] == c) {
       ++i_;
       return true;
     }
@@ -269,10 +217,10 @@ class DdlParser {
   }
   // [db.]name → (db, name); false when no identifier follows.
   bool name(std::string& db, std::string& table) {
-    if (i_ >= t_.size() || (t_[i_].kind != Token::Kind::kWord && t_[i_].kind != Token::Kind::kQuoted)) return false;
+    if (!name_at()) return false;
     std::string first = t_[i_++].text;
     if (punct('.')) {
-      if (i_ >= t_.size() || (t_[i_].kind != Token::Kind::kWord && t_[i_].kind != Token::Kind::kQuoted)) return false;
+      if (!name_at()) return false;
       db = std::move(first);
       table = t_[i_++].text;
     } else {
@@ -286,7 +234,10 @@ class DdlParser {
   }
 
  private:
-  std::vector<Token> t_;
+  bool name_at() const {
+    return i_ < t_.size() && (t_[i_].kind == SqlTokKind::kWord || t_[i_].kind == SqlTokKind::kQuotedIdent);
+  }
+  std::vector<SqlToken> t_;
   std::size_t i_ = 0;
   std::string db_;
 };
@@ -294,7 +245,7 @@ class DdlParser {
 }  // namespace
 
 bool is_ddl_on_table(const binlog::Query& q, const std::string& database, const std::string& table) {
-  DdlParser p(tokenize(q.statement), q.schema);
+  DdlParser p(binlog_tokens(q.statement), q.schema);
   auto ours = [&](const std::string& db, const std::string& t) { return iequals(db, database) && iequals(t, table); };
   std::string db, t;
   if (p.kw("ALTER")) {
@@ -343,22 +294,21 @@ bool is_ddl_on_table(const binlog::Query& q, const std::string& database, const 
 }
 
 bool is_dml_on_table(const binlog::Query& q, const std::string& database, const std::string& table) {
-  const auto t = tokenize(q.statement);
+  const auto t = binlog_tokens(q.statement);
   std::size_t i = 0;
   // A leading WITH … (CTE) still ends in a DML verb; look at the first verb found.
   static const char* const kVerbs[] = {"INSERT", "REPLACE", "UPDATE", "DELETE", "LOAD"};
-  auto is_verb = [&](const Token& tok) {
-    if (tok.kind != Token::Kind::kWord) return false;
+  auto is_verb = [&](const SqlToken& tok) {
     for (const char* v : kVerbs)
-      if (tok.upper == v) return true;
+      if (is_kw(tok, v)) return true;
     return false;
   };
   bool dml = false;
-  if (!t.empty() && t[0].kind == Token::Kind::kWord && t[0].upper == "WITH") {
+  if (!t.empty() && is_kw(t[0], "WITH")) {
     int depth = 0;
     for (i = 1; i < t.size(); ++i) {
-      if (t[i].kind == Token::Kind::kPunct && t[i].text == "(") ++depth;
-      if (t[i].kind == Token::Kind::kPunct && t[i].text == ")") --depth;
+      if (t[i].kind == SqlTokKind::kPunct && t[i].text == "(") ++depth;
+      if (t[i].kind == SqlTokKind::kPunct && t[i].text == ")") --depth;
       if (depth == 0 && is_verb(t[i])) {
         dml = true;
         break;
@@ -371,9 +321,9 @@ bool is_dml_on_table(const binlog::Query& q, const std::string& database, const 
   // Any mention of the table's name as an identifier counts (conservative: a stop, never a miss).
   // A qualified db.t must name our database; an unqualified t means the statement's default one.
   for (std::size_t k = i; k < t.size(); ++k) {
-    if (t[k].kind != Token::Kind::kWord && t[k].kind != Token::Kind::kQuoted) continue;
+    if (t[k].kind != SqlTokKind::kWord && t[k].kind != SqlTokKind::kQuotedIdent) continue;
     if (!iequals(t[k].text, table)) continue;
-    const bool qualified = k >= 2 && t[k - 1].kind == Token::Kind::kPunct && t[k - 1].text == ".";
+    const bool qualified = k >= 2 && t[k - 1].kind == SqlTokKind::kPunct && t[k - 1].text == ".";
     const std::string& db = qualified ? t[k - 2].text : q.schema;
     if (iequals(db, database) || (!qualified && q.schema.empty())) return true;
   }
@@ -381,15 +331,15 @@ bool is_dml_on_table(const binlog::Query& q, const std::string& database, const 
 }
 
 std::optional<XaStatement> parse_xa_statement(std::string_view statement) {
-  const auto t = tokenize(statement);
-  if (t.size() < 2 || t[0].upper != "XA") return std::nullopt;
+  const auto t = binlog_tokens(statement);
+  if (t.size() < 2 || !is_kw(t[0], "XA")) return std::nullopt;
   XaStatement x;
-  const auto& verb = t[1].upper;
-  if (verb == "START" || verb == "BEGIN") x.kind = XaStatement::Kind::kStart;
-  else if (verb == "END") x.kind = XaStatement::Kind::kEnd;
-  else if (verb == "PREPARE") x.kind = XaStatement::Kind::kPrepare;
-  else if (verb == "COMMIT") x.kind = XaStatement::Kind::kCommit;
-  else if (verb == "ROLLBACK") x.kind = XaStatement::Kind::kRollback;
+  const auto& verb = t[1];
+  if (is_kw(verb, "START") || is_kw(verb, "BEGIN")) x.kind = XaStatement::Kind::kStart;
+  else if (is_kw(verb, "END")) x.kind = XaStatement::Kind::kEnd;
+  else if (is_kw(verb, "PREPARE")) x.kind = XaStatement::Kind::kPrepare;
+  else if (is_kw(verb, "COMMIT")) x.kind = XaStatement::Kind::kCommit;
+  else if (is_kw(verb, "ROLLBACK")) x.kind = XaStatement::Kind::kRollback;
   else return std::nullopt;
   // The xid: everything up to a trailing keyword, as written (the server writes it the same way
   // in XA START and XA COMMIT: X'hex',X'hex',format).

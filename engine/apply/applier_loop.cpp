@@ -2,17 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
+#include "engine/sql/changelog.h"
+#include "engine/sql/retry.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/text.h"
 
 namespace ghostcut::engine {
-
-std::int64_t wall_clock_micros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ApplierLoop::ApplierLoop(binlog::ReplicationStream& stream, ConnectionSettings settings, const MigrationPlan& plan,
                          RuntimeSettings& runtime, ProgressCounters& progress, std::shared_ptr<spdlog::logger> logger)
@@ -137,8 +132,8 @@ void ApplierLoop::run(std::stop_token stop) {
     // and either way applying it again from a new session is safe — its row images are written
     // and deleted by key, in order, and nothing later has been applied (DESIGN §3).
     auto apply = [&](std::span<const binlog::Transaction> b) {
-      const auto started = std::chrono::steady_clock::now();
-      for (int attempt = 1;; ++attempt) {
+      RetryBudget retry(applier_config_.conflict_retry);
+      for (;;) {
         try {
           if (!applier) {
             conn = SqlConnection::open(settings_);
@@ -147,13 +142,11 @@ void ApplierLoop::run(std::stop_token stop) {
           applier->apply(b);
           return;
         } catch (const SqlError& e) {
-          if (!e.connection_lost() || stop.stop_requested() ||
-              std::chrono::steady_clock::now() - started >= applier_config_.conflict_retry.limit)
-            throw;
+          if (!retry.allows(e, SqlErrorCategory::kConnectionLost, stop)) throw;
           log_->warn("applier: {}; reconnecting and applying the batch again", e.what());
           applier.reset();
           conn.reset();
-          std::this_thread::sleep_for(applier_config_.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(started.time_since_epoch().count())));
+          sleep_for(stop, retry.next_backoff(static_cast<std::uint64_t>(retry.started().time_since_epoch().count())));
         }
       }
     };
@@ -204,20 +197,11 @@ void ApplierLoop::run(std::stop_token stop) {
       for (auto& trx : batch) {
         auto& ch = trx.changes;
         for (const auto& c : ch) {
-          // Changelog columns (query_builder.cpp): id, last_update, hint, value.
-          constexpr std::size_t kHint = 2, kValue = 3;
-          if (c.table == plan_.changelog_table && c.after && c.after->values.size() > kValue) {
-            const auto* hint = std::get_if<binlog::BytesValue>(&c.after->values[kHint]);
-            const auto* b = std::get_if<binlog::BytesValue>(&c.after->values[kValue]);
-            if (hint && b && hint->bytes == "heartbeat") {
-              std::int64_t micros = 0;
-              auto [p, ec] = std::from_chars(b->bytes.data(), b->bytes.data() + b->bytes.size(), micros);
-              if (ec == std::errc() && micros > 0) {
-                heartbeat_written_micros_ = std::max(heartbeat_written_micros_.load(), micros);
-                progress_.applier_lag_ms =
-                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, (wall_clock_micros() - micros) / 1000));
-              }
-            }
+          if (c.table != plan_.changelog_table || !c.after) continue;
+          if (const auto micros = Changelog::heartbeat_in(*c.after)) {
+            heartbeat_written_micros_ = std::max(heartbeat_written_micros_.load(), *micros);
+            progress_.applier_lag_ms =
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, (wall_clock_micros() - *micros) / 1000));
           }
         }
         std::erase_if(ch, [&](const binlog::RowChange& c) { return c.table != plan_.table; });

@@ -18,6 +18,7 @@
 #include "engine/inspect/plan.h"
 #include "engine/metrics/progress.h"
 #include "engine/control/runtime_settings.h"
+#include "engine/sql/changelog.h"  // wall_clock_micros
 #include "engine/sql/connection_settings.h"
 
 namespace spdlog {
@@ -84,8 +85,5 @@ class ApplierLoop {
   bool skip_to_rename_ = false;  // applier thread only, after start()
   std::jthread thread_;
 };
-
-// Microseconds since the epoch, as written into heartbeat rows.
-std::int64_t wall_clock_micros();
 
 }  // namespace ghostcut::engine

@@ -35,11 +35,11 @@ const char* kPartialJsonHelp =
 binlog::Result<void> check_image(const binlog::RowImage& img, const ApplyTarget& t, const binlog::RowChange& c) {
   auto need = [&](std::size_t i) -> binlog::Result<void> {
     if (i >= img.values.size())
-      return binlog::Error(binlog::Errc::bad_value, "row image of " + where(c) + " has " +
+      return binlog::Error(binlog::Errc::kBadValue, "row image of " + where(c) + " has " +
                                                         std::to_string(img.values.size()) + " columns, need column " +
                                                         std::to_string(i + 1));
     if (!img.present.empty() && (i >= img.present.size() || !img.present[i]))
-      return binlog::Error(binlog::Errc::bad_value, "column " + std::to_string(i + 1) + " is missing from the row image of " +
+      return binlog::Error(binlog::Errc::kBadValue, "column " + std::to_string(i + 1) + " is missing from the row image of " +
                                                         where(c) + " (binlog_row_image must be FULL)");
     return {};
   };
@@ -57,7 +57,7 @@ binlog::Result<std::vector<std::string>> key_of(const binlog::RowImage& img, con
   for (std::size_t k = 0; k < t.key_source_indexes.size(); ++k) {
     const auto& v = img.values[t.key_source_indexes[k]];
     if (binlog::is_null(v))
-      return binlog::Error(binlog::Errc::bad_value, "NULL in key column " + t.key_target_columns[k] + " at " + where(c));
+      return binlog::Error(binlog::Errc::kBadValue, "NULL in key column " + t.key_target_columns[k] + " at " + where(c));
     std::string lit = sql_literal(v, t.key_source_charsets[k]);
     const auto& src = t.key_source_charsets[k];
     const auto& dst = t.key_target_charsets[k];
@@ -270,11 +270,11 @@ binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::si
       if (auto m = enum_members(plan.original.columns[sc.source_index].column_type)) members = std::move(*m);
     t.source_members.push_back(std::move(members));
   }
-  if (plan.chunk_key.columns.empty()) return binlog::Error(binlog::Errc::bad_value, "the chunk key has no columns");
+  if (plan.chunk_key.columns.empty()) return binlog::Error(binlog::Errc::kBadValue, "the chunk key has no columns");
   for (const auto& k : plan.chunk_key.columns) {
     const auto* sc = plan.mapping.find_source(k);
     if (!sc)
-      return binlog::Error(binlog::Errc::bad_value,
+      return binlog::Error(binlog::Errc::kBadValue,
                            "key column " + k + " of " + plan.chunk_key.name + " is not shared with the ghost table");
     t.key_source_indexes.push_back(sc->source_index);
     t.key_target_columns.push_back(sc->target_name);
@@ -291,11 +291,11 @@ binlog::Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* co
   for (const auto* cp : changes) {
     const auto& c = *cp;
     if (c.kind == binlog::RowsKind::kPartialUpdate || (c.after && has_partial_json(*c.after)))
-      return binlog::Error(binlog::Errc::bad_value, std::string(kPartialJsonHelp) + " (" + where(c) + ")");
+      return binlog::Error(binlog::Errc::kBadValue, std::string(kPartialJsonHelp) + " (" + where(c) + ")");
     const bool needs_before = c.kind != binlog::RowsKind::kWrite;
     const bool needs_after = c.kind != binlog::RowsKind::kDelete;
     if ((needs_before && !c.before) || (needs_after && !c.after))
-      return binlog::Error(binlog::Errc::bad_value, "row change without its image at " + where(c));
+      return binlog::Error(binlog::Errc::kBadValue, "row change without its image at " + where(c));
     std::optional<std::vector<std::string>> before_key, after_key;
     if (needs_before) {
       if (auto r = check_image(*c.before, t, c); !r) return r.error();

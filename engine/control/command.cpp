@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <limits>
 #include <optional>
+#include "engine/errc.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -57,18 +58,18 @@ binlog::Result<LoadMap> parse_load(std::string_view name, std::string_view arg) 
   for (auto entry : split(arg, ',')) {
     const auto eq = entry.find('=');
     if (entry.empty() || eq == std::string_view::npos)
-      return Error(Errc::bad_value, std::string(name) + ": expected Var=N[,Var=N...], got '" + std::string(entry) + "'");
+      return Error(EngineErrc::kBadSetting, std::string(name) + ": expected Var=N[,Var=N...], got '" + std::string(entry) + "'");
     const auto var = trim(entry.substr(0, eq));
     const auto value = trim(entry.substr(eq + 1));
     const auto n = parse_uint(value);
     if (!n || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      return Error(Errc::bad_value, std::string(name) + ": threshold for " + std::string(var) +
+      return Error(EngineErrc::kBadSetting, std::string(name) + ": threshold for " + std::string(var) +
                                         " must be a non-negative integer, got '" + std::string(value) + "'");
     for (const auto& [existing, _] : load)
-      if (iequals(existing, var)) return Error(Errc::bad_value, std::string(name) + ": " + std::string(var) + " given twice");
+      if (iequals(existing, var)) return Error(EngineErrc::kBadSetting, std::string(name) + ": " + std::string(var) + " given twice");
     load.emplace(std::string(var), static_cast<std::int64_t>(*n));
   }
-  if (auto why = validate_load(load)) return Error(Errc::bad_value, std::string(name) + ": " + *why);
+  if (auto why = validate_load(load)) return Error(EngineErrc::kBadSetting, std::string(name) + ": " + *why);
   return load;
 }
 
@@ -78,34 +79,34 @@ binlog::Result<std::vector<ReplicaAddress>> parse_replicas(std::string_view arg)
   if (arg.empty()) return out;
   for (auto entry : split(arg, ',')) {
     const std::string what = "throttle-control-replicas: '" + std::string(entry) + "'";
-    if (entry.empty()) return Error(Errc::bad_value, "throttle-control-replicas: empty entry");
+    if (entry.empty()) return Error(EngineErrc::kBadSetting, "throttle-control-replicas: empty entry");
     ReplicaAddress r;
     std::string_view host = entry, port;
     if (entry.front() == '[') {  // [IPv6]:port
       const auto close = entry.find(']');
-      if (close == std::string_view::npos) return Error(Errc::bad_value, what + " has no closing ]");
+      if (close == std::string_view::npos) return Error(EngineErrc::kBadSetting, what + " has no closing ]");
       host = entry.substr(1, close - 1);
       const auto rest = entry.substr(close + 1);
       if (!rest.empty()) {
-        if (rest.front() != ':') return Error(Errc::bad_value, what + " is not [host]:port");
+        if (rest.front() != ':') return Error(EngineErrc::kBadSetting, what + " is not [host]:port");
         port = rest.substr(1);
-        if (port.empty()) return Error(Errc::bad_value, what + " has an empty port");
+        if (port.empty()) return Error(EngineErrc::kBadSetting, what + " has an empty port");
       }
     } else if (const auto colon = entry.rfind(':'); colon != std::string_view::npos) {
-      if (entry.find(':') != colon) return Error(Errc::bad_value, what + ": write IPv6 addresses as [addr]:port");
+      if (entry.find(':') != colon) return Error(EngineErrc::kBadSetting, what + ": write IPv6 addresses as [addr]:port");
       host = entry.substr(0, colon);
       port = entry.substr(colon + 1);
-      if (port.empty()) return Error(Errc::bad_value, what + " has an empty port");
+      if (port.empty()) return Error(EngineErrc::kBadSetting, what + " has an empty port");
     }
     r.host = std::string(host);
     if (!port.empty()) {
       const auto p = parse_uint(port);
-      if (!p || *p == 0 || *p > 65535) return Error(Errc::bad_value, what + ": port must be 1-65535");
+      if (!p || *p == 0 || *p > 65535) return Error(EngineErrc::kBadSetting, what + ": port must be 1-65535");
       r.port = static_cast<std::uint16_t>(*p);
     }
     out.push_back(std::move(r));
   }
-  if (auto why = validate_replicas(out)) return Error(Errc::bad_value, "throttle-control-replicas: " + *why);
+  if (auto why = validate_replicas(out)) return Error(EngineErrc::kBadSetting, "throttle-control-replicas: " + *why);
   return out;
 }
 
@@ -130,8 +131,8 @@ binlog::Result<Command> parse_uint_setting(SettingName s, std::string_view arg,
                                            std::optional<std::string> (*validate)(std::uint64_t)) {
   const auto name = std::string(to_string(s));
   const auto n = parse_uint(arg);
-  if (!n) return Error(Errc::bad_value, name + " expects a non-negative integer, got '" + std::string(arg) + "'");
-  if (auto why = validate(*n)) return Error(Errc::bad_value, *why);
+  if (!n) return Error(EngineErrc::kBadSetting, name + " expects a non-negative integer, got '" + std::string(arg) + "'");
+  if (auto why = validate(*n)) return Error(EngineErrc::kBadSetting, *why);
   switch (s) {
     case SettingName::kChunkSize: return Command{SetChunkSizeCommand{*n}};
     case SettingName::kThreads: return Command{SetThreadsCommand{*n}};
@@ -149,8 +150,8 @@ binlog::Result<Command> parse_setting(SettingName s, std::string_view arg) {
     case SettingName::kMaxLagMillis: return parse_uint_setting(s, arg, validate_max_lag_millis);
     case SettingName::kNiceRatio: {
       const auto r = parse_double(arg);
-      if (!r) return Error(Errc::bad_value, "nice-ratio expects a number, got '" + std::string(arg) + "'");
-      if (auto why = validate_nice_ratio(*r)) return Error(Errc::bad_value, *why);
+      if (!r) return Error(EngineErrc::kBadSetting, "nice-ratio expects a number, got '" + std::string(arg) + "'");
+      if (auto why = validate_nice_ratio(*r)) return Error(EngineErrc::kBadSetting, *why);
       return Command{SetNiceRatioCommand{*r}};
     }
     case SettingName::kMaxLoad: {
@@ -164,7 +165,7 @@ binlog::Result<Command> parse_setting(SettingName s, std::string_view arg) {
       return Command{SetCriticalLoadCommand{std::move(*load)}};
     }
     case SettingName::kThrottleQuery:
-      if (auto why = validate_throttle_query(arg)) return Error(Errc::bad_value, *why);
+      if (auto why = validate_throttle_query(arg)) return Error(EngineErrc::kBadSetting, *why);
       return Command{SetThrottleQueryCommand{std::string(arg)}};
     case SettingName::kThrottleControlReplicas: {
       auto replicas = parse_replicas(arg);
@@ -175,11 +176,11 @@ binlog::Result<Command> parse_setting(SettingName s, std::string_view arg) {
       SetCutOverWindowsCommand c;
       for (auto spec : split(unquote(arg), ';'))
         if (!spec.empty()) c.specs.emplace_back(spec);
-      if (auto why = validate_cut_over_windows(c.specs)) return Error(Errc::bad_value, *why);
+      if (auto why = validate_cut_over_windows(c.specs)) return Error(EngineErrc::kBadSetting, *why);
       return Command{std::move(c)};
     }
   }
-  return Error(Errc::unsupported, "unknown setting");
+  return Error(Errc::kUnsupported, "unknown setting");
 }
 
 std::optional<Command> plain_command(std::string_view name) {
@@ -261,7 +262,7 @@ std::string_view to_string(SettingName s) {
 
 binlog::Result<Command> parse_command(std::string_view line) {
   line = trim(line);
-  if (line.empty()) return Error(Errc::bad_value, "empty command; try 'help'");
+  if (line.empty()) return Error(EngineErrc::kBadSetting, "empty command; try 'help'");
   const auto eq = line.find('=');
   const auto head = trim(line.substr(0, eq));
   const bool has_arg = eq != std::string_view::npos;
@@ -277,30 +278,30 @@ binlog::Result<Command> parse_command(std::string_view line) {
   const std::string name = words.empty() ? std::string() : words.front();
 
   if (auto plain = plain_command(name)) {
-    if (has_arg) return Error(Errc::bad_value, name + " takes no value");
+    if (has_arg) return Error(EngineErrc::kBadSetting, name + " takes no value");
     if (words.size() == 2 && name == "status" && words[1] == "json") return Command{StatusCommand{true}};
-    if (words.size() > 1) return Error(Errc::bad_value, name + " takes no argument '" + words[1] + "'");
+    if (words.size() > 1) return Error(EngineErrc::kBadSetting, name + " takes no argument '" + words[1] + "'");
     return *plain;
   }
-  if (words.size() != 1) return Error(Errc::unsupported, "unknown command '" + std::string(head) + "'; try 'help'");
+  if (words.size() != 1) return Error(Errc::kUnsupported, "unknown command '" + std::string(head) + "'; try 'help'");
   if (name == "revert") {
-    if (!has_arg || arg.empty()) return Error(Errc::bad_value, "revert requires the table name: revert=<table>");
+    if (!has_arg || arg.empty()) return Error(EngineErrc::kBadSetting, "revert requires the table name: revert=<table>");
     return Command{RevertCommand{std::string(arg)}};
   }
   if (name == "panic") {
-    if (!has_arg || arg.empty()) return Error(Errc::bad_value, "panic requires the table name: panic=<table>");
+    if (!has_arg || arg.empty()) return Error(EngineErrc::kBadSetting, "panic requires the table name: panic=<table>");
     return Command{PanicCommand{std::string(arg)}};
   }
   for (const auto& spec : kSettings) {
     if (name != spec.name) continue;
-    if (!has_arg) return Error(Errc::bad_value, name + " requires a value: " + name + "=<value> (or " + name + "=? to show it)");
+    if (!has_arg) return Error(EngineErrc::kBadSetting, name + " requires a value: " + name + "=<value> (or " + name + "=? to show it)");
     if (arg.empty() && spec.setting != SettingName::kMaxLoad && spec.setting != SettingName::kCriticalLoad &&
         spec.setting != SettingName::kThrottleQuery && spec.setting != SettingName::kThrottleControlReplicas &&
         spec.setting != SettingName::kCutOverWindows)
-      return Error(Errc::bad_value, name + " requires a value");
+      return Error(EngineErrc::kBadSetting, name + " requires a value");
     return parse_setting(spec.setting, arg);
   }
-  return Error(Errc::unsupported, "unknown command '" + name + "'; try 'help'");
+  return Error(Errc::kUnsupported, "unknown command '" + name + "'; try 'help'");
 }
 
 CommandReply apply_command(const Command& command, RuntimeSettings& settings, const std::string& table,

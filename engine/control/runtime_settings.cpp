@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/schedule/cut_over_window.h"
+#include "engine/errc.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -18,7 +19,7 @@ std::optional<std::string> check_range(std::string_view name, std::uint64_t n, s
 
 template <class T>
 binlog::Result<T> rejected(std::string why) {
-  return binlog::Error(binlog::Errc::bad_value, std::move(why));
+  return binlog::Error(EngineErrc::kBadSetting, std::move(why));
 }
 
 }  // namespace
@@ -106,9 +107,14 @@ std::vector<ReplicaAddress> RuntimeSettings::throttle_control_replicas() const {
   return guarded_.throttle_control_replicas;
 }
 
-std::vector<std::string> RuntimeSettings::cut_over_windows() const {
+std::vector<CutOverWindow> RuntimeSettings::parsed_cut_over_windows() const {
   std::lock_guard lock(mutex_);
   return guarded_.cut_over_windows;
+}
+
+std::vector<std::string> RuntimeSettings::cut_over_windows() const {
+  std::lock_guard lock(mutex_);
+  return guarded_.cut_over_window_specs;
 }
 
 RuntimeSettingsSnapshot RuntimeSettings::snapshot() const {
@@ -119,7 +125,7 @@ RuntimeSettingsSnapshot RuntimeSettings::snapshot() const {
     s.critical_load = guarded_.critical_load;
     s.throttle_query = guarded_.throttle_query;
     s.throttle_control_replicas = guarded_.throttle_control_replicas;
-    s.cut_over_windows = guarded_.cut_over_windows;
+    s.cut_over_windows = guarded_.cut_over_window_specs;
     s.version = version_.load();
   }
   s.chunk_size = chunk_size();
@@ -222,11 +228,13 @@ binlog::Result<std::vector<ReplicaAddress>> RuntimeSettings::set_throttle_contro
 }
 
 binlog::Result<std::vector<std::string>> RuntimeSettings::set_cut_over_windows(std::vector<std::string> specs) {
-  if (auto why = validate_cut_over_windows(specs)) return rejected<std::vector<std::string>>(std::move(*why));
+  auto windows = parse_cut_over_windows(specs);
+  if (!windows) return rejected<std::vector<std::string>>(windows.error().context);
   std::vector<std::string> old;
   {
     std::lock_guard lock(mutex_);
-    old = std::exchange(guarded_.cut_over_windows, std::move(specs));
+    old = std::exchange(guarded_.cut_over_window_specs, std::move(specs));
+    guarded_.cut_over_windows = std::move(*windows);
   }
   bump();
   return old;

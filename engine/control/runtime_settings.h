@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "binlog/error.h"
+#include "engine/schedule/cut_over_window.h"
 
 namespace ghostcut::engine {
 
@@ -41,6 +42,12 @@ inline constexpr std::uint64_t kMaxDmlBatchSize = 1000;
 inline constexpr std::uint64_t kMinMaxLagMillis = 100;  // gh-ost's floor: lag is measured at ~100 ms granularity
 inline constexpr std::uint64_t kMaxMaxLagMillis = 24ull * 3600 * 1000;
 inline constexpr double kMaxNiceRatio = 100.0;
+// Defaults (the README's; the CLI's flags default to these).
+inline constexpr std::uint64_t kDefaultChunkSize = 0;  // adaptive
+inline constexpr std::uint64_t kDefaultThreads = 1;
+inline constexpr std::uint64_t kDefaultDmlBatchSize = 100;
+inline constexpr std::uint64_t kDefaultMaxLagMillis = 1500;
+inline constexpr double kDefaultNiceRatio = 0.0;
 
 // Validators shared with the control-command parser: nullopt when valid, else why not.
 std::optional<std::string> validate_chunk_size(std::uint64_t n);
@@ -56,11 +63,11 @@ std::optional<std::string> validate_cut_over_windows(const std::vector<std::stri
 
 // A plain copy of everything, for status output.
 struct RuntimeSettingsSnapshot {
-  std::uint64_t chunk_size = 0;
-  std::uint64_t threads = 1;
-  std::uint64_t dml_batch_size = 10;
-  std::uint64_t max_lag_millis = 1500;
-  double nice_ratio = 0.0;
+  std::uint64_t chunk_size = kDefaultChunkSize;
+  std::uint64_t threads = kDefaultThreads;
+  std::uint64_t dml_batch_size = kDefaultDmlBatchSize;
+  std::uint64_t max_lag_millis = kDefaultMaxLagMillis;
+  double nice_ratio = kDefaultNiceRatio;
   LoadMap max_load;
   LoadMap critical_load;
   std::string throttle_query;
@@ -88,7 +95,9 @@ class RuntimeSettings {
   LoadMap critical_load() const;
   std::string throttle_query() const;
   std::vector<ReplicaAddress> throttle_control_replicas() const;
-  // Cut-over window specs as given ("Mon-Fri 22:30-01:00 UTC"); empty = no window restriction.
+  // Cut-over windows, parsed when they were set; empty = no window restriction.
+  std::vector<CutOverWindow> parsed_cut_over_windows() const;
+  // Their specs as given ("Mon-Fri 22:30-01:00 UTC"), for display.
   std::vector<std::string> cut_over_windows() const;
   bool manual_throttle() const { return manual_throttle_.load(); }
   bool postpone_cut_over() const { return postpone_cut_over_.load(); }
@@ -127,11 +136,11 @@ class RuntimeSettings {
                                            std::optional<std::string> (*validate)(std::uint64_t));
   bool set_flag(std::atomic<bool>& member, bool on);
 
-  std::atomic<std::uint64_t> chunk_size_{0};
-  std::atomic<std::uint64_t> threads_{1};
-  std::atomic<std::uint64_t> dml_batch_size_{10};
-  std::atomic<std::uint64_t> max_lag_millis_{1500};
-  std::atomic<double> nice_ratio_{0.0};
+  std::atomic<std::uint64_t> chunk_size_{kDefaultChunkSize};
+  std::atomic<std::uint64_t> threads_{kDefaultThreads};
+  std::atomic<std::uint64_t> dml_batch_size_{kDefaultDmlBatchSize};
+  std::atomic<std::uint64_t> max_lag_millis_{kDefaultMaxLagMillis};
+  std::atomic<double> nice_ratio_{kDefaultNiceRatio};
   std::atomic<bool> manual_throttle_{false};
   std::atomic<bool> postpone_cut_over_{false};
   std::atomic<bool> cut_over_requested_{false};
@@ -143,7 +152,8 @@ class RuntimeSettings {
     LoadMap critical_load;
     std::string throttle_query;
     std::vector<ReplicaAddress> throttle_control_replicas;
-    std::vector<std::string> cut_over_windows;
+    std::vector<std::string> cut_over_window_specs;  // as given
+    std::vector<CutOverWindow> cut_over_windows;      // the same, parsed once
   };
   mutable std::mutex mutex_;  // guards guarded_ and the version_ bump (so waiters never miss one)
   Guarded guarded_;

@@ -46,14 +46,6 @@ std::string duplicate_key_name(const std::string& message, const std::string& gh
   return name;
 }
 
-// Interruptible sleep.
-void sleep_for(std::stop_token stop, std::chrono::nanoseconds d) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lk(m);
-  cv.wait_for(lk, stop, d, [] { return false; });
-}
-
 }  // namespace
 
 Copier::Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime,

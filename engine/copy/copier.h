@@ -36,8 +36,7 @@ struct CopierConfig {
   // max_chunk_attempts attempts when that is set (0 = no count limit). A lost connection (a
   // KILL, a proxy restart) is reopened and the chunk copied again, within the same time limit.
   std::chrono::seconds lock_wait_timeout{0};
-  ConflictRetryPolicy conflict_retry{std::chrono::minutes(2), std::chrono::milliseconds(100),
-                                     std::chrono::milliseconds(5000)};
+  ConflictRetryPolicy conflict_retry = kCopyConflictRetry;
   int max_chunk_attempts = 0;
 };
 

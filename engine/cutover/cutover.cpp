@@ -6,9 +6,9 @@
 #include <future>
 #include <thread>
 
-#include "engine/sql/binlog_settings.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -25,15 +25,9 @@ constexpr std::array<std::pair<CutOverStep, const char*>, 6> kSteps = {{
     {CutOverStep::kUnlocked, "unlocked"},
 }};
 
-std::string tag(const MigrationPlan& p, const char* purpose) {
-  std::string t = "/* ghostcut " + p.database + "." + p.table + " " + purpose + " */ ";
-  // A "*/" inside a name must not close the comment early.
-  for (std::size_t i = 0; (i = t.find("*/", i + 1)) != std::string::npos && i + 3 < t.size();) t.replace(i, 2, "* /");
-  return t;
-}
+std::string tag(const MigrationPlan& p, const char* purpose) { return statement_comment(p.database + "." + p.table, purpose); }
 
 constexpr const char* kRenamePurpose = "cut-over rename";
-constexpr const char* kSentryComment = "ghostcut cut-over sentry";
 
 std::string qualified(const MigrationPlan& p, const std::string& table) { return quote_qualified(p.database, table); }
 
@@ -46,21 +40,14 @@ void configure(SqlConnection& c, std::chrono::seconds lock_wait, std::chrono::se
             ", net_read_timeout = " + it + ", net_write_timeout = " + it);
 }
 
-bool table_exists(SqlConnection& c, const std::string& db, const std::string& table) {
-  return !c.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", {db, table})
-              .empty();
-}
-
 // What the server says the rename session is doing.
 enum class RenameState { kPendingOnMetadataLock, kRunning, kEnded };
 
 RenameState rename_state(SqlConnection& c, std::uint64_t id) {
-  auto r = c.query("SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE ID = ?", {id});
-  if (r.empty()) return RenameState::kEnded;  // the session is gone
-  const auto& state = r.rows[0][0];
-  const auto& info = r.rows[0][1];
-  if (!info || info->find(kRenamePurpose) == std::string::npos) return RenameState::kEnded;
-  if (state && *state == "Waiting for table metadata lock") return RenameState::kPendingOnMetadataLock;
+  const auto s = session_state(c, id);
+  if (!s) return RenameState::kEnded;  // the session is gone
+  if (!s->info || s->info->find(kRenamePurpose) == std::string::npos) return RenameState::kEnded;
+  if (s->state && *s->state == "Waiting for table metadata lock") return RenameState::kPendingOnMetadataLock;
   return RenameState::kRunning;
 }
 
@@ -136,7 +123,7 @@ std::chrono::milliseconds CutOver::attempt(int n) {
 
   try {
     lock->execute(tag(plan_, "cut-over sentry") + "CREATE TABLE " + sentry +
-                  " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='" + kSentryComment + "'");
+                  " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='" + std::string(kCutOverSentryComment) + "'");
   } catch (const SqlError& e) {
     if (e.code() == 1050)
       throw std::runtime_error("cut-over: `" + plan_.old_table + "` already exists (left by an earlier run?); " +
@@ -149,10 +136,9 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   // the sentry exists no RENAME can succeed, so the check cannot go stale before the DROP.
   auto drop_sentry = [&] {
     on_server([&](SqlConnection& c) {
-      auto r = c.query("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                       {plan_.database, plan_.old_table});
-      if (r.empty()) return;
-      if (!r.rows[0][0] || *r.rows[0][0] != kSentryComment)
+      const auto comment = table_comment(c, plan_.database, plan_.old_table);
+      if (!comment) return;
+      if (*comment != kCutOverSentryComment)
         throw std::runtime_error("`" + plan_.old_table + "` is not the cut-over sentry (were the tables swapped?)");
       c.execute(tag(plan_, "cut-over cleanup") + "DROP TABLE IF EXISTS " + sentry);
     });
@@ -329,10 +315,7 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   // the original stays live and consistent, the attempt is retried.
   bool backup_pending = false;
   try {
-    backup_pending = !on_server([&](SqlConnection& c) {
-      return c.query("SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO LIKE 'BACKUP STAGE%' "
-                     "OR INFO LIKE 'FLUSH%TABLES%WITH%READ%LOCK%' OR STATE LIKE '%backup lock%'");
-    }).empty();
+    backup_pending = on_server([&](SqlConnection& c) { return backup_lock_requested(c); });
   } catch (const std::exception& e) {
     log_->warn("cut-over: cannot look for backup locks: {}", e.what());
   }
@@ -394,22 +377,6 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   throw std::runtime_error("cut-over: after the RENAME, `" + plan_.old_table + (old_exists ? "` exists" : "` is missing") +
                            " and `" + plan_.ghost_table + (ghost_exists ? "` exists" : "` is missing") +
                            "; check `" + plan_.database + "`.`" + plan_.table + "` by hand");
-}
-
-CutOverResult CutOver::run(std::stop_token stop) {
-  CutOverResult r;
-  for (int n = 1;; ++n) {
-    r.attempts = n;
-    try {
-      r.write_stall = attempt(n);
-      log_->info("cut-over: done in attempt {}; writes to {} waited {} ms", n, plan_.table, r.write_stall.count());
-      return r;
-    } catch (const CutOverAborted& e) {
-      if (n > config_.retries || stop.stop_requested()) throw;
-      log_->warn("cut-over: {}; original intact; retrying in {} ms", e.what(), config_.retry_backoff.count());
-      std::this_thread::sleep_for(config_.retry_backoff);
-    }
-  }
 }
 
 }  // namespace ghostcut::engine

@@ -119,10 +119,8 @@ class CutOver {
   CutOver(ConnectionSettings settings, const MigrationPlan& plan, CutOverConfig config, DrainFn drain,
           std::shared_ptr<spdlog::logger> logger);
 
-  // Retries aborted attempts; throws CutOverAborted when every attempt failed (original intact),
-  // or another error when the state is unknown (then it says so and what it found).
-  CutOverResult run(std::stop_token stop);
-  // One attempt; throws CutOverAborted after undoing it.
+  // One attempt; throws CutOverAborted after undoing it (the original intact), or another error
+  // when the state is unknown (then it says so and what it found). The Migrator retries.
   std::chrono::milliseconds attempt(int n);
   // The binlog position read under the last attempt's lock: nothing changed the table between it
   // and the RENAME, so a stream from here sees the swapped table's changes right after the RENAME.

@@ -2,77 +2,10 @@
 
 #include <cctype>
 
+#include "engine/sql/sql_tokens.h"
 #include "engine/text.h"
 
 namespace ghostcut::engine {
-
-std::vector<SqlToken> tokenize_sql(const std::string& s, bool& unterminated) {
-  std::vector<SqlToken> out;
-  unterminated = false;
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-    } else if (c == '#' || (c == '-' && i + 2 <= n && s[i + 1] == '-' &&
-                            (i + 2 == n || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
-      while (i < n && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-      if (i + 2 < n && (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < n && s[i + 3] == '!'))) {
-        i += s[i + 2] == '!' ? 3 : 4;
-        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;  // version number
-        continue;
-      }
-      const auto close = s.find("*/", i + 2);
-      if (close == std::string::npos) {
-        unterminated = true;
-        return out;
-      }
-      i = close + 2;
-    } else if (c == '*' && i + 1 < n && s[i + 1] == '/') {
-      i += 2;  // end of an executable comment
-    } else if (c == '\'' || c == '"' || c == '`') {
-      const std::size_t begin = i++;
-      std::string text;
-      bool closed = false;
-      while (i < n) {
-        if (c != '`' && s[i] == '\\' && i + 1 < n) {
-          text += s[i + 1];
-          i += 2;
-        } else if (s[i] == c) {
-          if (i + 1 < n && s[i + 1] == c) {
-            text += c;
-            i += 2;
-          } else {
-            ++i;
-            closed = true;
-            break;
-          }
-        } else {
-          text += s[i++];
-        }
-      }
-      if (!closed) {
-        unterminated = true;
-        return out;
-      }
-      // "x" is a string in the default sql_mode (no ANSI_QUOTES), as ghostcut's sessions run.
-      out.push_back({c == '`' ? SqlTokKind::kQuotedIdent : SqlTokKind::kString, text, begin, i});
-    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-               static_cast<unsigned char>(c) >= 0x80) {
-      const std::size_t begin = i;
-      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
-                       static_cast<unsigned char>(s[i]) >= 0x80))
-        ++i;
-      out.push_back({SqlTokKind::kWord, s.substr(begin, i - begin), begin, i});
-    } else {
-      out.push_back({SqlTokKind::kPunct, std::string(1, c), i, i + 1});
-      ++i;
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -119,8 +52,7 @@ std::vector<Toks> split_clauses(const Toks& toks) {
 
 AlterColumnChanges parse_column_changes(const std::string& clause) {
   AlterColumnChanges r;
-  bool unterminated = false;
-  const auto toks = tokenize_sql(clause, unterminated);
+  const auto [toks, unterminated] = tokenize_sql(clause);
   if (unterminated) {
     r.refusals.push_back("the ALTER has an unterminated quote or comment");
     return r;

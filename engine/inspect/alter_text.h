@@ -1,4 +1,4 @@
-// PURE reading of an ALTER clause: SQL tokens outside comments, and the column changes the
+// PURE reading of an ALTER clause (tokens: engine/sql/sql_tokens.h): the column changes the
 // clause names (RENAME COLUMN, CHANGE, DROP, ADD). The ALTER text is the only place a rename is
 // visible: the two schemas alone cannot tell "a renamed to b" from "a dropped, b added". So the
 // text is parsed here and then cross-checked against the server's view of both tables
@@ -12,18 +12,6 @@
 #include <vector>
 
 namespace ghostcut::engine {
-
-enum class SqlTokKind { kWord, kQuotedIdent, kString, kPunct };
-struct SqlToken {
-  SqlTokKind kind;
-  std::string text;  // word as written; quoted identifier / string unquoted; punctuation char
-  std::size_t begin, end;
-};
-
-// Tokens of `s` outside comments. Plain comments are skipped; executable comments (/*! … */,
-// /*M! … */) are scanned as code because the server runs them. An unterminated quote or comment
-// sets `unterminated` and stops.
-std::vector<SqlToken> tokenize_sql(const std::string& s, bool& unterminated);
 
 struct AlterColumnChanges {
   std::vector<std::pair<std::string, std::string>> renames;  // old -> new, in clause order

@@ -12,6 +12,8 @@
 #include "engine/inspect/alter_text.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/server_queries.h"
+#include "engine/sql/sql_tokens.h"
 #include "engine/sql/sql_connection.h"
 
 #include <spdlog/spdlog.h>
@@ -32,10 +34,8 @@ std::string key_text(const IndexInfo& k) { return k.name + " (" + join(k.columns
 
 // ---- ALTER text scanning ----
 
-// The tokenizer lives in alter_text.h (the rename parser uses it too).
 using TokKind = SqlTokKind;
 using Token = SqlToken;
-std::vector<Token> tokenize(const std::string& s, bool& unterminated) { return tokenize_sql(s, unterminated); }
 
 bool is_word(const Token& t, std::string_view w) { return t.kind == TokKind::kWord && iequals(t.text, w); }
 bool is_name(const Token& t) { return t.kind == TokKind::kWord || t.kind == TokKind::kQuotedIdent; }
@@ -378,15 +378,9 @@ std::vector<std::string> check_server(const ServerInfo& s) {
   return out;
 }
 
-CutOverStrategy choose_cut_over_strategy(const ServerInfo& s) {
-  (void)s;
-  return CutOverStrategy::kQueuedRename;
-}
-
 AlterCheck check_alter_text(const std::string& alter, const std::string& database, const std::string& table) {
   AlterCheck r;
-  bool unterminated = false;
-  auto toks = tokenize(alter, unterminated);
+  auto [toks, unterminated] = tokenize_sql(alter);
   if (unterminated) {
     r.refusals.push_back("the ALTER has an unterminated quote or comment");
     return r;
@@ -592,7 +586,6 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   // Server.
   plan.server = server_info();
   for (auto& r : check_server(plan.server)) refusals.push_back(std::move(r));
-  plan.cut_over = choose_cut_over_strategy(plan.server);
   if (plan.server.binlog_transaction_compression)
     plan.notes.push_back("binlog_transaction_compression is ON: transaction payloads are decompressed while reading");
 
@@ -682,9 +675,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
       std::string what;
       if (has(plan.old_table)) {
-        auto c = conn_.query("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                             {database, plan.old_table});
-        const bool sentry = !c.empty() && c.rows[0][0] && *c.rows[0][0] == "ghostcut cut-over sentry";
+        const bool sentry = table_comment(conn_, database, plan.old_table) == std::string(kCutOverSentryComment);
         if (sentry)
           what = "; a cut-over was interrupted before the swap: `" + table + "` is the original, intact and live";
         else if (!has(plan.ghost_table))
@@ -787,7 +778,6 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     // The chunk key: PRIMARY, else a UNIQUE key on NOT NULL columns; it must survive the ALTER.
     auto usable_in = [&](const TableSchema& s, const IndexInfo& k) {
       if (!k.unique) return false;
-      if (config_.allow_nullable_unique_key) return true;
       for (const auto& c : k.columns) {
         auto i = s.column_index(c);
         if (!i || s.columns[*i].nullable) return false;

@@ -18,7 +18,6 @@ struct InspectorConfig {
   bool allow_foreign_keys = false;      // --allow-foreign-keys
   bool allow_add_unique_key = false;    // --allow-add-unique-key (duplicates then fail loudly)
   bool drop_leftover_tables = false;    // --drop-leftover-tables: drop t_gho/t_ghc from an earlier run
-  bool allow_nullable_unique_key = false;
 };
 
 class InspectionError : public std::runtime_error {
@@ -33,8 +32,6 @@ class InspectionError : public std::runtime_error {
 // PURE checks, exposed for unit tests. Each returns refusal texts (empty = fine).
 // Flavour/version floor (MySQL 8.0, MariaDB 10.6), log_bin, ROW format, FULL row image.
 [[nodiscard]] std::vector<std::string> check_server(const ServerInfo& server);
-// kQueuedRename on every server (see plan.h).
-[[nodiscard]] CutOverStrategy choose_cut_over_strategy(const ServerInfo& server);
 // The ALTER clause: not empty, no second statement (';' outside quotes and comments), no RENAME
 // of the table itself (RENAME COLUMN/INDEX/KEY are fine). A leading "ALTER TABLE [db.]t" is
 // accepted and stripped into `clause` when it names `table` (and `database`, if qualified).

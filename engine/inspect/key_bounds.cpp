@@ -88,7 +88,7 @@ binlog::Result<KeyBound> key_bound_for(const ColumnInfo& c) {
   const std::string q = quote_identifier(c.name);
   const std::string& t = b.data_type;
   auto refuse = [&](const std::string& why) {
-    return binlog::Error(binlog::Errc::bad_value, "chunk key column " + c.name + " (" + c.column_type + "): " + why);
+    return binlog::Error(binlog::Errc::kBadValue, "chunk key column " + c.name + " (" + c.column_type + "): " + why);
   };
   if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" || t == "bigint") {
     b.param = c.is_unsigned ? KeyBound::Param::kUInt64 : KeyBound::Param::kInt64;
@@ -152,7 +152,7 @@ binlog::Result<KeyBound> key_bound_for(const ColumnInfo& c) {
 
 binlog::Result<SqlParam> parse_key_value(const KeyBound& b, const std::string& text) {
   auto junk = [&] {
-    return binlog::Error(binlog::Errc::bad_value, "chunk key column " + b.column + ": unexpected bound '" + text + "'");
+    return binlog::Error(binlog::Errc::kBadValue, "chunk key column " + b.column + ": unexpected bound '" + text + "'");
   };
   const char* first = text.data();
   const char* last = text.data() + text.size();

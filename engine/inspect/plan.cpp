@@ -7,17 +7,6 @@
 #include <tuple>
 
 namespace ghostcut::engine {
-namespace {
-
-const char* strategy_name(CutOverStrategy s) {
-  switch (s) {
-    case CutOverStrategy::kQueuedRename: return "queued rename (LOCK TABLES + sentry table, RENAME queued behind it)";
-  }
-  return "?";
-}
-
-}  // namespace
-
 std::string ServerInfo::name() const {
   return std::string(flavour == Flavour::kMariaDb ? "MariaDB " : "MySQL ") + std::to_string(major) + "." +
          std::to_string(minor) + "." + std::to_string(patch);
@@ -87,7 +76,7 @@ std::string MigrationPlan::describe() const {
   }
   if (!implicit_default_columns.empty())
     o << "  implicit defaults: " << join(implicit_default_columns) << " (NOT NULL without DEFAULT, as native ALTER)\n";
-  o << "  cut-over:        " << strategy_name(cut_over) << "\n";
+  o << "  cut-over:        queued rename (LOCK TABLES + sentry table, RENAME queued behind it)\n";
   if (!leftover_tables.empty())
     o << "  leftover tables: " << join(leftover_tables) << " (will be dropped before the migration starts)\n";
   o << "  ghost table DDL:\n";

@@ -5,19 +5,21 @@
 #include <string>
 #include <vector>
 
+#include "binlog/flavour.h"
 #include "engine/inspect/column_mapping.h"
 #include "engine/schema/table_schema.h"
 
 namespace ghostcut::engine {
 
-enum class Flavour { kMySql, kMariaDb };
-// How the tables are swapped (see cutover.h):
-//   kQueuedRename: two connections; LOCK TABLES t WRITE + a sentry `t_del` on one, a RENAME queued
-//                  behind it on the other, released once the binlog is drained (gh-ost; MariaDB,
-//                  which refuses RENAME under LOCK TABLES with error 1192, and any MySQL).
-// It runs on every server, MySQL >= 8.0.13 included: the single-connection rename under LOCK
-// TABLES that MySQL allows there is not implemented, so the dry run never advertises it.
-enum class CutOverStrategy { kQueuedRename };
+using binlog::Flavour;
+
+// The tables are swapped by the queued rename on every server (engine/cutover/cutover.h): two
+// connections; LOCK TABLES t WRITE + a sentry `t_del` on one, a RENAME queued behind it on the
+// other, released once the binlog is drained (gh-ost; MariaDB, which refuses RENAME under LOCK
+// TABLES with error 1192, and any MySQL). MySQL's single-connection rename under LOCK TABLES
+// (8.0.13+) is not implemented. The sentry carries this comment, so that a `t_del` is told from
+// an old original (the cut-over before it drops it, the Inspector when it finds a leftover).
+inline constexpr const char* kCutOverSentryComment = "ghostcut cut-over sentry";
 
 struct ServerInfo {
   Flavour flavour = Flavour::kMariaDb;
@@ -77,7 +79,6 @@ struct MigrationPlan {
   bool skip_check_constraints = false;
   std::uint64_t estimated_rows = 0;
   ServerInfo server;
-  CutOverStrategy cut_over = CutOverStrategy::kQueuedRename;
   std::vector<std::string> notes;  // things the operator should know (leftover tables dropped, …)
   // t_gho / t_ghc / t_del found from an earlier run while --drop-leftover-tables was given.
   // The Inspector never drops anything; the execute path drops these before it creates its own.

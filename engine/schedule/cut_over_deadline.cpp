@@ -8,12 +8,12 @@
 #include <string>
 
 #include "engine/schedule/wall_zone.h"
+#include "engine/errc.h"
 
 namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Errc;
 using binlog::Error;
 
 
@@ -65,7 +65,7 @@ binlog::Result<TimeAndZone> parse_time_and_zone(std::string_view text) {
 binlog::Result<system_clock::time_point> parse_cut_over_deadline(std::string_view spec, system_clock::time_point now) {
   spec = trim(spec);
   const auto fail = [&](const std::string& why) {
-    return Error(Errc::bad_value, "bad cut-over deadline '" + std::string(spec) + "': " + why);
+    return Error(EngineErrc::kBadSetting, "bad cut-over deadline '" + std::string(spec) + "': " + why);
   };
   if (spec.empty())
     return fail("empty; expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'");

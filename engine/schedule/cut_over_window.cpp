@@ -6,12 +6,12 @@
 #include <cctype>
 #include <cstdio>
 #include <optional>
+#include "engine/errc.h"
 
 namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Errc;
 using binlog::Error;
 
 constexpr std::array<std::string_view, 7> kDayShort = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
@@ -116,7 +116,7 @@ std::string CutOverWindow::to_string() const {
 binlog::Result<CutOverWindow> parse_cut_over_window(std::string_view spec) {
   spec = trim(spec);
   const auto fail = [&](const std::string& why) {
-    return Error(Errc::bad_value, "bad cut-over window '" + std::string(spec) + "': " + why);
+    return Error(EngineErrc::kBadSetting, "bad cut-over window '" + std::string(spec) + "': " + why);
   };
   if (spec.empty()) return fail("empty; " + std::string(kForm));
   CutOverWindow w;

@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include "engine/errc.h"
 
 namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Errc;
 using binlog::Error;
 
 // ---- POSIX TZ text ----
@@ -131,7 +131,7 @@ std::int64_t be64(std::string_view b, std::size_t at) {
 }  // namespace
 
 binlog::Result<PosixTzRule> parse_posix_tz(std::string_view text) {
-  const auto bad = [&] { return Error(Errc::bad_value, "bad POSIX TZ rule '" + std::string(text) + "'"); };
+  const auto bad = [&] { return Error(EngineErrc::kBadTimeZone, "bad POSIX TZ rule '" + std::string(text) + "'"); };
   Cursor c{text};
   PosixTzRule r;
   auto name = zone_name(c);
@@ -176,7 +176,7 @@ seconds PosixTzRule::offset_at(sys_seconds t, bool* is_dst) const {
 
 binlog::Result<std::shared_ptr<const TzifZone>> TzifZone::load(std::string_view name) {
   const auto refuse = [&](const std::string& why) {
-    return Error(Errc::bad_value, "time zone '" + std::string(name) + "' " + why);
+    return Error(EngineErrc::kBadTimeZone, "time zone '" + std::string(name) + "' " + why);
   };
   if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos) return refuse("is not a zone name");
   for (unsigned char c : name)
@@ -195,7 +195,7 @@ binlog::Result<std::shared_ptr<const TzifZone>> TzifZone::load(std::string_view 
 }
 
 binlog::Result<std::shared_ptr<const TzifZone>> TzifZone::from_bytes(std::string name, std::string_view b) {
-  const auto bad = [](const std::string& why) { return Error(Errc::bad_value, why); };
+  const auto bad = [](const std::string& why) { return Error(EngineErrc::kBadTimeZone, why); };
   if (b.size() < 44 || b.substr(0, 4) != "TZif") return bad("not a TZif file");
   const char version = b[4];
   struct Counts {

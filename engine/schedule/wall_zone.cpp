@@ -3,12 +3,12 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include "engine/errc.h"
 
 namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Errc;
 using binlog::Error;
 
 constexpr int kMaxOffsetMinutes = 14 * 60;
@@ -65,11 +65,11 @@ binlog::Result<WallZone> parse_offset(std::string_view text, std::string_view wh
     mm = "00";
   }
   if (!all_digits(hh) || hh.size() > 2 || !all_digits(mm))
-    return Error(Errc::bad_value, "bad zone offset '" + std::string(whole) + "': expected +HH:MM, +HHMM or +HH");
+    return Error(EngineErrc::kBadTimeZone, "bad zone offset '" + std::string(whole) + "': expected +HH:MM, +HHMM or +HH");
   const int h = to_int(hh), m = to_int(mm);
-  if (m > 59) return Error(Errc::bad_value, "bad zone offset '" + std::string(whole) + "': minute " + std::string(mm) + " out of range (00-59)");
+  if (m > 59) return Error(EngineErrc::kBadTimeZone, "bad zone offset '" + std::string(whole) + "': minute " + std::string(mm) + " out of range (00-59)");
   if (h * 60 + m > kMaxOffsetMinutes)
-    return Error(Errc::bad_value, "zone offset '" + std::string(whole) + "' out of range (-14:00 to +14:00)");
+    return Error(EngineErrc::kBadTimeZone, "zone offset '" + std::string(whole) + "' out of range (-14:00 to +14:00)");
   WallZone z;
   z.kind = WallZone::Kind::kFixed;
   z.offset = minutes(sign * (h * 60 + m));
@@ -107,7 +107,7 @@ binlog::Result<WallZone> parse_wall_zone(std::string_view text) {
     offset_text = text.substr(3);
   if (offset_text.front() == '+' || offset_text.front() == '-') return parse_offset(offset_text, text);
   auto tz = TzifZone::load(text);
-  if (!tz) return Error(Errc::bad_value, tz.error().context + "; " + kZoneForms);
+  if (!tz) return Error(EngineErrc::kBadTimeZone, tz.error().context + "; " + kZoneForms);
   WallZone z;
   z.kind = WallZone::Kind::kIana;
   z.tz = std::move(*tz);
@@ -116,7 +116,7 @@ binlog::Result<WallZone> parse_wall_zone(std::string_view text) {
 
 binlog::Result<seconds> parse_time_of_day(std::string_view text, bool allow_24, bool allow_seconds) {
   const std::string form = allow_seconds ? "HH:MM or HH:MM:SS" : "HH:MM";
-  const auto bad = [&] { return Error(Errc::bad_value, "expected " + form + ", got '" + std::string(text) + "'"); };
+  const auto bad = [&] { return Error(EngineErrc::kBadSetting, "expected " + form + ", got '" + std::string(text) + "'"); };
   const auto c1 = text.find(':');
   if (c1 == std::string_view::npos) return bad();
   const auto hh = text.substr(0, c1);
@@ -131,9 +131,9 @@ binlog::Result<seconds> parse_time_of_day(std::string_view text, bool allow_24, 
   if (hh.empty() || hh.size() > 2 || !all_digits(hh) || mm.size() != 2 || !all_digits(mm)) return bad();
   const int h = to_int(hh), m = to_int(mm), s = ss.empty() ? 0 : to_int(ss);
   if (allow_24 && h == 24 && m == 0 && s == 0) return seconds(24 * 3600);
-  if (h > 23) return Error(Errc::bad_value, "hour " + std::string(hh) + " out of range (00-23)");
-  if (m > 59) return Error(Errc::bad_value, "minute " + std::string(mm) + " out of range (00-59)");
-  if (s > 59) return Error(Errc::bad_value, "second " + std::string(ss) + " out of range (00-59)");
+  if (h > 23) return Error(EngineErrc::kBadSetting, "hour " + std::string(hh) + " out of range (00-23)");
+  if (m > 59) return Error(EngineErrc::kBadSetting, "minute " + std::string(mm) + " out of range (00-59)");
+  if (s > 59) return Error(EngineErrc::kBadSetting, "second " + std::string(ss) + " out of range (00-59)");
   return seconds(h * 3600 + m * 60 + s);
 }
 

@@ -6,17 +6,12 @@
 #include "binlog/net/binlog_connection.h"
 #include "binlog/position.h"
 #include "engine/sql/connection_settings.h"
+#include "engine/sql/server_queries.h"  // current_binlog_position, for the Migrator until it includes it
 
 namespace ghostcut::engine {
 
 binlog::ConnectionSettings to_binlog_settings(const ConnectionSettings& s, std::uint32_t server_id);
 // A random replica server id in [10^9, 2·10^9): clear of real replicas' (usually small) ids.
 std::uint32_t random_server_id();
-
-class SqlConnection;
-// The server's current binlog position, with the statement its version needs
-// (binlog::binlog_status_statement): every engine caller asks through this.
-// Throws when the binary log is off.
-binlog::BinlogPosition current_binlog_position(SqlConnection& c, const std::string& server_version);
 
 }  // namespace ghostcut::engine

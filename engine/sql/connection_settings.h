@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <string>
 
+#include "binlog/tls_mode.h"
+
 namespace ghostcut::engine {
 
-enum class TlsMode { kDisabled, kPreferred, kRequired };
+using binlog::TlsMode;  // one type for the binlog client and the SQL connections
 
 struct ConnectionSettings {
   std::string host = "127.0.0.1";

@@ -6,13 +6,6 @@
 
 namespace ghostcut::engine {
 
-std::chrono::milliseconds ConflictRetryPolicy::backoff(int n, std::uint64_t random) const {
-  const int shift = std::clamp(n - 1, 0, 30);
-  const auto full = std::min<std::int64_t>(max_backoff.count(), initial_backoff.count() << std::min(shift, 20));
-  const auto half = full / 2;
-  return std::chrono::milliseconds(half + (full - half > 0 ? static_cast<std::int64_t>(random % static_cast<std::uint64_t>(full - half + 1)) : 0));
-}
-
 void ApplierPriority::set_applier_retrying(bool on) {
   {
     std::lock_guard lk(mu_);

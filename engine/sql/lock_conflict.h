@@ -15,18 +15,11 @@
 #include <stop_token>
 #include <string>
 
+#include "engine/sql/retry.h"  // ConflictRetryPolicy
+
 namespace ghostcut::engine {
 
 class SqlConnection;
-
-struct ConflictRetryPolicy {
-  std::chrono::milliseconds limit{std::chrono::minutes(2)};  // keep retrying one batch/chunk this long
-  std::chrono::milliseconds initial_backoff{20};
-  std::chrono::milliseconds max_backoff{2000};
-  // The pause before retry n (1-based): exponential, capped, with jitter — uniform in
-  // [½, 1] × min(max, initial × 2^(n−1)) — so two losers do not retry in lockstep.
-  std::chrono::milliseconds backoff(int n, std::uint64_t random) const;
-};
 
 // The applier raises its hand while it retries a conflicting batch; copy workers wait for it
 // before they start their next chunk (or retry a failed one). Thread-safe.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/sql/changelog.h"
 #include "engine/sql/quoting.h"
 #include "engine/text.h"
 
@@ -67,12 +68,6 @@ std::string join_quoted(const std::vector<std::string>& names, std::string_view 
   return out;
 }
 
-std::string placeholders(std::size_t n) {
-  std::string out = "(";
-  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out + ")";
-}
-
 // Expanded tuple comparison `keys <op> values` (see header). `op` is ">", ">=" or "<=".
 std::string compare_keys(const std::vector<KeyBound>& keys, std::string_view op, const KeyTuple& values,
                          std::vector<SqlParam>& params) {
@@ -128,15 +123,15 @@ std::string revert_table_name(std::string_view table) { return derived_name(tabl
 
 binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table, IndexInfo key,
                                                   const ColumnMapping& mapping, const TableSchema& original) {
-  if (key.columns.empty()) return binlog::Error(binlog::Errc::bad_value, "unique key " + key.name + " has no columns");
-  if (mapping.shared.empty()) return binlog::Error(binlog::Errc::bad_value, "no shared columns between " + table + " and its ghost");
+  if (key.columns.empty()) return binlog::Error(binlog::Errc::kBadValue, "unique key " + key.name + " has no columns");
+  if (mapping.shared.empty()) return binlog::Error(binlog::Errc::kBadValue, "no shared columns between " + table + " and its ghost");
   for (const auto& k : key.columns)
     if (!mapping.find_source(k))
-      return binlog::Error(binlog::Errc::bad_value, "key column " + k + " of " + key.name + " is not shared with the ghost table");
+      return binlog::Error(binlog::Errc::kBadValue, "key column " + k + " of " + key.name + " is not shared with the ghost table");
   QueryBuilder b;
   for (const auto& k : key.columns) {
     const auto i = original.column_index(k);
-    if (!i) return binlog::Error(binlog::Errc::bad_value, "key column " + k + " of " + key.name + " is not in " + table);
+    if (!i) return binlog::Error(binlog::Errc::kBadValue, "key column " + k + " of " + key.name + " is not in " + table);
     ColumnInfo column = original.columns[*i];
     column.name = k;  // the key's spelling, as in the rest of the statement
     auto bound = key_bound_for(column);
@@ -155,22 +150,17 @@ binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::strin
   return b;
 }
 
-std::string QueryBuilder::comment(std::string_view purpose) const {
-  std::string text = "ghostcut " + schema_ + "." + table_ + " " + std::string(purpose);
-  // A name containing "*/" must not end the comment early.
-  for (std::size_t p = text.find("*/"); p != std::string::npos; p = text.find("*/", p + 2)) text.replace(p, 2, "* /");
-  return "/* " + text + " */ ";
-}
+std::string QueryBuilder::comment(std::string_view purpose) const { return statement_comment(schema_ + "." + table_, purpose); }
 
 std::string QueryBuilder::qualified(std::string_view table) const { return quote_qualified(schema_, table); }
 
 binlog::Result<KeyTuple> QueryBuilder::key_tuple(const std::vector<std::optional<std::string>>& row) const {
   if (row.size() != bounds_.size())
-    return binlog::Error(binlog::Errc::bad_value, "key row has " + std::to_string(row.size()) + " values, key has " +
+    return binlog::Error(binlog::Errc::kBadValue, "key row has " + std::to_string(row.size()) + " values, key has " +
                                                       std::to_string(bounds_.size()));
   KeyTuple k;
   for (std::size_t i = 0; i < row.size(); ++i) {
-    if (!row[i]) return binlog::Error(binlog::Errc::bad_value, "NULL in chunk key column " + bounds_[i].column);
+    if (!row[i]) return binlog::Error(binlog::Errc::kBadValue, "NULL in chunk key column " + bounds_[i].column);
     auto v = parse_key_value(bounds_[i], *row[i]);
     if (!v) return v.error();
     k.push_back(std::move(*v));
@@ -193,10 +183,10 @@ binlog::Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optiona
                                                              std::uint64_t chunk_size) const {
   const auto n = key_.columns.size();
   if (lower && lower->size() != n)
-    return binlog::Error(binlog::Errc::bad_value, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+    return binlog::Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
   if (max.size() != n)
-    return binlog::Error(binlog::Errc::bad_value, "max key has " + std::to_string(max.size()) + " values, key has " + std::to_string(n));
-  if (chunk_size == 0) return binlog::Error(binlog::Errc::bad_value, "chunk size 0");
+    return binlog::Error(binlog::Errc::kBadValue, "max key has " + std::to_string(max.size()) + " values, key has " + std::to_string(n));
+  if (chunk_size == 0) return binlog::Error(binlog::Errc::kBadValue, "chunk size 0");
   BuiltQuery q;
   std::string where;
   if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
@@ -214,9 +204,9 @@ binlog::Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<Ke
                                                          const KeyTuple& upper) const {
   const auto n = key_.columns.size();
   if (lower && lower->size() != n)
-    return binlog::Error(binlog::Errc::bad_value, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+    return binlog::Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
   if (upper.size() != n)
-    return binlog::Error(binlog::Errc::bad_value, "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
+    return binlog::Error(binlog::Errc::kBadValue, "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
   BuiltQuery q;
   std::string where;
   if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
@@ -225,28 +215,6 @@ binlog::Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<Ke
           ") SELECT " + join(source_select_) + " FROM " + qualified(table_) + " FORCE INDEX (" +
           quote_identifier(key_.name) + ") WHERE " + where + " LOCK IN SHARE MODE";
   return q;
-}
-
-binlog::Result<std::string> QueryBuilder::replace_rows_query(std::size_t rows) const {
-  if (rows == 0) return binlog::Error(binlog::Errc::bad_value, "REPLACE of 0 rows");
-  std::string sql = comment("apply-replace") + "REPLACE INTO " + qualified(ghost_) + " (" + join_quoted(target_columns_) + ") VALUES ";
-  const auto row = placeholders(target_columns_.size());
-  for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : "") + row;
-  return sql;
-}
-
-binlog::Result<std::string> QueryBuilder::delete_rows_query(std::size_t rows) const {
-  if (rows == 0) return binlog::Error(binlog::Errc::bad_value, "DELETE of 0 rows");
-  std::string sql = comment("apply-delete") + "DELETE FROM " + qualified(ghost_) + " WHERE ";
-  if (key_.columns.size() == 1) {
-    sql += quote_identifier(key_.columns.front()) + " IN " + placeholders(rows);
-    return sql;
-  }
-  std::string row = "(";
-  for (std::size_t j = 0; j < key_.columns.size(); ++j) row += (j ? " AND " : "") + quote_identifier(key_.columns[j]) + " = ?";
-  row += ")";
-  for (std::size_t i = 0; i < rows; ++i) sql += (i ? " OR " : "") + row;
-  return sql;
 }
 
 std::string QueryBuilder::create_ghost_query() const {
@@ -258,44 +226,15 @@ std::string QueryBuilder::alter_ghost_query(std::string_view alter) const {
 }
 
 std::string QueryBuilder::create_changelog_query() const {
-  return comment("create-changelog") + "CREATE TABLE " + qualified(changelog_) +
-         " (`id` bigint unsigned NOT NULL AUTO_INCREMENT,"
-         " `last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),"
-         " `hint` varchar(64) CHARACTER SET ascii NOT NULL,"
-         " `value` varchar(4096) CHARACTER SET utf8mb4 NOT NULL,"
-         " PRIMARY KEY (`id`), UNIQUE KEY `hint_uidx` (`hint`)) ENGINE=InnoDB AUTO_INCREMENT=256";
+  return Changelog(schema_, changelog_, schema_ + "." + table_).create_query();
 }
 
 std::string QueryBuilder::drop_table_query(std::string_view table) const {
   return comment("drop-table") + "DROP TABLE IF EXISTS " + qualified(table);
 }
 
-std::string QueryBuilder::lock_tables_query() const {
-  return comment("lock-tables") + "LOCK TABLES " + qualified(table_) + " WRITE, " + qualified(ghost_) + " WRITE";
-}
-
-std::string QueryBuilder::rename_tables_query() const {
-  return comment("rename-tables") + "RENAME TABLE " + qualified(table_) + " TO " + qualified(old_) + ", " +
-         qualified(ghost_) + " TO " + qualified(table_);
-}
-
-std::string QueryBuilder::unlock_tables_query() const { return comment("unlock-tables") + "UNLOCK TABLES"; }
-
-BuiltQuery QueryBuilder::changelog_upsert_query(std::uint64_t id, std::string_view hint, std::string_view value) const {
-  return upsert("changelog", id, hint, value);
-}
-
-BuiltQuery QueryBuilder::upsert(std::string_view purpose, std::uint64_t id, std::string_view hint,
-                                std::string_view value) const {
-  BuiltQuery q;
-  q.sql = comment(purpose) + "INSERT INTO " + qualified(changelog_) +
-          " (`id`, `hint`, `value`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `value` = ?, `last_update` = NOW(6)";
-  q.params = {id, std::string(hint), std::string(value), std::string(value)};
-  return q;
-}
-
 BuiltQuery QueryBuilder::heartbeat_query(std::string_view value) const {
-  return upsert("heartbeat", 1, "heartbeat", value);
+  return Changelog(schema_, changelog_, schema_ + "." + table_).heartbeat_query(value);
 }
 
 }  // namespace ghostcut::engine

@@ -1,5 +1,6 @@
 // PURE SQL text for the migration (gh-ost go/sql/builder.go style): table names, min/max key,
-// next chunk end, range copy, applier REPLACE/DELETE, cut-over locks and renames, changelog.
+// next chunk end, range copy, the ghost's CREATE/ALTER, DROP. (The applier's statements are
+// apply_sql.h, the cut-over's cutover.cpp, the changelog's changelog.h.)
 // Values travel as bound parameters (SqlParam); only identifiers and integers we produced
 // ourselves are written into the text. Every statement starts with
 // `/* ghostcut <db>.<table> <purpose> */` so it can be found in the processlist and slow log.
@@ -94,36 +95,19 @@ class QueryBuilder {
   [[nodiscard]] binlog::Result<BuiltQuery> range_copy_query(const std::optional<KeyTuple>& lower,
                                                             bool lower_inclusive, const KeyTuple& upper) const;
 
-  // ---- applier (placeholders only; the caller binds values row-major) ----
-  // REPLACE INTO ghost (shared target columns) VALUES (?, ?), (?, ?) — rows x shared columns.
-  [[nodiscard]] binlog::Result<std::string> replace_rows_query(std::size_t rows) const;
-  // DELETE FROM ghost WHERE <rows keys>, parameters = each row's key values in key order.
-  // Single-column keys use `k IN (?, ?)`. Composite keys use `(k1 = ? AND k2 = ?) OR (...)`,
-  // not `(k1, k2) IN ((?, ?), ...)`: MySQL before 5.7.3 cannot range-scan row-constructor IN
-  // lists, while OR of equalities is a set of point ranges on every MySQL and MariaDB.
-  // Keep batches modest: MySQL 8 falls back to a scan if range_optimizer_max_mem_size is hit.
-  [[nodiscard]] binlog::Result<std::string> delete_rows_query(std::size_t rows) const;
-
-  // ---- tables and cut-over ----
+  // ---- tables ----
   std::string create_ghost_query() const;                        // CREATE TABLE ghost LIKE t
   std::string alter_ghost_query(std::string_view alter) const;   // ALTER TABLE ghost <alter>
-  std::string create_changelog_query() const;
   std::string drop_table_query(std::string_view table) const;    // DROP TABLE IF EXISTS db.<table>
-  std::string lock_tables_query() const;                         // LOCK TABLES t WRITE, ghost WRITE
-  std::string rename_tables_query() const;                       // RENAME TABLE t TO old, ghost TO t
-  std::string unlock_tables_query() const;                       // UNLOCK TABLES
-
-  // INSERT INTO ghc (id, hint, value) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE value = ?, ...
-  // (the value is bound twice: VALUES() in ON DUPLICATE KEY UPDATE is deprecated in MySQL 8.0.20)
-  BuiltQuery changelog_upsert_query(std::uint64_t id, std::string_view hint, std::string_view value) const;
-  // id 1, hint 'heartbeat'
+  // The changelog table's statements are Changelog's (engine/sql/changelog.h); these two forward
+  // to it for the Migrator until it holds a Changelog of its own.
+  std::string create_changelog_query() const;
   BuiltQuery heartbeat_query(std::string_view value) const;
 
  private:
   QueryBuilder() = default;
   std::string comment(std::string_view purpose) const;
   std::string qualified(std::string_view table) const;
-  BuiltQuery upsert(std::string_view purpose, std::uint64_t id, std::string_view hint, std::string_view value) const;
 
   std::string schema_;
   std::string table_;

@@ -50,4 +50,10 @@ std::string hex_literal(std::string_view bytes) {
   return out;
 }
 
+std::string statement_comment(std::string_view subject, std::string_view purpose) {
+  std::string text = "ghostcut " + std::string(subject) + " " + std::string(purpose);
+  for (std::size_t p = text.find("*/"); p != std::string::npos; p = text.find("*/", p + 2)) text.replace(p, 2, "* /");
+  return "/* " + text + " */ ";
+}
+
 }  // namespace ghostcut::engine

@@ -15,5 +15,8 @@ std::string quote_qualified(std::string_view schema, std::string_view table);
 std::string quote_string(std::string_view text);
 // X'hex' literal: byte-exact for any charset.
 std::string hex_literal(std::string_view bytes);
+// "/* ghostcut <subject> <purpose> */ ": the tag that finds our statements in the process list
+// and the slow log. A "*/" inside a name is written "* /", so it cannot end the comment early.
+std::string statement_comment(std::string_view subject, std::string_view purpose);
 
 }  // namespace ghostcut::engine

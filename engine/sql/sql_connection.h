@@ -54,7 +54,6 @@ class SqlConnection {
   std::uint64_t connection_id() const noexcept { return connection_id_; }
   const ConnectionSettings& settings() const noexcept { return settings_; }
   bool is_valid();  // a cheap ping; false when the connection is gone
-  sql::Connection& raw() { return *conn_; }
 
  private:
   SqlConnection(ConnectionSettings settings, std::unique_ptr<sql::Connection> conn);

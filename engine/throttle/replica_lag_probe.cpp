@@ -1,23 +1,11 @@
 #include "engine/throttle/replica_lag_probe.h"
 
-#include <charconv>
 #include <set>
 
-#include "engine/sql/quoting.h"
+#include "engine/sql/changelog.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
-
-binlog::Result<std::chrono::milliseconds> heartbeat_lag(const Cell& value, std::int64_t now_micros) {
-  if (!value) return binlog::Error(binlog::Errc::bad_value, "heartbeat value is NULL");
-  const std::string& text = *value;
-  std::int64_t micros = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), micros);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    return binlog::Error(binlog::Errc::bad_value, "heartbeat value '" + text.substr(0, 40) + "' is not a number");
-  const std::int64_t lag = now_micros > micros ? now_micros - micros : 0;
-  return std::chrono::milliseconds(lag / 1000);
-}
 
 ReplicaLagProbe::ReplicaLagProbe(ConnectionSettings credentials, std::string database, std::string changelog_table)
     : credentials_(std::move(credentials)) {
@@ -26,8 +14,7 @@ ReplicaLagProbe::ReplicaLagProbe(ConnectionSettings credentials, std::string dat
   // Short waits: an unreachable replica must not stall the probe (its lag counts as unknown-bad anyway).
   credentials_.connect_timeout = std::chrono::seconds(1);
   credentials_.read_timeout = std::chrono::seconds(1);
-  query_ = "/* ghostcut " + database + "." + changelog_table + " heartbeat-read */ SELECT `value` FROM " +
-           quote_qualified(database, changelog_table) + " WHERE `id` = 1";
+  query_ = Changelog(std::move(database), std::move(changelog_table)).read_heartbeat_query();
 }
 
 ReplicaLagProbe::~ReplicaLagProbe() = default;
@@ -57,10 +44,7 @@ ReplicaLag ReplicaLagProbe::probe_one(const ReplicaAddress& replica) {
     }
     const ResultTable result = conn->query(query_);
     if (result.empty()) return out;  // no heartbeat yet: lag unknown
-    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    auto lag = heartbeat_lag(result.rows.front().front(), now);
+    auto lag = Changelog::lag(result.rows.front().front(), wall_clock_micros());
     if (!lag) {
       out.error = lag.error().context;
       return out;

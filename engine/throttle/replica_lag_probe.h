@@ -1,8 +1,7 @@
-// Replica lag, sub-second: ghostcut writes wall-clock microseconds into its changelog row id=1
-// every heartbeat interval (QueryBuilder::heartbeat_query); on each replica the row is read back and
-// lag = now - value. The value is ghostcut's own wall clock (the Migrator writes it, not the server),
-// so writer and reader share one clock; were they ever on different hosts, those would need
-// NTP-synced clocks, as gh-ost assumes. A reading includes up to one heartbeat interval of staleness,
+// Replica lag, sub-second: on each replica the changelog's heartbeat row (engine/sql/changelog.h) is
+// read back and lag = now - value. The value is ghostcut's own wall clock, so writer and reader
+// share one clock; were they ever on different hosts, those would need NTP-synced clocks, as
+// gh-ost assumes. A reading includes up to one heartbeat interval of staleness,
 // so the heartbeat interval should be well under --max-lag-millis.
 // One connection per replica, kept between probes; reopened after any error. Connections use
 // short timeouts so an unreachable replica costs about a second per probe, not a stall.
@@ -23,10 +22,6 @@
 namespace ghostcut::engine {
 
 class SqlConnection;
-
-// PURE: the lag a heartbeat value (decimal microseconds since the epoch) shows at `now_micros`;
-// never negative (clocks a little apart). bad_value for NULL or text that is not a number.
-[[nodiscard]] binlog::Result<std::chrono::milliseconds> heartbeat_lag(const Cell& value, std::int64_t now_micros);
 
 class ReplicaLagProbe {
  public:

@@ -5,20 +5,13 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "engine/sql/retry.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/throttle/load_probe.h"
 #include "engine/throttle/replica_lag_probe.h"
 
 namespace ghostcut::engine {
 namespace {
-
-// Sleeps for `d` or until the stop token fires.
-void sleep_for(std::stop_token stop, std::chrono::milliseconds d) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lock(m);
-  cv.wait_for(lock, stop, d, [] { return false; });
-}
 
 std::string seconds_text(std::chrono::steady_clock::duration d) {
   return fmt::format("{:.1f}s", std::chrono::duration<double>(d).count());

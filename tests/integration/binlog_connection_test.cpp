@@ -181,7 +181,7 @@ TEST_F(BinlogConnectionLive, WrongPasswordIsAuthError) {
       co_await c.async_connect();
       ADD_FAILURE() << "connected with a wrong password";
     } catch (const ConnectionError& e) {
-      EXPECT_EQ(e.code(), make_error_code(Errc::auth_failed)) << e.what();
+      EXPECT_EQ(e.code(), make_error_code(Errc::kAuthFailed)) << e.what();
       EXPECT_EQ(e.server_code(), 1045);
       EXPECT_NE(std::string(e.what()).find("Access denied"), std::string::npos) << e.what();
       EXPECT_EQ(std::string(e.what()).find("definitely-not-the-password"), std::string::npos);
@@ -214,7 +214,7 @@ TEST_F(BinlogConnectionLive, TlsRequired) {
     offered = (probe.server_handshake().capabilities & capability::kSsl) != 0;
   }());
   if (!offered) GTEST_SKIP() << "the test server does not offer TLS (no ssl-cert/ssl-key)";
-  settings_.tls_mode = TlsMode::required;
+  settings_.tls_mode = TlsMode::kRequired;
   run(io_, [this]() -> asio::awaitable<void> {
     BinlogConnection c(io_.get_executor(), settings_);
     co_await c.async_connect();
@@ -242,14 +242,14 @@ TEST_F(BinlogConnectionLive, TlsRequiredRefusedWhenNotOffered) {
     offered = (probe.server_handshake().capabilities & capability::kSsl) != 0;
   }());
   if (offered) GTEST_SKIP() << "the test server offers TLS";
-  settings_.tls_mode = TlsMode::required;
+  settings_.tls_mode = TlsMode::kRequired;
   run(io_, [this]() -> asio::awaitable<void> {
     BinlogConnection c(io_.get_executor(), settings_);
     try {
       co_await c.async_connect();
       ADD_FAILURE() << "connected without TLS although TLS is required";
     } catch (const ConnectionError& e) {
-      EXPECT_EQ(e.code(), make_error_code(Errc::unsupported)) << e.what();
+      EXPECT_EQ(e.code(), make_error_code(Errc::kUnsupported)) << e.what();
     }
   }());
 }

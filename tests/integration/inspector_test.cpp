@@ -71,9 +71,6 @@ TEST_F(InspectorTest, ServerInfoOfTheTestServer) {
   EXPECT_EQ(s.binlog_format, "ROW");
   EXPECT_EQ(s.binlog_row_image, "FULL");
   EXPECT_TRUE(check_server(s).empty());
-  if (s.flavour == Flavour::kMariaDb) {
-    EXPECT_EQ(choose_cut_over_strategy(s), CutOverStrategy::kQueuedRename);
-  }
 }
 
 TEST_F(InspectorTest, AcceptsAndPlansWithoutChangingAnything) {

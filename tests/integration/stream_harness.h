@@ -13,7 +13,7 @@ namespace ghostcut::testing {
 
 inline binlog::ConnectionSettings binlog_settings(const engine::ConnectionSettings& s, std::uint32_t server_id) {
   auto b = engine::to_binlog_settings(s, server_id);
-  b.tls_mode = binlog::TlsMode::disabled;
+  b.tls_mode = binlog::TlsMode::kDisabled;
   return b;
 }
 

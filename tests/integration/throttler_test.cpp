@@ -17,6 +17,7 @@
 #include <functional>
 #include <thread>
 
+#include "engine/sql/changelog.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/test_server.h"
@@ -364,21 +365,13 @@ TEST_F(ThrottlerTest, ReplicaLagFromAStoppedSqlThread) {
   replica_settings.database.clear();
   auto replica_conn = engine::SqlConnection::open(replica_settings);
 
-  // Same columns as QueryBuilder::create_changelog_query.
-  conn_->execute(
-      "CREATE TABLE t_ghc (`id` bigint unsigned NOT NULL AUTO_INCREMENT,"
-      " `last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),"
-      " `hint` varchar(64) CHARACTER SET ascii NOT NULL, `value` varchar(4096) CHARACTER SET utf8mb4 NOT NULL,"
-      " PRIMARY KEY (`id`), UNIQUE KEY `hint_uidx` (`hint`)) ENGINE=InnoDB AUTO_INCREMENT=256");
-  std::jthread heartbeat([settings = settings_](std::stop_token stop) {
+  const engine::Changelog changelog(db_, "t_ghc");
+  conn_->execute(changelog.create_query());
+  std::jthread heartbeat([settings = settings_, &changelog](std::stop_token stop) {
     engine::SqlThreadGuard guard;
     auto c = engine::SqlConnection::open(settings);
     while (!stop.stop_requested()) {
-      const std::string now = std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
-      c->update("INSERT INTO t_ghc (id, hint, value) VALUES (1, 'heartbeat', ?) ON DUPLICATE KEY UPDATE value = ?",
-                {now, now});
+      changelog.write_heartbeat(*c);
       std::this_thread::sleep_for(100ms);
     }
   });

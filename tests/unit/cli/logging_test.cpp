@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "support/mini_json.h"
+#include "engine/errc.h"
 
 using namespace ghostcut::cli;
 using ghostcut::test::JsonNode;
@@ -60,7 +61,7 @@ TEST(Logging, ParseLogFormat) {
     if (c.want) {
       EXPECT_EQ(*r, *c.want);
     } else {
-      EXPECT_TRUE(r.error().is(ghostcut::binlog::Errc::bad_value));
+      EXPECT_TRUE(r.error().is(ghostcut::engine::EngineErrc::kBadSetting));
       EXPECT_NE(r.error().message().find("text or json"), std::string::npos) << r.error().message();
     }
   }

@@ -40,7 +40,7 @@ TEST(Chunker, WalksFromMinInclusiveToMax) {
   EXPECT_EQ(c.chunks_issued(), 3u);
   auto after = c.advance(k(101));
   ASSERT_FALSE(after.has_value());
-  EXPECT_TRUE(after.error().is(ghostcut::binlog::Errc::bad_value));
+  EXPECT_TRUE(after.error().is(ghostcut::binlog::Errc::kBadValue));
 }
 
 TEST(Chunker, FinishWhenNoRowBack) {

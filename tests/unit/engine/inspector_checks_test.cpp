@@ -52,25 +52,6 @@ TEST(ParseServerVersion, FlavourAndNumbers) {
   EXPECT_EQ(parse_server_version("8.0.36", "").name(), "MySQL 8.0.36");
 }
 
-// The dry run names the strategy that really runs: the queued rename on every server (the one
-// tested against a real server here; rename under LOCK TABLES is not implemented).
-TEST(ChooseCutOverStrategy, ByFlavourAndVersion) {
-  struct C {
-    const char* version;
-    CutOverStrategy expected;
-  };
-  const C cases[] = {
-      {"10.11.6-MariaDB", CutOverStrategy::kQueuedRename}, {"11.4.2-MariaDB", CutOverStrategy::kQueuedRename},
-      {"8.0.12", CutOverStrategy::kQueuedRename},          {"8.0.13", CutOverStrategy::kQueuedRename},
-      {"8.0.36", CutOverStrategy::kQueuedRename},          {"8.4.0", CutOverStrategy::kQueuedRename},
-      {"9.1.0", CutOverStrategy::kQueuedRename},           {"5.7.44", CutOverStrategy::kQueuedRename},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.version);
-    EXPECT_EQ(choose_cut_over_strategy(server(c.version)), c.expected);
-  }
-}
-
 TEST(CheckServer, AcceptsSupportedServers) {
   for (const char* v : {"10.6.0-MariaDB", "10.11.19-MariaDB-log", "11.4.2-MariaDB", "8.0.0", "8.0.36", "8.4.1"}) {
     SCOPED_TRACE(v);

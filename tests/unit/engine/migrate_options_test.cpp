@@ -191,7 +191,7 @@ TEST_F(MigrateOptions, BadValuesAreUsageErrors) {
       {{"--threads", "0"}, "--threads must be between 1 and 64, got 0"},
       {{"--threads", "65"}, "--threads must be between 1 and 64"},
       {{"--threads", "abc"}, "threads"},
-      {{"--chunk-size", "5"}, "--chunk-size must be 0 (adaptive) or between 10 and 1000000"},
+      {{"--chunk-size", "5"}, "--chunk-size must be 0 (adaptive) or between 10 and 100000"},
       {{"--chunk-size", "-1"}, "--chunk-size"},
       {{"--chunk-size", "2000000"}, "--chunk-size"},
       {{"--target-chunk-time-ms", "0"}, "--target-chunk-time-ms"},

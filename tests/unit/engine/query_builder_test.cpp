@@ -148,7 +148,7 @@ TEST(QueryBuilder, CreateRejectsBadInput) {
     SCOPED_TRACE(c.name);
     auto r = QueryBuilder::create("db", "t", c.key, c.mapping, s);
     ASSERT_FALSE(r.has_value());
-    EXPECT_TRUE(r.error().is(ghostcut::binlog::Errc::bad_value));
+    EXPECT_TRUE(r.error().is(ghostcut::binlog::Errc::kBadValue));
     EXPECT_FALSE(r.error().context.empty());
   }
 }
@@ -254,7 +254,7 @@ TEST(QueryBuilder, KeyTupleSizeMismatchIsAnError) {
     SCOPED_TRACE(c.name);
     auto copy = b.range_copy_query(c.lower, false, c.upper);
     ASSERT_FALSE(copy.has_value());
-    EXPECT_TRUE(copy.error().is(ghostcut::binlog::Errc::bad_value));
+    EXPECT_TRUE(copy.error().is(ghostcut::binlog::Errc::kBadValue));
     auto next = b.next_chunk_end_query(c.lower, false, c.upper, 10);
     EXPECT_FALSE(next.has_value());
   }
@@ -298,35 +298,7 @@ TEST(QueryBuilder, RangeCopyUsesMappingAndSkipsGeneratedAndDropped) {
             "FORCE INDEX (`PRIMARY`) WHERE (`ID` <= ?) LOCK IN SHARE MODE");
 }
 
-TEST(QueryBuilder, ApplierStatements) {
-  auto single = builder(key("PRIMARY", {"id"}));
-  auto composite = builder(key("uk", {"id", "k2"}));
-  struct Case {
-    const char* name;
-    std::string got;
-    std::string want;
-  };
-  const std::vector<Case> cases = {
-      {"replace 1 row", *single.replace_rows_query(1),
-       "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `k2`, `name`) VALUES (?, ?, ?)"},
-      {"replace 3 rows", *single.replace_rows_query(3),
-       "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `k2`, `name`) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"},
-      {"delete single key 1 row", *single.delete_rows_query(1),
-       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (?)"},
-      {"delete single key 3 rows", *single.delete_rows_query(3),
-       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (?, ?, ?)"},
-      {"delete composite 2 rows", *composite.delete_rows_query(2),
-       "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE (`id` = ? AND `k2` = ?) OR (`id` = ? AND `k2` = ?)"},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
-    EXPECT_EQ(normalize(c.got), c.want);
-  }
-  EXPECT_FALSE(single.replace_rows_query(0).has_value());
-  EXPECT_FALSE(composite.delete_rows_query(0).has_value());
-}
-
-TEST(QueryBuilder, TablesAndCutOver) {
+TEST(QueryBuilder, Tables) {
   auto b = builder(key("PRIMARY", {"id"}), "my`t");
   struct Case {
     const char* name;
@@ -338,10 +310,6 @@ TEST(QueryBuilder, TablesAndCutOver) {
       {"alter ghost", b.alter_ghost_query("ADD COLUMN x int"),
        "/* ghostcut db.my`t alter-ghost */ ALTER TABLE `db`.`my``t_gho` ADD COLUMN x int"},
       {"drop", b.drop_table_query(b.old_table()), "/* ghostcut db.my`t drop-table */ DROP TABLE IF EXISTS `db`.`my``t_del`"},
-      {"lock", b.lock_tables_query(), "/* ghostcut db.my`t lock-tables */ LOCK TABLES `db`.`my``t` WRITE, `db`.`my``t_gho` WRITE"},
-      {"rename", b.rename_tables_query(),
-       "/* ghostcut db.my`t rename-tables */ RENAME TABLE `db`.`my``t` TO `db`.`my``t_del`, `db`.`my``t_gho` TO `db`.`my``t`"},
-      {"unlock", b.unlock_tables_query(), "/* ghostcut db.my`t unlock-tables */ UNLOCK TABLES"},
       {"create changelog", b.create_changelog_query(),
        "/* ghostcut db.my`t create-changelog */ CREATE TABLE `db`.`my``t_ghc` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, "
        "`last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), "
@@ -354,7 +322,7 @@ TEST(QueryBuilder, TablesAndCutOver) {
   }
 }
 
-TEST(QueryBuilder, HeartbeatAndChangelogUpsert) {
+TEST(QueryBuilder, HeartbeatForwardsToTheChangelog) {
   auto b = builder(key("PRIMARY", {"id"}));
   auto hb = b.heartbeat_query("2026-01-01 00:00:00.000001");
   EXPECT_EQ(normalize(hb.sql),
@@ -363,18 +331,14 @@ TEST(QueryBuilder, HeartbeatAndChangelogUpsert) {
   const std::vector<SqlParam> want = {std::uint64_t{1}, std::string("heartbeat"), std::string("2026-01-01 00:00:00.000001"),
                                       std::string("2026-01-01 00:00:00.000001")};
   EXPECT_EQ(hb.params, want);
-  auto st = b.changelog_upsert_query(2, "state", "copying");
-  EXPECT_EQ(normalize(st.sql).substr(0, 31), "/* ghostcut db.t changelog */ I");
-  EXPECT_EQ(st.params.at(0), SqlParam{std::uint64_t{2}});
-  EXPECT_EQ(st.params.at(1), SqlParam{std::string("state")});
 }
 
 TEST(QueryBuilder, CommentCannotBeClosedByAName) {
   auto s = schema_of({col("id")});
   auto b = QueryBuilder::create("d*/b", "t*/x", key("PRIMARY", {"id"}), build_column_mapping(s, s), s);
   ASSERT_TRUE(b.has_value());
-  const auto sql = b->unlock_tables_query();
-  EXPECT_EQ(sql, "/* ghostcut d* /b.t* /x unlock-tables */ UNLOCK TABLES");
+  const auto sql = b->drop_table_query("u");
+  EXPECT_EQ(sql, "/* ghostcut d* /b.t* /x drop-table */ DROP TABLE IF EXISTS `d*/b`.`u`");
 }
 
 TEST(QueryBuilderTestHelper, NormalizeCollapsesWhitespace) {

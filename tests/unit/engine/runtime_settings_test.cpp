@@ -1,4 +1,5 @@
 #include "engine/control/runtime_settings.h"
+#include "engine/errc.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +13,7 @@ TEST(RuntimeSettings, Defaults) {
   RuntimeSettings s;
   EXPECT_EQ(s.chunk_size(), 0u);  // adaptive
   EXPECT_EQ(s.threads(), 1u);
-  EXPECT_EQ(s.dml_batch_size(), 10u);
+  EXPECT_EQ(s.dml_batch_size(), 100u);
   EXPECT_EQ(s.max_lag_millis(), 1500u);
   EXPECT_EQ(s.nice_ratio(), 0.0);
   EXPECT_TRUE(s.max_load().empty());
@@ -61,7 +62,7 @@ TEST(RuntimeSettings, ScalarSettersReturnOldValueOrRejectWithoutChange) {
       EXPECT_EQ((s.*c.get)(), c.value);
       EXPECT_EQ(s.version(), version + 1);
     } else {
-      EXPECT_TRUE(r.error().is(ghostcut::binlog::Errc::bad_value));
+      EXPECT_TRUE(r.error().is(ghostcut::engine::EngineErrc::kBadSetting));
       EXPECT_NE(r.error().context.find("between"), std::string::npos) << r.error().context;
       EXPECT_EQ((s.*c.get)(), before);
       EXPECT_EQ(s.version(), version);

@@ -8,10 +8,10 @@
 
 #include "engine/schedule/cut_over_deadline.h"
 #include "engine/schedule/wall_zone.h"
+#include "engine/errc.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono;
-using ghostcut::binlog::Errc;
 
 using ghostcut::test::ScopedTz;
 using ghostcut::test::zoneinfo_dir;
@@ -102,7 +102,7 @@ TEST(CutOverDeadline, Rejected) {
     SCOPED_TRACE(c.spec);
     auto r = parse_cut_over_deadline(c.spec, now);
     ASSERT_FALSE(r.has_value());
-    EXPECT_TRUE(r.error().is(Errc::bad_value));
+    EXPECT_TRUE(r.error().is(ghostcut::engine::EngineErrc::kBadSetting));
     EXPECT_EQ(r.error().context, c.message);
   }
 }

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "engine/schedule/cut_over_window.h"
+#include "engine/errc.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono;
-using ghostcut::binlog::Errc;
 
 using ghostcut::test::ScopedTz;
 using ghostcut::test::zoneinfo_dir;
@@ -124,7 +124,7 @@ TEST(CutOverWindowParse, Rejected) {
     SCOPED_TRACE(c.spec);
     auto w = parse_cut_over_window(c.spec);
     ASSERT_FALSE(w.has_value());
-    EXPECT_TRUE(w.error().is(Errc::bad_value));
+    EXPECT_TRUE(w.error().is(ghostcut::engine::EngineErrc::kBadSetting));
     EXPECT_EQ(w.error().context, c.message);
   }
 }

@@ -301,34 +301,6 @@ TEST(ThrottleStatusText, FormatLagSeconds) {
   }
 }
 
-TEST(ThrottleProbes, HeartbeatLag) {
-  struct C {
-    std::string name;
-    Cell value;
-    std::int64_t now;
-    std::optional<std::chrono::milliseconds> lag;  // nullopt: error expected
-  };
-  const std::vector<C> cases = {
-      {"2.31 s", std::string("1700000000000000"), 1'700'000'002'310'000, 2310ms},
-      {"sub-millisecond rounds down", std::string("1000"), 1999, 0ms},
-      {"clock skew: never negative", std::string("1700000000500000"), 1'700'000'000'000'000, 0ms},
-      {"NULL", std::nullopt, 1, std::nullopt},
-      {"empty", std::string(""), 1, std::nullopt},
-      {"junk", std::string("12ab"), 1, std::nullopt},
-      {"decimal", std::string("1.5"), 1, std::nullopt},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
-    auto r = heartbeat_lag(c.value, c.now);
-    ASSERT_EQ(r.has_value(), c.lag.has_value());
-    if (c.lag) {
-      EXPECT_EQ(*r, *c.lag);
-    } else {
-      EXPECT_TRUE(r.error().is(ghostcut::binlog::Errc::bad_value));
-    }
-  }
-}
-
 TEST(ThrottleProbes, ParseGlobalStatusAndThrottleQueryAnswer) {
   ResultTable status;
   status.columns = {"Variable_name", "Value"};

@@ -74,7 +74,7 @@ TEST(BinlogFileReader, BadMagic) {
     SCOPED_TRACE(c.name);
     const auto r = read_all(span_of(c.bytes));
     ASSERT_TRUE(r.error);
-    EXPECT_TRUE(r.error->is(Errc::bad_magic));
+    EXPECT_TRUE(r.error->is(Errc::kBadMagic));
     EXPECT_NE(r.error->message().find("fe 62 69 6e"), std::string::npos) << r.error->message();
   }
 }
@@ -97,7 +97,7 @@ TEST(BinlogFileReader, TruncatedLastEventAtEveryByte) {
     const auto r = read_all(span_of(cut));
     EXPECT_EQ(r.events.size(), 2u);  // everything before the cut event
     ASSERT_TRUE(r.error);
-    EXPECT_TRUE(r.error->is(Errc::truncated)) << r.error->message();
+    EXPECT_TRUE(r.error->is(Errc::kTruncated)) << r.error->message();
     EXPECT_EQ(r.error->offset, last);
     EXPECT_NE(r.error->message().find(std::to_string(last)), std::string::npos) << r.error->message();
   }
@@ -111,7 +111,7 @@ TEST(BinlogFileReader, BadChecksumNamesTheEvent) {
   const auto r = read_all(span_of(bytes));
   EXPECT_EQ(r.events.size(), 2u);
   ASSERT_TRUE(r.error);
-  EXPECT_TRUE(r.error->is(Errc::bad_checksum));
+  EXPECT_TRUE(r.error->is(Errc::kBadChecksum));
   EXPECT_NE(r.error->message().find("XID event at " + std::to_string(xid_at)), std::string::npos)
       << r.error->message();
 }
@@ -154,7 +154,7 @@ TEST(BinlogFileReader, EventSizeBelowHeaderIsBadLength) {
   const auto r = read_all(span_of(b.bytes()));
   EXPECT_EQ(r.events.size(), 1u);
   ASSERT_TRUE(r.error);
-  EXPECT_TRUE(r.error->is(Errc::bad_length)) << r.error->message();
+  EXPECT_TRUE(r.error->is(Errc::kBadLength)) << r.error->message();
 }
 
 TEST(BinlogFileReader, BrokenFdeIsAnError) {
@@ -162,7 +162,7 @@ TEST(BinlogFileReader, BrokenFdeIsAnError) {
   b.fde("8.0.32", 9);  // unknown checksum algorithm
   const auto r = read_all(span_of(b.bytes()));
   ASSERT_TRUE(r.error);
-  EXPECT_TRUE(r.error->is(Errc::unsupported)) << r.error->message();
+  EXPECT_TRUE(r.error->is(Errc::kUnsupported)) << r.error->message();
   EXPECT_NE(r.error->message().find("FORMAT_DESCRIPTION event at 4"), std::string::npos) << r.error->message();
 }
 

@@ -127,7 +127,7 @@ TEST(Decoder, ErrorsNameTypeAndAbsoluteOffset) {
   const auto ev = build_event(EventType::kXid, BodyWriter().u32(1));
   auto r = decode(ev, default_binlog_format(), 1000);
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is(Errc::truncated));
+  EXPECT_TRUE(r.error().is(Errc::kTruncated));
   EXPECT_NE(r.error().message().find("XID event at 1000"), std::string::npos) << r.error().message();
   EXPECT_GE(r.error().offset, 1000u + 19u);
 }
@@ -162,7 +162,7 @@ TEST(Decoder, MariaDbQueryCompressed) {
   const auto bev = build_event(EventType::kMariaQueryCompressed, broken);
   auto b = decode(bev, default_binlog_format());
   ASSERT_FALSE(b);
-  EXPECT_TRUE(b.error().is(Errc::decompress_failed)) << b.error().message();
+  EXPECT_TRUE(b.error().is(Errc::kDecompressFailed)) << b.error().message();
 }
 
 // Inner events of a payload: header + body, no CRC, log_pos 0.
@@ -229,17 +229,17 @@ TEST(TransactionPayload, Errors) {
     Errc want;
   };
   std::vector<Case> cases;
-  cases.push_back({"wrong uncompressed size", payload_body(0, z, inner.size() + 5), Errc::decompress_failed});
-  cases.push_back({"size too small", payload_body(0, z, inner.size() - 5), Errc::decompress_failed});
-  cases.push_back({"corrupt stream", payload_body(0, corrupt, inner.size()), Errc::decompress_failed});
-  cases.push_back({"unknown compression", payload_body(1, z, inner.size()), Errc::unsupported});
-  cases.push_back({"over 1 GiB", payload_body(0, z, std::size_t{1} << 31), Errc::bad_length});
+  cases.push_back({"wrong uncompressed size", payload_body(0, z, inner.size() + 5), Errc::kDecompressFailed});
+  cases.push_back({"size too small", payload_body(0, z, inner.size() - 5), Errc::kDecompressFailed});
+  cases.push_back({"corrupt stream", payload_body(0, corrupt, inner.size()), Errc::kDecompressFailed});
+  cases.push_back({"unknown compression", payload_body(1, z, inner.size()), Errc::kUnsupported});
+  cases.push_back({"over 1 GiB", payload_body(0, z, std::size_t{1} << 31), Errc::kBadLength});
   BodyWriter no_end;
   no_end.lenenc(2).lenenc(1);  // field cut before its value
-  cases.push_back({"header cut", no_end, Errc::truncated});
+  cases.push_back({"header cut", no_end, Errc::kTruncated});
   BodyWriter short_payload;
   short_payload.lenenc(1).lenenc(1).lenenc(100).lenenc(0).bytes({1, 2, 3});
-  cases.push_back({"payload shorter than its size", short_payload, Errc::truncated});
+  cases.push_back({"payload shorter than its size", short_payload, Errc::kTruncated});
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     const auto ev = build_event(EventType::kTransactionPayload, c.body);
@@ -254,7 +254,7 @@ TEST(TransactionPayload, Errors) {
   p.uncompressed.resize(inner.size() - 3);
   auto split = split_payload_events(p);
   ASSERT_FALSE(split);
-  EXPECT_TRUE(split.error().is(Errc::truncated));
+  EXPECT_TRUE(split.error().is(Errc::kTruncated));
   EXPECT_NE(split.error().message().find("XID"), std::string::npos) << split.error().message();
 }
 

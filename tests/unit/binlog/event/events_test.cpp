@@ -48,7 +48,7 @@ TEST(Events, QueryStatusVarsOverrunIsTruncated) {
   const auto body = BodyWriter().u32(1).u32(0).u8(0).u16(0).u16(16949).bytes({1, 2, 3}).take();
   auto q = parse_query(span_of(body), 13);
   ASSERT_FALSE(q);
-  EXPECT_TRUE(q.error().is(Errc::truncated));
+  EXPECT_TRUE(q.error().is(Errc::kTruncated));
   EXPECT_NE(q.error().message().find("want 16949"), std::string::npos) << q.error().message();
 }
 
@@ -177,7 +177,7 @@ TEST(Events, MySqlGtidAllSections) {
     auto r = parse_gtid(EventType::kGtid, Bytes(body.data(), c.len));
     EXPECT_EQ(r.has_value(), c.ok);
     if (!r) {
-      EXPECT_TRUE(r.error().is(Errc::truncated)) << r.error().message();
+      EXPECT_TRUE(r.error().is(Errc::kTruncated)) << r.error().message();
     }
   }
 }
@@ -229,7 +229,7 @@ TEST(Events, GtidTagged) {
     SCOPED_TRACE(n);
     auto r = parse_gtid_tagged(Bytes(body.data(), n));
     ASSERT_FALSE(r);
-    EXPECT_TRUE(r.error().is(Errc::truncated) || r.error().is(Errc::bad_length)) << r.error().message();
+    EXPECT_TRUE(r.error().is(Errc::kTruncated) || r.error().is(Errc::kBadLength)) << r.error().message();
   }
 }
 
@@ -241,9 +241,9 @@ TEST(Events, GtidTaggedUnknownFields) {
   EXPECT_EQ(ignorable->gno, 3u);
   auto fatal = parse_gtid_tagged(span_of(tagged_body(f, 40)));
   ASSERT_FALSE(fatal);
-  EXPECT_TRUE(fatal.error().is(Errc::unsupported));
+  EXPECT_TRUE(fatal.error().is(Errc::kUnsupported));
   const auto v3 = BodyWriter().u8(3).varlen(3).varlen(0).take();
-  EXPECT_TRUE(parse_gtid_tagged(span_of(v3)).error().is(Errc::unsupported));
+  EXPECT_TRUE(parse_gtid_tagged(span_of(v3)).error().is(Errc::kUnsupported));
 }
 
 TEST(Events, VarlenIntegers) {
@@ -291,7 +291,7 @@ TEST(Events, PreviousGtidsUntaggedAndTagged) {
   expect_truncations_fail(tagged, tagged.size(), [](Bytes b) { return parse_previous_gtids(b); });
 
   const auto huge = BodyWriter().u64(1ULL << 40).take();
-  EXPECT_TRUE(parse_previous_gtids(span_of(huge)).error().is(Errc::truncated));
+  EXPECT_TRUE(parse_previous_gtids(span_of(huge)).error().is(Errc::kTruncated));
 }
 
 TEST(Events, MariaGtid) {

@@ -263,7 +263,7 @@ TEST_F(FixtureFile, CorruptRelayLogQueryFailsAtItsOffset) {
   ASSERT_TRUE(f.has_value());
   ASSERT_FALSE(f->event.has_value());
   const Error& e = f->event.error();
-  EXPECT_TRUE(e.is(Errc::truncated)) << e.message();
+  EXPECT_TRUE(e.is(Errc::kTruncated)) << e.message();
   EXPECT_NE(e.message().find("QUERY event at 91204"), std::string::npos) << e.message();
   EXPECT_NE(e.message().find("status vars"), std::string::npos) << e.message();
 }

@@ -195,13 +195,13 @@ TEST(FixtureWalk, EveryFileMatchesManifest) {
       if (e.rfind("bad magic", 0) == 0) {
         expect_reader_error = true;
         ASSERT_TRUE(w.reader_error.has_value());
-        EXPECT_TRUE(w.reader_error->is(Errc::bad_magic)) << w.reader_error->message();
+        EXPECT_TRUE(w.reader_error->is(Errc::kBadMagic)) << w.reader_error->message();
         EXPECT_EQ(w.reader_error->offset, 0u);
       } else if (e.rfind("truncated header at ", 0) == 0) {
         expect_reader_error = true;
         const std::size_t at = std::stoul(e.substr(std::string("truncated header at ").size()));
         ASSERT_TRUE(w.reader_error.has_value());
-        EXPECT_TRUE(w.reader_error->is(Errc::truncated)) << w.reader_error->message();
+        EXPECT_TRUE(w.reader_error->is(Errc::kTruncated)) << w.reader_error->message();
         EXPECT_EQ(w.reader_error->offset, at);
         EXPECT_NE(w.reader_error->message().find(std::to_string(at)), std::string::npos)
             << w.reader_error->message();

@@ -36,7 +36,7 @@ TEST(EventHeader, EventSizeSmallerThanHeaderIsBadLength) {
   ev[kEventSizeOffset] = 10;
   auto h = parse_event_header(span_of(ev));
   ASSERT_FALSE(h);
-  EXPECT_TRUE(h.error().is(Errc::bad_length));
+  EXPECT_TRUE(h.error().is(Errc::kBadLength));
 }
 
 TEST(BinlogFormat, ServerVersionSplitAndChecksumAwareness) {
@@ -106,7 +106,7 @@ TEST(BinlogFormat, FdeVariants) {
       SCOPED_TRACE(n);
       auto r = parse_format_description(Bytes(body.data(), n));
       ASSERT_FALSE(r);
-      EXPECT_TRUE(r.error().is(Errc::truncated)) << r.error().message();
+      EXPECT_TRUE(r.error().is(Errc::kTruncated)) << r.error().message();
     }
   }
 }
@@ -117,7 +117,7 @@ TEST(BinlogFormat, UnknownChecksumAlgIsUnsupported) {
   ASSERT_TRUE(raw);
   auto f = parse_format_description(raw->body);
   ASSERT_FALSE(f);
-  EXPECT_TRUE(f.error().is(Errc::unsupported));
+  EXPECT_TRUE(f.error().is(Errc::kUnsupported));
 }
 
 TEST(BinlogFormat, UndefinedChecksumAlgMeansNoChecksums) {
@@ -154,11 +154,11 @@ TEST(Checksum, VerifyAndStrip) {
     bad[i] ^= 0x40;
     auto r = verify_and_strip_crc32(span_of(bad));
     ASSERT_FALSE(r);
-    EXPECT_TRUE(r.error().is(Errc::bad_checksum));
+    EXPECT_TRUE(r.error().is(Errc::kBadChecksum));
     EXPECT_NE(r.error().message().find("stored CRC32"), std::string::npos) << r.error().message();
   }
   std::vector<std::uint8_t> tiny(ev.begin(), ev.begin() + 20);
-  EXPECT_TRUE(verify_and_strip_crc32(span_of(tiny)).error().is(Errc::truncated));
+  EXPECT_TRUE(verify_and_strip_crc32(span_of(tiny)).error().is(Errc::kTruncated));
 }
 
 TEST(Checksum, FdeInUseFlagIsClearedForTheCrc) {
@@ -197,13 +197,13 @@ TEST(RawEvent, SplitsHeaderBodyAndChecksum) {
   bad[20] ^= 1;
   auto r = make_raw_event(span_of(bad), default_binlog_format(ChecksumAlg::kCrc32), 973);
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is(Errc::bad_checksum));
+  EXPECT_TRUE(r.error().is(Errc::kBadChecksum));
   EXPECT_GT(r.error().offset, 973u);
 
   // event_size must match the bytes given.
   std::vector<std::uint8_t> longer = ev;
   longer.push_back(0);
-  EXPECT_TRUE(make_raw_event(span_of(longer), default_binlog_format(ChecksumAlg::kCrc32)).error().is(Errc::bad_length));
+  EXPECT_TRUE(make_raw_event(span_of(longer), default_binlog_format(ChecksumAlg::kCrc32)).error().is(Errc::kBadLength));
 
   // Without a checksum the whole rest is body.
   const auto plain = build_event(EventType::kXid, BodyWriter().u64(5), false);

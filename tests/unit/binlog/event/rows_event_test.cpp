@@ -77,12 +77,12 @@ TEST(RowsEvent, ExtraDataLengthIncludesItself) {
   const auto bad = w.take();
   auto r = parse_rows_event(EventType::kWriteRowsV2, span_of(bad), 10);
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is(Errc::bad_length));
+  EXPECT_TRUE(r.error().is(Errc::kBadLength));
 
   BodyWriter over;
   over.u48(1).u16(0).u16(40).bytes({1, 2, 3});
   const auto o = over.take();
-  EXPECT_TRUE(parse_rows_event(EventType::kWriteRowsV2, span_of(o), 10).error().is(Errc::truncated));
+  EXPECT_TRUE(parse_rows_event(EventType::kWriteRowsV2, span_of(o), 10).error().is(Errc::kTruncated));
 }
 
 TEST(RowsEvent, FourByteTableId) {
@@ -97,7 +97,7 @@ TEST(RowsEvent, FourByteTableId) {
 
 TEST(RowsEvent, NotARowsEvent) {
   const std::vector<std::uint8_t> body(20, 0);
-  EXPECT_TRUE(parse_rows_event(EventType::kQuery, span_of(body), 13).error().is(Errc::unsupported));
+  EXPECT_TRUE(parse_rows_event(EventType::kQuery, span_of(body), 13).error().is(Errc::kUnsupported));
   EXPECT_FALSE(is_rows_event(EventType::kTableMap));
   EXPECT_TRUE(is_rows_event(EventType::kMariaUpdateRowsCompressedV1));
 }
@@ -170,16 +170,16 @@ TEST(RowsEvent, MariaDbCompressedRowsErrors) {
   huge.insert(huge.end(), good.begin() + 2, good.end());
   std::vector<std::uint8_t> over = {0x84, 0x40, 0x00, 0x00, 0x01};
   const Case cases[] = {
-      {"empty", {}, Errc::truncated},
-      {"not compressed", {0x01, 0x05}, Errc::bad_value},
-      {"other algorithm", {0x91, 0x05, 0x00}, Errc::unsupported},
-      {"length of length 0", {0x80}, Errc::bad_value},
-      {"length cut", {0x82, 0x01}, Errc::truncated},
-      {"corrupt stream", corrupt, Errc::decompress_failed},
-      {"wrong length", wrong_len, Errc::decompress_failed},
-      {"stream cut", cut, Errc::decompress_failed},
-      {"huge declared length", huge, Errc::decompress_failed},
-      {"over 1 GiB", over, Errc::bad_length},
+      {"empty", {}, Errc::kTruncated},
+      {"not compressed", {0x01, 0x05}, Errc::kBadValue},
+      {"other algorithm", {0x91, 0x05, 0x00}, Errc::kUnsupported},
+      {"length of length 0", {0x80}, Errc::kBadValue},
+      {"length cut", {0x82, 0x01}, Errc::kTruncated},
+      {"corrupt stream", corrupt, Errc::kDecompressFailed},
+      {"wrong length", wrong_len, Errc::kDecompressFailed},
+      {"stream cut", cut, Errc::kDecompressFailed},
+      {"huge declared length", huge, Errc::kDecompressFailed},
+      {"over 1 GiB", over, Errc::kBadLength},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

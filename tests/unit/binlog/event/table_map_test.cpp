@@ -141,7 +141,7 @@ TEST(TableMap, TruncatedOptionalFieldsFail) {
     auto r = parse_table_map(Bytes(body.data(), n), 8);
     // A cut exactly between two fields is a valid (shorter) list.
     if (r) continue;
-    EXPECT_TRUE(r.error().is(Errc::truncated)) << r.error().message();
+    EXPECT_TRUE(r.error().is(Errc::kTruncated)) << r.error().message();
     EXPECT_NE(r.error().context.find("optional metadata"), std::string::npos) << r.error().message();
   }
   // A field whose value is shorter than its content needs.
@@ -150,11 +150,11 @@ TEST(TableMap, TruncatedOptionalFieldsFail) {
   const auto b = bad.take();
   auto r = parse_table_map(span_of(b), 8);
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is(Errc::truncated));
+  EXPECT_TRUE(r.error().is(Errc::kTruncated));
   BodyWriter short_sign = build_core().core;
   short_sign.u8(1).lenenc(0);  // SIGNEDNESS with no bytes for 4 numeric columns
   const auto s = short_sign.take();
-  EXPECT_TRUE(parse_table_map(span_of(s), 8).error().is(Errc::truncated));
+  EXPECT_TRUE(parse_table_map(span_of(s), 8).error().is(Errc::kTruncated));
 }
 
 TEST(TableMap, FourByteTableIdAndBadInputs) {
@@ -169,17 +169,17 @@ TEST(TableMap, FourByteTableIdAndBadInputs) {
   BodyWriter unknown;
   unknown.u48(1).u16(0).u8(1).null_str("d").u8(1).null_str("t").lenenc(1).u8(100).lenenc(0).u8(0);
   const auto u = unknown.take();
-  EXPECT_TRUE(parse_table_map(span_of(u), 8).error().is(Errc::unknown_column_type));
+  EXPECT_TRUE(parse_table_map(span_of(u), 8).error().is(Errc::kUnknownColumnType));
 
   BodyWriter extra;  // metadata block longer than the columns need
   extra.u48(1).u16(0).u8(1).null_str("d").u8(1).null_str("t").lenenc(1).u8(3).lenenc(1).u8(9).u8(0);
   const auto e = extra.take();
-  EXPECT_TRUE(parse_table_map(span_of(e), 8).error().is(Errc::extra_bytes));
+  EXPECT_TRUE(parse_table_map(span_of(e), 8).error().is(Errc::kExtraBytes));
 
   BodyWriter unterminated;
   unterminated.u48(1).u16(0).u8(1).str("dX").u8(1).null_str("t").lenenc(0).lenenc(0);
   const auto n = unterminated.take();
-  EXPECT_TRUE(parse_table_map(span_of(n), 8).error().is(Errc::bad_value));
+  EXPECT_TRUE(parse_table_map(span_of(n), 8).error().is(Errc::kBadValue));
 }
 
 }  // namespace

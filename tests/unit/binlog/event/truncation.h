@@ -12,7 +12,7 @@ namespace ghostcut::binlog::testing {
 
 template <class Parse>
 void expect_truncations_fail(const std::vector<std::uint8_t>& body, std::size_t required, Parse parse,
-                             Errc want = Errc::truncated) {
+                             Errc want = Errc::kTruncated) {
   ASSERT_LE(required, body.size());
   for (std::size_t n = 0; n < required; ++n) {
     SCOPED_TRACE("prefix of " + std::to_string(n) + " bytes");

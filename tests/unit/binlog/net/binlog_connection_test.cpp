@@ -150,7 +150,7 @@ class FakeServerTest : public ::testing::Test {
     settings_.user = "gc";
     settings_.password = "secret";
     settings_.server_id = 4242;
-    settings_.tls_mode = TlsMode::disabled;
+    settings_.tls_mode = TlsMode::kDisabled;
     settings_.connect_timeout = std::chrono::seconds(5);
   }
 
@@ -358,13 +358,13 @@ TEST_F(FakeServerTest, DumpErrors) {
          co_await s.send_raw(kBadSequence);
        },
        kDefaultMaxPacketSize,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::sequence_mismatch)) << e.what(); }, true},
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kSequenceMismatch)) << e.what(); }, true},
       {"event larger than the limit",
        [](ServerConn& s) -> awaitable<void> { co_await s.send(event_packet(30, 5000)); }, 4096,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::packet_too_large)) << e.what(); }, true},
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kPacketTooLarge)) << e.what(); }, true},
       {"unexpected packet header",
        [](ServerConn& s) -> awaitable<void> { co_await s.send(kUnexpected); }, kDefaultMaxPacketSize,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::protocol_error)) << e.what(); }, true},
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kProtocolError)) << e.what(); }, true},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -410,7 +410,7 @@ TEST_F(FakeServerTest, AuthErrorCarriesServerCode) {
           co_await c.async_connect();
           ADD_FAILURE() << "login should fail";
         } catch (const ConnectionError& e) {
-          EXPECT_EQ(e.code(), make_error_code(Errc::auth_failed));
+          EXPECT_EQ(e.code(), make_error_code(Errc::kAuthFailed));
           EXPECT_EQ(e.server_code(), 1045);
           EXPECT_EQ(e.server_error()->sql_state, "28000");
         }
@@ -470,7 +470,7 @@ awaitable<void> write_packet(Stream& stream, FrameAssembler& fa, std::uint8_t& s
 }
 
 TEST_F(FakeServerTest, TlsUpgradeThenCachingSha2FullAuthSendsPasswordInsideTls) {
-  settings_.tls_mode = TlsMode::required;
+  settings_.tls_mode = TlsMode::kRequired;
   asio::ssl::context server_ctx(asio::ssl::context::tls_server);
   use_self_signed_cert(server_ctx);
   std::vector<std::uint8_t> ssl_request, response, full_auth;

@@ -71,7 +71,7 @@ TEST(Decimal, EveryTruncationFails) {
       ByteReader r{Bytes(bytes).first(n)};
       auto v = decode_value(r, ColumnType::kNewDecimal, static_cast<std::uint16_t>(c.precision << 8 | c.scale), false);
       ASSERT_FALSE(v);
-      EXPECT_TRUE(v.error().is(Errc::truncated)) << v.error().message();
+      EXPECT_TRUE(v.error().is(Errc::kTruncated)) << v.error().message();
     }
   }
 }
@@ -106,13 +106,13 @@ TEST(Decimal, RejectsBadMetaAndDigitGroups) {
     int precision, scale;
     Errc code;
   } cases[] = {
-      {"precision 0", "80", 0, 0, Errc::bad_value},
-      {"precision 66", "80", 66, 0, Errc::bad_value},
-      {"scale > precision", "80", 2, 3, Errc::bad_value},
-      {"2-digit group holding 100", "e4", 2, 0, Errc::bad_value},           // 0x80 | 100
-      {"9-digit word holding 10^9", "bb9aca00", 9, 0, Errc::bad_value},      // 0x80 | 0x3B9ACA00
-      {"fraction group holding 100", "80e4", 4, 2, Errc::bad_value},
-      {"extra byte", "8000", 1, 0, Errc::extra_bytes},
+      {"precision 0", "80", 0, 0, Errc::kBadValue},
+      {"precision 66", "80", 66, 0, Errc::kBadValue},
+      {"scale > precision", "80", 2, 3, Errc::kBadValue},
+      {"2-digit group holding 100", "e4", 2, 0, Errc::kBadValue},           // 0x80 | 100
+      {"9-digit word holding 10^9", "bb9aca00", 9, 0, Errc::kBadValue},      // 0x80 | 0x3B9ACA00
+      {"fraction group holding 100", "80e4", 4, 2, Errc::kBadValue},
+      {"extra byte", "8000", 1, 0, Errc::kExtraBytes},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

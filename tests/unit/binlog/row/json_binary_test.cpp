@@ -98,20 +98,20 @@ TEST(JsonBinary, CorruptOffsetsAndTypesAreErrors) {
     const char* bytes;
     Errc code;
   } cases[] = {
-      {"unknown type", "0d00", Errc::bad_value},
-      {"bad literal", "0403", Errc::bad_value},
-      {"object size beyond data", "000100ff00", Errc::truncated},
-      {"count larger than header allows", "00ff000400", Errc::bad_length},
+      {"unknown type", "0d00", Errc::kBadValue},
+      {"bad literal", "0403", Errc::kBadValue},
+      {"object size beyond data", "000100ff00", Errc::kTruncated},
+      {"count larger than header allows", "00ff000400", Errc::kBadLength},
       // one-element array whose value offset points past its size
-      {"value offset past end", "020100080002ff0000", Errc::bad_length},
+      {"value offset past end", "020100080002ff0000", Errc::kBadLength},
       // one-element array whose value offset points into the header
-      {"value offset into header", "020100080002020000", Errc::bad_length},
+      {"value offset into header", "020100080002020000", Errc::kBadLength},
       // object with key offset past the end
-      {"key offset past end", "0001000e00ff000100040100616100", Errc::bad_length},
-      {"string length past end", "0c05616263", Errc::truncated},
-      {"varlen too long", "0cffffffffff01", Errc::bad_length},
-      {"opaque decimal bad meta", "0ff60300ff80", Errc::bad_value},
-      {"opaque date too short", "0f0a0401020304", Errc::truncated},
+      {"key offset past end", "0001000e00ff000100040100616100", Errc::kBadLength},
+      {"string length past end", "0c05616263", Errc::kTruncated},
+      {"varlen too long", "0cffffffffff01", Errc::kBadLength},
+      {"opaque decimal bad meta", "0ff60300ff80", Errc::kBadValue},
+      {"opaque date too short", "0f0a0401020304", Errc::kTruncated},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -141,7 +141,7 @@ TEST(JsonBinary, DepthLimit) {
   EXPECT_EQ(*ok, std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']'));
   auto deep = json_binary_to_text(nested_arrays(kMaxJsonDepth + 1));
   ASSERT_FALSE(deep);
-  EXPECT_TRUE(deep.error().is(Errc::unsupported));
+  EXPECT_TRUE(deep.error().is(Errc::kUnsupported));
 }
 
 void put_le(std::vector<std::uint8_t>& v, std::uint64_t x, int n) {
@@ -226,7 +226,7 @@ TEST(JsonBinary, Diffs) {
   }
   auto bad_op = json_diffs_to_text(hex("0300"));
   ASSERT_FALSE(bad_op);
-  EXPECT_TRUE(bad_op.error().is(Errc::bad_value));
+  EXPECT_TRUE(bad_op.error().is(Errc::kBadValue));
 }
 
 TEST(JsonBinary, ThroughRowDecoder) {
@@ -245,7 +245,7 @@ TEST(JsonBinary, ThroughRowDecoder) {
   ByteReader r3(broken);
   auto b = decode_value(r3, ColumnType::kJson, 4, false);
   ASSERT_FALSE(b);
-  EXPECT_TRUE(b.error().is(Errc::bad_value));
+  EXPECT_TRUE(b.error().is(Errc::kBadValue));
   EXPECT_NE(b.error().context.find("JSON literal"), std::string::npos) << b.error().context;
 }
 

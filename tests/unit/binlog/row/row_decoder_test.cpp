@@ -109,7 +109,7 @@ TEST(RowDecoder, DecodeValueEveryTruncationFails) {
       ByteReader r{Bytes(bytes).first(n)};
       auto v = decode_value(r, c.type, c.meta, c.is_unsigned);
       ASSERT_FALSE(v) << "prefix " << n;
-      EXPECT_TRUE(v.error().is(Errc::truncated)) << v.error().message();
+      EXPECT_TRUE(v.error().is(Errc::kTruncated)) << v.error().message();
       EXPECT_NE(v.error().context.find(column_type_name(c.type)), std::string::npos) << v.error().context;
     }
   }
@@ -123,16 +123,16 @@ TEST(RowDecoder, DecodeValueBadMetaAndUnsupported) {
     const char* bytes;
     Errc code;
   } cases[] = {
-      {"old decimal", ColumnType::kDecimal, 0, "00", Errc::unsupported},
-      {"typed array", ColumnType::kTypedArray, 0, "00", Errc::unknown_column_type},
-      {"bool", ColumnType::kBool, 0, "00", Errc::unknown_column_type},
-      {"blob prefix 5", ColumnType::kBlob, 5, "0000000000", Errc::bad_value},
-      {"blob prefix 0", ColumnType::kBlob, 0, "00", Errc::bad_value},
-      {"json prefix 0", ColumnType::kJson, 0, "00", Errc::bad_value},
-      {"bit 9 bytes", ColumnType::kBit, 0x0901, "00", Errc::bad_value},
-      {"enum 3 bytes", ColumnType::kString, 0xf703, "000000", Errc::bad_value},
-      {"set 9 bytes", ColumnType::kString, 0xf809, "000000000000000000", Errc::bad_value},
-      {"decimal precision 0", ColumnType::kNewDecimal, 0x0000, "80", Errc::bad_value},
+      {"old decimal", ColumnType::kDecimal, 0, "00", Errc::kUnsupported},
+      {"typed array", ColumnType::kTypedArray, 0, "00", Errc::kUnknownColumnType},
+      {"bool", ColumnType::kBool, 0, "00", Errc::kUnknownColumnType},
+      {"blob prefix 5", ColumnType::kBlob, 5, "0000000000", Errc::kBadValue},
+      {"blob prefix 0", ColumnType::kBlob, 0, "00", Errc::kBadValue},
+      {"json prefix 0", ColumnType::kJson, 0, "00", Errc::kBadValue},
+      {"bit 9 bytes", ColumnType::kBit, 0x0901, "00", Errc::kBadValue},
+      {"enum 3 bytes", ColumnType::kString, 0xf703, "000000", Errc::kBadValue},
+      {"set 9 bytes", ColumnType::kString, 0xf809, "000000000000000000", Errc::kBadValue},
+      {"decimal precision 0", ColumnType::kNewDecimal, 0x0000, "80", Errc::kBadValue},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -232,7 +232,7 @@ TEST(RowDecoder, PartialBeforeImageNullBitmapCoversPresentColumnsOnly) {
   auto ev2 = make_event(RowsKind::kDelete, 4, extra, {false, true, false, true});
   auto res2 = decode_rows(ev2, sample_map());
   ASSERT_FALSE(res2);
-  EXPECT_TRUE(res2.error().is(Errc::truncated));
+  EXPECT_TRUE(res2.error().is(Errc::kTruncated));
 }
 
 TEST(RowDecoder, SignednessPrecedence) {
@@ -287,7 +287,7 @@ TEST(RowDecoder, ErrorsNameRowAndColumn) {
   auto ev = make_event(RowsKind::kWrite, 4, rows);
   auto res = decode_rows(ev, sample_map());
   ASSERT_FALSE(res);
-  EXPECT_TRUE(res.error().is(Errc::truncated));
+  EXPECT_TRUE(res.error().is(Errc::kTruncated));
   EXPECT_NE(res.error().context.find("row 1"), std::string::npos) << res.error().context;
   EXPECT_NE(res.error().context.find("column 1 (@2, VARCHAR)"), std::string::npos) << res.error().context;
   EXPECT_EQ(res.error().offset, 22u);  // where the VARCHAR of row 1 starts
@@ -316,12 +316,12 @@ TEST(RowDecoder, MismatchedTableMap) {
   auto ev = make_event(RowsKind::kWrite, 5, rows);
   auto res = decode_rows(ev, sample_map());  // TABLE_MAP has 4 columns
   ASSERT_FALSE(res);
-  EXPECT_TRUE(res.error().is(Errc::bad_length));
+  EXPECT_TRUE(res.error().is(Errc::kBadLength));
   auto ev2 = make_event(RowsKind::kWrite, 4, rows);
   ev2.table_id = 7;
   auto res2 = decode_rows(ev2, sample_map());
   ASSERT_FALSE(res2);
-  EXPECT_TRUE(res2.error().is(Errc::missing_table_map));
+  EXPECT_TRUE(res2.error().is(Errc::kMissingTableMap));
 }
 
 TEST(RowDecoder, DecodeIntoReusesRowsAndMatchesFreshDecode) {

@@ -63,7 +63,7 @@ TEST(Temporal, Time2AllPrecisionsAndNegatives) {
       ByteReader tr{Bytes(bytes).first(n)};
       auto bad = decode_value(tr, ColumnType::kTime2, static_cast<std::uint16_t>(c.fsp), false);
       ASSERT_FALSE(bad);
-      EXPECT_TRUE(bad.error().is(Errc::truncated)) << bad.error().message();
+      EXPECT_TRUE(bad.error().is(Errc::kTruncated)) << bad.error().message();
     }
   }
 }
@@ -101,7 +101,7 @@ TEST(Temporal, DateTime2AllPrecisions) {
       ByteReader tr{Bytes(bytes).first(n)};
       auto bad = decode_value(tr, ColumnType::kDateTime2, static_cast<std::uint16_t>(c.fsp), false);
       ASSERT_FALSE(bad);
-      EXPECT_TRUE(bad.error().is(Errc::truncated)) << bad.error().message();
+      EXPECT_TRUE(bad.error().is(Errc::kTruncated)) << bad.error().message();
     }
   }
 }
@@ -137,7 +137,7 @@ TEST(Temporal, Timestamp2AllPrecisions) {
       ByteReader tr{Bytes(bytes).first(n)};
       auto bad = decode_value(tr, ColumnType::kTimestamp2, static_cast<std::uint16_t>(c.fsp), false);
       ASSERT_FALSE(bad);
-      EXPECT_TRUE(bad.error().is(Errc::truncated));
+      EXPECT_TRUE(bad.error().is(Errc::kTruncated));
     }
   }
 }
@@ -184,7 +184,7 @@ TEST(Temporal, OldFormatsYearDate) {
       ByteReader tr{Bytes(bytes).first(n)};
       auto bad = decode_value(tr, c.type, 0, false);
       ASSERT_FALSE(bad);
-      EXPECT_TRUE(bad.error().is(Errc::truncated));
+      EXPECT_TRUE(bad.error().is(Errc::kTruncated));
     }
   }
 }
@@ -196,20 +196,20 @@ TEST(Temporal, BadMetadataAndImpossibleValues) {
     ByteReader r(bytes);
     auto v = decode_value(r, t, 7, false);  // fsp 7 does not exist
     ASSERT_FALSE(v);
-    EXPECT_TRUE(v.error().is(Errc::bad_value));
+    EXPECT_TRUE(v.error().is(Errc::kBadValue));
   }
   // TIME2 with minutes = 63 (0x800FC0: hms = 63 << 6)
   auto bad_minutes = hex("800fc0");
   ByteReader r(bad_minutes);
   auto v = decode_value(r, ColumnType::kTime2, 0, false);
   ASSERT_FALSE(v);
-  EXPECT_TRUE(v.error().is(Errc::bad_value));
+  EXPECT_TRUE(v.error().is(Errc::kBadValue));
   // DATETIME2 below the offset would be a negative datetime
   auto negative = hex("7fffffffff");
   ByteReader r2(negative);
   auto v2 = decode_value(r2, ColumnType::kDateTime2, 0, false);
   ASSERT_FALSE(v2);
-  EXPECT_TRUE(v2.error().is(Errc::bad_value));
+  EXPECT_TRUE(v2.error().is(Errc::kBadValue));
 }
 
 TEST(Temporal, PackedForms) {

@@ -80,6 +80,6 @@ TEST(Auth, RsaEncryptErrors) {
     SCOPED_TRACE(c.name);
     auto enc = rsa_encrypt_password(c.password, c.salt, c.pem);
     ASSERT_FALSE(enc);
-    EXPECT_TRUE(enc.error().is(Errc::auth_failed)) << enc.error().message();
+    EXPECT_TRUE(enc.error().is(Errc::kAuthFailed)) << enc.error().message();
   }
 }

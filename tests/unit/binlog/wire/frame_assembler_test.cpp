@@ -53,7 +53,7 @@ TEST(FrameAssembler, SequenceMismatchIsStickyError) {
   ASSERT_TRUE(first && *first);
   auto second = fa.next();
   ASSERT_FALSE(second);
-  EXPECT_TRUE(second.error().is(Errc::sequence_mismatch));
+  EXPECT_TRUE(second.error().is(Errc::kSequenceMismatch));
   EXPECT_NE(second.error().message().find("sequence id 5, expected 1"), std::string::npos);
   fa.feed(frame(1, {3}));
   EXPECT_FALSE(fa.next());  // still failed
@@ -141,7 +141,7 @@ TEST(FrameAssembler, PacketTooLarge) {
       EXPECT_EQ(out.payloads.size(), 1u);
     } else {
       ASSERT_TRUE(out.error);
-      EXPECT_TRUE(out.error->is(Errc::packet_too_large));
+      EXPECT_TRUE(out.error->is(Errc::kPacketTooLarge));
       EXPECT_NE(out.error->message().find("exceeds the limit"), std::string::npos);
     }
   }
@@ -152,7 +152,7 @@ TEST(FrameAssembler, TooLargeDetectedFromHeaderAlone) {
   fa.feed(std::vector<std::uint8_t>{0x00, 0x01, 0x00, 0x00});  // says 256 bytes follow
   auto p = fa.next();
   ASSERT_FALSE(p);
-  EXPECT_TRUE(p.error().is(Errc::packet_too_large));
+  EXPECT_TRUE(p.error().is(Errc::kPacketTooLarge));
 }
 
 TEST(FramePayload, SplitsAtSixteenMegabytes) {

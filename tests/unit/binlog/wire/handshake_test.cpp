@@ -41,7 +41,7 @@ const std::vector<std::uint8_t> kOk = from_hex("00 00 00 0200 0000");
 const std::vector<std::uint8_t> kAccessDenied =
     concat({{0xff, 0x15, 0x04}, bytes_of("#28000Access denied for user 'gc'@'localhost' (using password: YES)")});
 
-HandshakeConfig config(TlsMode tls = TlsMode::disabled) {
+HandshakeConfig config(TlsMode tls = TlsMode::kDisabled) {
   HandshakeConfig c;
   c.user = "gc";
   c.password = "secret";
@@ -71,7 +71,7 @@ ParsedResponse parse_response(Bytes p) {
 TEST(Handshake, NativePassword) {
   HandshakeAlgorithm hs(config());
   auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
-  ASSERT_EQ(s.action, HandshakeAction::send) << s.error.message();
+  ASSERT_EQ(s.action, HandshakeAction::kSend) << s.error.message();
   auto resp = parse_response(s.payload);
   EXPECT_EQ(resp.user, "gc");
   EXPECT_EQ(resp.plugin, "mysql_native_password");
@@ -80,7 +80,7 @@ TEST(Handshake, NativePassword) {
   EXPECT_NE(resp.caps & capability::kProtocol41, 0u);
   EXPECT_NE(resp.caps & capability::kPluginAuthLenencClientData, 0u);
   EXPECT_EQ(resp.caps & capability::kConnectWithDb, 0u);
-  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
   EXPECT_TRUE(hs.finished());
 }
 
@@ -89,7 +89,7 @@ TEST(Handshake, ConnectWithDatabase) {
   cfg.database = "shop";
   HandshakeAlgorithm hs(cfg);
   auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   auto resp = parse_response(s.payload);
   EXPECT_NE(resp.caps & capability::kConnectWithDb, 0u);
   EXPECT_EQ(resp.db, "shop");
@@ -98,86 +98,86 @@ TEST(Handshake, ConnectWithDatabase) {
 TEST(Handshake, CachingSha2FastPath) {
   HandshakeAlgorithm hs(config());
   auto s = hs.on_packet(greeting("caching_sha2_password", kServerCaps));
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   auto resp = parse_response(s.payload);
   EXPECT_EQ(resp.plugin, "caching_sha2_password");
   EXPECT_EQ(to_hex(resp.auth), to_hex(std::vector<std::uint8_t>{171, 201, 138, 146, 89, 159, 11, 170, 0, 67, 165, 49,
                                                                 175, 94, 218, 68, 177, 109, 110, 86, 34, 33, 44, 190,
                                                                 67, 240, 70, 110, 40, 139, 124, 41}));
-  EXPECT_EQ(hs.on_packet(from_hex("01 03")).action, HandshakeAction::wait);
-  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+  EXPECT_EQ(hs.on_packet(from_hex("01 03")).action, HandshakeAction::kWait);
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
 }
 
 TEST(Handshake, CachingSha2FullAuthOverTls) {
-  HandshakeAlgorithm hs(config(TlsMode::required));
+  HandshakeAlgorithm hs(config(TlsMode::kRequired));
   auto s = hs.on_packet(greeting("caching_sha2_password", kServerCapsTls));
-  ASSERT_EQ(s.action, HandshakeAction::send_and_start_tls);
+  ASSERT_EQ(s.action, HandshakeAction::kSendAndStartTls);
   ASSERT_EQ(s.payload.size(), 32u);  // SSLRequest
   ByteReader r(s.payload);
   EXPECT_NE(r.u32() & capability::kSsl, 0u);
   s = hs.on_tls_established();
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   auto resp = parse_response(s.payload);
   EXPECT_NE(resp.caps & capability::kSsl, 0u);
   EXPECT_EQ(resp.auth, scramble_caching_sha2_password("secret", kSalt));
   s = hs.on_packet(from_hex("01 04"));
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   EXPECT_EQ(s.payload, clear_password_with_nul("secret"));
-  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
 }
 
 TEST(Handshake, CachingSha2FullAuthOverUnixSocketIsClear) {
   auto cfg = config();
   cfg.transport_secure = true;
   HandshakeAlgorithm hs(cfg);
-  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
   auto s = hs.on_packet(from_hex("01 04"));
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   EXPECT_EQ(s.payload, clear_password_with_nul("secret"));
 }
 
 TEST(Handshake, CachingSha2FullAuthWithRsaKey) {
   RsaTestKey key;
   HandshakeAlgorithm hs(config());
-  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
   auto s = hs.on_packet(from_hex("01 04"));
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   EXPECT_EQ(s.payload, std::vector<std::uint8_t>{0x02});  // request the public key
   s = hs.on_packet(concat({{0x01}, bytes_of(key.public_pem())}));
-  ASSERT_EQ(s.action, HandshakeAction::send) << s.error.message();
+  ASSERT_EQ(s.action, HandshakeAction::kSend) << s.error.message();
   auto plain = key.decrypt(s.payload);
   ASSERT_EQ(plain.size(), 7u);
   for (std::size_t i = 0; i < plain.size(); ++i) plain[i] ^= kSalt[i % kSalt.size()];
   EXPECT_EQ(plain, clear_password_with_nul("secret"));
-  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
 }
 
 TEST(Handshake, BadPublicKeyFails) {
   HandshakeAlgorithm hs(config());
-  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
-  ASSERT_EQ(hs.on_packet(from_hex("01 04")).action, HandshakeAction::send);
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
+  ASSERT_EQ(hs.on_packet(from_hex("01 04")).action, HandshakeAction::kSend);
   auto s = hs.on_packet(concat({{0x01}, bytes_of("not a key")}));
-  EXPECT_EQ(s.action, HandshakeAction::failed);
-  EXPECT_TRUE(s.error.is(Errc::auth_failed));
+  EXPECT_EQ(s.action, HandshakeAction::kFailed);
+  EXPECT_TRUE(s.error.is(Errc::kAuthFailed));
 }
 
 TEST(Handshake, AuthSwitchToNative) {
   HandshakeAlgorithm hs(config());
-  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
   const std::vector<std::uint8_t> salt2{70, 114, 92, 94, 1, 38, 11, 116, 63, 114, 23, 101, 126, 103, 26, 95, 81, 17, 24, 21};
   auto s = hs.on_packet(concat({{0xfe}, bytes_of("mysql_native_password"), {0}, salt2, {0}}));
-  ASSERT_EQ(s.action, HandshakeAction::send) << s.error.message();
+  ASSERT_EQ(s.action, HandshakeAction::kSend) << s.error.message();
   EXPECT_EQ(s.payload, (std::vector<std::uint8_t>{53, 177, 140, 159, 251, 189, 127, 53, 109, 252, 172, 50, 211, 192,
                                                   240, 164, 26, 48, 207, 45}));
   EXPECT_EQ(hs.plugin(), "mysql_native_password");
-  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::done);
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
 }
 
 TEST(Handshake, AuthSwitchToCachingSha2ThenFullAuth) {
   HandshakeAlgorithm hs(config());
-  ASSERT_EQ(hs.on_packet(greeting("mysql_native_password", kServerCaps)).action, HandshakeAction::send);
+  ASSERT_EQ(hs.on_packet(greeting("mysql_native_password", kServerCaps)).action, HandshakeAction::kSend);
   auto s = hs.on_packet(concat({{0xfe}, bytes_of("caching_sha2_password"), {0}, kSalt, {0}}));
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   EXPECT_EQ(s.payload, scramble_caching_sha2_password("secret", kSalt));
   EXPECT_EQ(hs.on_packet(from_hex("01 04")).payload, std::vector<std::uint8_t>{0x02});
 }
@@ -185,7 +185,7 @@ TEST(Handshake, AuthSwitchToCachingSha2ThenFullAuth) {
 TEST(Handshake, UnknownGreetingPluginAnswersAsNative) {
   HandshakeAlgorithm hs(config());
   auto s = hs.on_packet(greeting("auth_gssapi_client", kServerCaps));
-  ASSERT_EQ(s.action, HandshakeAction::send);
+  ASSERT_EQ(s.action, HandshakeAction::kSend);
   EXPECT_EQ(parse_response(s.payload).plugin, "mysql_native_password");
 }
 
@@ -197,23 +197,23 @@ TEST(Handshake, ErrorsKeepTheServersWords) {
     std::uint16_t server_code;
   };
   const Case cases[] = {
-      {"access denied", {kAccessDenied}, Errc::auth_failed, 1045},
-      {"access denied after fast auth", {from_hex("01 03"), kAccessDenied}, Errc::auth_failed, 1045},
-      {"switch to unknown plugin", {concat({{0xfe}, bytes_of("dialog"), {0}, {1, 2}})}, Errc::auth_failed, 0},
-      {"switch to clear text without TLS", {concat({{0xfe}, bytes_of("mysql_clear_password"), {0}})}, Errc::auth_failed, 0},
-      {"old password switch", {from_hex("fe")}, Errc::unsupported, 0},
-      {"bad more-data code", {from_hex("01 09")}, Errc::protocol_error, 0},
-      {"unexpected packet", {from_hex("05 01")}, Errc::protocol_error, 0},
-      {"empty packet", {from_hex("")}, Errc::protocol_error, 0},
-      {"truncated ERR", {from_hex("ff 15")}, Errc::truncated, 0},
+      {"access denied", {kAccessDenied}, Errc::kAuthFailed, 1045},
+      {"access denied after fast auth", {from_hex("01 03"), kAccessDenied}, Errc::kAuthFailed, 1045},
+      {"switch to unknown plugin", {concat({{0xfe}, bytes_of("dialog"), {0}, {1, 2}})}, Errc::kAuthFailed, 0},
+      {"switch to clear text without TLS", {concat({{0xfe}, bytes_of("mysql_clear_password"), {0}})}, Errc::kAuthFailed, 0},
+      {"old password switch", {from_hex("fe")}, Errc::kUnsupported, 0},
+      {"bad more-data code", {from_hex("01 09")}, Errc::kProtocolError, 0},
+      {"unexpected packet", {from_hex("05 01")}, Errc::kProtocolError, 0},
+      {"empty packet", {from_hex("")}, Errc::kProtocolError, 0},
+      {"truncated ERR", {from_hex("ff 15")}, Errc::kTruncated, 0},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     HandshakeAlgorithm hs(config());
-    ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::send);
+    ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
     HandshakeStep s;
     for (const auto& p : c.server) s = hs.on_packet(p);
-    ASSERT_EQ(s.action, HandshakeAction::failed);
+    ASSERT_EQ(s.action, HandshakeAction::kFailed);
     EXPECT_TRUE(s.error.is(c.want)) << s.error.message();
     if (c.server_code) {
       ASSERT_TRUE(s.server_error);
@@ -222,39 +222,39 @@ TEST(Handshake, ErrorsKeepTheServersWords) {
       EXPECT_NE(s.error.message().find("Access denied"), std::string::npos);
     }
     // Once failed, it stays failed.
-    EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::failed);
+    EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kFailed);
   }
 }
 
 TEST(Handshake, GreetingProblems) {
   struct Case { const char* name; std::vector<std::uint8_t> greeting; TlsMode tls; Errc want; };
   const Case cases[] = {
-      {"ERR instead of greeting", concat({{0xff, 0x10, 0x04}, bytes_of("Too many connections")}), TlsMode::disabled,
-       Errc::server_error},
-      {"TLS required, not offered", greeting("mysql_native_password", kServerCaps), TlsMode::required, Errc::unsupported},
-      {"no PROTOCOL_41", greeting("mysql_native_password", kServerCaps & ~capability::kProtocol41), TlsMode::disabled,
-       Errc::unsupported},
-      {"truncated greeting", from_hex("0a 38 2e 30 00 07"), TlsMode::disabled, Errc::truncated},
+      {"ERR instead of greeting", concat({{0xff, 0x10, 0x04}, bytes_of("Too many connections")}), TlsMode::kDisabled,
+       Errc::kServerError},
+      {"TLS required, not offered", greeting("mysql_native_password", kServerCaps), TlsMode::kRequired, Errc::kUnsupported},
+      {"no PROTOCOL_41", greeting("mysql_native_password", kServerCaps & ~capability::kProtocol41), TlsMode::kDisabled,
+       Errc::kUnsupported},
+      {"truncated greeting", from_hex("0a 38 2e 30 00 07"), TlsMode::kDisabled, Errc::kTruncated},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     HandshakeAlgorithm hs(config(c.tls));
     auto s = hs.on_packet(c.greeting);
-    ASSERT_EQ(s.action, HandshakeAction::failed);
+    ASSERT_EQ(s.action, HandshakeAction::kFailed);
     EXPECT_TRUE(s.error.is(c.want)) << s.error.message();
   }
 }
 
 TEST(Handshake, TlsPreferredSkipsTlsWhenNotOffered) {
-  HandshakeAlgorithm hs(config(TlsMode::preferred));
+  HandshakeAlgorithm hs(config(TlsMode::kPreferred));
   auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
-  EXPECT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(s.action, HandshakeAction::kSend);
   EXPECT_FALSE(hs.tls_requested());
 }
 
 TEST(Handshake, TlsDisabledIgnoresOffer) {
-  HandshakeAlgorithm hs(config(TlsMode::disabled));
+  HandshakeAlgorithm hs(config(TlsMode::kDisabled));
   auto s = hs.on_packet(greeting("mysql_native_password", kServerCapsTls));
-  EXPECT_EQ(s.action, HandshakeAction::send);
+  EXPECT_EQ(s.action, HandshakeAction::kSend);
   EXPECT_EQ(parse_response(s.payload).caps & capability::kSsl, 0u);
 }

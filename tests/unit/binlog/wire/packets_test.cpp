@@ -48,7 +48,7 @@ TEST(Packets, ParseOkTruncatedAtEachField) {
     SCOPED_TRACE("cut " + std::to_string(cut));
     auto ok = parse_ok_packet(Bytes(full).first(cut));
     ASSERT_FALSE(ok);
-    EXPECT_TRUE(ok.error().is(Errc::truncated));
+    EXPECT_TRUE(ok.error().is(Errc::kTruncated));
   }
 }
 
@@ -125,14 +125,14 @@ TEST(Packets, GreetingTruncatedAnywhereFailsCleanly) {
       EXPECT_TRUE(h);
     } else {
       ASSERT_FALSE(h);
-      EXPECT_TRUE(h.error().is(Errc::truncated)) << h.error().message();
+      EXPECT_TRUE(h.error().is(Errc::kTruncated)) << h.error().message();
     }
   }
   auto v9 = from_hex(kMariaDbGreeting);
   v9[0] = 9;
   auto h = parse_handshake(v9);
   ASSERT_FALSE(h);
-  EXPECT_TRUE(h.error().is(Errc::unsupported));
+  EXPECT_TRUE(h.error().is(Errc::kUnsupported));
 }
 
 TEST(Packets, HandshakeResponse41Bytes) {
@@ -191,7 +191,7 @@ TEST(Packets, ComRegisterSlave) {
   r.password = std::string(256, 'x');
   auto too_long = build_com_register_slave(r);
   ASSERT_FALSE(too_long);
-  EXPECT_TRUE(too_long.error().is(Errc::bad_length));
+  EXPECT_TRUE(too_long.error().is(Errc::kBadLength));
 }
 
 TEST(Packets, ComBinlogDump) {

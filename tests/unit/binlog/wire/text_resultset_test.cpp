@@ -93,7 +93,7 @@ TEST(TextResultSet, ServerErrorKeepsCode) {
   TextResultSetReader reader(0);
   auto r = reader.on_packet(concat({{0xff, 0x7a, 0x04}, bytes_of("#42S02Table 'x.y' doesn't exist")}));
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is(Errc::server_error));
+  EXPECT_TRUE(r.error().is(Errc::kServerError));
   ASSERT_TRUE(reader.server_error());
   EXPECT_EQ(reader.server_error()->code, 1146);
   EXPECT_EQ(reader.server_error()->sql_state, "42S02");
@@ -116,17 +116,17 @@ TEST(TextResultSet, MalformedResponses) {
   struct Case { const char* name; std::vector<std::vector<std::uint8_t>> packets; Errc want; };
   const auto col = column_def("a");
   const Case cases[] = {
-      {"stops early", {{0x01}, col}, Errc::truncated},
-      {"OK too short", {{0x00, 0x00}}, Errc::truncated},
-      {"column count with extra bytes", {{0x01, 0x02}}, Errc::extra_bytes},
-      {"LOCAL INFILE", {concat({{0xFB}, bytes_of("/etc/passwd")})}, Errc::unsupported},
-      {"no EOF after columns", {{0x01}, col, row({"v"})}, Errc::protocol_error},
-      {"row too short", {{0x02}, col, col, kEof, row({"v"})}, Errc::truncated},
-      {"row string overruns", {{0x01}, col, kEof, from_hex("05 6162")}, Errc::truncated},
-      {"row with extra bytes", {{0x01}, col, kEof, concat({row({"v"}), {0x00}})}, Errc::extra_bytes},
-      {"packet after the end", {{0x01}, col, kEof, kEof, row({"v"})}, Errc::extra_bytes},
-      {"empty packet", {{}}, Errc::protocol_error},
-      {"multiple result sets", {{0x01}, col, kEof, from_hex("fe 0000 0a00")}, Errc::unsupported},
+      {"stops early", {{0x01}, col}, Errc::kTruncated},
+      {"OK too short", {{0x00, 0x00}}, Errc::kTruncated},
+      {"column count with extra bytes", {{0x01, 0x02}}, Errc::kExtraBytes},
+      {"LOCAL INFILE", {concat({{0xFB}, bytes_of("/etc/passwd")})}, Errc::kUnsupported},
+      {"no EOF after columns", {{0x01}, col, row({"v"})}, Errc::kProtocolError},
+      {"row too short", {{0x02}, col, col, kEof, row({"v"})}, Errc::kTruncated},
+      {"row string overruns", {{0x01}, col, kEof, from_hex("05 6162")}, Errc::kTruncated},
+      {"row with extra bytes", {{0x01}, col, kEof, concat({row({"v"}), {0x00}})}, Errc::kExtraBytes},
+      {"packet after the end", {{0x01}, col, kEof, kEof, row({"v"})}, Errc::kExtraBytes},
+      {"empty packet", {{}}, Errc::kProtocolError},
+      {"multiple result sets", {{0x01}, col, kEof, from_hex("fe 0000 0a00")}, Errc::kUnsupported},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -143,7 +143,7 @@ TEST(TextResultSet, ColumnDefinitionTruncatedAtEachByte) {
     SCOPED_TRACE("cut " + std::to_string(cut));
     auto c = parse_column_definition(Bytes(col).first(cut));
     ASSERT_FALSE(c);
-    EXPECT_TRUE(c.error().is(Errc::truncated)) << c.error().message();
+    EXPECT_TRUE(c.error().is(Errc::kTruncated)) << c.error().message();
   }
 }
 

@@ -1,0 +1,48 @@
+#include "engine/sql/server_queries.h"
+
+#include <stdexcept>
+
+#include "engine/sql/sql_connection.h"
+
+namespace ghostcut::engine {
+
+binlog::BinlogPosition current_binlog_position(SqlConnection& c, const std::string& server_version) {
+  const std::string statement = binlog::binlog_status_statement(server_version);
+  auto st = c.query(statement);
+  if (st.empty() || st.rows[0].size() < 2 || !st.rows[0][0] || !st.rows[0][1])
+    throw std::runtime_error(statement + " returned nothing: is the binary log on?");
+  return binlog::BinlogPosition{*st.rows[0][0], to_uint64(st.rows[0][1])};
+}
+
+bool table_exists(SqlConnection& c, const std::string& database, const std::string& table) {
+  return !c.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", {database, table})
+              .empty();
+}
+
+std::optional<std::string> table_comment(SqlConnection& c, const std::string& database, const std::string& table) {
+  auto r = c.query("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                   {database, table});
+  if (r.empty()) return std::nullopt;
+  return r.rows[0][0].value_or("");
+}
+
+std::optional<std::uint64_t> estimated_rows(SqlConnection& c, const std::string& database, const std::string& table) {
+  auto r = c.query("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                   {database, table});
+  if (r.empty() || !r.rows[0][0]) return std::nullopt;
+  return to_uint64(r.rows[0][0]);
+}
+
+std::optional<SessionState> session_state(SqlConnection& c, std::uint64_t connection_id) {
+  auto r = c.query("SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE ID = ?", {connection_id});
+  if (r.empty()) return std::nullopt;
+  return SessionState{r.rows[0][0], r.rows[0][1]};
+}
+
+bool backup_lock_requested(SqlConnection& c) {
+  return !c.query("SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO LIKE 'BACKUP STAGE%' "
+                  "OR INFO LIKE 'FLUSH%TABLES%WITH%READ%LOCK%' OR STATE LIKE '%backup lock%'")
+              .empty();
+}
+
+}  // namespace ghostcut::engine

@@ -17,13 +17,14 @@
 #include "engine/sql/connection_settings.h"
 #include "engine/throttle/throttler.h"
 #include "engine/verify/checksum.h"
+#include "engine/sql/changelog.h"
 
 namespace ghostcut::engine {
 
 struct MigratorConfig {
   ConnectionSettings connection;  // database = the table's database
   std::uint32_t server_id = 0;    // our replica id for the binlog stream
-  std::chrono::milliseconds heartbeat_interval{500};
+  std::chrono::milliseconds heartbeat_interval{kDefaultHeartbeatInterval};
   std::chrono::milliseconds cut_over_lag_threshold{1000};
   std::chrono::seconds progress_interval{5};
   std::string postpone_flag_file;  // cut-over waits while this file exists

@@ -4,16 +4,14 @@
 
 #include "engine/copy/copier.h"
 #include "engine/run/sync.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
-#include "engine/sql/result.h"
 
 namespace ghostcut::engine {
 
 void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
   m.status.set_state(Phase::kCopying);
-  auto est = main.query("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                        {m.plan.database, m.plan.table});
-  m.progress.rows_estimated = est.empty() || !est.rows[0][0] ? m.plan.estimated_rows : to_uint64(est.rows[0][0]);
+  m.progress.rows_estimated = estimated_rows(main, m.plan.database, m.plan.table).value_or(m.plan.estimated_rows);
   CopierConfig cc = m.config.copier;
   cc.wait_if_throttled = [&sync, outer = cc.wait_if_throttled, limit = m.config.applier.conflict_retry.limit](
                              std::stop_token st) {

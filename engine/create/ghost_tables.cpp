@@ -14,7 +14,7 @@ void GhostTables::create(SqlConnection& c) {
     c.execute(m_.qb.drop_table_query(plan.old_table));
   }
   m_.log->info("creating {} and {}", plan.changelog_table, plan.ghost_table);
-  c.execute(m_.qb.create_changelog_query());
+  c.execute(m_.qb.changelog().create_query());
   created_ = true;
   c.execute(m_.qb.create_ghost_query());
   c.execute(m_.qb.alter_ghost_query(plan.alter));

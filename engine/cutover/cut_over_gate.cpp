@@ -35,10 +35,8 @@ CutOverGate::Closed CutOverGate::check() {
                                    ? "postponed by the operator (unpostpone or cut-over releases it)"
                                    : "flag file " + config.postpone_flag_file + " exists"};
   }
-  // Windows are re-read each time: window= may have replaced them.
-  policy_.windows.clear();
-  for (const auto& spec : m_.runtime.cut_over_windows())
-    if (auto w = parse_cut_over_window(spec)) policy_.windows.push_back(*w);
+  // Windows are re-read each time: window= may have replaced them (parsed when they were set).
+  policy_.windows = m_.runtime.parsed_cut_over_windows();
   const auto decision = decide_cut_over(policy_, config.clock(), sync_.change_rate(), forced);
   m_.status.set_next_window(decision.next_open);
   if (decision.verdict == CutOverVerdict::kFailDeadline) throw std::runtime_error("cut-over: " + decision.reason);

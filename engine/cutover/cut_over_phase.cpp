@@ -5,6 +5,7 @@
 #include "engine/create/ghost_tables.h"
 #include "engine/cutover/cut_over_gate.h"
 #include "engine/run/sync.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -16,11 +17,7 @@ using Clock = std::chrono::steady_clock;
 std::string describe_tables(const MigrationContext& m, GhostTables& tables) {
   try {
     auto c = SqlConnection::open(m.cs);
-    auto exists = [&](const std::string& t) {
-      return !c->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                       {m.plan.database, t})
-                  .empty();
-    };
+    auto exists = [&](const std::string& t) { return table_exists(*c, m.plan.database, t); };
     if (exists(m.plan.old_table) && !exists(m.plan.ghost_table)) {
       tables.mark_swapped();  // the rename happened: keep t_gho's clean-up away from the new table
       return "the tables WERE swapped (" + m.plan.table + " is the new table, the original is " + m.plan.old_table +

@@ -77,7 +77,6 @@ MigrationPlan reverse_plan(const MigrationPlan& f) {
   r.ghost = f.original;
   r.ghost.table = f.old_table;
   r.server = f.server;
-  r.cut_over = f.cut_over;
   for (const auto& sc : f.mapping.shared) {
     SharedColumn b = sc;
     std::swap(b.source_name, b.target_name);

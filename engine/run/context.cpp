@@ -1,4 +1,5 @@
 #include "engine/run/context.h"
+#include "engine/sql/retry.h"
 
 #include <unistd.h>
 
@@ -29,10 +30,6 @@ HookContext MigrationContext::hook_context(std::string failure) const {
   return h;
 }
 
-void MigrationContext::sleep(std::chrono::milliseconds d) const {
-  std::mutex mu;
-  std::unique_lock lk(mu);
-  std::condition_variable_any().wait_for(lk, abort.get_token(), d, [] { return false; });
-}
+void MigrationContext::sleep(std::chrono::milliseconds d) const { sleep_for(abort.get_token(), d); }
 
 }  // namespace ghostcut::engine

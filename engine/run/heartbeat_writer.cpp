@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-
-#include "engine/apply/applier_loop.h"
+#include "engine/sql/retry.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -14,7 +12,7 @@ using Clock = std::chrono::steady_clock;
 HeartbeatWriter::HeartbeatWriter(ConnectionSettings cs, const QueryBuilder& qb, std::chrono::milliseconds interval,
                                  std::shared_ptr<spdlog::logger> log)
     : cs_(std::move(cs)),
-      qb_(qb),
+      changelog_(qb.changelog()),
       interval_(interval),
       silence_limit_(std::max<Clock::duration>(std::chrono::seconds(30), interval * 20)),
       log_(std::move(log)),
@@ -33,13 +31,10 @@ void HeartbeatWriter::run(std::stop_token stop) {
   SqlThreadGuard guard;
   std::unique_ptr<SqlConnection> c;
   bool failing = false;
-  std::mutex m;
-  std::condition_variable_any cv;
   while (!stop.stop_requested()) {
     try {
       if (!c) c = SqlConnection::open(cs_);
-      auto q = qb_.heartbeat_query(std::to_string(wall_clock_micros()));
-      c->update(q.sql, q.params);
+      changelog_.write_heartbeat(*c);
       last_ok_ = Clock::now().time_since_epoch().count();
       if (failing) log_->info("heartbeat: writing again");
       failing = false;
@@ -50,8 +45,7 @@ void HeartbeatWriter::run(std::stop_token stop) {
       std::lock_guard lk(error_mu_);
       error_ = e.what();
     }
-    std::unique_lock lk(m);
-    cv.wait_for(lk, stop, failing ? std::max(interval_, std::chrono::milliseconds(1000)) : interval_, [] { return false; });
+    sleep_for(stop, failing ? std::max(interval_, std::chrono::milliseconds(1000)) : interval_);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "engine/sql/connection_settings.h"
+#include "engine/sql/changelog.h"
 #include "engine/sql/query_builder.h"
 
 namespace spdlog {
@@ -31,7 +32,7 @@ class HeartbeatWriter {
   void run(std::stop_token stop);
 
   const ConnectionSettings cs_;
-  const QueryBuilder& qb_;
+  const Changelog changelog_;
   const std::chrono::milliseconds interval_;
   const std::chrono::steady_clock::duration silence_limit_;
   std::shared_ptr<spdlog::logger> log_;

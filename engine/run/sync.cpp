@@ -4,6 +4,8 @@
 
 #include "binlog/net/replication_stream.h"
 #include "engine/sql/binlog_settings.h"
+#include "engine/sql/retry.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -107,7 +109,7 @@ void Sync::watch(std::stop_token stop) {
       control_->set_throttled(throttled);
       if (throttled && !was_throttled) m_.hooks.post("on-throttled", m_.hook_context(), true);
       was_throttled = throttled;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      sleep_for(stop, std::chrono::milliseconds(50));
     }
   } catch (const std::exception& e) {
     m_.log->error("watchdog: {}; stopping the migration", e.what());
@@ -120,14 +122,8 @@ void Sync::report(std::stop_token stop) {
   const auto& config = m_.config;
   auto next_log = Clock::now() + config.progress_interval;
   auto next_hook = Clock::now() + config.hooks_status_interval;
-  std::mutex mu;
-  std::condition_variable_any cv;
   while (!stop.stop_requested()) try {
-      {
-        std::unique_lock lk(mu);
-        cv.wait_for(lk, stop, std::chrono::milliseconds(config.on_status ? 1000 : 250), [] { return false; });
-      }
-      if (stop.stop_requested()) break;
+      if (!sleep_for(stop, std::chrono::milliseconds(config.on_status ? 1000 : 250))) break;
       const auto now = Clock::now();
       if (auto lag = applier_->heartbeat_lag()) peak_lag_ms_ = std::max<std::int64_t>(peak_lag_ms_.load(), lag->count());
       const auto snap = m_.status.snapshot();

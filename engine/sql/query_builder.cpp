@@ -225,16 +225,10 @@ std::string QueryBuilder::alter_ghost_query(std::string_view alter) const {
   return comment("alter-ghost") + "ALTER TABLE " + qualified(ghost_) + " " + std::string(alter);
 }
 
-std::string QueryBuilder::create_changelog_query() const {
-  return Changelog(schema_, changelog_, schema_ + "." + table_).create_query();
-}
+Changelog QueryBuilder::changelog() const { return Changelog(schema_, changelog_, schema_ + "." + table_); }
 
 std::string QueryBuilder::drop_table_query(std::string_view table) const {
   return comment("drop-table") + "DROP TABLE IF EXISTS " + qualified(table);
-}
-
-BuiltQuery QueryBuilder::heartbeat_query(std::string_view value) const {
-  return Changelog(schema_, changelog_, schema_ + "." + table_).heartbeat_query(value);
 }
 
 }  // namespace ghostcut::engine

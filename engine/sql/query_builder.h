@@ -28,6 +28,8 @@
 
 namespace ghostcut::engine {
 
+class Changelog;
+
 // Values of the chosen unique key's columns, in key order.
 using KeyTuple = std::vector<SqlParam>;
 
@@ -99,10 +101,8 @@ class QueryBuilder {
   std::string create_ghost_query() const;                        // CREATE TABLE ghost LIKE t
   std::string alter_ghost_query(std::string_view alter) const;   // ALTER TABLE ghost <alter>
   std::string drop_table_query(std::string_view table) const;    // DROP TABLE IF EXISTS db.<table>
-  // The changelog table's statements are Changelog's (engine/sql/changelog.h); these two forward
-  // to it for the Migrator until it holds a Changelog of its own.
-  std::string create_changelog_query() const;
-  BuiltQuery heartbeat_query(std::string_view value) const;
+  // The changelog table of this migration (its statements: engine/sql/changelog.h).
+  Changelog changelog() const;
 
  private:
   QueryBuilder() = default;

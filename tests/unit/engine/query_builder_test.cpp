@@ -1,5 +1,7 @@
 #include "engine/sql/query_builder.h"
 
+#include "engine/sql/changelog.h"
+
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -310,7 +312,7 @@ TEST(QueryBuilder, Tables) {
       {"alter ghost", b.alter_ghost_query("ADD COLUMN x int"),
        "/* ghostcut db.my`t alter-ghost */ ALTER TABLE `db`.`my``t_gho` ADD COLUMN x int"},
       {"drop", b.drop_table_query(b.old_table()), "/* ghostcut db.my`t drop-table */ DROP TABLE IF EXISTS `db`.`my``t_del`"},
-      {"create changelog", b.create_changelog_query(),
+      {"create changelog", b.changelog().create_query(),
        "/* ghostcut db.my`t create-changelog */ CREATE TABLE `db`.`my``t_ghc` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, "
        "`last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), "
        "`hint` varchar(64) CHARACTER SET ascii NOT NULL, `value` varchar(4096) CHARACTER SET utf8mb4 NOT NULL, "
@@ -324,7 +326,7 @@ TEST(QueryBuilder, Tables) {
 
 TEST(QueryBuilder, HeartbeatForwardsToTheChangelog) {
   auto b = builder(key("PRIMARY", {"id"}));
-  auto hb = b.heartbeat_query("2026-01-01 00:00:00.000001");
+  auto hb = b.changelog().heartbeat_query("2026-01-01 00:00:00.000001");
   EXPECT_EQ(normalize(hb.sql),
             "/* ghostcut db.t heartbeat */ INSERT INTO `db`.`t_ghc` (`id`, `hint`, `value`) VALUES (?, ?, ?) "
             "ON DUPLICATE KEY UPDATE `value` = ?, `last_update` = NOW(6)");

@@ -9,8 +9,6 @@
 namespace ghostcut::engine {
 namespace {
 
-std::string key_text(const IndexInfo& k) { return (k.primary ? std::string("PRIMARY") : k.name) + " (" + join(k.columns) + ")"; }
-
 // Key columns by their names in the new table; nullopt when one is not carried over.
 std::optional<std::vector<std::string>> renamed(const MigrationPlan& f, const IndexInfo& k) {
   std::vector<std::string> out;

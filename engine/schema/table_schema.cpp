@@ -70,4 +70,6 @@ TableSchema load_table_schema(SqlConnection& conn, const std::string& schema, co
   return t;
 }
 
+std::string key_text(const IndexInfo& k) { return k.name + " (" + join(k.columns) + ")"; }
+
 }  // namespace ghostcut::engine

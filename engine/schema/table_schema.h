@@ -31,6 +31,9 @@ struct IndexInfo {
   bool operator==(const IndexInfo&) const = default;
 };
 
+// "name (c1, c2)", for messages.
+std::string key_text(const IndexInfo& k);
+
 struct TableSchema {
   std::string schema;
   std::string table;

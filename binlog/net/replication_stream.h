@@ -30,20 +30,13 @@
 #include "binlog/net/binlog_connection.h"
 #include "binlog/position.h"
 #include "binlog/row/change_decoder.h"
+#include "binlog/row/transaction.h"
 
 namespace spdlog {
 class logger;
 }
 
 namespace ghostcut::binlog {
-
-// One committed transaction's changes to the tables asked for.
-struct Transaction {
-  std::vector<RowChange> changes;
-  std::vector<Query> queries;  // statements (DDL, …) other than BEGIN/COMMIT, any schema
-  BinlogPosition end;          // resume point: just after the transaction's last event
-  std::uint32_t timestamp = 0; // header timestamp of the last event (source clock, seconds)
-};
 
 struct StreamSettings {
   ConnectionSettings connection;       // connection.server_id must be unique among replicas

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "binlog/net/replication_stream.h"
+#include "binlog/row/transaction.h"
 #include "engine/apply/apply_sql.h"
 #include "engine/sql/lock_conflict.h"
 #include "engine/inspect/plan.h"

@@ -9,12 +9,6 @@
 
 namespace ghostcut::engine {
 
-std::optional<std::size_t> TableSchema::column_index(std::string_view name) const {
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    if (iequals(columns[i].name, name)) return i;
-  return std::nullopt;
-}
-
 binlog::ColumnSigns TableSchema::signs() const {
   binlog::ColumnSigns s;
   s.is_unsigned.reserve(columns.size());

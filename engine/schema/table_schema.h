@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "binlog/row/row_decoder.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 
@@ -40,7 +41,12 @@ struct TableSchema {
   std::vector<ColumnInfo> columns;  // in ordinal order, as the binlog lists them
   std::vector<IndexInfo> indexes;
 
-  std::optional<std::size_t> column_index(std::string_view name) const;
+  // Inline: the pure engine core (query builder, column mapping) uses it without the loader below.
+  std::optional<std::size_t> column_index(std::string_view name) const {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      if (iequals(columns[i].name, name)) return i;
+    return std::nullopt;
+  }
   binlog::ColumnSigns signs() const;
   std::vector<std::string> column_names() const;
 };

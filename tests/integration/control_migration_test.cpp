@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +22,7 @@
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 #include "support/eventually.h"
+#include "support/mini_json.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
@@ -64,12 +63,8 @@ std::string send_lines(const std::string& path, const std::vector<std::string>& 
 }
 std::string send(const std::string& path, const std::string& line) { return send_lines(path, {line}); }
 
-boost::property_tree::ptree parse_json(const std::string& text) {
-  std::istringstream in(text);
-  boost::property_tree::ptree t;
-  boost::property_tree::read_json(in, t);
-  return t;
-}
+ghostcut::test::JsonNode parse_json(const std::string& text) { return ghostcut::test::parse_json_or_throw(text); }
+using ghostcut::test::json_get;
 
 class ControlMigrationTest : public LiveServerTest {
  protected:
@@ -165,13 +160,13 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kCopying; }, 10s));
   ASSERT_TRUE(eventually([&] { return send(socket_, "status").find("throttled") != std::string::npos; }, 5s));
   auto json = parse_json(send(socket_, "status json"));
-  EXPECT_EQ(json.get<std::string>("database"), db_);
-  EXPECT_EQ(json.get<std::string>("table"), "t");
-  EXPECT_EQ(json.get<std::string>("state"), "throttled");
-  EXPECT_TRUE(json.get<bool>("throttled"));
-  EXPECT_EQ(json.get<std::string>("throttle_reason").rfind("manual", 0), 0u) << json.get<std::string>("throttle_reason");
-  EXPECT_EQ(json.get<std::uint64_t>("chunk_size"), 100u);
-  EXPECT_GE(json.get<std::uint64_t>("rows_estimated"), 30000u);
+  EXPECT_EQ(json_get<std::string>(json, "database"), db_);
+  EXPECT_EQ(json_get<std::string>(json, "table"), "t");
+  EXPECT_EQ(json_get<std::string>(json, "state"), "throttled");
+  EXPECT_TRUE(json_get<bool>(json, "throttled"));
+  EXPECT_EQ(json_get<std::string>(json, "throttle_reason").rfind("manual", 0), 0u) << json_get<std::string>(json, "throttle_reason");
+  EXPECT_EQ(json_get<std::uint64_t>(json, "chunk_size"), 100u);
+  EXPECT_GE(json_get<std::uint64_t>(json, "rows_estimated"), 30000u);
   const auto held = progress_.rows_copied.load();
   std::this_thread::sleep_for(700ms);
   EXPECT_EQ(progress_.rows_copied.load(), held) << "rows were copied while throttled";
@@ -204,7 +199,7 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   // threads=: more copy workers run.
   EXPECT_NE(send(socket_, "threads=3").find("1 -> 3"), std::string::npos);
   ASSERT_TRUE(eventually([&] { return progress_.copy_threads.load() == 3; }, 5s)) << progress_.copy_threads.load();
-  EXPECT_EQ(parse_json(send(socket_, "status json")).get<int>("threads"), 3);
+  EXPECT_EQ(json_get<int>(parse_json(send(socket_, "status json")), "threads"), 3);
 
   // throttle again: rows stop (counted), then resume.
   send(socket_, "throttle");
@@ -383,7 +378,7 @@ TEST_F(ControlMigrationTest, ReplicaLagThrottlesAndResumes) {
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(took, 2s);
   auto json = parse_json(send(socket_, "status json"));
-  EXPECT_EQ(json.get<std::string>("throttle_reason").rfind("lag", 0), 0u);
+  EXPECT_EQ(json_get<std::string>(json, "throttle_reason").rfind("lag", 0), 0u);
   const auto held = progress_.rows_copied.load();
   std::this_thread::sleep_for(300ms);
   const auto held2 = progress_.rows_copied.load();  // a chunk in flight may have finished

@@ -9,8 +9,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +23,7 @@
 #include "integration/test_server.h"
 #include "support/eventually.h"
 #include "support/http_get.h"
+#include "support/mini_json.h"
 #include "support/prometheus_text.h"
 
 using namespace ghostcut::engine;
@@ -32,6 +31,7 @@ using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
 
 using ghostcut::test::eventually;
+using ghostcut::test::json_get;
 
 namespace {
 
@@ -161,12 +161,11 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
   bool saw_progress = false;
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || line[0] != '{') continue;
-    std::istringstream in(line);
-    boost::property_tree::ptree t;
-    ASSERT_NO_THROW(boost::property_tree::read_json(in, t)) << line;
-    EXPECT_FALSE(t.get<std::string>("ts", "").empty());
-    EXPECT_FALSE(t.get<std::string>("level", "").empty());
-    saw_progress = saw_progress || t.get<std::string>("msg", "").find("Copy:") != std::string::npos;
+    const auto t = ghostcut::test::parse_json(line);
+    ASSERT_TRUE(t) << line;
+    EXPECT_FALSE(json_get<std::string>(*t, "ts", "").empty());
+    EXPECT_FALSE(json_get<std::string>(*t, "level", "").empty());
+    saw_progress = saw_progress || json_get<std::string>(*t, "msg", "").find("Copy:") != std::string::npos;
     ++json_lines;
   }
   EXPECT_GT(json_lines, 5) << r.out;
@@ -191,12 +190,11 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
   migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));
   const auto json = ctl("'status json'");
-  std::istringstream in(json);
-  boost::property_tree::ptree t;
-  ASSERT_NO_THROW(boost::property_tree::read_json(in, t)) << json;
-  EXPECT_EQ(t.get<int>("chunk_size"), 250);        // from the config file
-  EXPECT_EQ(t.get<int>("max_lag_millis"), 2500);   // from the config file
-  EXPECT_EQ(t.get<int>("threads"), 3);             // the command line wins over the file's 2
+  const auto t = ghostcut::test::parse_json(json);
+  ASSERT_TRUE(t) << json;
+  EXPECT_EQ(json_get<int>(*t, "chunk_size"), 250);        // from the config file
+  EXPECT_EQ(json_get<int>(*t, "max_lag_millis"), 2500);   // from the config file
+  EXPECT_EQ(json_get<int>(*t, "threads"), 3);             // the command line wins over the file's 2
   ctl("unpostpone");
   ASSERT_EQ(migration_.wait_for(60s), std::future_status::ready);
   const auto r = migration_.get();

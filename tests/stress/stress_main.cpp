@@ -34,7 +34,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -891,10 +890,16 @@ RunResult Stress::run(int n) {
   rr.kills = bg.kills;
 
   const std::string log = slurp(log_path);
-  std::smatch m;
-  if (std::regex_search(log, m, std::regex(R"(cut-over in (\d+) attempt\(s\) with a (\d+) ms write stall)"))) {
-    rr.cut_over_attempts = std::stoi(m[1]);
-    rr.cut_over_stall_ms = std::stoll(m[2]);
+  // "cut-over in <n> attempt(s) with a <ms> ms write stall" (no <regex>: it is slow to compile).
+  for (std::size_t p = 0; (p = log.find("cut-over in ", p)) != std::string::npos; ++p) {
+    int attempts = 0;
+    long long stall = 0;
+    char tail[4] = {};
+    if (std::sscanf(log.c_str() + p, "cut-over in %d attempt(s) with a %lld ms write stal%1[l]", &attempts, &stall, tail) == 3) {
+      rr.cut_over_attempts = attempts;
+      rr.cut_over_stall_ms = stall;
+      break;
+    }
   }
   // Lock conflicts ghostcut survived: the applier's and the copier's warnings.
   for (std::size_t p = 0; (p = log.find("lost a lock conflict", p)) != std::string::npos; ++p) ++rr.lock_conflicts;

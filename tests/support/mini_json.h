@@ -3,11 +3,15 @@
 // exactly; object members keep their order (and duplicates). Strings are decoded to UTF-8
 // (\uXXXX escapes, including surrogate pairs). Anything not RFC 8259 JSON is an error.
 #pragma once
+#include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -251,6 +255,66 @@ inline std::optional<JsonNode> parse_json(std::string_view s, std::string* error
   auto n = p.parse_document();
   if (!n && error) *error = p.error();
   return n;
+}
+
+// A whole document, or std::runtime_error naming the parse error.
+inline JsonNode parse_json_or_throw(std::string_view s) {
+  std::string error;
+  auto n = parse_json(s, &error);
+  if (!n) throw std::runtime_error("invalid JSON: " + error);
+  return std::move(*n);
+}
+
+// Property-tree style look-ups for tests that read a few fields: a '.'-separated path of member
+// names; missing members and unconvertible values throw std::runtime_error.
+inline const JsonNode& json_child(const JsonNode& root, std::string_view path) {
+  const JsonNode* n = &root;
+  while (!path.empty()) {
+    const auto dot = path.find('.');
+    const auto key = path.substr(0, dot);
+    n = n->find(key);
+    if (!n) throw std::runtime_error("no JSON member " + std::string(key));
+    path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+  }
+  return *n;
+}
+
+template <class T>
+T json_value(const JsonNode& n) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (n.is(JsonNode::Kind::kNull)) return "null";
+    if (n.is(JsonNode::Kind::kBool)) return n.boolean ? "true" : "false";
+    if (n.is(JsonNode::Kind::kString) || n.is(JsonNode::Kind::kNumber)) return n.text;
+    throw std::runtime_error("JSON value is not a scalar");
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!n.is(JsonNode::Kind::kBool)) throw std::runtime_error("JSON value is not a boolean");
+    return n.boolean;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!n.is(JsonNode::Kind::kNumber)) throw std::runtime_error("JSON value is not a number");
+    return static_cast<T>(std::strtod(n.text.c_str(), nullptr));
+  } else {
+    static_assert(std::is_integral_v<T>);
+    T v{};
+    const char* end = n.text.data() + n.text.size();
+    if (!n.is(JsonNode::Kind::kNumber) || std::from_chars(n.text.data(), end, v).ptr != end)
+      throw std::runtime_error("JSON value is not an integer: " + n.text);
+    return v;
+  }
+}
+
+template <class T>
+T json_get(const JsonNode& root, std::string_view path) {
+  return json_value<T>(json_child(root, path));
+}
+
+// As above, but `fallback` when the path does not exist.
+template <class T>
+T json_get(const JsonNode& root, std::string_view path, T fallback) {
+  try {
+    return json_get<T>(root, path);
+  } catch (const std::runtime_error&) {
+    return fallback;
+  }
 }
 
 }  // namespace ghostcut::test

@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -43,13 +42,51 @@ struct PromParse {
 };
 
 namespace detail {
+// Hand-written matchers: <regex> costs seconds of compile time in every test that includes this.
+inline bool prom_is_alpha_(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+inline bool prom_is_digit(char c) { return c >= '0' && c <= '9'; }
+// [a-zA-Z_:][a-zA-Z0-9_:]*
 inline bool prom_valid_metric_name(std::string_view n) {
-  static const std::regex re("[a-zA-Z_:][a-zA-Z0-9_:]*");
-  return std::regex_match(n.begin(), n.end(), re);
+  if (n.empty() || prom_is_digit(n[0])) return false;
+  for (char c : n)
+    if (!prom_is_alpha_(c) && !prom_is_digit(c) && c != ':') return false;
+  return true;
 }
+// [a-zA-Z_][a-zA-Z0-9_]*
 inline bool prom_valid_label_name(std::string_view n) {
-  static const std::regex re("[a-zA-Z_][a-zA-Z0-9_]*");
-  return std::regex_match(n.begin(), n.end(), re);
+  if (n.empty() || prom_is_digit(n[0])) return false;
+  for (char c : n)
+    if (!prom_is_alpha_(c) && !prom_is_digit(c)) return false;
+  return true;
+}
+// Skips [0-9]* from i; returns how many.
+inline std::size_t prom_skip_digits(std::string_view s, std::size_t& i) {
+  const std::size_t from = i;
+  while (i < s.size() && prom_is_digit(s[i])) ++i;
+  return i - from;
+}
+// [-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?
+inline bool prom_decimal(std::string_view s) {
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  const std::size_t int_digits = prom_skip_digits(s, i);
+  std::size_t frac_digits = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    frac_digits = prom_skip_digits(s, i);
+  }
+  if (int_digits == 0 && frac_digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (prom_skip_digits(s, i) == 0) return false;
+  }
+  return i == s.size();
+}
+// -?[0-9]+
+inline bool prom_integer(std::string_view s) {
+  std::size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  return prom_skip_digits(s, i) > 0 && i == s.size();
 }
 // The family a sample belongs to: summaries and histograms add suffixes to their samples.
 inline std::string prom_family(const std::string& name, const std::map<std::string, std::string>& types) {
@@ -66,8 +103,7 @@ inline std::optional<double> prom_number(const std::string& s) {
   if (s == "NaN") return std::nan("");
   if (s == "+Inf" || s == "Inf") return HUGE_VAL;
   if (s == "-Inf") return -HUGE_VAL;
-  static const std::regex re("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
-  if (!std::regex_match(s, re)) return std::nullopt;
+  if (!prom_decimal(s)) return std::nullopt;
   return std::strtod(s.c_str(), nullptr);
 }
 }  // namespace detail
@@ -161,7 +197,7 @@ inline std::optional<PromParse> parse_prometheus_text(const std::string& text, s
     if (!extra.empty()) return fail(no, "trailing text");
     auto v = detail::prom_number(value_text);
     if (!v) return fail(no, "value '" + value_text + "' is not a number");
-    if (!timestamp.empty() && !std::regex_match(timestamp, std::regex("-?[0-9]+")))
+    if (!timestamp.empty() && !detail::prom_integer(timestamp))
       return fail(no, "bad timestamp '" + timestamp + "'");
     s.value = *v;
     const std::string family = detail::prom_family(s.name, out.types);

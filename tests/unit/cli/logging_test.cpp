@@ -2,9 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
-#include <regex>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +14,14 @@ using namespace ghostcut::cli;
 using ghostcut::test::JsonNode;
 
 namespace {
+
+// True when `s` has the shape of `pattern`: '#' stands for one digit, every other character for itself.
+bool has_shape(std::string_view s, std::string_view pattern) {
+  if (s.size() != pattern.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (pattern[i] == '#' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i]) return false;
+  return true;
+}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -98,11 +103,13 @@ TEST(Logging, JsonLinesParseAndKeepTheMessage) {
     EXPECT_EQ(node->find("msg")->text, c.decoded);
     EXPECT_EQ(node->find("level")->text, "info");
     EXPECT_EQ(node->find("logger")->text, "ghostcut");
-    EXPECT_TRUE(std::regex_match(node->find("ts")->text, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+    EXPECT_TRUE(has_shape(node->find("ts")->text, "####-##-##T##:##:##.###Z"))
         << node->find("ts")->text;
   }
 }
 
+// Any JSON reader takes the lines (first checked with Boost.PropertyTree, whose name the test keeps;
+// the strict mini_json parser is the stronger check and compiles much faster).
 TEST(Logging, JsonReadableByPropertyTree) {
   Captured cap;
   auto logger = make_logger(LogFormat::kJson, Verbosity::kDebug, cap.sink);
@@ -112,10 +119,10 @@ TEST(Logging, JsonReadableByPropertyTree) {
   ASSERT_EQ(lines.size(), 2u);
   std::vector<std::pair<std::string, std::string>> got;
   for (const auto& line : lines) {
-    std::istringstream in(line);
-    boost::property_tree::ptree tree;
-    ASSERT_NO_THROW(boost::property_tree::read_json(in, tree)) << line;
-    got.emplace_back(tree.get<std::string>("level"), tree.get<std::string>("msg"));
+    const auto tree = ghostcut::test::parse_json(line);
+    ASSERT_TRUE(tree) << line;
+    got.emplace_back(ghostcut::test::json_get<std::string>(*tree, "level"),
+                     ghostcut::test::json_get<std::string>(*tree, "msg"));
   }
   EXPECT_EQ(got[0], (std::pair<std::string, std::string>{"warning", "cut-over: attempt 2 failed: lock wait timeout \"t\""}));
   EXPECT_EQ(got[1], (std::pair<std::string, std::string>{"debug", "chunk 7"}));
@@ -184,7 +191,7 @@ TEST(Logging, TextKeepsTheUsualLook) {
   logger->debug("hidden");
   const auto lines = lines_of(cap.out.str());
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_TRUE(std::regex_match(lines[0], std::regex(R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[ghostcut\] \[info\] Copy: 1/2 50\.0%)")))
+  EXPECT_TRUE(has_shape(lines[0], "[####-##-## ##:##:##.###] [ghostcut] [info] Copy: 1/2 50.0%"))
       << lines[0];
 }
 

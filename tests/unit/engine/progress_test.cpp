@@ -2,8 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
+#include "support/mini_json.h"
 #include <sstream>
 
 using namespace ghostcut::engine;
@@ -22,12 +21,8 @@ ProgressSnapshot snap(std::string state, std::uint64_t copied, std::uint64_t est
   return s;
 }
 
-boost::property_tree::ptree parse_json(const std::string& text) {
-  std::istringstream in(text);
-  boost::property_tree::ptree tree;
-  boost::property_tree::read_json(in, tree);
-  return tree;
-}
+ghostcut::test::JsonNode parse_json(const std::string& text) { return ghostcut::test::parse_json_or_throw(text); }
+using ghostcut::test::json_get;
 }  // namespace
 
 TEST(Progress, FormatDuration) {
@@ -123,19 +118,19 @@ TEST(Progress, JsonRendering) {
             "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_elapsed_seconds\":8,"
             "\"copy_threads\":0,\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
   auto tree = parse_json(json);
-  EXPECT_EQ(tree.get<std::string>("state"), "throttled: \"manual\"\n\\");
-  EXPECT_EQ(tree.get<std::uint64_t>("rows_copied"), 412000u);
-  EXPECT_EQ(tree.get<int>("eta_seconds"), 12);
+  EXPECT_EQ(json_get<std::string>(tree, "state"), "throttled: \"manual\"\n\\");
+  EXPECT_EQ(json_get<std::uint64_t>(tree, "rows_copied"), 412000u);
+  EXPECT_EQ(json_get<int>(tree, "eta_seconds"), 12);
 
   s.throttle_reason = "lag: replica 127.0.0.1:3307 lag 2.10s > 1.5s";
   s.binlog_position = "mysql-bin.000003:4711";
   s.total_elapsed = 61s;
   tree = parse_json(s.to_json());
-  EXPECT_TRUE(tree.get<bool>("throttled"));
-  EXPECT_EQ(tree.get<std::string>("throttle_reason"), s.throttle_reason);
-  EXPECT_EQ(tree.get<std::string>("binlog_position"), "mysql-bin.000003:4711");
-  EXPECT_EQ(tree.get<int>("elapsed_seconds"), 61);
-  EXPECT_EQ(tree.get<int>("copy_elapsed_seconds"), 8);
+  EXPECT_TRUE(json_get<bool>(tree, "throttled"));
+  EXPECT_EQ(json_get<std::string>(tree, "throttle_reason"), s.throttle_reason);
+  EXPECT_EQ(json_get<std::string>(tree, "binlog_position"), "mysql-bin.000003:4711");
+  EXPECT_EQ(json_get<int>(tree, "elapsed_seconds"), 61);
+  EXPECT_EQ(json_get<int>(tree, "copy_elapsed_seconds"), 8);
 
   const auto unknown = snap("migrating", 0, 10, 0ns, false).to_json();
   EXPECT_NE(unknown.find("\"eta_seconds\":null"), std::string::npos);

@@ -4,8 +4,6 @@
 // headers are checked (and that each references a known TABLE_MAP).
 #include <gtest/gtest.h>
 
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -17,13 +15,16 @@
 #include "binlog/event/binlog_file_reader.h"
 #include "binlog/event/event_decoder.h"
 #include "binlog/event/table_map_cache.h"
+#include "support/mini_json.h"
 #include "binlog/event/trx_boundary.h"
 
 namespace ghostcut::binlog {
 namespace {
 
 namespace fs = std::filesystem;
-using boost::property_tree::ptree;
+using test::JsonNode;
+using test::json_child;
+using test::json_get;
 
 // manifest.json spells MariaDB types with a MARIA_ prefix.
 std::string manifest_name(EventType t) {
@@ -41,15 +42,17 @@ std::vector<std::uint8_t> read_file(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::map<std::string, int> counts_of(const ptree& node) {
+// An object of counts ({} or null when none).
+std::map<std::string, int> counts_of(const JsonNode& node) {
   std::map<std::string, int> out;
-  for (const auto& [k, v] : node) out[k] = v.get_value<int>();
+  for (const auto& [k, v] : node.members) out[k] = test::json_value<int>(v);
   return out;
 }
 
-std::vector<std::string> strings_of(const ptree& node) {
+// An array of strings ([] or null when none).
+std::vector<std::string> strings_of(const JsonNode& node) {
   std::vector<std::string> out;
-  for (const auto& [k, v] : node) out.push_back(v.get_value<std::string>());
+  for (const auto& v : node.items) out.push_back(test::json_value<std::string>(v));
   return out;
 }
 
@@ -139,41 +142,39 @@ Walk walk_file(Bytes file) {
 TEST(FixtureWalk, EveryFileMatchesManifest) {
   const fs::path dir = GHOSTCUT_FIXTURES_DIR;
   if (!fs::exists(dir / "manifest.json")) GTEST_SKIP() << "no fixtures at " << dir;
-  ptree manifest;
-  boost::property_tree::read_json((dir / "manifest.json").string(), manifest);
+  const auto manifest_bytes = read_file(dir / "manifest.json");
+  const JsonNode manifest = test::parse_json_or_throw(
+      std::string_view(reinterpret_cast<const char*>(manifest_bytes.data()), manifest_bytes.size()));
   std::size_t files = 0;
-  for (const auto& [unused, f] : manifest.get_child("files")) {
-    const std::string rel = f.get<std::string>("file");
+  for (const auto& f : json_child(manifest, "files").items) {
+    const std::string rel = json_get<std::string>(f, "file");
     SCOPED_TRACE(rel);
     ++files;
     const auto bytes = read_file(dir / rel);
-    ASSERT_EQ(bytes.size(), f.get<std::size_t>("size"));
+    ASSERT_EQ(bytes.size(), json_get<std::size_t>(f, "size"));
     const Walk w = walk_file(Bytes(bytes.data(), bytes.size()));
 
-    EXPECT_EQ(w.event_counts, counts_of(f.get_child("event_counts")));
+    EXPECT_EQ(w.event_counts, counts_of(json_child(f, "event_counts")));
     int n = 0;
     for (const auto& [k, v] : w.event_counts) n += v;
-    EXPECT_EQ(n, f.get<int>("n_events"));
-    const auto& inner = f.get_child("inner_event_counts");
-    const std::map<std::string, int> want_inner = inner.empty() ? std::map<std::string, int>{} : counts_of(inner);
-    EXPECT_EQ(w.inner_counts, want_inner);
-    EXPECT_EQ(w.table_maps, counts_of(f.get_child("table_maps")));
-    EXPECT_EQ(w.fde_versions, strings_of(f.get_child("fde_server_versions")));
-    const auto& gtids = f.get_child("gtids");
-    EXPECT_EQ(w.gtids, gtids.empty() ? std::vector<std::string>{} : strings_of(gtids));
-    const std::string last = f.get<std::string>("last_event");
+    EXPECT_EQ(n, json_get<int>(f, "n_events"));
+    EXPECT_EQ(w.inner_counts, counts_of(json_child(f, "inner_event_counts")));
+    EXPECT_EQ(w.table_maps, counts_of(json_child(f, "table_maps")));
+    EXPECT_EQ(w.fde_versions, strings_of(json_child(f, "fde_server_versions")));
+    EXPECT_EQ(w.gtids, strings_of(json_child(f, "gtids")));
+    const std::string last = json_get<std::string>(f, "last_event");
     EXPECT_EQ(w.last_event.empty() ? std::string("null") : w.last_event, last);
 
     // Where every transaction starts with a GTID event, TrxBoundary must see exactly one end per GTID.
     int gtid_events = 0;
     for (const char* g : {"GTID", "ANONYMOUS_GTID", "GTID_TAGGED", "MARIA_GTID"}) {
-      gtid_events += f.get<int>(std::string("event_counts.") + g, 0);
+      gtid_events += json_get<int>(f, std::string("event_counts.") + g, 0);
     }
     if (gtid_events > 0) {
       EXPECT_EQ(w.trx_ends, static_cast<std::size_t>(gtid_events));
     }
 
-    const std::string checksum = f.get<std::string>("checksum");
+    const std::string checksum = json_get<std::string>(f, "checksum");
     if (!w.fde_versions.empty()) {
       if (checksum == "CRC32") {
         EXPECT_TRUE(w.final_format.has_checksum());
@@ -183,14 +184,14 @@ TEST(FixtureWalk, EveryFileMatchesManifest) {
       } else {
         EXPECT_FALSE(w.final_format.checksum_aware);
       }
-      EXPECT_EQ(w.final_format.binlog_version, f.get<int>("binlog_version"));
+      EXPECT_EQ(w.final_format.binlog_version, json_get<int>(f, "binlog_version"));
     }
 
     // Expected errors: reader errors (magic, truncation) and event decode errors must match at the
     // right offset; row-VALUE errors belong to binlog/row (our rows-event header parse must succeed).
     std::vector<std::string> expected_event_errors;
     bool expect_reader_error = false;
-    for (const auto& e : strings_of(f.get_child("expected_decode_errors"))) {
+    for (const auto& e : strings_of(json_child(f, "expected_decode_errors"))) {
       SCOPED_TRACE(e);
       if (e.rfind("bad magic", 0) == 0) {
         expect_reader_error = true;

@@ -1,0 +1,20 @@
+// One committed transaction's row changes and statements, as the replication stream delivers it.
+// A pure header so the applier (and its tests) need not include the stream's Asio.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "binlog/position.h"
+#include "binlog/row/change_decoder.h"
+
+namespace ghostcut::binlog {
+
+// One committed transaction's changes to the tables asked for.
+struct Transaction {
+  std::vector<RowChange> changes;
+  std::vector<Query> queries;  // statements (DDL, …) other than BEGIN/COMMIT, any schema
+  BinlogPosition end;          // resume point: just after the transaction's last event
+  std::uint32_t timestamp = 0; // header timestamp of the last event (source clock, seconds)
+};
+
+}  // namespace ghostcut::binlog

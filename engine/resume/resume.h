@@ -1,0 +1,39 @@
+// Resume decisions: whether a run that finds an earlier run's tables resumes it, starts over, or
+// refuses, and whether the binlog it would stream from is still on the server.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "binlog/position.h"
+#include "engine/resume/checkpoint.h"
+
+namespace ghostcut::engine {
+
+class SqlConnection;
+
+// The binary log files the server still has (SHOW BINARY LOGS: MySQL 5.7–9 and MariaDB alike).
+std::vector<std::string> binary_logs(SqlConnection& conn);
+// Throws std::runtime_error naming the missing file and the way forward when `pos`'s file has
+// been purged (or rotated away): the changes since the checkpoint are gone, so the ghost table can
+// no longer be brought up to date.
+void require_binlog_present(SqlConnection& conn, const binlog::BinlogPosition& pos);
+
+enum class ResumeVerdict {
+  kFresh,   // no checkpoint (or --no-resume): start over, dropping leftovers
+  kResume,  // same plan, resumable phase: continue from the checkpoint
+  kRefuse,  // a different plan, or a checkpoint that cannot be resumed: refuse, original untouched
+};
+
+struct ResumeDecision {
+  ResumeVerdict verdict = ResumeVerdict::kFresh;
+  std::string reason;  // for the log (kResume) or the refusal (kRefuse)
+};
+
+// `found`: the checkpoint read from t_ghc (nullopt: none); `ghost_exists`: t_gho is there.
+// A checkpoint whose phase is "done" or "cutting over" with no ghost left, a missing ghost table,
+// or a different plan is never resumed.
+ResumeDecision decide_resume(const std::optional<Checkpoint>& found, const PlanIdentity& now, bool ghost_exists,
+                             bool no_resume);
+
+}  // namespace ghostcut::engine

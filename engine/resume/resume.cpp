@@ -31,7 +31,12 @@ void require_binlog_present(SqlConnection& conn, const binlog::BinlogPosition& p
 ResumeDecision decide_resume(const std::optional<Checkpoint>& found, const PlanIdentity& now, bool ghost_exists,
                              bool no_resume) {
   if (no_resume) return {ResumeVerdict::kFresh, "--no-resume: starting over"};
-  if (!found) return {ResumeVerdict::kFresh, "no checkpoint"};
+  // Without a checkpoint the tables may belong to an older ghostcut that is still running (it takes
+  // no run lock): never drop them unasked.
+  if (!found)
+    return {ResumeVerdict::kRefuse,
+            "the tables left by an earlier run hold no checkpoint (an older ghostcut, or a run that died in its first "
+            "second): make sure no ghostcut runs on the table, then start over with --no-resume"};
   const auto diff = plan_differences(found->plan, now);
   if (!diff.empty())
     return {ResumeVerdict::kRefuse,

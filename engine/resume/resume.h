@@ -20,7 +20,7 @@ std::vector<std::string> binary_logs(SqlConnection& conn);
 void require_binlog_present(SqlConnection& conn, const binlog::BinlogPosition& pos);
 
 enum class ResumeVerdict {
-  kFresh,   // no checkpoint (or --no-resume): start over, dropping leftovers
+  kFresh,   // --no-resume (or nothing to resume): start over, dropping the earlier run's tables
   kResume,  // same plan, resumable phase: continue from the checkpoint
   kRefuse,  // a different plan, or a checkpoint that cannot be resumed: refuse, original untouched
 };
@@ -30,9 +30,9 @@ struct ResumeDecision {
   std::string reason;  // for the log (kResume) or the refusal (kRefuse)
 };
 
-// `found`: the checkpoint read from t_ghc (nullopt: none); `ghost_exists`: t_gho is there.
-// A checkpoint whose phase is "done" or "cutting over" with no ghost left, a missing ghost table,
-// or a different plan is never resumed.
+// `found`: the checkpoint read from t_ghc (nullopt: none); `ghost_exists`: t_gho is there. Called
+// only when an earlier run's tables exist. No checkpoint, a missing ghost table, a finished run or
+// a different plan is refused; --no-resume starts over.
 ResumeDecision decide_resume(const std::optional<Checkpoint>& found, const PlanIdentity& now, bool ghost_exists,
                              bool no_resume);
 

@@ -111,7 +111,7 @@ TEST_F(ResumeTest, PlanDifferencesAreNamedAndDecideTheResume) {
   c.applied = {"mysql-bin.000001", 4};
   EXPECT_EQ(engine::decide_resume(c, was, true, false).verdict, engine::ResumeVerdict::kResume);
   EXPECT_EQ(engine::decide_resume(c, was, true, true).verdict, engine::ResumeVerdict::kFresh);
-  EXPECT_EQ(engine::decide_resume(std::nullopt, was, true, false).verdict, engine::ResumeVerdict::kFresh);
+  EXPECT_EQ(engine::decide_resume(std::nullopt, was, true, false).verdict, engine::ResumeVerdict::kRefuse);
   EXPECT_EQ(engine::decide_resume(c, was, false, false).verdict, engine::ResumeVerdict::kRefuse);
 
   auto other = plan;
@@ -281,7 +281,7 @@ TEST_F(ResumeTest, SecondRunOnTheSameTableRefusesNamingTheHolder) {
     FAIL() << "a second run took the lock";
   } catch (const engine::TableBusy& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("ghostcut:" + db_ + ".t"), std::string::npos) << what;
+    EXPECT_NE(what.find(engine::run_lock_name(db_, "t")), std::string::npos) << what;
     EXPECT_NE(what.find("id " + std::to_string(first->connection_id())), std::string::npos) << what;
     EXPECT_NE(what.find(settings_.user + "@"), std::string::npos) << what;
   }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -47,9 +49,9 @@ Checkpoint ResumeSession::snapshot() {
   Checkpoint c;
   c.plan = identity_;
   if (applied_) c.applied = applied_();
+  c.phase = config_.phase ? config_.phase() : std::string("running");
   std::lock_guard lk(mu_);
   if (copier_) copy_ = copier_->progress_mark();
-  c.phase = phase_;
   if (copy_) c.ranges.push_back(*copy_);
   return c;
 }
@@ -65,6 +67,10 @@ void ResumeSession::copier_finished(const Copier& copier) {
     copier_ = nullptr;
     copy_ = copier.progress_mark();
   }
+  {
+    std::lock_guard lk(skipped_mu_);
+    skipped_ = copier.rows_skipped();
+  }
   if (writer_) writer_->write_now();
 }
 
@@ -74,20 +80,35 @@ void ResumeSession::start_writer(std::function<binlog::BinlogPosition()> applied
                                                [this] { return snapshot(); }, config_.interval, log_);
   writer_->start();
   writer_->write_now();
-}
-
-void ResumeSession::phase(std::string name) {
-  {
-    std::lock_guard lk(mu_);
-    if (name == phase_) return;
-    phase_ = std::move(name);
-  }
-  if (writer_) writer_->write_now();
+  if (config_.phase)
+    phase_watch_ = std::jthread([this](std::stop_token st) {
+      std::string last = config_.phase();
+      std::mutex m;
+      std::condition_variable_any cv;
+      while (!st.stop_requested()) {
+        {
+          std::unique_lock lk(m);
+          cv.wait_for(lk, st, std::chrono::milliseconds(50), [] { return false; });
+        }
+        if (st.stop_requested()) break;
+        if (auto now = config_.phase(); now != last) {
+          last = std::move(now);
+          writer_->write_now();
+        }
+      }
+    });
 }
 
 void ResumeSession::stop() {
+  phase_watch_.request_stop();
+  if (phase_watch_.joinable()) phase_watch_.join();
   if (writer_) writer_->stop();
   writer_.reset();
+}
+
+std::uint64_t ResumeSession::rows_skipped() const {
+  std::lock_guard lk(skipped_mu_);
+  return skipped_;
 }
 
 std::optional<std::string> ResumeSession::failure() const { return guard_ ? guard_->failure() : std::nullopt; }

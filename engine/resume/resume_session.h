@@ -5,14 +5,16 @@
 //                    refuses a different plan (naming the difference) or a purged binlog, and
 //                    otherwise hands back where to continue (binlog position, copy low-water mark);
 //   start_writer() — writes the checkpoint every `interval` on its own connection;
-//   phase()        — a phase change: written at once;
 //   stop()         — a last checkpoint, then the writer stops (before t_ghc is dropped).
+// The phase is read from `phase` (ResumeSessionConfig); a change is written at once.
 #pragma once
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "engine/copy/copier.h"
 #include "engine/resume/checkpoint.h"
@@ -29,6 +31,7 @@ struct ResumeSessionConfig {
   bool resume = true;        // off: --no-resume (the leftovers were dropped by then)
   std::string version;       // ghostcut version, part of the plan's identity
   std::chrono::milliseconds interval{1000};
+  std::function<std::string()> phase;  // the run's phase now ("copying", "postponed", …)
 };
 
 class ResumeSession {
@@ -48,8 +51,9 @@ class ResumeSession {
   // The copier's low-water mark is read from it while it runs; its final mark is kept after.
   void copier_started(const Copier* copier);
   void copier_finished(const Copier& copier);
-  void phase(std::string name);  // written at once (bounded wait)
   void stop();
+  // Rows the interrupted run had copied below its low-water mark (not copied again).
+  std::uint64_t rows_skipped() const;
   // The run lock was lost to another run: stop the migration.
   std::optional<std::string> failure() const;
 
@@ -66,7 +70,9 @@ class ResumeSession {
   std::function<binlog::BinlogPosition()> applied_;
   std::mutex mu_;
   const Copier* copier_ = nullptr;         // guarded by mu_
-  std::string phase_ = "starting";         // guarded by mu_
+  mutable std::mutex skipped_mu_;
+  std::uint64_t skipped_ = 0;              // guarded by skipped_mu_
+  std::jthread phase_watch_;               // writes at once when the phase changes
   std::optional<CopyRangeProgress> copy_;  // guarded by mu_: the last known copy progress
   std::unique_ptr<CheckpointWriter> writer_;
 };

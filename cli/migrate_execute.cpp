@@ -14,6 +14,8 @@
 #include "cli/app.h"
 #include "cli/migrate_command.h"
 #include "cli/status_display.h"
+#include "engine/resume/resume.h"
+#include "engine/resume/run_guard.h"
 #include "engine/sql/binlog_settings.h"
 #include "engine/control/command.h"
 #include "engine/cutover/cutover.h"
@@ -193,6 +195,14 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     if (r.revert && !r.revert->stopped.empty()) spdlog::warn("{}", r.revert->stopped);
     if (!config.ok_to_drop_table) spdlog::info("the old table is kept as {}.{}", plan.database, plan.old_table);
     return kExitOk;
+  } catch (const engine::TableBusy& e) {
+    if (display) display->finish();
+    spdlog::error("migration of {}.{} refused: {}", plan.database, plan.table, e.what());
+    return kExitFailure;
+  } catch (const engine::ResumeRefused& e) {
+    if (display) display->finish();
+    spdlog::error("migration of {}.{} refused: {}; nothing was changed", plan.database, plan.table, e.what());
+    return kExitFailure;
   } catch (const engine::CutOverStateError& e) {
     if (display) display->finish();
     spdlog::critical("migration of {}.{}: the cut-over failed in an unexpected way: {}", plan.database, plan.table,

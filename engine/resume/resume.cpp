@@ -19,7 +19,7 @@ void require_binlog_present(SqlConnection& conn, const binlog::BinlogPosition& p
   const auto logs = binary_logs(conn);
   for (const auto& f : logs)
     if (f == pos.file) return;
-  throw std::runtime_error(
+  throw ResumeRefused(
       "cannot resume: the checkpointed binlog position " + pos.to_string() + " is gone — binary log " + pos.file +
       " is no longer on the server (purged: binlog_expire_logs_seconds / expire_logs_days or PURGE BINARY LOGS; it "
       "now starts at " + (logs.empty() ? std::string("nothing") : logs.front()) +

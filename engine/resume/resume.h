@@ -2,6 +2,7 @@
 // refuses, and whether the binlog it would stream from is still on the server.
 #pragma once
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,16 @@ namespace ghostcut::engine {
 
 class SqlConnection;
 
+// A resume that must not happen (a different plan, a purged binlog, no checkpoint): nothing was
+// touched; the message says why and what to do.
+class ResumeRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // The binary log files the server still has (SHOW BINARY LOGS: MySQL 5.7–9 and MariaDB alike).
 std::vector<std::string> binary_logs(SqlConnection& conn);
-// Throws std::runtime_error naming the missing file and the way forward when `pos`'s file has
+// Throws ResumeRefused naming the missing file and the way forward when `pos`'s file has
 // been purged (or rotated away): the changes since the checkpoint are gone, so the ghost table can
 // no longer be brought up to date.
 void require_binlog_present(SqlConnection& conn, const binlog::BinlogPosition& pos);

@@ -28,7 +28,7 @@ std::optional<Checkpoint> ResumeSession::begin(SqlConnection& conn) {
   if (!config_.resume || !exists(plan_.changelog_table)) return std::nullopt;
   const auto found = CheckpointStore(plan_.database, plan_.changelog_table).read(conn);
   const auto d = decide_resume(found, identity_, exists(plan_.ghost_table), false);
-  if (d.verdict == ResumeVerdict::kRefuse) throw std::runtime_error("cannot resume: " + d.reason);
+  if (d.verdict == ResumeVerdict::kRefuse) throw ResumeRefused("cannot resume: " + d.reason);
   if (d.verdict == ResumeVerdict::kFresh) return std::nullopt;
   require_binlog_present(conn, found->applied);
   resumed_ = found;

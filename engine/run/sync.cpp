@@ -72,7 +72,11 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
   reporter_ = std::jthread([this](std::stop_token st) { report(st); });
 }
 
-Sync::~Sync() { stop(); }
+Sync::~Sync() {
+  stop();
+  // The checkpoint writer reads the applier: a last checkpoint, then it stops before we go.
+  if (m_.resume) m_.resume->stop();
+}
 
 void Sync::stop() {
   if (applier_) applier_->stop();

@@ -237,6 +237,10 @@ TEST_F(ResumeDrillTest, PurgedBinlogRefusesNamingTheFile) {
 
   auto [code2, log2] = run(std::string(kArgs) + " --no-resume");
   ASSERT_EQ(code2, 0) << log2;
+  EXPECT_EQ(log2.find("resuming the interrupted run"), std::string::npos) << log2;
+  const auto fresh = rows_copied(log2);
+  EXPECT_GE(fresh, static_cast<std::uint64_t>(kRows) * 9 / 10) << "--no-resume copies from the first row";
+  std::printf("[ drill ] --no-resume started over and copied %llu rows\n", static_cast<unsigned long long>(fresh));
   stop_writers_ = true;
   for (auto& th : threads_) th.join();
   threads_.clear();

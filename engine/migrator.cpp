@@ -72,6 +72,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
                                    }}, log_);
   try {
     auto main = SqlConnection::open(cs);
+    main->reopen_when_idle({});  // it sits idle through the copy; a restarted server closed it
     resume.begin(*main);                                              // 1b. one run per table; resume?
     m.resume = &resume;
     result.resumed = resume.resuming();

@@ -30,6 +30,9 @@ constexpr std::chrono::milliseconds kRecheck{100};
 // ER_NO_DEFAULT_FOR_FIELD: "Field 'x' doesn't have a default value".
 constexpr std::int64_t kNoDefault = 1364;
 
+// The connection is gone, or cannot be made again yet (a restarting server: 2002/2003).
+bool gone(const SqlError& e) { return e.connection_lost() || e.code() == 2002 || e.code() == sql_errc::kCantConnect; }
+
 bool is_integer_type(const std::string& data_type) {
   return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
          data_type == "integer" || data_type == "bigint";
@@ -330,15 +333,25 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
                                                   s.chunker->max(), size);
           if (!q) throw std::runtime_error("next chunk query: " + q.error().message());
           ResultTable end;
+          std::optional<std::chrono::steady_clock::time_point> lost_since;
           for (int attempt = 1;; ++attempt) {
             try {
               end = conn->query(q->sql, q->params);
               break;
             } catch (const SqlError& e) {
-              // A read: asking again on a new session is safe (a KILL, a proxy restart).
-              if (!e.connection_lost() || stop.stop_requested() || attempt >= 3) throw;
+              // A read: asking again on a new session is safe (a KILL, a restart), within the
+              // time limit of a lost chunk.
+              const auto now = std::chrono::steady_clock::now();
+              if (!gone(e) || stop.stop_requested()) throw;
+              if (!lost_since) lost_since = now;
+              if (now - *lost_since >= s.config.conflict_retry.limit) throw;
               s.log.warn("row copy: {}; reconnecting to find the next chunk", e.what());
-              conn = open_session();
+              sleep_for(stop, s.config.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
+              try {
+                conn = open_session();
+              } catch (const SqlError& again) {
+                if (!gone(again)) throw;
+              }
             }
           }
           if (end.empty()) {
@@ -379,7 +392,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
           check_warnings(*conn, s, chunk);
           break;
         } catch (const SqlError& e) {
-          if (e.connection_lost() && !stop.stop_requested()) {
+          if (gone(e) && !stop.stop_requested()) {
             // A killed or dropped connection: the chunk is idempotent (INSERT IGNORE of rows read
             // from the original), so a new session copies it again, within the same time limit.
             const auto now = std::chrono::steady_clock::now();
@@ -391,7 +404,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
             try {
               conn = open_session();
             } catch (const SqlError& again) {
-              if (!again.connection_lost()) throw;
+              if (!gone(again)) throw;
             }
             continue;
           }

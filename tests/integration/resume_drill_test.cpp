@@ -247,6 +247,91 @@ TEST_F(ResumeDrillTest, PurgedBinlogRefusesNamingTheFile) {
   expect_model();
 }
 
+// The server restarts mid-copy (a clean SHUTDOWN, then the same mariadbd command line): the same
+// ghostcut process pauses — its connections and the binlog stream reconnect — and carries on to a
+// correct cut-over, without a rerun. The writers pause over the restart, so the model stays exact.
+TEST_F(ResumeDrillTest, ServerRestartMidCopyIsAPauseForTheSameProcess) {
+  const pid_t pid = start(kArgs);
+  const auto deadline = Clock::now() + 120s;
+  for (;;) {
+    auto c = checkpoint();
+    if (c && !c->ranges.empty() && c->ranges[0].rows_below >= kRows / 4) break;
+    ASSERT_LT(Clock::now(), deadline) << read_file(tmp_ + ".log");
+    std::this_thread::sleep_for(20ms);
+  }
+  stop_writers_ = true;
+  for (auto& th : threads_) th.join();
+  threads_.clear();
+
+  // The server's own command line, then a clean shutdown and the same command again.
+  const auto pid_file = admin_->query("SELECT @@pid_file").scalar().value_or("");
+  const pid_t server = static_cast<pid_t>(std::stol(read_file(pid_file)));
+  std::string cmdline = read_file("/proc/" + std::to_string(server) + "/cmdline");
+  ASSERT_FALSE(cmdline.empty());
+  std::vector<std::string> argv_s;
+  for (std::size_t p = 0; p < cmdline.size();) {
+    const auto z = cmdline.find('\0', p);
+    argv_s.push_back(cmdline.substr(p, z - p));
+    p = z == std::string::npos ? cmdline.size() : z + 1;
+  }
+  try {
+    admin_->execute("SHUTDOWN");
+  } catch (const SqlError&) {  // the connection may go before the answer
+  }
+  conn_.reset();
+  admin_.reset();
+  while (::kill(server, 0) == 0 && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  ASSERT_NE(::kill(server, 0), 0) << "the server did not stop";
+  const pid_t launcher = ::fork();
+  if (launcher == 0) {
+    ::setsid();
+    if (::fork() == 0) {
+      std::vector<char*> argv;
+      for (auto& a : argv_s) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::_exit(0);
+  }
+  ::waitpid(launcher, nullptr, 0);
+  auto admin_settings = settings_;
+  admin_settings.database.clear();
+  for (;;) {
+    try {
+      admin_ = SqlConnection::open(admin_settings);
+      conn_ = SqlConnection::open(settings_);
+      break;
+    } catch (const SqlError&) {
+      ASSERT_LT(Clock::now(), deadline) << "the server did not come back";
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  stop_writers_ = false;
+  for (auto& wr : writers_) threads_.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_writers_));
+  std::this_thread::sleep_for(300ms);
+
+  int status = 0;
+  const auto until = Clock::now() + 180s;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (Clock::now() > until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL() << "ghostcut did not finish after the restart:\n" << read_file(tmp_ + ".log");
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  const auto log = read_file(tmp_ + ".log");
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
+  EXPECT_NE(log.find("binlog stream: "), std::string::npos) << "the stream should have reconnected:\n" << log;
+  EXPECT_EQ(log.find("resuming the interrupted run"), std::string::npos) << log;
+  stop_writers_ = true;
+  for (auto& th : threads_) th.join();
+  threads_.clear();
+  for (const auto& wr : writers_) EXPECT_EQ(wr.errors, 0u) << wr.last_error;
+  expect_model();
+}
+
 // A second ghostcut on the same table refuses at once, naming the first.
 TEST_F(ResumeDrillTest, SecondRunRefusesWhileTheFirstRuns) {
   { std::ofstream(tmp_ + ".postpone") << "hold"; }

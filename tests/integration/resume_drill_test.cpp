@@ -332,6 +332,25 @@ TEST_F(ResumeDrillTest, ServerRestartMidCopyIsAPauseForTheSameProcess) {
   expect_model();
 }
 
+// The rerun asks for a different ALTER: refused, naming both ALTERs, nothing dropped; the original
+// command then resumes.
+TEST_F(ResumeDrillTest, DifferentPlanIsRefusedNamingTheDifference) {
+  const auto c = kill_when(start(kArgs), [](const Checkpoint& c) {
+    return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= kRows / 10;
+  });
+  ASSERT_FALSE(c.ranges.empty());
+  std::string other = kArgs;
+  other.replace(other.find("ADD COLUMN z INT NOT NULL DEFAULT 7"), 35, "ADD COLUMN y INT");
+  auto [code, log] = run(other);
+  EXPECT_NE(code, 0) << log;
+  EXPECT_NE(log.find("the ALTER differs"), std::string::npos) << log;
+  EXPECT_NE(log.find("ADD COLUMN z INT NOT NULL DEFAULT 7"), std::string::npos) << log;
+  EXPECT_NE(log.find("ADD COLUMN y INT"), std::string::npos) << log;
+  EXPECT_NE(log.find("--no-resume"), std::string::npos) << log;
+  EXPECT_FALSE(conn_->query("SHOW TABLES LIKE 't_gho'").empty()) << "the refused run must not drop anything";
+  rerun_resumes(kArgs, c.ranges[0].rows_below);
+}
+
 // A second ghostcut on the same table refuses at once, naming the first.
 TEST_F(ResumeDrillTest, SecondRunRefusesWhileTheFirstRuns) {
   { std::ofstream(tmp_ + ".postpone") << "hold"; }

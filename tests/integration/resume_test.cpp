@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/copy/copier.h"
+#include "engine/inspect/inspector.h"
 #include "engine/resume/checkpoint.h"
 #include "engine/resume/resume.h"
 #include "engine/resume/run_guard.h"
@@ -196,6 +197,27 @@ TEST_F(ResumeTest, WriterFollowsARunningCopyAndNeverOverclaims) {
   EXPECT_EQ(last->ranges[0].low_water, last->ranges[0].max);
   EXPECT_EQ(last->ranges[0].rows_below, count("SELECT COUNT(*) FROM t"));
   expect_same_content();
+}
+
+// The inspector lets an interrupted run's t_gho + t_ghc through when resume is on (the execute
+// path decides), drops them for --no-resume, and still refuses a t_del.
+TEST_F(ResumeTest, InspectorLeavesAnInterruptedRunToTheResume) {
+  conn_->execute("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  conn_->execute("CREATE TABLE t_ghc (id INT PRIMARY KEY)");
+  engine::InspectorConfig off;
+  EXPECT_THROW(engine::Inspector(*conn_, off).inspect(db_, "t", "ADD COLUMN c INT"), engine::InspectionError);
+  engine::InspectorConfig on;
+  on.resume = true;
+  const auto plan = engine::Inspector(*conn_, on).inspect(db_, "t", "ADD COLUMN c INT");
+  EXPECT_TRUE(plan.leftover_tables.empty());
+  EXPECT_NE(plan.describe().find("resumes it"), std::string::npos) << plan.describe();
+  engine::InspectorConfig over;
+  over.start_over = true;
+  EXPECT_EQ(engine::Inspector(*conn_, over).inspect(db_, "t", "ADD COLUMN c INT").leftover_tables,
+            (std::vector<std::string>{"t_ghc", "t_gho"}));
+  conn_->execute("CREATE TABLE t_del (id INT)");
+  EXPECT_THROW(engine::Inspector(*conn_, on).inspect(db_, "t", "ADD COLUMN c INT"), engine::InspectionError);
 }
 
 // ---- copier resume ----

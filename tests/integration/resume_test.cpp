@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/copy/copier.h"
+#include "engine/sql/changelog.h"
 #include "engine/inspect/inspector.h"
 #include "engine/resume/checkpoint.h"
 #include "engine/resume/resume.h"
@@ -37,7 +38,7 @@ class ResumeTest : public LiveServerTest {
     plan.ghost_create_statement = conn_->query("SHOW CREATE TABLE t_gho").at(0, "Create Table").value_or("");
     auto qb = engine::QueryBuilder::create(db_, "t", plan.chunk_key, plan.mapping, plan.original);
     EXPECT_TRUE(qb.has_value());
-    conn_->execute(qb->create_changelog_query());
+    conn_->execute(qb->changelog().create_query());
     return plan;
   }
   std::uint64_t count(const std::string& sql) { return engine::to_uint64(conn_->query(sql).scalar()); }

@@ -14,6 +14,8 @@
 #include "cli/app.h"
 #include "cli/migrate_command.h"
 #include "cli/status_display.h"
+#include "engine/resume/resume.h"
+#include "engine/resume/run_guard.h"
 #include "engine/sql/binlog_settings.h"
 #include "engine/control/command.h"
 #include "engine/cutover/cutover.h"
@@ -115,6 +117,8 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.cleanup_on_failure = config.cleanup_on_failure;
   mc.checksum = !config.skip_checksum;
   mc.keep_old_table_in_sync = std::chrono::seconds(config.keep_old_table_in_sync_seconds);
+  mc.resume = !config.no_resume;
+  mc.version = GHOSTCUT_VERSION;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.copier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
   mc.applier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
@@ -180,6 +184,8 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
                  "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
                  plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts,
                  r.cut_over.write_stall.count(), r.peak_lag.count(), r.elapsed.count() / 1000.0);
+    if (r.resumed)
+      spdlog::info("resumed an interrupted run: {} rows it had copied were not copied again", r.rows_skipped);
     if (r.revert && r.revert->reverted) {
       spdlog::info("reverted: {}.{} is the old table again; the new one is kept as {}.{}{}", plan.database, plan.table,
                    plan.database, engine::revert_table_name(plan.table),
@@ -189,6 +195,14 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     if (r.revert && !r.revert->stopped.empty()) spdlog::warn("{}", r.revert->stopped);
     if (!config.ok_to_drop_table) spdlog::info("the old table is kept as {}.{}", plan.database, plan.old_table);
     return kExitOk;
+  } catch (const engine::TableBusy& e) {
+    if (display) display->finish();
+    spdlog::error("migration of {}.{} refused: {}", plan.database, plan.table, e.what());
+    return kExitFailure;
+  } catch (const engine::ResumeRefused& e) {
+    if (display) display->finish();
+    spdlog::error("migration of {}.{} refused: {}; nothing was changed", plan.database, plan.table, e.what());
+    return kExitFailure;
   } catch (const engine::CutOverStateError& e) {
     if (display) display->finish();
     spdlog::critical("migration of {}.{}: the cut-over failed in an unexpected way: {}", plan.database, plan.table,

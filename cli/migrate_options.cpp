@@ -56,6 +56,8 @@ engine::InspectorConfig MigrateConfig::inspector_config() const {
   c.allow_foreign_keys = allow_foreign_keys;
   c.allow_add_unique_key = allow_add_unique_key;
   c.drop_leftover_tables = drop_leftover_tables;
+  c.resume = !no_resume;
+  c.start_over = no_resume;
   return c;
 }
 
@@ -76,6 +78,7 @@ po::options_description migrate_options_description() {
       ("drop-leftover-tables", po::bool_switch(), "drop <table>_gho/_ghc/_del tables left by an earlier run before starting")
       ("initially-drop-ghost-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")
       ("initially-drop-old-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")
+      ("no-resume", po::bool_switch(), "start over: drop an interrupted run's <table>_gho/_ghc instead of resuming it from its checkpoint")
       ("server-id", po::value<std::int64_t>(), "replica server id for reading the binlog (default: random, >= 1000000000)");
   all.add(migration);
 
@@ -219,6 +222,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   c.allow_add_unique_key = vm["allow-add-unique-key"].as<bool>();
   c.drop_leftover_tables = vm["drop-leftover-tables"].as<bool>() || vm["initially-drop-ghost-table"].as<bool>() ||
                            vm["initially-drop-old-table"].as<bool>();
+  c.no_resume = vm["no-resume"].as<bool>();
   c.server_id = vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
 
   c.threads = ranged<int>(vm, "threads", engine::kMinThreads, engine::kMaxThreads);

@@ -68,6 +68,12 @@ struct MigratorConfig {
 
   // Called about once a second with the current status (a TTY status line listens).
   std::function<void(const ProgressSnapshot&)> on_status;
+
+  // Resume (engine/resume): an interrupted run's t_gho/t_ghc whose checkpoint holds this same plan
+  // are resumed (false: --no-resume). The version is part of the plan's identity.
+  bool resume = true;
+  std::string version;
+  std::chrono::milliseconds checkpoint_interval{1000};
 };
 
 // A cut-over error that is not a cleanly undone attempt: the message says what the tables look
@@ -96,6 +102,8 @@ struct MigrationResult {
   std::optional<RevertResult> revert;      // with --keep-old-table-in-sync
   std::chrono::milliseconds elapsed{0};
   std::chrono::milliseconds peak_lag{0};
+  bool resumed = false;           // continued an interrupted run
+  std::uint64_t rows_skipped = 0; // rows that run had copied, not copied again
 };
 
 }  // namespace ghostcut::engine

@@ -7,6 +7,7 @@
 #include "engine/cutover/cut_over_phase.h"
 #include "engine/metrics/prometheus_format.h"
 #include "engine/revert/reverse_sync_phase.h"
+#include "engine/resume/resume_session.h"
 #include "engine/run/context.h"
 #include "engine/run/io_services.h"
 #include "engine/run/sync.h"
@@ -61,8 +62,20 @@ MigrationResult Migrator::run(std::stop_token stop) {
 
   MigrationResult result;
   GhostTables tables(m);
+  ResumeSession resume(cs, plan_, {config_.resume && !config_.drop_leftover_tables, config_.version,
+                                   config_.checkpoint_interval, [this] {
+                                     // "copying", "postponed", …; "copying (throttled)" while the throttle holds
+                                     const auto p = status_.phase();
+                                     std::string s(phase_name(p));
+                                     if (p == Phase::kCopying && status_.throttle_status().throttled) s += " (throttled)";
+                                     return s;
+                                   }}, log_);
   try {
     auto main = SqlConnection::open(cs);
+    main->reopen_when_idle({});  // it sits idle through the copy; a restarted server closed it
+    resume.begin(*main);                                              // 1b. one run per table; resume?
+    m.resume = &resume;
+    result.resumed = resume.resuming();
     tables.create(*main);                                             // 2. create
     auto sync = std::make_unique<Sync>(m, io, *main);                 // 3. stream, apply, watch
     copy_rows(m, *sync, *main);                                       // 4. copy
@@ -70,6 +83,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     if (config_.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
     result.cut_over = cut_over(m, *sync, tables);                     // 6. cut over
     result.peak_lag = sync->peak_lag();
+    resume.stop();  // no checkpoints after the cut-over
     sync.reset();
     if (config_.keep_old_table_in_sync.count() > 0)                   // 6b. keep t_del in sync
       result.revert = keep_old_table_in_sync(m, io, result.cut_over.lock_position, tables);
@@ -79,12 +93,14 @@ MigrationResult Migrator::run(std::stop_token stop) {
                                                                      : result.revert->stopped);
   } catch (const std::exception& e) {
     status_.set_state(Phase::kFailed, e.what());
+    resume.stop();  // its last checkpoint stays for the next run
     tables.clean_up_after_failure();
     hooks.run_now("on-failure", m.hook_context(e.what()));
     throw;
   }
   tables.clean_up_after_success();                                    // 7. clean up
   result.rows_copied = progress_.rows_copied.load();
+  result.rows_skipped = resume.rows_skipped();
   result.events_applied = progress_.events_applied.load();
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - status_.started());
   hooks.run_now("on-success", m.hook_context());

@@ -212,7 +212,8 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   Transaction cur;
   for (;;) {
     auto bytes = co_await conn->async_read_event();
-    if (!bytes) co_return;  // end of a non-blocking dump
+    // Our dump blocks, so an end means the server ended it (a shutdown, a restart): reconnect.
+    if (!bytes) throw ConnectionError(std::make_error_code(std::errc::connection_reset), "the server ended the binlog dump");
     last_activity_ = now_ticks();
     {
       std::lock_guard lk(mu_);

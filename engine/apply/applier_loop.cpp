@@ -142,7 +142,10 @@ void ApplierLoop::run(std::stop_token stop) {
           applier->apply(b);
           return;
         } catch (const SqlError& e) {
-          if (!retry.allows(e, SqlErrorCategory::kConnectionLost, stop)) throw;
+          // Lost, or not back yet (a restarting server refuses connections: 2002/2003).
+          const bool unreachable = (e.code() == 2002 || e.code() == sql_errc::kCantConnect) && !stop.stop_requested() &&
+                                   std::chrono::steady_clock::now() - retry.started() < applier_config_.conflict_retry.limit;
+          if (!unreachable && !retry.allows(e, SqlErrorCategory::kConnectionLost, stop)) throw;
           log_->warn("applier: {}; reconnecting and applying the batch again", e.what());
           applier.reset();
           conn.reset();

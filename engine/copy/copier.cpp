@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -29,6 +30,9 @@ constexpr std::chrono::milliseconds kRecheck{100};
 // ER_NO_DEFAULT_FOR_FIELD: "Field 'x' doesn't have a default value".
 constexpr std::int64_t kNoDefault = 1364;
 
+// The connection is gone, or cannot be made again yet (a restarting server: 2002/2003).
+bool gone(const SqlError& e) { return e.connection_lost() || e.code() == 2002 || e.code() == sql_errc::kCantConnect; }
+
 bool is_integer_type(const std::string& data_type) {
   return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
          data_type == "integer" || data_type == "bigint";
@@ -48,6 +52,40 @@ std::string duplicate_key_name(const std::string& message, const std::string& gh
 
 }  // namespace
 
+// The low-water mark: chunks are handed out in key order with a sequence number; the mark moves
+// up over the longest prefix of finished ones, so it stays below every chunk still in flight.
+// Its own mutex, never held across SQL: the checkpoint writer reads it without waiting on a chunk.
+struct Copier::Watermark {
+  mutable std::mutex mu;
+  CopyRangeProgress mark;
+  std::uint64_t skipped = 0;
+  std::uint64_t next_seq = 0;
+  struct InFlight {
+    KeyTuple upper;
+    bool done = false;
+    std::uint64_t rows = 0;
+  };
+  std::map<std::uint64_t, InFlight> in_flight;
+
+  std::uint64_t issue(const KeyTuple& upper) {
+    std::lock_guard lk(mu);
+    in_flight.emplace(next_seq, InFlight{upper, false, 0});
+    return next_seq++;
+  }
+  void complete(std::uint64_t seq, std::uint64_t rows) {
+    std::lock_guard lk(mu);
+    auto it = in_flight.find(seq);
+    if (it == in_flight.end()) return;
+    it->second.done = true;
+    it->second.rows = rows;
+    while (!in_flight.empty() && in_flight.begin()->second.done) {
+      mark.low_water = std::move(in_flight.begin()->second.upper);
+      mark.rows_below += in_flight.begin()->second.rows;
+      in_flight.erase(in_flight.begin());
+    }
+  }
+};
+
 Copier::Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime,
                ProgressCounters& progress, CopierConfig config, std::shared_ptr<spdlog::logger> logger)
     : settings_(std::move(settings)),
@@ -55,7 +93,20 @@ Copier::Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSe
       runtime_(runtime),
       progress_(progress),
       config_(std::move(config)),
-      log_(logger ? std::move(logger) : std::make_shared<spdlog::logger>("copier")) {}  // no sinks: silent
+      log_(logger ? std::move(logger) : std::make_shared<spdlog::logger>("copier")),  // no sinks: silent
+      mark_(std::make_shared<Watermark>()) {
+  if (config_.resume_from) mark_->mark = *config_.resume_from;
+}
+
+CopyRangeProgress Copier::progress_mark() const {
+  std::lock_guard lk(mark_->mu);
+  return mark_->mark;
+}
+
+std::uint64_t Copier::rows_skipped() const noexcept {
+  std::lock_guard lk(mark_->mu);
+  return mark_->skipped;
+}
 
 namespace {
 
@@ -65,6 +116,7 @@ struct CopyState {
   ProgressCounters& progress;
   const CopierConfig& config;
   spdlog::logger& log;
+  Copier::Watermark& mark;
   QueryBuilder builder;
   std::vector<bool> key_is_int;
   // Lower-case names of the chunk key and plan.kept_unique_keys. A duplicate on one of them is a
@@ -224,18 +276,24 @@ void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk)
 void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings) {
   try {
     SqlThreadGuard guard;
-    auto open_session = [&] {
-      auto c = SqlConnection::open(settings);
-      c->execute(kEngineSessionSetup);
+    auto setup_session = [&s](SqlConnection& c) {
+      c.execute(kEngineSessionSetup);
       // Without IGNORE (a changed unique key) an added NOT NULL column without DEFAULT needs a
       // non-strict session to get its implicit default; check_warnings still fails every other
       // warning, so nothing strict mode would reject gets through (as in the applier).
       if (!s.plan.implicit_default_columns.empty() && !s.plan.key_identity_terms.empty())
-        c->execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
-      if (s.plan.skip_check_constraints) c->execute("SET SESSION check_constraint_checks = OFF");
-      c->execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
+        c.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+      if (s.plan.skip_check_constraints) c.execute("SET SESSION check_constraint_checks = OFF");
+      c.execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
       if (s.config.lock_wait_timeout.count() > 0)
-        c->execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
+        c.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
+    };
+    auto open_session = [&] {
+      auto c = SqlConnection::open(settings);
+      setup_session(*c);
+      // A session the server closed while this worker waited (throttled, parked) is reopened
+      // before its next chunk instead of failing the copy.
+      c->reopen_when_idle(setup_session);
       return c;
     };
     auto conn = open_session();
@@ -261,6 +319,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
       if (stop.stop_requested()) break;
 
       Chunk chunk;
+      std::uint64_t seq = 0;
       std::uint64_t size = 0;
       bool chunk_was_last = false;
       {
@@ -273,7 +332,28 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
           auto q = s.builder.next_chunk_end_query(s.chunker->lower_bound(), s.chunker->lower_inclusive(),
                                                   s.chunker->max(), size);
           if (!q) throw std::runtime_error("next chunk query: " + q.error().message());
-          const auto end = conn->query(q->sql, q->params);
+          ResultTable end;
+          std::optional<std::chrono::steady_clock::time_point> lost_since;
+          for (int attempt = 1;; ++attempt) {
+            try {
+              end = conn->query(q->sql, q->params);
+              break;
+            } catch (const SqlError& e) {
+              // A read: asking again on a new session is safe (a KILL, a restart), within the
+              // time limit of a lost chunk.
+              const auto now = std::chrono::steady_clock::now();
+              if (!gone(e) || stop.stop_requested()) throw;
+              if (!lost_since) lost_since = now;
+              if (now - *lost_since >= s.config.conflict_retry.limit) throw;
+              s.log.warn("row copy: {}; reconnecting to find the next chunk", e.what());
+              sleep_for(stop, s.config.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
+              try {
+                conn = open_session();
+              } catch (const SqlError& again) {
+                if (!gone(again)) throw;
+              }
+            }
+          }
           if (end.empty()) {
             s.chunker->finish();
             s.done = true;
@@ -284,6 +364,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
         auto c = s.chunker->advance(std::move(*end_key));
         if (!c) throw std::runtime_error("chunker: " + c.error().message());
         chunk = std::move(*c);
+        seq = s.mark.issue(chunk.upper);
         if (s.chunker->done()) s.done = true;
         chunk_was_last = s.chunker->done();
       }
@@ -311,7 +392,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
           check_warnings(*conn, s, chunk);
           break;
         } catch (const SqlError& e) {
-          if (e.connection_lost() && !stop.stop_requested()) {
+          if (gone(e) && !stop.stop_requested()) {
             // A killed or dropped connection: the chunk is idempotent (INSERT IGNORE of rows read
             // from the original), so a new session copies it again, within the same time limit.
             const auto now = std::chrono::steady_clock::now();
@@ -323,7 +404,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
             try {
               conn = open_session();
             } catch (const SqlError& again) {
-              if (!again.connection_lost()) throw;
+              if (!gone(again)) throw;
             }
             continue;
           }
@@ -359,6 +440,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
         // A value range that held under a quarter of its size: the key is sparser than estimated.
         if (s.arithmetic && !chunk_was_last && rows * 4 < size) s.arithmetic = false;
       }
+      s.mark.complete(seq, rows);
       s.progress.rows_copied += rows;
       s.progress.chunks_copied += 1;
       if (const double ratio = s.runtime.nice_ratio(); ratio > 0)
@@ -374,7 +456,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
 void Copier::run(std::stop_token stop) {
   auto builder = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping, plan_.original);
   if (!builder) throw std::runtime_error("copier: " + builder.error().message());
-  CopyState s{plan_, runtime_, progress_, config_, *log_, std::move(*builder), {}, {}, {}, {},
+  CopyState s{plan_, runtime_, progress_, config_, *log_, *mark_, std::move(*builder), {}, {}, {}, {},
               DynamicChunkSizer({config_.target_chunk_time, config_.initial_chunk_size}), {}, {}, {}};
   s.old_unique_keys.insert(lower(plan_.chunk_key.name));
   for (const auto& k : plan_.kept_unique_keys) s.old_unique_keys.insert(lower(k));
@@ -389,13 +471,51 @@ void Copier::run(std::stop_token stop) {
     auto conn = SqlConnection::open(settings_);
     conn->execute(kEngineSessionSetup);  // key values are read and bound in the same session zone
     const auto min = conn->query(s.builder.min_key_query());
-    const auto max = conn->query(s.builder.max_key_query());
+    const auto& resume = config_.resume_from;
+    const bool resuming = resume && resume->max;
+    // Resumed: the range ends where it did when the first run read it (later rows came through
+    // the binlog, which the resumed stream replays from the checkpoint).
+    const auto max = resuming ? ResultTable{} : conn->query(s.builder.max_key_query());
     progress_.mark_copy_started(std::chrono::steady_clock::now());
-    if (min.empty() || max.empty()) {  // empty table: the binlog carries everything
+    const auto mark_done = [&] {
+      std::lock_guard lk(mark_->mu);
+      mark_->mark.done = true;
+      if (mark_->mark.max) mark_->mark.low_water = mark_->mark.max;
+    };
+    if (resuming && (resume->done || (resume->low_water && *resume->low_water == *resume->max))) {
+      {
+        std::lock_guard lk(mark_->mu);
+        mark_->skipped = resume->rows_below;
+      }
+      mark_done();
+      log_->info("row copy: resumed after the last row ({} rows copied before), nothing left to copy", resume->rows_below);
       progress_.mark_copy_done(std::chrono::steady_clock::now());
       return;
     }
-    s.chunker.emplace(s.key_tuple(min.rows[0]), s.key_tuple(max.rows[0]));
+    if (!resuming && (min.empty() || max.empty())) {  // empty table: the binlog carries everything
+      mark_done();
+      progress_.mark_copy_done(std::chrono::steady_clock::now());
+      return;
+    }
+    if (resuming && resume->low_water) {
+      s.chunker.emplace(Chunker::resume_after(*resume->low_water, *resume->max));
+      std::lock_guard lk(mark_->mu);
+      mark_->skipped = resume->rows_below;
+      log_->info("row copy: resuming after the checkpoint's low-water mark ({} rows copied before)", resume->rows_below);
+    } else if (resuming) {
+      if (min.empty()) {  // every row up to the old max was deleted meanwhile (the binlog has it)
+        mark_done();
+        progress_.mark_copy_done(std::chrono::steady_clock::now());
+        return;
+      }
+      s.chunker.emplace(s.key_tuple(min.rows[0]), *resume->max);
+      std::lock_guard lk(mark_->mu);
+      mark_->mark = CopyRangeProgress{std::nullopt, resume->max, 0, false};
+    } else {
+      s.chunker.emplace(s.key_tuple(min.rows[0]), s.key_tuple(max.rows[0]));
+      std::lock_guard lk(mark_->mu);
+      mark_->mark = CopyRangeProgress{std::nullopt, s.chunker->max(), 0, false};
+    }
     // Chunk by value only when the key is dense (span at most twice the estimated rows), so value
     // ranges hold about as many rows as asked for; a sparse key keeps the end-finding query.
     if (s.key_is_int.size() == 1 && s.key_is_int[0] && plan_.estimated_rows > 0) {
@@ -411,6 +531,14 @@ void Copier::run(std::stop_token stop) {
     if (s.key_is_int.size() == 1 && s.key_is_int[0]) {
       s.key_lo = CopyState::as_i128(s.chunker->lower_bound()->front());
       s.key_hi = CopyState::as_i128(s.chunker->max().front());
+      // Resumed: the span below the low-water mark counts as covered.
+      if (!s.chunker->lower_inclusive() && !min.empty()) {
+        const auto first = s.key_tuple(min.rows[0]);
+        if (const auto lo = CopyState::as_i128(first.front()); lo && s.key_lo && *lo <= *s.key_lo) {
+          s.covered = static_cast<long double>(*s.key_lo - *lo + 1);
+          s.key_lo = lo;
+        }
+      }
     }
   }
 
@@ -432,6 +560,11 @@ void Copier::run(std::stop_token stop) {
   for (auto& w : workers) w.join();
   if (s.error) std::rethrow_exception(s.error);
   if (stop.stop_requested()) return;
+  {
+    std::lock_guard lk(mark_->mu);
+    mark_->mark.done = true;
+    mark_->mark.low_water = mark_->mark.max;
+  }
   progress_.mark_copy_done(std::chrono::steady_clock::now());
 }
 

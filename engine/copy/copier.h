@@ -15,6 +15,7 @@
 #include "engine/metrics/progress.h"
 #include "engine/control/runtime_settings.h"
 #include "engine/sql/connection_settings.h"
+#include "engine/resume/copy_progress.h"
 
 namespace spdlog {
 class logger;
@@ -38,6 +39,9 @@ struct CopierConfig {
   std::chrono::seconds lock_wait_timeout{0};
   ConflictRetryPolicy conflict_retry = kCopyConflictRetry;
   int max_chunk_attempts = 0;
+  // Resume (a checkpoint's copy range): copy only what lies after its low-water mark, up to its
+  // max; a range marked done copies nothing. Rows below the mark count as skipped, not copied.
+  std::optional<CopyRangeProgress> resume_from;
 };
 
 class SqlConnection;
@@ -60,6 +64,13 @@ class Copier {
   // Copies every row that exists when the copy starts (the key range is read first); returns when
   // done. Throws on failure (after stopping the other workers). Honours `stop`.
   void run(std::stop_token stop);
+  // Thread-safe, any time: the copy's low-water mark (below every chunk still in flight), its
+  // max and the rows copied below the mark (skipped ones included), for the checkpoint.
+  CopyRangeProgress progress_mark() const;
+  // Rows a resumed copy did not copy again (the checkpoint's rows below its low-water mark).
+  std::uint64_t rows_skipped() const noexcept;
+
+  struct Watermark;
 
  private:
   ConnectionSettings settings_;
@@ -68,6 +79,7 @@ class Copier {
   ProgressCounters& progress_;
   CopierConfig config_;
   std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<Watermark> mark_;
 };
 
 }  // namespace ghostcut::engine

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/copy/copier.h"
+#include "engine/resume/resume_session.h"
 #include "engine/run/sync.h"
 #include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
@@ -19,13 +20,20 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
     if (outer) outer(st);
     sync.throttler().wait_while_throttled(st);
   };
+  if (m.resume && m.resume->resuming() && !m.resume->resumed()->ranges.empty())
+    cc.resume_from = m.resume->resumed()->ranges.front();  // copy on from the low-water mark
   Copier copier(m.cs, m.plan, m.runtime, m.progress, cc, m.log);
+  if (m.resume) m.resume->copier_started(&copier);
   try {
     copier.run(m.abort.get_token());
   } catch (...) {
+    if (m.resume) m.resume->copier_finished(copier);
     sync.check_failures();  // the root cause, when another part failed first
     throw;
   }
+  if (m.resume) m.resume->copier_finished(copier);
+  if (copier.rows_skipped())
+    m.log->info("row copy: {} rows were copied by the interrupted run and not copied again", copier.rows_skipped());
   sync.check_failures();
   m.log->info("row copy complete: {} rows", m.progress.rows_copied.load());
   m.hooks.post("on-row-copy-complete", m.hook_context());

@@ -2,12 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/resume/resume_session.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
 
 void GhostTables::create(SqlConnection& c) {
   const auto& plan = m_.plan;
+  if (m_.resume && m_.resume->resuming()) {  // the interrupted run's tables, as its checkpoint left them
+    m_.log->info("resuming into the existing {} and {}", plan.changelog_table, plan.ghost_table);
+    created_ = true;
+    return;
+  }
   if (m_.config.drop_leftover_tables) {
     c.execute(m_.qb.drop_table_query(plan.ghost_table));
     c.execute(m_.qb.drop_table_query(plan.changelog_table));
@@ -48,7 +54,8 @@ void GhostTables::clean_up_after_success() {
 
 void GhostTables::clean_up_after_failure() {
   if (swapped_) drop(true, false);
-  else if (created_) drop(true, m_.config.cleanup_on_failure);
+  // t_ghc holds the checkpoint: kept with t_gho, so the next run resumes.
+  else if (created_) drop(m_.config.cleanup_on_failure, m_.config.cleanup_on_failure);
 }
 
 }  // namespace ghostcut::engine

@@ -1,6 +1,7 @@
 // GhostTables: step 2 (create t_ghc and t_gho) and step 7 (clean up), and what each failure
-// leaves: the changelog always goes; the ghost only with --cleanup-on-failure and never once the
-// tables are swapped (t_gho's name is then nobody's, t is the new table).
+// leaves: before the swap both stay for a resume (t_ghc holds the checkpoint) unless
+// --cleanup-on-failure; once the tables are swapped only the changelog goes (t_gho's name is then
+// nobody's, t is the new table). A resumed run keeps the interrupted run's tables.
 #pragma once
 #include <string>
 

@@ -176,9 +176,19 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   if (!left.empty()) {
     std::vector<std::string> names;
     for (const auto& row : left.rows) names.push_back(row[0].value_or(""));
+    auto has_table = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
     if (config_.drop_leftover_tables) {
       plan.leftover_tables = names;
       plan.notes.push_back("leftover tables " + join(names) + " will be dropped before the migration starts");
+    } else if ((config_.resume || config_.start_over) && has_table(plan.ghost_table) &&
+               has_table(plan.changelog_table) && !has_table(plan.old_table)) {
+      if (config_.start_over) {
+        plan.leftover_tables = names;
+        plan.notes.push_back("--no-resume: the interrupted run's " + join(names) + " will be dropped and the migration "
+                             "starts over");
+      } else
+      plan.notes.push_back("an interrupted run left " + join(names) + ": --execute resumes it if its checkpoint holds "
+                           "this same migration (--no-resume starts over)");
     } else {
       // Say what an interrupted run left: the next step differs (engine/cutover/cutover.h).
       auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };

@@ -18,6 +18,11 @@ struct InspectorConfig {
   bool allow_foreign_keys = false;      // --allow-foreign-keys
   bool allow_add_unique_key = false;    // --allow-add-unique-key (duplicates then fail loudly)
   bool drop_leftover_tables = false;    // --drop-leftover-tables: drop t_gho/t_ghc from an earlier run
+  // Resume on (the default for --execute; off with --no-resume): an interrupted run's t_gho and t_ghc
+  // (no t_del) are not refused here; the execute path resumes them or refuses (engine/resume).
+  bool resume = false;
+  // --no-resume: an interrupted run's t_gho and t_ghc (no t_del) are dropped before starting over.
+  bool start_over = false;
 };
 
 class InspectionError : public std::runtime_error {

@@ -21,6 +21,8 @@ class logger;
 
 namespace ghostcut::engine {
 
+class ResumeSession;
+
 struct MigrationContext {
   const MigratorConfig& config;
   const MigrationPlan& plan;
@@ -33,6 +35,7 @@ struct MigrationContext {
   std::shared_ptr<spdlog::logger> log;
   std::stop_token stop;    // the caller's: an interrupt
   std::stop_source abort;  // stops every worker when one part fails; follows `stop`
+  ResumeSession* resume = nullptr;  // the run lock and the checkpoint (engine/resume)
 
   HookContext hook_context(std::string failure = {}) const;
   // Sleeps up to `d`; returns early when a live setting changes after `seen` or the run aborts.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "binlog/net/replication_stream.h"
+#include "engine/resume/resume_session.h"
 #include "engine/sql/binlog_settings.h"
 #include "engine/sql/retry.h"
 #include "engine/sql/server_queries.h"
@@ -25,8 +26,11 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
   throttler_->start();
 
   // The stream starts at the current position before the first row is copied.
-  const binlog::BinlogPosition start =
-      cut_over_lock_position ? *cut_over_lock_position : current_binlog_position(main, m.plan.server.version);
+  // Resumed: from the checkpoint's last fully applied transaction (replaying is idempotent).
+  const binlog::BinlogPosition start = cut_over_lock_position ? *cut_over_lock_position
+                                       : m.resume && m.resume->resuming()
+                                           ? m.resume->resumed()->applied
+                                           : current_binlog_position(main, m.plan.server.version);
   binlog::StreamSettings ss;
   ss.connection = to_binlog_settings(m.cs, m.config.server_id);
   ss.start = start;
@@ -63,11 +67,16 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
   attachment_ = std::make_unique<MigrationStatus::Attachment>(m.status, *applier_, *stream_, *throttler_);
 
   heartbeat_ = std::make_unique<HeartbeatWriter>(m.cs, m.qb, m.config.heartbeat_interval, m.log);
+  if (m.resume) m.resume->start_writer([this] { return applier_->applied_position(); });
   watchdog_ = std::jthread([this](std::stop_token st) { watch(st); });
   reporter_ = std::jthread([this](std::stop_token st) { report(st); });
 }
 
-Sync::~Sync() { stop(); }
+Sync::~Sync() {
+  stop();
+  // The checkpoint writer reads the applier: a last checkpoint, then it stops before we go.
+  if (m_.resume) m_.resume->stop();
+}
 
 void Sync::stop() {
   if (applier_) applier_->stop();
@@ -88,7 +97,7 @@ std::optional<std::string> Sync::not_caught_up(std::chrono::milliseconds thresho
 
 bool Sync::failed() const {
   return applier_->failure() || stream_->failure() || throttler_->failure() || m_.runtime.panic() ||
-         heartbeat_->silence();
+         heartbeat_->silence() || (m_.resume && m_.resume->failure());
 }
 
 void Sync::check_failures() const {
@@ -97,6 +106,8 @@ void Sync::check_failures() const {
   if (auto f = throttler_->failure()) std::rethrow_exception(f);
   if (m_.runtime.panic()) throw std::runtime_error("panic: the operator aborted the migration");
   if (auto why = heartbeat_->silence()) throw std::runtime_error("heartbeat: " + *why);
+  if (m_.resume)
+    if (auto lost = m_.resume->failure()) throw std::runtime_error(*lost);
   if (m_.stop.stop_requested()) throw std::runtime_error("interrupted");
 }
 

@@ -103,7 +103,18 @@ void sql_driver_init() { (void)driver(); }
 SqlThreadGuard::SqlThreadGuard() { driver()->threadInit(); }
 SqlThreadGuard::~SqlThreadGuard() { driver()->threadEnd(); }
 
+namespace {
+std::unique_ptr<sql::Connection> connect_raw(const ConnectionSettings& s);
+}
+
 std::unique_ptr<SqlConnection> SqlConnection::open(const ConnectionSettings& s) {
+  std::unique_ptr<SqlConnection> c(new SqlConnection(s, connect_raw(s)));
+  c->connection_id_ = to_uint64(c->query("SELECT CONNECTION_ID()").scalar());
+  return c;
+}
+
+namespace {
+std::unique_ptr<sql::Connection> connect_raw(const ConnectionSettings& s) {
   sql::ConnectOptionsMap opts;
   if (!s.socket.empty()) {
     opts["hostName"] = sql::SQLString("unix://" + s.socket);
@@ -128,9 +139,83 @@ std::unique_ptr<SqlConnection> SqlConnection::open(const ConnectionSettings& s) 
   } catch (const sql::SQLException& e) {
     rethrow(e, "connecting to " + s.redacted());
   }
-  std::unique_ptr<SqlConnection> c(new SqlConnection(s, std::move(conn)));
-  c->connection_id_ = to_uint64(c->query("SELECT CONNECTION_ID()").scalar());
-  return c;
+  return conn;
+}
+}  // namespace
+
+void SqlConnection::reopen_when_idle(std::function<void(SqlConnection&)> setup, std::chrono::milliseconds idle) {
+  reopen_setup_ = std::move(setup);
+  reopen_idle_ = idle;
+  reopen_ = true;
+}
+
+namespace {
+// The first word(s) of a statement, upper-case, past leading blanks and /* comments */.
+std::string leading_words(std::string_view sql, std::size_t n) {
+  std::size_t i = 0;
+  for (;;) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    if (sql.substr(i, 2) == "/*") {
+      const auto end = sql.find("*/", i + 2);
+      if (end == std::string_view::npos) return {};
+      i = end + 2;
+      continue;
+    }
+    break;
+  }
+  std::string out;
+  std::size_t words = 0;
+  for (; i < sql.size() && words < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(sql[i]);
+    if (std::isspace(c)) {
+      if (!out.empty() && out.back() != ' ') {
+        ++words;
+        if (words < n) out += ' ';
+      }
+      continue;
+    }
+    if (c == ';') break;
+    out += static_cast<char>(std::toupper(c));
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+}  // namespace
+
+void SqlConnection::track(std::string_view sql) {
+  const auto w = leading_words(sql, 2);
+  if (w == "BEGIN" || starts_with(w, "BEGIN ") || starts_with(w, "START TRANSACTION") || w == "XA START" ||
+      w == "XA BEGIN" || starts_with(w, "LOCK TABLE"))
+    in_transaction_ = true;
+  else if (starts_with(w, "COMMIT") || starts_with(w, "ROLLBACK") || starts_with(w, "UNLOCK TABLE") ||
+           w == "XA COMMIT" || w == "XA ROLLBACK")
+    in_transaction_ = false;
+}
+
+void SqlConnection::before(std::string_view sql) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool check = reopen_ && !reopening_ && !in_transaction_ && now - last_used_ >= reopen_idle_;
+  last_used_ = now;
+  if (check && !is_valid()) {
+    // Closed by the server while idle: nothing of a transaction is lost, so a new session is safe.
+    reopening_ = true;
+    try {
+      try {
+        conn_->close();
+      } catch (...) {
+      }
+      conn_ = connect_raw(settings_);
+      connection_id_ = to_uint64(query("SELECT CONNECTION_ID()").scalar());
+      if (reopen_setup_) reopen_setup_(*this);
+    } catch (...) {
+      reopening_ = false;
+      throw;
+    }
+    reopening_ = false;
+    ++reopened_;
+  }
+  track(sql);
 }
 
 SqlConnection::SqlConnection(ConnectionSettings settings, std::unique_ptr<sql::Connection> conn)
@@ -144,6 +229,7 @@ SqlConnection::~SqlConnection() {
 }
 
 void SqlConnection::execute(std::string_view sql) {
+  before(sql);
   try {
     std::unique_ptr<sql::Statement> st(conn_->createStatement());
     st->execute(sql::SQLString(std::string(sql)));
@@ -157,6 +243,7 @@ void SqlConnection::execute(std::string_view sql) {
 }
 
 std::uint64_t SqlConnection::update(std::string_view sql, const std::vector<SqlParam>& params) {
+  before(sql);
   try {
     if (params.empty()) {
       std::unique_ptr<sql::Statement> st(conn_->createStatement());
@@ -171,6 +258,7 @@ std::uint64_t SqlConnection::update(std::string_view sql, const std::vector<SqlP
 }
 
 ResultTable SqlConnection::query(std::string_view sql, const std::vector<SqlParam>& params) {
+  before(sql);
   try {
     if (params.empty()) {
       std::unique_ptr<sql::Statement> st(conn_->createStatement());

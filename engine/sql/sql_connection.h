@@ -4,7 +4,9 @@
 // Connector/C++ is not thread-safe per connection: one thread uses a connection at a time,
 // and every thread that uses one holds a SqlThreadGuard.
 #pragma once
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,11 +57,31 @@ class SqlConnection {
   const ConnectionSettings& settings() const noexcept { return settings_; }
   bool is_valid();  // a cheap ping; false when the connection is gone
 
+  // Opt-in, for connections that may sit idle (copier, applier, heartbeat): before a statement,
+  // when the connection has been idle for `idle` or longer and no transaction is open (BEGIN /
+  // START TRANSACTION / XA START / LOCK TABLES … until COMMIT / ROLLBACK / UNLOCK TABLES), it is
+  // pinged; one the server closed (wait_timeout, KILL, a restart) is reopened and `setup` re-run
+  // before the statement goes out. A statement already sent is never sent again, and inside a
+  // transaction a lost connection stays an error (its work is gone; only the caller can redo it).
+  void reopen_when_idle(std::function<void(SqlConnection&)> setup,
+                        std::chrono::milliseconds idle = std::chrono::milliseconds(250));
+  std::uint64_t reopened() const noexcept { return reopened_; }
+  bool in_transaction() const noexcept { return in_transaction_; }
+
  private:
   SqlConnection(ConnectionSettings settings, std::unique_ptr<sql::Connection> conn);
+  void before(std::string_view sql);
+  void track(std::string_view sql);
   ConnectionSettings settings_;
   std::unique_ptr<sql::Connection> conn_;
   std::uint64_t connection_id_ = 0;
+  std::function<void(SqlConnection&)> reopen_setup_;
+  bool reopen_ = false;
+  std::chrono::milliseconds reopen_idle_{0};
+  std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
+  bool in_transaction_ = false;
+  bool reopening_ = false;
+  std::uint64_t reopened_ = 0;
 };
 
 }  // namespace ghostcut::engine

@@ -81,8 +81,6 @@ std::optional<T> parse_number(std::string_view s) {
   return v;
 }
 
-std::string key_text(const IndexInfo& key) { return key.name + " (" + join(key.columns) + ")"; }
-
 std::string quoted_short(const std::string& s) {
   constexpr std::size_t kShow = 200;
   return "'" + (s.size() > kShow ? s.substr(0, kShow) + "…" : s) + "'";

@@ -126,6 +126,22 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.cut_over.retries = config.cut_over_retries;
   // Crash drills only (tests/integration/cut_over_drill_test.cpp): "<step>:kill" ends the process
   // with SIGKILL after that cut-over step, "<step>:stop" stops it with SIGSTOP.
+  // Resume drills only (tests/integration/resume_drill_test.cpp): "<rows>[:<file>]" holds the copy
+  // before its next chunk once that many rows are copied (while <file> exists, if given), so a
+  // drill kills it at a known point however fast the machine is.
+  if (const char* hold = std::getenv("GHOSTCUT_TEST_HOLD_COPY"); hold && *hold) {
+    const std::string h = hold;
+    const auto colon = h.find(':');
+    const std::uint64_t rows = std::strtoull(h.substr(0, colon).c_str(), nullptr, 10);
+    const std::string file = colon == std::string::npos ? std::string() : h.substr(colon + 1);
+    spdlog::warn("test seam: the copy holds at {} rows{}", rows, file.empty() ? "" : " while " + file + " exists");
+    mc.copier.wait_if_throttled = [&progress, rows, file](std::stop_token st) {
+      struct stat sb{};
+      while (progress.rows_copied.load() >= rows && !st.stop_requested() &&
+             (file.empty() || ::stat(file.c_str(), &sb) == 0))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    };
+  }
   if (const char* fault = std::getenv("GHOSTCUT_TEST_CUT_OVER_FAULT"); fault && *fault) {
     const std::string f = fault;
     const auto colon = f.find(':');

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <map>
 #include <cstdio>
-#include <regex>
 
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
@@ -92,8 +91,13 @@ std::string schema_fingerprint(std::string_view create_statement, std::string_vi
   (void)table_name;  // the name sits before the first '(' and is cut with the rest of the head
   std::string body(create_statement);
   if (const auto p = body.find('('); p != std::string::npos) body = body.substr(p);
-  static const std::regex auto_increment(R"( AUTO_INCREMENT=[0-9]+)");
-  body = std::regex_replace(body, auto_increment, "");
+  // " AUTO_INCREMENT=<digits>" out (the counter moves; the table is the same).
+  const std::string key = " AUTO_INCREMENT=";
+  for (auto p = body.find(key); p != std::string::npos; p = body.find(key, p)) {
+    auto e = p + key.size();
+    while (e < body.size() && body[e] >= '0' && body[e] <= '9') ++e;
+    body.erase(p, e - p);
+  }
   return fnv64_hex(body);
 }
 

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "engine/resume/checkpoint.h"
@@ -75,9 +74,12 @@ class ResumeDrillTest : public LiveServerTest {
     LiveServerTest::TearDown();
   }
 
-  pid_t start(const std::string& args) {
+  // `hold`: GHOSTCUT_TEST_HOLD_COPY ("<rows>[:<file>]"): the copy stops before its next chunk once
+  // that many rows are copied, so the drill point does not depend on the machine's speed.
+  pid_t start(const std::string& args, const std::string& hold = {}) {
     const pid_t pid = ::fork();
     if (pid == 0) {
+      if (!hold.empty()) ::setenv("GHOSTCUT_TEST_HOLD_COPY", hold.c_str(), 1);
       ::setenv("GHOSTCUT_PASSWORD", settings_.password.c_str(), 1);
       ::setenv("HOME", "/nonexistent-ghostcut-home", 1);
       const std::string cmd = std::string(GHOSTCUT_BINARY) + " migrate --host " + settings_.host + " --port " +
@@ -127,10 +129,11 @@ class ResumeDrillTest : public LiveServerTest {
     return {};
   }
   static std::uint64_t rows_copied(const std::string& log) {
-    std::smatch m;
-    static const std::regex done(R"(done: ([0-9]+) rows copied)");
-    EXPECT_TRUE(std::regex_search(log, m, done)) << log;
-    return m.empty() ? 0 : std::stoull(m[1]);
+    const std::string marker = "done: ";
+    const auto p = log.find(marker);
+    const auto end = p == std::string::npos ? p : log.find(" rows copied", p);
+    EXPECT_NE(end, std::string::npos) << log;
+    return end == std::string::npos ? 0 : std::stoull(log.substr(p + marker.size(), end - p - marker.size()));
   }
   // Reruns the same command to the end: it must resume, copy fewer rows than are in t, and
   // leave t equal to the model.
@@ -174,7 +177,7 @@ class ResumeCopyDrillTest : public ResumeDrillTest, public ::testing::WithParamI
 // Killed when the checkpoint shows GetParam() % of the rows copied.
 TEST_P(ResumeCopyDrillTest, KilledDuringTheCopyResumes) {
   const std::uint64_t at = static_cast<std::uint64_t>(kRows) * static_cast<std::uint64_t>(GetParam()) / 100;
-  const auto c = kill_when(start(kArgs), [&](const Checkpoint& c) {
+  const auto c = kill_when(start(kArgs, std::to_string(at)), [&](const Checkpoint& c) {
     return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= at;
   });
   ASSERT_FALSE(c.ranges.empty());
@@ -197,7 +200,7 @@ TEST_F(ResumeDrillTest, KilledWhilePostponedResumesWithoutCopying) {
 
 TEST_F(ResumeDrillTest, KilledWhileThrottledResumes) {
   const std::string args = std::string(kArgs) + " --throttle-flag-file " + shell_quote(tmp_ + ".throttle");
-  const pid_t pid = start(args);
+  const pid_t pid = start(args, std::to_string(kRows / 3));
   // Throttle it a third of the way through, then kill it while it waits.
   kill_when(pid, [&](const Checkpoint& c) {
     if (!c.ranges.empty() && c.ranges[0].rows_below >= kRows / 3) std::ofstream(tmp_ + ".throttle") << "x";
@@ -213,7 +216,7 @@ TEST_F(ResumeDrillTest, KilledWhileThrottledResumes) {
 // The checkpoint's binlog file purged while ghostcut was down: refused, naming the file and the way
 // forward; --no-resume then starts over and succeeds.
 TEST_F(ResumeDrillTest, PurgedBinlogRefusesNamingTheFile) {
-  const auto c = kill_when(start(kArgs), [](const Checkpoint& c) {
+  const auto c = kill_when(start(kArgs, std::to_string(kRows / 5)), [](const Checkpoint& c) {
     return !c.ranges.empty() && c.ranges[0].rows_below >= kRows / 5 && !c.applied.empty();
   });
   ASSERT_FALSE(c.applied.empty());
@@ -251,7 +254,8 @@ TEST_F(ResumeDrillTest, PurgedBinlogRefusesNamingTheFile) {
 // ghostcut process pauses — its connections and the binlog stream reconnect — and carries on to a
 // correct cut-over, without a rerun. The writers pause over the restart, so the model stays exact.
 TEST_F(ResumeDrillTest, ServerRestartMidCopyIsAPauseForTheSameProcess) {
-  const pid_t pid = start(kArgs);
+  { std::ofstream(tmp_ + ".postpone") << "hold"; }  // holds the copy (not the cut-over) here
+  const pid_t pid = start(kArgs, std::to_string(kRows / 4) + ":" + tmp_ + ".postpone");
   const auto deadline = Clock::now() + 120s;
   for (;;) {
     auto c = checkpoint();
@@ -310,6 +314,7 @@ TEST_F(ResumeDrillTest, ServerRestartMidCopyIsAPauseForTheSameProcess) {
   stop_writers_ = false;
   for (auto& wr : writers_) threads_.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_writers_));
   std::this_thread::sleep_for(300ms);
+  ::unlink((tmp_ + ".postpone").c_str());  // the copy goes on
 
   int status = 0;
   const auto until = Clock::now() + 180s;
@@ -335,7 +340,7 @@ TEST_F(ResumeDrillTest, ServerRestartMidCopyIsAPauseForTheSameProcess) {
 // The rerun asks for a different ALTER: refused, naming both ALTERs, nothing dropped; the original
 // command then resumes.
 TEST_F(ResumeDrillTest, DifferentPlanIsRefusedNamingTheDifference) {
-  const auto c = kill_when(start(kArgs), [](const Checkpoint& c) {
+  const auto c = kill_when(start(kArgs, std::to_string(kRows / 10)), [](const Checkpoint& c) {
     return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= kRows / 10;
   });
   ASSERT_FALSE(c.ranges.empty());

@@ -3,6 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,19 @@ inline std::string join(const std::vector<std::string>& items, const char* sep =
     if (!out.empty()) out += sep;
     out += s;
   }
+  return out;
+}
+
+// FNV-1a 64-bit of `s` as 16 hex digits: short stable names and fingerprints (not security).
+inline std::string fnv1a64_hex(std::string_view s) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 0xf];
   return out;
 }
 

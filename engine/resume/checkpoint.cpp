@@ -33,17 +33,6 @@ constexpr std::size_t kMaxRanges = 4;
 constexpr std::size_t kMaxValue = 4000;
 constexpr std::size_t kMaxAlter = 3800;
 
-std::string fnv64_hex(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
-
 std::string to_hex(std::string_view bytes) {
   static const char* digits = "0123456789abcdef";
   std::string out;
@@ -98,7 +87,7 @@ std::string schema_fingerprint(std::string_view create_statement, std::string_vi
     while (e < body.size() && body[e] >= '0' && body[e] <= '9') ++e;
     body.erase(p, e - p);
   }
-  return fnv64_hex(body);
+  return fnv1a64_hex(body);
 }
 
 std::string stored_alter(std::string_view alter) {
@@ -106,7 +95,7 @@ std::string stored_alter(std::string_view alter) {
   std::size_t cut = kMaxAlter;
   while (cut > 0 && (static_cast<unsigned char>(alter[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
   return std::string(alter.substr(0, cut)) + "… [" + std::to_string(alter.size()) + " bytes, fnv64 " +
-         fnv64_hex(alter) + "]";
+         fnv1a64_hex(alter) + "]";
 }
 
 PlanIdentity plan_identity(const MigrationPlan& plan, std::string_view original_create, std::string_view version) {

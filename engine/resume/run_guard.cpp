@@ -6,22 +6,12 @@
 #include <cstdio>
 
 #include "engine/sql/sql_connection.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 namespace {
 
 constexpr std::size_t kMaxLockName = 64;
-
-std::string fnv64_hex(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
 
 // One session for the lock: it must outlive quiet periods of any length.
 std::unique_ptr<SqlConnection> open_lock_session(const ConnectionSettings& s) {
@@ -60,7 +50,7 @@ std::string describe_holder(SqlConnection& c, const std::string& name, const std
 std::string run_lock_name(const std::string& database, const std::string& table) {
   std::string name = "ghostcut:" + database + "." + table;
   if (name.size() <= kMaxLockName) return name;
-  const std::string tail = "~" + fnv64_hex(name);
+  const std::string tail = "~" + fnv1a64_hex(name);
   std::size_t cut = kMaxLockName - tail.size();
   while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
   return name.substr(0, cut) + tail;

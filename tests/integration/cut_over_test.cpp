@@ -57,13 +57,7 @@ class CutOverTest : public LiveServerTest {
   void make_table(int rows, std::vector<Writer>& writers) {
     conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
     conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(rows));
-    const int n = static_cast<int>(writers.size());
-    for (int w = 0; w < n; ++w) {
-      writers[w].w = w;
-      writers[w].writers = n;
-      writers[w].next_id = rows + w;
-    }
-    for (std::int64_t id = 1; id <= rows; ++id) writers[static_cast<std::size_t>(id % n)].model[id] = {id, "seed"};
+    seed_models(writers, rows);
   }
   // t's rows on (a, b) against the writers' models; 0 = equal.
   std::size_t compare_with_model(const std::vector<Writer>& writers, const std::string& old_table = "t_del") {

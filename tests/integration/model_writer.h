@@ -74,6 +74,18 @@ struct Writer {
   int lock_wait_timeout = 0;                      // seconds; 0 = the server's default
 };
 
+// Writers for a table seeded with ids 1..rows (a = id, b = 'seed'): each owns the ids ≡ w (mod
+// writers) and starts its new ids after the seed.
+inline void seed_models(std::vector<Writer>& writers, int rows) {
+  const int n = static_cast<int>(writers.size());
+  for (int w = 0; w < n; ++w) {
+    writers[w].w = w;
+    writers[w].writers = n;
+    writers[w].next_id = rows + w;
+  }
+  for (std::int64_t id = 1; id <= rows; ++id) writers[static_cast<std::size_t>(id % n)].model[id] = {id, "seed"};
+}
+
 inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& stop) {
   SqlThreadGuard guard;
   auto c = SqlConnection::open(cs);

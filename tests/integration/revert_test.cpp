@@ -31,18 +31,7 @@ class RevertTest : public LiveServerTest {
   void make_table(std::vector<Writer>& writers, int rows) {
     conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL, c INT NULL)");
     conn_->execute("INSERT INTO t SELECT seq, seq, 'seed', seq FROM seq_1_to_" + std::to_string(rows));
-    const int n = static_cast<int>(writers.size());
-    for (int w = 0; w < n; ++w) {
-      writers[w].w = w;
-      writers[w].writers = n;
-      writers[w].next_id = rows + w;
-    }
-    for (std::int64_t id = 1; id <= rows; ++id) writers[static_cast<std::size_t>(id % n)].model[id] = {id, "seed"};
-  }
-  bool wait_for(Migrator& m, Phase p, const std::exception_ptr& failure) {
-    const auto until = std::chrono::steady_clock::now() + 60s;
-    while (m.phase() != p && !failure && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
-    return m.phase() == p;
+    seed_models(writers, rows);
   }
 };
 
@@ -59,26 +48,17 @@ TEST_F(RevertTest, RevertKeepsEveryWriteMadeBeforeDuringAndAfterBothCutOvers) {
   ProgressCounters progress;
   runtime.set_postpone_cut_over(true);
   Migrator migrator(cfg, plan, runtime, progress, nullptr);
-  std::exception_ptr failure;
-  MigrationResult result;
-  std::thread mig([&] {
-    SqlThreadGuard guard;
-    try {
-      result = migrator.run(std::stop_token{});
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
+  BackgroundMigration mig(migrator);
   std::atomic<bool> stop_writers{false};
   std::vector<std::thread> threads;
   for (auto& wr : writers) threads.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_writers));
-  const bool postponed = wait_for(migrator, Phase::kPostponed, failure);
+  const bool postponed = mig.wait_for_phase(Phase::kPostponed);
   EXPECT_TRUE(postponed) << migrator.state();
   if (postponed) {
     // Before the cut-over a revert is refused.
     EXPECT_FALSE(migrator.handle_control_line("revert=t").ok);
     runtime.set_postpone_cut_over(false);
-    EXPECT_TRUE(wait_for(migrator, Phase::kKeepingOldInSync, failure)) << migrator.state();
+    EXPECT_TRUE(mig.wait_for_phase(Phase::kKeepingOldInSync)) << migrator.state();
     // Status and metrics say how long a revert stays possible (120 s here).
     const auto window = migrator.metrics_snapshot().revert_window_seconds;
     EXPECT_GT(window, 60.0);
@@ -98,7 +78,7 @@ TEST_F(RevertTest, RevertKeepsEveryWriteMadeBeforeDuringAndAfterBothCutOvers) {
   std::this_thread::sleep_for(300ms);  // writes after the revert, into the old table again
   stop_writers = true;
   for (auto& th : threads) th.join();
-  if (failure) std::rethrow_exception(failure);
+  const MigrationResult& result = mig.result();
   ASSERT_TRUE(result.revert);
   EXPECT_TRUE(result.revert->reverted) << result.revert->stopped;
   EXPECT_EQ(migrator.metrics_snapshot().revert_window_seconds, 0.0);
@@ -139,24 +119,15 @@ TEST_F(RevertTest, AValueTheOldTypeCannotHoldStopsTheReverseSyncAndRevertIsRefus
   RuntimeSettings runtime;
   ProgressCounters progress;
   Migrator migrator(cfg, plan, runtime, progress, nullptr);
-  std::exception_ptr failure;
-  MigrationResult result;
-  std::thread mig([&] {
-    SqlThreadGuard guard;
-    try {
-      result = migrator.run(std::stop_token{});
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
-  const bool syncing = wait_for(migrator, Phase::kKeepingOldInSync, failure);
+  BackgroundMigration mig(migrator);
+  const bool syncing = mig.wait_for_phase(Phase::kKeepingOldInSync);
   EXPECT_TRUE(syncing) << migrator.state();
   if (syncing) {
     conn_->execute("UPDATE t SET a = 10000000000 WHERE id = 7");  // fits BIGINT, not INT
     conn_->execute("UPDATE t SET b = 'after' WHERE id = 8");
   }
   mig.join();  // the reverse sync stops, so the run ends without waiting for the window
-  if (failure) std::rethrow_exception(failure);
+  const MigrationResult& result = mig.result();
   ASSERT_TRUE(result.revert);
   EXPECT_FALSE(result.revert->reverted);
   EXPECT_NE(result.revert->stopped.find("reverse sync stopped"), std::string::npos) << result.revert->stopped;

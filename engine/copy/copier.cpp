@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/apply/apply_sql.h"
+#include "engine/copy/chunk_copy.h"
 #include "engine/copy/chunker.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
@@ -23,12 +24,8 @@
 namespace ghostcut::engine {
 namespace {
 
-// The most warnings SHOW WARNINGS can list (max_error_count's ceiling); every one is checked.
-constexpr std::uint64_t kMaxErrorCount = 65535;
 // How often a parked worker or the supervisor rechecks when nothing signals it.
 constexpr std::chrono::milliseconds kRecheck{100};
-// ER_NO_DEFAULT_FOR_FIELD: "Field 'x' doesn't have a default value".
-constexpr std::int64_t kNoDefault = 1364;
 
 // The connection is gone, or cannot be made again yet (a restarting server: 2002/2003).
 bool gone(const SqlError& e) { return e.connection_lost() || e.code() == 2002 || e.code() == sql_errc::kCantConnect; }
@@ -38,17 +35,6 @@ bool is_integer_type(const std::string& data_type) {
          data_type == "integer" || data_type == "bigint";
 }
 
-// The key name in "Duplicate entry 'x' for key 'name'" (MySQL 8 writes 'table.name').
-std::string duplicate_key_name(const std::string& message, const std::string& ghost_table) {
-  const std::string marker = "for key '";
-  const auto p = message.rfind(marker);
-  if (p == std::string::npos) return {};
-  auto name = message.substr(p + marker.size());
-  if (!name.empty() && name.back() == '\'') name.pop_back();
-  if (name.size() > ghost_table.size() + 1 && name.compare(0, ghost_table.size() + 1, ghost_table + ".") == 0)
-    name = name.substr(ghost_table.size() + 1);
-  return name;
-}
 
 }  // namespace
 
@@ -117,13 +103,8 @@ struct CopyState {
   const CopierConfig& config;
   spdlog::logger& log;
   Copier::Watermark& mark;
-  QueryBuilder builder;
+  ChunkCopy copy;
   std::vector<bool> key_is_int;
-  // Lower-case names of the chunk key and plan.kept_unique_keys. A duplicate on one of them is a
-  // stale ghost row whose change is still in the binlog (two current rows of the original cannot
-  // collide there), and the applier converges it, as in gh-ost. A duplicate on any other unique
-  // key may be real (a new key, a changed collation) and fails the copy.
-  std::set<std::string> old_unique_keys;
 
   std::mutex mu;  // guards chunker, sizer, error
   std::optional<Chunker> chunker;
@@ -154,7 +135,7 @@ struct CopyState {
 
   // Bounds are read and bound as typed values in the index's order (key_bounds.h).
   KeyTuple key_tuple(const std::vector<Cell>& row) const {
-    auto k = builder.key_tuple(row);
+    auto k = copy.builder().key_tuple(row);
     if (!k) throw std::runtime_error("chunk key: " + k.error().message());
     return std::move(*k);
   }
@@ -193,101 +174,10 @@ std::optional<KeyTuple> arithmetic_chunk_end(const CopyState& s, std::uint64_t s
   return std::nullopt;
 }
 
-}  // namespace
-
-SqlError collision_error(SqlConnection& conn, const MigrationPlan& plan, const std::string& context) {
-  // Find the colliding value the way native ALTER reports it: run the plan's probes now.
-  for (const auto& p : plan.collision_probes) {
-    try {
-      const auto dup = conn.query(p.sql);
-      if (dup.empty()) continue;
-      std::vector<std::string> values;
-      for (std::size_t i = 0; i + 1 < dup.rows[0].size(); ++i) values.push_back(dup.rows[0][i].value_or("NULL"));
-      return SqlError(sql_errc::kDupEntry, "23000",
-                      "Duplicate entry '" + join(values, "-") + "' for key '" + p.key + "' (" + context +
-                          ": rows distinct under the original key compare equal under the ALTER's new rules, "
-                          "as native ALTER TABLE would fail; the original table is untouched)",
-                      "collision");
-    } catch (const SqlError&) {
-    }
-  }
-  return SqlError(sql_errc::kDupEntry, "23000",
-                  "Duplicate entry for key '" + (plan.changed_unique_keys.empty() ? plan.chunk_key.name
-                                                                                  : plan.changed_unique_keys[0].name) +
-                      "' (" + context + ": a row collides with a row of another original key under the ALTER's "
-                      "new rules; native ALTER TABLE would fail; the original table is untouched)",
-                  "collision");
-}
-
-bool is_collision_marker(int code, const std::string& message, const MigrationPlan& plan) {
-  if (code != 1048 || plan.key_identity_terms.empty() || plan.chunk_key.columns.empty()) return false;
-  const auto* sc = plan.mapping.find_source(plan.chunk_key.columns.front());
-  return sc && lower(message).find("'" + lower(sc->target_name) + "'") != std::string::npos;
-}
-
-std::string copy_upsert_tail(const MigrationPlan& plan) {
-  if (plan.key_identity_terms.empty()) return {};
-  std::string same, first;
-  for (std::size_t k = 0; k < plan.chunk_key.columns.size() && k < plan.key_identity_terms.size(); ++k) {
-    const auto* sc = plan.mapping.find_source(plan.chunk_key.columns[k]);
-    if (!sc) return {};
-    const auto stored = quote_qualified(plan.database, plan.ghost_table) + "." + quote_identifier(sc->target_name);
-    if (k == 0) first = stored;
-    same += (k ? " AND " : "") +
-            identity_term(plan.key_identity_terms[k], stored, "VALUES(" + quote_identifier(sc->target_name) + ")");
-  }
-  // Same original row (the applier wrote it first): keep it, as INSERT IGNORE would. Another
-  // row: NULL into a NOT NULL key column, warning 1048, which check_warnings turns into 1062.
-  return " ON DUPLICATE KEY UPDATE " + first + " = IF(" + same + ", " + first + ", NULL)";
-}
-
-namespace {
-
-// Runs SHOW WARNINGS after a chunk; throws on anything but a duplicate on the chunk key.
-// Notes pass (native ALTER accepts them: DECIMAL rounding, …), and so does 1364 for an added
-// NOT NULL column without DEFAULT (INSERT IGNORE stores the implicit default, as native does).
-void check_warnings(SqlConnection& conn, const CopyState& s, const Chunk& chunk) {
-  const auto count = to_uint64(conn.query("SHOW COUNT(*) WARNINGS").scalar());
-  if (count == 0) return;
-  const auto w = conn.query("SHOW WARNINGS");
-  for (std::size_t r = 0; r < w.size(); ++r) {
-    const auto code = to_int64(w.at(r, "Code"));
-    const std::string msg = w.at(r, "Message").value_or("");
-    if (iequals(w.at(r, "Level").value_or(""), "Note")) continue;
-    if (code == kNoDefault && std::any_of(s.plan.implicit_default_columns.begin(), s.plan.implicit_default_columns.end(),
-                                          [&](const std::string& c) { return lower(msg).find("'" + lower(c) + "'") != std::string::npos; }))
-      continue;
-    if (is_collision_marker(static_cast<int>(code), msg, s.plan))
-      throw collision_error(conn, s.plan, "row copy into " + s.plan.database + "." + s.plan.ghost_table);
-    if (code == sql_errc::kDupEntry && s.old_unique_keys.count(lower(duplicate_key_name(msg, s.plan.ghost_table))))
-      continue;  // the applier already wrote a newer image of this row, or will replace the stale one
-    std::string what = code == sql_errc::kDupEntry
-                           ? "a duplicate on a key other than the chunk key (a new UNIQUE key the data violates?)"
-                           : "the ALTER would change or drop a value (truncation / out of range / invalid value)";
-    throw SqlError(static_cast<int>(code), "", "row copy into " + s.plan.database + "." + s.plan.ghost_table + ": " +
-                                                   what + ": warning " + std::to_string(code) + ": " + msg,
-                   "chunk ending at key " + std::to_string(chunk.upper.size()) + " values");
-  }
-  if (count > w.size())
-    throw std::runtime_error("row copy: " + std::to_string(count) + " warnings, only " + std::to_string(w.size()) +
-                             " could be checked; lower chunk-size");
-}
-
 void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings) {
   try {
     SqlThreadGuard guard;
-    auto setup_session = [&s](SqlConnection& c) {
-      c.execute(kEngineSessionSetup);
-      // Without IGNORE (a changed unique key) an added NOT NULL column without DEFAULT needs a
-      // non-strict session to get its implicit default; check_warnings still fails every other
-      // warning, so nothing strict mode would reject gets through (as in the applier).
-      if (!s.plan.implicit_default_columns.empty() && !s.plan.key_identity_terms.empty())
-        c.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
-      if (s.plan.skip_check_constraints) c.execute("SET SESSION check_constraint_checks = OFF");
-      c.execute("SET SESSION max_error_count = " + std::to_string(kMaxErrorCount));
-      if (s.config.lock_wait_timeout.count() > 0)
-        c.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s.config.lock_wait_timeout.count()));
-    };
+    auto setup_session = [&s](SqlConnection& c) { s.copy.setup_session(c, s.config.lock_wait_timeout); };
     auto open_session = [&] {
       auto c = SqlConnection::open(settings);
       setup_session(*c);
@@ -329,7 +219,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
         size = s.sizer.next_size();
         std::optional<KeyTuple> end_key = arithmetic_chunk_end(s, size);
         if (!end_key) {
-          auto q = s.builder.next_chunk_end_query(s.chunker->lower_bound(), s.chunker->lower_inclusive(),
+          auto q = s.copy.builder().next_chunk_end_query(s.chunker->lower_bound(), s.chunker->lower_inclusive(),
                                                   s.chunker->max(), size);
           if (!q) throw std::runtime_error("next chunk query: " + q.error().message());
           ResultTable end;
@@ -369,27 +259,12 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
         chunk_was_last = s.chunker->done();
       }
 
-      auto copy = s.builder.range_copy_query(chunk.lower, chunk.lower_inclusive(), chunk.upper);
-      if (!copy) throw std::runtime_error("range copy query: " + copy.error().message());
-      if (const auto tail = copy_upsert_tail(s.plan); !tail.empty()) {
-        // INSERT IGNORE would turn the collision marker (NULL into the key) into a silent ''.
-        const auto p = copy->sql.find("INSERT IGNORE INTO");
-        if (p != std::string::npos) copy->sql.replace(p, 18, "INSERT INTO");
-        copy->sql += tail;
-      }
       const auto started = std::chrono::steady_clock::now();
       std::uint64_t rows = 0;
       std::optional<std::chrono::steady_clock::time_point> first_conflict;
       for (int attempt = 1;; ++attempt) {
         try {
-          try {
-            rows = conn->update(copy->sql, copy->params);
-          } catch (const SqlError& e) {
-            if (is_collision_marker(e.code(), e.what(), s.plan))
-              throw collision_error(*conn, s.plan, "row copy into " + s.plan.database + "." + s.plan.ghost_table);
-            throw;
-          }
-          check_warnings(*conn, s, chunk);
+          rows = s.copy.copy(*conn, chunk);
           break;
         } catch (const SqlError& e) {
           if (gone(e) && !stop.stop_requested()) {
@@ -454,12 +329,8 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
 }  // namespace
 
 void Copier::run(std::stop_token stop) {
-  auto builder = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping, plan_.original);
-  if (!builder) throw std::runtime_error("copier: " + builder.error().message());
-  CopyState s{plan_, runtime_, progress_, config_, *log_, *mark_, std::move(*builder), {}, {}, {}, {},
+  CopyState s{plan_, runtime_, progress_, config_, *log_, *mark_, ChunkCopy(plan_), {}, {}, {},
               DynamicChunkSizer({config_.target_chunk_time, config_.initial_chunk_size}), {}, {}, {}};
-  s.old_unique_keys.insert(lower(plan_.chunk_key.name));
-  for (const auto& k : plan_.kept_unique_keys) s.old_unique_keys.insert(lower(k));
   for (const auto& k : plan_.chunk_key.columns) {
     const auto i = plan_.original.column_index(k);
     if (!i) throw std::runtime_error("copier: chunk key column " + k + " not in " + plan_.table);
@@ -470,12 +341,12 @@ void Copier::run(std::stop_token stop) {
     SqlThreadGuard guard;
     auto conn = SqlConnection::open(settings_);
     conn->execute(kEngineSessionSetup);  // key values are read and bound in the same session zone
-    const auto min = conn->query(s.builder.min_key_query());
+    const auto min = conn->query(s.copy.builder().min_key_query());
     const auto& resume = config_.resume_from;
     const bool resuming = resume && resume->max;
     // Resumed: the range ends where it did when the first run read it (later rows came through
     // the binlog, which the resumed stream replays from the checkpoint).
-    const auto max = resuming ? ResultTable{} : conn->query(s.builder.max_key_query());
+    const auto max = resuming ? ResultTable{} : conn->query(s.copy.builder().max_key_query());
     progress_.mark_copy_started(std::chrono::steady_clock::now());
     const auto mark_done = [&] {
       std::lock_guard lk(mark_->mu);

@@ -1,15 +1,13 @@
-// Copier: copies the original's rows into the ghost in keyset chunks,
-//   INSERT IGNORE INTO ghost (…) SELECT … FROM t FORCE INDEX (key) WHERE <range> LOCK IN SHARE MODE
+// Copier: copies the original's rows into the ghost in keyset chunks (engine/copy/chunk_copy.h)
 // on 1..N worker threads (RuntimeSettings::threads, changeable while running), with the chunk size
-// adapted toward a target chunk time (or fixed by the operator). IGNORE only skips rows the applier
-// already wrote (newer images); every warning is checked, so a duplicate on a NEW unique key or a
-// truncated value fails the copy loudly instead of dropping or changing a row.
+// adapted toward a target chunk time (or fixed by the operator).
 #pragma once
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <stop_token>
 
+#include "engine/copy/chunk_copy.h"
 #include "engine/sql/lock_conflict.h"
 #include "engine/inspect/plan.h"
 #include "engine/metrics/progress.h"
@@ -44,18 +42,6 @@ struct CopierConfig {
   std::optional<CopyRangeProgress> resume_from;
 };
 
-class SqlConnection;
-class SqlError;
-
-// Collisions under a unique key the ALTER made compare differently (plan.key_identity_terms):
-// the copy's INSERT … ON DUPLICATE KEY UPDATE tail that keeps a row of the same original key
-// and marks any other with warning/error 1048 on the first chunk-key column ("" = no such keys).
-std::string copy_upsert_tail(const MigrationPlan& plan);
-// That marker, seen as error or warning `code` with `message`.
-bool is_collision_marker(int code, const std::string& message, const MigrationPlan& plan);
-// Native ALTER's error for it: 1062 "Duplicate entry '…' for key '…'", the value found by the
-// plan's collision probes on the original table (run now on `conn`).
-SqlError collision_error(SqlConnection& conn, const MigrationPlan& plan, const std::string& context);
 
 class Copier {
  public:

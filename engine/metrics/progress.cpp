@@ -88,6 +88,8 @@ std::string ProgressSnapshot::to_json() const {
   return std::string("{\"state\":\"") + json_escape(state) + "\"" +
          ",\"rows_copied\":" + std::to_string(rows_copied) + ",\"rows_estimated\":" + std::to_string(rows_estimated) +
          ",\"percent\":" + fixed(percent(), 1) + ",\"chunks_copied\":" + std::to_string(chunks_copied) +
+         ",\"checksum_rows\":" + std::to_string(checksum_rows) +
+         ",\"checksum_rows_repaired\":" + std::to_string(checksum_rows_repaired) +
          ",\"events_applied\":" + std::to_string(events_applied) + ",\"backlog\":" + std::to_string(backlog) +
          ",\"applier_lag_ms\":" + std::to_string(applier_lag_ms) + ",\"rows_per_second\":" + fixed(rows_per_second(), 0) +
          ",\"eta_seconds\":" + (e ? std::to_string(e->count()) : std::string("null")) + ",\"elapsed_seconds\":" +
@@ -139,6 +141,8 @@ ProgressSnapshot ProgressCounters::snapshot(SteadyTime now, std::string state) c
   s.rows_copied = rows_copied.load();
   s.rows_estimated = rows_estimated.load();
   s.chunks_copied = chunks_copied.load();
+  s.checksum_rows = checksum_rows.load();
+  s.checksum_rows_repaired = checksum_rows_repaired.load();
   s.events_applied = events_applied.load();
   s.backlog = backlog.load();
   s.applier_lag_ms = applier_lag_ms.load();

@@ -67,6 +67,10 @@ std::string format_prometheus(const MetricsSnapshot& s) {
 
   w.metric("rows_copied_total", "counter", "Rows copied from the original table into the ghost table.",
            s.rows_copied);
+  w.metric("checksum_rows_total", "counter", "Rows the pre-cut-over checksum compared in both tables.",
+           s.checksum_rows);
+  w.metric("checksum_rows_repaired_total", "counter", "Ghost rows the checksum found different and copied again.",
+           s.checksum_rows_repaired);
   w.metric("rows_estimated", "gauge", "Estimated rows in the original table (information_schema).",
            s.rows_estimated);
   w.metric("copy_rows_per_second", "gauge", "Row copy rate since the copy started.", s.copy_rows_per_second);

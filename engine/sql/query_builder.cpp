@@ -93,6 +93,15 @@ std::string read_exprs(const std::vector<KeyBound>& keys) {
 
 }  // namespace
 
+std::string key_range_condition(const std::vector<KeyBound>& keys, const std::optional<KeyTuple>& lower,
+                                bool lower_inclusive, const std::optional<KeyTuple>& upper,
+                                std::vector<SqlParam>& params) {
+  std::string out;
+  if (lower) out = compare_keys(keys, lower_inclusive ? ">=" : ">", *lower, params);
+  if (upper) out += (out.empty() ? "" : " AND ") + compare_keys(keys, "<=", *upper, params);
+  return out.empty() ? "TRUE" : out;
+}
+
 bool sorts_after_in_lock_order(std::string_view name, std::string_view table) {
   // The server compares metadata lock keys with memcmp over the NUL-terminated names, so a
   // proper prefix sorts first; lower_case_table_names=1 lower-cases both names first.

@@ -61,6 +61,12 @@ bool sorts_after_in_lock_order(std::string_view name, std::string_view table);
 // `expr` shifted between UTC and the server's zone (SharedColumn::tz_shift; 0 = unchanged).
 std::string tz_shifted(const std::string& expr, int shift);
 
+// `keys` within (lower, upper] — lower inclusive when `lower_inclusive`, nullopt = unbounded on that
+// side, both nullopt = "TRUE" — in the index's order; appends the parameters it uses.
+std::string key_range_condition(const std::vector<KeyBound>& keys, const std::optional<KeyTuple>& lower,
+                                bool lower_inclusive, const std::optional<KeyTuple>& upper,
+                                std::vector<SqlParam>& params);
+
 class QueryBuilder {
  public:
   // `key` is the chosen unique key of `original` (the original table); all its columns must be shared.

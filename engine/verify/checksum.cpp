@@ -2,128 +2,486 @@
 
 #include <spdlog/spdlog.h>
 
-#include <future>
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
 
+#include "engine/apply/apply_sql.h"
+#include "engine/copy/chunk_copy.h"
 #include "engine/sql/binlog_settings.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::milliseconds;
+
+// Values whose text cannot hold the separator: numbers and temporal values.
+bool fixed_text(const std::string& data_type) {
+  static const std::set<std::string> kFixed = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint",
+                                               "decimal", "numeric", "float", "double", "real", "date",
+                                               "datetime", "timestamp", "time", "year"};
+  return kFixed.count(lower(data_type)) > 0;
+}
+bool is_int(const std::string& t) {
+  return t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" || t == "bigint";
+}
+bool is_text(const std::string& t) {
+  return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" || t == "longtext";
+}
+bool is_bytes(const std::string& t) {
+  return t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" || t == "mediumblob" || t == "longblob";
+}
+// The "(a,b)" numbers of a column type such as "decimal(10,2) unsigned" or "datetime(6)".
+std::vector<int> type_numbers(const std::string& column_type) {
+  std::vector<int> out;
+  const auto open = column_type.find('(');
+  if (open == std::string::npos) return out;
+  int v = 0;
+  bool any = false;
+  for (std::size_t i = open + 1; i < column_type.size() && column_type[i] != ')'; ++i) {
+    const char c = column_type[i];
+    if (c >= '0' && c <= '9') {
+      v = v * 10 + (c - '0');
+      any = true;
+    } else if (c == ',') {
+      out.push_back(v);
+      v = 0;
+      any = false;
+    }
+  }
+  if (any) out.push_back(v);
+  return out;
+}
+
+// How the original's value `q` becomes the ghost's exactly ("" = the same text, nullopt = no
+// exact conversion known: not compared). The copy refuses any truncation or out-of-range value
+// (every warning is checked), so only representation changes need an expression here.
+std::optional<std::string> exact_conversion(const ColumnInfo& a, const ColumnInfo& b, const std::string& q) {
+  const auto ta = lower(a.data_type), tb = lower(b.data_type);
+  if (a.column_type == b.column_type && a.charset == b.charset) return "";  // nullability or collation only
+  if (is_int(ta) && is_int(tb)) return "";
+  if (tb == "enum" && ta == "enum") return "";  // stored as the member's text on both sides
+  // CHAR strips trailing spaces when read, so only into a CHAR or a variable-length text.
+  if (is_text(ta) && is_text(tb) && (tb != "char" || ta == "char")) {
+    if (a.charset == b.charset) return "";
+    if (!b.charset) return std::nullopt;
+    return "CONVERT(" + q + " USING " + *b.charset + ")";
+  }
+  if (is_bytes(ta) && is_bytes(tb) && tb != "binary") return "";  // BINARY(n) pads
+  const auto na = type_numbers(a.column_type), nb = type_numbers(b.column_type);
+  if ((ta == "decimal" || ta == "numeric") && (tb == "decimal" || tb == "numeric") && na.size() == 2 && nb.size() == 2) {
+    if (na[1] == nb[1]) return "";
+    if (nb[1] > na[1])
+      return "CAST(" + q + " AS DECIMAL(" + std::to_string(nb[0]) + "," + std::to_string(nb[1]) + "))";
+    return std::nullopt;  // a narrowed scale rounds
+  }
+  if (ta == tb && (ta == "datetime" || ta == "time" || ta == "timestamp")) {
+    const int fa = na.empty() ? 0 : na[0], fb = nb.empty() ? 0 : nb[0];
+    if (fb < fa) return std::nullopt;  // fewer fractional digits: rounded or cut
+    return "CAST(" + q + " AS " + (ta == "time" ? "TIME(" : "DATETIME(") + std::to_string(fb) + "))";
+  }
+  return std::nullopt;
+}
 
 struct Aggregate {
-  std::string count, crc_sum, md5_xor;
+  std::string count, crc;
   bool operator==(const Aggregate&) const = default;
 };
 
-Aggregate aggregate(SqlConnection& c, const std::string& tag, const std::string& table, const std::string& row) {
-  auto r = c.query(tag + "SELECT COUNT(*), COALESCE(SUM(CRC32(" + row + ")), 0), " +
-                   "COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(MD5(" + row + "), 1, 16), 16, 10) AS UNSIGNED)), 0) FROM " +
-                   table);
-  return {r.rows.at(0).at(0).value_or(""), r.rows.at(0).at(1).value_or(""), r.rows.at(0).at(2).value_or("")};
+// One side of the comparison.
+struct Side {
+  std::string table;  // qualified
+  std::vector<KeyBound> bounds;
+  std::string row;    // the row expression
+  std::string hint;   // "FORCE INDEX (…)" on the original, where the chunk walk reads
+  std::string order;  // the key columns, comma-separated
+};
+
+// A chunk: keys in (lower, upper]; nullopt = unbounded on that side.
+struct Range {
+  std::optional<KeyTuple> lower, upper;
+};
+
+std::string param_text(const SqlParam& p) {
+  if (const auto* i = std::get_if<std::int64_t>(&p)) return std::to_string(*i);
+  if (const auto* u = std::get_if<std::uint64_t>(&p)) return std::to_string(*u);
+  if (const auto* d = std::get_if<double>(&p)) return fmt::format("{}", *d);
+  if (const auto* s = std::get_if<std::string>(&p)) return "'" + *s + "'";
+  return "NULL";
 }
+std::string tuple_text(const std::optional<KeyTuple>& t, const char* none) {
+  if (!t) return none;
+  std::string out;
+  for (const auto& v : *t) out += (out.empty() ? "" : ", ") + param_text(v);
+  return t->size() == 1 ? out : "(" + out + ")";
+}
+std::string range_text(const Range& r) {
+  return "(" + tuple_text(r.lower, "-inf") + ", " + tuple_text(r.upper, "+inf") + "]";
+}
+
+Aggregate aggregate(SqlConnection& c, const std::string& tag, const Side& s, const Range& r) {
+  std::vector<SqlParam> params;
+  const auto where = key_range_condition(s.bounds, r.lower, false, r.upper, params);
+  auto t = c.query(tag + "SELECT COUNT(*), COALESCE(BIT_XOR(CRC32(" + s.row + ")), 0) FROM " + s.table + " " + s.hint +
+                       " WHERE " + where,
+                   params);
+  return {t.rows.at(0).at(0).value_or(""), t.rows.at(0).at(1).value_or("")};
+}
+
+struct Pair {
+  std::unique_ptr<SqlConnection> original, ghost;
+};
 
 }  // namespace
 
-std::string checksum_row_expression(const std::vector<std::string>& columns) {
-  // Each value as bytes (no collation mixing), preceded by its NULL flag (CONCAT_WS skips NULLs)
-  // and its length, so no two different rows encode alike: ('a#b','c') and ('a','b#c') differ.
+ChecksumColumns checksum_columns(const MigrationPlan& plan) {
+  ChecksumColumns out;
+  std::set<std::string> collations;
+  for (const auto& s : plan.mapping.shared) {
+    const auto& a = plan.original.columns.at(s.source_index);
+    const auto& b = plan.ghost.columns.at(s.target_index);
+    if (a.generated || b.generated) continue;
+    const auto qa = quote_identifier(s.source_name), qb = quote_identifier(s.target_name);
+    const auto conv = s.tz_shift != 0 ? std::nullopt : exact_conversion(a, b, qa);
+    if (!conv) {
+      out.skipped.push_back(s.source_name);
+      continue;
+    }
+    ChecksumColumn c{s.source_name, conv->empty() ? qa : *conv, qb, a.nullable || b.nullable,
+                     !fixed_text(b.data_type)};
+    if (b.collation) collations.insert(*b.collation);
+    if (a.collation) collations.insert(*a.collation);
+    if (c.original.rfind("CONVERT(", 0) == 0) out.binary = true;  // CONVERT's result has its own collation
+    out.compared.push_back(std::move(c));
+  }
+  if (collations.size() > 1) out.binary = true;  // CONCAT_WS cannot mix them
+  return out;
+}
+
+std::string checksum_row_expression(const ChecksumColumns& columns, bool ghost_side) {
+  // CONCAT_WS skips NULLs, hence the ISNULL flags; the lengths keep ('a#b','c') and ('a','b#c')
+  // apart. Numbers and dates need neither: their text cannot hold '#'.
   std::string e = "CONCAT_WS('#'";
-  for (const auto& c : columns) e += ", ISNULL(" + c + "), LENGTH(CAST(" + c + " AS BINARY)), CAST(" + c + " AS BINARY)";
+  for (const auto& c : columns.compared) {
+    const auto& v = ghost_side ? c.ghost : c.original;
+    if (c.nullable) e += ", ISNULL(" + v + ")";
+    if (c.variable) {
+      e += ", LENGTH(" + v + ")";
+      e += columns.binary ? ", CAST(" + v + " AS BINARY)" : ", " + v;
+    } else {
+      e += ", " + v;
+    }
+  }
   return e + ")";
 }
 
 Checksum::Checksum(ConnectionSettings settings, const MigrationPlan& plan, std::chrono::seconds lock_timeout,
-                   DrainFn drain, ResumeFn resume, std::shared_ptr<spdlog::logger> logger)
+                   DrainFn drain, ResumeFn resume, std::shared_ptr<spdlog::logger> logger, ChecksumOptions options)
     : settings_(std::move(settings)),
       plan_(plan),
       lock_timeout_(lock_timeout),
       drain_(std::move(drain)),
       resume_(std::move(resume)),
-      log_(logger ? std::move(logger) : spdlog::default_logger()) {}
+      log_(logger ? std::move(logger) : spdlog::default_logger()),
+      options_(std::move(options)) {}
 
 ChecksumResult Checksum::run() {
   ChecksumResult result;
-  std::vector<std::string> source_cols, target_cols;
-  for (const auto& s : plan_.mapping.shared) {
-    const auto& a = plan_.original.columns.at(s.source_index);
-    const auto& b = plan_.ghost.columns.at(s.target_index);
-    if (a.generated || b.generated) continue;
-    // A retyped column, or one whose NULLs NOT NULL converts, legitimately differs.
-    if (a.column_type != b.column_type || a.charset != b.charset || a.collation != b.collation ||
-        a.nullable != b.nullable) {
-      result.skipped.push_back(s.source_name);
-      continue;
-    }
-    result.compared.push_back(s.source_name);
-    source_cols.push_back(quote_identifier(s.source_name));
-    target_cols.push_back(quote_identifier(s.target_name));
-  }
-  if (source_cols.empty()) return result;  // nothing comparable (every column retyped)
+  const auto columns = checksum_columns(plan_);
+  for (const auto& c : columns.compared) result.compared.push_back(c.name);
+  result.skipped = columns.skipped;
+  if (columns.compared.empty()) return result;  // nothing comparable (every column retyped)
   const std::string tag = "/* ghostcut " + plan_.database + "." + plan_.table + " checksum */ ";
   const auto started = Clock::now();
+  const ChunkCopy copy(plan_);  // the chunk walk's queries, and the repair's statement
+  const auto& builder = copy.builder();
 
-  auto lock = SqlConnection::open(settings_);
-  auto snap_original = SqlConnection::open(settings_);
-  auto snap_ghost = SqlConnection::open(settings_);
-  const auto secs = std::to_string(std::max<long long>(1, lock_timeout_.count()));
-  lock->execute("SET SESSION lock_wait_timeout = " + secs + ", wait_timeout = " + std::to_string(lock_timeout_.count() * 3 + 2));
-  for (auto* c : {snap_original.get(), snap_ghost.get()})
-    c->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-
-  try {
-    lock->execute(tag + "LOCK TABLES " + quote_qualified(plan_.database, plan_.table) + " READ");
-  } catch (const SqlError& e) {
-    throw ChecksumNotTaken("could not lock " + plan_.table + " within " + secs + " s (" + e.what() + ")");
-  }
-  const auto locked_at = Clock::now();
-  bool resumed = false;
-  auto release = [&] {
-    try {
-      lock->execute("UNLOCK TABLES");
-    } catch (const std::exception& e) {
-      log_->warn("checksum: unlock failed ({}); closing the lock connection", e.what());
-      lock.reset();
+  Side orig{quote_qualified(plan_.database, plan_.table), builder.key_bounds(),
+            checksum_row_expression(columns, false), "FORCE INDEX (" + quote_identifier(plan_.chunk_key.name) + ")", ""};
+  Side ghost{quote_qualified(plan_.database, plan_.ghost_table), {}, checksum_row_expression(columns, true), "", ""};
+  // Chunks need the key to compare alike on both sides: the same type and collation.
+  bool chunked = true;
+  for (const auto& k : plan_.chunk_key.columns) {
+    const auto* sc = plan_.mapping.find_source(k);
+    if (!sc) {
+      chunked = false;
+      break;
     }
-    result.write_stall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - locked_at);
-    if (!resumed) {
-      resumed = true;
-      resume_();
+    const auto& a = plan_.original.columns.at(sc->source_index);
+    const auto& b = plan_.ghost.columns.at(sc->target_index);
+    auto bound = key_bound_for(b);
+    if (!bound || a.column_type != b.column_type || a.collation != b.collation || a.charset != b.charset) {
+      chunked = false;
+      break;
+    }
+    ghost.bounds.push_back(std::move(*bound));
+    orig.order += (orig.order.empty() ? "" : ", ") + quote_identifier(sc->source_name);
+    ghost.order += (ghost.order.empty() ? "" : ", ") + quote_identifier(sc->target_name);
+  }
+  if (!chunked) {
+    orig.bounds.clear();
+    ghost.bounds.clear();
+    orig.hint.clear();
+  }
+  const int threads = std::max(1, options_.threads);
+
+  // Steps 1–5: `n` snapshot pairs at one instant. Returns how long writers to t waited.
+  auto consistent_point = [&](std::size_t n) {
+    std::vector<Pair> pairs(n);
+    for (auto& p : pairs) {
+      p.original = SqlConnection::open(settings_);
+      p.ghost = SqlConnection::open(settings_);
+      for (auto* c : {p.original.get(), p.ghost.get()}) {
+        c->execute(kEngineSessionSetup);  // key values are read and bound in one zone
+        c->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      }
+    }
+    auto lock = SqlConnection::open(settings_);
+    const auto secs = std::to_string(std::max<long long>(1, lock_timeout_.count()));
+    lock->execute("SET SESSION lock_wait_timeout = " + secs + ", wait_timeout = " +
+                  std::to_string(lock_timeout_.count() * 3 + 2));
+    try {
+      lock->execute(tag + "LOCK TABLES " + orig.table + " READ");
+    } catch (const SqlError& e) {
+      throw ChecksumNotTaken("could not lock " + plan_.table + " within " + secs + " s (" + e.what() + ")");
+    }
+    const auto locked_at = Clock::now();
+    Ms stall{0};
+    bool resumed = false;
+    auto release = [&] {
+      try {
+        lock->execute("UNLOCK TABLES");
+      } catch (const std::exception& e) {
+        log_->warn("checksum: unlock failed ({}); closing the lock connection", e.what());
+        lock.reset();
+      }
+      stall = std::chrono::duration_cast<Ms>(Clock::now() - locked_at);
+      if (!resumed) {
+        resumed = true;
+        resume_();
+      }
+    };
+    try {
+      const auto target = current_binlog_position(*lock, plan_.server.version);
+      if (!drain_(target, locked_at + lock_timeout_)) {
+        release();
+        throw ChecksumNotTaken("the applier did not reach " + target.to_string() + " within the lock timeout");
+      }
+      for (auto& p : pairs) {
+        p.original->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+        p.ghost->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+      }
+    } catch (const ChecksumNotTaken&) {
+      throw;
+    } catch (...) {
+      release();
+      throw;
+    }
+    release();
+    result.write_stall = std::max(result.write_stall, stall);
+    return pairs;
+  };
+
+  // The keys whose rows differ in `r` (both snapshots of `p`), as the original's key tuples.
+  auto differing_keys = [&](Pair& p, const Range& r) {
+    std::vector<KeyTuple> keys;
+    auto rows = [&](SqlConnection& c, const Side& s) {
+      std::vector<SqlParam> params;
+      const auto where = key_range_condition(s.bounds, r.lower, false, r.upper, params);
+      std::string reads;
+      for (const auto& b : s.bounds) reads += b.read_expr + ", ";
+      auto t = c.query(tag + "SELECT " + reads + "CRC32(" + s.row + ") FROM " + s.table + " " + s.hint + " WHERE " +
+                           where + " ORDER BY " + s.order,
+                       params);
+      std::map<std::vector<Cell>, Cell> out;
+      for (auto& row : t.rows) {
+        Cell crc = row.back();
+        row.pop_back();
+        out.emplace(std::move(row), std::move(crc));
+      }
+      return out;
+    };
+    const auto a = rows(*p.original, orig), b = rows(*p.ghost, ghost);
+    std::set<std::vector<Cell>> diff;
+    for (const auto& [k, crc] : a)
+      if (auto it = b.find(k); it == b.end() || it->second != crc) diff.insert(k);
+    for (const auto& [k, crc] : b)
+      if (!a.count(k)) diff.insert(k);
+    for (const auto& k : diff) {
+      auto t = builder.key_tuple(k);
+      if (!t) throw std::runtime_error("checksum: chunk key: " + t.error().message());
+      keys.push_back(std::move(*t));
+    }
+    return keys;
+  };
+
+  // The compared columns whose values differ in `r`, for the failure message.
+  auto differing_columns = [&](Pair& p, const Range& r) {
+    auto per_column = [&](SqlConnection& c, const Side& s, bool ghost_side) {
+      std::string items;
+      for (const auto& col : columns.compared) {
+        const auto& v = ghost_side ? col.ghost : col.original;
+        items += (items.empty() ? "" : ", ") + std::string("COALESCE(BIT_XOR(CRC32(CONCAT_WS('#', ISNULL(") + v +
+                 "), CAST(" + v + " AS BINARY)))), 0)";
+      }
+      std::vector<SqlParam> params;
+      const auto where = key_range_condition(s.bounds, r.lower, false, r.upper, params);
+      return c.query(tag + "SELECT " + items + " FROM " + s.table + " " + s.hint + " WHERE " + where, params).rows.at(0);
+    };
+    const auto a = per_column(*p.original, orig, false), b = per_column(*p.ghost, ghost, true);
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < columns.compared.size(); ++i)
+      if (a.at(i) != b.at(i)) names.push_back(columns.compared[i].name);
+    return names;
+  };
+
+  // Compares chunks on `pairs` in parallel: the walk of the key (ranges empty) or the given ranges.
+  // Returns the ranges that differ with their differing keys (or, on the last round, throws).
+  struct Difference {
+    Range range;
+    std::vector<KeyTuple> keys;
+  };
+  auto compare = [&](std::vector<Pair>& pairs, std::optional<std::vector<Range>> fixed, bool last_round) {
+    std::mutex mu;
+    std::vector<Difference> differences;
+    std::exception_ptr error;
+    std::atomic<bool> failed{false};
+    std::uint64_t rows = 0, chunks = 0;
+    std::size_t next_fixed = 0;
+    std::optional<KeyTuple> walk_lower, walk_max;
+    bool walk_done = false;
+    if (!fixed && chunked) {
+      auto mx = pairs.front().original->query(builder.max_key_query());
+      if (!mx.empty()) {
+        auto t = builder.key_tuple(mx.rows[0]);
+        if (!t) throw std::runtime_error("checksum: chunk key: " + t.error().message());
+        walk_max = std::move(*t);
+      }
+    }
+    auto next = [&](Pair& p) -> std::optional<Range> {  // under mu
+      if (fixed) return next_fixed < fixed->size() ? std::optional<Range>((*fixed)[next_fixed++]) : std::nullopt;
+      if (walk_done) return std::nullopt;
+      if (walk_max && chunked) {
+        auto q = builder.next_chunk_end_query(walk_lower, false, *walk_max, std::max<std::uint64_t>(1, options_.chunk_rows));
+        if (!q) throw std::runtime_error("checksum: next chunk query: " + q.error().message());
+        auto end = p.original->query(q->sql, q->params);
+        if (!end.empty()) {
+          auto t = builder.key_tuple(end.rows[0]);
+          if (!t) throw std::runtime_error("checksum: chunk key: " + t.error().message());
+          Range r{walk_lower, *t};
+          walk_lower = std::move(*t);
+          return r;
+        }
+      }
+      walk_done = true;  // the last chunk: after the last key (rows only the ghost has), or all of it
+      return Range{walk_lower, std::nullopt};
+    };
+    auto work = [&](Pair& p) {
+      SqlThreadGuard guard;
+      try {
+        for (;;) {
+          std::optional<Range> r;
+          {
+            std::lock_guard lk(mu);
+            if (failed) return;
+            r = next(p);
+          }
+          if (!r) return;
+          const auto a = aggregate(*p.original, tag, orig, *r);
+          const auto b = aggregate(*p.ghost, tag, ghost, *r);
+          if (a != b) {
+            if (last_round || !chunked || !options_.repair) {
+              const auto cols = differing_columns(p, *r);
+              throw ChecksumMismatch(
+                  "checksum: " + plan_.table + " and " + plan_.ghost_table + " differ in the chunk " +
+                  (chunked ? range_text(*r) + " of key " + key_text(plan_.chunk_key) : std::string("(the whole table)")) +
+                  ": rows " + a.count + " vs " + b.count +
+                  (cols.empty() ? std::string() : "; columns that differ: " + join(cols)) +
+                  (options_.repair && chunked ? "; still after " + std::to_string(options_.repair_rounds) + " repairs" : "") +
+                  "; not cutting over, " + plan_.table + " is untouched");
+            }
+            auto keys = differing_keys(p, *r);
+            std::lock_guard lk(mu);
+            differences.push_back({*r, std::move(keys)});
+          }
+          std::lock_guard lk(mu);
+          rows += std::strtoull(a.count.c_str(), nullptr, 10);
+          ++chunks;
+          if (options_.on_progress) options_.on_progress(rows, chunks);
+        }
+      } catch (...) {
+        std::lock_guard lk(mu);
+        if (!error) error = std::current_exception();
+        failed = true;
+      }
+    };
+    {
+      std::vector<std::jthread> workers;
+      for (std::size_t i = 1; i < pairs.size(); ++i) workers.emplace_back([&, i] { work(pairs[i]); });
+      work(pairs.front());
+    }
+    for (auto& p : pairs) {
+      p.original->execute("COMMIT");
+      p.ghost->execute("COMMIT");
+    }
+    if (error) std::rethrow_exception(error);
+    if (!fixed) {
+      result.rows = rows;
+      result.chunks = chunks;
+    }
+    return differences;
+  };
+
+  // Copies each key again: the ghost row goes, the copier's statement brings the original's
+  // current one (or none), in one transaction that the applier's writes to that key wait for.
+  auto repair = [&](const std::vector<Difference>& differences) {
+    auto conn = SqlConnection::open(settings_);
+    copy.setup_session(*conn, std::chrono::seconds(0));
+    for (const auto& d : differences) {
+      for (const auto& key : d.keys) {
+        for (int attempt = 1;; ++attempt) {
+          try {
+            conn->execute("BEGIN");
+            std::vector<SqlParam> params;
+            const auto where = key_range_condition(ghost.bounds, key, true, key, params);
+            conn->update(tag + "DELETE FROM " + ghost.table + " WHERE " + where, params);
+            copy.copy(*conn, Chunk{key, key, true});
+            conn->execute("COMMIT");
+            break;
+          } catch (const SqlError& e) {
+            try {
+              conn->execute("ROLLBACK");
+            } catch (const SqlError&) {
+            }
+            if (!e.retryable() || attempt >= 5) throw;
+            std::this_thread::sleep_for(Ms(50 * attempt));
+          }
+        }
+        ++result.rows_repaired;
+      }
+      log_->warn("checksum: {} and {} differed in the chunk {} of key {}: {} row(s) copied again", plan_.table,
+                 plan_.ghost_table, range_text(d.range), key_text(plan_.chunk_key), d.keys.size());
     }
   };
-  try {
-    const auto target = current_binlog_position(*lock, plan_.server.version);
-    if (!drain_(target, locked_at + lock_timeout_)) {
-      release();
-      throw ChecksumNotTaken("the applier did not reach " + target.to_string() + " within the lock timeout");
-    }
-    snap_original->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-    snap_ghost->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-  } catch (const ChecksumNotTaken&) {
-    throw;
-  } catch (...) {
-    release();
-    throw;
-  }
-  release();
 
-  const std::string src_row = checksum_row_expression(source_cols), dst_row = checksum_row_expression(target_cols);
-  auto other = std::async(std::launch::async, [&] {
-    SqlThreadGuard guard;
-    return aggregate(*snap_ghost, tag, quote_qualified(plan_.database, plan_.ghost_table), dst_row);
-  });
-  const Aggregate a = aggregate(*snap_original, tag, quote_qualified(plan_.database, plan_.table), src_row);
-  const Aggregate b = other.get();
-  snap_original->execute("COMMIT");
-  snap_ghost->execute("COMMIT");
-  result.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-  result.rows = std::strtoull(a.count.c_str(), nullptr, 10);
-  if (a != b)
-    throw ChecksumMismatch("checksum: " + plan_.table + " and " + plan_.ghost_table + " differ (rows " + a.count +
-                           " vs " + b.count + ", crc sum " + a.crc_sum + " vs " + b.crc_sum + ", md5 xor " + a.md5_xor +
-                           " vs " + b.md5_xor + "); not cutting over");
+  auto pairs = consistent_point(static_cast<std::size_t>(chunked ? threads : 1));
+  auto differences = compare(pairs, std::nullopt, false);
+  for (int round = 1; !differences.empty(); ++round) {
+    repair(differences);
+    std::vector<Range> ranges;
+    for (const auto& d : differences) ranges.push_back(d.range);
+    auto again = consistent_point(std::min<std::size_t>(static_cast<std::size_t>(threads), ranges.size()));
+    differences = compare(again, ranges, round >= options_.repair_rounds);
+  }
+  result.took = std::chrono::duration_cast<Ms>(Clock::now() - started);
   return result;
 }
 

@@ -1,21 +1,32 @@
-// Checksum: proves, before the cut-over, that the ghost holds exactly the original's rows.
+// Checksum: proves, before the cut-over, that the ghost holds exactly the original's rows, and
+// repairs a chunk that does not.
 //
 // Both tables are read as of ONE instant, while writes and the applier go on:
 //   1. lock conn:  LOCK TABLES t READ               — writers to t wait (a short stall, bounded
 //                                                      by the lock timeout, like a cut-over's)
 //   2. lock conn:  binlog position → P               — every committed write to t is before P
 //   3. drain:      the applier applies through P, then pauses
-//   4. two conns:  START TRANSACTION WITH CONSISTENT SNAPSHOT (one for t, one for the ghost)
+//   4. N pairs:    START TRANSACTION WITH CONSISTENT SNAPSHOT (one for t, one for the ghost, per worker)
 //   5. lock conn:  UNLOCK TABLES; the applier resumes — the stall ends
-//   6. both:       COUNT(*), SUM(CRC32(row)) and BIT_XOR(first 64 bits of MD5(row)) over the
-//                  shared columns, in their snapshots, in parallel (non-locking reads)
-// With t locked and the applier paused and drained, nothing changes either table between the two
-// snapshots, so they show the same logical state; equal aggregates over every shared column mean
-// equal row sets (up to hash collisions of two independent 32/64-bit sums over all rows).
-// Compared: shared columns whose type, charset and collation are the same in both schemas (an
-// ADD COLUMN checks every old column). A column whose type or nullability the ALTER changes is
-// not compared (the result lists it): its bytes legitimately differ. Each value is written with
-// its NULL-ness and length, so NULL and '' differ and values cannot shift between columns.
+//   6. workers:    walk the chunk key in chunks of the original; per chunk, on both sides,
+//                  COUNT(*) and BIT_XOR(CRC32(row)) over the compared columns, in their snapshots
+//                  (non-locking reads, in parallel)
+// With t locked and the applier paused and drained, nothing changes either table between the
+// snapshots, so every snapshot shows the same logical state. A chunk whose aggregates differ is
+// compared row by row (key, CRC32(row)) in its snapshot, and each differing key is copied again
+// (DELETE it from the ghost, then the copier's own statement for that one key, in one
+// transaction: the ghost then holds the original's CURRENT row, and binlog events still on the way
+// converge it as during the copy). The repaired chunks are checked again at a new instant; a
+// difference that survives kRepairRounds fails the migration before the cut-over, naming the
+// chunk's key range and the columns that differ.
+//
+// Compared: every shared column whose value the ghost must hold unchanged — the same type, or a
+// change whose converted value is exact (checksum_columns lists which); a rename compares the old
+// name with the new. Others (FLOAT to DOUBLE, a narrowed scale, a TIMESTAMP zone shift, …) are
+// listed as not compared. Each value is written with its NULL-ness and, when its text could hold
+// the separator, its length, so NULL and '' differ and values cannot shift between columns.
+// Chunks need the chunk key to compare alike in both tables; where the ALTER changes a key
+// column's type or collation, the whole table is one chunk (compared, not repaired).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -37,13 +48,15 @@ namespace ghostcut::engine {
 
 struct ChecksumResult {
   std::uint64_t rows = 0;
+  std::uint64_t chunks = 0;
   std::vector<std::string> compared;  // original-side column names
-  std::vector<std::string> skipped;   // type changed by the ALTER
-  std::chrono::milliseconds write_stall{0};
+  std::vector<std::string> skipped;   // changed by the ALTER in a way not compared exactly
+  std::uint64_t rows_repaired = 0;    // keys copied again after a difference (0 when equal)
+  std::chrono::milliseconds write_stall{0};  // the longest of the passes' lock holds
   std::chrono::milliseconds took{0};
 };
 
-// The two tables differ: the migration must not cut over.
+// The tables differ and repairs did not help: the migration must not cut over.
 class ChecksumMismatch : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -56,8 +69,34 @@ class ChecksumNotTaken : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The row expression for `columns` (quoted names): a string holding every value with its NULL-ness.
-std::string checksum_row_expression(const std::vector<std::string>& columns);
+struct ChecksumColumn {
+  std::string name;      // original-side name, for messages
+  std::string original;  // SQL over the original's row: the value as the ghost must hold it
+  std::string ghost;     // SQL over the ghost's row
+  bool nullable = false;  // on either side: the value is preceded by ISNULL()
+  bool variable = false;  // text or bytes that could hold the separator: preceded by LENGTH()
+  bool operator==(const ChecksumColumn&) const = default;
+};
+
+struct ChecksumColumns {
+  std::vector<ChecksumColumn> compared;
+  std::vector<std::string> skipped;
+  bool binary = false;  // text columns of more than one collation: every value compared as bytes
+};
+
+// Which shared columns are compared, and how (pure: the plan only).
+ChecksumColumns checksum_columns(const MigrationPlan& plan);
+// CONCAT_WS('#', …) over one side's expressions: the row as one string for CRC32.
+std::string checksum_row_expression(const ChecksumColumns& columns, bool ghost_side);
+
+struct ChecksumOptions {
+  int threads = 2;                   // snapshot pairs compared in parallel
+  std::uint64_t chunk_rows = 10000;  // rows of the original per chunk
+  bool repair = true;                // copy differing keys again (false: the first difference fails)
+  int repair_rounds = 3;
+  // Called from the workers (any thread, serialised) as chunks finish: rows compared so far.
+  std::function<void(std::uint64_t rows, std::uint64_t chunks)> on_progress;
+};
 
 class Checksum {
  public:
@@ -67,7 +106,7 @@ class Checksum {
   using ResumeFn = std::function<void()>;
 
   Checksum(ConnectionSettings settings, const MigrationPlan& plan, std::chrono::seconds lock_timeout, DrainFn drain,
-           ResumeFn resume, std::shared_ptr<spdlog::logger> logger);
+           ResumeFn resume, std::shared_ptr<spdlog::logger> logger, ChecksumOptions options = {});
 
   // One attempt. Throws ChecksumMismatch (the tables differ), ChecksumNotTaken (retry later),
   // or another error (a server error).
@@ -80,6 +119,7 @@ class Checksum {
   DrainFn drain_;
   ResumeFn resume_;
   std::shared_ptr<spdlog::logger> log_;
+  ChecksumOptions options_;
 };
 
 }  // namespace ghostcut::engine

@@ -5,6 +5,8 @@
 #include "engine/run/sync.h"
 #include "engine/text.h"
 
+#include <algorithm>
+
 namespace ghostcut::engine {
 
 ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
@@ -19,17 +21,36 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
     m.status.set_state(Phase::kVerifying, "comparing " + m.plan.table + " and " + m.plan.ghost_table);
     auto& applier = sync.applier_control();
     applier.take(ApplierControl::Owner::kChecksum);
+    ChecksumOptions options;
+    options.threads = static_cast<int>(std::max<std::uint64_t>(2, m.runtime.threads()));
+    // Progress against the rows the copy saw (the original's size, give or take the writes since).
+    const auto expected = std::max<std::uint64_t>(m.progress.rows_copied.load(), m.plan.estimated_rows);
+    const auto began = std::chrono::steady_clock::now();
+    m.progress.checksum_rows = 0;
+    options.on_progress = [&, expected, began](std::uint64_t rows, std::uint64_t) {
+      m.progress.checksum_rows = rows;
+      std::string detail = "comparing " + m.plan.table + " and " + m.plan.ghost_table + ": " + std::to_string(rows) +
+                           " of ~" + std::to_string(expected) + " rows";
+      if (expected > 0 && rows > 0 && rows < expected) {
+        const auto spent = std::chrono::steady_clock::now() - began;
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(spent * (double(expected - rows) / double(rows)));
+        detail += " (" + std::to_string(rows * 100 / expected) + "%, ETA " + format_duration(left) + ")";
+      }
+      m.status.set_state(Phase::kVerifying, detail);
+    };
     Checksum checksum(
         m.cs, m.plan, config.cut_over.lock_timeout,
         [&](const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
           return applier.drain_to(pos, deadline);
         },
-        [&] { applier.resume(); }, m.log);
+        [&] { applier.resume(); }, m.log, options);
     try {
       auto r = checksum.run();
       applier.release();
-      m.log->info("checksum: {} rows equal in {} and {} ({} columns compared{}); writes waited {} ms, took {} ms", r.rows,
-                  m.plan.table, m.plan.ghost_table, r.compared.size(),
+      m.progress.checksum_rows_repaired += r.rows_repaired;
+      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}); writes waited {} ms, took {} ms",
+                  r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
+                  r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
                   r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
                   r.write_stall.count(), r.took.count());
       return r;

@@ -19,6 +19,8 @@ MetricsSnapshot full_snapshot() {
   s.state = "copying";
   s.rows_copied = 412000;
   s.rows_estimated = 1000000;
+  s.checksum_rows = 300000;
+  s.checksum_rows_repaired = 2;
   s.copy_rows_per_second = 52000.5;
   s.copy_percent = 41.2;
   s.events_applied = 698;
@@ -87,6 +89,8 @@ TEST(MetricsPrometheus, FullSnapshotParsesAndCarriesEveryValue) {
   const std::vector<Case> cases{
       {"ghostcut_rows_copied_total", {}, 412000},
       {"ghostcut_rows_estimated", {}, 1000000},
+      {"ghostcut_checksum_rows_total", {}, 300000},
+      {"ghostcut_checksum_rows_repaired_total", {}, 2},
       {"ghostcut_copy_rows_per_second", {}, 52000.5},
       {"ghostcut_copy_progress_percent", {}, 41.2},
       {"ghostcut_events_applied_total", {}, 698},

@@ -153,7 +153,8 @@ po::options_description migrate_options_description() {
   safety.add_options()
       ("ok-to-drop-table", po::bool_switch(), "drop the old table after cut-over (default: keep it)")
       ("cleanup-on-failure", po::bool_switch(), "drop the ghost and changelog tables when the migration fails")
-      ("skip-checksum", po::bool_switch(), "do not compare the tables before the cut-over (compared by default)")
+      ("checksum", po::value<std::string>()->default_value("on"), "on|off: compare both tables chunk by chunk before the cut-over and copy a differing row again (on by default)")
+      ("skip-checksum", po::bool_switch(), "the same as --checksum=off")
       ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` can swap it back with nothing lost");
   all.add(safety);
   return all;
@@ -318,6 +319,10 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   c.ok_to_drop_table = vm["ok-to-drop-table"].as<bool>();
   c.cleanup_on_failure = vm["cleanup-on-failure"].as<bool>();
   c.skip_checksum = vm["skip-checksum"].as<bool>();
+  if (const auto v = vm["checksum"].as<std::string>(); v == "off")
+    c.skip_checksum = true;
+  else if (v != "on")
+    throw MigrateUsageError("--checksum takes on or off, got '" + v + "'");
   if (vm.count("keep-old-table-in-sync")) {
     const auto d = parse_duration_seconds(vm["keep-old-table-in-sync"].as<std::string>());
     if (!d || *d < 1 || *d > 7 * 86'400)

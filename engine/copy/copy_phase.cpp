@@ -23,6 +23,7 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
   if (m.resume && m.resume->resuming() && !m.resume->resumed()->ranges.empty())
     cc.resume_from = m.resume->resumed()->ranges.front();  // copy on from the low-water mark
   Copier copier(m.cs, m.plan, m.runtime, m.progress, cc, m.log);
+  const auto started = std::chrono::steady_clock::now();
   if (m.resume) m.resume->copier_started(&copier);
   try {
     copier.run(m.abort.get_token());
@@ -35,7 +36,8 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
   if (copier.rows_skipped())
     m.log->info("row copy: {} rows were copied by the interrupted run and not copied again", copier.rows_skipped());
   sync.check_failures();
-  m.log->info("row copy complete: {} rows", m.progress.rows_copied.load());
+  m.log->info("row copy complete: {} rows in {} ms", m.progress.rows_copied.load(),
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
   m.hooks.post("on-row-copy-complete", m.hook_context());
 }
 

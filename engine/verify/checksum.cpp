@@ -366,11 +366,49 @@ ChecksumResult Checksum::run() {
         walk_max = std::move(*t);
       }
     }
+    // A single integer key is walked by value, (lower, lower + N], with no query for the chunk's
+    // end (as the copier does); a chunk that held under a quarter of N means a sparse key: from
+    // then on each end is found by an index scan of N keys.
+    bool by_value = false;
+    std::optional<KeyTuple> walk_min;
+    if (walk_max && walk_max->size() == 1 &&
+        (std::holds_alternative<std::int64_t>(walk_max->front()) || std::holds_alternative<std::uint64_t>(walk_max->front()))) {
+      auto mn = pairs.front().original->query(builder.min_key_query());
+      if (!mn.empty()) {
+        auto t = builder.key_tuple(mn.rows[0]);
+        if (t && t->size() == 1 && t->front().index() == walk_max->front().index()) {
+          walk_min = std::move(*t);
+          by_value = true;
+        }
+      }
+    }
+    const std::uint64_t n = std::max<std::uint64_t>(1, options_.chunk_rows);
     auto next = [&](Pair& p) -> std::optional<Range> {  // under mu
       if (fixed) return next_fixed < fixed->size() ? std::optional<Range>((*fixed)[next_fixed++]) : std::nullopt;
       if (walk_done) return std::nullopt;
-      if (walk_max && chunked) {
-        auto q = builder.next_chunk_end_query(walk_lower, false, *walk_max, std::max<std::uint64_t>(1, options_.chunk_rows));
+      if (walk_max && chunked && by_value) {
+        // (lower, lower + N] capped at the max; the first chunk is (-inf, min + N - 1].
+        auto as_wide = [](const SqlParam& v) -> __int128 {
+          if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+          return static_cast<__int128>(std::get<std::uint64_t>(v));
+        };
+        const __int128 hi = as_wide(walk_max->front());
+        const __int128 lo = walk_lower ? as_wide(walk_lower->front()) : as_wide(walk_min->front()) - 1;
+        std::optional<KeyTuple> end;
+        if (lo < hi) {
+          const __int128 e = std::min<__int128>(hi, lo + static_cast<__int128>(n));
+          if (std::holds_alternative<std::int64_t>(walk_max->front()))
+            end = KeyTuple{static_cast<std::int64_t>(e)};
+          else
+            end = KeyTuple{static_cast<std::uint64_t>(e)};
+        }
+        if (end) {
+          Range r{walk_lower, *end};
+          walk_lower = std::move(*end);
+          return r;
+        }
+      } else if (walk_max && chunked) {
+        auto q = builder.next_chunk_end_query(walk_lower, false, *walk_max, n);
         if (!q) throw std::runtime_error("checksum: next chunk query: " + q.error().message());
         auto end = p.original->query(q->sql, q->params);
         if (!end.empty()) {
@@ -413,7 +451,9 @@ ChecksumResult Checksum::run() {
             differences.push_back({*r, std::move(keys)});
           }
           std::lock_guard lk(mu);
-          rows += std::strtoull(a.count.c_str(), nullptr, 10);
+          const auto got = std::strtoull(a.count.c_str(), nullptr, 10);
+          if (by_value && r->upper && got * 4 < n && walk_max && r->upper != *walk_max) by_value = false;
+          rows += got;
           ++chunks;
           if (options_.on_progress) options_.on_progress(rows, chunks);
         }

@@ -174,7 +174,7 @@ TEST_F(MigrateOptions, Help) {
                         "--initially-drop-ghost-table", "--initially-drop-old-table", "--threads", "--chunk-size",
                         "--target-chunk-time-ms", "--max-lag-millis", "--cut-over-lag-threshold-ms",
                         "--cut-over-lock-timeout-seconds", "--cut-over-retries", "--ok-to-drop-table",
-                        "--cleanup-on-failure", "--skip-checksum", "--dml-batch-size", "--heartbeat-interval-millis", "--server-id",
+                        "--cleanup-on-failure", "--skip-checksum", "--checksum", "--dml-batch-size", "--heartbeat-interval-millis", "--server-id",
                         "--postpone-cut-over-flag-file", "--throttle-flag-file", "--nice-ratio",
                         "--serve-socket-file", "--config"}) {
     SCOPED_TRACE(s);
@@ -207,6 +207,7 @@ TEST_F(MigrateOptions, BadValuesAreUsageErrors) {
       {{"--server-id", "-3"}, "--server-id"},
       {{"--nice-ratio", "-0.1"}, "--nice-ratio"},
       {{"--nice-ratio", "101"}, "--nice-ratio"},
+      {{"--checksum", "maybe"}, "--checksum takes on or off, got 'maybe'"},
       {{"--no-such-flag"}, "no-such-flag"},
       {{"--ssl-mode", "sometimes"}, "--ssl-mode"},
       {{"--config", "/nonexistent/ghostcut.ini"}, "cannot read --config file"},
@@ -316,6 +317,17 @@ TEST_F(MigrateOptions, KeepOldTableInSyncTakesADuration) {
   EXPECT_EQ(parse_migrate_args(with({"--keep-old-table-in-sync", "7d"})).config.keep_old_table_in_sync_seconds, 604800);
   for (const char* bad : {"0", "8d", "1w", "h", "-5", "10 m", ""})
     EXPECT_THROW((void)parse_migrate_args(with({"--keep-old-table-in-sync", bad})), MigrateUsageError) << bad;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(MigrateOptions, ChecksumIsOnUnlessTurnedOff) {
+  EXPECT_FALSE(parse_migrate_args(base()).config.skip_checksum);
+  EXPECT_FALSE(parse_migrate_args(with({"--checksum", "on"})).config.skip_checksum);
+  EXPECT_TRUE(parse_migrate_args(with({"--checksum=off"})).config.skip_checksum);
+  EXPECT_TRUE(parse_migrate_args(with({"--skip-checksum"})).config.skip_checksum);
 }
 
 }  // namespace

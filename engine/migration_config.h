@@ -34,9 +34,10 @@ struct MigratorConfig {
   CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
   ApplierConfig applier;          // on_conflict is set by the Migrator (binlog first)
   CutOverConfig cut_over;
-  // Before the first cut-over: compare both tables as of one instant (engine/verify/checksum.h); a
-  // mismatch fails the migration with the original untouched.
+  // Before the first cut-over: compare both tables as of one instant (engine/verify/checksum.h),
+  // repair differing rows; a difference that persists fails the migration with the original untouched.
   bool checksum = true;
+  std::uint64_t checksum_chunk_rows = 10000;
   // After the cut-over, keep the old table in sync this long so `revert` can swap it back with
   // nothing lost (engine/revert/); 0: off.
   std::chrono::seconds keep_old_table_in_sync{0};

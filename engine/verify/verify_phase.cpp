@@ -23,6 +23,7 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
     applier.take(ApplierControl::Owner::kChecksum);
     ChecksumOptions options;
     options.threads = static_cast<int>(std::max<std::uint64_t>(2, m.runtime.threads()));
+    options.chunk_rows = config.checksum_chunk_rows;
     // Progress against the rows the copy saw (the original's size, give or take the writes since).
     const auto expected = std::max<std::uint64_t>(m.progress.rows_copied.load(), m.plan.estimated_rows);
     const auto began = std::chrono::steady_clock::now();

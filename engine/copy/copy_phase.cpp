@@ -33,6 +33,7 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
     throw;
   }
   if (m.resume) m.resume->copier_finished(copier);
+  m.progress.rows_resumed = copier.rows_skipped();
   if (copier.rows_skipped())
     m.log->info("row copy: {} rows were copied by the interrupted run and not copied again", copier.rows_skipped());
   sync.check_failures();

@@ -16,6 +16,7 @@ MetricsSnapshot metrics_from_progress(const ProgressSnapshot& p) {
   MetricsSnapshot m;
   m.state = p.state;
   m.rows_copied = p.rows_copied;
+  m.rows_resumed = p.rows_resumed;
   m.checksum_rows = p.checksum_rows;
   m.checksum_rows_repaired = p.checksum_rows_repaired;
   m.rows_estimated = p.rows_estimated;

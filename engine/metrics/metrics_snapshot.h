@@ -20,6 +20,7 @@ struct MetricsSnapshot {
   std::string state;
   std::uint64_t rows_copied = 0;
   std::uint64_t rows_estimated = 0;
+  std::uint64_t rows_resumed = 0;
   std::uint64_t checksum_rows = 0;
   std::uint64_t checksum_rows_repaired = 0;
   double copy_rows_per_second = 0;

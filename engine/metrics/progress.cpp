@@ -88,6 +88,7 @@ std::string ProgressSnapshot::to_json() const {
   return std::string("{\"state\":\"") + json_escape(state) + "\"" +
          ",\"rows_copied\":" + std::to_string(rows_copied) + ",\"rows_estimated\":" + std::to_string(rows_estimated) +
          ",\"percent\":" + fixed(percent(), 1) + ",\"chunks_copied\":" + std::to_string(chunks_copied) +
+         ",\"rows_resumed\":" + std::to_string(rows_resumed) +
          ",\"checksum_rows\":" + std::to_string(checksum_rows) +
          ",\"checksum_rows_repaired\":" + std::to_string(checksum_rows_repaired) +
          ",\"events_applied\":" + std::to_string(events_applied) + ",\"backlog\":" + std::to_string(backlog) +
@@ -141,6 +142,7 @@ ProgressSnapshot ProgressCounters::snapshot(SteadyTime now, std::string state) c
   s.rows_copied = rows_copied.load();
   s.rows_estimated = rows_estimated.load();
   s.chunks_copied = chunks_copied.load();
+  s.rows_resumed = rows_resumed.load();
   s.checksum_rows = checksum_rows.load();
   s.checksum_rows_repaired = checksum_rows_repaired.load();
   s.events_applied = events_applied.load();

@@ -22,6 +22,7 @@ struct ProgressSnapshot {
   std::uint64_t backlog = 0;          // transactions waiting for the applier
   std::uint64_t applier_lag_ms = 0;
   std::uint64_t copy_threads = 0;
+  std::uint64_t rows_resumed = 0;            // rows an interrupted run copied that this one did not copy again
   std::uint64_t checksum_rows = 0;           // rows compared by the checksum so far
   std::uint64_t checksum_rows_repaired = 0;  // rows it copied again after a difference
   std::optional<double> key_range_percent;  // coverage of the chunk key's range, when known
@@ -61,6 +62,7 @@ struct ProgressCounters {
   std::atomic<std::uint64_t> applier_lag_ms{0};
   std::atomic<std::uint64_t> copy_threads{0};   // copier workers not parked
   std::atomic<std::uint64_t> key_range_ppm{0};  // share of an integer chunk key's range copied, per million (0 = unknown)
+  std::atomic<std::uint64_t> rows_resumed{0};
   std::atomic<std::uint64_t> checksum_rows{0};
   std::atomic<std::uint64_t> checksum_rows_repaired{0};
   std::atomic<std::uint64_t> lock_conflicts{0};  // copier/applier deadlocks and lock wait timeouts retried

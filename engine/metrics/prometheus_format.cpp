@@ -67,6 +67,8 @@ std::string format_prometheus(const MetricsSnapshot& s) {
 
   w.metric("rows_copied_total", "counter", "Rows copied from the original table into the ghost table.",
            s.rows_copied);
+  w.metric("rows_resumed_total", "counter",
+           "Rows an interrupted run had copied that this resumed run did not copy again (work saved).", s.rows_resumed);
   w.metric("checksum_rows_total", "counter", "Rows the pre-cut-over checksum compared in both tables.",
            s.checksum_rows);
   w.metric("checksum_rows_repaired_total", "counter", "Ghost rows the checksum found different and copied again.",

@@ -513,7 +513,11 @@ ChecksumResult Checksum::run() {
   };
 
   auto pairs = consistent_point(static_cast<std::size_t>(chunked ? threads : 1));
+  const auto snapshot_at = Clock::now();
   auto differences = compare(pairs, std::nullopt, false);
+  log_->debug("checksum: snapshots after {} ms (writes waited {} ms), compared in {} ms on {} worker(s)",
+             std::chrono::duration_cast<Ms>(snapshot_at - started).count(), result.write_stall.count(),
+             std::chrono::duration_cast<Ms>(Clock::now() - snapshot_at).count(), pairs.size());
   for (int round = 1; !differences.empty(); ++round) {
     repair(differences);
     std::vector<Range> ranges;

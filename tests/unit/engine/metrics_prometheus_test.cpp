@@ -19,6 +19,7 @@ MetricsSnapshot full_snapshot() {
   s.state = "copying";
   s.rows_copied = 412000;
   s.rows_estimated = 1000000;
+  s.rows_resumed = 120000;
   s.checksum_rows = 300000;
   s.checksum_rows_repaired = 2;
   s.copy_rows_per_second = 52000.5;
@@ -89,6 +90,7 @@ TEST(MetricsPrometheus, FullSnapshotParsesAndCarriesEveryValue) {
   const std::vector<Case> cases{
       {"ghostcut_rows_copied_total", {}, 412000},
       {"ghostcut_rows_estimated", {}, 1000000},
+      {"ghostcut_rows_resumed_total", {}, 120000},
       {"ghostcut_checksum_rows_total", {}, 300000},
       {"ghostcut_checksum_rows_repaired_total", {}, 2},
       {"ghostcut_copy_rows_per_second", {}, 52000.5},

@@ -87,6 +87,16 @@ ChunkCopy::ChunkCopy(const MigrationPlan& plan) : plan_(plan), builder_([&] {
 
 void ChunkCopy::setup_session(SqlConnection& c, std::chrono::seconds lock_wait_timeout) const {
   c.execute(kEngineSessionSetup);
+  // READ COMMITTED: the locking read takes record locks only — no gap or next-key locks — so a
+  // writer inserting into a chunk's range never waits for the chunk (under REPEATABLE READ it
+  // would, for the whole statement). No row is missed: a locking read sees the latest committed
+  // version of every row it scans and waits for an uncommitted writer of one; a row inserted into
+  // the range while the statement runs commits after the binlog stream started, so the applier
+  // writes it whether the copy saw it or not (INSERT IGNORE yields to the applier's row; the
+  // applier's REPLACE overwrites the copy's). Updates and deletes of the chunk's rows still wait
+  // for it (record locks): the chunk time target bounds that wait. The server logs rows (ROW
+  // format is checked up front), which READ COMMITTED requires.
+  c.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
   // Without IGNORE (a changed unique key) an added NOT NULL column without DEFAULT needs a
   // non-strict session to get its implicit default; check_warnings still fails every other
   // warning, so nothing strict mode would reject gets through (as in the applier).

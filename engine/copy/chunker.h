@@ -5,7 +5,7 @@
 // thread-safe; with several copier threads one of them (under a mutex) asks for the next chunk.
 //
 // DynamicChunkSizer picks N: it moves the size toward the one that would have taken the target
-// time (default 500 ms), growing at most x1.5 per step (a fast chunk may be luck) and shrinking
+// time (default 50 ms), growing at most x1.5 per step (a fast chunk may be luck) and shrinking
 // at most /4 per step. Shrinking is faster than growing on purpose: a slow chunk holds its
 // shared locks and delays writers and replicas, so a chunk 8x too slow is back on target in two
 // steps, while one noisy slow chunk still costs only ~3.5 steps to recover from.
@@ -63,7 +63,7 @@ class Chunker {
 };
 
 struct ChunkSizerConfig {
-  std::chrono::milliseconds target{500};
+  std::chrono::milliseconds target{50};
   std::uint64_t initial = 1000;
   std::uint64_t min_size = kMinChunkSize;
   std::uint64_t max_size = kMaxChunkSize;

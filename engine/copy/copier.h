@@ -22,7 +22,7 @@ class logger;
 namespace ghostcut::engine {
 
 struct CopierConfig {
-  std::chrono::milliseconds target_chunk_time{500};
+  std::chrono::milliseconds target_chunk_time{50};  // short: writers wait on a chunk's row locks this long
   std::uint64_t initial_chunk_size = 1000;
   // Called before each chunk; blocks while the migration is throttled (returns at once otherwise).
   std::function<void(std::stop_token)> wait_if_throttled;

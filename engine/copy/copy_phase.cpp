@@ -37,8 +37,11 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
   if (copier.rows_skipped())
     m.log->info("row copy: {} rows were copied by the interrupted run and not copied again", copier.rows_skipped());
   sync.check_failures();
-  m.log->info("row copy complete: {} rows in {} ms", m.progress.rows_copied.load(),
-              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  const auto snap = m.progress.snapshot(std::chrono::steady_clock::now(), "");
+  m.log->info("row copy complete: {} rows in {} ms; {} copy statements held their locks p99 {} ms, max {} ms",
+              m.progress.rows_copied.load(),
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
+              snap.copy_statements, snap.copy_lock_hold_p99_ms, snap.copy_lock_hold_max_ms);
   m.hooks.post("on-row-copy-complete", m.hook_context());
 }
 

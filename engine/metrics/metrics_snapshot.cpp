@@ -17,6 +17,8 @@ MetricsSnapshot metrics_from_progress(const ProgressSnapshot& p) {
   m.state = p.state;
   m.rows_copied = p.rows_copied;
   m.rows_resumed = p.rows_resumed;
+  m.copy_lock_hold_p99_seconds = static_cast<double>(p.copy_lock_hold_p99_ms) / 1000.0;
+  m.copy_lock_hold_max_seconds = static_cast<double>(p.copy_lock_hold_max_ms) / 1000.0;
   m.checksum_rows = p.checksum_rows;
   m.checksum_rows_repaired = p.checksum_rows_repaired;
   m.rows_estimated = p.rows_estimated;

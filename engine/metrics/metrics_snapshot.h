@@ -21,6 +21,8 @@ struct MetricsSnapshot {
   std::uint64_t rows_copied = 0;
   std::uint64_t rows_estimated = 0;
   std::uint64_t rows_resumed = 0;
+  double copy_lock_hold_p99_seconds = 0;
+  double copy_lock_hold_max_seconds = 0;
   std::uint64_t checksum_rows = 0;
   std::uint64_t checksum_rows_repaired = 0;
   double copy_rows_per_second = 0;

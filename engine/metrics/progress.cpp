@@ -48,6 +48,16 @@ std::optional<std::chrono::seconds> ProgressSnapshot::eta() const {
   return std::chrono::seconds{static_cast<std::int64_t>(std::ceil(left))};
 }
 
+void ProgressCounters::record_lock_hold(std::chrono::nanoseconds d) {
+  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+  std::size_t i = 0;
+  while (i < kLockHoldBucketsMs.size() && us > kLockHoldBucketsMs[i] * 1000) ++i;
+  ++lock_hold_buckets[i];
+  auto seen = lock_hold_max_us.load();
+  while (us > seen && !lock_hold_max_us.compare_exchange_weak(seen, us)) {
+  }
+}
+
 std::string format_duration(std::chrono::seconds d) {
   const auto total = std::max<std::int64_t>(0, d.count());
   const auto h = total / 3600, m = (total / 60) % 60, s = total % 60;
@@ -74,6 +84,9 @@ std::string ProgressSnapshot::status_line() const {
          "%; Applier: backlog " + std::to_string(backlog) + ", lag " +
          fixed(static_cast<double>(applier_lag_ms) / 1000.0, 2) + "s; State: " + state + "; Rate: " +
          fixed(rows_per_second(), 0) + " rows/s; ETA: " + eta_text +
+         (copy_statements ? "; Locks: p99 " + std::to_string(copy_lock_hold_p99_ms) + "ms, max " +
+                                std::to_string(copy_lock_hold_max_ms) + "ms"
+                          : std::string()) +
          "; Elapsed: " + format_duration(elapsed_seconds()) +
          (throttle_reason.empty() ? "" : "; Throttled: " + throttle_reason) +
          (binlog_position.empty() ? "" : "; Binlog: " + binlog_position);
@@ -89,6 +102,8 @@ std::string ProgressSnapshot::to_json() const {
          ",\"rows_copied\":" + std::to_string(rows_copied) + ",\"rows_estimated\":" + std::to_string(rows_estimated) +
          ",\"percent\":" + fixed(percent(), 1) + ",\"chunks_copied\":" + std::to_string(chunks_copied) +
          ",\"rows_resumed\":" + std::to_string(rows_resumed) +
+         ",\"copy_lock_hold_p99_ms\":" + std::to_string(copy_lock_hold_p99_ms) +
+         ",\"copy_lock_hold_max_ms\":" + std::to_string(copy_lock_hold_max_ms) +
          ",\"checksum_rows\":" + std::to_string(checksum_rows) +
          ",\"checksum_rows_repaired\":" + std::to_string(checksum_rows_repaired) +
          ",\"events_applied\":" + std::to_string(events_applied) + ",\"backlog\":" + std::to_string(backlog) +
@@ -143,6 +158,24 @@ ProgressSnapshot ProgressCounters::snapshot(SteadyTime now, std::string state) c
   s.rows_estimated = rows_estimated.load();
   s.chunks_copied = chunks_copied.load();
   s.rows_resumed = rows_resumed.load();
+  std::uint64_t total = 0;
+  std::array<std::uint64_t, kLockHoldBucketsMs.size() + 1> counts{};
+  for (std::size_t i = 0; i < counts.size(); ++i) total += counts[i] = lock_hold_buckets[i].load();
+  s.copy_statements = total;
+  s.copy_lock_hold_max_ms = (lock_hold_max_us.load() + 999) / 1000;
+  if (total > 0) {
+    const std::uint64_t rank = (total * 99 + 99) / 100;  // the 99th percentile's rank, 1-based
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      seen += counts[i];
+      if (seen >= rank) {
+        // Above the last bound: the max is the best bound known.
+        s.copy_lock_hold_p99_ms = i < kLockHoldBucketsMs.size() ? std::min(kLockHoldBucketsMs[i], s.copy_lock_hold_max_ms)
+                                                               : s.copy_lock_hold_max_ms;
+        break;
+      }
+    }
+  }
   s.checksum_rows = checksum_rows.load();
   s.checksum_rows_repaired = checksum_rows_repaired.load();
   s.events_applied = events_applied.load();

@@ -2,6 +2,7 @@
 // snapshot() copies them into a plain ProgressSnapshot, whose formatting is PURE (a time is
 // passed in, never read inside), so status text, rate and ETA are unit-testable.
 #pragma once
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,9 @@ namespace ghostcut::engine {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// Bucket upper bounds (ms) for the copy statements' lock hold; the last bucket is everything above.
+inline constexpr std::array<std::uint64_t, 10> kLockHoldBucketsMs = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000};
+
 struct ProgressSnapshot {
   std::string state;  // e.g. "copying", "throttled: max-lag", "postponing cut-over" (from the caller)
   std::uint64_t rows_copied = 0;
@@ -22,6 +26,10 @@ struct ProgressSnapshot {
   std::uint64_t backlog = 0;          // transactions waiting for the applier
   std::uint64_t applier_lag_ms = 0;
   std::uint64_t copy_threads = 0;
+  // The copy statements' durations: a writer waits on the copier's row locks at most that long.
+  std::uint64_t copy_lock_hold_p99_ms = 0;  // the bucket bound (kLockHoldBucketsMs) at the 99th percentile
+  std::uint64_t copy_lock_hold_max_ms = 0;
+  std::uint64_t copy_statements = 0;
   std::uint64_t rows_resumed = 0;            // rows an interrupted run copied that this one did not copy again
   std::uint64_t checksum_rows = 0;           // rows compared by the checksum so far
   std::uint64_t checksum_rows_repaired = 0;  // rows it copied again after a difference
@@ -63,10 +71,14 @@ struct ProgressCounters {
   std::atomic<std::uint64_t> copy_threads{0};   // copier workers not parked
   std::atomic<std::uint64_t> key_range_ppm{0};  // share of an integer chunk key's range copied, per million (0 = unknown)
   std::atomic<std::uint64_t> rows_resumed{0};
+  std::array<std::atomic<std::uint64_t>, kLockHoldBucketsMs.size() + 1> lock_hold_buckets{};
+  std::atomic<std::uint64_t> lock_hold_max_us{0};
   std::atomic<std::uint64_t> checksum_rows{0};
   std::atomic<std::uint64_t> checksum_rows_repaired{0};
   std::atomic<std::uint64_t> lock_conflicts{0};  // copier/applier deadlocks and lock wait timeouts retried
 
+  // One copy statement (locks held from its first row read to its end) took `d`.
+  void record_lock_hold(std::chrono::nanoseconds d);
   // The first call wins (a resumed or retried copy keeps its original start).
   void mark_copy_started(SteadyTime at);
   void mark_copy_done(SteadyTime at);

@@ -67,6 +67,10 @@ std::string format_prometheus(const MetricsSnapshot& s) {
 
   w.metric("rows_copied_total", "counter", "Rows copied from the original table into the ghost table.",
            s.rows_copied);
+  w.metric("copy_lock_hold_p99_seconds", "gauge",
+           "99th percentile of the copy statements' durations (bucket bound): how long a writer can wait on the copier's locks.",
+           s.copy_lock_hold_p99_seconds);
+  w.metric("copy_lock_hold_max_seconds", "gauge", "The longest copy statement so far.", s.copy_lock_hold_max_seconds);
   w.metric("rows_resumed_total", "counter",
            "Rows an interrupted run had copied that this resumed run did not copy again (work saved).", s.rows_resumed);
   w.metric("checksum_rows_total", "counter", "Rows the pre-cut-over checksum compared in both tables.",

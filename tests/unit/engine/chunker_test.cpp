@@ -106,7 +106,7 @@ TEST(DynamicChunkSizer, AdjustsTowardTarget) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    DynamicChunkSizer s(ChunkSizerConfig{.initial = c.start});
+    DynamicChunkSizer s(ChunkSizerConfig{.target = 500ms, .initial = c.start});
     EXPECT_EQ(s.next_size(), c.start);
     s.record(c.start, c.took);
     EXPECT_EQ(s.next_size(), c.want);
@@ -115,7 +115,7 @@ TEST(DynamicChunkSizer, AdjustsTowardTarget) {
 
 TEST(DynamicChunkSizer, ConvergesOnASteadyRate) {
   // The server copies 10 000 rows/s: 5 000 rows take the 500 ms target.
-  DynamicChunkSizer s;
+  DynamicChunkSizer s(ChunkSizerConfig{.target = 500ms});
   for (int i = 0; i < 20; ++i) {
     const auto n = s.next_size();
     s.record(n, std::chrono::microseconds(n * 100));
@@ -131,7 +131,7 @@ TEST(DynamicChunkSizer, ConfigIsClamped) {
 }
 
 TEST(DynamicChunkSizer, ManualOverrideFixesSizeThenHandsBack) {
-  DynamicChunkSizer s;
+  DynamicChunkSizer s(ChunkSizerConfig{.target = 500ms});
   s.record(1000, 250ms);
   ASSERT_EQ(s.next_size(), 1500u);
   s.set_override(200);

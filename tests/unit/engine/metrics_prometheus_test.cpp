@@ -20,6 +20,8 @@ MetricsSnapshot full_snapshot() {
   s.rows_copied = 412000;
   s.rows_estimated = 1000000;
   s.rows_resumed = 120000;
+  s.copy_lock_hold_p99_seconds = 0.1;
+  s.copy_lock_hold_max_seconds = 0.25;
   s.checksum_rows = 300000;
   s.checksum_rows_repaired = 2;
   s.copy_rows_per_second = 52000.5;
@@ -91,6 +93,8 @@ TEST(MetricsPrometheus, FullSnapshotParsesAndCarriesEveryValue) {
       {"ghostcut_rows_copied_total", {}, 412000},
       {"ghostcut_rows_estimated", {}, 1000000},
       {"ghostcut_rows_resumed_total", {}, 120000},
+      {"ghostcut_copy_lock_hold_p99_seconds", {}, 0.1},
+      {"ghostcut_copy_lock_hold_max_seconds", {}, 0.25},
       {"ghostcut_checksum_rows_total", {}, 300000},
       {"ghostcut_checksum_rows_repaired_total", {}, 2},
       {"ghostcut_copy_rows_per_second", {}, 52000.5},

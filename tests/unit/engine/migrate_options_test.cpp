@@ -44,7 +44,7 @@ TEST_F(MigrateOptions, Defaults) {
   EXPECT_FALSE(c.drop_leftover_tables);
   EXPECT_EQ(c.threads, 1);
   EXPECT_EQ(c.chunk_size, 0u);
-  EXPECT_EQ(c.target_chunk_time_ms, 500);
+  EXPECT_EQ(c.target_chunk_time_ms, 50);
   EXPECT_EQ(c.max_lag_millis, 1500);
   EXPECT_EQ(c.cut_over_lag_threshold_ms, 1000);
   EXPECT_EQ(c.cut_over_lock_timeout_seconds, 3);

@@ -23,6 +23,29 @@ ProgressSnapshot snap(std::string state, std::uint64_t copied, std::uint64_t est
 
 ghostcut::test::JsonNode parse_json(const std::string& text) { return ghostcut::test::parse_json_or_throw(text); }
 using ghostcut::test::json_get;
+
+// The copy statements' lock hold: p99 is the bucket bound where 99 % of them fall, capped by the
+// max; the status line shows both once a statement ran.
+TEST(ProgressCounters, LockHoldPercentileAndMax) {
+  using namespace std::chrono_literals;
+  ProgressCounters c;
+  const auto now = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.snapshot(now, "copying").status_line().find("Locks"), std::string::npos);
+  for (int i = 0; i < 98; ++i) c.record_lock_hold(3ms);
+  c.record_lock_hold(40ms);
+  auto s = c.snapshot(now, "copying");
+  EXPECT_EQ(s.copy_statements, 99u);
+  EXPECT_EQ(s.copy_lock_hold_p99_ms, 40u);  // rank ceil(99 × 0.99) = 99: the 40 ms one (bucket 50, capped by the max)
+  EXPECT_EQ(s.copy_lock_hold_max_ms, 40u);
+  c.record_lock_hold(7s);  // above the last bound
+  s = c.snapshot(now, "copying");
+  EXPECT_EQ(s.copy_lock_hold_max_ms, 7000u);
+  EXPECT_EQ(s.copy_lock_hold_p99_ms, 50u);  // rank 99 of 100: the 40 ms statement, bucket 50 ms
+  EXPECT_NE(s.status_line().find("; Locks: p99 50ms, max 7000ms"), std::string::npos) << s.status_line();
+  for (int i = 0; i < 5; ++i) c.record_lock_hold(9s);
+  EXPECT_EQ(c.snapshot(now, "copying").copy_lock_hold_p99_ms, 9000u);  // above the last bound: the max
+}
+
 }  // namespace
 
 TEST(Progress, FormatDuration) {
@@ -114,7 +137,7 @@ TEST(Progress, JsonRendering) {
   const auto json = s.to_json();
   EXPECT_EQ(json,
             "{\"state\":\"throttled: \\\"manual\\\"\\n\\\\\",\"rows_copied\":412000,\"rows_estimated\":1000000,"
-            "\"percent\":41.2,\"chunks_copied\":412,\"rows_resumed\":0,\"checksum_rows\":0,\"checksum_rows_repaired\":0,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
+            "\"percent\":41.2,\"chunks_copied\":412,\"rows_resumed\":0,\"copy_lock_hold_p99_ms\":0,\"copy_lock_hold_max_ms\":0,\"checksum_rows\":0,\"checksum_rows_repaired\":0,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
             "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_elapsed_seconds\":8,"
             "\"copy_threads\":0,\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
   auto tree = parse_json(json);

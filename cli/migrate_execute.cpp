@@ -118,6 +118,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.checksum = !config.skip_checksum;
   mc.keep_old_table_in_sync = std::chrono::seconds(config.keep_old_table_in_sync_seconds);
   mc.resume = !config.no_resume;
+  mc.analyze_ghost = !config.no_analyze_ghost;
   mc.version = GHOSTCUT_VERSION;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.copier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);

@@ -155,6 +155,7 @@ po::options_description migrate_options_description() {
       ("cleanup-on-failure", po::bool_switch(), "drop the ghost and changelog tables when the migration fails")
       ("checksum", po::value<std::string>()->default_value("on"), "on|off: compare both tables chunk by chunk before the cut-over and copy a differing row again (on by default)")
       ("skip-checksum", po::bool_switch(), "the same as --checksum=off")
+      ("no-analyze-ghost", po::bool_switch(), "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")
       ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` can swap it back with nothing lost");
   all.add(safety);
   return all;
@@ -224,6 +225,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   c.drop_leftover_tables = vm["drop-leftover-tables"].as<bool>() || vm["initially-drop-ghost-table"].as<bool>() ||
                            vm["initially-drop-old-table"].as<bool>();
   c.no_resume = vm["no-resume"].as<bool>();
+  c.no_analyze_ghost = vm["no-analyze-ghost"].as<bool>();
   c.server_id = vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
 
   c.threads = ranged<int>(vm, "threads", engine::kMinThreads, engine::kMaxThreads);

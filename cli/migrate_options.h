@@ -28,6 +28,7 @@ struct MigrateConfig {
   bool allow_foreign_keys = false;
   bool allow_add_unique_key = false;
   bool drop_leftover_tables = false;  // also --initially-drop-ghost-table / --initially-drop-old-table
+  bool no_analyze_ghost = false;      // --no-analyze-ghost
   bool no_resume = false;             // --no-resume: start over instead of resuming an interrupted run
   std::uint32_t server_id = 0;        // --server-id; random high id when not given
 

@@ -38,6 +38,8 @@ struct MigratorConfig {
   // repair differing rows; a difference that persists fails the migration with the original untouched.
   bool checksum = true;
   std::uint64_t checksum_chunk_rows = 10000;
+  // ANALYZE TABLE on the ghost before the cut-over (engine/verify/analyze_phase.h).
+  bool analyze_ghost = true;
   // After the cut-over, keep the old table in sync this long so `revert` can swap it back with
   // nothing lost (engine/revert/); 0: off.
   std::chrono::seconds keep_old_table_in_sync{0};

@@ -12,6 +12,7 @@
 #include "engine/run/io_services.h"
 #include "engine/run/sync.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/verify/analyze_phase.h"
 #include "engine/verify/verify_phase.h"
 
 namespace ghostcut::engine {
@@ -81,6 +82,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     copy_rows(m, *sync, *main);                                       // 4. copy
     if (config_.after_copy) config_.after_copy();
     if (config_.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
+    if (config_.analyze_ghost) analyze_ghost(m, *main);               // 5b. fresh statistics
     result.cut_over = cut_over(m, *sync, tables);                     // 6. cut over
     result.peak_lag = sync->peak_lag();
     resume.stop();  // no checkpoints after the cut-over

@@ -328,6 +328,8 @@ TEST_F(MigrateOptions, ChecksumIsOnUnlessTurnedOff) {
   EXPECT_FALSE(parse_migrate_args(with({"--checksum", "on"})).config.skip_checksum);
   EXPECT_TRUE(parse_migrate_args(with({"--checksum=off"})).config.skip_checksum);
   EXPECT_TRUE(parse_migrate_args(with({"--skip-checksum"})).config.skip_checksum);
+  EXPECT_FALSE(parse_migrate_args(base()).config.no_analyze_ghost);
+  EXPECT_TRUE(parse_migrate_args(with({"--no-analyze-ghost"})).config.no_analyze_ghost);
 }
 
 }  // namespace

@@ -151,33 +151,59 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
     m.log->info("reverse sync: applying changes of the new {} to {} from {}; revert={} possible until {}",
                 plan.table, plan.ghost_table, start.position.to_string(), plan.table, until_text);
     if (start.revert_at_once) m.runtime.set_revert_requested(true);
+    // `ghostcut revert` whose revert did not happen: the sync is as good as before, so its
+    // checkpoint stays (state syncing) and the command can be run again.
+    auto give_back = [&](std::string why) {
+      out.stopped = std::move(why);
+      out.resumable = true;
+      m.log->error("{}; {} is still in sync as of the checkpoint: `ghostcut revert` can be run again until {}",
+                   out.stopped, plan.ghost_table, until_text);
+      return out;
+    };
     for (;;) {
-      sync.check_failures();
-      if (start.lock_lost)
-        if (auto lost = start.lock_lost()) throw std::runtime_error(*lost);
-      const auto seen = m.runtime.version();
-      if (m.runtime.revert_requested()) {
-        if (auto h = m.hooks.run_now("on-before-revert", m.hook_context()); !h.ok()) {
-          m.log->warn("revert: the on-before-revert hook refused it (exit {}); still in sync", h.exit_code);
-          m.runtime.set_revert_requested(false);
-          if (start.revert_at_once) throw std::runtime_error("the on-before-revert hook refused the revert");
-          continue;
+      for (;;) {
+        sync.check_failures();
+        if (start.lock_lost)
+          if (auto lost = start.lock_lost()) throw std::runtime_error(*lost);
+        const auto seen = m.runtime.version();
+        if (m.runtime.revert_requested()) {
+          if (auto h = m.hooks.run_now("on-before-revert", m.hook_context()); !h.ok()) {
+            m.log->warn("revert: the on-before-revert hook refused it (exit {}); still in sync", h.exit_code);
+            m.runtime.set_revert_requested(false);
+            if (start.revert_at_once) return give_back("revert: the on-before-revert hook refused it");
+            continue;
+          }
+          break;
         }
+        if (Clock::now() >= until) {
+          m.log->info("reverse sync: the revert window ended ({}); {} is no longer kept in sync", until_text,
+                      plan.ghost_table);
+          set_state("ended");
+          return out;
+        }
+        m.status.set_state(Phase::kKeepingOldInSync, "revert=" + plan.table + " possible until " + until_text);
+        r.wait_for_change(seen, std::chrono::milliseconds(200));
+      }
+      reverting = true;
+      set_state("reverting");
+      m.status.set_revert_until(std::nullopt);
+      try {
+        out.cut_over = revert(r, sync);
         break;
+      } catch (const CutOverAborted& e) {
+        // Every attempt was undone (the lock was not had in time): the new table stays live and
+        // the old one is still in sync, so the revert can be asked for again.
+        reverting = false;
+        m.runtime.set_revert_requested(false);
+        set_state("syncing");
+        m.hooks.run_now("on-revert-failure", m.hook_context(std::string("revert: ") + e.what()));
+        if (start.revert_at_once) return give_back(std::string("revert failed, every attempt undone: ") + e.what());
+        m.log->error("revert: {}; every attempt was undone, the new {} stays live and {} is still kept in sync: "
+                     "revert={} can be asked for again until {}", e.what(), plan.table, plan.ghost_table, plan.table,
+                     until_text);
+        m.status.set_revert_until(until_wall);
       }
-      if (Clock::now() >= until) {
-        m.log->info("reverse sync: the revert window ended ({}); {} is no longer kept in sync", until_text,
-                    plan.ghost_table);
-        set_state("ended");
-        return out;
-      }
-      m.status.set_state(Phase::kKeepingOldInSync, "revert=" + plan.table + " possible until " + until_text);
-      r.wait_for_change(seen, std::chrono::milliseconds(200));
     }
-    reverting = true;
-    set_state("reverting");
-    m.status.set_revert_until(std::nullopt);
-    out.cut_over = revert(r, sync);
     out.reverted = true;
     set_state("reverted");
     tables.mark_reverted(plan.old_table);
@@ -189,10 +215,13 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
     m.hooks.run_now("on-revert-failure", m.hook_context("revert: the table state is unknown"));
     throw;
   } catch (const std::exception& e) {
-    if (m.stop.stop_requested() && !reverting) {
-      // The checkpoint stays (state syncing): `ghostcut revert` or the same command resumes it.
+    if (m.stop.stop_requested()) {
+      // The checkpoint stays (state syncing): `ghostcut revert` or the same command resumes it. An
+      // interrupted revert is undone like a failed attempt (a swap that happened, or whose outcome is
+      // unknown, is a CutOverStateError above).
       out.stopped = "interrupted";
       out.resumable = last_written.has_value();
+      if (reverting) final_state("syncing");
       m.log->warn("reverse sync: interrupted; {} is no longer kept in sync{}", plan.ghost_table,
                   out.resumable ? " until a restart: `ghostcut revert` (or this command again) resumes it from its "
                                   "checkpoint in " + plan.changelog_table + ", until " + until_text

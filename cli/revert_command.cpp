@@ -59,7 +59,9 @@ int run_revert(const std::vector<std::string>& args) {
                                                   GHOSTCUT_VERSION, nullptr, spdlog::default_logger());
     return run_migration(config, reverse.forward, *conn, nullptr, &reverse, true);
   } catch (const engine::TableBusy& e) {
-    std::cerr << "ghostcut revert: refused: " << e.what() << "\n";
+    std::cerr << "ghostcut revert: refused: " << e.what() << " If that is the ghostcut keeping the old table in "
+              << "sync, ask it: ghostcut ctl --database " << config.database << " --table " << config.table
+              << " revert=" << config.table << "\n";
   } catch (const engine::RevertRefused& e) {
     std::cerr << "ghostcut revert: refused: " << e.what() << ". Nothing was changed.\n";
   } catch (const std::exception& e) {

@@ -21,6 +21,7 @@
 #include "engine/resume/run_guard.h"
 #include "engine/revert/reverse_checkpoint.h"
 #include "engine/sql/binlog_settings.h"
+#include "engine/sql/changelog.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
 
@@ -154,17 +155,23 @@ class RevertRestartTest : public LiveServerTest {
   }
   // The syncing process: killed with SIGKILL once its checkpoint holds writes made after the
   // cut-over (a checkpoint written after `n` operations on the new table). Returns that checkpoint.
-  ReverseCheckpoint kill_while_syncing(pid_t pid, std::uint64_t n) {
+  // With SIGTERM it stops cleanly instead, keeping t_ghc (the checkpoint) and t_del.
+  ReverseCheckpoint kill_while_syncing(pid_t pid, std::uint64_t n, int sig = SIGKILL) {
     if (!wait_for_checkpoint(pid, [](const ReverseCheckpoint& c) { return c.state == "syncing" && c.past_rename; }))
       return {};
     if (!writers_.empty()) let_writers_write(n);
     const auto seen = checkpoint();
     if (!seen) return {};
     wait_for_checkpoint(pid, [&](const ReverseCheckpoint& c) { return c.applied > seen->applied; });
-    ::kill(pid, SIGKILL);
+    ::kill(pid, sig);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << read_file(tmp_ + ".log");
+    if (sig == SIGKILL) {
+      EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << read_file(tmp_ + ".log");
+    } else {
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(tmp_ + ".log");
+      EXPECT_NE(read_file(tmp_ + ".log").find("kept t_ghc"), std::string::npos) << read_file(tmp_ + ".log");
+    }
     wait_for_run_lock_free();
     auto c = checkpoint();
     EXPECT_TRUE(c);
@@ -240,6 +247,22 @@ TEST_F(RevertRestartTest, KilledWhileKeepingTheOldTableInSyncThenGhostcutRevertK
   expect_reverted_to_model();
 }
 
+TEST_F(RevertRestartTest, StoppedWithSigtermWhileKeepingTheOldTableInSyncThenGhostcutRevertKeepsEveryWrite) {
+  start_writers();
+  const auto c = kill_while_syncing(start("migrate", migrate_args()), 300, SIGTERM);
+  ASSERT_FALSE(c.applied.empty());
+  EXPECT_EQ(c.state, "syncing");
+  let_writers_write(300);
+  const pid_t revert = start("revert", "--table t --no-serve-socket");
+  let_writers_write(100);
+  auto [code, log] = finish(revert);
+  ASSERT_EQ(code, 0) << log;
+  EXPECT_NE(log.find("reverted: "), std::string::npos) << log;
+  let_writers_write(200);
+  stop_writers();
+  expect_reverted_to_model();
+}
+
 TEST_F(RevertRestartTest, KilledWhileKeepingTheOldTableInSyncThenTheSameCommandResumesAndCtlReverts) {
   start_writers();
   const auto c = kill_while_syncing(start("migrate", migrate_args()), 300);
@@ -272,6 +295,43 @@ TEST_F(RevertRestartTest, KilledWhileKeepingTheOldTableInSyncThenTheSameCommandR
   let_writers_write(200);
   stop_writers();
   expect_reverted_to_model();
+}
+
+// The reverse checkpoint's rows (40..48) sit beside the forward checkpoint (16..31) and the
+// heartbeat (1) in t_ghc, and round-trip every field.
+TEST_F(RevertRestartTest, ReverseCheckpointRoundTripsBesideTheForwardOneAndTheHeartbeat) {
+  conn_->execute(Changelog(db_, "t_ghc").create_query());
+  conn_->execute("INSERT INTO t_ghc (id, hint, value) VALUES (1, 'heartbeat', '123'), (16, 'checkpoint.alter', 'x')");
+  ReverseCheckpointStore store(db_, "t_ghc");
+  EXPECT_FALSE(store.read(*conn_).has_value());
+  ReverseCheckpoint c;
+  c.plan = {"ADD COLUMN z INT, COMMENT 'a\nb'", "0123456789abcdef", "fedcba9876543210", "PRIMARY (id)", "9.9.9"};
+  c.table = "t";
+  c.old_table = "t_del";
+  c.applied = {"mysql-bin.000042", 12345};
+  c.past_rename = true;
+  c.until_epoch = 1900000000;
+  c.state = "syncing";
+  store.write(*conn_, c);
+  auto back = store.read(*conn_);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->plan, c.plan);
+  EXPECT_EQ(back->table, "t");
+  EXPECT_EQ(back->old_table, "t_del");
+  EXPECT_EQ(back->applied, c.applied);
+  EXPECT_TRUE(back->past_rename);
+  EXPECT_EQ(back->until_epoch, 1900000000);
+  EXPECT_EQ(back->state, "syncing");
+  EXPECT_GT(back->written_micros, 0);
+  c.past_rename = false;
+  c.state = "stopped: reverse sync stopped: Out of range value for column 'a'";
+  store.write(*conn_, c);
+  back = store.read(*conn_);
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(back->past_rename);
+  EXPECT_EQ(back->state, c.state);
+  EXPECT_EQ(conn_->query("SELECT value FROM t_ghc WHERE id = 1").scalar(), "123");
+  EXPECT_EQ(conn_->query("SELECT value FROM t_ghc WHERE id = 16").scalar(), "x");
 }
 
 TEST_F(RevertRestartTest, NothingCheckpointedIsRefused) {

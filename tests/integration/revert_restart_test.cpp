@@ -54,8 +54,9 @@ class RevertRestartTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    tmp_ = "/tmp/ghostcut-revert-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    // Short: a unix socket path holds at most 107 bytes.
+    static std::atomic<int> n{0};
+    tmp_ = "/tmp/ghostcut-revert-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
     // t(id, a INT, b, c): writers own a and b; c is the seed's copy of id, renamed by the ALTER.
     conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL, c INT NULL)");
     conn_->execute("INSERT INTO t SELECT seq, seq, 'seed', seq FROM seq_1_to_" + std::to_string(kRows));

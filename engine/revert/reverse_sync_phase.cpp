@@ -78,6 +78,7 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
   const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(until_wall - std::chrono::system_clock::now());
   const std::string until_text = utc_text(until_wall);
   bool reverting = false;
+  bool lock_lost = false;
   struct RevertWindow {  // shown in status and metrics while the sync runs, on every way out cleared
     MigrationStatus& s;
     ~RevertWindow() { s.set_revert_until(std::nullopt); }
@@ -164,7 +165,10 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
       for (;;) {
         sync.check_failures();
         if (start.lock_lost)
-          if (auto lost = start.lock_lost()) throw std::runtime_error(*lost);
+          if (auto lost = start.lock_lost()) {
+            lock_lost = true;  // the checkpoint is the other run's now: leave its state alone
+            throw std::runtime_error(*lost);
+          }
         const auto seen = m.runtime.version();
         if (m.runtime.revert_requested()) {
           if (auto h = m.hooks.run_now("on-before-revert", m.hook_context()); !h.ok()) {
@@ -230,7 +234,7 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
     }
     out.stopped = (reverting ? "revert failed, the new table stays live: " : "reverse sync stopped: ") +
                   std::string(e.what());
-    final_state("stopped: " + out.stopped);
+    if (!lock_lost) final_state("stopped: " + out.stopped);
     m.log->error("{}; a revert is no longer possible without losing writes ({} is kept as it was then)", out.stopped,
                  plan.ghost_table);
     if (reverting) m.hooks.run_now("on-revert-failure", m.hook_context(out.stopped));

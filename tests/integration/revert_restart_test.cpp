@@ -248,6 +248,38 @@ TEST_F(RevertRestartTest, KilledWhileKeepingTheOldTableInSyncThenGhostcutRevertK
   expect_reverted_to_model();
 }
 
+// A checkpoint written before the reverse stream reached the cut-over's RENAME (the process died
+// right after the cut-over): the resumed stream starts there, skips through the RENAME and applies
+// everything after it.
+TEST_F(RevertRestartTest, ACheckpointFromBeforeTheCutOversRenameResumesThroughIt) {
+  const auto began = current_binlog_position(*admin_, admin_->query("SELECT VERSION()").scalar().value_or(""));
+  start_writers();
+  const auto c = kill_while_syncing(start("migrate", migrate_args()), 300);
+  ASSERT_FALSE(c.applied.empty());
+  // The start of the RENAME's transaction (its GTID event): a transaction boundary before it.
+  auto events = admin_->query("SHOW BINLOG EVENTS IN '" + began.file + "' FROM " + std::to_string(began.offset));
+  std::string before_rename;
+  std::string trx_start;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto type = events.at(i, "Event_type").value_or("");
+    const auto info = events.at(i, "Info").value_or("");
+    if (type == "Gtid") trx_start = events.at(i, "Pos").value_or("");
+    if (type == "Query" && info.find("RENAME TABLE") != std::string::npos && info.find("`t_del`") != std::string::npos &&
+        info.find("`" + db_ + "`") != std::string::npos && before_rename.empty())
+      before_rename = trx_start;
+  }
+  ASSERT_FALSE(before_rename.empty()) << "the cut-over's RENAME was not found in " << began.file;
+  conn_->update("UPDATE t_ghc SET value = ? WHERE id = 46", {began.file + ":" + before_rename + " before-rename"});
+  let_writers_write(300);
+  auto [code, log] = run("revert", "--table t --no-serve-socket");
+  ASSERT_EQ(code, 0) << log;
+  EXPECT_NE(log.find("the cut-over's RENAME is at"), std::string::npos) << log;
+  EXPECT_NE(log.find("reverted: "), std::string::npos) << log;
+  let_writers_write(200);
+  stop_writers();
+  expect_reverted_to_model();
+}
+
 TEST_F(RevertRestartTest, StoppedWithSigtermWhileKeepingTheOldTableInSyncThenGhostcutRevertKeepsEveryWrite) {
   start_writers();
   const auto c = kill_while_syncing(start("migrate", migrate_args()), 300, SIGTERM);

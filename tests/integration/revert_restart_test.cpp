@@ -263,7 +263,7 @@ TEST_F(RevertRestartTest, ACheckpointFromBeforeTheCutOversRenameResumesThroughIt
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto type = events.at(i, "Event_type").value_or("");
     const auto info = events.at(i, "Info").value_or("");
-    if (type == "Gtid") trx_start = events.at(i, "Pos").value_or("");
+    if (type == "Gtid" || type == "Anonymous_Gtid") trx_start = events.at(i, "Pos").value_or("");  // MariaDB, MySQL
     if (type == "Query" && info.find("RENAME TABLE") != std::string::npos && info.find("`t_del`") != std::string::npos &&
         info.find("`" + db_ + "`") != std::string::npos && before_rename.empty())
       before_rename = trx_start;

@@ -19,6 +19,7 @@ Commands:
   migrate   change a live table's schema with no downtime (shadow table + binlog + atomic cut-over)
   tail      print a table's row changes from the binlog as JSON lines (live, or from a binlog file)
   ctl       send a command to a running migration's control socket
+  revert    after a restart, swap the old table back (migrations run with --keep-old-table-in-sync)
 
 Run 'ghostcut <command> --help' for a command's options.
 )";
@@ -70,6 +71,7 @@ int run(const std::vector<std::string>& args) {
   if (command == "migrate") return run_migrate(rest);
   if (command == "tail") return run_tail(rest);
   if (command == "ctl") return run_ctl(rest);
+  if (command == "revert") return run_revert(rest);
   std::cerr << "ghostcut: unknown command '" << command << "'\n" << kUsage;
   return kExitUsage;
 }

@@ -12,6 +12,8 @@
 #include "cli/subcommands.h"
 #include "engine/inspect/inspector.h"
 #include "engine/revert/reverse_plan.h"
+#include "engine/revert/reverse_resume.h"
+#include "engine/resume/run_guard.h"
 
 namespace ghostcut::cli {
 
@@ -53,6 +55,37 @@ int run_migrate(const std::vector<std::string>& args) {
   } catch (const engine::SqlError& e) {
     // SqlError text is the server's/driver's message; the password is never part of it.
     std::cerr << "ghostcut migrate: cannot connect as " << config.connection.redacted() << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
+
+  // The cut-over is done and its reverse sync was interrupted (a crash, a stop): this same
+  // command resumes keeping the old table in sync (engine/revert/reverse_resume.h).
+  try {
+    if (config.execute && engine::has_reverse_sync_checkpoint(*conn, config.database, config.table)) {
+      if (config.keep_old_table_in_sync_seconds <= 0) {
+        std::cerr << "ghostcut migrate: `" << config.database << "`.`" << config.table
+                  << "` was already migrated and its reverse sync (--keep-old-table-in-sync) was interrupted; its "
+                     "checkpoint is in " << engine::changelog_table_name(config.table)
+                  << ". Run this command again with --keep-old-table-in-sync to go on keeping the old table in sync, "
+                     "`ghostcut revert --database " << config.database << " --table " << config.table
+                  << "` to swap the old table back, or drop " << engine::changelog_table_name(config.table)
+                  << " to end it. Nothing was changed.\n";
+        return kExitFailure;
+      }
+      auto reverse = engine::prepare_reverse_resume(config.connection, *conn, config.database, config.table,
+                                                    GHOSTCUT_VERSION, &config.alter, spdlog::default_logger());
+      spdlog::info("the migration's cut-over is done; resuming its reverse sync (the checkpointed window applies, "
+                   "not this command's --keep-old-table-in-sync)");
+      return run_migration(config, reverse.forward, *conn, display, &reverse, false);
+    }
+  } catch (const engine::TableBusy& e) {
+    std::cerr << "ghostcut migrate: " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const engine::RevertRefused& e) {
+    std::cerr << "ghostcut migrate: cannot resume the reverse sync: " << e.what() << ". Nothing was changed.\n";
+    return kExitFailure;
+  } catch (const engine::SqlError& e) {
+    std::cerr << "ghostcut migrate: " << e.what() << "\n";
     return kExitFailure;
   }
 

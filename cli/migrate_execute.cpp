@@ -16,6 +16,7 @@
 #include "cli/status_display.h"
 #include "engine/resume/resume.h"
 #include "engine/resume/run_guard.h"
+#include "engine/revert/reverse_resume.h"
 #include "engine/sql/binlog_settings.h"
 #include "engine/control/command.h"
 #include "engine/cutover/cutover.h"
@@ -72,7 +73,7 @@ Cmd parsed_as(const char* flag, const std::string& value) {
 }
 
 int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan, engine::SqlConnection&,
-                  std::shared_ptr<StatusDisplay> display) {
+                  std::shared_ptr<StatusDisplay> display, const engine::ReverseResume* reverse, bool revert_at_once) {
   engine::RuntimeSettings runtime;
   std::optional<std::chrono::system_clock::time_point> deadline;
   try {
@@ -195,6 +196,22 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   }
   migrator = std::make_unique<engine::Migrator>(mc, plan, runtime, progress, spdlog::default_logger());
   try {
+    if (reverse) {
+      auto r = migrator->resume_reverse_sync(stop.get_token(), *reverse, revert_at_once);
+      if (display) display->finish();
+      if (r.revert && r.revert->reverted) {
+        spdlog::info("reverted: {}.{} is the old table again (every write since the cut-over in it); the new one is "
+                     "kept as {}.{}{}; revert in {} attempt(s) with a {} ms write stall",
+                     plan.database, plan.table, plan.database, engine::revert_table_name(plan.table),
+                     config.ok_to_drop_table ? " (dropped: --ok-to-drop-table)" : "", r.revert->cut_over.attempts,
+                     r.revert->cut_over.write_stall.count());
+        return kExitOk;
+      }
+      if (r.revert && !r.revert->stopped.empty()) spdlog::warn("{}", r.revert->stopped);
+      // `ghostcut revert` that did not revert failed; a resumed sync whose window ended did its job.
+      return revert_at_once || (r.revert && !r.revert->stopped.empty() && !r.revert->resumable) ? kExitFailure
+                                                                                               : kExitOk;
+    }
     auto r = migrator->run(stop.get_token());
     if (display) display->finish();
     spdlog::info("migration of {}.{} done: {} rows copied, {} binlog row events applied, cut-over in {} attempt(s) "
@@ -228,6 +245,10 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     return kExitFailure;
   } catch (const std::exception& e) {
     if (display) display->finish();
+    if (reverse) {
+      spdlog::error("reverse sync of {}.{} failed: {}", plan.database, plan.table, e.what());
+      return kExitFailure;
+    }
     spdlog::error("migration of {}.{} failed: {}", plan.database, plan.table, e.what());
     spdlog::error("the original table {}.{} is untouched{}", plan.database, plan.table,
                   config.cleanup_on_failure ? "; ghost and changelog tables were dropped"

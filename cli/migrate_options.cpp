@@ -156,7 +156,7 @@ po::options_description migrate_options_description() {
       ("checksum", po::value<std::string>()->default_value("on"), "on|off: compare both tables chunk by chunk before the cut-over and copy a differing row again (on by default)")
       ("skip-checksum", po::bool_switch(), "the same as --checksum=off")
       ("no-analyze-ghost", po::bool_switch(), "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")
-      ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` can swap it back with nothing lost");
+      ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` (or, after a restart, `ghostcut revert`) can swap it back with nothing lost; the sync is checkpointed in <table>_ghc, and the same command run again after a crash resumes it");
   all.add(safety);
   return all;
 }
@@ -177,7 +177,7 @@ std::optional<std::int64_t> parse_duration_seconds(std::string_view text) {
   return std::nullopt;
 }
 
-ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
+ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alter_required) {
   ParsedMigrate out;
   const auto desc = migrate_options_description();
   po::variables_map vm;
@@ -216,8 +216,9 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args) {
   if (c.table.empty()) throw MigrateUsageError("--table is required");
   if (c.database.empty()) throw MigrateUsageError("--database is required (or --table db.tbl)");
   c.connection.database = c.database;
-  if (!vm.count("alter")) throw MigrateUsageError("--alter is required, e.g. --alter \"ADD COLUMN c INT\"");
-  c.alter = vm["alter"].as<std::string>();
+  if (!vm.count("alter") && alter_required)
+    throw MigrateUsageError("--alter is required, e.g. --alter \"ADD COLUMN c INT\"");
+  if (vm.count("alter")) c.alter = vm["alter"].as<std::string>();
 
   c.execute = vm["execute"].as<bool>();
   c.allow_foreign_keys = vm["allow-foreign-keys"].as<bool>();

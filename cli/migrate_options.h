@@ -109,6 +109,7 @@ struct ParsedMigrate {
 };
 // "90", "90s", "30m", "24h", "2d" → seconds; nullopt when malformed.
 std::optional<std::int64_t> parse_duration_seconds(std::string_view text);
-ParsedMigrate parse_migrate_args(const std::vector<std::string>& args);
+// `ghostcut revert` takes the same flags without --alter (alter_required = false).
+ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alter_required = true);
 
 }  // namespace ghostcut::cli

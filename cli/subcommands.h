@@ -8,5 +8,6 @@ namespace ghostcut::cli {
 int run_migrate(const std::vector<std::string>& args);
 int run_tail(const std::vector<std::string>& args);
 int run_ctl(const std::vector<std::string>& args);
+int run_revert(const std::vector<std::string>& args);
 
 }  // namespace ghostcut::cli

@@ -94,6 +94,7 @@ class CutOverStateError : public std::runtime_error {
 struct RevertResult {
   bool reverted = false;   // the old table is `t` again, the new one `t_rev`
   std::string stopped;     // why the sync or the revert ended early (empty: the window ran out, or reverted)
+  bool resumable = false;  // interrupted: its checkpoint in t_ghc is kept for a restart (`ghostcut revert`)
   CutOverResult cut_over;  // of the revert
 };
 

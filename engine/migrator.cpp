@@ -87,8 +87,15 @@ MigrationResult Migrator::run(std::stop_token stop) {
     result.peak_lag = sync->peak_lag();
     resume.stop();  // no checkpoints after the cut-over
     sync.reset();
-    if (config_.keep_old_table_in_sync.count() > 0)                   // 6b. keep t_del in sync
-      result.revert = keep_old_table_in_sync(m, io, result.cut_over.lock_position, tables);
+    if (config_.keep_old_table_in_sync.count() > 0) {                 // 6b. keep t_del in sync
+      ReverseSyncStart from;
+      from.position = result.cut_over.lock_position;
+      from.until = std::chrono::system_clock::now() +
+                   std::chrono::duration_cast<std::chrono::system_clock::duration>(config_.keep_old_table_in_sync);
+      from.lock_lost = [&resume] { return resume.failure(); };  // the run lock is held on through it
+      result.revert = keep_old_table_in_sync(m, io, from, tables);
+      if (result.revert->resumable) tables.keep_for_reverse_sync();
+    }
     status_.set_state(Phase::kDone, !result.revert                  ? std::string()
                                     : result.revert->reverted       ? "reverted: " + plan_.table + " is the old table again"
                                     : result.revert->stopped.empty() ? std::string()

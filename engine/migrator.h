@@ -30,6 +30,7 @@ class logger;
 
 namespace ghostcut::engine {
 
+struct ReverseResume;
 
 class Migrator {
  public:
@@ -37,6 +38,10 @@ class Migrator {
            std::shared_ptr<spdlog::logger> logger);
   // Runs the whole migration. Throws on failure; before cut-over the original table is untouched.
   MigrationResult run(std::stop_token stop);
+  // After a restart: resumes the checkpointed reverse sync (engine/revert/reverse_resume.h; this
+  // Migrator's plan is `from.forward`) until its window ends; `revert_at_once` swaps the old table
+  // back as soon as it has caught up (`ghostcut revert`). Defined in engine/revert/reverse_resume.cpp.
+  MigrationResult resume_reverse_sync(std::stop_token stop, const ReverseResume& from, bool revert_at_once);
   Phase phase() const noexcept { return status_.phase(); }
   // "copying", "postponed: flag file /x", "waiting: lag 1.2s > 1s", … (for status and logs)
   std::string state() const { return status_.state(); }

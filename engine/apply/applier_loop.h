@@ -43,6 +43,8 @@ class ApplierLoop {
   // including the cut-over's RENAME of the table is skipped (nothing wrote the table in between,
   // it was locked), later changes are the swapped table's. Set before start().
   void skip_through_cut_over_rename() { skip_to_rename_ = true; }
+  // Still looking for that RENAME (applied_position() is then not yet the new table's).
+  bool skipping_to_cut_over_rename() const { return skip_to_rename_.load(); }
 
   void start();
   void stop();  // finishes the batch in hand, then returns; thread-safe
@@ -82,7 +84,7 @@ class ApplierLoop {
   bool paused_ = false;           // guarded by mu_: the loop is idle because of a pause
   std::function<void(std::uint64_t)> on_changes_;
   ApplierConfig applier_config_;
-  bool skip_to_rename_ = false;  // applier thread only, after start()
+  std::atomic<bool> skip_to_rename_{false};  // written by the applier thread only, after start()
   std::jthread thread_;
 };
 

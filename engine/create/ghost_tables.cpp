@@ -42,6 +42,11 @@ void GhostTables::drop(bool changelog, bool ghost) {
 }
 
 void GhostTables::clean_up_after_success() {
+  if (keep_for_reverse_sync_) {
+    m_.log->info("kept {} (the reverse sync's checkpoint) and {} for a restart", m_.plan.changelog_table,
+                 m_.plan.old_table);
+    return;
+  }
   drop(true, false);
   if (!m_.config.ok_to_drop_table) return;
   const std::string& old = reverted_table_.empty() ? m_.plan.old_table : reverted_table_;

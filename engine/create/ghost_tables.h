@@ -19,6 +19,8 @@ class GhostTables {
   void mark_swapped() { swapped_ = true; }
   // After a revert the new table is `t_rev`: --ok-to-drop-table drops it instead of `t_del`.
   void mark_reverted(std::string new_table) { reverted_table_ = std::move(new_table); }
+  // An interrupted reverse sync: t_ghc (its checkpoint) and t_del stay for a restart.
+  void keep_for_reverse_sync() { keep_for_reverse_sync_ = true; }
   bool swapped() const { return swapped_; }
   void clean_up_after_success();
   void clean_up_after_failure();
@@ -30,6 +32,7 @@ class GhostTables {
   const MigrationContext& m_;
   bool created_ = false;
   bool swapped_ = false;
+  bool keep_for_reverse_sync_ = false;
   std::string reverted_table_;
 };
 

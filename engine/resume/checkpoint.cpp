@@ -309,6 +309,12 @@ CheckpointWriter::CheckpointWriter(ConnectionSettings settings, CheckpointStore 
       interval_(interval),
       log_(logger ? std::move(logger) : std::make_shared<spdlog::logger>("checkpoint")) {}
 
+CheckpointWriter::CheckpointWriter(ConnectionSettings settings, Write write, std::chrono::milliseconds interval,
+                                   std::shared_ptr<spdlog::logger> logger)
+    : CheckpointWriter(std::move(settings), CheckpointStore({}, {}), {}, interval, std::move(logger)) {
+  write_ = std::move(write);
+}
+
 CheckpointWriter::~CheckpointWriter() { stop(); }
 
 void CheckpointWriter::start() {
@@ -339,9 +345,14 @@ std::string CheckpointWriter::last_error() const {
 
 bool CheckpointWriter::write_once() {
   try {
-    const auto c = source_();
-    if (!conn_) conn_ = SqlConnection::open(settings_);
-    store_.write(*conn_, c);
+    if (write_) {
+      if (!conn_) conn_ = SqlConnection::open(settings_);
+      write_(*conn_);
+    } else {
+      const auto c = source_();
+      if (!conn_) conn_ = SqlConnection::open(settings_);
+      store_.write(*conn_, c);
+    }
     ++writes_;
     std::lock_guard lk(mu_);
     if (!last_error_.empty()) log_->info("checkpoint: writing again");

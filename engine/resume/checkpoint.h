@@ -96,6 +96,11 @@ class CheckpointWriter {
   using Source = std::function<Checkpoint()>;
   CheckpointWriter(ConnectionSettings settings, CheckpointStore store, Source source,
                    std::chrono::milliseconds interval, std::shared_ptr<spdlog::logger> logger);
+  // Any other checkpoint (the reverse sync's, engine/revert/reverse_checkpoint.h): `write` reads
+  // its source and writes it on the connection it is given, with the same schedule and retries.
+  using Write = std::function<void(SqlConnection&)>;
+  CheckpointWriter(ConnectionSettings settings, Write write, std::chrono::milliseconds interval,
+                   std::shared_ptr<spdlog::logger> logger);
   ~CheckpointWriter();
   void start();
   // Writes a last checkpoint, then stops.
@@ -113,6 +118,7 @@ class CheckpointWriter {
   ConnectionSettings settings_;
   CheckpointStore store_;
   Source source_;
+  Write write_;  // set: used instead of store_ and source_
   std::chrono::milliseconds interval_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<SqlConnection> conn_;  // the writer thread's

@@ -14,7 +14,7 @@ namespace ghostcut::engine {
 using Clock = std::chrono::steady_clock;
 
 Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
-           std::optional<binlog::BinlogPosition> cut_over_lock_position)
+           std::optional<binlog::BinlogPosition> cut_over_lock_position, bool skip_rename)
     : m_(m), meter_(m.config.quiet_window) {
   // Throttling: replicas read the changelog heartbeats, so it starts once the table exists.
   ThrottlerConfig tc = m.config.throttle;
@@ -61,7 +61,7 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
     if (outer) outer(retrying);
   };
   applier_->set_applier_config(std::move(ac));
-  if (cut_over_lock_position) applier_->skip_through_cut_over_rename();
+  if (cut_over_lock_position && skip_rename) applier_->skip_through_cut_over_rename();
   applier_->start();
   control_ = std::make_unique<ApplierControl>(*applier_);
   attachment_ = std::make_unique<MigrationStatus::Attachment>(m.status, *applier_, *stream_, *throttler_);

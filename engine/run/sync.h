@@ -29,9 +29,10 @@ class Sync {
  public:
   // Starts everything; the stream from `main`'s current binlog position, or — for the reverse
   // sync, whose plan's table is the new table — from the cut-over's lock position, skipping
-  // through the cut-over's RENAME.
+  // through the cut-over's RENAME (`skip_rename`; false: a resumed reverse sync's checkpoint,
+  // already past it).
   Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
-       std::optional<binlog::BinlogPosition> cut_over_lock_position = std::nullopt);
+       std::optional<binlog::BinlogPosition> cut_over_lock_position = std::nullopt, bool skip_rename = true);
   ~Sync();
   Sync(const Sync&) = delete;
   Sync& operator=(const Sync&) = delete;

@@ -332,4 +332,17 @@ TEST_F(MigrateOptions, ChecksumIsOnUnlessTurnedOff) {
   EXPECT_TRUE(parse_migrate_args(with({"--no-analyze-ghost"})).config.no_analyze_ghost);
 }
 
+// `ghostcut revert` parses migrate's flags without --alter; migrate still requires it.
+TEST_F(MigrateOptions, RevertTakesTheFlagsWithoutAlter) {
+  const std::vector<std::string> args = {"--user", "u", "--database", "db", "--table", "t",
+                                         "--cut-over-lock-timeout-seconds", "7", "--ok-to-drop-table"};
+  const auto p = parse_migrate_args(args, false);
+  EXPECT_EQ(p.config.table, "t");
+  EXPECT_TRUE(p.config.alter.empty());
+  EXPECT_EQ(p.config.cut_over_lock_timeout_seconds, 7);
+  EXPECT_TRUE(p.config.ok_to_drop_table);
+  EXPECT_THROW((void)parse_migrate_args(args), MigrateUsageError);
+  EXPECT_THROW((void)parse_migrate_args({"--user", "u", "--database", "db"}, false), MigrateUsageError);  // no table
+}
+
 }  // namespace

@@ -264,16 +264,14 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
       std::optional<std::chrono::steady_clock::time_point> first_conflict;
       for (int attempt = 1;; ++attempt) {
         try {
-          {
-            // Locks are taken from the first row read and held to the statement's end, failed or not.
-            const auto t0 = std::chrono::steady_clock::now();
-            struct Hold {
-              ProgressCounters& p;
-              std::chrono::steady_clock::time_point t0;
-              ~Hold() { p.record_lock_hold(std::chrono::steady_clock::now() - t0); }
-            } hold{s.progress, t0};
+          const auto t0 = std::chrono::steady_clock::now();  // locks: from the first row read to the end
+          try {
             rows = s.copy.copy(*conn, chunk);
+          } catch (...) {
+            s.progress.record_lock_hold(std::chrono::steady_clock::now() - t0);  // held until it failed
+            throw;
           }
+          s.progress.record_lock_hold(std::chrono::steady_clock::now() - t0);
           break;
         } catch (const SqlError& e) {
           if (gone(e) && !stop.stop_requested()) {

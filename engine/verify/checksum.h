@@ -38,6 +38,7 @@
 
 #include "binlog/position.h"
 #include "engine/inspect/plan.h"
+#include "engine/verify/checksum_columns.h"
 #include "engine/sql/connection_settings.h"
 
 namespace spdlog {
@@ -69,25 +70,6 @@ class ChecksumNotTaken : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct ChecksumColumn {
-  std::string name;      // original-side name, for messages
-  std::string original;  // SQL over the original's row: the value as the ghost must hold it
-  std::string ghost;     // SQL over the ghost's row
-  bool nullable = false;  // on either side: the value is preceded by ISNULL()
-  bool variable = false;  // text or bytes that could hold the separator: preceded by LENGTH()
-  bool operator==(const ChecksumColumn&) const = default;
-};
-
-struct ChecksumColumns {
-  std::vector<ChecksumColumn> compared;
-  std::vector<std::string> skipped;
-  bool binary = false;  // text columns of more than one collation: every value compared as bytes
-};
-
-// Which shared columns are compared, and how (pure: the plan only).
-ChecksumColumns checksum_columns(const MigrationPlan& plan);
-// CONCAT_WS('#', …) over one side's expressions: the row as one string for CRC32.
-std::string checksum_row_expression(const ChecksumColumns& columns, bool ghost_side);
 
 struct ChecksumOptions {
   int threads = 2;                   // snapshot pairs compared in parallel

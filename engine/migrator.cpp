@@ -40,24 +40,36 @@ CommandReply Migrator::handle_control_line(std::string_view line) {
   return handle_command_line(line, runtime_, plan_.table, cb);
 }
 
-MigrationResult Migrator::run(std::stop_token stop) {
-  status_.restart_clock();
+QueryBuilder Migrator::query_builder() const {
   auto qb = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping, plan_.original);
   if (!qb) throw std::runtime_error("cannot build queries: " + qb.error().message());
+  return std::move(*qb);
+}
+
+ConnectionSettings Migrator::session_settings() const {
   ConnectionSettings cs = config_.connection;
   cs.database = plan_.database;
-  HookQueue hooks(config_.hooks_path, config_.hooks_timeout, log_);
-  MigrationContext m{config_, plan_, *qb, cs, runtime_, progress_, status_, hooks, log_, stop, {}};
-  std::stop_callback forward(stop, [&] { m.abort.request_stop(); });
+  return cs;
+}
 
-  // The io thread and its servers come first: the control socket answers from the start.
-  IoServices io(log_);
+void Migrator::serve(IoServices& io) {
   if (!config_.control.socket_path.empty() || config_.control.tcp_port)
     control_tcp_port_ = io.serve_control(config_.control, [this](std::string_view l) { return handle_control_line(l); });
   if (config_.metrics_port)
     metrics_port_ = io.serve_metrics(config_.metrics_bind, *config_.metrics_port,
                                      [this] { return format_prometheus(metrics_snapshot()); });
   io.start();
+}
+
+MigrationResult Migrator::run(std::stop_token stop) {
+  status_.restart_clock();
+  const auto qb = query_builder();
+  const auto cs = session_settings();
+  HookQueue hooks(config_.hooks_path, config_.hooks_timeout, log_);
+  MigrationContext m{config_, plan_, qb, cs, runtime_, progress_, status_, hooks, log_, stop, {}};
+  std::stop_callback forward(stop, [&] { m.abort.request_stop(); });
+  IoServices io(log_);
+  serve(io);
   hooks.post("on-startup", m.hook_context());
   hooks.post("on-validated", m.hook_context());
 

@@ -31,6 +31,8 @@ class logger;
 namespace ghostcut::engine {
 
 struct ReverseResume;
+class IoServices;
+class QueryBuilder;
 
 class Migrator {
  public:
@@ -59,6 +61,12 @@ class Migrator {
   CommandReply handle_control_line(std::string_view line);
 
  private:
+  // What run() and resume_reverse_sync() both start with: the plan's queries, the session settings,
+  // and the io thread's servers (the control socket and /metrics answer from the start).
+  QueryBuilder query_builder() const;
+  ConnectionSettings session_settings() const;
+  void serve(IoServices& io);
+
   MigratorConfig config_;
   const MigrationPlan& plan_;
   RuntimeSettings& runtime_;

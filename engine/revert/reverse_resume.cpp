@@ -157,20 +157,13 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
 
 MigrationResult Migrator::resume_reverse_sync(std::stop_token stop, const ReverseResume& from, bool revert_at_once) {
   status_.restart_clock();
-  auto qb = QueryBuilder::create(plan_.database, plan_.table, plan_.chunk_key, plan_.mapping, plan_.original);
-  if (!qb) throw std::runtime_error("cannot build queries: " + qb.error().message());
-  ConnectionSettings cs = config_.connection;
-  cs.database = plan_.database;
+  const auto qb = query_builder();
+  const auto cs = session_settings();
   HookQueue hooks(config_.hooks_path, config_.hooks_timeout, log_);
-  MigrationContext m{config_, plan_, *qb, cs, runtime_, progress_, status_, hooks, log_, stop, {}};
+  MigrationContext m{config_, plan_, qb, cs, runtime_, progress_, status_, hooks, log_, stop, {}};
   std::stop_callback forward(stop, [&] { m.abort.request_stop(); });
   IoServices io(log_);
-  if (!config_.control.socket_path.empty() || config_.control.tcp_port)
-    control_tcp_port_ = io.serve_control(config_.control, [this](std::string_view l) { return handle_control_line(l); });
-  if (config_.metrics_port)
-    metrics_port_ = io.serve_metrics(config_.metrics_bind, *config_.metrics_port,
-                                     [this] { return format_prometheus(metrics_snapshot()); });
-  io.start();
+  serve(io);
   hooks.post("on-startup", m.hook_context());
 
   MigrationResult result;

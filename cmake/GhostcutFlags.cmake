@@ -13,3 +13,20 @@ if(GHOSTCUT_SANITIZE)
   target_compile_options(ghostcut_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(ghostcut_flags INTERFACE -fsanitize=address,undefined)
 endif()
+
+# Build time (issue #17): unity builds. Each target's sources are compiled in batches of
+# GHOSTCUT_UNITY_BATCH_SIZE files, one compiler run per batch, so the heavy headers (Asio, spdlog,
+# fmt, GoogleTest) are parsed and their templates instantiated once per batch instead of once per
+# file. File-local names (anonymous namespaces, static functions) must therefore be unique within a
+# target. -DGHOSTCUT_UNITY_BUILD=OFF builds file by file (quicker rebuilds after editing one file).
+option(GHOSTCUT_UNITY_BUILD "Compile each target's sources in batches (unity build)" ON)
+set(GHOSTCUT_UNITY_BATCH_SIZE 8 CACHE STRING "Source files per unity batch")
+if(GHOSTCUT_UNITY_BUILD)
+  set(CMAKE_UNITY_BUILD ON)
+  set(CMAKE_UNITY_BUILD_BATCH_SIZE ${GHOSTCUT_UNITY_BATCH_SIZE})
+  # A .cpp included by the batch file counts as a header to GCC, which then warns about every
+  # coroutine frame or class holding a type from an anonymous namespace. Harmless here.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(ghostcut_flags INTERFACE -Wno-subobject-linkage)
+  endif()
+endif()

@@ -78,7 +78,7 @@ void append_bytes(std::string& out, std::string_view bytes) {
   else append_hex_object(out, bytes);
 }
 
-struct JsonPrinter {
+struct ValueJsonPrinter {
   std::string& out;
   void operator()(const NullValue&) const { out += "null"; }
   void operator()(std::int64_t v) const { out += std::to_string(v); }
@@ -206,7 +206,7 @@ void append_image(std::string& out, const RowImage& img, const std::vector<std::
   out.push_back('}');
 }
 
-const char* kind_name(RowsKind k) {
+const char* rows_kind_name(RowsKind k) {
   switch (k) {
     case RowsKind::kWrite: return "insert";
     case RowsKind::kUpdate: return "update";
@@ -218,7 +218,7 @@ const char* kind_name(RowsKind k) {
 
 }  // namespace
 
-void append_json_value(std::string& out, const Value& v) { std::visit(JsonPrinter{out}, v); }
+void append_json_value(std::string& out, const Value& v) { std::visit(ValueJsonPrinter{out}, v); }
 
 std::optional<std::string> to_utf8(std::string_view b, std::string_view cs) {
   if (cs == "utf8mb4" || cs == "utf8mb3" || cs == "utf8") {
@@ -259,7 +259,7 @@ std::string row_change_json(const RowChange& c, const std::vector<std::string>& 
   std::string out;
   out.reserve(128);
   out += "{\"kind\":\"";
-  out += kind_name(c.kind);
+  out += rows_kind_name(c.kind);
   out += "\",\"position\":";
   append_json_string(out, c.position.to_string());
   out += ",\"schema\":";

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include "engine/errc.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -12,19 +13,6 @@ using namespace std::chrono;
 using binlog::Error;
 
 constexpr int kMaxOffsetMinutes = 14 * 60;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;

@@ -65,7 +65,15 @@ ClientSection read_option_file(const std::string& path, bool must_exist) {
     else if (key == "password") out.password = value;
     else if (key == "host") out.host = value;
     else if (key == "socket") out.socket = value;
-    else if (key == "port") out.port = static_cast<std::uint16_t>(std::stoi(value));
+    else if (key == "port") {
+      // Whole digits only, 1-65535: stoi would read "33o6" as 33 and wrap 99999 to 34463.
+      const bool digits = !value.empty() && value.size() <= 5 &&
+                          value.find_first_not_of("0123456789") == std::string::npos;
+      const long v = digits ? std::stol(value) : 0;
+      if (v < 1 || v > 65535)
+        throw std::runtime_error("option file " + path + ": port must be a number from 1 to 65535, got '" + value + "'");
+      out.port = static_cast<std::uint16_t>(v);
+    }
   }
   return out;
 }

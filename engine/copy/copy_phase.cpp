@@ -11,8 +11,9 @@
 namespace ghostcut::engine {
 
 void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
-  m.status.set_state(Phase::kCopying);
+  // The estimate first: whoever sees the copying phase (status, a test) sees its row estimate too.
   m.progress.rows_estimated = estimated_rows(main, m.plan.database, m.plan.table).value_or(m.plan.estimated_rows);
+  m.status.set_state(Phase::kCopying);
   CopierConfig cc = m.config.copier;
   cc.wait_if_throttled = [&sync, outer = cc.wait_if_throttled, limit = m.config.applier.conflict_retry.limit](
                              std::stop_token st) {

@@ -71,6 +71,9 @@ struct Options {
   std::uint64_t seed = 0;  // 0 = from the clock
   bool keep_going = true;  // false: stop at the first failed run
   bool self_check = false;  // plant one changed and one deleted row; the comparison must find them
+  // What does the ALTER, run by run in turn: "ghostcut", "copy" (native ALGORITHM=COPY) or "inplace"
+  // (native online rebuild: FORCE, ALGORITHM=INPLACE, LOCK=NONE) — the same table, load and check.
+  std::vector<std::string> modes = {"ghostcut"};
 };
 
 void usage() {
@@ -90,6 +93,9 @@ void usage() {
   --run-timeout S       a migration running longer is killed and counted failed (900)
   --seed N              random seed (default: from the clock)
   --stop-on-failure     stop after the first failed or lossy run
+  --modes LIST          who does the ALTER, run by run in turn: ghostcut, copy (native
+                        ALGORITHM=COPY), inplace (native FORCE, ALGORITHM=INPLACE, LOCK=NONE) (ghostcut)
+  --rate 0              no writers: an idle run
   --self-check          after each run change one row and delete another behind the writers'
                         backs: the comparison must report exactly those two (then not counted)
 Server from GHOSTCUT_TEST_HOST/PORT/USER/PASSWORD; exits 77 when they are unset.
@@ -110,7 +116,7 @@ Options parse(int argc, char** argv) {
     };
     if (a == "--runs") o.runs = std::stoi(val());
     else if (a == "--rows") o.rows = std::stoll(val());
-    else if (a == "--rate") o.rate = std::stod(val());
+    else if (a == "--rate") o.rate = std::max(0.0, std::stod(val()));
     else if (a == "--writers") o.writers = std::max(1, std::stoi(val()));
     else if (a == "--hogs") o.hogs = std::stoi(val());
     else if (a == "--no-reader") o.reader = false;
@@ -124,6 +130,18 @@ Options parse(int argc, char** argv) {
     else if (a == "--seed") o.seed = std::stoull(val());
     else if (a == "--stop-on-failure") o.keep_going = false;
     else if (a == "--self-check") o.self_check = true;
+    else if (a == "--modes") {
+      o.modes.clear();
+      std::stringstream in(val());
+      for (std::string m; std::getline(in, m, ',');) {
+        if (m != "ghostcut" && m != "copy" && m != "inplace") {
+          std::cerr << "--modes: unknown mode '" << m << "' (ghostcut, copy, inplace)\n";
+          std::exit(2);
+        }
+        o.modes.push_back(m);
+      }
+      if (o.modes.empty()) o.modes = {"ghostcut"};
+    }
     else if (a == "--help" || a == "-h") {
       usage();
       std::exit(0);
@@ -748,6 +766,7 @@ std::string slurp(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // One run
 struct RunResult {
+  std::string mode;  // who did the ALTER (Options::modes)
   bool migrated = false;  // exit 0 and the new column is in t
   int exit_code = 0;
   bool timed_out = false;
@@ -855,8 +874,9 @@ RunResult Stress::run(int n) {
   Background bg;
   std::atomic<bool> stop_writers{false};
   std::vector<std::thread> threads;
-  for (auto& w : writers)
-    threads.emplace_back([&, wp = w.get()] { wp->run(cs, o_.rate / o_.writers, stop_writers); });
+  if (o_.rate > 0)
+    for (auto& w : writers)
+      threads.emplace_back([&, wp = w.get()] { wp->run(cs, o_.rate / o_.writers, stop_writers); });
   std::thread reader, killer;
   if (o_.reader) reader = std::thread(reader_loop, cs, ghost, seed + 17, std::ref(bg));
   std::this_thread::sleep_for(500ms);  // the load runs before the migration starts, too
@@ -875,8 +895,22 @@ RunResult Stress::run(int n) {
     for (const auto& row : r.rows) ours.insert(to_uint64(row[0]));
     killer = std::thread(killer_loop, cs, ours, o_.kill_interval, seed + 29, std::ref(bg));
   }
+  rr.mode = o_.modes[static_cast<std::size_t>(n - 1) % o_.modes.size()];
   const auto t0 = Clock::now();
-  const auto child = run_child(argv, log_path, o_.run_timeout);
+  ChildResult child;
+  if (rr.mode == "ghostcut") {
+    child = run_child(argv, log_path, o_.run_timeout);
+  } else {
+    std::ofstream(log_path) << "native ALTER (" << rr.mode << ")\n";
+    try {
+      c->execute("ALTER TABLE t ADD COLUMN " + quote_identifier(column) + " VARCHAR(16) NOT NULL DEFAULT 'new', " +
+                 (rr.mode == "copy" ? "ALGORITHM=COPY" : "FORCE, ALGORITHM=INPLACE, LOCK=NONE"));
+      child.exit_code = 0;
+    } catch (const SqlError& e) {
+      rr.failure = e.what();
+      child.exit_code = 1;
+    }
+  }
   rr.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   bg.stop = true;  // no more kills: what follows must not be disturbed
   if (killer.joinable()) killer.join();
@@ -903,7 +937,7 @@ RunResult Stress::run(int n) {
   }
   // Lock conflicts ghostcut survived: the applier's and the copier's warnings.
   for (std::size_t p = 0; (p = log.find("lost a lock conflict", p)) != std::string::npos; ++p) ++rr.lock_conflicts;
-  if (child.exit_code != 0) {
+  if (child.exit_code != 0 && rr.mode == "ghostcut") {
     // The last error line says why.
     std::istringstream in(log);
     std::string line;
@@ -1066,6 +1100,10 @@ int Stress::main() {
   std::uint64_t uncertain = 0, ops = 0, errors = 0, conflicts = 0;
   std::vector<double> longest_ms, stall_ms;
   std::vector<std::uint32_t> all_latencies;
+  struct ModeTimes {
+    std::vector<double> seconds, longest_ms;
+  };
+  std::map<std::string, ModeTimes> by_mode;
   for (int n = 1; n <= o_.runs; ++n) {
     RunResult r;
     try {
@@ -1090,12 +1128,14 @@ int Stress::main() {
     longest_ms.push_back(static_cast<double>(r.longest_wait.count()) / 1000.0);
     if (r.cut_over_stall_ms) stall_ms.push_back(static_cast<double>(*r.cut_over_stall_ms));
     all_latencies.insert(all_latencies.end(), r.latencies_us.begin(), r.latencies_us.end());
+    by_mode[r.mode].seconds.push_back(r.seconds);
+    by_mode[r.mode].longest_ms.push_back(longest_ms.back());
     char line[512];
     std::snprintf(line, sizeof line,
-                  "run %d: %s%s %.1fs rows=%zu ops=%" PRIu64 " (%.0f/s) writer-errors=%" PRIu64 " reads=%" PRIu64
+                  "run %d (%s): %s%s %.1fs rows=%zu ops=%" PRIu64 " (%.0f/s) writer-errors=%" PRIu64 " reads=%" PRIu64
                   " kills=%" PRIu64 " lost=%zu different=%zu extra=%zu uncertain=%" PRIu64
                   " longest-wait=%.0fms cut-over=%s",
-                  n, r.migrated ? "ok" : "FAILED", r.timed_out ? " (timed out)" : "", r.seconds, r.rows, r.ops,
+                  n, r.mode.c_str(), r.migrated ? "ok" : "FAILED", r.timed_out ? " (timed out)" : "", r.seconds, r.rows, r.ops,
                   static_cast<double>(r.ops) / (r.seconds + 1.0), r.writer_errors, r.reads, r.kills, r.lost,
                   r.different, r.extra, r.uncertain, static_cast<double>(r.longest_wait.count()) / 1000.0,
                   r.cut_over_stall_ms ? (std::to_string(*r.cut_over_stall_ms) + "ms/" + std::to_string(r.cut_over_attempts) +
@@ -1132,6 +1172,24 @@ int Stress::main() {
                 percentile(stall_ms, 0.99), percentile(stall_ms, 1.0), stall_ms.size(), percentile(lat, 0.5),
                 percentile(lat, 0.99));
   std::cout << summary << " | copier/applier lock conflicts survived: " << conflicts << std::endl;
+  if (o_.modes.size() > 1) {
+    // Side by side: each mode's median time and worst write wait, and ratios against the native
+    // online rebuild (the yardstick), all from this one sitting.
+    const double inplace = by_mode.count("inplace") ? percentile(by_mode["inplace"].seconds, 0.5) : 0;
+    for (auto& [mode, t] : by_mode) {
+      std::cout << "mode " << mode << ": runs=" << t.seconds.size();
+      char buf[256];
+      std::snprintf(buf, sizeof buf, " time p50=%.2fs min=%.2fs max=%.2fs | longest write wait max=%.0fms",
+                    percentile(t.seconds, 0.5), percentile(t.seconds, 0.0), percentile(t.seconds, 1.0),
+                    percentile(t.longest_ms, 1.0));
+      std::cout << buf;
+      if (inplace > 0 && mode != "inplace") {
+        std::snprintf(buf, sizeof buf, " | %.2fx the native online rebuild", percentile(t.seconds, 0.5) / inplace);
+        std::cout << buf;
+      }
+      std::cout << std::endl;
+    }
+  }
   if (self_check_missed) std::cout << "self-check: the comparison MISSED planted differences in " << self_check_missed << " runs" << std::endl;
   return failed || lossy || uncertain || self_check_missed ? 1 : 0;
 }

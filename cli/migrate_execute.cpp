@@ -111,6 +111,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.server_id = config.server_id ? config.server_id : engine::random_server_id();
   mc.heartbeat_interval = std::chrono::milliseconds(config.heartbeat_interval_millis);
   mc.cut_over_lag_threshold = std::chrono::milliseconds(config.cut_over_lag_threshold_ms);
+  mc.max_applier_lag = std::chrono::milliseconds(config.max_applier_lag_ms);
   mc.progress_interval = std::chrono::seconds(config.status_interval_seconds);
   mc.postpone_flag_file = config.postpone_cut_over_flag_file;
   mc.drop_leftover_tables = !plan.leftover_tables.empty();

@@ -113,6 +113,7 @@ po::options_description migrate_options_description() {
   po::options_description cut("Cut-over");
   cut.add_options()
       ("cut-over-lag-threshold-ms", po::value<std::int64_t>()->default_value(count_in_ms(kMigrator.cut_over_lag_threshold)), "cut over only when the binlog backlog is below this (1-3600000)")
+      ("max-applier-lag-ms", po::value<std::int64_t>()->default_value(count_in_ms(kMigrator.max_applier_lag)), "binlog first: the copy waits while the applier is further behind the binlog than this (0 = never; 0-3600000)")
       ("cut-over-lock-timeout-seconds", po::value<std::int64_t>()->default_value(count_in_s(kCutOver.lock_timeout)), "lock wait timeout for the cut-over (1-60)")
       ("cut-over-retries", po::value<std::int64_t>()->default_value(kCutOver.retries), "cut-over attempts before giving up (1-1000)")
       ("postpone-cut-over-flag-file", po::value<std::string>(), "do not cut over while this file exists")
@@ -276,6 +277,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
 
   c.lock_conflict_retry_seconds = ranged<int>(vm, "lock-conflict-retry-seconds", 1, 86'400, " s");
   c.cut_over_lag_threshold_ms = ranged<int>(vm, "cut-over-lag-threshold-ms", 1, 3'600'000, " ms");
+  c.max_applier_lag_ms = ranged<int>(vm, "max-applier-lag-ms", 0, 3'600'000, " ms");
   c.cut_over_lock_timeout_seconds = ranged<int>(vm, "cut-over-lock-timeout-seconds", 1, 60, " s");
   c.cut_over_retries = ranged<int>(vm, "cut-over-retries", 1, 1000);
   if (vm.count("postpone-cut-over-flag-file"))

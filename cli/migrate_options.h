@@ -54,6 +54,7 @@ struct MigrateConfig {
 
   // Cut-over
   int cut_over_lag_threshold_ms{};
+  int max_applier_lag_ms{};
   int cut_over_lock_timeout_seconds{};
   int cut_over_retries{};
   std::string postpone_cut_over_flag_file;

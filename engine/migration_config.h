@@ -26,6 +26,9 @@ struct MigratorConfig {
   std::uint32_t server_id = 0;    // our replica id for the binlog stream
   std::chrono::milliseconds heartbeat_interval{kDefaultHeartbeatInterval};
   std::chrono::milliseconds cut_over_lag_threshold{1000};
+  // Binlog first: while the applier is further behind the binlog than this, the copy starts no new
+  // chunk (it goes on once the lag is back under half of it); 0: never wait.
+  std::chrono::milliseconds max_applier_lag{kDefaultMaxApplierLag};
   std::chrono::seconds progress_interval{5};
   std::string postpone_flag_file;  // cut-over waits while this file exists
   bool drop_leftover_tables = false;

@@ -18,6 +18,7 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
   cc.wait_if_throttled = [&sync, outer = cc.wait_if_throttled, limit = m.config.applier.conflict_retry.limit](
                              std::stop_token st) {
     sync.priority().wait_for_applier(st, limit);
+    sync.yield_to_applier(st);
     if (outer) outer(st);
     sync.throttler().wait_while_throttled(st);
   };

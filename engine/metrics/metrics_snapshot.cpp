@@ -21,6 +21,7 @@ MetricsSnapshot metrics_from_progress(const ProgressSnapshot& p) {
   m.copy_lock_hold_max_seconds = static_cast<double>(p.copy_lock_hold_max_ms) / 1000.0;
   m.checksum_rows = p.checksum_rows;
   m.checksum_rows_repaired = p.checksum_rows_repaired;
+  m.copy_yielded_ms = p.copy_yielded_ms;
   m.rows_estimated = p.rows_estimated;
   m.copy_rows_per_second = p.rows_per_second();
   m.copy_percent = p.percent();

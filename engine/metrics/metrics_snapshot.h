@@ -25,6 +25,7 @@ struct MetricsSnapshot {
   double copy_lock_hold_max_seconds = 0;
   std::uint64_t checksum_rows = 0;
   std::uint64_t checksum_rows_repaired = 0;
+  std::uint64_t copy_yielded_ms = 0;
   double copy_rows_per_second = 0;
   double copy_percent = 0;  // 0..100
   std::uint64_t events_applied = 0;

@@ -87,6 +87,8 @@ std::string ProgressSnapshot::status_line() const {
          (copy_statements ? "; Locks: p99 " + std::to_string(copy_lock_hold_p99_ms) + "ms, max " +
                                 std::to_string(copy_lock_hold_max_ms) + "ms"
                           : std::string()) +
+         (copy_yielded_ms ? "; Yielded to applier: " + fixed(static_cast<double>(copy_yielded_ms) / 1000.0, 1) + "s"
+                          : std::string()) +
          "; Elapsed: " + format_duration(elapsed_seconds()) +
          (throttle_reason.empty() ? "" : "; Throttled: " + throttle_reason) +
          (binlog_position.empty() ? "" : "; Binlog: " + binlog_position);
@@ -106,6 +108,7 @@ std::string ProgressSnapshot::to_json() const {
          ",\"copy_lock_hold_max_ms\":" + std::to_string(copy_lock_hold_max_ms) +
          ",\"checksum_rows\":" + std::to_string(checksum_rows) +
          ",\"checksum_rows_repaired\":" + std::to_string(checksum_rows_repaired) +
+         ",\"copy_yielded_ms\":" + std::to_string(copy_yielded_ms) +
          ",\"events_applied\":" + std::to_string(events_applied) + ",\"backlog\":" + std::to_string(backlog) +
          ",\"applier_lag_ms\":" + std::to_string(applier_lag_ms) + ",\"rows_per_second\":" + fixed(rows_per_second(), 0) +
          ",\"eta_seconds\":" + (e ? std::to_string(e->count()) : std::string("null")) + ",\"elapsed_seconds\":" +
@@ -178,6 +181,7 @@ ProgressSnapshot ProgressCounters::snapshot(SteadyTime now, std::string state) c
   }
   s.checksum_rows = checksum_rows.load();
   s.checksum_rows_repaired = checksum_rows_repaired.load();
+  s.copy_yielded_ms = copy_yielded_ms.load();
   s.events_applied = events_applied.load();
   s.backlog = backlog.load();
   s.applier_lag_ms = applier_lag_ms.load();

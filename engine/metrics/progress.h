@@ -33,6 +33,7 @@ struct ProgressSnapshot {
   std::uint64_t rows_resumed = 0;            // rows an interrupted run copied that this one did not copy again
   std::uint64_t checksum_rows = 0;           // rows compared by the checksum so far
   std::uint64_t checksum_rows_repaired = 0;  // rows it copied again after a difference
+  std::uint64_t copy_yielded_ms = 0;         // time the copy waited for a lagging applier (binlog first)
   std::optional<double> key_range_percent;  // coverage of the chunk key's range, when known
   bool copy_started = false;
   bool copy_done = false;
@@ -75,6 +76,8 @@ struct ProgressCounters {
   std::atomic<std::uint64_t> lock_hold_max_us{0};
   std::atomic<std::uint64_t> checksum_rows{0};
   std::atomic<std::uint64_t> checksum_rows_repaired{0};
+  std::atomic<std::uint64_t> copy_yielded_ms{0};
+  std::atomic<std::uint64_t> copy_yielding{0};  // copy workers waiting for the applier now
   std::atomic<std::uint64_t> lock_conflicts{0};  // copier/applier deadlocks and lock wait timeouts retried
 
   // One copy statement (locks held from its first row read to its end) took `d`.

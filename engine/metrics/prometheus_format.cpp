@@ -77,6 +77,9 @@ std::string format_prometheus(const MetricsSnapshot& s) {
            s.checksum_rows);
   w.metric("checksum_rows_repaired_total", "counter", "Ghost rows the checksum found different and copied again.",
            s.checksum_rows_repaired);
+  w.metric("copy_yielded_seconds_total", "counter",
+           "Time the copy waited for the applier to catch up with the binlog (binlog first).",
+           static_cast<double>(s.copy_yielded_ms) / 1000.0);
   w.metric("rows_estimated", "gauge", "Estimated rows in the original table (information_schema).",
            s.rows_estimated);
   w.metric("copy_rows_per_second", "gauge", "Row copy rate since the copy started.", s.copy_rows_per_second);

@@ -95,6 +95,32 @@ std::optional<std::string> Sync::not_caught_up(std::chrono::milliseconds thresho
   return std::nullopt;
 }
 
+void Sync::yield_to_applier(std::stop_token stop) {
+  const auto limit = m_.config.max_applier_lag;
+  if (limit.count() <= 0) return;
+  auto lag = applier_->heartbeat_lag();
+  if (!lag || *lag <= limit) return;
+  // Back under half the limit, but above the heartbeat's own granularity: an applier that is
+  // keeping up shows a lag of up to one heartbeat interval.
+  const auto resume_below = std::min(limit, std::max(limit / 2, m_.config.heartbeat_interval * 2));
+  const auto t0 = Clock::now();
+  ++m_.progress.copy_yielding;
+  if (yielding_++ == 0)
+    m_.log->info("row copy: yielding to the applier, {} ms behind the binlog (limit {} ms): binlog first", lag->count(),
+                 limit.count());
+  while (!stop.stop_requested() && !failed()) {
+    lag = applier_->heartbeat_lag();
+    if (!lag || *lag < resume_below) break;
+    if (!sleep_for(stop, std::chrono::milliseconds(10))) break;
+  }
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  m_.progress.copy_yielded_ms += static_cast<std::uint64_t>(waited.count());
+  --m_.progress.copy_yielding;
+  if (--yielding_ == 0)
+    m_.log->info("row copy: the applier caught up ({} ms behind) after {} ms; copying on", lag ? lag->count() : -1,
+                 waited.count());
+}
+
 bool Sync::failed() const {
   return applier_->failure() || stream_->failure() || throttler_->failure() || m_.runtime.panic() ||
          heartbeat_->silence() || (m_.resume && m_.resume->failure());

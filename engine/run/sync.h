@@ -46,6 +46,9 @@ class Sync {
   // otherwise why not.
   std::optional<std::string> not_caught_up(std::chrono::milliseconds threshold) const;
   std::chrono::milliseconds peak_lag() const { return std::chrono::milliseconds(peak_lag_ms_.load()); }
+  // Binlog first: while the applier lags more than config.max_applier_lag behind the binlog, a
+  // copy worker waits here (until the lag is back under half the limit, or `stop`).
+  void yield_to_applier(std::stop_token stop);
   // Throws the first failure of any part (also a panic, an interrupt, a silent heartbeat).
   void check_failures() const;
   // After the cut-over: the applier, heartbeats, watchdog and reporter stop.
@@ -66,6 +69,7 @@ class Sync {
   std::unique_ptr<MigrationStatus::Attachment> attachment_;
   std::unique_ptr<HeartbeatWriter> heartbeat_;
   std::atomic<std::int64_t> peak_lag_ms_{0};
+  std::atomic<int> yielding_{0};  // copy workers waiting in yield_to_applier
   std::jthread watchdog_;
   std::jthread reporter_;
 };

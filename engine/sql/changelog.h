@@ -21,6 +21,8 @@ class SqlConnection;
 
 // How often the heartbeat is written (--heartbeat-interval-millis): a lag reading is at most this stale.
 inline constexpr std::chrono::milliseconds kDefaultHeartbeatInterval{100};
+// The copy waits while the applier's heartbeat lag exceeds this (MigratorConfig::max_applier_lag).
+inline constexpr std::chrono::milliseconds kDefaultMaxApplierLag{500};
 
 // Microseconds since the epoch on ghostcut's wall clock: the heartbeat's value.
 std::int64_t wall_clock_micros();

@@ -74,6 +74,7 @@ struct Options {
   // What does the ALTER, run by run in turn: "ghostcut", "copy" (native ALGORITHM=COPY) or "inplace"
   // (native online rebuild: FORCE, ALGORITHM=INPLACE, LOCK=NONE) — the same table, load and check.
   std::vector<std::string> modes = {"ghostcut"};
+  std::string alt_args;  // mode "alt": ghostcut with these arguments instead of ghostcut_args (A/B in one sitting)
 };
 
 void usage() {
@@ -94,7 +95,9 @@ void usage() {
   --seed N              random seed (default: from the clock)
   --stop-on-failure     stop after the first failed or lossy run
   --modes LIST          who does the ALTER, run by run in turn: ghostcut, copy (native
-                        ALGORITHM=COPY), inplace (native FORCE, ALGORITHM=INPLACE, LOCK=NONE) (ghostcut)
+                        ALGORITHM=COPY), inplace (native FORCE, ALGORITHM=INPLACE, LOCK=NONE), alt
+                        (ghostcut with --alt-args instead of --ghostcut-args) (ghostcut)
+  --alt-args "..."      arguments for the alt mode's ghostcut migrate
   --rate 0              no writers: an idle run
   --self-check          after each run change one row and delete another behind the writers'
                         backs: the comparison must report exactly those two (then not counted)
@@ -124,6 +127,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--kill-interval") o.kill_interval = std::stod(val());
     else if (a == "--ghostcut") o.ghostcut = val();
     else if (a == "--ghostcut-args") o.ghostcut_args = val();
+    else if (a == "--alt-args") o.alt_args = val();
     else if (a == "--evidence-dir") o.evidence_dir = val();
     else if (a == "--database-prefix") o.database_prefix = val();
     else if (a == "--run-timeout") o.run_timeout = std::stoi(val());
@@ -134,8 +138,8 @@ Options parse(int argc, char** argv) {
       o.modes.clear();
       std::stringstream in(val());
       for (std::string m; std::getline(in, m, ',');) {
-        if (m != "ghostcut" && m != "copy" && m != "inplace") {
-          std::cerr << "--modes: unknown mode '" << m << "' (ghostcut, copy, inplace)\n";
+        if (m != "ghostcut" && m != "alt" && m != "copy" && m != "inplace") {
+          std::cerr << "--modes: unknown mode '" << m << "' (ghostcut, alt, copy, inplace)\n";
           std::exit(2);
         }
         o.modes.push_back(m);
@@ -886,7 +890,8 @@ RunResult Stress::run(int n) {
                                    "--user", cs.user, "--ssl-mode", "disabled", "--database", db, "--table", "t",
                                    "--alter", "ADD COLUMN " + column + " VARCHAR(16) NOT NULL DEFAULT 'new'",
                                    "--execute", "--no-serve-socket"};
-  for (auto& a : split_args(o_.ghostcut_args)) argv.push_back(a);
+  const auto mode = o_.modes[static_cast<std::size_t>(n - 1) % o_.modes.size()];
+  for (auto& a : split_args(mode == "alt" ? o_.alt_args : o_.ghostcut_args)) argv.push_back(a);
   if (o_.kills) {
     // Ours: the admin connection, the prefill connection; writers and the reader open theirs
     // before the killer starts (the reader reconnects: a fresh id could be killed, harmlessly).
@@ -895,10 +900,10 @@ RunResult Stress::run(int n) {
     for (const auto& row : r.rows) ours.insert(to_uint64(row[0]));
     killer = std::thread(killer_loop, cs, ours, o_.kill_interval, seed + 29, std::ref(bg));
   }
-  rr.mode = o_.modes[static_cast<std::size_t>(n - 1) % o_.modes.size()];
+  rr.mode = mode;
   const auto t0 = Clock::now();
   ChildResult child;
-  if (rr.mode == "ghostcut") {
+  if (rr.mode == "ghostcut" || rr.mode == "alt") {
     child = run_child(argv, log_path, o_.run_timeout);
   } else {
     std::ofstream(log_path) << "native ALTER (" << rr.mode << ")\n";
@@ -937,7 +942,7 @@ RunResult Stress::run(int n) {
   }
   // Lock conflicts ghostcut survived: the applier's and the copier's warnings.
   for (std::size_t p = 0; (p = log.find("lost a lock conflict", p)) != std::string::npos; ++p) ++rr.lock_conflicts;
-  if (child.exit_code != 0 && rr.mode == "ghostcut") {
+  if (child.exit_code != 0 && (rr.mode == "ghostcut" || rr.mode == "alt")) {
     // The last error line says why.
     std::istringstream in(log);
     std::string line;
@@ -1036,7 +1041,7 @@ RunResult Stress::run(int n) {
     std::cerr << "  (database " << db << " kept for evidence)\n";
   } else {
     admin_->execute("DROP DATABASE IF EXISTS " + quote_identifier(db));
-    if (rr.migrated && !rr.uncertain) std::remove(log_path.c_str());
+    if (rr.migrated && !rr.uncertain && !std::getenv("GHOSTCUT_STRESS_KEEP_LOGS")) std::remove(log_path.c_str());
   }
   (void)old;
   return rr;

@@ -82,6 +82,7 @@ std::optional<Transaction> ReplicationStream::pop(std::chrono::milliseconds time
   if (queue_.empty()) return std::nullopt;
   Transaction t = std::move(queue_.front());
   queue_.pop_front();
+  queued_bytes_ -= t.bytes;
   // The producer armed its timer under this lock; the posted cancel runs after it waits.
   if (producer_waiting_.exchange(false)) {
     asio::post(executor_, [async = async_] { async->space_timer.cancel(); });
@@ -105,6 +106,10 @@ std::optional<BinlogPosition> ReplicationStream::start_position() const {
 std::size_t ReplicationStream::queued() const {
   std::lock_guard lk(mu_);
   return queue_.size();
+}
+std::size_t ReplicationStream::queued_bytes() const {
+  std::lock_guard lk(mu_);
+  return queued_bytes_;
 }
 StreamStats ReplicationStream::stats() const {
   std::lock_guard lk(mu_);
@@ -137,7 +142,9 @@ asio::awaitable<void> ReplicationStream::push(Transaction trx) {
     {
       std::lock_guard lk(mu_);
       if (stopping_) co_return;
-      if (queue_.size() < settings_.queue_capacity) {
+      if (queue_.empty() ||
+          (queue_.size() < settings_.queue_capacity && queued_bytes_ + trx.bytes <= settings_.queue_bytes)) {
+        queued_bytes_ += trx.bytes;
         queue_.push_back(std::move(trx));
         ++stats_.transactions;
         producer_waiting_ = false;
@@ -222,6 +229,8 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
     }
     auto ev = decoder.decode(Bytes(bytes->data(), bytes->size()));
     if (!ev) throw FatalStreamError("binlog decode failed: " + ev.error().message());
+    if (!ev->rows.empty() || std::holds_alternative<Query>(ev->event) || !ev->inner_queries.empty())
+      cur.bytes += bytes->size();
     for (auto& row : ev->rows) cur.changes.push_back(std::move(row));
     if (const auto* q = std::get_if<Query>(&ev->event); q && !is_trx_marker(*q)) cur.queries.push_back(*q);
     for (auto& q : ev->inner_queries)

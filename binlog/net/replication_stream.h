@@ -48,6 +48,9 @@ struct StreamSettings {
   std::chrono::milliseconds backoff_max{5000};
   int max_reconnects = -1;             // consecutive failed attempts before giving up; -1 = forever
   std::size_t queue_capacity = 1000;   // transactions
+  // And at most this many bytes of binlog events (Transaction::bytes), so memory stays bounded
+  // whatever the transactions' size; one transaction larger than this still passes, alone.
+  std::size_t queue_bytes = 16u << 20;
 };
 
 struct StreamStats {
@@ -83,6 +86,7 @@ class ReplicationStream {
   // The first position, once known (after SHOW MASTER STATUS when no start was given).
   std::optional<BinlogPosition> start_position() const;
   std::size_t queued() const;
+  std::size_t queued_bytes() const;
   StreamStats stats() const;
   bool running() const noexcept { return running_.load(); }
   // The error that ended the stream (auth failure, decode error, reconnects exhausted), if any.
@@ -106,6 +110,7 @@ class ReplicationStream {
   mutable std::mutex mu_;
   std::condition_variable cv_;        // consumers: new item, stop, failure, position moved
   std::deque<Transaction> queue_;
+  std::size_t queued_bytes_ = 0;  // sum of queue_'s Transaction::bytes
   BinlogPosition read_pos_;
   std::optional<BinlogPosition> start_pos_;
   StreamStats stats_;

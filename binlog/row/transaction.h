@@ -1,6 +1,7 @@
 // One committed transaction's row changes and statements, as the replication stream delivers it.
 // A pure header so the applier (and its tests) need not include the stream's Asio.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct Transaction {
   std::vector<Query> queries;  // statements (DDL, …) other than BEGIN/COMMIT, any schema
   BinlogPosition end;          // resume point: just after the transaction's last event
   std::uint32_t timestamp = 0; // header timestamp of the last event (source clock, seconds)
+  std::size_t bytes = 0;       // size of the binlog events that carried its rows and statements
 };
 
 }  // namespace ghostcut::binlog

@@ -187,6 +187,43 @@ TEST_F(ReplicationStreamTest, SlowConsumerGetsBackPressureNotLoss) {
   EXPECT_LE(max_queued, 2u);
 }
 
+// Memory is bounded by bytes too: large transactions queue up to queue_bytes (one alone may be
+// larger), and none is lost or split.
+TEST_F(ReplicationStreamTest, QueueIsBoundedByBytes) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL, pad TEXT NOT NULL)");
+  auto settings = stream_settings(current_position(*admin_));
+  settings.queue_bytes = 50 * 1024;  // two of the transactions below, not three
+  StreamHarness stream(settings, only("t"));
+  // 40 transactions of ~20 KB each (10 rows of 2 KB).
+  for (int i = 0; i < 40; ++i) {
+    conn_->execute("BEGIN");
+    for (int r = 0; r < 10; ++r)
+      conn_->update("INSERT INTO t VALUES (?, ?, REPEAT('x', 2000))", {std::int64_t{i * 10 + r}, std::int64_t{i}});
+    conn_->execute("COMMIT");
+  }
+  // A transaction bigger than the bound passes alone.
+  conn_->update("INSERT INTO t SELECT 1000 + seq, 99, REPEAT('y', 4000) FROM seq_1_to_40");
+  // The producer fills the queue as far as it may, then parks.
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (stream->queued() < 2 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(stream->queued(), 2u);
+  std::size_t max_bytes = 0, max_queued = 0;
+  for (int i = 0; i < 40; ++i) {
+    max_bytes = std::max(max_bytes, stream->queued_bytes());
+    max_queued = std::max(max_queued, stream->queued());
+    auto trx = stream->pop(10s);
+    ASSERT_TRUE(trx) << "missing transaction " << i;
+    EXPECT_EQ(trx->changes.size(), 10u) << "transaction " << i;
+    EXPECT_GT(trx->bytes, 20000u);
+  }
+  auto big = stream->pop(10s);
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->changes.size(), 40u);
+  EXPECT_GT(big->bytes, settings.queue_bytes);
+  EXPECT_LE(max_bytes, settings.queue_bytes);
+  EXPECT_LE(max_queued, 2u);
+}
+
 TEST_F(ReplicationStreamTest, UnknownBinlogFileFailsClearly) {
   auto settings = stream_settings(binlog::BinlogPosition{"no-such-binlog.000042", 4});
   StreamHarness stream(settings, only("t"));

@@ -34,11 +34,4 @@ const std::error_category& binlog_category() noexcept {
   return cat;
 }
 
-std::string Error::message() const {
-  std::string out = code.message();
-  if (!context.empty()) out += ": " + context;
-  if (offset != 0) out += " (at byte " + std::to_string(offset) + ")";
-  return out;
-}
-
 }  // namespace ghostcut::binlog

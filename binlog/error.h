@@ -1,4 +1,4 @@
-// Errors of the pure binlog layers: an error_code (binlog_errc) plus context text.
+// Error codes of the pure binlog layers (bytes and protocol), carried by ghostcut::Error.
 // Pure layers never throw and never log; they return Result<T>.
 #pragma once
 #include <cstddef>
@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+
+#include "common/result.h"
 
 namespace ghostcut::binlog {
 
@@ -39,59 +41,7 @@ namespace ghostcut::binlog {
 const std::error_category& binlog_category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), binlog_category()}; }
 
-// An error with what was being decoded and where.
-struct Error {
-  std::error_code code;
-  std::string context;      // e.g. "TABLE_MAP metadata for column 3"
-  std::size_t offset = 0;   // byte offset (in the event, packet or file — the context says which)
-
-  Error() = default;
-  Error(Errc e, std::string ctx = {}, std::size_t off = 0) : code(make_error_code(e)), context(std::move(ctx)), offset(off) {}
-  Error(std::error_code ec, std::string ctx = {}, std::size_t off = 0) : code(ec), context(std::move(ctx)), offset(off) {}
-
-  bool is(Errc e) const noexcept { return code == make_error_code(e); }
-  bool is(std::error_code e) const noexcept { return code == e; }  // another layer's code
-  // "truncated: TABLE_MAP metadata for column 3 (at byte 41)"
-  std::string message() const;
-};
-
-// A small result type: a T or an Error. (Boost.Outcome would do; this keeps the pure core header-light.)
-template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT: implicit by design
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}      // NOLINT
-  Result(Errc e, std::string ctx = {}, std::size_t off = 0) : v_(std::in_place_index<1>, Error(e, std::move(ctx), off)) {}
-
-  bool has_value() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const Error& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, Error> v_;
-};
-
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  Result(Error error) : err_(std::move(error)), ok_(false) {}  // NOLINT
-  Result(Errc e, std::string ctx = {}, std::size_t off = 0) : err_(e, std::move(ctx), off), ok_(false) {}
-  bool has_value() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
-  const Error& error() const { return err_; }
-
- private:
-  Error err_;
-  bool ok_ = true;
-};
-
+// Error and Result live in common/result.h (one home for every layer); binlog code names them
+// unqualified from the enclosing namespace.
 }  // namespace ghostcut::binlog
 

@@ -8,7 +8,7 @@ namespace po = boost::program_options;
 namespace ghostcut::cli {
 
 void add_connection_options(po::options_description& opts) {
-  const engine::ConnectionSettings defaults;
+  const ConnectionSettings defaults;
   po::options_description c("Connection");
   c.add_options()
       ("host", po::value<std::string>()->default_value(defaults.host), "server host")
@@ -21,7 +21,7 @@ void add_connection_options(po::options_description& opts) {
       ("database", po::value<std::string>(), "default database")
       ("defaults-file", po::value<std::string>(), "option file with a [client] section (default ~/.my.cnf)")
       ("ssl-mode", po::value<std::string>()->default_value("preferred"), "TLS: disabled, preferred or required")
-      ("connect-timeout", po::value<int>()->default_value(static_cast<int>(defaults.connect_timeout.count())),
+      ("connect-timeout", po::value<int>()->default_value(static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(defaults.connect_timeout).count())),
        "connect timeout in seconds");
   opts.add(c);
 }
@@ -79,14 +79,14 @@ ClientSection read_option_file(const std::string& path, bool must_exist) {
 }
 }  // namespace
 
-engine::ConnectionSettings connection_settings(const po::variables_map& vm) {
+ConnectionSettings connection_settings(const po::variables_map& vm) {
   ClientSection file;
   if (vm.count("defaults-file")) {
     file = read_option_file(vm["defaults-file"].as<std::string>(), true);
   } else if (const char* home = std::getenv("HOME")) {
     file = read_option_file(std::string(home) + "/.my.cnf", false);
   }
-  engine::ConnectionSettings s;
+  ConnectionSettings s;
   // Command line beats the option file, which beats the defaults.
   auto explicit_flag = [&](const char* name) { return vm.count(name) && !vm[name].defaulted(); };
   s.host = explicit_flag("host") || !file.host ? vm["host"].as<std::string>() : *file.host;
@@ -100,9 +100,9 @@ engine::ConnectionSettings connection_settings(const po::variables_map& vm) {
   else if (const char* env = std::getenv("GHOSTCUT_PASSWORD")) s.password = env;
   else if (file.password) s.password = *file.password;
   const std::string mode = vm["ssl-mode"].as<std::string>();
-  if (mode == "disabled") s.tls = engine::TlsMode::kDisabled;
-  else if (mode == "preferred") s.tls = engine::TlsMode::kPreferred;
-  else if (mode == "required") s.tls = engine::TlsMode::kRequired;
+  if (mode == "disabled") s.tls_mode = TlsMode::kDisabled;
+  else if (mode == "preferred") s.tls_mode = TlsMode::kPreferred;
+  else if (mode == "required") s.tls_mode = TlsMode::kRequired;
   else throw std::runtime_error("--ssl-mode must be disabled, preferred or required, got '" + mode + "'");
   s.connect_timeout = std::chrono::seconds(vm["connect-timeout"].as<int>());
   if (s.user.empty()) throw std::runtime_error("no user given (--user, or user= in the option file's [client] section)");

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 
 namespace ghostcut::cli {
 
@@ -20,6 +20,6 @@ struct TableRef {
 
 void add_connection_options(boost::program_options::options_description& opts);
 // Throws std::runtime_error with a clear message on an unreadable option file or bad value.
-engine::ConnectionSettings connection_settings(const boost::program_options::variables_map& vm);
+ConnectionSettings connection_settings(const boost::program_options::variables_map& vm);
 
 }  // namespace ghostcut::cli

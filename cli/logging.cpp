@@ -84,10 +84,10 @@ void append_json_string(std::string_view s, spdlog::memory_buf_t& out) {
 
 }  // namespace
 
-binlog::Result<LogFormat> parse_log_format(std::string_view text) {
+Result<LogFormat> parse_log_format(std::string_view text) {
   if (text == "text") return LogFormat::kText;
   if (text == "json") return LogFormat::kJson;
-  return binlog::Error(engine::EngineErrc::kBadSetting, "--log-format must be text or json, not '" + std::string(text) + "'");
+  return Error(engine::EngineErrc::kBadSetting, "--log-format must be text or json, not '" + std::string(text) + "'");
 }
 
 spdlog::level::level_enum level_for(Verbosity verbosity) {

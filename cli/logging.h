@@ -21,7 +21,7 @@ enum class LogFormat { kText, kJson };
 enum class Verbosity { kQuiet, kNormal, kVerbose, kDebug };
 
 // "text" or "json" (exactly; case matters as for every flag value). Anything else: bad_value.
-binlog::Result<LogFormat> parse_log_format(std::string_view text);
+Result<LogFormat> parse_log_format(std::string_view text);
 spdlog::level::level_enum level_for(Verbosity verbosity);
 
 // One JSON object per line with stable field names, in this order:

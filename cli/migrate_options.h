@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "engine/inspect/inspector.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 
 namespace ghostcut::cli {
 
 // Every field is set by parse_migrate_args; the flags' defaults are the engine's (migrate_options.cpp).
 struct MigrateConfig {
-  engine::ConnectionSettings connection;  // from cli/connection_options.h (password never logged)
+  ConnectionSettings connection;  // from cli/connection_options.h (password never logged)
 
   // Migration
   std::string database;  // --database (the connection's default database too)

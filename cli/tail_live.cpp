@@ -29,7 +29,7 @@ int tail_live(const po::variables_map& vm, const std::optional<TableRef>& table)
     std::cerr << "ghostcut tail: --from-current and --file exclude each other\n";
     return kExitUsage;
   }
-  engine::ConnectionSettings cs;
+  ConnectionSettings cs;
   try {
     cs = connection_settings(vm);
   } catch (const std::exception& e) {

@@ -1,4 +1,4 @@
-// Error codes of the engine's own parsers, for binlog::Error / binlog::Result (which carry any
+// Error codes of the engine's own parsers, for Error / Result (which carry any
 // std::error_code): an operator's setting that cannot be taken, a time zone that cannot be read.
 // The binlog layers' Errc stays theirs (bytes and protocol).
 #pragma once

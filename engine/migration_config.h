@@ -14,7 +14,7 @@
 #include "engine/cutover/cutover.h"
 #include "engine/metrics/progress.h"
 #include "engine/schedule/clock.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/throttle/throttler.h"
 #include "engine/verify/checksum.h"
 #include "engine/sql/changelog.h"

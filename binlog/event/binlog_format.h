@@ -16,7 +16,7 @@
 #include "binlog/error.h"
 #include "binlog/event/event_header.h"
 #include "binlog/event/event_type.h"
-#include "binlog/flavour.h"
+#include "common/flavour.h"
 #include "binlog/wire/byte_reader.h"
 
 namespace ghostcut::binlog {

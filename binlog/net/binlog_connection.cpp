@@ -133,7 +133,7 @@ bool ConnectionError::connection_lost() const noexcept {
 
 struct BinlogConnection::Impl {
   asio::any_io_executor executor;
-  ConnectionSettings settings;
+  BinlogConnectionSettings settings;
   std::shared_ptr<spdlog::logger> log;
   std::unique_ptr<Transport> transport;
   std::optional<ssl::context> tls_context;
@@ -145,14 +145,14 @@ struct BinlogConnection::Impl {
   bool dumping = false;
   bool busy = false;
 
-  Impl(asio::any_io_executor ex, ConnectionSettings s, std::shared_ptr<spdlog::logger> l)
+  Impl(asio::any_io_executor ex, BinlogConnectionSettings s, std::shared_ptr<spdlog::logger> l)
       : executor(std::move(ex)),
         settings(std::move(s)),
         log(l ? std::move(l) : null_logger()),
         assembler(settings.max_packet_size) {}
 
   std::string endpoint() const {
-    if (settings.unix_socket) return *settings.unix_socket;
+    if (!settings.socket.empty()) return settings.socket;
     return settings.host + ":" + std::to_string(settings.port);
   }
 
@@ -215,26 +215,39 @@ struct BinlogConnection::Impl {
     co_await write_packet(payload, doing);
   }
 
+  // verify-ca: the certificate must chain to ssl_ca / ssl_capath (else the system store);
+  // verify-identity: it must also name the host (DNS name or IP address; "localhost" over a socket).
+  // A client certificate is sent when one is set. Bad files throw ConnectionError.
   ssl::context& ssl_context() {
-    if (!tls_context) {
-      tls_context.emplace(ssl::context::tls_client);
-      tls_context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                               ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-      if (settings.tls_verify_peer) {
-        tls_context->set_verify_mode(ssl::verify_peer);
-        if (settings.tls_ca_file.empty()) tls_context->set_default_verify_paths();
-        else tls_context->load_verify_file(settings.tls_ca_file);
-        if (!settings.unix_socket) tls_context->set_verify_callback(ssl::host_name_verification(settings.host));
+    if (tls_context) return *tls_context;
+    try {
+      ssl::context ctx(ssl::context::tls_client);
+      ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      if (verifies_server(settings.tls_mode)) {
+        ctx.set_verify_mode(ssl::verify_peer);
+        if (settings.ssl_ca.empty() && settings.ssl_capath.empty()) ctx.set_default_verify_paths();
+        if (!settings.ssl_ca.empty()) ctx.load_verify_file(settings.ssl_ca);
+        if (!settings.ssl_capath.empty()) ctx.add_verify_path(settings.ssl_capath);
+        if (settings.tls_mode == TlsMode::kVerifyIdentity) {
+          ctx.set_verify_callback(ssl::host_name_verification(settings.socket.empty() ? settings.host : "localhost"));
+        }
       } else {
-        tls_context->set_verify_mode(ssl::verify_none);
+        ctx.set_verify_mode(ssl::verify_none);
       }
+      if (!settings.ssl_cert.empty()) ctx.use_certificate_chain_file(settings.ssl_cert);
+      if (!settings.ssl_key.empty()) ctx.use_private_key_file(settings.ssl_key, ssl::context::pem);
+      tls_context.emplace(std::move(ctx));
+    } catch (const boost::system::system_error& e) {
+      throw ConnectionError(e.code(), "TLS set-up for " + endpoint() + " failed (ssl-ca/ssl-capath/ssl-cert/ssl-key): " +
+                                          e.code().message());
     }
     return *tls_context;
   }
 
   // Makes the (unconnected) socket, so a connect timeout can close it at any step.
   void make_transport() {
-    if (settings.unix_socket) {
+    if (!settings.socket.empty()) {
       transport = std::make_unique<UnixTransport>(asio::local::stream_protocol::socket(executor));
     } else {
       transport = std::make_unique<TcpTransport>(asio::ip::tcp::socket(executor));
@@ -242,9 +255,9 @@ struct BinlogConnection::Impl {
   }
 
   awaitable<void> open_socket(asio::ip::tcp::resolver& resolver) {
-    if (settings.unix_socket) {
+    if (!settings.socket.empty()) {
       auto& socket = static_cast<UnixTransport&>(*transport).socket();
-      co_await socket.async_connect(asio::local::stream_protocol::endpoint(*settings.unix_socket), use_awaitable);
+      co_await socket.async_connect(asio::local::stream_protocol::endpoint(settings.socket), use_awaitable);
       co_return;
     }
     auto& socket = static_cast<TcpTransport&>(*transport).socket();
@@ -258,10 +271,10 @@ struct BinlogConnection::Impl {
     HandshakeConfig cfg;
     cfg.user = settings.user;
     cfg.password = settings.password;
-    cfg.database = settings.database;
+    if (!settings.database.empty()) cfg.database = settings.database;
     cfg.tls_mode = settings.tls_mode;
-    cfg.transport_secure = settings.unix_socket.has_value();
-    if (settings.unix_socket && cfg.tls_mode == TlsMode::kPreferred) cfg.tls_mode = TlsMode::kDisabled;
+    cfg.transport_secure = !settings.socket.empty();
+    if (!settings.socket.empty() && cfg.tls_mode == TlsMode::kPreferred) cfg.tls_mode = TlsMode::kDisabled;
     cfg.max_packet_size = static_cast<std::uint32_t>(std::min<std::size_t>(settings.max_packet_size, 0x40000000));
     HandshakeAlgorithm hs(std::move(cfg));
 
@@ -271,7 +284,7 @@ struct BinlogConnection::Impl {
       if (step.action == HandshakeAction::kSendAndStartTls) {
         co_await write_packet(step.payload, "sending the SSL request");
         // Named, not a temporary: GCC 12 mishandles temporaries that live across a co_await.
-        std::string server_name = settings.unix_socket ? std::string() : settings.host;
+        std::string server_name = settings.socket.empty() ? settings.host : std::string();
         ssl::context& ctx = ssl_context();
         try {
           co_await transport->start_tls(ctx, server_name);
@@ -329,7 +342,7 @@ struct BinlogConnection::Impl {
   }
 };
 
-BinlogConnection::BinlogConnection(asio::any_io_executor executor, ConnectionSettings settings,
+BinlogConnection::BinlogConnection(asio::any_io_executor executor, BinlogConnectionSettings settings,
                                    std::shared_ptr<spdlog::logger> logger)
     : impl_(std::make_unique<Impl>(std::move(executor), std::move(settings), std::move(logger))) {}
 
@@ -348,8 +361,7 @@ awaitable<void> BinlogConnection::async_connect() {
   d.seq = 0;
   d.dumping = false;
   d.log->debug("connecting to {} as '{}' (tls {})", d.endpoint(), d.settings.user,
-               d.settings.tls_mode == TlsMode::kDisabled ? "disabled"
-               : d.settings.tls_mode == TlsMode::kRequired ? "required" : "preferred");
+               to_string(d.settings.tls_mode));
 
   // The timer closes the socket (and cancels the resolver); that fails whatever step is pending.
   // The state is shared so a late timer callback never touches a finished coroutine frame.
@@ -510,6 +522,6 @@ bool BinlogConnection::tls_active() const noexcept { return impl_->transport && 
 bool BinlogConnection::dumping() const noexcept { return impl_->dumping; }
 std::uint32_t BinlogConnection::connection_id() const noexcept { return impl_->handshake.connection_id; }
 const Handshake& BinlogConnection::server_handshake() const noexcept { return impl_->handshake; }
-const ConnectionSettings& BinlogConnection::settings() const noexcept { return impl_->settings; }
+const BinlogConnectionSettings& BinlogConnection::settings() const noexcept { return impl_->settings; }
 
 }  // namespace ghostcut::binlog

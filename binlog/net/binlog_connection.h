@@ -28,6 +28,7 @@
 #include "binlog/wire/handshake.h"
 #include "binlog/wire/packets.h"
 #include "binlog/wire/text_resultset.h"
+#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;
@@ -35,19 +36,11 @@ class logger;
 
 namespace ghostcut::binlog {
 
-struct ConnectionSettings {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 3306;
-  std::string user;
-  std::string password;                   // never logged
-  std::optional<std::string> unix_socket;  // when set, host/port are not used
-  std::optional<std::string> database;
-  TlsMode tls_mode = TlsMode::kPreferred;   // over a unix socket, preferred means no TLS
-  bool tls_verify_peer = false;            // verify the server certificate (against tls_ca_file or the system store)
-  std::string tls_ca_file;
-  std::chrono::milliseconds connect_timeout{10'000};  // covers resolve, connect, TLS and authentication
-  std::uint32_t server_id = 0;            // our replica server_id (unique among the source's replicas)
-  std::chrono::milliseconds heartbeat_period{5'000};  // asked of the source before a dump; 0 = none
+// The common settings (host, credentials, TLS, timeouts) plus what only a replica client needs.
+// Over a unix socket, TLS preferred means no TLS.
+struct BinlogConnectionSettings : ConnectionSettings {
+  std::uint32_t server_id = 0;  // our replica server_id (unique among the source's replicas)
+  std::chrono::milliseconds heartbeat_period{5'000};    // asked of the source before a dump; 0 = none
   std::size_t max_packet_size = kDefaultMaxPacketSize;  // largest packet (binlog event) accepted
 };
 
@@ -69,7 +62,7 @@ class ConnectionError : public std::runtime_error {
 
 class BinlogConnection {
  public:
-  BinlogConnection(boost::asio::any_io_executor executor, ConnectionSettings settings,
+  BinlogConnection(boost::asio::any_io_executor executor, BinlogConnectionSettings settings,
                    std::shared_ptr<spdlog::logger> logger = nullptr);
   ~BinlogConnection();
   BinlogConnection(const BinlogConnection&) = delete;
@@ -102,7 +95,7 @@ class BinlogConnection {
   std::uint32_t connection_id() const noexcept;  // the server's thread id (for KILL)
   const Handshake& server_handshake() const noexcept;
   bool is_mariadb() const noexcept { return server_handshake().is_mariadb(); }
-  const ConnectionSettings& settings() const noexcept;
+  const BinlogConnectionSettings& settings() const noexcept;
 
  private:
   struct Impl;

@@ -39,7 +39,7 @@ class logger;
 namespace ghostcut::binlog {
 
 struct StreamSettings {
-  ConnectionSettings connection;       // connection.server_id must be unique among replicas
+  BinlogConnectionSettings connection;  // connection.server_id must be unique among replicas
   std::optional<BinlogPosition> start; // nullopt = the source's current position
   std::chrono::milliseconds heartbeat_period{1000};
   // No event or heartbeat for this long = the connection is dead (default 3 heartbeats + 2 s).

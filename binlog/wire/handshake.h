@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "binlog/error.h"
-#include "binlog/tls_mode.h"
+#include "common/connection_settings.h"
 #include "binlog/wire/packets.h"
 
 namespace ghostcut::binlog {

@@ -19,7 +19,7 @@
 #include "engine/metrics/progress.h"
 #include "engine/control/runtime_settings.h"
 #include "engine/sql/changelog.h"  // wall_clock_micros
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;

@@ -32,14 +32,14 @@ const char* kPartialJsonHelp =
     "document, so it cannot be applied to the ghost table; run SET GLOBAL binlog_row_value_options='' "
     "(and in the server config) and restart the migration";
 
-binlog::Result<void> check_image(const binlog::RowImage& img, const ApplyTarget& t, const binlog::RowChange& c) {
-  auto need = [&](std::size_t i) -> binlog::Result<void> {
+Result<void> check_image(const binlog::RowImage& img, const ApplyTarget& t, const binlog::RowChange& c) {
+  auto need = [&](std::size_t i) -> Result<void> {
     if (i >= img.values.size())
-      return binlog::Error(binlog::Errc::kBadValue, "row image of " + where(c) + " has " +
+      return Error(binlog::Errc::kBadValue, "row image of " + where(c) + " has " +
                                                         std::to_string(img.values.size()) + " columns, need column " +
                                                         std::to_string(i + 1));
     if (!img.present.empty() && (i >= img.present.size() || !img.present[i]))
-      return binlog::Error(binlog::Errc::kBadValue, "column " + std::to_string(i + 1) + " is missing from the row image of " +
+      return Error(binlog::Errc::kBadValue, "column " + std::to_string(i + 1) + " is missing from the row image of " +
                                                         where(c) + " (binlog_row_image must be FULL)");
     return {};
   };
@@ -50,14 +50,14 @@ binlog::Result<void> check_image(const binlog::RowImage& img, const ApplyTarget&
   return {};
 }
 
-binlog::Result<std::vector<std::string>> key_of(const binlog::RowImage& img, const ApplyTarget& t,
+Result<std::vector<std::string>> key_of(const binlog::RowImage& img, const ApplyTarget& t,
                                                 const binlog::RowChange& c) {
   std::vector<std::string> key;
   key.reserve(t.key_source_indexes.size());
   for (std::size_t k = 0; k < t.key_source_indexes.size(); ++k) {
     const auto& v = img.values[t.key_source_indexes[k]];
     if (binlog::is_null(v))
-      return binlog::Error(binlog::Errc::kBadValue, "NULL in key column " + t.key_target_columns[k] + " at " + where(c));
+      return Error(binlog::Errc::kBadValue, "NULL in key column " + t.key_target_columns[k] + " at " + where(c));
     std::string lit = sql_literal(v, t.key_source_charsets[k]);
     const auto& src = t.key_source_charsets[k];
     const auto& dst = t.key_target_charsets[k];
@@ -252,7 +252,7 @@ std::optional<std::vector<std::string>> enum_members(std::string_view type) {
   return out;
 }
 
-binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes) {
+Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes) {
   ApplyTarget t;
   t.schema = plan.database;
   t.table = plan.table;
@@ -270,11 +270,11 @@ binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::si
       if (auto m = enum_members(plan.original.columns[sc.source_index].column_type)) members = std::move(*m);
     t.source_members.push_back(std::move(members));
   }
-  if (plan.chunk_key.columns.empty()) return binlog::Error(binlog::Errc::kBadValue, "the chunk key has no columns");
+  if (plan.chunk_key.columns.empty()) return Error(binlog::Errc::kBadValue, "the chunk key has no columns");
   for (const auto& k : plan.chunk_key.columns) {
     const auto* sc = plan.mapping.find_source(k);
     if (!sc)
-      return binlog::Error(binlog::Errc::kBadValue,
+      return Error(binlog::Errc::kBadValue,
                            "key column " + k + " of " + plan.chunk_key.name + " is not shared with the ghost table");
     t.key_source_indexes.push_back(sc->source_index);
     t.key_target_columns.push_back(sc->target_name);
@@ -284,18 +284,18 @@ binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::si
   return t;
 }
 
-binlog::Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes, const ApplyTarget& t,
+Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes, const ApplyTarget& t,
                                            bool dedupe) {
   std::vector<RowOp> ops;
   ops.reserve(changes.size());
   for (const auto* cp : changes) {
     const auto& c = *cp;
     if (c.kind == binlog::RowsKind::kPartialUpdate || (c.after && has_partial_json(*c.after)))
-      return binlog::Error(binlog::Errc::kBadValue, std::string(kPartialJsonHelp) + " (" + where(c) + ")");
+      return Error(binlog::Errc::kBadValue, std::string(kPartialJsonHelp) + " (" + where(c) + ")");
     const bool needs_before = c.kind != binlog::RowsKind::kWrite;
     const bool needs_after = c.kind != binlog::RowsKind::kDelete;
     if ((needs_before && !c.before) || (needs_after && !c.after))
-      return binlog::Error(binlog::Errc::kBadValue, "row change without its image at " + where(c));
+      return Error(binlog::Errc::kBadValue, "row change without its image at " + where(c));
     std::optional<std::vector<std::string>> before_key, after_key;
     if (needs_before) {
       if (auto r = check_image(*c.before, t, c); !r) return r.error();

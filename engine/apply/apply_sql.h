@@ -61,7 +61,7 @@ struct ApplyTarget {
 std::string identity_term(std::string term, const std::string& stored, const std::string& incoming);
 
 // Errors (bad_value): a chunk-key column missing from the shared columns or the original table.
-[[nodiscard]] binlog::Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes);
+[[nodiscard]] Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes);
 
 struct RowOp {
   enum class Kind { kDelete, kWrite };
@@ -74,7 +74,7 @@ struct RowOp {
 // changed. Errors (bad_value): a partial JSON update (PARTIAL_UPDATE_ROWS; the message tells the
 // user to set binlog_row_value_options=''), a missing image, a needed column absent from the
 // image (binlog_row_image must be FULL), a NULL key value.
-[[nodiscard]] binlog::Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes,
+[[nodiscard]] Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes,
                                                          const ApplyTarget& target, bool dedupe);
 
 // The members of "enum('a','it''s')" / "set(…)" (information_schema.COLUMNS.COLUMN_TYPE), or

@@ -15,7 +15,6 @@ namespace ghostcut::engine {
 namespace {
 
 using binlog::Errc;
-using binlog::Error;
 
 
 
@@ -52,7 +51,7 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
-binlog::Result<LoadMap> parse_load(std::string_view name, std::string_view arg) {
+Result<LoadMap> parse_load(std::string_view name, std::string_view arg) {
   LoadMap load;
   if (arg.empty()) return load;
   for (auto entry : split(arg, ',')) {
@@ -73,7 +72,7 @@ binlog::Result<LoadMap> parse_load(std::string_view name, std::string_view arg) 
   return load;
 }
 
-binlog::Result<std::vector<ReplicaAddress>> parse_replicas(std::string_view arg) {
+Result<std::vector<ReplicaAddress>> parse_replicas(std::string_view arg) {
   std::vector<ReplicaAddress> out;
   arg = unquote(arg);
   if (arg.empty()) return out;
@@ -127,7 +126,7 @@ constexpr SettingSpec kSettings[] = {
     {"window", SettingName::kCutOverWindows},
 };
 
-binlog::Result<Command> parse_uint_setting(SettingName s, std::string_view arg,
+Result<Command> parse_uint_setting(SettingName s, std::string_view arg,
                                            std::optional<std::string> (*validate)(std::uint64_t)) {
   const auto name = std::string(to_string(s));
   const auto n = parse_uint(arg);
@@ -141,7 +140,7 @@ binlog::Result<Command> parse_uint_setting(SettingName s, std::string_view arg,
   }
 }
 
-binlog::Result<Command> parse_setting(SettingName s, std::string_view arg) {
+Result<Command> parse_setting(SettingName s, std::string_view arg) {
   if (arg == "?") return Command{ShowSettingCommand{s}};
   switch (s) {
     case SettingName::kChunkSize: return parse_uint_setting(s, arg, validate_chunk_size);
@@ -247,7 +246,7 @@ CommandReply report(const std::function<std::string()>& fn, std::string_view wha
 }
 
 template <class T, class Fmt>
-CommandReply set_reply(std::string_view name, binlog::Result<T> old, const T& now, Fmt fmt) {
+CommandReply set_reply(std::string_view name, Result<T> old, const T& now, Fmt fmt) {
   if (!old) return {false, old.error().context};
   return {true, changed(name, fmt(*old), fmt(now))};
 }
@@ -260,7 +259,7 @@ std::string_view to_string(SettingName s) {
   return "?";
 }
 
-binlog::Result<Command> parse_command(std::string_view line) {
+Result<Command> parse_command(std::string_view line) {
   line = trim(line);
   if (line.empty()) return Error(EngineErrc::kBadSetting, "empty command; try 'help'");
   const auto eq = line.find('=');

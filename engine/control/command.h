@@ -111,7 +111,7 @@ using Command = std::variant<HelpCommand, SupCommand, StatusCommand, Coordinates
 
 // One line (a trailing \r\n is fine). Errors are bad_value (malformed or out of range) or
 // unsupported (unknown command); error().context is the text to send back.
-[[nodiscard]] binlog::Result<Command> parse_command(std::string_view line);
+[[nodiscard]] Result<Command> parse_command(std::string_view line);
 
 // The reports that need the migration's state. Unset ones answer "not available".
 struct CommandCallbacks {

@@ -18,8 +18,8 @@ std::optional<std::string> check_range(std::string_view name, std::uint64_t n, s
 }
 
 template <class T>
-binlog::Result<T> rejected(std::string why) {
-  return binlog::Error(EngineErrc::kBadSetting, std::move(why));
+Result<T> rejected(std::string why) {
+  return Error(EngineErrc::kBadSetting, std::move(why));
 }
 
 }  // namespace
@@ -148,7 +148,7 @@ void RuntimeSettings::bump() {
   changed_.notify_all();
 }
 
-binlog::Result<std::uint64_t> RuntimeSettings::set_scalar(std::atomic<std::uint64_t>& member, std::uint64_t n,
+Result<std::uint64_t> RuntimeSettings::set_scalar(std::atomic<std::uint64_t>& member, std::uint64_t n,
                                                           std::optional<std::string> (*validate)(std::uint64_t)) {
   if (auto why = validate(n)) return rejected<std::uint64_t>(std::move(*why));
   const auto old = member.exchange(n);
@@ -162,12 +162,12 @@ bool RuntimeSettings::set_flag(std::atomic<bool>& member, bool on) {
   return old;
 }
 
-binlog::Result<std::uint64_t> RuntimeSettings::set_chunk_size(std::uint64_t n) { return set_scalar(chunk_size_, n, validate_chunk_size); }
-binlog::Result<std::uint64_t> RuntimeSettings::set_threads(std::uint64_t n) { return set_scalar(threads_, n, validate_threads); }
-binlog::Result<std::uint64_t> RuntimeSettings::set_dml_batch_size(std::uint64_t n) {
+Result<std::uint64_t> RuntimeSettings::set_chunk_size(std::uint64_t n) { return set_scalar(chunk_size_, n, validate_chunk_size); }
+Result<std::uint64_t> RuntimeSettings::set_threads(std::uint64_t n) { return set_scalar(threads_, n, validate_threads); }
+Result<std::uint64_t> RuntimeSettings::set_dml_batch_size(std::uint64_t n) {
   return set_scalar(dml_batch_size_, n, validate_dml_batch_size);
 }
-binlog::Result<std::uint64_t> RuntimeSettings::set_max_lag_millis(std::uint64_t n) {
+Result<std::uint64_t> RuntimeSettings::set_max_lag_millis(std::uint64_t n) {
   return set_scalar(max_lag_millis_, n, validate_max_lag_millis);
 }
 bool RuntimeSettings::set_manual_throttle(bool on) { return set_flag(manual_throttle_, on); }
@@ -176,14 +176,14 @@ bool RuntimeSettings::set_cut_over_requested(bool on) { return set_flag(cut_over
 bool RuntimeSettings::set_panic(bool on) { return set_flag(panic_, on); }
 bool RuntimeSettings::set_revert_requested(bool on) { return set_flag(revert_requested_, on); }
 
-binlog::Result<double> RuntimeSettings::set_nice_ratio(double r) {
+Result<double> RuntimeSettings::set_nice_ratio(double r) {
   if (auto why = validate_nice_ratio(r)) return rejected<double>(std::move(*why));
   const auto old = nice_ratio_.exchange(r);
   bump();
   return old;
 }
 
-binlog::Result<LoadMap> RuntimeSettings::set_max_load(LoadMap load) {
+Result<LoadMap> RuntimeSettings::set_max_load(LoadMap load) {
   if (auto why = validate_load(load)) return rejected<LoadMap>("max-load: " + *why);
   LoadMap old;
   {
@@ -194,7 +194,7 @@ binlog::Result<LoadMap> RuntimeSettings::set_max_load(LoadMap load) {
   return old;
 }
 
-binlog::Result<LoadMap> RuntimeSettings::set_critical_load(LoadMap load) {
+Result<LoadMap> RuntimeSettings::set_critical_load(LoadMap load) {
   if (auto why = validate_load(load)) return rejected<LoadMap>("critical-load: " + *why);
   LoadMap old;
   {
@@ -205,7 +205,7 @@ binlog::Result<LoadMap> RuntimeSettings::set_critical_load(LoadMap load) {
   return old;
 }
 
-binlog::Result<std::string> RuntimeSettings::set_throttle_query(std::string sql) {
+Result<std::string> RuntimeSettings::set_throttle_query(std::string sql) {
   if (auto why = validate_throttle_query(sql)) return rejected<std::string>(std::move(*why));
   std::string old;
   {
@@ -216,7 +216,7 @@ binlog::Result<std::string> RuntimeSettings::set_throttle_query(std::string sql)
   return old;
 }
 
-binlog::Result<std::vector<ReplicaAddress>> RuntimeSettings::set_throttle_control_replicas(std::vector<ReplicaAddress> r) {
+Result<std::vector<ReplicaAddress>> RuntimeSettings::set_throttle_control_replicas(std::vector<ReplicaAddress> r) {
   if (auto why = validate_replicas(r)) return rejected<std::vector<ReplicaAddress>>(std::move(*why));
   std::vector<ReplicaAddress> old;
   {
@@ -227,7 +227,7 @@ binlog::Result<std::vector<ReplicaAddress>> RuntimeSettings::set_throttle_contro
   return old;
 }
 
-binlog::Result<std::vector<std::string>> RuntimeSettings::set_cut_over_windows(std::vector<std::string> specs) {
+Result<std::vector<std::string>> RuntimeSettings::set_cut_over_windows(std::vector<std::string> specs) {
   auto windows = parse_cut_over_windows(specs);
   if (!windows) return rejected<std::vector<std::string>>(windows.error().context);
   std::vector<std::string> old;

@@ -108,16 +108,16 @@ class RuntimeSettings {
   RuntimeSettingsSnapshot snapshot() const;
 
   // Validated setters: the old value, or bad_value with the reason (and no change).
-  [[nodiscard]] binlog::Result<std::uint64_t> set_chunk_size(std::uint64_t n);
-  [[nodiscard]] binlog::Result<std::uint64_t> set_threads(std::uint64_t n);
-  [[nodiscard]] binlog::Result<std::uint64_t> set_dml_batch_size(std::uint64_t n);
-  [[nodiscard]] binlog::Result<std::uint64_t> set_max_lag_millis(std::uint64_t n);
-  [[nodiscard]] binlog::Result<double> set_nice_ratio(double r);
-  [[nodiscard]] binlog::Result<LoadMap> set_max_load(LoadMap load);
-  [[nodiscard]] binlog::Result<LoadMap> set_critical_load(LoadMap load);
-  [[nodiscard]] binlog::Result<std::string> set_throttle_query(std::string sql);
-  [[nodiscard]] binlog::Result<std::vector<ReplicaAddress>> set_throttle_control_replicas(std::vector<ReplicaAddress> r);
-  [[nodiscard]] binlog::Result<std::vector<std::string>> set_cut_over_windows(std::vector<std::string> specs);
+  [[nodiscard]] Result<std::uint64_t> set_chunk_size(std::uint64_t n);
+  [[nodiscard]] Result<std::uint64_t> set_threads(std::uint64_t n);
+  [[nodiscard]] Result<std::uint64_t> set_dml_batch_size(std::uint64_t n);
+  [[nodiscard]] Result<std::uint64_t> set_max_lag_millis(std::uint64_t n);
+  [[nodiscard]] Result<double> set_nice_ratio(double r);
+  [[nodiscard]] Result<LoadMap> set_max_load(LoadMap load);
+  [[nodiscard]] Result<LoadMap> set_critical_load(LoadMap load);
+  [[nodiscard]] Result<std::string> set_throttle_query(std::string sql);
+  [[nodiscard]] Result<std::vector<ReplicaAddress>> set_throttle_control_replicas(std::vector<ReplicaAddress> r);
+  [[nodiscard]] Result<std::vector<std::string>> set_cut_over_windows(std::vector<std::string> specs);
   // Flags cannot be invalid: they return the old value.
   bool set_manual_throttle(bool on);
   bool set_postpone_cut_over(bool on);
@@ -132,7 +132,7 @@ class RuntimeSettings {
 
  private:
   void bump();
-  binlog::Result<std::uint64_t> set_scalar(std::atomic<std::uint64_t>& member, std::uint64_t n,
+  Result<std::uint64_t> set_scalar(std::atomic<std::uint64_t>& member, std::uint64_t n,
                                            std::optional<std::string> (*validate)(std::uint64_t));
   bool set_flag(std::atomic<bool>& member, bool on);
 

@@ -17,10 +17,10 @@ Chunker Chunker::resume_after(KeyTuple last_copied, KeyTuple max) {
   return c;
 }
 
-binlog::Result<Chunk> Chunker::advance(KeyTuple end) {
-  if (done_) return binlog::Error(binlog::Errc::kBadValue, "chunker advanced after the last chunk");
+Result<Chunk> Chunker::advance(KeyTuple end) {
+  if (done_) return Error(binlog::Errc::kBadValue, "chunker advanced after the last chunk");
   if (end.size() != max_.size())
-    return binlog::Error(binlog::Errc::kBadValue, "chunk end has " + std::to_string(end.size()) + " values, key has " +
+    return Error(binlog::Errc::kBadValue, "chunk end has " + std::to_string(end.size()) + " values, key has " +
                                                       std::to_string(max_.size()));
   Chunk chunk{lower_, end, first_};
   lower_ = end;

@@ -48,7 +48,7 @@ class Chunker {
 
   // The next-chunk-end query returned `end`: the chunk to copy. Reaching max() ends the walk.
   // Errors (bad_value): called after done(), or `end` has the wrong number of values.
-  [[nodiscard]] binlog::Result<Chunk> advance(KeyTuple end);
+  [[nodiscard]] Result<Chunk> advance(KeyTuple end);
   // The next-chunk-end query returned no row: nothing is left.
   void finish() { done_ = true; }
 

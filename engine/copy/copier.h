@@ -12,7 +12,7 @@
 #include "engine/inspect/plan.h"
 #include "engine/metrics/progress.h"
 #include "engine/control/runtime_settings.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/resume/copy_progress.h"
 
 namespace spdlog {

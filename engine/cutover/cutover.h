@@ -63,7 +63,7 @@
 
 #include "binlog/position.h"
 #include "engine/inspect/plan.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;

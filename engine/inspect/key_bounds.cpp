@@ -81,14 +81,14 @@ std::optional<std::size_t> count_members(std::string_view t) {
   return members;
 }
 
-binlog::Result<KeyBound> key_bound_for(const ColumnInfo& c) {
+Result<KeyBound> key_bound_for(const ColumnInfo& c) {
   KeyBound b;
   b.column = c.name;
   b.data_type = lower(c.data_type);
   const std::string q = quote_identifier(c.name);
   const std::string& t = b.data_type;
   auto refuse = [&](const std::string& why) {
-    return binlog::Error(binlog::Errc::kBadValue, "chunk key column " + c.name + " (" + c.column_type + "): " + why);
+    return Error(binlog::Errc::kBadValue, "chunk key column " + c.name + " (" + c.column_type + "): " + why);
   };
   if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" || t == "bigint") {
     b.param = c.is_unsigned ? KeyBound::Param::kUInt64 : KeyBound::Param::kInt64;
@@ -150,9 +150,9 @@ binlog::Result<KeyBound> key_bound_for(const ColumnInfo& c) {
   return b;
 }
 
-binlog::Result<SqlParam> parse_key_value(const KeyBound& b, const std::string& text) {
+Result<SqlParam> parse_key_value(const KeyBound& b, const std::string& text) {
   auto junk = [&] {
-    return binlog::Error(binlog::Errc::kBadValue, "chunk key column " + b.column + ": unexpected bound '" + text + "'");
+    return Error(binlog::Errc::kBadValue, "chunk key column " + b.column + ": unexpected bound '" + text + "'");
   };
   const char* first = text.data();
   const char* last = text.data() + text.size();

@@ -71,10 +71,10 @@ struct KeyBound {
 
 // Errors (bad_value): a type with no exact, index-ordered bound (see above), a text column
 // without a collation, or a malformed type.
-[[nodiscard]] binlog::Result<KeyBound> key_bound_for(const ColumnInfo& column);
+[[nodiscard]] Result<KeyBound> key_bound_for(const ColumnInfo& column);
 
 // The text the server returned for read_expr → the parameter to bind. Errors (bad_value): junk.
-[[nodiscard]] binlog::Result<SqlParam> parse_key_value(const KeyBound& bound, const std::string& text);
+[[nodiscard]] Result<SqlParam> parse_key_value(const KeyBound& bound, const std::string& text);
 
 // `column <op> value` in the index's order; op is one of = > >= < <=. Appends the parameters
 // it uses (none when an ordinal comparison is written as a literal IN list).

@@ -5,13 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "binlog/flavour.h"
+#include "common/flavour.h"
 #include "engine/inspect/column_mapping.h"
 #include "engine/schema/table_schema.h"
 
 namespace ghostcut::engine {
 
-using binlog::Flavour;
 
 // The tables are swapped by the queued rename on every server (engine/cutover/cutover.h): two
 // connections; LOCK TABLES t WRITE + a sentry `t_del` on one, a RENAME queued behind it on the

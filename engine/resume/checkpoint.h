@@ -28,7 +28,7 @@
 
 #include "binlog/position.h"
 #include "engine/inspect/plan.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/resume/copy_progress.h"
 #include "engine/sql/query_builder.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;

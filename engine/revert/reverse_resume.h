@@ -19,7 +19,7 @@
 #include "engine/inspect/plan.h"
 #include "engine/resume/run_guard.h"
 #include "engine/revert/reverse_checkpoint.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;

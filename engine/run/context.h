@@ -12,7 +12,7 @@
 #include "engine/metrics/migration_status.h"
 #include "engine/metrics/progress.h"
 #include "engine/migration_config.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/sql/query_builder.h"
 
 namespace spdlog {

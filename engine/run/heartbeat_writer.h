@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/sql/changelog.h"
 #include "engine/sql/query_builder.h"
 

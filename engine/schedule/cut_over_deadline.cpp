@@ -14,7 +14,6 @@ namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Error;
 
 
 bool digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
@@ -50,7 +49,7 @@ struct TimeAndZone {
   seconds time_of_day;
   WallZone zone;
 };
-binlog::Result<TimeAndZone> parse_time_and_zone(std::string_view text) {
+Result<TimeAndZone> parse_time_and_zone(std::string_view text) {
   std::size_t n = 0;
   while (n < text.size() && (digit(text[n]) || text[n] == ':')) ++n;
   auto t = parse_time_of_day(text.substr(0, n), false, true);
@@ -62,7 +61,7 @@ binlog::Result<TimeAndZone> parse_time_and_zone(std::string_view text) {
 
 }  // namespace
 
-binlog::Result<system_clock::time_point> parse_cut_over_deadline(std::string_view spec, system_clock::time_point now) {
+Result<system_clock::time_point> parse_cut_over_deadline(std::string_view spec, system_clock::time_point now) {
   spec = trim(spec);
   const auto fail = [&](const std::string& why) {
     return Error(EngineErrc::kBadSetting, "bad cut-over deadline '" + std::string(spec) + "': " + why);

@@ -15,7 +15,7 @@
 namespace ghostcut::engine {
 
 // bad_value: "bad cut-over deadline '2026-13-01 06:00': month 13 out of range (01-12)".
-[[nodiscard]] binlog::Result<std::chrono::system_clock::time_point> parse_cut_over_deadline(
+[[nodiscard]] Result<std::chrono::system_clock::time_point> parse_cut_over_deadline(
     std::string_view spec, std::chrono::system_clock::time_point now);
 
 }  // namespace ghostcut::engine

@@ -12,7 +12,6 @@ namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Error;
 
 constexpr std::array<std::string_view, 7> kDayShort = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 constexpr std::array<std::string_view, 7> kDayLong = {"monday", "tuesday", "wednesday", "thursday",
@@ -113,7 +112,7 @@ std::string CutOverWindow::to_string() const {
   return out;
 }
 
-binlog::Result<CutOverWindow> parse_cut_over_window(std::string_view spec) {
+Result<CutOverWindow> parse_cut_over_window(std::string_view spec) {
   spec = trim(spec);
   const auto fail = [&](const std::string& why) {
     return Error(EngineErrc::kBadSetting, "bad cut-over window '" + std::string(spec) + "': " + why);
@@ -170,7 +169,7 @@ binlog::Result<CutOverWindow> parse_cut_over_window(std::string_view spec) {
   return w;
 }
 
-binlog::Result<std::vector<CutOverWindow>> parse_cut_over_windows(const std::vector<std::string>& specs) {
+Result<std::vector<CutOverWindow>> parse_cut_over_windows(const std::vector<std::string>& specs) {
   std::vector<CutOverWindow> out;
   out.reserve(specs.size());
   for (const auto& s : specs) {

@@ -35,9 +35,9 @@ struct CutOverWindow {
 };
 
 // bad_value: "bad cut-over window 'Mon-Fri 25:00-01:00': hour 25 out of range (00-23)".
-[[nodiscard]] binlog::Result<CutOverWindow> parse_cut_over_window(std::string_view spec);
+[[nodiscard]] Result<CutOverWindow> parse_cut_over_window(std::string_view spec);
 // Every spec, or the first error.
-[[nodiscard]] binlog::Result<std::vector<CutOverWindow>> parse_cut_over_windows(const std::vector<std::string>& specs);
+[[nodiscard]] Result<std::vector<CutOverWindow>> parse_cut_over_windows(const std::vector<std::string>& specs);
 
 using WallTime = std::chrono::system_clock::time_point;
 

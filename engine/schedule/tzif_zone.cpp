@@ -12,7 +12,6 @@ namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Error;
 
 // ---- POSIX TZ text ----
 
@@ -130,7 +129,7 @@ std::int64_t be64(std::string_view b, std::size_t at) {
 
 }  // namespace
 
-binlog::Result<PosixTzRule> parse_posix_tz(std::string_view text) {
+Result<PosixTzRule> parse_posix_tz(std::string_view text) {
   const auto bad = [&] { return Error(EngineErrc::kBadTimeZone, "bad POSIX TZ rule '" + std::string(text) + "'"); };
   Cursor c{text};
   PosixTzRule r;
@@ -174,7 +173,7 @@ seconds PosixTzRule::offset_at(sys_seconds t, bool* is_dst) const {
   return dst ? *dst_offset : std_offset;
 }
 
-binlog::Result<std::shared_ptr<const TzifZone>> TzifZone::load(std::string_view name) {
+Result<std::shared_ptr<const TzifZone>> TzifZone::load(std::string_view name) {
   const auto refuse = [&](const std::string& why) {
     return Error(EngineErrc::kBadTimeZone, "time zone '" + std::string(name) + "' " + why);
   };
@@ -194,7 +193,7 @@ binlog::Result<std::shared_ptr<const TzifZone>> TzifZone::load(std::string_view 
   return zone;
 }
 
-binlog::Result<std::shared_ptr<const TzifZone>> TzifZone::from_bytes(std::string name, std::string_view b) {
+Result<std::shared_ptr<const TzifZone>> TzifZone::from_bytes(std::string name, std::string_view b) {
   const auto bad = [](const std::string& why) { return Error(EngineErrc::kBadTimeZone, why); };
   if (b.size() < 44 || b.substr(0, 4) != "TZif") return bad("not a TZif file");
   const char version = b[4];

@@ -31,13 +31,13 @@ struct PosixTzRule {
   std::chrono::seconds offset_at(std::chrono::sys_seconds t, bool* is_dst = nullptr) const;
 };
 // bad_value with the reason.
-[[nodiscard]] binlog::Result<PosixTzRule> parse_posix_tz(std::string_view text);
+[[nodiscard]] Result<PosixTzRule> parse_posix_tz(std::string_view text);
 
 class TzifZone {
  public:
   // name: "Europe/Berlin" (letters, digits, '/', '_', '-', '+'; no "..").
-  [[nodiscard]] static binlog::Result<std::shared_ptr<const TzifZone>> load(std::string_view name);
-  [[nodiscard]] static binlog::Result<std::shared_ptr<const TzifZone>> from_bytes(std::string name, std::string_view bytes);
+  [[nodiscard]] static Result<std::shared_ptr<const TzifZone>> load(std::string_view name);
+  [[nodiscard]] static Result<std::shared_ptr<const TzifZone>> from_bytes(std::string name, std::string_view bytes);
 
   const std::string& name() const { return name_; }
   // Offset east of UTC in effect at t, and the abbreviation ("CET").

@@ -10,7 +10,6 @@ namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-using binlog::Error;
 
 constexpr int kMaxOffsetMinutes = 14 * 60;
 
@@ -36,7 +35,7 @@ std::string two(long v) {
 const char* kZoneForms =
     "use an IANA name such as Europe/Berlin, UTC (or Z), a fixed offset such as +02:00 or -0500, or no zone for local time";
 
-binlog::Result<WallZone> parse_offset(std::string_view text, std::string_view whole) {
+Result<WallZone> parse_offset(std::string_view text, std::string_view whole) {
   // text starts with + or -
   const int sign = text.front() == '-' ? -1 : 1;
   auto rest = text.substr(1);
@@ -85,7 +84,7 @@ std::string WallZone::to_string() const {
   return std::string(total < 0 ? "-" : "+") + two(a / 60) + ":" + two(a % 60);
 }
 
-binlog::Result<WallZone> parse_wall_zone(std::string_view text) {
+Result<WallZone> parse_wall_zone(std::string_view text) {
   text = trim(text);
   if (text.empty() || iequals(text, "local")) return WallZone{};
   if (iequals(text, "UTC") || iequals(text, "Z") || iequals(text, "GMT")) return WallZone::utc();
@@ -102,7 +101,7 @@ binlog::Result<WallZone> parse_wall_zone(std::string_view text) {
   return z;
 }
 
-binlog::Result<seconds> parse_time_of_day(std::string_view text, bool allow_24, bool allow_seconds) {
+Result<seconds> parse_time_of_day(std::string_view text, bool allow_24, bool allow_seconds) {
   const std::string form = allow_seconds ? "HH:MM or HH:MM:SS" : "HH:MM";
   const auto bad = [&] { return Error(EngineErrc::kBadSetting, "expected " + form + ", got '" + std::string(text) + "'"); };
   const auto c1 = text.find(':');

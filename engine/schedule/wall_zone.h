@@ -31,11 +31,11 @@ struct WallZone {
 // "" or "local" -> local; "UTC", "Z", "GMT" -> UTC; "+HH:MM", "-HHMM", "+HH", optionally after
 // "UTC"/"GMT" ("UTC+02:00") -> fixed offset, at most 14 h; any other name -> the IANA zone of that
 // name ("Europe/Berlin", "America/New_York"). bad_value; context is the reason alone.
-[[nodiscard]] binlog::Result<WallZone> parse_wall_zone(std::string_view text);
+[[nodiscard]] Result<WallZone> parse_wall_zone(std::string_view text);
 
 // "HH:MM" (or "H:MM"; with allow_seconds also "HH:MM:SS") -> time of day. allow_24 admits 24:00
 // (= 86400 s, the end of a day). bad_value; context is the reason alone, e.g. "hour 25 out of range (00-23)".
-[[nodiscard]] binlog::Result<std::chrono::seconds> parse_time_of_day(std::string_view text, bool allow_24,
+[[nodiscard]] Result<std::chrono::seconds> parse_time_of_day(std::string_view text, bool allow_24,
                                                                      bool allow_seconds);
 
 // A wall-clock reading: the civil date (counted like sys_days) and the time since its midnight.

@@ -4,15 +4,10 @@
 
 namespace ghostcut::engine {
 
-binlog::ConnectionSettings to_binlog_settings(const ConnectionSettings& s, std::uint32_t server_id) {
-  binlog::ConnectionSettings b;
-  b.host = s.host;
-  b.port = s.port;
-  b.user = s.user;
-  b.password = s.password;
-  if (!s.socket.empty()) b.unix_socket = s.socket;
-  b.tls_mode = s.tls;
-  b.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.connect_timeout);
+binlog::BinlogConnectionSettings to_binlog_settings(const ConnectionSettings& s, std::uint32_t server_id) {
+  binlog::BinlogConnectionSettings b;
+  static_cast<ConnectionSettings&>(b) = s;  // host, credentials, TLS, timeouts: one type
+  b.database.clear();                       // a dump needs no default schema
   b.server_id = server_id;
   return b;
 }

@@ -48,7 +48,7 @@ class Changelog {
   static std::optional<std::int64_t> heartbeat_in(const binlog::RowImage& row);
   // PURE: the lag a heartbeat value shows at `now_micros`; never negative (clocks a little apart).
   // bad_heartbeat for NULL or text that is not a number.
-  [[nodiscard]] static binlog::Result<std::chrono::milliseconds> lag(const Cell& value, std::int64_t now_micros);
+  [[nodiscard]] static Result<std::chrono::milliseconds> lag(const Cell& value, std::int64_t now_micros);
 
  private:
   std::string comment(std::string_view purpose) const;

@@ -130,17 +130,17 @@ std::string changelog_table_name(std::string_view table) { return derived_name(t
 std::string old_table_name(std::string_view table) { return derived_name(table, "_del"); }
 std::string revert_table_name(std::string_view table) { return derived_name(table, "_rev"); }
 
-binlog::Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table, IndexInfo key,
+Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table, IndexInfo key,
                                                   const ColumnMapping& mapping, const TableSchema& original) {
-  if (key.columns.empty()) return binlog::Error(binlog::Errc::kBadValue, "unique key " + key.name + " has no columns");
-  if (mapping.shared.empty()) return binlog::Error(binlog::Errc::kBadValue, "no shared columns between " + table + " and its ghost");
+  if (key.columns.empty()) return Error(binlog::Errc::kBadValue, "unique key " + key.name + " has no columns");
+  if (mapping.shared.empty()) return Error(binlog::Errc::kBadValue, "no shared columns between " + table + " and its ghost");
   for (const auto& k : key.columns)
     if (!mapping.find_source(k))
-      return binlog::Error(binlog::Errc::kBadValue, "key column " + k + " of " + key.name + " is not shared with the ghost table");
+      return Error(binlog::Errc::kBadValue, "key column " + k + " of " + key.name + " is not shared with the ghost table");
   QueryBuilder b;
   for (const auto& k : key.columns) {
     const auto i = original.column_index(k);
-    if (!i) return binlog::Error(binlog::Errc::kBadValue, "key column " + k + " of " + key.name + " is not in " + table);
+    if (!i) return Error(binlog::Errc::kBadValue, "key column " + k + " of " + key.name + " is not in " + table);
     ColumnInfo column = original.columns[*i];
     column.name = k;  // the key's spelling, as in the rest of the statement
     auto bound = key_bound_for(column);
@@ -163,13 +163,13 @@ std::string QueryBuilder::comment(std::string_view purpose) const { return state
 
 std::string QueryBuilder::qualified(std::string_view table) const { return quote_qualified(schema_, table); }
 
-binlog::Result<KeyTuple> QueryBuilder::key_tuple(const std::vector<std::optional<std::string>>& row) const {
+Result<KeyTuple> QueryBuilder::key_tuple(const std::vector<std::optional<std::string>>& row) const {
   if (row.size() != bounds_.size())
-    return binlog::Error(binlog::Errc::kBadValue, "key row has " + std::to_string(row.size()) + " values, key has " +
+    return Error(binlog::Errc::kBadValue, "key row has " + std::to_string(row.size()) + " values, key has " +
                                                       std::to_string(bounds_.size()));
   KeyTuple k;
   for (std::size_t i = 0; i < row.size(); ++i) {
-    if (!row[i]) return binlog::Error(binlog::Errc::kBadValue, "NULL in chunk key column " + bounds_[i].column);
+    if (!row[i]) return Error(binlog::Errc::kBadValue, "NULL in chunk key column " + bounds_[i].column);
     auto v = parse_key_value(bounds_[i], *row[i]);
     if (!v) return v.error();
     k.push_back(std::move(*v));
@@ -187,15 +187,15 @@ std::string QueryBuilder::max_key_query() const {
          quote_identifier(key_.name) + ") ORDER BY " + join_quoted(key_.columns, " DESC") + " LIMIT 1";
 }
 
-binlog::Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optional<KeyTuple>& lower,
+Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optional<KeyTuple>& lower,
                                                              bool lower_inclusive, const KeyTuple& max,
                                                              std::uint64_t chunk_size) const {
   const auto n = key_.columns.size();
   if (lower && lower->size() != n)
-    return binlog::Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+    return Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
   if (max.size() != n)
-    return binlog::Error(binlog::Errc::kBadValue, "max key has " + std::to_string(max.size()) + " values, key has " + std::to_string(n));
-  if (chunk_size == 0) return binlog::Error(binlog::Errc::kBadValue, "chunk size 0");
+    return Error(binlog::Errc::kBadValue, "max key has " + std::to_string(max.size()) + " values, key has " + std::to_string(n));
+  if (chunk_size == 0) return Error(binlog::Errc::kBadValue, "chunk size 0");
   BuiltQuery q;
   std::string where;
   if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";
@@ -209,13 +209,13 @@ binlog::Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optiona
   return q;
 }
 
-binlog::Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<KeyTuple>& lower, bool lower_inclusive,
+Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<KeyTuple>& lower, bool lower_inclusive,
                                                          const KeyTuple& upper) const {
   const auto n = key_.columns.size();
   if (lower && lower->size() != n)
-    return binlog::Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+    return Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
   if (upper.size() != n)
-    return binlog::Error(binlog::Errc::kBadValue, "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
+    return Error(binlog::Errc::kBadValue, "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
   BuiltQuery q;
   std::string where;
   if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";

@@ -72,7 +72,7 @@ class QueryBuilder {
   // `key` is the chosen unique key of `original` (the original table); all its columns must be shared.
   // Errors (bad_value): empty key, no shared columns, a key column not shared or not in
   // `original`, a key column type with no exact bound (key_bound_for).
-  [[nodiscard]] static binlog::Result<QueryBuilder> create(std::string schema, std::string table, IndexInfo key,
+  [[nodiscard]] static Result<QueryBuilder> create(std::string schema, std::string table, IndexInfo key,
                                                            const ColumnMapping& mapping, const TableSchema& original);
 
   const std::string& ghost_table() const { return ghost_; }
@@ -82,7 +82,7 @@ class QueryBuilder {
   const std::vector<KeyBound>& key_bounds() const { return bounds_; }
   // A row of a min/max/next-chunk-end result (the read expressions) → the key's bound values.
   // Errors (bad_value): wrong width, NULL, junk.
-  [[nodiscard]] binlog::Result<KeyTuple> key_tuple(const std::vector<std::optional<std::string>>& row) const;
+  [[nodiscard]] Result<KeyTuple> key_tuple(const std::vector<std::optional<std::string>>& row) const;
 
   // ---- key range discovery (no parameters) ----
   // SELECT <read k1>, <read k2> FROM t FORCE INDEX (key) ORDER BY k1, k2 LIMIT 1   (max: DESC)
@@ -92,7 +92,7 @@ class QueryBuilder {
   // The last key of the next chunk of at most `chunk_size` rows after `lower` (exclusive, or
   // inclusive when `lower_inclusive`; no bound when nullopt) and up to `max` (inclusive).
   // No row back means the copy is done.
-  [[nodiscard]] binlog::Result<BuiltQuery> next_chunk_end_query(const std::optional<KeyTuple>& lower,
+  [[nodiscard]] Result<BuiltQuery> next_chunk_end_query(const std::optional<KeyTuple>& lower,
                                                                 bool lower_inclusive, const KeyTuple& max,
                                                                 std::uint64_t chunk_size) const;
 
@@ -100,7 +100,7 @@ class QueryBuilder {
   //   WHERE <lower> AND <= upper LOCK IN SHARE MODE
   // LOCK IN SHARE MODE waits for in-flight writers and reads their committed rows (DESIGN §3.3);
   // it is accepted by MySQL 5.7/8.x and MariaDB alike (8.0's FOR SHARE is an alias).
-  [[nodiscard]] binlog::Result<BuiltQuery> range_copy_query(const std::optional<KeyTuple>& lower,
+  [[nodiscard]] Result<BuiltQuery> range_copy_query(const std::optional<KeyTuple>& lower,
                                                             bool lower_inclusive, const KeyTuple& upper) const;
 
   // ---- tables ----

@@ -68,11 +68,6 @@ void bind(sql::PreparedStatement& ps, const std::vector<SqlParam>& params) {
 
 }  // namespace
 
-std::string ConnectionSettings::redacted() const {
-  std::string where = socket.empty() ? host + ":" + std::to_string(port) : "unix:" + socket;
-  return user + "@" + where + (database.empty() ? "" : "/" + database);
-}
-
 SqlError::SqlError(int code, std::string sqlstate, const std::string& message, std::string context)
     : std::runtime_error(context.empty() ? "MySQL error " + std::to_string(code) + " (" + sqlstate + "): " + message
                                          : "MySQL error " + std::to_string(code) + " (" + sqlstate + "): " + message +
@@ -114,6 +109,9 @@ std::unique_ptr<SqlConnection> SqlConnection::open(const ConnectionSettings& s) 
 }
 
 namespace {
+// The client library counts whole seconds: round up, so 1500 ms never becomes 1 s (or 0 = none).
+int whole_seconds(std::chrono::milliseconds ms) { return static_cast<int>((ms.count() + 999) / 1000); }
+
 std::unique_ptr<sql::Connection> connect_raw(const ConnectionSettings& s) {
   sql::ConnectOptionsMap opts;
   if (!s.socket.empty()) {
@@ -126,13 +124,20 @@ std::unique_ptr<sql::Connection> connect_raw(const ConnectionSettings& s) {
   if (!s.database.empty()) opts["schema"] = sql::SQLString(s.database);
   opts["OPT_RECONNECT"] = false;
   opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-  opts["OPT_CONNECT_TIMEOUT"] = static_cast<int>(s.connect_timeout.count());
-  if (s.read_timeout.count() > 0) opts["OPT_READ_TIMEOUT"] = static_cast<int>(s.read_timeout.count());
-  switch (s.tls) {
+  opts["OPT_CONNECT_TIMEOUT"] = whole_seconds(s.connect_timeout);
+  if (s.read_timeout.count() > 0) opts["OPT_READ_TIMEOUT"] = whole_seconds(s.read_timeout);
+  switch (s.tls_mode) {
     case TlsMode::kDisabled: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_DISABLED); break;
     case TlsMode::kPreferred: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_PREFERRED); break;
     case TlsMode::kRequired: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_REQUIRED); break;
+    case TlsMode::kVerifyCa: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_VERIFY_CA); break;
+    case TlsMode::kVerifyIdentity: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_VERIFY_IDENTITY); break;
   }
+  if (!s.ssl_ca.empty()) opts["sslCA"] = sql::SQLString(s.ssl_ca);
+  if (!s.ssl_capath.empty()) opts["sslCAPath"] = sql::SQLString(s.ssl_capath);
+  if (!s.ssl_cert.empty()) opts["sslCert"] = sql::SQLString(s.ssl_cert);
+  if (!s.ssl_key.empty()) opts["sslKey"] = sql::SQLString(s.ssl_key);
+  if (!s.server_public_key_path.empty()) opts["rsaKey"] = sql::SQLString(s.server_public_key_path);
   std::unique_ptr<sql::Connection> conn;
   try {
     conn.reset(driver()->connect(opts));

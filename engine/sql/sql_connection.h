@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/sql/result.h"
 #include "engine/sql/sql_error.h"
 

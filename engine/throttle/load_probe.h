@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/sql/result.h"
 
 namespace ghostcut::engine {

@@ -15,7 +15,7 @@
 
 #include "binlog/error.h"
 #include "engine/control/runtime_settings.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/sql/result.h"
 #include "engine/throttle/throttle_state.h"
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "engine/control/runtime_settings.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 #include "engine/throttle/throttle_state.h"
 
 namespace spdlog {

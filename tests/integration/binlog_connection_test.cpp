@@ -18,16 +18,17 @@
 
 namespace asio = boost::asio;
 using namespace ghostcut::binlog;
+using ghostcut::TlsMode;
 
 namespace {
 
-std::optional<ConnectionSettings> live_settings() {
+std::optional<BinlogConnectionSettings> live_settings() {
   const char* host = std::getenv("GHOSTCUT_TEST_HOST");
   const char* port = std::getenv("GHOSTCUT_TEST_PORT");
   const char* user = std::getenv("GHOSTCUT_TEST_USER");
   const char* pass = std::getenv("GHOSTCUT_TEST_PASSWORD");
   if (!host || !port || !user || !pass) return std::nullopt;
-  ConnectionSettings s;
+  BinlogConnectionSettings s;
   s.host = host;
   s.port = static_cast<std::uint16_t>(std::atoi(port));
   s.user = user;
@@ -103,7 +104,7 @@ class BinlogConnectionLive : public ::testing::Test {
   }
 
   asio::io_context io_;
-  ConnectionSettings settings_;
+  BinlogConnectionSettings settings_;
   std::string db_;
 };
 
@@ -146,7 +147,7 @@ TEST_F(BinlogConnectionLive, SelectRoundTrip) {
 TEST_F(BinlogConnectionLive, UnixSocket) {
   const char* socket = std::getenv("GHOSTCUT_TEST_SOCKET");
   if (!socket) GTEST_SKIP() << "GHOSTCUT_TEST_SOCKET unset";
-  settings_.unix_socket = socket;
+  settings_.socket = socket;
   run(io_, [this]() -> asio::awaitable<void> {
     BinlogConnection c(io_.get_executor(), settings_);
     co_await c.async_connect();

@@ -25,6 +25,7 @@
 #include "support/mini_json.h"
 
 using namespace ghostcut::engine;
+using ghostcut::ConnectionSettings;
 using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
 

@@ -27,6 +27,7 @@
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
+using ghostcut::ConnectionSettings;
 using namespace ghostcut::testing;
 using namespace std::chrono_literals;
 

@@ -52,7 +52,7 @@ inline engine::MigrationPlan make_plan(engine::SqlConnection& conn, const std::s
 // A stream of db.table's changes, from `start`, with names and signedness from `schema`.
 class TableStream {
  public:
-  TableStream(const engine::ConnectionSettings& s, std::uint32_t server_id, const engine::TableSchema& schema,
+  TableStream(const ghostcut::ConnectionSettings& s, std::uint32_t server_id, const engine::TableSchema& schema,
               binlog::BinlogPosition start)
       : columns_{schema.column_names(), schema.signs()} {
     binlog::StreamSettings ss;

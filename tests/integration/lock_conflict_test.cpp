@@ -90,7 +90,7 @@ class LockConflictTest : public LiveServerTest {
 // batch back (1213). The session then lets go, so the next attempt can succeed unless re-armed.
 class Cycle {
  public:
-  Cycle(const engine::ConnectionSettings& s, std::uint64_t applier_id) : settings_(s), applier_id_(applier_id) {}
+  Cycle(const ghostcut::ConnectionSettings& s, std::uint64_t applier_id) : settings_(s), applier_id_(applier_id) {}
   ~Cycle() { disarm(); }
 
   // Takes row 10 and starts the helper that closes the cycle.
@@ -133,7 +133,7 @@ class Cycle {
   int forcer_lost() const { return forcer_lost_; }
 
  private:
-  engine::ConnectionSettings settings_;
+  ghostcut::ConnectionSettings settings_;
   std::uint64_t applier_id_;
   std::unique_ptr<engine::SqlConnection> x_;
   std::string x_trx_;

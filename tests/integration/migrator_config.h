@@ -14,7 +14,7 @@
 
 namespace ghostcut::testing {
 
-inline engine::MigratorConfig test_migrator_config(const engine::ConnectionSettings& settings,
+inline engine::MigratorConfig test_migrator_config(const ghostcut::ConnectionSettings& settings,
                                                    std::uint32_t server_id_base) {
   using namespace std::chrono_literals;
   engine::MigratorConfig cfg;

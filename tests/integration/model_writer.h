@@ -18,7 +18,7 @@
 namespace ghostcut::testing {
 
 using engine::Cell;
-using engine::ConnectionSettings;
+using ghostcut::ConnectionSettings;
 using engine::SqlConnection;
 using engine::SqlThreadGuard;
 using engine::quote_qualified;

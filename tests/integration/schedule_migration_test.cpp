@@ -22,6 +22,7 @@
 #include "support/eventually.h"
 
 using namespace ghostcut::engine;
+using ghostcut::ConnectionSettings;
 using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
 

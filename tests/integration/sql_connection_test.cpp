@@ -6,6 +6,7 @@
 #include "integration/test_server.h"
 
 using namespace ghostcut::engine;
+using ghostcut::ConnectionSettings;
 using ghostcut::testing::LiveServerTest;
 
 using SqlConnectionTest = LiveServerTest;

@@ -15,13 +15,13 @@
 
 namespace ghostcut::testing {
 
-inline std::optional<engine::ConnectionSettings> test_server_settings() {
+inline std::optional<ghostcut::ConnectionSettings> test_server_settings() {
   const char* host = std::getenv("GHOSTCUT_TEST_HOST");
   const char* port = std::getenv("GHOSTCUT_TEST_PORT");
   const char* user = std::getenv("GHOSTCUT_TEST_USER");
   const char* pass = std::getenv("GHOSTCUT_TEST_PASSWORD");
   if (!host || !port || !user || !pass) return std::nullopt;
-  engine::ConnectionSettings s;
+  ghostcut::ConnectionSettings s;
   s.host = host;
   s.port = static_cast<std::uint16_t>(std::atoi(port));
   s.user = user;
@@ -56,7 +56,7 @@ class LiveServerTest : public ::testing::Test {
     }
   }
 
-  engine::ConnectionSettings settings_;  // database = this test's own
+  ghostcut::ConnectionSettings settings_;  // database = this test's own
   std::string db_;
   std::unique_ptr<engine::SqlConnection> admin_;  // no default database
   std::unique_ptr<engine::SqlConnection> conn_;   // on db_

@@ -359,7 +359,7 @@ TEST_F(ThrottlerTest, ReplicaLagFromAStoppedSqlThread) {
   const char* rport = std::getenv("GHOSTCUT_TEST_REPLICA_PORT");
   if (!rport) GTEST_SKIP() << "no test replica (GHOSTCUT_TEST_REPLICA_PORT unset; scripts/test starts one)";
   engine::ReplicaAddress replica{rhost ? rhost : "127.0.0.1", static_cast<std::uint16_t>(std::atoi(rport))};
-  engine::ConnectionSettings replica_settings = settings_;
+  ghostcut::ConnectionSettings replica_settings = settings_;
   replica_settings.host = replica.host;
   replica_settings.port = replica.port;
   replica_settings.database.clear();

@@ -47,6 +47,7 @@
 extern char** environ;
 
 using namespace ghostcut::engine;
+using ghostcut::ConnectionSettings;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 

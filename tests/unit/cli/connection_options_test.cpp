@@ -14,7 +14,7 @@ namespace po = boost::program_options;
 namespace ghostcut::cli {
 namespace {
 
-engine::ConnectionSettings with_file(const std::string& body) {
+ghostcut::ConnectionSettings with_file(const std::string& body) {
   const std::string path = "/tmp/ghostcut-optfile-" + std::to_string(::getpid()) + ".cnf";
   std::ofstream(path) << body;
   po::options_description opts;

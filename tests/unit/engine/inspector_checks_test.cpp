@@ -5,6 +5,7 @@
 #include "engine/inspect/plan.h"
 
 using namespace ghostcut::engine;
+using ghostcut::Flavour;
 
 namespace {
 

@@ -1,5 +1,5 @@
 #include "engine/sql/quoting.h"
-#include "engine/sql/connection_settings.h"
+#include "common/connection_settings.h"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +23,7 @@ TEST(Quoting, StringsAndHex) {
 }
 
 TEST(ConnectionSettings, RedactedNeverShowsPassword) {
-  ConnectionSettings s;
+  ghostcut::ConnectionSettings s;
   s.user = "u";
   s.password = "s3cret";
   s.host = "db1";

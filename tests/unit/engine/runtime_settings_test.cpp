@@ -23,7 +23,7 @@ TEST(RuntimeSettings, Defaults) {
 }
 
 TEST(RuntimeSettings, ScalarSettersReturnOldValueOrRejectWithoutChange) {
-  using Setter = ghostcut::binlog::Result<std::uint64_t> (RuntimeSettings::*)(std::uint64_t);
+  using Setter = ghostcut::Result<std::uint64_t> (RuntimeSettings::*)(std::uint64_t);
   using Getter = std::uint64_t (RuntimeSettings::*)() const;
   struct Case {
     const char* name;

@@ -27,6 +27,7 @@ using asio::awaitable;
 using asio::use_awaitable;
 using asio::ip::tcp;
 using namespace ghostcut::binlog;
+using ghostcut::TlsMode;
 
 namespace {
 
@@ -189,7 +190,7 @@ class FakeServerTest : public ::testing::Test {
 
   asio::io_context io_;
   tcp::acceptor acceptor_;
-  ConnectionSettings settings_;
+  BinlogConnectionSettings settings_;
   std::vector<std::string> server_conn_queries_;
   std::vector<std::uint8_t> handshake_response_;
 };

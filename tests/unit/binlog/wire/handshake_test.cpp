@@ -7,6 +7,7 @@
 #include "wire_test_util.h"
 
 using namespace ghostcut::binlog;
+using ghostcut::TlsMode;
 using namespace ghostcut::binlog::test;
 
 namespace {

@@ -6,6 +6,7 @@
 #include "wire_test_util.h"
 
 using namespace ghostcut::binlog;
+using ghostcut::Result;
 using namespace ghostcut::binlog::test;
 
 namespace {

@@ -1,10 +1,10 @@
 // The server family: its binlog events, replication handshake and SQL differ in places.
-// Shared by the binlog layers and the engine (one type for both).
+// One type for the binlog layers and the engine.
 #pragma once
 #include <cstdint>
 
-namespace ghostcut::binlog {
+namespace ghostcut {
 
 enum class Flavour : std::uint8_t { kMySql, kMariaDb };
 
-}  // namespace ghostcut::binlog
+}  // namespace ghostcut

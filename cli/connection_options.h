@@ -1,8 +1,10 @@
 // Connection flags shared by the subcommands, and where the password comes from:
-// --password, else the GHOSTCUT_PASSWORD environment variable, else an option file
-// (--defaults-file, or ~/.my.cnf) [client] section. The password is never logged.
+// --password, else --ask-pass (a terminal prompt), else the GHOSTCUT_PASSWORD environment variable,
+// else an option file's [client] section: --defaults-file (gh-ost: --conf) alone, or
+// --defaults-extra-file then ~/.my.cnf; none with --no-defaults. The password is never logged.
 #pragma once
 #include <boost/program_options.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,16 @@ struct TableRef {
 };
 
 void add_connection_options(boost::program_options::options_description& opts);
+
+// [client]/[ghostcut] keys of the option files read (dashes for underscores; later files win).
+struct OptionFileValues {
+  std::map<std::string, std::string> values;
+  std::map<std::string, std::string> sources;  // key -> the file it came from
+};
+// Throws std::runtime_error on an unreadable named file, a bad port, or conflicting flags.
+OptionFileValues read_option_files(const boost::program_options::variables_map& vm);
+// A warning (spdlog) when the file can be read by group or others: it may hold a password.
+void warn_if_readable_by_others(const std::string& path);
 // Throws std::runtime_error with a clear message on an unreadable option file or bad value.
 ConnectionSettings connection_settings(const boost::program_options::variables_map& vm);
 

@@ -192,6 +192,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
       const std::string path = vm["config"].as<std::string>();
       std::ifstream in(path);
       if (!in) throw MigrateUsageError("cannot read --config file " + path);
+      warn_if_readable_by_others(path);  // it may hold password = …
       // Values already stored (the command line) are kept: store() never overwrites.
       po::store(po::parse_config_file(in, desc, false), vm);
     }

@@ -12,6 +12,8 @@
 
 #include <array>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 namespace ghostcut::binlog {
 
@@ -275,6 +277,16 @@ struct BinlogConnection::Impl {
     cfg.tls_mode = settings.tls_mode;
     cfg.transport_secure = !settings.socket.empty();
     if (!settings.socket.empty() && cfg.tls_mode == TlsMode::kPreferred) cfg.tls_mode = TlsMode::kDisabled;
+    cfg.get_server_public_key = settings.get_server_public_key;
+    if (!settings.server_public_key_path.empty()) {
+      std::ifstream in(settings.server_public_key_path);
+      std::stringstream pem;
+      pem << in.rdbuf();
+      if (!in || pem.str().empty())
+        throw ConnectionError(std::make_error_code(std::errc::no_such_file_or_directory),
+                              "cannot read the server public key file " + settings.server_public_key_path);
+      cfg.server_public_key = pem.str();
+    }
     cfg.max_packet_size = static_cast<std::uint32_t>(std::min<std::size_t>(settings.max_packet_size, 0x40000000));
     HandshakeAlgorithm hs(std::move(cfg));
 

@@ -65,8 +65,9 @@ HandshakeStep HandshakeAlgorithm::on_greeting(Bytes payload) {
   salt_ = greeting_.auth_plugin_data;
 
   const bool server_tls = (server & capability::kSsl) != 0;
-  if (config_.tls_mode == TlsMode::kRequired && !server_tls)
-    return fail(Error(Errc::kUnsupported, "TLS is required but the server does not offer it"));
+  if (config_.tls_mode >= TlsMode::kRequired && !server_tls)
+    return fail(Error(Errc::kUnsupported, std::string("TLS is required (ssl-mode ") + to_string(config_.tls_mode) +
+                                              ") but the server does not offer it"));
   if (config_.tls_mode != TlsMode::kDisabled && server_tls) {
     capabilities_ |= capability::kSsl;
     state_ = State::kTls;
@@ -107,7 +108,10 @@ Result<std::vector<std::uint8_t>> HandshakeAlgorithm::auth_response(const std::s
   if (plugin == kNativePasswordPlugin) return scramble_native_password(config_.password, salt_);
   if (plugin == kCachingSha2PasswordPlugin) return scramble_caching_sha2_password(config_.password, salt_);
   if (plugin == kClearPasswordPlugin) {
-    if (!secure()) return Error(Errc::kAuthFailed, "mysql_clear_password refused: the connection is not secure (enable TLS)");
+    if (!clear_allowed())
+      return Error(Errc::kAuthFailed,
+                   "mysql_clear_password refused: the password would go in clear to a server that is not verified "
+                   "(use ssl-mode verify-ca or verify-identity, or a unix socket)");
     return clear_password_with_nul(config_.password);
   }
   return Error(Errc::kUnsupported, "authentication plugin " + plugin);
@@ -147,6 +151,16 @@ HandshakeStep HandshakeAlgorithm::on_auth_result(Bytes payload) {
       if (payload[1] == kCachingSha2FastAuthOk) return HandshakeStep{};  // OK follows
       if (payload[1] == kCachingSha2PerformFullAuth) {
         if (secure()) return send(clear_password_with_nul(config_.password));
+        if (!config_.server_public_key.empty()) {
+          auto encrypted = rsa_encrypt_password(config_.password, salt_, config_.server_public_key);
+          if (!encrypted) return fail(encrypted.error());
+          return send(std::move(*encrypted));
+        }
+        if (!config_.get_server_public_key)
+          return fail(Error(Errc::kAuthFailed,
+                            "caching_sha2_password needs the full password, and the connection is neither TLS nor a "
+                            "unix socket: use TLS (ssl-mode), --server-public-key-path FILE, or "
+                            "--get-server-public-key (trusts the RSA key the server sends)"));
         state_ = State::kPublicKey;
         return send({kCachingSha2RequestPublicKey});
       }

@@ -3,8 +3,10 @@
 //   server: Handshake v10                 → client: [SSLRequest, start TLS,] HandshakeResponse41
 //   server: AuthSwitchRequest (0xFE)      → client: auth response for the named plugin + new salt
 //   server: AuthMoreData (0x01) 0x03      → (caching_sha2 fast auth ok) wait for OK
-//   server: AuthMoreData (0x01) 0x04      → (caching_sha2 full auth) password+NUL if the transport is
-//                                           secure, else 0x02 (request public key)
+//   server: AuthMoreData (0x01) 0x04      → (caching_sha2 full auth) password+NUL over TLS or a unix
+//                                           socket; else RSA with the configured key, else 0x02
+//                                           (request the public key) when allowed, else fail
+//   mysql_clear_password                  → only over a unix socket or TLS with a verified server
 //   server: AuthMoreData (0x01) PEM key   → RSA-OAEP((password + NUL) XOR salt)
 //   server: OK (0x00)                     → done
 //   server: ERR (0xFF)                    → failed (auth_failed; the server's code/message kept)
@@ -29,6 +31,11 @@ struct HandshakeConfig {
   TlsMode tls_mode = TlsMode::kPreferred;
   // A unix socket counts as secure: caching_sha2 may send the password in clear over it.
   bool transport_secure = false;
+  // caching_sha2 full authentication without TLS or a socket: RSA-encrypt the password with this
+  // PEM key (the operator's --server-public-key-path), or, only when get_server_public_key is set,
+  // with the key the server sends (unauthenticated: a man in the middle could send his own).
+  std::string server_public_key;
+  bool get_server_public_key = false;
   std::uint32_t max_packet_size = 0x40000000;
   std::uint8_t charset = kDefaultCharset;
 };
@@ -74,6 +81,10 @@ class HandshakeAlgorithm {
   HandshakeStep send(std::vector<std::uint8_t> payload);
   Result<std::vector<std::uint8_t>> auth_response(const std::string& plugin) const;
   bool secure() const noexcept { return config_.transport_secure || tls_requested(); }
+  // The password may go in clear: a unix socket, or TLS whose server certificate was verified.
+  bool clear_allowed() const noexcept {
+    return config_.transport_secure || (tls_requested() && verifies_server(config_.tls_mode));
+  }
 
   HandshakeConfig config_;
   State state_ = State::kGreeting;

@@ -8,6 +8,7 @@
 #include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -109,6 +110,8 @@ std::unique_ptr<SqlConnection> SqlConnection::open(const ConnectionSettings& s) 
 }
 
 namespace {
+constexpr int kCrSslConnectionError = 2026;  // CR_SSL_CONNECTION_ERROR
+
 // The client library counts whole seconds: round up, so 1500 ms never becomes 1 s (or 0 = none).
 int whole_seconds(std::chrono::milliseconds ms) { return static_cast<int>((ms.count() + 999) / 1000); }
 
@@ -133,16 +136,42 @@ std::unique_ptr<sql::Connection> connect_raw(const ConnectionSettings& s) {
     case TlsMode::kVerifyCa: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_VERIFY_CA); break;
     case TlsMode::kVerifyIdentity: opts["OPT_SSL_MODE"] = static_cast<int>(sql::SSL_MODE_VERIFY_IDENTITY); break;
   }
-  if (!s.ssl_ca.empty()) opts["sslCA"] = sql::SQLString(s.ssl_ca);
-  if (!s.ssl_capath.empty()) opts["sslCAPath"] = sql::SQLString(s.ssl_capath);
-  if (!s.ssl_cert.empty()) opts["sslCert"] = sql::SQLString(s.ssl_cert);
-  if (!s.ssl_key.empty()) opts["sslKey"] = sql::SQLString(s.ssl_key);
+  // Connector/C++ 1.1 on MariaDB Connector/C does not act on OPT_SSL_MODE alone: preferred and
+  // required stay plain text, and verify-ca/-identity without a CA too (seen live). TLS is switched
+  // on by sslEnforce or a CA; that a required mode really got TLS is checked after connecting.
+  if (s.tls_mode >= TlsMode::kRequired || (s.tls_mode == TlsMode::kPreferred && s.socket.empty()))
+    opts["sslEnforce"] = true;
+  if (verifies_server(s.tls_mode)) {
+    if (!s.ssl_ca.empty()) opts["sslCA"] = sql::SQLString(s.ssl_ca);
+    if (!s.ssl_capath.empty()) opts["sslCAPath"] = sql::SQLString(s.ssl_capath);
+    if (s.ssl_ca.empty() && s.ssl_capath.empty()) opts["sslCAPath"] = sql::SQLString(X509_get_default_cert_dir());
+  }
+  if (s.tls_mode != TlsMode::kDisabled && !s.ssl_cert.empty()) {
+    opts["sslCert"] = sql::SQLString(s.ssl_cert);
+    opts["sslKey"] = sql::SQLString(s.ssl_key);
+  }
   if (!s.server_public_key_path.empty()) opts["rsaKey"] = sql::SQLString(s.server_public_key_path);
   std::unique_ptr<sql::Connection> conn;
   try {
     conn.reset(driver()->connect(opts));
   } catch (const sql::SQLException& e) {
     rethrow(e, "connecting to " + s.redacted());
+  }
+  if (s.tls_mode >= TlsMode::kRequired) {
+    // The client library connects in plain text when the server offers no TLS, whatever the mode.
+    std::string cipher;
+    try {
+      std::unique_ptr<sql::Statement> st(conn->createStatement());
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'"));
+      if (rs->next()) cipher = rs->getString(2).asStdString();
+    } catch (const sql::SQLException& e) {
+      rethrow(e, "connecting to " + s.redacted());
+    }
+    if (cipher.empty())
+      throw SqlError(kCrSslConnectionError, "HY000",
+                     std::string("TLS is required (ssl-mode ") + to_string(s.tls_mode) +
+                         ") but the connection is not encrypted: the server does not offer TLS",
+                     "connecting to " + s.redacted());
   }
   return conn;
 }

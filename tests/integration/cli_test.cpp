@@ -53,3 +53,23 @@ TEST(Cli, UnbuiltSubcommandSaysSoAndFails) {
   EXPECT_NE(r.out.find("No such file or directory"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("not implemented"), std::string::npos) << r.out;
 }
+
+// --ask-pass prompts only on a terminal: with stdin from /dev/null it fails before any prompt or
+// connection, and says what to use instead.
+TEST(Cli, AskPassWithoutTerminalIsRefused) {
+  for (const char* cmd : {"migrate --no-defaults --user u --ask-pass --database d --table t --alter 'ADD COLUMN c INT'",
+                          "tail --no-defaults --user u --ask-pass --table d.t"}) {
+    SCOPED_TRACE(cmd);
+    auto r = run(std::string(cmd) + " </dev/null");
+    EXPECT_NE(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find("--ask-pass needs a terminal"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("GHOSTCUT_PASSWORD"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("Password:"), std::string::npos) << r.out;
+  }
+}
+
+TEST(Cli, SslModeMustBeKnown) {
+  auto r = run("migrate --no-defaults --user u --ssl-mode verify --database d --table t --alter 'ADD COLUMN c INT'");
+  EXPECT_NE(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("verify-ca or verify-identity"), std::string::npos) << r.out;
+}

@@ -178,6 +178,7 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
   const std::string config = dir_ + "/ghostcut.ini", mycnf = dir_ + "/my.cnf";
   std::ofstream(config) << "chunk-size = 250\nthreads = 2\nmax-lag-millis = 2500\npostpone-cut-over-flag-file = " << dir_
                         << "/hold\nserve-socket-file = " << socket_ << "\n";
+  ::chmod(config.c_str(), 0644);  // readable by others: a warning below
   std::ofstream(dir_ + "/hold") << "x";
   std::ofstream(mycnf) << "[client]\nuser = " << settings_.user << "\npassword = " << settings_.password << "\n";
   ::chmod(mycnf.c_str(), 0600);
@@ -200,6 +201,10 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
   const auto r = migration_.get();
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out.find(settings_.password), std::string::npos);
+  // The --config file is 0644: a warning, since such files may hold a password;
+  // the option file is 0600: none.
+  EXPECT_NE(r.out.find(config + " is readable by other users"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(mycnf + " is readable by other users"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -15,7 +15,11 @@
 #include <gtest/gtest.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+
+#include <cstdio>
+#include <unistd.h>
 
 #include <functional>
 
@@ -511,6 +515,70 @@ TEST_F(FakeServerTest, TlsUpgradeThenCachingSha2FullAuthSendsPasswordInsideTls) 
   EXPECT_NE(std::search(response.begin(), response.end(), scramble.begin(), scramble.end()), response.end());
   EXPECT_EQ(full_auth, clear_password_with_nul("secret"));
   EXPECT_EQ(query, "SET @x = 1");
+}
+
+// verify-ca checks the chain only; verify-identity also the name. The fake server's certificate is
+// self-signed (it is its own CA) with CN=127.0.0.1 and no subjectAltName: the chain verifies, the
+// identity does not (an IP address must be in the SAN), so verify-ca connects and verify-identity
+// is refused in the TLS handshake, before any password is sent.
+TEST_F(FakeServerTest, VerifyCaChecksTheChainVerifyIdentityTheName) {
+  asio::ssl::context server_ctx(asio::ssl::context::tls_server);
+  use_self_signed_cert(server_ctx);
+  const std::string ca = "/tmp/ghostcut-fake-ca-" + std::to_string(::getpid()) + ".pem";
+  {
+    FILE* f = std::fopen(ca.c_str(), "w");
+    ASSERT_TRUE(f);
+    PEM_write_X509(f, SSL_CTX_get0_certificate(server_ctx.native_handle()));
+    std::fclose(f);
+  }
+  struct Remove {
+    std::string p;
+    ~Remove() { std::remove(p.c_str()); }
+  } remove{ca};
+  settings_.ssl_ca = ca;
+  for (TlsMode mode : {TlsMode::kVerifyCa, TlsMode::kVerifyIdentity}) {
+    SCOPED_TRACE(to_string(mode));
+    settings_.tls_mode = mode;
+    const bool should_connect = mode == TlsMode::kVerifyCa;
+    std::vector<std::uint8_t> response;
+    bool connected = false;
+    std::string error;
+    try {
+      run(
+          [&](ServerConn& s) -> awaitable<void> {
+            const auto hello = greeting("8.0.36", true, "mysql_native_password");
+            co_await s.send(hello);
+            std::vector<std::uint8_t> frame(36);  // the SSLRequest
+            co_await asio::async_read(s.socket, asio::buffer(frame), use_awaitable);
+            s.seq = 2;
+            s.assembler.set_expected_sequence(2);
+            asio::ssl::stream<tcp::socket&> tls(s.socket, server_ctx);
+            try {
+              co_await tls.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+            } catch (const boost::system::system_error&) {
+              co_return;  // the client refused our certificate
+            }
+            response = co_await read_packet(tls, s.assembler, s.seq);
+            const auto ok = ok_packet();
+            co_await write_packet(tls, s.assembler, s.seq, ok);
+          },
+          [&](BinlogConnection& c) -> awaitable<void> {
+            co_await c.async_connect();
+            connected = c.tls_active();
+          });
+    } catch (const ConnectionError& e) {
+      error = e.what();
+    }
+    io_.restart();
+    if (should_connect) {
+      EXPECT_TRUE(connected) << error;
+      EXPECT_FALSE(response.empty());
+    } else {
+      EXPECT_FALSE(connected);
+      EXPECT_NE(error.find("TLS handshake with 127.0.0.1"), std::string::npos) << error;
+      EXPECT_TRUE(response.empty()) << "the login was sent to an unverified server";
+    }
+  }
 }
 
 }  // namespace

@@ -139,7 +139,9 @@ TEST(Handshake, CachingSha2FullAuthOverUnixSocketIsClear) {
 
 TEST(Handshake, CachingSha2FullAuthWithRsaKey) {
   RsaTestKey key;
-  HandshakeAlgorithm hs(config());
+  auto cfg = config();
+  cfg.get_server_public_key = true;  // --get-server-public-key
+  HandshakeAlgorithm hs(cfg);
   ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
   auto s = hs.on_packet(from_hex("01 04"));
   ASSERT_EQ(s.action, HandshakeAction::kSend);
@@ -154,7 +156,9 @@ TEST(Handshake, CachingSha2FullAuthWithRsaKey) {
 }
 
 TEST(Handshake, BadPublicKeyFails) {
-  HandshakeAlgorithm hs(config());
+  auto cfg = config();
+  cfg.get_server_public_key = true;
+  HandshakeAlgorithm hs(cfg);
   ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
   ASSERT_EQ(hs.on_packet(from_hex("01 04")).action, HandshakeAction::kSend);
   auto s = hs.on_packet(concat({{0x01}, bytes_of("not a key")}));
@@ -174,8 +178,93 @@ TEST(Handshake, AuthSwitchToNative) {
   EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
 }
 
-TEST(Handshake, AuthSwitchToCachingSha2ThenFullAuth) {
+// Without TLS, a socket, a key file or --get-server-public-key the server's RSA key is never asked
+// for (libmysqlclient's default): the password would go to whoever answers with a key.
+TEST(Handshake, CachingSha2FullAuthWithoutKeyOrPermissionFails) {
   HandshakeAlgorithm hs(config());
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
+  auto s = hs.on_packet(from_hex("01 04"));
+  ASSERT_EQ(s.action, HandshakeAction::kFailed);
+  EXPECT_TRUE(s.error.is(Errc::kAuthFailed));
+  EXPECT_NE(s.error.message().find("--get-server-public-key"), std::string::npos) << s.error.message();
+  EXPECT_NE(s.error.message().find("--server-public-key-path"), std::string::npos) << s.error.message();
+  EXPECT_TRUE(s.payload.empty());
+}
+
+// --server-public-key-path: the password is encrypted with the operator's key; nothing is fetched.
+TEST(Handshake, CachingSha2FullAuthWithConfiguredKeyFetchesNothing) {
+  RsaTestKey key;
+  auto cfg = config();
+  cfg.server_public_key = key.public_pem();
+  HandshakeAlgorithm hs(cfg);
+  ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
+  auto s = hs.on_packet(from_hex("01 04"));
+  ASSERT_EQ(s.action, HandshakeAction::kSend) << s.error.message();
+  ASSERT_NE(s.payload, std::vector<std::uint8_t>{0x02});
+  auto plain = key.decrypt(s.payload);
+  ASSERT_EQ(plain.size(), 7u);
+  for (std::size_t i = 0; i < plain.size(); ++i) plain[i] ^= kSalt[i % kSalt.size()];
+  EXPECT_EQ(plain, clear_password_with_nul("secret"));
+  EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
+}
+
+// mysql_clear_password: the clear password only over a unix socket or TLS with a verified server.
+TEST(Handshake, ClearPasswordOnlyOverVerifiedTlsOrSocket) {
+  const auto switch_to_clear = concat({{0xfe}, bytes_of("mysql_clear_password"), {0}});
+  struct Case {
+    const char* name;
+    TlsMode tls;
+    bool socket;
+    bool allowed;
+  };
+  const Case cases[] = {
+      {"plain TCP", TlsMode::kDisabled, false, false},
+      {"TLS, certificate not checked", TlsMode::kRequired, false, false},
+      {"TLS preferred", TlsMode::kPreferred, false, false},
+      {"TLS verify-ca", TlsMode::kVerifyCa, false, true},
+      {"TLS verify-identity", TlsMode::kVerifyIdentity, false, true},
+      {"unix socket", TlsMode::kDisabled, true, true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto cfg = config(c.tls);
+    cfg.transport_secure = c.socket;
+    HandshakeAlgorithm hs(cfg);
+    auto s = hs.on_packet(greeting("mysql_native_password", c.tls == TlsMode::kDisabled ? kServerCaps : kServerCapsTls));
+    if (s.action == HandshakeAction::kSendAndStartTls) s = hs.on_tls_established();
+    ASSERT_EQ(s.action, HandshakeAction::kSend);
+    s = hs.on_packet(switch_to_clear);
+    if (c.allowed) {
+      ASSERT_EQ(s.action, HandshakeAction::kSend) << s.error.message();
+      EXPECT_EQ(s.payload, clear_password_with_nul("secret"));
+    } else {
+      ASSERT_EQ(s.action, HandshakeAction::kFailed);
+      EXPECT_TRUE(s.error.is(Errc::kAuthFailed));
+      EXPECT_NE(s.error.message().find("verify-ca"), std::string::npos) << s.error.message();
+    }
+  }
+}
+
+// Every mode from required up refuses a server without TLS; disabled/preferred go on in clear.
+TEST(Handshake, TlsModesAgainstServerWithoutTls) {
+  for (TlsMode m : {TlsMode::kDisabled, TlsMode::kPreferred, TlsMode::kRequired, TlsMode::kVerifyCa,
+                    TlsMode::kVerifyIdentity}) {
+    SCOPED_TRACE(to_string(m));
+    HandshakeAlgorithm hs(config(m));
+    auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
+    if (m >= TlsMode::kRequired) {
+      ASSERT_EQ(s.action, HandshakeAction::kFailed);
+      EXPECT_TRUE(s.error.is(Errc::kUnsupported));
+    } else {
+      EXPECT_EQ(s.action, HandshakeAction::kSend);
+    }
+  }
+}
+
+TEST(Handshake, AuthSwitchToCachingSha2ThenFullAuth) {
+  auto cfg = config();
+  cfg.get_server_public_key = true;
+  HandshakeAlgorithm hs(cfg);
   ASSERT_EQ(hs.on_packet(greeting("mysql_native_password", kServerCaps)).action, HandshakeAction::kSend);
   auto s = hs.on_packet(concat({{0xfe}, bytes_of("caching_sha2_password"), {0}, kSalt, {0}}));
   ASSERT_EQ(s.action, HandshakeAction::kSend);

@@ -17,6 +17,18 @@
 namespace ghostcut::engine {
 namespace {
 
+constexpr int kCrSslConnectionError = 2026;  // CR_SSL_CONNECTION_ERROR
+
+// SqlError::categorize, and: under TLS a KILLed or dropped connection reads as 2026 "unexpected eof"
+// (or a reset), not as 2013 — a lost connection all the same.
+SqlErrorCategory categorize_with_message(int code, std::string_view message) noexcept {
+  if (code == kCrSslConnectionError &&
+      (message.find("unexpected eof") != std::string_view::npos ||
+       message.find("Connection reset") != std::string_view::npos || message.find("Broken pipe") != std::string_view::npos))
+    return SqlErrorCategory::kConnectionLost;
+  return SqlError::categorize(code);
+}
+
 sql::Driver* driver() { return sql::mysql::get_mysql_driver_instance(); }
 
 std::string statement_context(std::string_view sql) {
@@ -75,7 +87,7 @@ SqlError::SqlError(int code, std::string sqlstate, const std::string& message, s
                                                " [" + context + "]"),
       code_(code),
       sqlstate_(std::move(sqlstate)),
-      category_(categorize(code)),
+      category_(categorize_with_message(code, message)),
       context_(std::move(context)) {}
 
 SqlErrorCategory SqlError::categorize(int code) noexcept {
@@ -110,8 +122,6 @@ std::unique_ptr<SqlConnection> SqlConnection::open(const ConnectionSettings& s) 
 }
 
 namespace {
-constexpr int kCrSslConnectionError = 2026;  // CR_SSL_CONNECTION_ERROR
-
 // The client library counts whole seconds: round up, so 1500 ms never becomes 1 s (or 0 = none).
 int whole_seconds(std::chrono::milliseconds ms) { return static_cast<int>((ms.count() + 999) / 1000); }
 

@@ -39,7 +39,12 @@ int run(const std::vector<std::string>& args) {
   po::variables_map vm;
   try {
     po::parsed_options parsed =
-        po::command_line_parser(args).options(global).positional(pos).allow_unregistered().run();
+        po::command_line_parser(args)
+            .options(global)
+            .positional(pos)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .allow_unregistered()
+            .run();
     po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {

@@ -70,8 +70,6 @@ MigrationResult Migrator::run(std::stop_token stop) {
   std::stop_callback forward(stop, [&] { m.abort.request_stop(); });
   IoServices io(log_);
   serve(io);
-  hooks.post("on-startup", m.hook_context());
-  hooks.post("on-validated", m.hook_context());
 
   MigrationResult result;
   GhostTables tables(m);
@@ -84,6 +82,9 @@ MigrationResult Migrator::run(std::stop_token stop) {
                                      return s;
                                    }}, log_);
   try {
+    // gh-ost's order and rule: these hooks gate (a failure stops here, nothing touched yet).
+    m.run_gating_hook("on-startup");
+    m.run_gating_hook("on-validated");  // the plan was validated before run()
     auto main = SqlConnection::open(cs);
     main->reopen_when_idle({});  // it sits idle through the copy; a restarted server closed it
     resume.begin(*main);                                              // 1b. one run per table; resume?
@@ -91,6 +92,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     result.resumed = resume.resuming();
     tables.create(*main);                                             // 2. create
     auto sync = std::make_unique<Sync>(m, io, *main);                 // 3. stream, apply, watch
+    m.run_gating_hook("on-before-row-copy");
     copy_rows(m, *sync, *main);                                       // 4. copy
     if (config_.after_copy) config_.after_copy();
     if (config_.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
@@ -124,7 +126,10 @@ MigrationResult Migrator::run(std::stop_token stop) {
   result.rows_skipped = resume.rows_skipped();
   result.events_applied = progress_.events_applied.load();
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - status_.started());
-  hooks.run_now("on-success", m.hook_context());
+  if (auto h = hooks.run_now("on-success", m.hook_context()); !h.ok())
+    result.success_hook_failure = "hook on-success failed (" +
+                                  (h.timed_out ? std::string("timed out") : "exit code " + std::to_string(h.exit_code)) +
+                                  ")";
   return result;
 }
 

@@ -20,5 +20,7 @@ inline constexpr const char* kExitCodesHelp =
     "5 failed during or after the cut-over (check the tables by hand); 130 interrupted (signal), original intact.\n";
 
 int run(const std::vector<std::string>& args);
+// `ghostcut --version`: version, git commit, build type and the libraries' versions.
+std::string version_text();
 
 }  // namespace ghostcut::cli

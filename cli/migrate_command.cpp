@@ -11,6 +11,7 @@
 #include "cli/status_display.h"
 #include "cli/subcommands.h"
 #include "engine/inspect/inspector.h"
+#include "engine/metrics/log_fields.h"
 #include "engine/revert/reverse_plan.h"
 #include "engine/revert/reverse_resume.h"
 #include "engine/resume/run_guard.h"
@@ -22,14 +23,14 @@ int run_migrate(const std::vector<std::string>& args) {
   try {
     parsed = parse_migrate_args(args);
   } catch (const MigrateUsageError& e) {
-    std::cerr << "ghostcut migrate: " << e.what() << "\n(see ghostcut migrate --help)\n";
+    report_usage_error("ghostcut migrate", e.what(), "(see ghostcut migrate --help)\n");
     return kExitUsage;
   }
   if (parsed.help) {
     std::cout << "Usage: ghostcut migrate --database DB --table T --alter \"ADD COLUMN c INT\" [--execute] [options]\n\n"
                  "Without --execute this is a dry run: the table is inspected (read-only; the ALTER is tried\n"
                  "on a temporary copy only this session sees) and the plan is printed.\n\n"
-              << migrate_options_description();
+              << migrate_options_description() << "\n" << kExitCodesHelp;
     return kExitOk;
   }
   if (parsed.check_flag) return kExitOk;  // gh-ost's --check-flag: the flags given all exist
@@ -48,10 +49,12 @@ int run_migrate(const std::vector<std::string>& args) {
     sink = make_tty_aware_sink(display);
   }
   configure_logging(format, verbosity, sink);
+  engine::set_log_migration(config.database, config.table);
   for (const auto& notice : config.ghost_notices) spdlog::info("{}", notice);
 
   // Refused before any change: said in the log's format (JSON lines too), exit kExitRefused.
   auto refuse = [](const std::string& why) {
+    const engine::LogEvent event("refused");
     spdlog::error("ghostcut migrate: {}", why);
     return kExitRefused;
   };

@@ -21,6 +21,8 @@
 #include "engine/control/command.h"
 #include "engine/control/control_access.h"
 #include "engine/control/control_server.h"
+#include "engine/metrics/log_fields.h"
+#include "engine/phase.h"
 #include "engine/cutover/cutover.h"
 #include "engine/migrator.h"
 #include "engine/sql/query_builder.h"
@@ -246,6 +248,10 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     };
   }
   migrator = std::make_unique<engine::Migrator>(mc, plan, runtime, progress, spdlog::default_logger());
+  engine::set_log_phase_source([m = migrator.get()] { return std::string(engine::phase_name(m->phase())); });
+  struct ClearPhase {
+    ~ClearPhase() { engine::set_log_phase_source({}); }
+  } clear_phase;
   try {
     if (reverse) {
       auto r = migrator->resume_reverse_sync(stop.get_token(), *reverse, revert_at_once);
@@ -265,6 +271,9 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     }
     auto r = migrator->run(stop.get_token());
     if (display) display->finish();
+    const engine::LogEvent done("done", fmt::format(R"({{"rows_copied":{},"events_applied":{},"cut_over_attempts":{},"write_stall_ms":{},"elapsed_ms":{}}})",
+                                                    r.rows_copied, r.events_applied, r.cut_over.attempts,
+                                                    r.cut_over.write_stall.count(), r.elapsed.count()));
     spdlog::info("migration of {}.{} done: {} rows copied, {} binlog row events applied, cut-over in {} attempt(s) "
                  "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
                  plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts,
@@ -296,6 +305,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     return kExitRefused;
   } catch (const engine::CutOverStateError& e) {
     if (display) display->finish();
+    const engine::LogEvent event("check-by-hand");
     spdlog::critical("migration of {}.{}: the cut-over failed in an unexpected way: {}", plan.database, plan.table,
                      e.what());
     if (!e.swapped()) spdlog::error("{} and {} are left for inspection", plan.ghost_table, plan.changelog_table);
@@ -307,6 +317,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
       return kExitFailure;
     }
     const bool interrupted = stop.stop_requested();
+    const engine::LogEvent event(interrupted ? "interrupted" : "failed");
     spdlog::error("migration of {}.{} {}: {}", plan.database, plan.table, interrupted ? "interrupted" : "failed", e.what());
     spdlog::error("the original table {}.{} is untouched{}", plan.database, plan.table,
                   config.cleanup_on_failure ? "; ghost and changelog tables were dropped"

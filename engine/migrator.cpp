@@ -5,6 +5,7 @@
 #include "engine/copy/copy_phase.h"
 #include "engine/create/ghost_tables.h"
 #include "engine/cutover/cut_over_phase.h"
+#include "engine/metrics/build_info.h"
 #include "engine/metrics/prometheus_format.h"
 #include "engine/revert/reverse_sync_phase.h"
 #include "engine/resume/resume_session.h"
@@ -57,7 +58,7 @@ void Migrator::serve(IoServices& io) {
     control_tcp_port_ = io.serve_control(config_.control, [this](std::string_view l) { return handle_control_line(l); });
   if (config_.metrics_port)
     metrics_port_ = io.serve_metrics(config_.metrics_bind, *config_.metrics_port,
-                                     [this] { return format_prometheus(metrics_snapshot()); });
+                                     [this] { return format_prometheus(metrics_snapshot()) + build_info_prometheus(); });
   io.start();
 }
 

@@ -35,15 +35,16 @@ struct Captured {
   spdlog::sink_ptr sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
 };
 
-// Checks the stable shape: exactly ts, level, logger, msg, in that order, all strings.
+// Checks the stable shape: exactly ts, level, logger, msg, event, database, table, phase, in that
+// order; strings, the last three null while no migration is set.
 const JsonNode& check_shape(const JsonNode& n) {
   EXPECT_TRUE(n.is(JsonNode::Kind::kObject));
   std::vector<std::string> keys;
   for (const auto& [k, v] : n.members) {
     keys.push_back(k);
-    EXPECT_TRUE(v.is(JsonNode::Kind::kString)) << k;
+    EXPECT_TRUE(v.is(JsonNode::Kind::kString) || v.is(JsonNode::Kind::kNull)) << k;
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"ts", "level", "logger", "msg"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"ts", "level", "logger", "msg", "event", "database", "table", "phase"}));
   return n;
 }
 
@@ -149,7 +150,8 @@ TEST(Logging, JsonTimestampAndLevelNames) {
     f.format(msg, buf);
     EXPECT_EQ(std::string(buf.data(), buf.size()),
               std::string("{\"ts\":\"2026-11-26T14:03:05.123Z\",\"level\":\"") + c.name +
-                  "\",\"logger\":\"cutover\",\"msg\":\"hello\"}\n");
+                  "\",\"logger\":\"cutover\",\"msg\":\"hello\",\"event\":\"log\",\"database\":null,\"table\":null,"
+                  "\"phase\":null}\n");
   }
   EXPECT_NE(f.clone(), nullptr);
 }

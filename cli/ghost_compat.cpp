@@ -2,6 +2,8 @@
 
 #include "cli/migrate_options.h"
 
+#include <cctype>
+
 namespace po = boost::program_options;
 
 namespace ghostcut::cli {

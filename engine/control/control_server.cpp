@@ -81,15 +81,15 @@ std::string reply_text(const CommandReply& reply) {
 }
 
 // What a connection may do: the unix socket everything, TCP read-only until "auth <token>".
-enum class Channel { kUnix, kTcp };
-struct Session {
-  Channel channel;
+enum class ControlChannel { kUnix, kTcp };
+struct ControlSession {
+  ControlChannel channel;
   bool authenticated = false;
   bool close = false;  // set after a wrong token
 };
 
 // The server's own "auth" line; nullopt when `line` is not one.
-std::optional<CommandReply> authenticate(State& s, Session& session, std::string_view line, const std::string& peer) {
+std::optional<CommandReply> authenticate_line(State& s, ControlSession& session, std::string_view line, const std::string& peer) {
   const auto start = line.find_first_not_of(" \t");
   if (start == std::string_view::npos) return std::nullopt;
   line.remove_prefix(start);
@@ -97,7 +97,7 @@ std::optional<CommandReply> authenticate(State& s, Session& session, std::string
   std::string_view token = line.substr(4);
   while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
   while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-  if (session.channel == Channel::kUnix) return CommandReply{true, "ok: the unix socket needs no token"};
+  if (session.channel == ControlChannel::kUnix) return CommandReply{true, "ok: the unix socket needs no token"};
   if (!s.tcp_token.empty() && token_equals(token, s.tcp_token)) {
     session.authenticated = true;
     return CommandReply{true, "ok: authenticated"};
@@ -109,8 +109,8 @@ std::optional<CommandReply> authenticate(State& s, Session& session, std::string
 }
 
 // nullopt: go ahead; otherwise the refusal.
-std::optional<CommandReply> refuse(const Session& session, std::string_view line) {
-  if (session.channel == Channel::kUnix) return std::nullopt;
+std::optional<CommandReply> refuse_on_channel(const ControlSession& session, std::string_view line) {
+  if (session.channel == ControlChannel::kUnix) return std::nullopt;
   const auto command = parse_command(line);
   if (!command) return std::nullopt;  // the handler answers the parse error and changes nothing
   switch (command_access(*command)) {
@@ -138,7 +138,7 @@ CommandReply run_handler(State& s, std::string_view line, const std::string& pee
 
 // One client: read a line, answer it, repeat, until EOF, an error or stop().
 template <typename Socket>
-awaitable<void> serve_client(std::shared_ptr<State> s, Socket socket, std::string peer, Session session) {
+awaitable<void> serve_client(std::shared_ptr<State> s, Socket socket, std::string peer, ControlSession session) {
   if (s->stopped) co_return;
   const std::uint64_t id = s->next_client_id++;
   s->clients.emplace(id, [&socket] {
@@ -178,10 +178,10 @@ awaitable<void> serve_client(std::shared_ptr<State> s, Socket socket, std::strin
     }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!line.empty() && !s->stopped) {
-      if (auto auth = authenticate(*s, session, line, peer)) {
+      if (auto auth = authenticate_line(*s, session, line, peer)) {
         reply = reply_text(*auth);
         if (session.close) more = false;
-      } else if (auto no = refuse(session, line)) {
+      } else if (auto no = refuse_on_channel(session, line)) {
         s->logger->info("control {}: refused '{}': {}", peer, line.substr(0, line.find('=')), no->text);
         reply = reply_text(*no);
       } else {
@@ -224,7 +224,7 @@ awaitable<void> accept_loop(std::shared_ptr<State> s, Acceptor& acceptor, std::s
       continue;
     }
     std::string peer = peer_name(socket, ++accepted);
-    const Session session{std::is_same_v<Acceptor, Tcp::acceptor> ? Channel::kTcp : Channel::kUnix};
+    const ControlSession session{std::is_same_v<Acceptor, Tcp::acceptor> ? ControlChannel::kTcp : ControlChannel::kUnix};
     asio::co_spawn(s->strand, serve_client(s, std::move(socket), std::move(peer), session), asio::detached);
   }
   s->logger->debug("control {}: no longer accepting", where);

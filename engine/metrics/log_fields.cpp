@@ -5,7 +5,7 @@
 namespace ghostcut::engine {
 namespace {
 
-std::mutex mu;
+std::mutex log_fields_mu;
 std::string g_database, g_table;
 std::function<std::string()> g_phase;
 thread_local const LogEvent* t_current = nullptr;
@@ -13,13 +13,13 @@ thread_local const LogEvent* t_current = nullptr;
 }  // namespace
 
 void set_log_migration(std::string database, std::string table) {
-  std::lock_guard lk(mu);
+  std::lock_guard lk(log_fields_mu);
   g_database = std::move(database);
   g_table = std::move(table);
 }
 
 void set_log_phase_source(std::function<std::string()> phase) {
-  std::lock_guard lk(mu);
+  std::lock_guard lk(log_fields_mu);
   g_phase = std::move(phase);
 }
 
@@ -27,7 +27,7 @@ LogMigration log_migration() {
   std::function<std::string()> phase;
   LogMigration out;
   {
-    std::lock_guard lk(mu);
+    std::lock_guard lk(log_fields_mu);
     out.database = g_database;
     out.table = g_table;
     phase = g_phase;

@@ -150,7 +150,12 @@ std::string MigrationStatus::json() const {
   auto replicas = nlohmann::ordered_json::array();
   if (throttler_)
     for (const auto& [addr, lag] : throttler_->replica_lags())
-      replicas.push_back({{"address", addr}, {"lag_ms", lag ? nlohmann::ordered_json(lag->count()) : nlohmann::ordered_json()}});
+    {
+      nlohmann::ordered_json r;
+      r["address"] = addr;
+      r["lag_ms"] = lag ? nlohmann::ordered_json(lag->count()) : nlohmann::ordered_json();
+      replicas.push_back(std::move(r));
+    }
   j["replicas"] = std::move(replicas);
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -97,7 +97,7 @@ TEST_F(StructuredOutputTest, EveryLineIsJsonFromABadFlagOnAndExitTwo) {
   EXPECT_EQ(lines[0]["level"], "error");
   EXPECT_NE(lines[0]["msg"].get<std::string>().find("no-such-flag"), std::string::npos);
   // An unknown subcommand too.
-  EXPECT_EQ(code_of(std::system((std::string(GHOSTCUT_BINARY) + " --log-format json frobnicate 2>" + err_).c_str())), 2);
+  EXPECT_EQ(code_of(std::system((std::string(GHOSTCUT_BINARY) + " frobnicate --log-format json 2>" + err_).c_str())), 2);
   ASSERT_EQ(json_lines(slurp(err_)).size(), 1u) << slurp(err_);
 }
 

@@ -38,7 +38,8 @@ constexpr const char* kCtlUsage = R"(Usage: ghostcut ctl [--socket PATH | --tcp 
 
 The WORDs make one command, joined by spaces ("ghostcut ctl status json" sends "status json");
 ';' separates several ("ghostcut ctl 'threads=4; chunk-size=500'"). Each -e is one command, taken
-as it is (';' included, e.g. a window=A;B list). The commands go, one per line, over one
+as it is (';' included, e.g. a window=A;B list); -e commands are sent after the WORDs' ones.
+The commands go, one per line, over one
 connection to a running migration's control socket, and the replies are printed.
 Over TCP, commands that change anything need --token-file (the migration's --serve-tcp-token-file);
 throttle-query= and throttle-control-replicas= are accepted on the unix socket only.

@@ -118,7 +118,7 @@ std::string expected_replies(const std::vector<std::string>& lines) {
 
 TEST_F(CtlCliTest, SendsEachCommandAndPrintsTheReplies) {
   serve({path_, std::nullopt, "127.0.0.1"});
-  const auto r = ctl("--socket " + path_ + " -e chunk-size=500 -e threads=4 'max-load=Threads_running=30; threads=?'");
+  const auto r = ctl("--socket " + path_ + " 'chunk-size=500; threads=4' -e 'max-load=Threads_running=30' -e threads=?");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, expected_replies({"chunk-size=500", "threads=4", "max-load=Threads_running=30", "threads=?"}));
   EXPECT_EQ(r.err, "");

@@ -117,7 +117,7 @@ TEST_F(GhOstCompatTest, ACommandLineFromGhOstsDocumentationRunsUnchanged) {
   admin_->execute("DROP DATABASE IF EXISTS my_schema");
   admin_->execute("CREATE DATABASE my_schema");
   admin_->execute("CREATE TABLE my_schema.my_table (id INT NOT NULL PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB");
-  admin_->execute("INSERT INTO my_schema.my_table SELECT seq, CONCAT('v', seq) FROM seq_1_to_2000");
+  admin_->execute("INSERT INTO my_schema.my_table SELECT seq, CONCAT('v', seq) FROM my_schema.seq_1_to_2000");
   std::filesystem::remove("/tmp/ghost.panic.flag");
   std::filesystem::remove("/tmp/ghost.postpone.flag");
   log_ = dir_ + "/log";

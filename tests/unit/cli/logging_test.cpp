@@ -86,7 +86,8 @@ TEST(Logging, JsonLinesParseAndKeepTheMessage) {
       {"newlines", "line one\nline two\r\n\ttab", "line one\nline two\r\n\ttab"},
       {"control", std::string("nul\0bell\x07 del\x7f", 14), std::string("nul\0bell\x07 del\x7f", 14)},
       {"utf8", "héllo ✓ 日本 🚀", "héllo ✓ 日本 🚀"},
-      {"invalid utf8", "bad \xff\xfe byte \xc3( end \xe2\x82", "bad \xef\xbf\xbd\xef\xbf\xbd byte \xef\xbf\xbd( end \xef\xbf\xbd\xef\xbf\xbd"},
+      // (nlohmann-json: one U+FFFD per bad byte, one for a sequence cut short at the end)
+      {"invalid utf8", "bad \xff\xfe byte \xc3( end \xe2\x82", "bad \xef\xbf\xbd\xef\xbf\xbd byte \xef\xbf\xbd( end \xef\xbf\xbd"},
       {"overlong and surrogate", "\xc0\xaf \xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
       {"braces", "{} {{}} {0}", "{} {{}} {0}"},
   };

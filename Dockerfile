@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config ca-certificates \
       libmysqlcppconn-dev libboost-dev libboost-program-options-dev libspdlog-dev \
-      libssl-dev libzstd-dev zlib1g-dev \
+      nlohmann-json3-dev libssl-dev libzstd-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -4,7 +4,19 @@
 #include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "cli/logging.h"
 #include "cli/subcommands.h"
+#include "cli/build_config.h"
+#include "engine/metrics/build_info.h"
+
+#include <boost/version.hpp>
+#include <cppconn/version_info.h>
+#include <nlohmann/json.hpp>
+#include <openssl/opensslv.h>
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/version.h>
+#include <zlib.h>
+#include <zstd.h>
 
 namespace po = boost::program_options;
 
@@ -26,7 +38,20 @@ Run 'ghostcut <command> --help' for a command's options.
 
 }  // namespace
 
+std::string version_text() {
+  const auto b = engine::build_info();
+  return fmt::format(
+      "ghostcut {}\ncommit: {}\nbuild type: {}\nlibraries: Boost {}.{}.{}, spdlog {}.{}.{}, fmt {}.{}.{}, nlohmann-json {}.{}.{}, "
+      "MySQL Connector/C++ {}.{}.{}, {}, zstd {}, zlib {}\n",
+      b.version, b.commit, b.build_type, BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100,
+      SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH, FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
+      FMT_VERSION % 100, NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH,
+      MYCPPCONN_DM_MAJOR_VERSION, MYCPPCONN_DM_MINOR_VERSION, MYCPPCONN_DM_PATCH_VERSION, OPENSSL_VERSION_TEXT,
+      ZSTD_VERSION_STRING, ZLIB_VERSION);
+}
+
 int run(const std::vector<std::string>& args) {
+  engine::set_build_info({GHOSTCUT_VERSION, GHOSTCUT_COMMIT, GHOSTCUT_BUILD_TYPE});
   po::options_description global("Global options");
   global.add_options()
       ("help,h", "show this help")
@@ -39,21 +64,26 @@ int run(const std::vector<std::string>& args) {
   po::variables_map vm;
   try {
     po::parsed_options parsed =
-        po::command_line_parser(args).options(global).positional(pos).allow_unregistered().run();
+        po::command_line_parser(args)
+            .options(global)
+            .positional(pos)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .allow_unregistered()
+            .run();
     po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "ghostcut: " << e.what() << "\n" << kUsage;
+    report_usage_error("ghostcut", e.what(), kUsage);
     return kExitUsage;
   }
 
   if (!vm.count("command")) {
     if (vm.count("version")) {
-      std::cout << "ghostcut " << GHOSTCUT_VERSION << "\n";
+      std::cout << version_text();
       return kExitOk;
     }
     if (vm.count("help")) {
-      std::cout << kUsage;
+      std::cout << kUsage << "\n" << kExitCodesHelp;
       return kExitOk;
     }
     std::cerr << kUsage;
@@ -72,7 +102,7 @@ int run(const std::vector<std::string>& args) {
   if (command == "tail") return run_tail(rest);
   if (command == "ctl") return run_ctl(rest);
   if (command == "revert") return run_revert(rest);
-  std::cerr << "ghostcut: unknown command '" << command << "'\n" << kUsage;
+  report_usage_error("ghostcut", "unknown command '" + command + "'", kUsage);
   return kExitUsage;
 }
 

@@ -6,8 +6,12 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <iostream>
 #include <string>
 #include "engine/errc.h"
+#include "engine/metrics/log_fields.h"
+
+#include <nlohmann/json.hpp>
 
 namespace ghostcut::cli {
 namespace {
@@ -24,62 +28,9 @@ std::string_view level_name(spdlog::level::level_enum level) {
   }
 }
 
-// Length of the valid UTF-8 sequence at s[i] (1..4), or 0 if the bytes there are not one
-// (overlong forms, surrogates and code points above U+10FFFF included).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
-  return n;
-}
-
-void append_json_string(std::string_view s, spdlog::memory_buf_t& out) {
-  out.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
-    const char c = s[i];
-    const auto uc = static_cast<unsigned char>(c);
-    if (uc >= 0x80) {
-      const std::size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        fmt::format_to(std::back_inserter(out), "\\ufffd");
-        ++i;
-      } else {
-        out.append(s.data() + i, s.data() + i + n);
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': fmt::format_to(std::back_inserter(out), "\\\""); break;
-      case '\\': fmt::format_to(std::back_inserter(out), "\\\\"); break;
-      case '\n': fmt::format_to(std::back_inserter(out), "\\n"); break;
-      case '\r': fmt::format_to(std::back_inserter(out), "\\r"); break;
-      case '\t': fmt::format_to(std::back_inserter(out), "\\t"); break;
-      default:
-        if (uc < 0x20 || uc == 0x7F) fmt::format_to(std::back_inserter(out), "\\u{:04x}", uc);
-        else out.push_back(c);
-    }
-    ++i;
-  }
-  out.push_back('"');
+bool& json_logs_on() {
+  static bool on = false;
+  return on;
 }
 
 }  // namespace
@@ -108,13 +59,30 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   const std::time_t t = secs.count();
   std::tm tm{};
   gmtime_r(&t, &tm);
-  fmt::format_to(std::back_inserter(dest), "{{\"ts\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\",\"level\":\"{}\",\"logger\":",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis,
-                 level_name(msg.level));
-  append_json_string(std::string_view(msg.logger_name.data(), msg.logger_name.size()), dest);
-  fmt::format_to(std::back_inserter(dest), ",\"msg\":");
-  append_json_string(std::string_view(msg.payload.data(), msg.payload.size()), dest);
-  fmt::format_to(std::back_inserter(dest), "}}\n");
+  const auto where = engine::log_migration();
+  const auto* event = engine::LogEvent::current();
+  auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s); };
+  nlohmann::ordered_json line;
+  line["ts"] = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                           tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  line["level"] = level_name(msg.level);
+  line["logger"] = std::string(msg.logger_name.data(), msg.logger_name.size());
+  line["msg"] = std::string(msg.payload.data(), msg.payload.size());
+  line["event"] = event ? event->event() : std::string("log");
+  line["database"] = text_or_null(where.database);
+  line["table"] = text_or_null(where.table);
+  line["phase"] = text_or_null(where.phase);
+  if (event && !event->json_fields().empty()) {
+    // The event's numbers at the top level (a key the line already has is not overwritten).
+    const auto fields = nlohmann::ordered_json::parse(event->json_fields(), nullptr, false);
+    if (fields.is_object())
+      for (const auto& [key, value] : fields.items())
+        if (!line.contains(key)) line[key] = value;
+  }
+  // Bytes that are not UTF-8 become U+FFFD: the line stays valid JSON whatever a message holds.
+  const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  dest.append(text.data(), text.data() + text.size());
+  dest.push_back('\n');
 }
 
 std::unique_ptr<spdlog::formatter> JsonLogFormatter::clone() const { return std::make_unique<JsonLogFormatter>(); }
@@ -132,6 +100,24 @@ std::shared_ptr<spdlog::logger> make_logger(LogFormat format, Verbosity verbosit
 
 void configure_logging(LogFormat format, Verbosity verbosity, spdlog::sink_ptr sink) {
   spdlog::set_default_logger(make_logger(format, verbosity, std::move(sink)));
+  json_logs_on() = format == LogFormat::kJson;
+}
+
+bool json_logs_requested(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--log-format=json") return true;
+    if (args[i] == "--log-format" && i + 1 < args.size() && args[i + 1] == "json") return true;
+  }
+  return false;
+}
+
+void report_usage_error(const std::string& prefix, const std::string& text, const std::string& hint) {
+  if (json_logs_on()) {
+    const engine::LogEvent event("usage-error");
+    spdlog::error("{}: {}", prefix, text);
+    return;
+  }
+  std::cerr << prefix << ": " << text << "\n" << hint;
 }
 
 }  // namespace ghostcut::cli

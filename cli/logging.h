@@ -4,7 +4,9 @@
 #include <memory>
 #include <spdlog/common.h>
 #include <spdlog/formatter.h>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "binlog/error.h"
 
@@ -25,10 +27,13 @@ Result<LogFormat> parse_log_format(std::string_view text);
 spdlog::level::level_enum level_for(Verbosity verbosity);
 
 // One JSON object per line with stable field names, in this order:
-//   {"ts":"2026-11-26T14:03:05.123Z","level":"info","logger":"ghostcut","msg":"…"}
-// ts is UTC with milliseconds; level is trace|debug|info|warning|error|critical. msg is escaped
-// (" \ and control characters); bytes that are not valid UTF-8 become U+FFFD so the line
-// stays valid JSON.
+//   {"ts":"2026-11-26T14:03:05.123Z","level":"info","logger":"ghostcut","msg":"…","event":"log",
+//    "database":"shop","table":"orders","phase":"copying"}
+// ts is UTC with milliseconds; level is trace|debug|info|warning|error|critical; event is "log"
+// unless the line reports something (engine/metrics/log_fields.h: "progress", "usage-error",
+// "refused", "done", ...); database/table/phase are null while unknown. A line's event may add
+// fields after these (progress: rows_copied, rows_estimated, percent, eta_seconds, ... as
+// numbers). Written by nlohmann-json: bytes that are not valid UTF-8 become U+FFFD.
 class JsonLogFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override;
@@ -41,5 +46,12 @@ std::shared_ptr<spdlog::logger> make_logger(LogFormat format, Verbosity verbosit
 // make_logger(...) installed as spdlog's default logger (what every component logs through).
 // Call it once, before the components are created (they keep the logger they were given).
 void configure_logging(LogFormat format, Verbosity verbosity, spdlog::sink_ptr sink = nullptr);
+
+// True when the command line asks for JSON logs ("--log-format json" or "--log-format=json"):
+// then main() logs JSON from the very first line, flag errors included.
+bool json_logs_requested(const std::vector<std::string>& args);
+// A message that ends the command before it started (bad flags, unknown command): a JSON log line
+// (event "usage-error") when JSON logs are on, else "<prefix>: <text>" on stderr.
+void report_usage_error(const std::string& prefix, const std::string& text, const std::string& hint = "");
 
 }  // namespace ghostcut::cli

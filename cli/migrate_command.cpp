@@ -11,6 +11,7 @@
 #include "cli/status_display.h"
 #include "cli/subcommands.h"
 #include "engine/inspect/inspector.h"
+#include "engine/metrics/log_fields.h"
 #include "engine/revert/reverse_plan.h"
 #include "engine/revert/reverse_resume.h"
 #include "engine/resume/run_guard.h"
@@ -22,16 +23,17 @@ int run_migrate(const std::vector<std::string>& args) {
   try {
     parsed = parse_migrate_args(args);
   } catch (const MigrateUsageError& e) {
-    std::cerr << "ghostcut migrate: " << e.what() << "\n(see ghostcut migrate --help)\n";
+    report_usage_error("ghostcut migrate", e.what(), "(see ghostcut migrate --help)\n");
     return kExitUsage;
   }
   if (parsed.help) {
     std::cout << "Usage: ghostcut migrate --database DB --table T --alter \"ADD COLUMN c INT\" [--execute] [options]\n\n"
                  "Without --execute this is a dry run: the table is inspected (read-only; the ALTER is tried\n"
                  "on a temporary copy only this session sees) and the plan is printed.\n\n"
-              << migrate_options_description();
+              << migrate_options_description() << "\n" << kExitCodesHelp;
     return kExitOk;
   }
+  if (parsed.check_flag) return kExitOk;  // gh-ost's --check-flag: the flags given all exist
   const MigrateConfig& config = parsed.config;
 
   // Logging first, so everything below logs in the chosen format.
@@ -47,15 +49,22 @@ int run_migrate(const std::vector<std::string>& args) {
     sink = make_tty_aware_sink(display);
   }
   configure_logging(format, verbosity, sink);
+  engine::set_log_migration(config.database, config.table);
+  for (const auto& notice : config.ghost_notices) spdlog::info("{}", notice);
 
+  // Refused before any change: said in the log's format (JSON lines too), exit kExitRefused.
+  auto refuse = [](const std::string& why) {
+    const engine::LogEvent event("refused");
+    spdlog::error("ghostcut migrate: {}", why);
+    return kExitRefused;
+  };
   engine::sql_driver_init();
   std::unique_ptr<engine::SqlConnection> conn;
   try {
     conn = engine::SqlConnection::open(config.connection);
   } catch (const engine::SqlError& e) {
     // SqlError text is the server's/driver's message; the password is never part of it.
-    std::cerr << "ghostcut migrate: cannot connect as " << config.connection.redacted() << ": " << e.what() << "\n";
-    return kExitFailure;
+    return refuse("cannot connect as " + config.connection.redacted() + ": " + e.what());
   }
 
   // The cut-over is done and its reverse sync was interrupted (a crash, a stop): this same
@@ -63,14 +72,13 @@ int run_migrate(const std::vector<std::string>& args) {
   try {
     if (config.execute && engine::has_reverse_sync_checkpoint(*conn, config.database, config.table)) {
       if (config.keep_old_table_in_sync_seconds <= 0) {
-        std::cerr << "ghostcut migrate: `" << config.database << "`.`" << config.table
-                  << "` was already migrated and its reverse sync (--keep-old-table-in-sync) was interrupted; its "
-                     "checkpoint is in " << engine::changelog_table_name(config.table)
-                  << ". Run this command again with --keep-old-table-in-sync to go on keeping the old table in sync, "
-                     "`ghostcut revert --database " << config.database << " --table " << config.table
-                  << "` to swap the old table back, or drop " << engine::changelog_table_name(config.table)
-                  << " to end it. Nothing was changed.\n";
-        return kExitFailure;
+        return refuse("`" + config.database + "`.`" + config.table +
+                      "` was already migrated and its reverse sync (--keep-old-table-in-sync) was interrupted; its "
+                      "checkpoint is in " + engine::changelog_table_name(config.table) +
+                      ". Run this command again with --keep-old-table-in-sync to go on keeping the old table in sync, "
+                      "`ghostcut revert --database " + config.database + " --table " + config.table +
+                      "` to swap the old table back, or drop " + engine::changelog_table_name(config.table) +
+                      " to end it. Nothing was changed.");
       }
       auto reverse = engine::prepare_reverse_resume(config.connection, *conn, config.database, config.table,
                                                     GHOSTCUT_VERSION, &config.alter, spdlog::default_logger());
@@ -79,14 +87,11 @@ int run_migrate(const std::vector<std::string>& args) {
       return run_migration(config, reverse.forward, *conn, display, &reverse, false);
     }
   } catch (const engine::TableBusy& e) {
-    std::cerr << "ghostcut migrate: " << e.what() << "\n";
-    return kExitFailure;
+    return refuse(e.what());
   } catch (const engine::RevertRefused& e) {
-    std::cerr << "ghostcut migrate: cannot resume the reverse sync: " << e.what() << ". Nothing was changed.\n";
-    return kExitFailure;
+    return refuse(std::string("cannot resume the reverse sync: ") + e.what() + ". Nothing was changed.");
   } catch (const engine::SqlError& e) {
-    std::cerr << "ghostcut migrate: " << e.what() << "\n";
-    return kExitFailure;
+    return refuse(e.what());
   }
 
   engine::MigrationPlan plan;
@@ -94,21 +99,17 @@ int run_migrate(const std::vector<std::string>& args) {
     engine::Inspector inspector(*conn, config.inspector_config());
     plan = inspector.inspect(config.database, config.table, config.alter);
   } catch (const engine::InspectionError& e) {
-    std::cerr << "ghostcut migrate: " << e.what() << "\n";
-    return kExitFailure;
+    return refuse(e.what());
   } catch (const engine::SqlError& e) {
-    std::cerr << "ghostcut migrate: inspecting `" << config.database << "`.`" << config.table
-              << "` failed: " << e.what() << "\n";
-    return kExitFailure;
+    return refuse("inspecting `" + config.database + "`.`" + config.table + "` failed: " + e.what());
   }
 
   if (config.keep_old_table_in_sync_seconds > 0) {
     // Refused before anything is touched: a revert that would lose writes is no revert.
     if (auto why = engine::reverse_sync_refusals(plan); !why.empty()) {
-      std::cerr << "ghostcut migrate: --keep-old-table-in-sync: this ALTER has no exact way back:";
-      for (const auto& w : why) std::cerr << "\n  - " << w;
-      std::cerr << "\n";
-      return kExitFailure;
+      std::string text = "--keep-old-table-in-sync: this ALTER has no exact way back:";
+      for (const auto& w : why) text += "\n  - " + w;
+      return refuse(text);
     }
   }
   if (!config.execute) {

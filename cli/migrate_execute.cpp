@@ -19,6 +19,10 @@
 #include "engine/revert/reverse_resume.h"
 #include "engine/sql/binlog_settings.h"
 #include "engine/control/command.h"
+#include "engine/control/control_access.h"
+#include "engine/control/control_server.h"
+#include "engine/metrics/log_fields.h"
+#include "engine/phase.h"
 #include "engine/cutover/cutover.h"
 #include "engine/migrator.h"
 #include "engine/sql/query_builder.h"
@@ -57,6 +61,29 @@ class SignalStop {
 
  private:
   sigset_t set_{}, old_{};
+  std::jthread thread_;
+};
+
+// --panic-flag-file (gh-ost): when the file appears, abort at once, as `panic=<table>` does (the
+// original table stays as it is; the ghost is left, or dropped with --cleanup-on-failure).
+class PanicFlagFile {
+ public:
+  PanicFlagFile(const std::string& path, engine::RuntimeSettings& runtime) {
+    if (path.empty()) return;
+    thread_ = std::jthread([path, &runtime](std::stop_token st) {
+      while (!st.stop_requested()) {
+        struct stat sb {};
+        if (::stat(path.c_str(), &sb) == 0) {
+          spdlog::critical("panic flag file {} exists: aborting the migration", path);
+          runtime.set_panic(true);
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+
+ private:
   std::jthread thread_;
 };
 
@@ -160,14 +187,35 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     };
   }
 
-  if (!config.no_serve_socket)
-    mc.control.socket_path = config.serve_socket_file.empty()
-                                 ? engine::default_socket_path(plan.database, plan.table)
-                                 : config.serve_socket_file;
-  mc.control.tcp_port = config.serve_tcp_port;
-  mc.control.tcp_bind = config.serve_tcp_bind;
+  try {
+    // The default socket and token live in a directory only this user can enter (no squatting).
+    const bool default_dir = (!config.no_serve_socket && config.serve_socket_file.empty()) ||
+                             (config.serve_tcp_port && config.serve_tcp_token_file.empty());
+    if (default_dir) engine::ensure_private_dir(engine::default_socket_dir(), true);
+    if (!config.no_serve_socket)
+      mc.control.socket_path = config.serve_socket_file.empty()
+                                   ? engine::default_socket_path(plan.database, plan.table)
+                                   : config.serve_socket_file;
+    mc.control.tcp_port = config.serve_tcp_port;
+    mc.control.tcp_bind = config.serve_tcp_bind;
+    if (config.serve_tcp_port) {
+      std::string file = config.serve_tcp_token_file;
+      if (file.empty()) {
+        file = engine::default_socket_path(plan.database, plan.table);
+        file.replace(file.size() - 5, 5, ".token");
+      }
+      bool created = false;
+      mc.control.tcp_token = engine::load_or_create_token_file(file, created);
+      spdlog::info("control: TCP clients change the migration only with the token {} {} (ghostcut ctl --tcp HOST:PORT "
+                   "--token-file FILE)", created ? "written to the new file" : "in", file);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("migration of {}.{} refused: {}; nothing was changed", plan.database, plan.table, e.what());
+    return kExitRefused;
+  }
 
   mc.throttle.flag_file = config.throttle_flag_file;
+  mc.throttle.additional_flag_file = config.throttle_additional_flag_file;
   mc.throttle.critical_load_interval = std::chrono::milliseconds(config.critical_load_interval_millis);
   mc.throttle.critical_load_hibernate = std::chrono::seconds(config.critical_load_hibernate_seconds);
 
@@ -179,12 +227,16 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.hooks_path = config.hooks_path;
   mc.hooks_timeout = std::chrono::seconds(config.hooks_timeout_seconds);
   mc.hooks_status_interval = std::chrono::seconds(config.hooks_status_interval_seconds);
+  mc.hooks_hint = config.hooks_hint;
+  mc.hooks_hint_owner = config.hooks_hint_owner;
+  mc.hooks_hint_token = config.hooks_hint_token;
 
   mc.metrics_port = config.metrics_port;
   mc.metrics_bind = config.metrics_bind;
 
   std::stop_source stop;
   SignalStop signals(stop);
+  PanicFlagFile panic_file(config.panic_flag_file, runtime);
   std::unique_ptr<engine::Migrator> migrator;
   if (display && display->is_tty()) {
     mc.on_status = [&migrator, display](const engine::ProgressSnapshot& snap) {
@@ -196,6 +248,10 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     };
   }
   migrator = std::make_unique<engine::Migrator>(mc, plan, runtime, progress, spdlog::default_logger());
+  engine::set_log_phase_source([m = migrator.get()] { return std::string(engine::phase_name(m->phase())); });
+  struct ClearPhase {
+    ~ClearPhase() { engine::set_log_phase_source({}); }
+  } clear_phase;
   try {
     if (reverse) {
       auto r = migrator->resume_reverse_sync(stop.get_token(), *reverse, revert_at_once);
@@ -215,6 +271,9 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     }
     auto r = migrator->run(stop.get_token());
     if (display) display->finish();
+    const engine::LogEvent done("done", fmt::format(R"({{"rows_copied":{},"events_applied":{},"cut_over_attempts":{},"write_stall_ms":{},"elapsed_ms":{}}})",
+                                                    r.rows_copied, r.events_applied, r.cut_over.attempts,
+                                                    r.cut_over.write_stall.count(), r.elapsed.count()));
     spdlog::info("migration of {}.{} done: {} rows copied, {} binlog row events applied, cut-over in {} attempt(s) "
                  "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
                  plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts,
@@ -229,33 +288,42 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     }
     if (r.revert && !r.revert->stopped.empty()) spdlog::warn("{}", r.revert->stopped);
     if (!config.ok_to_drop_table) spdlog::info("the old table is kept as {}.{}", plan.database, plan.old_table);
+    if (!r.success_hook_failure.empty()) {
+      // gh-ost exits non-zero here too; the table is migrated, whatever the hook was to do is not.
+      spdlog::error("{}.{} is migrated, but {}: check what the hook was to do by hand", plan.database, plan.table,
+                    r.success_hook_failure);
+      return kExitCheckByHand;
+    }
     return kExitOk;
   } catch (const engine::TableBusy& e) {
     if (display) display->finish();
     spdlog::error("migration of {}.{} refused: {}", plan.database, plan.table, e.what());
-    return kExitFailure;
+    return kExitRefused;
   } catch (const engine::ResumeRefused& e) {
     if (display) display->finish();
     spdlog::error("migration of {}.{} refused: {}; nothing was changed", plan.database, plan.table, e.what());
-    return kExitFailure;
+    return kExitRefused;
   } catch (const engine::CutOverStateError& e) {
     if (display) display->finish();
+    const engine::LogEvent event("check-by-hand");
     spdlog::critical("migration of {}.{}: the cut-over failed in an unexpected way: {}", plan.database, plan.table,
                      e.what());
     if (!e.swapped()) spdlog::error("{} and {} are left for inspection", plan.ghost_table, plan.changelog_table);
-    return kExitFailure;
+    return kExitCheckByHand;
   } catch (const std::exception& e) {
     if (display) display->finish();
     if (reverse) {
       spdlog::error("reverse sync of {}.{} failed: {}", plan.database, plan.table, e.what());
       return kExitFailure;
     }
-    spdlog::error("migration of {}.{} failed: {}", plan.database, plan.table, e.what());
+    const bool interrupted = stop.stop_requested();
+    const engine::LogEvent event(interrupted ? "interrupted" : "failed");
+    spdlog::error("migration of {}.{} {}: {}", plan.database, plan.table, interrupted ? "interrupted" : "failed", e.what());
     spdlog::error("the original table {}.{} is untouched{}", plan.database, plan.table,
                   config.cleanup_on_failure ? "; ghost and changelog tables were dropped"
                                             : "; " + plan.ghost_table + " and " + plan.changelog_table +
                                                   " are left for inspection (--cleanup-on-failure drops them)");
-    return kExitFailure;
+    return interrupted ? kExitInterrupted : kExitFailure;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "cli/connection_options.h"
+#include "cli/ghost_compat.h"
 #include "engine/control/command.h"
 #include "engine/control/runtime_settings.h"
 #include "engine/migrator.h"
@@ -126,10 +127,11 @@ po::options_description migrate_options_description() {
 
   po::options_description control("Control");
   control.add_options()
-      ("serve-socket-file", po::value<std::string>(), "unix socket for `ghostcut ctl` (default /tmp/ghostcut.<db>.<table>.sock; mode 0600)")
+      ("serve-socket-file", po::value<std::string>(), "unix socket for `ghostcut ctl` (default $XDG_RUNTIME_DIR/ghostcut/ghostcut.<db>.<table>.sock, else /tmp/ghostcut-<uid>/...; mode 0600)")
       ("no-serve-socket", po::bool_switch(), "serve no unix control socket")
       ("serve-tcp-port", po::value<std::int64_t>(), "also serve control commands on this TCP port (1-65535)")
-      ("serve-tcp-bind", po::value<std::string>()->default_value(kControl.tcp_bind), "address the control TCP port binds to");
+      ("serve-tcp-bind", po::value<std::string>()->default_value(kControl.tcp_bind), "address the control TCP port binds to")
+      ("serve-tcp-token-file", po::value<std::string>(), "token TCP control clients must send before changing anything (mode 0600, owned by you; created with a random token when absent; default <socket dir>/ghostcut.<db>.<table>.token)");
   all.add(control);
 
   po::options_description hooks("Hooks");
@@ -159,6 +161,7 @@ po::options_description migrate_options_description() {
       ("no-analyze-ghost", po::bool_switch(), "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")
       ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` (or, after a restart, `ghostcut revert`) can swap it back with nothing lost; the sync is checkpointed in <table>_ghc, and the same command run again after a crash resumes it");
   all.add(safety);
+  all.add(ghost_compat_options());
   return all;
 }
 
@@ -183,9 +186,13 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   const auto desc = migrate_options_description();
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::store(po::command_line_parser(args).options(desc).style(kCommandLineStyle).run(), vm);
     if (vm.count("help")) {
       out.help = true;
+      return out;
+    }
+    if (vm.count("check-flag") && vm["check-flag"].as<bool>()) {
+      out.check_flag = true;
       return out;
     }
     if (vm.count("config")) {
@@ -305,6 +312,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   c.no_serve_socket = vm["no-serve-socket"].as<bool>();
   if (vm.count("serve-tcp-port")) c.serve_tcp_port = ranged<std::uint16_t>(vm, "serve-tcp-port", 1, 65535);
   c.serve_tcp_bind = vm["serve-tcp-bind"].as<std::string>();
+  str("serve-tcp-token-file", c.serve_tcp_token_file);
 
   str("hooks-path", c.hooks_path);
   c.hooks_timeout_seconds = ranged<int>(vm, "hooks-timeout-seconds", 1, 3600, " s");
@@ -336,6 +344,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
                               vm["keep-old-table-in-sync"].as<std::string>() + "'");
     c.keep_old_table_in_sync_seconds = *d;
   }
+  apply_ghost_compat(vm, c);
   return out;
 }
 

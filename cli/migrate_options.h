@@ -66,10 +66,11 @@ struct MigrateConfig {
   bool cut_over_at_deadline = false;
 
   // Control
-  std::string serve_socket_file;  // default /tmp/ghostcut.<db>.<table>.sock
+  std::string serve_socket_file;  // default <default_socket_dir()>/ghostcut.<db>.<table>.sock
   bool no_serve_socket = false;
   std::optional<std::uint16_t> serve_tcp_port;
   std::string serve_tcp_bind;
+  std::string serve_tcp_token_file;  // --serve-tcp-token-file; empty: the default next to the socket
 
   // Hooks
   std::string hooks_path;
@@ -91,6 +92,13 @@ struct MigrateConfig {
   bool skip_checksum = false;  // --skip-checksum
   std::int64_t keep_old_table_in_sync_seconds = 0;  // --keep-old-table-in-sync=DURATION; 0: off
 
+  // gh-ost compatibility (cli/ghost_compat.h)
+  std::string panic_flag_file;                // --panic-flag-file: abort at once when it exists
+  std::string throttle_additional_flag_file;  // --throttle-additional-flag-file
+  std::string hooks_hint, hooks_hint_owner, hooks_hint_token;  // GH_OST_HOOKS_HINT*
+  bool check_flag = false;                    // --check-flag: only say the flags exist
+  std::vector<std::string> ghost_notices;     // one per gh-ost no-op flag given, logged at start
+
   engine::InspectorConfig inspector_config() const;
 };
 
@@ -106,6 +114,7 @@ class MigrateUsageError : public std::runtime_error {
 };
 struct ParsedMigrate {
   bool help = false;
+  bool check_flag = false;  // --check-flag: every flag given exists (nothing else validated)
   MigrateConfig config;
 };
 // "90", "90s", "30m", "24h", "2d" → seconds; nullopt when malformed.

@@ -121,7 +121,11 @@ int run_tail(const std::vector<std::string>& args) {
   add_connection_options(opts);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::store(po::command_line_parser(args)
+                  .options(opts)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "ghostcut tail: " << e.what() << "\n" << opts;

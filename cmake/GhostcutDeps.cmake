@@ -26,6 +26,9 @@ add_library(ghostcut_zstd INTERFACE)
 target_include_directories(ghostcut_zstd SYSTEM INTERFACE ${ZSTD_INCLUDE_DIR})
 target_link_libraries(ghostcut_zstd INTERFACE ${ZSTD_LIBRARY})
 
+find_package(nlohmann_json 3 QUIET CONFIG)
+ghostcut_require(nlohmann_json_FOUND nlohmann-json3-dev "nlohmann-json (the one JSON library: logs, status, build info)")
+
 find_package(ZLIB QUIET)
 ghostcut_require(ZLIB_FOUND zlib1g-dev "zlib")
 

@@ -67,6 +67,7 @@ struct MigratorConfig {
   std::string hooks_path;
   std::chrono::milliseconds hooks_timeout{60000};
   std::chrono::seconds hooks_status_interval{60};
+  std::string hooks_hint, hooks_hint_owner, hooks_hint_token;  // gh-ost's --hooks-hint* (GH_OST_HOOKS_HINT*)
 
   // Prometheus /metrics (nullopt: off; 0 = any free port).
   std::optional<std::uint16_t> metrics_port;
@@ -111,6 +112,7 @@ struct MigrationResult {
   std::chrono::milliseconds peak_lag{0};
   bool resumed = false;           // continued an interrupted run
   std::uint64_t rows_skipped = 0; // rows that run had copied, not copied again
+  std::string success_hook_failure;  // on-success failed (the table IS migrated); the run exits non-zero
 };
 
 }  // namespace ghostcut::engine

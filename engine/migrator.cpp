@@ -5,6 +5,7 @@
 #include "engine/copy/copy_phase.h"
 #include "engine/create/ghost_tables.h"
 #include "engine/cutover/cut_over_phase.h"
+#include "engine/metrics/build_info.h"
 #include "engine/metrics/prometheus_format.h"
 #include "engine/revert/reverse_sync_phase.h"
 #include "engine/resume/resume_session.h"
@@ -57,7 +58,7 @@ void Migrator::serve(IoServices& io) {
     control_tcp_port_ = io.serve_control(config_.control, [this](std::string_view l) { return handle_control_line(l); });
   if (config_.metrics_port)
     metrics_port_ = io.serve_metrics(config_.metrics_bind, *config_.metrics_port,
-                                     [this] { return format_prometheus(metrics_snapshot()); });
+                                     [this] { return format_prometheus(metrics_snapshot()) + build_info_prometheus(); });
   io.start();
 }
 
@@ -70,8 +71,6 @@ MigrationResult Migrator::run(std::stop_token stop) {
   std::stop_callback forward(stop, [&] { m.abort.request_stop(); });
   IoServices io(log_);
   serve(io);
-  hooks.post("on-startup", m.hook_context());
-  hooks.post("on-validated", m.hook_context());
 
   MigrationResult result;
   GhostTables tables(m);
@@ -84,6 +83,9 @@ MigrationResult Migrator::run(std::stop_token stop) {
                                      return s;
                                    }}, log_);
   try {
+    // gh-ost's order and rule: these hooks gate (a failure stops here, nothing touched yet).
+    m.run_gating_hook("on-startup");
+    m.run_gating_hook("on-validated");  // the plan was validated before run()
     auto main = SqlConnection::open(cs);
     main->reopen_when_idle({});  // it sits idle through the copy; a restarted server closed it
     resume.begin(*main);                                              // 1b. one run per table; resume?
@@ -91,6 +93,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     result.resumed = resume.resuming();
     tables.create(*main);                                             // 2. create
     auto sync = std::make_unique<Sync>(m, io, *main);                 // 3. stream, apply, watch
+    m.run_gating_hook("on-before-row-copy");
     copy_rows(m, *sync, *main);                                       // 4. copy
     if (config_.after_copy) config_.after_copy();
     if (config_.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
@@ -124,7 +127,10 @@ MigrationResult Migrator::run(std::stop_token stop) {
   result.rows_skipped = resume.rows_skipped();
   result.events_applied = progress_.events_applied.load();
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - status_.started());
-  hooks.run_now("on-success", m.hook_context());
+  if (auto h = hooks.run_now("on-success", m.hook_context()); !h.ok())
+    result.success_hook_failure = "hook on-success failed (" +
+                                  (h.timed_out ? std::string("timed out") : "exit code " + std::to_string(h.exit_code)) +
+                                  ")";
   return result;
 }
 

@@ -384,6 +384,17 @@ CommandReply handle_command_line(std::string_view line, RuntimeSettings& setting
   return apply_command(*parsed, settings, table, callbacks);
 }
 
+CommandAccess command_access(const Command& command) {
+  if (std::holds_alternative<HelpCommand>(command) || std::holds_alternative<SupCommand>(command) ||
+      std::holds_alternative<StatusCommand>(command) || std::holds_alternative<CoordinatesCommand>(command) ||
+      std::holds_alternative<ShowSettingCommand>(command))
+    return CommandAccess::kReadOnly;
+  if (std::holds_alternative<SetThrottleQueryCommand>(command) ||
+      std::holds_alternative<SetThrottleControlReplicasCommand>(command))
+    return CommandAccess::kUnixOnly;
+  return CommandAccess::kMutating;  // a new command is guarded until classified otherwise
+}
+
 std::string help_text() {
   return "available commands:\n"
          "status, info         # migration status (status json: as JSON)\n"

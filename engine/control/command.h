@@ -139,4 +139,9 @@ CommandReply handle_command_line(std::string_view line, RuntimeSettings& setting
 
 std::string help_text();
 
+// Who may send a command (issue #16). Over TCP without the token only kReadOnly answers; kUnixOnly
+// commands make ghostcut connect somewhere or run SQL, so they are refused over TCP even with it.
+enum class CommandAccess { kReadOnly, kMutating, kUnixOnly };
+CommandAccess command_access(const Command& command);
+
 }  // namespace ghostcut::engine

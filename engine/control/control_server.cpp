@@ -19,8 +19,11 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <type_traits>
 #include <spdlog/fmt/fmt.h>
 #include <stdexcept>
+
+#include "engine/control/control_access.h"
 
 namespace ghostcut::engine {
 
@@ -38,6 +41,7 @@ struct ControlServerState {
   asio::strand<asio::any_io_executor> strand;
   ControlLineHandler handler;
   std::shared_ptr<spdlog::logger> logger;
+  std::string tcp_token;
   std::optional<UnixProtocol::acceptor> unix_acceptor;
   std::optional<Tcp::acceptor> tcp_acceptor;
   std::map<std::uint64_t, std::function<void()>> clients;  // id → closes that client's socket
@@ -76,6 +80,52 @@ std::string reply_text(const CommandReply& reply) {
   return reply.ok ? reply.text + "\n" : "ERROR: " + reply.text + "\n";
 }
 
+// What a connection may do: the unix socket everything, TCP read-only until "auth <token>".
+enum class ControlChannel { kUnix, kTcp };
+struct ControlSession {
+  ControlChannel channel;
+  bool authenticated = false;
+  bool close = false;  // set after a wrong token
+};
+
+// The server's own "auth" line; nullopt when `line` is not one.
+std::optional<CommandReply> authenticate_line(State& s, ControlSession& session, std::string_view line, const std::string& peer) {
+  const auto start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return std::nullopt;
+  line.remove_prefix(start);
+  if (line.substr(0, 4) != "auth" || (line.size() > 4 && line[4] != ' ' && line[4] != '\t')) return std::nullopt;
+  std::string_view token = line.substr(4);
+  while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+  if (session.channel == ControlChannel::kUnix) return CommandReply{true, "ok: the unix socket needs no token"};
+  if (!s.tcp_token.empty() && token_equals(token, s.tcp_token)) {
+    session.authenticated = true;
+    return CommandReply{true, "ok: authenticated"};
+  }
+  s.logger->warn("control {}: wrong control token; closing the connection", peer);
+  session.close = true;
+  return CommandReply{false, s.tcp_token.empty() ? "this migration accepts no token over TCP (it was started without one)"
+                                                 : "wrong token; closing the connection"};
+}
+
+// nullopt: go ahead; otherwise the refusal.
+std::optional<CommandReply> refuse_on_channel(const ControlSession& session, std::string_view line) {
+  if (session.channel == ControlChannel::kUnix) return std::nullopt;
+  const auto command = parse_command(line);
+  if (!command) return std::nullopt;  // the handler answers the parse error and changes nothing
+  switch (command_access(*command)) {
+    case CommandAccess::kReadOnly: return std::nullopt;
+    case CommandAccess::kUnixOnly:
+      return CommandReply{false, "this command makes ghostcut run SQL or connect to a host: it is accepted only on the "
+                                 "unix control socket"};
+    case CommandAccess::kMutating:
+      if (session.authenticated) return std::nullopt;
+      return CommandReply{false, "this command changes the migration: over TCP send the token first "
+                                 "(ghostcut ctl --tcp HOST:PORT --token-file FILE)"};
+  }
+  return std::nullopt;
+}
+
 CommandReply run_handler(State& s, std::string_view line, const std::string& peer) {
   s.logger->debug("control {}: command '{}'", peer, line);
   try {
@@ -88,7 +138,7 @@ CommandReply run_handler(State& s, std::string_view line, const std::string& pee
 
 // One client: read a line, answer it, repeat, until EOF, an error or stop().
 template <typename Socket>
-awaitable<void> serve_client(std::shared_ptr<State> s, Socket socket, std::string peer) {
+awaitable<void> serve_client(std::shared_ptr<State> s, Socket socket, std::string peer, ControlSession session) {
   if (s->stopped) co_return;
   const std::uint64_t id = s->next_client_id++;
   s->clients.emplace(id, [&socket] {
@@ -127,7 +177,17 @@ awaitable<void> serve_client(std::shared_ptr<State> s, Socket socket, std::strin
       break;
     }
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty() && !s->stopped) reply = reply_text(run_handler(*s, line, peer));
+    if (!line.empty() && !s->stopped) {
+      if (auto auth = authenticate_line(*s, session, line, peer)) {
+        reply = reply_text(*auth);
+        if (session.close) more = false;
+      } else if (auto no = refuse_on_channel(session, line)) {
+        s->logger->info("control {}: refused '{}': {}", peer, line.substr(0, line.find('=')), no->text);
+        reply = reply_text(*no);
+      } else {
+        reply = reply_text(run_handler(*s, line, peer));
+      }
+    }
     if (reply.empty()) continue;
     co_await asio::async_write(socket, asio::buffer(reply), asio::redirect_error(use_awaitable, ec));
     if (ec) {
@@ -164,7 +224,8 @@ awaitable<void> accept_loop(std::shared_ptr<State> s, Acceptor& acceptor, std::s
       continue;
     }
     std::string peer = peer_name(socket, ++accepted);
-    asio::co_spawn(s->strand, serve_client(s, std::move(socket), std::move(peer)), asio::detached);
+    const ControlSession session{std::is_same_v<Acceptor, Tcp::acceptor> ? ControlChannel::kTcp : ControlChannel::kUnix};
+    asio::co_spawn(s->strand, serve_client(s, std::move(socket), std::move(peer), session), asio::detached);
   }
   s->logger->debug("control {}: no longer accepting", where);
 }
@@ -176,7 +237,7 @@ ControlServer::ControlServer(asio::any_io_executor executor, ControlServerConfig
     : config_(std::move(config)),
       state_(std::make_shared<State>(State{asio::make_strand(executor), std::move(handler),
                                            logger ? std::move(logger) : std::make_shared<spdlog::logger>("control"),
-                                           std::nullopt, std::nullopt, {}, 1, false})) {
+                                           config_.tcp_token, std::nullopt, std::nullopt, {}, 1, false})) {
   if (!state_->handler) throw std::invalid_argument("ControlServer: no line handler");
 }
 
@@ -210,6 +271,12 @@ void ControlServer::start_unix() {
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       throw std::runtime_error(fmt::format("{} exists and is not a socket; refusing to replace it", path));
+    }
+    // Another user's socket may be a squatter waiting for our clients (or theirs): never talk to
+    // it nor replace it.
+    if (st.st_uid != ::geteuid()) {
+      throw std::runtime_error(fmt::format("control socket path {} is owned by uid {}, not by this user (uid {}); "
+                                           "refusing it", path, st.st_uid, ::geteuid()));
     }
     // A live server answers a connect; a stale file (its process died) refuses it.
     UnixProtocol::socket probe(state_->strand);
@@ -305,7 +372,7 @@ std::string default_socket_path(std::string_view database, std::string_view tabl
     }
     return out;
   };
-  return fmt::format("/tmp/ghostcut.{}.{}.sock", clean(database), clean(table));
+  return fmt::format("{}/ghostcut.{}.{}.sock", default_socket_dir(), clean(database), clean(table));
 }
 
 }  // namespace ghostcut::engine

@@ -2,6 +2,10 @@
 // --serve-tcp-port). Each connection is its own coroutine, so a slow or idle client never holds
 // up another. Protocol: one command per line ("\n", "\r\n" tolerated), one reply per command,
 // written as its text plus "\n"; a failed command's reply is "ERROR: <text>\n" so scripts can tell.
+// Over TCP a command that changes anything needs the token first: a line "auth <token>" (a wrong
+// one closes the connection); throttle-query= and throttle-control-replicas= (they make ghostcut
+// run SQL or connect somewhere) are refused over TCP even then. The unix socket (mode 0600, and
+// a path owned by another user is refused) accepts everything.
 // Empty lines are ignored; a line over kMaxControlLineBytes gets an error and the connection
 // closes; on the client's EOF the pending replies are written, then the server closes.
 #pragma once
@@ -27,6 +31,7 @@ struct ControlServerConfig {
   std::string socket_path;                // unix socket; empty = none
   std::optional<std::uint16_t> tcp_port;  // nullopt = no TCP; 0 = ephemeral (tests)
   std::string tcp_bind = "127.0.0.1";
+  std::string tcp_token;  // what "auth <token>" must carry; empty: no TCP client may change anything
 };
 
 namespace detail {
@@ -71,7 +76,8 @@ class ControlServer {
   std::uint64_t socket_ino_ = 0;
 };
 
-// Default socket path (gh-ost style): /tmp/ghostcut.<database>.<table>.sock ('/' in a name becomes '_').
+// Default socket path: <default_socket_dir()>/ghostcut.<database>.<table>.sock ('/' in a name becomes '_');
+// the directory is private to the user (control_access.h), so nobody else can squat the name.
 std::string default_socket_path(std::string_view database, std::string_view table);
 
 }  // namespace ghostcut::engine

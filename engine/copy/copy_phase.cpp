@@ -44,7 +44,7 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
               m.progress.rows_copied.load(),
               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
               snap.copy_statements, snap.copy_lock_hold_p99_ms, snap.copy_lock_hold_max_ms);
-  m.hooks.post("on-row-copy-complete", m.hook_context());
+  m.run_gating_hook("on-row-copy-complete");
 }
 
 }  // namespace ghostcut::engine

@@ -29,8 +29,10 @@ CutOverGate::Closed CutOverGate::check() {
   const bool forced = m_.runtime.cut_over_requested();
   const bool flag = file_exists(config.postpone_flag_file);
   if (m_.runtime.postpone_cut_over() || (flag && !forced)) {
-    if (!announced_postpone_) m_.hooks.post("on-begin-postponed", m_.hook_context());
-    announced_postpone_ = true;
+    if (!announced_postpone_) {
+      announced_postpone_ = true;
+      m_.run_gating_hook("on-begin-postponed");
+    }
     return {Phase::kPostponed, m_.runtime.postpone_cut_over()
                                    ? "postponed by the operator (unpostpone or cut-over releases it)"
                                    : "flag file " + config.postpone_flag_file + " exists"};
@@ -66,15 +68,7 @@ void CutOverGate::wait_until_open() {
       m_.wait_for_change(seen, std::chrono::milliseconds(50));
       continue;
     }
-    if (auto h = m_.hooks.run_now("on-before-cut-over", m_.hook_context()); !h.ok()) {
-      next_try_ = Clock::now() + m_.config.hook_retry_interval;
-      wait(seen, {Phase::kPostponed,
-                  "on-before-cut-over hook failed (" +
-                      (h.timed_out ? std::string("timed out") : "exit " + std::to_string(h.exit_code)) +
-                      "); retrying in " +
-                      format_duration(std::chrono::duration_cast<std::chrono::seconds>(m_.config.hook_retry_interval))});
-      continue;
-    }
+    m_.run_gating_hook("on-before-cut-over");  // a failure stops the migration (gh-ost)
     last_wait_.clear();
     return;
   }

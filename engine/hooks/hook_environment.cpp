@@ -11,6 +11,16 @@ bool is_hook_name(std::string_view name) {
   return std::find(kHookNames.begin(), kHookNames.end(), name) != kHookNames.end();
 }
 
+bool hook_failure_stops_migration(std::string_view name) {
+  return name == kHookOnStartup || name == kHookOnValidated || name == kHookOnBeforeRowCopy ||
+         name == kHookOnRowCopyComplete || name == kHookOnBeginPostponed || name == kHookOnBeforeCutOver;
+}
+
+bool hook_file_matches(std::string_view hook, std::string_view file_name) {
+  if (file_name.substr(0, 7) == "gh-ost-") file_name.remove_prefix(7);
+  return file_name.substr(0, hook.size()) == hook;
+}
+
 bool is_secret_variable(std::string_view name) {
   std::string upper(name);
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -24,6 +34,8 @@ std::vector<std::string> hook_environment(std::string_view hook, const HookConte
     percent = std::min(100.0, 100.0 * static_cast<double>(ctx.rows_copied) / static_cast<double>(ctx.rows_estimated));
   char percent_text[32];
   std::snprintf(percent_text, sizeof percent_text, "%.1f", percent);
+  char lag_text[32];
+  std::snprintf(lag_text, sizeof lag_text, "%.3f", ctx.lag_seconds);
 
   // {ghostcut name, gh-ost names..., value}
   struct Var {
@@ -48,6 +60,15 @@ std::vector<std::string> hook_environment(std::string_view hook, const HookConte
       {{"GHOSTCUT_BINLOG_POSITION"}, ctx.binlog_position},
       {{"GHOSTCUT_THROTTLE_REASON"}, ctx.throttle_reason},
       {{"GHOSTCUT_FAILURE_MESSAGE"}, ctx.failure_message},
+      {{"GHOSTCUT_ELAPSED_COPY_SECONDS", "GH_OST_ELAPSED_COPY_SECONDS"}, std::to_string(ctx.copy_elapsed.count())},
+      {{"GHOSTCUT_LAG_SECONDS", "GH_OST_INSPECTED_LAG", "GH_OST_HEARTBEAT_LAG"}, lag_text},
+      {{"GHOSTCUT_ETA_SECONDS", "GH_OST_ETA_SECONDS"}, ctx.eta_seconds < 0 ? std::string() : std::to_string(ctx.eta_seconds)},
+      {{"GHOSTCUT_HOOKS_HINT", "GH_OST_HOOKS_HINT"}, ctx.hooks_hint},
+      {{"GHOSTCUT_HOOKS_HINT_OWNER", "GH_OST_HOOKS_HINT_OWNER"}, ctx.hooks_hint_owner},
+      {{"GHOSTCUT_HOOKS_HINT_TOKEN", "GH_OST_HOOKS_HINT_TOKEN"}, ctx.hooks_hint_token},
+      {{"GHOSTCUT_DRY_RUN", "GH_OST_DRY_RUN"}, ctx.dry_run ? "true" : "false"},
+      {{"GHOSTCUT_REVERT", "GH_OST_REVERT"}, ctx.revert ? "true" : "false"},
+      {{"GH_OST_INSTANT_DDL"}, "false"},
   };
   const auto ours = [&](std::string_view name) {
     for (const auto& v : vars)

@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 #include <vector>
 
@@ -118,17 +120,37 @@ HookResult HookRunner::run(std::string_view name, const HookContext& ctx) const 
     logger_->error("hook '{}' is not a known hook name; not run", name);
     return result;
   }
-  const std::string path = directory_ + "/" + std::string(name);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) logger_->warn("hook {}: cannot stat {}: {}; not run", name, path, std::strerror(errno));
+  // Every file whose name starts with the hook's (or gh-ost's) name, in name order, each after the
+  // last; the first failure ends the list (gh-ost: doc/hooks.md, go/logic/hooks.go).
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory_, ec)) {
+    const std::string file = entry.path().filename().string();
+    if (hook_file_matches(name, file)) files.push_back(file);
+  }
+  if (ec) {
+    logger_->warn("hook {}: cannot list {}: {}; not run", name, directory_, ec.message());
     return result;
   }
-  if (!S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {
-    logger_->warn("hook {}: {} is not an executable file; not run", name, path);
-    return result;
+  std::sort(files.begin(), files.end());
+  const auto started = Clock::now();
+  for (const auto& file : files) {
+    const std::string path = directory_ + "/" + file;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;  // removed meanwhile
+    if (!S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {
+      logger_->warn("hook {}: {} is not an executable file; not run", name, path);
+      continue;
+    }
+    result = run_file(name, path, ctx);
+    if (!result.ok()) break;
   }
+  result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  return result;
+}
 
+HookResult HookRunner::run_file(std::string_view name, const std::string& path, const HookContext& ctx) const {
+  HookResult result;
   const auto started = Clock::now();
   result.ran = true;
   const auto finish = [&](int code) {

@@ -1,10 +1,10 @@
-// Runs the operator's hooks (--hooks-path DIR): <DIR>/<name> if it is an executable file, spawned
+// Runs the operator's hooks (--hooks-path DIR): every executable <DIR>/<name>* and <DIR>/gh-ost-<name>*, spawned
 // without a shell (argv = {path}), stdin /dev/null, with hook_environment() and no inherited file
 // descriptors beyond 0-2. Every line it prints (stdout and stderr, in order) is logged as
 // "hook <name>: <line>". The hook runs in its own process group; past the timeout the group gets
 // SIGTERM, and SIGKILL a second later. run() blocks until the hook exits (not until processes it
 // left in the background do) and is thread-safe. What a failure means is the caller's business
-// (a failing on-before-cut-over postpones the cut-over; others are logged).
+// (hook_failure_stops_migration: gh-ost's list).
 #pragma once
 #include <chrono>
 #include <memory>
@@ -36,9 +36,13 @@ class HookRunner {
   const std::string& directory() const { return directory_; }
 
   // `name` must be one of kHookNames (anything else is refused with an error log, not run).
+  // Runs every matching file (hook_file_matches) in name order until one fails; the result is the
+  // failing one's (or the last one's), its duration the whole list's.
   HookResult run(std::string_view name, const HookContext& ctx) const;
 
  private:
+  HookResult run_file(std::string_view name, const std::string& path, const HookContext& ctx) const;
+
   std::string directory_;
   std::chrono::milliseconds timeout_;
   std::shared_ptr<spdlog::logger> logger_;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "binlog/net/replication_stream.h"
 #include "engine/apply/applier_loop.h"
 #include "engine/throttle/throttler.h"
@@ -125,33 +127,37 @@ std::string MigrationStatus::text() const {
 }
 
 std::string MigrationStatus::json() const {
-  const auto snap = snapshot();
-  std::string j = snap.to_json();
-  j.pop_back();  // the closing brace: the migration's own fields follow
+  auto j = nlohmann::ordered_json::parse(snapshot().to_json());
   const auto s = runtime_.snapshot();
-  j += ",\"database\":\"" + json_escape(plan_.database) + "\",\"table\":\"" + json_escape(plan_.table) +
-       "\",\"phase\":\"" + std::string(phase_name(phase_.load())) + "\",\"chunk_size\":" +
-       std::to_string(s.chunk_size) + ",\"threads\":" + std::to_string(s.threads) +
-       ",\"dml_batch_size\":" + std::to_string(s.dml_batch_size) + ",\"nice_ratio\":" + fmt::format("{}", s.nice_ratio) +
-       ",\"max_lag_millis\":" + std::to_string(s.max_lag_millis) + ",\"postponed\":" +
-       (s.postpone_cut_over ? "true" : "false") + ",\"cut_over_requested\":" + (s.cut_over_requested ? "true" : "false");
+  j["database"] = plan_.database;
+  j["table"] = plan_.table;
+  j["phase"] = std::string(phase_name(phase_.load()));
+  j["chunk_size"] = s.chunk_size;
+  j["threads"] = s.threads;
+  j["dml_batch_size"] = s.dml_batch_size;
+  j["nice_ratio"] = s.nice_ratio;
+  j["max_lag_millis"] = s.max_lag_millis;
+  j["postponed"] = s.postpone_cut_over;
+  j["cut_over_requested"] = s.cut_over_requested;
+  auto epoch = [](const auto& t) {
+    return t ? nlohmann::ordered_json(std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count())
+             : nlohmann::ordered_json();
+  };
   std::lock_guard lk(mu_);
-  j += ",\"next_window_epoch\":" +
-       (next_window_ ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(next_window_->time_since_epoch()).count())
-                     : std::string("null"));
-  j += ",\"revert_until_epoch\":" +
-       (revert_until_ ? std::to_string(std::chrono::duration_cast<std::chrono::seconds>(revert_until_->time_since_epoch()).count())
-                      : std::string("null"));
-  j += ",\"cut_over_attempts\":" + std::to_string(cut_over_attempts_) + ",\"replicas\":[";
-  if (throttler_) {
-    bool first = true;
-    for (const auto& [addr, lag] : throttler_->replica_lags()) {
-      j += std::string(first ? "" : ",") + "{\"address\":\"" + json_escape(addr) + "\",\"lag_ms\":" +
-           (lag ? std::to_string(lag->count()) : std::string("null")) + "}";
-      first = false;
+  j["next_window_epoch"] = epoch(next_window_);
+  j["revert_until_epoch"] = epoch(revert_until_);
+  j["cut_over_attempts"] = cut_over_attempts_;
+  auto replicas = nlohmann::ordered_json::array();
+  if (throttler_)
+    for (const auto& [addr, lag] : throttler_->replica_lags())
+    {
+      nlohmann::ordered_json r;
+      r["address"] = addr;
+      r["lag_ms"] = lag ? nlohmann::ordered_json(lag->count()) : nlohmann::ordered_json();
+      replicas.push_back(std::move(r));
     }
-  }
-  return j + "]}";
+  j["replicas"] = std::move(replicas);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 MetricsSnapshot MigrationStatus::metrics() const {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace ghostcut::engine {
 namespace {
 
@@ -100,48 +102,38 @@ std::chrono::seconds ProgressSnapshot::elapsed_seconds() const {
 
 std::string ProgressSnapshot::to_json() const {
   const auto e = eta();
-  return std::string("{\"state\":\"") + json_escape(state) + "\"" +
-         ",\"rows_copied\":" + std::to_string(rows_copied) + ",\"rows_estimated\":" + std::to_string(rows_estimated) +
-         ",\"percent\":" + fixed(percent(), 1) + ",\"chunks_copied\":" + std::to_string(chunks_copied) +
-         ",\"rows_resumed\":" + std::to_string(rows_resumed) +
-         ",\"copy_lock_hold_p99_ms\":" + std::to_string(copy_lock_hold_p99_ms) +
-         ",\"copy_lock_hold_max_ms\":" + std::to_string(copy_lock_hold_max_ms) +
-         ",\"checksum_rows\":" + std::to_string(checksum_rows) +
-         ",\"checksum_rows_repaired\":" + std::to_string(checksum_rows_repaired) +
-         ",\"copy_yielded_ms\":" + std::to_string(copy_yielded_ms) +
-         ",\"events_applied\":" + std::to_string(events_applied) + ",\"backlog\":" + std::to_string(backlog) +
-         ",\"applier_lag_ms\":" + std::to_string(applier_lag_ms) + ",\"rows_per_second\":" + fixed(rows_per_second(), 0) +
-         ",\"eta_seconds\":" + (e ? std::to_string(e->count()) : std::string("null")) + ",\"elapsed_seconds\":" +
-         std::to_string(elapsed_seconds().count()) + ",\"copy_elapsed_seconds\":" +
-         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed).count()) +
-         ",\"copy_threads\":" + std::to_string(copy_threads) + ",\"copy_started\":" + (copy_started ? "true" : "false") + ",\"copy_done\":" + (copy_done ? "true" : "false") +
-         ",\"throttled\":" + (throttle_reason.empty() ? "false" : "true") + ",\"throttle_reason\":\"" +
-         json_escape(throttle_reason) + "\",\"binlog_position\":\"" + json_escape(binlog_position) + "\"}";
+  nlohmann::ordered_json j;
+  j["state"] = state;
+  j["rows_copied"] = rows_copied;
+  j["rows_estimated"] = rows_estimated;
+  j["percent"] = std::round(percent() * 10) / 10;  // one decimal, as the status line shows it
+  j["chunks_copied"] = chunks_copied;
+  j["rows_resumed"] = rows_resumed;
+  j["copy_lock_hold_p99_ms"] = copy_lock_hold_p99_ms;
+  j["copy_lock_hold_max_ms"] = copy_lock_hold_max_ms;
+  j["checksum_rows"] = checksum_rows;
+  j["checksum_rows_repaired"] = checksum_rows_repaired;
+  j["copy_yielded_ms"] = copy_yielded_ms;
+  j["events_applied"] = events_applied;
+  j["backlog"] = backlog;
+  j["applier_lag_ms"] = applier_lag_ms;
+  j["rows_per_second"] = std::llround(rows_per_second());
+  j["eta_seconds"] = e ? nlohmann::ordered_json(e->count()) : nlohmann::ordered_json();
+  j["elapsed_seconds"] = elapsed_seconds().count();
+  j["copy_elapsed_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(copy_elapsed).count();
+  j["copy_threads"] = copy_threads;
+  j["copy_started"] = copy_started;
+  j["copy_done"] = copy_done;
+  j["throttled"] = !throttle_reason.empty();
+  j["throttle_reason"] = throttle_reason;
+  j["binlog_position"] = binlog_position;
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string json_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  // nlohmann-json writes the string; the quotes around it are the caller's.
+  const std::string quoted = nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 void ProgressCounters::mark_copy_started(SteadyTime at) {

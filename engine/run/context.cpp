@@ -25,9 +25,24 @@ HookContext MigrationContext::hook_context(std::string failure) const {
   h.elapsed = snap.total_elapsed;
   h.migrated_host = cs.host + ":" + std::to_string(cs.port);
   h.status = snap.status_line();
+  h.copy_elapsed = std::chrono::duration_cast<std::chrono::seconds>(snap.copy_elapsed);
+  h.lag_seconds = static_cast<double>(snap.applier_lag_ms) / 1000.0;
+  if (const auto eta = snap.eta()) h.eta_seconds = eta->count();
+  h.hooks_hint = config.hooks_hint;
+  h.hooks_hint_owner = config.hooks_hint_owner;
+  h.hooks_hint_token = config.hooks_hint_token;
+  h.revert = status.phase() == Phase::kKeepingOldInSync;
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0) h.executing_host = host;
   return h;
+}
+
+void MigrationContext::run_gating_hook(std::string_view name) const {
+  const auto h = hooks.run_now(name, hook_context());
+  if (h.ok()) return;
+  throw HookFailed("hook " + std::string(name) + " failed (" +
+                   (h.timed_out ? std::string("timed out") : "exit code " + std::to_string(h.exit_code)) +
+                   "): the migration stops, as gh-ost's does");
 }
 
 void MigrationContext::sleep(std::chrono::milliseconds d) const { sleep_for(abort.get_token(), d); }

@@ -23,6 +23,12 @@ namespace ghostcut::engine {
 
 class ResumeSession;
 
+// A hook whose failure stops the migration failed (before the cut-over: the original is untouched).
+class HookFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct MigrationContext {
   const MigratorConfig& config;
   const MigrationPlan& plan;
@@ -38,6 +44,9 @@ struct MigrationContext {
   ResumeSession* resume = nullptr;  // the run lock and the checkpoint (engine/resume)
 
   HookContext hook_context(std::string failure = {}) const;
+  // Runs a hook whose failure stops the migration (gh-ost's rule, hook_failure_stops_migration):
+  // throws HookFailed when it fails or times out.
+  void run_gating_hook(std::string_view name) const;
   // Sleeps up to `d`; returns early when a live setting changes after `seen` or the run aborts.
   void wait_for_change(std::uint64_t seen, std::chrono::milliseconds d) const {
     runtime.wait_for_change(abort.get_token(), seen, d);

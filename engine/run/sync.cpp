@@ -1,5 +1,7 @@
 #include "engine/run/sync.h"
 
+#include "engine/metrics/log_fields.h"
+
 #include <spdlog/spdlog.h>
 
 #include "binlog/net/replication_stream.h"
@@ -166,6 +168,7 @@ void Sync::report(std::stop_token stop) {
       const auto snap = m_.status.snapshot();
       if (config.on_status) config.on_status(snap);
       if (now >= next_log) {
+        const LogEvent event("progress", snap.to_json());  // the numbers, as numbers, in JSON logs
         m_.log->info("{}", snap.status_line());
         next_log = now + config.progress_interval;
       }

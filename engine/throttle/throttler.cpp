@@ -26,6 +26,17 @@ Throttler::Throttler(ThrottlerConfig config, RuntimeSettings& runtime, std::shar
 
 Throttler::~Throttler() { stop(); }
 
+void Throttler::check_flag_files() {
+  std::string existing;
+  for (const auto* f : {&config_.flag_file, &config_.additional_flag_file}) {
+    std::error_code ec;  // a stat error (e.g. permission) reads as "absent"
+    if (existing.empty() && !f->empty() && std::filesystem::exists(*f, ec)) existing = *f;
+  }
+  std::lock_guard lock(mu_);
+  flag_file_exists_ = !existing.empty();
+  existing_flag_file_ = existing;
+}
+
 void Throttler::start() {
   {
     std::lock_guard lock(mu_);
@@ -33,12 +44,7 @@ void Throttler::start() {
     started_ = true;
   }
   // A flag file or manual throttle that is already there holds from the first call on.
-  if (!config_.flag_file.empty()) {
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(config_.flag_file, ec);
-    std::lock_guard lock(mu_);
-    flag_file_exists_ = exists;
-  }
+  check_flag_files();
   recompute();
   local_thread_ = std::jthread([this](std::stop_token st) { run_local(st); });
   lag_thread_ = std::jthread([this](std::stop_token st) { run_lag(st); });
@@ -96,12 +102,7 @@ void Throttler::run_local(std::stop_token stop) {
     while (!stop.stop_requested()) {
       const auto seen = runtime_.version();
       try {
-        if (!config_.flag_file.empty()) {
-          std::error_code ec;  // a stat error (e.g. permission) reads as "absent"
-          const bool exists = std::filesystem::exists(config_.flag_file, ec);
-          std::lock_guard lock(mu_);
-          flag_file_exists_ = exists;
-        }
+        check_flag_files();
         recompute();
       } catch (const std::exception& e) {
         log_->error("throttle: flag-file check failed: {}", e.what());
@@ -305,7 +306,7 @@ void Throttler::recompute() {
     in.now = std::chrono::system_clock::now();
     warn_unknown_variables_locked(settings);
 
-    ThrottleStatus next = decide_throttle(in, settings, config_.flag_file);
+    ThrottleStatus next = decide_throttle(in, settings, existing_flag_file_);
     const auto steady_now = std::chrono::steady_clock::now();
     if (next.throttled && status_.throttled) {
       next.since = status_.since;

@@ -46,6 +46,7 @@ struct ThrottlerConfig {
   std::string database;                    // where the changelog table lives (same name on replicas)
   std::string changelog_table;             // t_ghc: heartbeat row id=1, value = wall-clock micros
   std::string flag_file;                   // --throttle-flag-file; empty = off
+  std::string additional_flag_file;        // --throttle-additional-flag-file (gh-ost); empty = off
   std::chrono::milliseconds interval{100};        // lag/flag/manual recheck period
   std::chrono::milliseconds load_interval{1000};  // SHOW GLOBAL STATUS + throttle-query period
   std::chrono::seconds critical_load_hibernate{0};  // 0: a violation aborts; >0: throttle that long, re-check
@@ -96,6 +97,8 @@ class Throttler {
   bool stopped_ = false;
   bool started_ = false;
   bool flag_file_exists_ = false;
+  std::string existing_flag_file_;  // which of the two flag files exists (for the reason)
+  void check_flag_files();
   std::vector<ReplicaLag> lags_;
   bool status_measured_ = false;
   std::map<std::string, std::int64_t> global_status_;

@@ -79,13 +79,13 @@ TEST_F(MigrateCliTest, RefusalExitsNonZeroWithTheReason) {
   conn_->execute("CREATE TABLE t (id INT, KEY (id))");
   const auto before = snapshot();
   auto r = migrate("t", "ADD COLUMN c INT");
-  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.status, 4) << r.out;
   EXPECT_NE(r.out.find("migration refused"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("no usable unique key"), std::string::npos) << r.out;
   EXPECT_EQ(snapshot(), before);
 
   r = migrate("missing", "ADD COLUMN c INT");
-  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.status, 4) << r.out;
   EXPECT_NE(r.out.find("`missing` does not exist"), std::string::npos) << r.out;
 }
 
@@ -93,7 +93,7 @@ TEST_F(MigrateCliTest, KeepingTheOldTableInSyncIsRefusedUpFrontWithoutAnExactWay
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10), w INT)");
   const auto before = snapshot();
   auto r = migrate("t", "DROP COLUMN w", "--keep-old-table-in-sync 1h --execute");
-  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.status, 4) << r.out;
   EXPECT_NE(r.out.find("no exact way back"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("drops column(s) w"), std::string::npos) << r.out;
   EXPECT_EQ(snapshot(), before);
@@ -102,7 +102,7 @@ TEST_F(MigrateCliTest, KeepingTheOldTableInSyncIsRefusedUpFrontWithoutAnExactWay
 TEST_F(MigrateCliTest, BadCredentials) {
   const std::string wrong = "wrong-Pa55word-xyz";
   auto r = run_ghostcut("migrate " + connection_args() + " --table t --alter 'ADD COLUMN c INT'", wrong);
-  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.status, 4) << r.out;
   EXPECT_NE(r.out.find("Access denied"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find(wrong), std::string::npos) << "password in the output";
   EXPECT_EQ(r.out.find(settings_.password), std::string::npos) << "password in the output";
@@ -110,7 +110,7 @@ TEST_F(MigrateCliTest, BadCredentials) {
 
 TEST_F(MigrateCliTest, UnreachableServer) {
   auto r = run_ghostcut("migrate " + connection_args(1) + " --table t --alter 'ADD COLUMN c INT'", settings_.password);
-  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.status, 4) << r.out;
   EXPECT_NE(r.out.find("cannot connect"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("127.0.0.1:1"), std::string::npos) << r.out;
 }

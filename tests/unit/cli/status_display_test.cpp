@@ -325,7 +325,7 @@ TEST(StatusDisplay, TtyAwareSinkForwardsTheJsonFormatter) {
   display->update("copying 5%");
   logger->info("hello");
   EXPECT_TRUE(json.str().starts_with("{\"ts\":\"")) << json.str();
-  EXPECT_NE(json.str().find("\"msg\":\"hello\"}"), std::string::npos) << json.str();
+  EXPECT_NE(json.str().find("\"msg\":\"hello\",\"event\":\"log\""), std::string::npos) << json.str();
   // The status line was erased before the log line and drawn again after it.
   EXPECT_EQ(f.contents(), "\r\033[Kcopying 5%\r\033[K\r\033[Kcopying 5%");
 }

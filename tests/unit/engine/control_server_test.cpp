@@ -433,7 +433,7 @@ TEST_F(ControlServerTest, UnwritableDirectoryIsRefused) {
 }
 
 TEST_F(ControlServerTest, TcpOnAnEphemeralLoopbackPort) {
-  auto& s = make_server({"", 0, "127.0.0.1"});
+  auto& s = make_server({"", 0, "127.0.0.1", "0123456789abcdef0123"});
   s.start();
   run_io();
   const std::uint16_t port = s.tcp_port();
@@ -445,6 +445,11 @@ TEST_F(ControlServerTest, TcpOnAnEphemeralLoopbackPort) {
   ASSERT_EQ(::getpeername(c.fd(), reinterpret_cast<sockaddr*>(&peer), &len), 0);
   char text[INET_ADDRSTRLEN];
   EXPECT_STREQ(::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text), "127.0.0.1");
+  c.send("chunk-size=1000\n");  // no token yet: refused, nothing changed
+  EXPECT_EQ(c.read_line().rfind("ERROR: this command changes the migration", 0), 0u);
+  EXPECT_NE(settings_.chunk_size(), 1000u);
+  c.send("auth 0123456789abcdef0123\n");
+  EXPECT_EQ(c.read_line(), "ok: authenticated\n");
   c.send("chunk-size=1000\n");
   EXPECT_NE(c.read_line().find("-> 1000\n"), std::string::npos);
   EXPECT_EQ(settings_.chunk_size(), 1000u);
@@ -521,13 +526,17 @@ TEST_F(ControlServerTest, ClientVanishingMidReplyDoesNotHurtTheServer) {
   }
 }
 
-TEST(DefaultSocketPath, FollowsGhostStyle) {
+TEST(DefaultSocketPath, FollowsGhostStyleInAPrivateDirectory) {
   struct Case {
     std::string db, table, want;
   };
-  for (const auto& tc : std::vector<Case>{{"shop", "orders", "/tmp/ghostcut.shop.orders.sock"},
-                                          {"a/b", "c", "/tmp/ghostcut.a_b.c.sock"},
-                                          {"db", "t-1", "/tmp/ghostcut.db.t-1.sock"}}) {
+  ::setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+  EXPECT_EQ(default_socket_path("shop", "orders"), "/run/user/1000/ghostcut/ghostcut.shop.orders.sock");
+  ::unsetenv("XDG_RUNTIME_DIR");
+  const std::string dir = "/tmp/ghostcut-" + std::to_string(::geteuid());
+  for (const auto& tc : std::vector<Case>{{"shop", "orders", dir + "/ghostcut.shop.orders.sock"},
+                                          {"a/b", "c", dir + "/ghostcut.a_b.c.sock"},
+                                          {"db", "t-1", dir + "/ghostcut.db.t-1.sock"}}) {
     SCOPED_TRACE(tc.db + "." + tc.table);
     EXPECT_EQ(default_socket_path(tc.db, tc.table), tc.want);
   }

@@ -76,6 +76,25 @@ TEST(HookEnvironment, EveryVariableUnderBothNames) {
       {"GHOSTCUT_BINLOG_POSITION", "mysql-bin.000042:1234"},
       {"GHOSTCUT_THROTTLE_REASON", "max-lag 2100ms > 1500ms"},
       {"GHOSTCUT_FAILURE_MESSAGE", "cut-over failed 5 times"},
+      // gh-ost's doc/hooks.md set (the context leaves these at their defaults)
+      {"GHOSTCUT_ELAPSED_COPY_SECONDS", "0"},
+      {"GH_OST_ELAPSED_COPY_SECONDS", "0"},
+      {"GHOSTCUT_LAG_SECONDS", "0.000"},
+      {"GH_OST_INSPECTED_LAG", "0.000"},
+      {"GH_OST_HEARTBEAT_LAG", "0.000"},
+      {"GHOSTCUT_ETA_SECONDS", ""},
+      {"GH_OST_ETA_SECONDS", ""},
+      {"GHOSTCUT_HOOKS_HINT", ""},
+      {"GH_OST_HOOKS_HINT", ""},
+      {"GHOSTCUT_HOOKS_HINT_OWNER", ""},
+      {"GH_OST_HOOKS_HINT_OWNER", ""},
+      {"GHOSTCUT_HOOKS_HINT_TOKEN", ""},
+      {"GH_OST_HOOKS_HINT_TOKEN", ""},
+      {"GHOSTCUT_DRY_RUN", "false"},
+      {"GH_OST_DRY_RUN", "false"},
+      {"GHOSTCUT_REVERT", "false"},
+      {"GH_OST_REVERT", "false"},
+      {"GH_OST_INSTANT_DDL", "false"},
   };
   for (const auto& [name, value] : want) {
     SCOPED_TRACE(name);
@@ -146,4 +165,22 @@ TEST(HookEnvironment, SecretNamesAndHookNames) {
   EXPECT_FALSE(is_hook_name("on-nothing"));
   EXPECT_FALSE(is_hook_name("../on-success"));
   EXPECT_FALSE(is_hook_name(""));
+}
+
+// gh-ost's rule (go/logic/migrator.go) and file naming (doc/hooks.md).
+TEST(HookEnvironment, WhichFailuresStopAndWhichFilesBelongToAHook) {
+  for (const auto name : {kHookOnStartup, kHookOnValidated, kHookOnBeforeRowCopy, kHookOnRowCopyComplete,
+                          kHookOnBeginPostponed, kHookOnBeforeCutOver})
+    EXPECT_TRUE(hook_failure_stops_migration(name)) << name;
+  for (const auto name : {kHookOnSuccess, kHookOnFailure, kHookOnStatus, kHookOnThrottled})
+    EXPECT_FALSE(hook_failure_stops_migration(name)) << name;
+  EXPECT_TRUE(hook_file_matches("on-startup", "on-startup"));
+  EXPECT_TRUE(hook_file_matches("on-startup", "on-startup-2"));
+  EXPECT_TRUE(hook_file_matches("on-startup", "gh-ost-on-startup"));
+  EXPECT_TRUE(hook_file_matches("on-startup", "gh-ost-on-startup--send-notification-mail"));
+  EXPECT_TRUE(hook_file_matches("on-startup", "gh-ost-on-startup12345"));
+  EXPECT_FALSE(hook_file_matches("on-startup", "on-status"));
+  EXPECT_FALSE(hook_file_matches("on-startup", "x-on-startup"));
+  EXPECT_FALSE(hook_file_matches("on-row-copy-complete", "gh-ost-on-rowcount-complete"));
+  EXPECT_FALSE(hook_file_matches("on-success", "gh-ost-on-startup"));
 }

@@ -137,7 +137,7 @@ TEST(Progress, JsonRendering) {
   const auto json = s.to_json();
   EXPECT_EQ(json,
             "{\"state\":\"throttled: \\\"manual\\\"\\n\\\\\",\"rows_copied\":412000,\"rows_estimated\":1000000,"
-            "\"percent\":41.2,\"chunks_copied\":412,\"rows_resumed\":0,\"copy_lock_hold_p99_ms\":0,\"copy_lock_hold_max_ms\":0,\"checksum_rows\":0,\"checksum_rows_repaired\":0,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
+            "\"percent\":41.2,\"chunks_copied\":412,\"rows_resumed\":0,\"copy_lock_hold_p99_ms\":0,\"copy_lock_hold_max_ms\":0,\"checksum_rows\":0,\"checksum_rows_repaired\":0,\"copy_yielded_ms\":0,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
             "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_elapsed_seconds\":8,"
             "\"copy_threads\":0,\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
   auto tree = parse_json(json);

@@ -121,6 +121,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.keep_old_table_in_sync = std::chrono::seconds(config.keep_old_table_in_sync_seconds);
   mc.resume = !config.no_resume;
   mc.analyze_ghost = !config.no_analyze_ghost;
+  mc.attempt_instant = !config.no_attempt_instant;
   mc.version = GHOSTCUT_VERSION;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.copier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
@@ -215,6 +216,12 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     }
     auto r = migrator->run(stop.get_token());
     if (display) display->finish();
+    if (r.instant && r.instant->done) {
+      spdlog::info("migration of {}.{} done natively (ALGORITHM=INSTANT, metadata only, nothing copied) in {} "
+                   "attempt(s); its metadata-lock wait and change took {} ms; {:.1f} s in all",
+                   plan.database, plan.table, r.instant->attempts, r.instant->stall.count(), r.elapsed.count() / 1000.0);
+      return kExitOk;
+    }
     spdlog::info("migration of {}.{} done: {} rows copied, {} binlog row events applied, cut-over in {} attempt(s) "
                  "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
                  plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts,

@@ -159,6 +159,12 @@ po::options_description migrate_options_description() {
       ("no-analyze-ghost", po::bool_switch(), "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")
       ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` (or, after a restart, `ghostcut revert`) can swap it back with nothing lost; the sync is checkpointed in <table>_ghc, and the same command run again after a crash resumes it");
   all.add(safety);
+
+  po::options_description phased("Phased change");
+  phased.add_options()
+      ("attempt-instant", po::bool_switch(), "do an ALTER the server can do as metadata-only natively (ALTER ... ALGORITHM=INSTANT, retried like the cut-over) instead of copying (the default)")
+      ("no-attempt-instant", po::bool_switch(), "always copy, even when the server could do the ALTER instantly");
+  all.add(phased);
   return all;
 }
 
@@ -335,6 +341,9 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
                               vm["keep-old-table-in-sync"].as<std::string>() + "'");
     c.keep_old_table_in_sync_seconds = *d;
   }
+  c.no_attempt_instant = vm["no-attempt-instant"].as<bool>();
+  if (c.no_attempt_instant && vm["attempt-instant"].as<bool>())
+    throw MigrateUsageError("choose one of --attempt-instant and --no-attempt-instant");
   return out;
 }
 

@@ -91,6 +91,9 @@ struct MigrateConfig {
   bool skip_checksum = false;  // --skip-checksum
   std::int64_t keep_old_table_in_sync_seconds = 0;  // --keep-old-table-in-sync=DURATION; 0: off
 
+  // The phased change (#15)
+  bool no_attempt_instant = false;  // --no-attempt-instant: always copy
+
   engine::InspectorConfig inspector_config() const;
 };
 

@@ -93,6 +93,9 @@ struct MigrateConfig {
 
   // The phased change (#15)
   bool no_attempt_instant = false;  // --no-attempt-instant: always copy
+  std::vector<std::string> backfills;         // --backfill col=EXPR (repeatable)
+  bool allow_nondeterministic_backfill = false;
+  std::string plan_format = "text";  // --plan-format text|json (the dry run's plan)
 
   engine::InspectorConfig inspector_config() const;
 };

@@ -48,7 +48,9 @@ struct MigratorConfig {
   std::chrono::seconds keep_old_table_in_sync{0};
   // #15: do an ALTER the server can do as metadata-only natively (ALGORITHM=INSTANT) instead of the
   // copy, retried at the cut-over's gate (engine/cutover/instant_phase.h); false: always copy.
-  bool attempt_instant = true;
+  // Off for an engine caller (tests of the copy add columns); the CLI turns it on unless
+  // --no-attempt-instant.
+  bool attempt_instant = false;
   // Test seam: runs after the copy, before the checksum.
   std::function<void()> after_copy;
 

@@ -75,6 +75,7 @@ class InstantSignals : public GateSignals {
 std::string declined(const MigrationContext& m) {
   if (!m.config.attempt_instant) return "--no-attempt-instant";
   if (!m.plan.instant.possible) return m.plan.instant.reason.empty() ? "not checked" : m.plan.instant.reason;
+  if (!m.plan.mapping.backfills.empty()) return "a --backfill fills the new column(s) row by row: the copy does it";
   if (m.config.keep_old_table_in_sync.count() > 0) return "--keep-old-table-in-sync needs the old table the copy leaves";
   if (m.resume && m.resume->resuming()) return "an interrupted copy is resumed";
   if (!m.plan.leftover_tables.empty()) return "leftover tables are dropped by the copy's set-up";

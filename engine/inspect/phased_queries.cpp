@@ -47,3 +47,40 @@ std::string lock_holders_query(const ServerInfo& server) {
 }
 
 }  // namespace ghostcut::engine
+
+namespace ghostcut::engine {
+
+namespace {
+bool has_expire_seconds(const ServerInfo& s) {
+  return s.flavour == Flavour::kMySql ? s.at_least(8, 0) : s.at_least(10, 6);
+}
+}  // namespace
+
+std::string binlog_retention_query(const ServerInfo& server) {
+  return has_expire_seconds(server) ? "SELECT /* ghostcut inspect */ @@global.binlog_expire_logs_seconds"
+                                    : "SELECT /* ghostcut inspect */ ROUND(@@global.expire_logs_days * 86400)";
+}
+
+std::string binlog_retention_setting(const ServerInfo& server) {
+  return has_expire_seconds(server) ? "binlog_expire_logs_seconds" : "expire_logs_days";
+}
+
+std::optional<std::string> binlog_retention_warning(const ServerInfo& server, long long retention_seconds,
+                                                    double estimated_seconds, bool rds) {
+  if (retention_seconds <= 0 && !rds) return std::nullopt;  // never purged by age
+  if (retention_seconds > 0 && retention_seconds >= 2 * estimated_seconds) return std::nullopt;
+  const long long hours = static_cast<long long>(estimated_seconds * 2 / 3600) + 1;
+  std::string s = "binlog retention " + (retention_seconds > 0 ? std::to_string(retention_seconds) + " s" : "unset") +
+                  " may not outlast the migration (estimated " + std::to_string(static_cast<long long>(estimated_seconds)) +
+                  " s; a purged binlog ends it): raise ";
+  if (rds) return s + "it with CALL mysql.rds_set_configuration('binlog retention hours', " + std::to_string(hours) + ")";
+  return s + binlog_retention_setting(server) + " to at least " +
+         (has_expire_seconds(server) ? std::to_string(hours * 3600) : std::to_string(hours / 24 + 1));
+}
+
+std::string read_only_query(const ServerInfo& server) {
+  return server.flavour == Flavour::kMySql ? "SELECT /* ghostcut inspect */ @@global.read_only, @@global.super_read_only"
+                                           : "SELECT /* ghostcut inspect */ @@global.read_only";
+}
+
+}  // namespace ghostcut::engine

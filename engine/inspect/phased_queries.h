@@ -40,3 +40,20 @@ std::string lock_holders_query(const ServerInfo& server);
 bool lock_holders_exact(const ServerInfo& server);
 
 }  // namespace ghostcut::engine
+
+namespace ghostcut::engine {
+
+// Binlog retention in seconds, one row, one column (0 = never purged): MySQL 8 and MariaDB 10.6+
+// read binlog_expire_logs_seconds, older MariaDB expire_logs_days (× 86400).
+std::string binlog_retention_query(const ServerInfo& server);
+// The setting to raise, named as the operator types it.
+std::string binlog_retention_setting(const ServerInfo& server);
+// A warning when the binlog may be purged before a migration of `estimated_seconds` ends (with a
+// margin of 2×); `rds`: the server is Amazon RDS, where the setting is
+// mysql.rds_set_configuration('binlog retention hours', N). nullopt: fine.
+std::optional<std::string> binlog_retention_warning(const ServerInfo& server, long long retention_seconds,
+                                                    double estimated_seconds, bool rds);
+// @@read_only and, on MySQL, @@super_read_only (MariaDB has none): one row, one or two columns.
+std::string read_only_query(const ServerInfo& server);
+
+}  // namespace ghostcut::engine

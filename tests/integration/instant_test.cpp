@@ -74,6 +74,7 @@ TEST_F(InstantTest, AddColumnIsDoneNativelyUnderWriters) {
   ASSERT_TRUE(plan.instant.possible) << plan.instant.reason;
   EXPECT_NE(plan.describe().find("instant:         yes"), std::string::npos) << plan.describe();
   auto cfg = ghostcut::testing::test_migrator_config(settings_, 963000);
+  cfg.attempt_instant = true;
   cfg.cut_over.lock_timeout = 1s;
   start_writers(3);
   RuntimeSettings runtime;
@@ -104,6 +105,7 @@ TEST_F(InstantTest, AnAlterThatCannotBeInstantIsCopied) {
   EXPECT_NE(plan.instant.reason.find("`t`"), std::string::npos) << "the scratch copy's name is replaced: "
                                                                   << plan.instant.reason;
   auto cfg = ghostcut::testing::test_migrator_config(settings_, 963000);
+  cfg.attempt_instant = true;
   start_writers(2);
   RuntimeSettings runtime;
   ProgressCounters progress;
@@ -122,7 +124,7 @@ TEST_F(InstantTest, NoAttemptInstantForcesTheCopy) {
   const auto plan = inspect("ADD COLUMN c INT NOT NULL DEFAULT 5");
   ASSERT_TRUE(plan.instant.possible);
   auto cfg = ghostcut::testing::test_migrator_config(settings_, 963000);
-  cfg.attempt_instant = false;
+  cfg.attempt_instant = false;  // --no-attempt-instant
   RuntimeSettings runtime;
   ProgressCounters progress;
   Migrator migrator(cfg, plan, runtime, progress, nullptr);
@@ -144,6 +146,7 @@ TEST_F(InstantTest, AnOpenTransactionHoldsItOffWritersNeverStallLongerThanTheTim
   blocker->execute("BEGIN");
   blocker->query("SELECT COUNT(*) FROM t");  // holds t's shared metadata lock until COMMIT
   auto cfg = ghostcut::testing::test_migrator_config(settings_, 963000);
+  cfg.attempt_instant = true;
   cfg.cut_over.lock_timeout = 1s;
   cfg.cut_over.retries = 50;
   cfg.cut_over.retry_backoff = 200ms;

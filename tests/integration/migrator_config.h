@@ -26,8 +26,6 @@ inline engine::MigratorConfig test_migrator_config(const engine::ConnectionSetti
   cfg.cut_over.lock_timeout = 3s;
   cfg.cut_over.retries = 5;
   cfg.cut_over.retry_backoff = 200ms;
-  // The migration tests exercise the copy; an ADD COLUMN would be done instantly (instant_test.cpp).
-  cfg.attempt_instant = false;
   return cfg;
 }
 

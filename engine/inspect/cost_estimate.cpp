@@ -68,6 +68,24 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
                                 " LIMIT " + std::to_string(kSampleRows));
     c.sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (auto failed = scratch.drop()) c.warnings.push_back(*failed);
+    // The sample's bytes per row: the statistics of a freshly loaded table are stale or empty.
+    std::string bytes;
+    for (const auto& col : plan.original.columns)
+      bytes += (bytes.empty() ? "" : " + ") + std::string("COALESCE(LENGTH(") + quote_identifier(col.name) + "), 0)";
+    const auto avg = conn.query("SELECT /* ghostcut inspect */ AVG(" + bytes + ") FROM (SELECT * FROM " +
+                                quote_qualified(plan.database, plan.table) + " ORDER BY " + key + " LIMIT " +
+                                std::to_string(kSampleRows) + ") s").scalar();
+    const auto sampled = static_cast<std::uint64_t>(std::stod(avg.value_or("0")) + 0.5);
+    if (sampled > c.avg_row_bytes) {
+      c.avg_row_bytes = sampled;
+      c.binlog_bytes = c.rows * sampled;
+      if (c.data_bytes < c.binlog_bytes / 2) {  // InnoDB's numbers predate the rows: take the sample's
+        c.data_bytes = c.binlog_bytes;
+        c.ghost_bytes = c.data_bytes + c.index_bytes;
+        c.warnings.push_back("the table's statistics look stale (ANALYZE TABLE refreshes them): sizes are estimated from "
+                             "the sample");
+      }
+    }
   } catch (const std::exception& e) {
     c.warnings.push_back(std::string("no timed sample (") + e.what() + "): no copy-time estimate");
   }

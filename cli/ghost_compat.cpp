@@ -63,6 +63,7 @@ po::options_description ghost_compat_options() {
       ("default-retries", po::value<std::int64_t>(), "gh-ost alias of --cut-over-retries (when that is not given)")
       ("replica-server-id", po::value<std::int64_t>(), "gh-ost alias of --server-id (when that is not given)")
       ("discard-foreign-keys", po::bool_switch(), "gh-ost alias of --allow-foreign-keys (the ghost gets no foreign keys)")
+      ("attempt-instant-ddl", po::bool_switch(), "gh-ost alias of --attempt-instant (on by default)")
       ("throttle-additional-flag-file", po::value<std::string>(), "a second throttle flag file (gh-ost's default /tmp/gh-ost.throttle is not assumed)")
       ("panic-flag-file", po::value<std::string>(), "abort at once when this file exists (as panic=<table>; the original table stays as it is)")
       ("hooks-hint", po::value<std::string>(), "passed to hooks as GH_OST_HOOKS_HINT")

@@ -10,6 +10,8 @@
 #include "cli/logging.h"
 #include "cli/status_display.h"
 #include "cli/subcommands.h"
+#include "engine/inspect/backfill_check.h"
+#include "engine/inspect/cost_estimate.h"
 #include "engine/inspect/inspector.h"
 #include "engine/metrics/log_fields.h"
 #include "engine/revert/reverse_plan.h"
@@ -98,6 +100,8 @@ int run_migrate(const std::vector<std::string>& args) {
   try {
     engine::Inspector inspector(*conn, config.inspector_config());
     plan = inspector.inspect(config.database, config.table, config.alter);
+    if (!config.backfills.empty())
+      engine::add_backfills(*conn, plan, config.backfills, config.allow_nondeterministic_backfill);
   } catch (const engine::InspectionError& e) {
     return refuse(e.what());
   } catch (const engine::SqlError& e) {
@@ -113,7 +117,18 @@ int run_migrate(const std::vector<std::string>& args) {
     }
   }
   if (!config.execute) {
-    std::cout << plan.describe() << "\nDry run: nothing was changed. Add --execute to migrate.\n";
+    engine::CostEstimate cost;
+    try {
+      cost = engine::estimate_cost(*conn, plan);
+    } catch (const engine::SqlError& e) {
+      cost.warnings.push_back(std::string("no cost estimate: ") + e.what());
+    }
+    if (config.plan_format == "json") {
+      std::cout << engine::plan_json(plan, cost) << "\n";
+      return kExitOk;
+    }
+    std::cout << plan.describe() << engine::describe_cost(cost, plan)
+              << "\nDry run: nothing was changed. Add --execute to migrate.\n";
     return kExitOk;
   }
   std::cout << plan.describe() << std::flush;

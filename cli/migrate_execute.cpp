@@ -148,6 +148,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.keep_old_table_in_sync = std::chrono::seconds(config.keep_old_table_in_sync_seconds);
   mc.resume = !config.no_resume;
   mc.analyze_ghost = !config.no_analyze_ghost;
+  mc.attempt_instant = !config.no_attempt_instant;
   mc.version = GHOSTCUT_VERSION;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.copier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);
@@ -271,6 +272,12 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     }
     auto r = migrator->run(stop.get_token());
     if (display) display->finish();
+    if (r.instant && r.instant->done) {
+      spdlog::info("migration of {}.{} done natively (ALGORITHM=INSTANT, metadata only, nothing copied) in {} "
+                   "attempt(s); its metadata-lock wait and change took {} ms; {:.1f} s in all",
+                   plan.database, plan.table, r.instant->attempts, r.instant->stall.count(), r.elapsed.count() / 1000.0);
+      return kExitOk;
+    }
     const engine::LogEvent done("done", fmt::format(R"({{"rows_copied":{},"events_applied":{},"cut_over_attempts":{},"write_stall_ms":{},"elapsed_ms":{}}})",
                                                     r.rows_copied, r.events_applied, r.cut_over.attempts,
                                                     r.cut_over.write_stall.count(), r.elapsed.count()));

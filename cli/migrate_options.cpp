@@ -162,6 +162,15 @@ po::options_description migrate_options_description() {
       ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` (or, after a restart, `ghostcut revert`) can swap it back with nothing lost; the sync is checkpointed in <table>_ghc, and the same command run again after a crash resumes it");
   all.add(safety);
   all.add(ghost_compat_options());
+
+  po::options_description phased("Phased change");
+  phased.add_options()
+      ("attempt-instant", po::bool_switch(), "do an ALTER the server can do as metadata-only natively (ALTER ... ALGORITHM=INSTANT, retried like the cut-over) instead of copying (the default)")
+      ("no-attempt-instant", po::bool_switch(), "always copy, even when the server could do the ALTER instantly")
+      ("backfill", po::value<std::vector<std::string>>()->composing(), "col=EXPR: fill the new column col from an SQL expression over the old row's columns, in the copy and for rows from the binlog (repeatable; rules out the instant path)")
+      ("plan-format", po::value<std::string>()->default_value("text"), "text or json: the dry run prints the plan with its cost estimate as text, or as one JSON object")
+      ("allow-nondeterministic-backfill", po::bool_switch(), "let a --backfill expression call NOW(), RAND(), UUID() and the like (copied and binlog rows then get values of different moments)");
+  all.add(phased);
   return all;
 }
 
@@ -345,6 +354,14 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
     c.keep_old_table_in_sync_seconds = *d;
   }
   apply_ghost_compat(vm, c);
+  c.no_attempt_instant = vm["no-attempt-instant"].as<bool>();
+  if (vm.count("backfill")) c.backfills = vm["backfill"].as<std::vector<std::string>>();
+  c.allow_nondeterministic_backfill = vm["allow-nondeterministic-backfill"].as<bool>();
+  c.plan_format = vm["plan-format"].as<std::string>();
+  if (c.plan_format != "text" && c.plan_format != "json")
+    throw MigrateUsageError("--plan-format must be text or json, got '" + c.plan_format + "'");
+  if (c.no_attempt_instant && vm["attempt-instant"].as<bool>())
+    throw MigrateUsageError("choose one of --attempt-instant and --no-attempt-instant");
   return out;
 }
 

@@ -98,6 +98,11 @@ struct MigrateConfig {
   std::string hooks_hint, hooks_hint_owner, hooks_hint_token;  // GH_OST_HOOKS_HINT*
   bool check_flag = false;                    // --check-flag: only say the flags exist
   std::vector<std::string> ghost_notices;     // one per gh-ost no-op flag given, logged at start
+  // The phased change (#15)
+  bool no_attempt_instant = false;  // --no-attempt-instant: always copy
+  std::vector<std::string> backfills;         // --backfill col=EXPR (repeatable)
+  bool allow_nondeterministic_backfill = false;
+  std::string plan_format = "text";  // --plan-format text|json (the dry run's plan)
 
   engine::InspectorConfig inspector_config() const;
 };

@@ -46,6 +46,11 @@ struct MigratorConfig {
   // After the cut-over, keep the old table in sync this long so `revert` can swap it back with
   // nothing lost (engine/revert/); 0: off.
   std::chrono::seconds keep_old_table_in_sync{0};
+  // #15: do an ALTER the server can do as metadata-only natively (ALGORITHM=INSTANT) instead of the
+  // copy, retried at the cut-over's gate (engine/cutover/instant_phase.h); false: always copy.
+  // Off for an engine caller (tests of the copy add columns); the CLI turns it on unless
+  // --no-attempt-instant.
+  bool attempt_instant = false;
   // Test seam: runs after the copy, before the checksum.
   std::function<void()> after_copy;
 
@@ -102,6 +107,16 @@ struct RevertResult {
   CutOverResult cut_over;  // of the revert
 };
 
+// The instant ALTER (engine/cutover/instant_phase.h).
+struct InstantResult {
+  bool done = false;         // the ALTER was done natively; nothing was copied
+  std::string declined;      // why the copy was taken instead (empty when done)
+  int attempts = 0;
+  // Of the successful attempt: from sending the ALTER to its end — its metadata-lock wait plus the
+  // metadata change, the longest any writer queued behind it can have waited.
+  std::chrono::milliseconds stall{0};
+};
+
 struct MigrationResult {
   std::uint64_t rows_copied = 0;
   std::uint64_t events_applied = 0;
@@ -110,6 +125,7 @@ struct MigrationResult {
   std::optional<RevertResult> revert;      // with --keep-old-table-in-sync
   std::chrono::milliseconds elapsed{0};
   std::chrono::milliseconds peak_lag{0};
+  std::optional<InstantResult> instant;    // when it was considered
   bool resumed = false;           // continued an interrupted run
   std::uint64_t rows_skipped = 0; // rows that run had copied, not copied again
   std::string success_hook_failure;  // on-success failed (the table IS migrated); the run exits non-zero

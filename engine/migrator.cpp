@@ -5,6 +5,7 @@
 #include "engine/copy/copy_phase.h"
 #include "engine/create/ghost_tables.h"
 #include "engine/cutover/cut_over_phase.h"
+#include "engine/cutover/instant_phase.h"
 #include "engine/metrics/build_info.h"
 #include "engine/metrics/prometheus_format.h"
 #include "engine/revert/reverse_sync_phase.h"
@@ -62,6 +63,31 @@ void Migrator::serve(IoServices& io) {
   io.start();
 }
 
+// Steps 2-6b: the ghost, the stream, the copy, the checks and the swap.
+void Migrator::copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnection& main, GhostTables& tables,
+                                 ResumeSession& resume, MigrationResult& result) {
+  tables.create(main);                                                // 2. create
+  auto sync = std::make_unique<Sync>(m, io, main);                    // 3. stream, apply, watch
+  m.run_gating_hook("on-before-row-copy");
+  copy_rows(m, *sync, main);                                          // 4. copy
+  if (m.config.after_copy) m.config.after_copy();
+  if (m.config.checksum) result.checksum = verify_tables(m, *sync);   // 5. verify
+  if (m.config.analyze_ghost) analyze_ghost(m, main);                 // 5b. fresh statistics
+  result.cut_over = cut_over(m, *sync, tables);                       // 6. cut over
+  result.peak_lag = sync->peak_lag();
+  resume.stop();  // no checkpoints after the cut-over
+  sync.reset();
+  if (m.config.keep_old_table_in_sync.count() > 0) {                 // 6b. keep t_del in sync
+    ReverseSyncStart from;
+    from.position = result.cut_over.lock_position;
+    from.until = std::chrono::system_clock::now() +
+                 std::chrono::duration_cast<std::chrono::system_clock::duration>(m.config.keep_old_table_in_sync);
+    from.lock_lost = [&resume] { return resume.failure(); };  // the run lock is held on through it
+    result.revert = keep_old_table_in_sync(m, io, from, tables);
+    if (result.revert->resumable) tables.keep_for_reverse_sync();
+  }
+}
+
 MigrationResult Migrator::run(std::stop_token stop) {
   status_.restart_clock();
   const auto qb = query_builder();
@@ -91,26 +117,8 @@ MigrationResult Migrator::run(std::stop_token stop) {
     resume.begin(*main);                                              // 1b. one run per table; resume?
     m.resume = &resume;
     result.resumed = resume.resuming();
-    tables.create(*main);                                             // 2. create
-    auto sync = std::make_unique<Sync>(m, io, *main);                 // 3. stream, apply, watch
-    m.run_gating_hook("on-before-row-copy");
-    copy_rows(m, *sync, *main);                                       // 4. copy
-    if (config_.after_copy) config_.after_copy();
-    if (config_.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
-    if (config_.analyze_ghost) analyze_ghost(m, *main);               // 5b. fresh statistics
-    result.cut_over = cut_over(m, *sync, tables);                     // 6. cut over
-    result.peak_lag = sync->peak_lag();
-    resume.stop();  // no checkpoints after the cut-over
-    sync.reset();
-    if (config_.keep_old_table_in_sync.count() > 0) {                 // 6b. keep t_del in sync
-      ReverseSyncStart from;
-      from.position = result.cut_over.lock_position;
-      from.until = std::chrono::system_clock::now() +
-                   std::chrono::duration_cast<std::chrono::system_clock::duration>(config_.keep_old_table_in_sync);
-      from.lock_lost = [&resume] { return resume.failure(); };  // the run lock is held on through it
-      result.revert = keep_old_table_in_sync(m, io, from, tables);
-      if (result.revert->resumable) tables.keep_for_reverse_sync();
-    }
+    result.instant = alter_instantly(m, *main);                       // 1c. metadata-only, natively?
+    if (!result.instant->done) copy_and_cut_over(m, io, *main, tables, resume, result);  // 2.-6b.
     status_.set_state(Phase::kDone, !result.revert                  ? std::string()
                                     : result.revert->reverted       ? "reverted: " + plan_.table + " is the old table again"
                                     : result.revert->stopped.empty() ? std::string()
@@ -122,7 +130,7 @@ MigrationResult Migrator::run(std::stop_token stop) {
     hooks.run_now("on-failure", m.hook_context(e.what()));
     throw;
   }
-  tables.clean_up_after_success();                                    // 7. clean up
+  if (!result.instant->done) tables.clean_up_after_success();          // 7. clean up
   result.rows_copied = progress_.rows_copied.load();
   result.rows_skipped = resume.rows_skipped();
   result.events_applied = progress_.events_applied.load();

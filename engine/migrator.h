@@ -31,8 +31,12 @@ class logger;
 namespace ghostcut::engine {
 
 struct ReverseResume;
+struct MigrationContext;
+class GhostTables;
 class IoServices;
 class QueryBuilder;
+class ResumeSession;
+class SqlConnection;
 
 class Migrator {
  public:
@@ -66,6 +70,9 @@ class Migrator {
   QueryBuilder query_builder() const;
   ConnectionSettings session_settings() const;
   void serve(IoServices& io);
+  // Steps 2-6b of run(): create the ghost, stream, copy, verify, cut over, keep the old table in sync.
+  void copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnection& main, GhostTables& tables,
+                         ResumeSession& resume, MigrationResult& result);
 
   MigratorConfig config_;
   const MigrationPlan& plan_;

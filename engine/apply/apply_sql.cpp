@@ -121,18 +121,18 @@ class StatementSplitter {
   std::size_t items_ = 0;
 };
 
-void emit_deletes(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
+// `head` + the rows of `ops` by key: DELETE FROM …, or the backfill's UPDATE … SET ….
+void emit_by_key(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t,
+                 const std::string& head) {
   const bool single = t.key_target_columns.size() == 1 && t.identity_terms.empty();
-  const std::string table = quote_qualified(t.schema, t.ghost_table);
   if (single) {
-    StatementSplitter s(out, comment(t, "apply-delete") + "DELETE FROM " + table + " WHERE " +
-                                 quote_identifier(t.key_target_columns[0]) + " IN (",
+    StatementSplitter s(out, head + " WHERE " + quote_identifier(t.key_target_columns[0]) + " IN (",
                         ", ", ")", t.max_statement_bytes);
     for (const auto* op : ops) s.add(op->key[0]);
     s.flush();
     return;
   }
-  StatementSplitter s(out, comment(t, "apply-delete") + "DELETE FROM " + table + " WHERE ", " OR ", "",
+  StatementSplitter s(out, head + " WHERE ", " OR ", "",
                       t.max_statement_bytes);
   for (const auto* op : ops) {
     std::string term = "(";
@@ -146,6 +146,19 @@ void emit_deletes(std::vector<std::string>& out, const std::vector<const RowOp*>
     s.add(term + ")");
   }
   s.flush();
+}
+
+void emit_deletes(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
+  emit_by_key(out, ops, t, comment(t, "apply-delete") + "DELETE FROM " + quote_qualified(t.schema, t.ghost_table));
+}
+
+void emit_backfills(std::vector<std::string>& out, const std::vector<const RowOp*>& ops, const ApplyTarget& t) {
+  if (t.backfills.empty()) return;
+  std::string set;
+  for (const auto& [column, expression] : t.backfills)
+    set += (set.empty() ? "" : ", ") + quote_identifier(column) + " = (" + expression + ")";
+  emit_by_key(out, ops, t,
+              comment(t, "apply-backfill") + "UPDATE " + quote_qualified(t.schema, t.ghost_table) + " SET " + set);
 }
 
 // ENUM index / SET bits → the members' text (COLUMN_TYPE text is utf8).
@@ -204,6 +217,7 @@ void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>&
     s.add(row);
   }
   s.flush();
+  emit_backfills(out, ops, t);
 }
 
 }  // namespace
@@ -260,6 +274,7 @@ Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max
   t.insert_mode = !plan.new_unique_keys.empty();
   t.identity_terms = plan.key_identity_terms;
   t.max_statement_bytes = max_statement_bytes;
+  t.backfills = plan.mapping.backfills;
   for (const auto& sc : plan.mapping.shared) {
     t.target_columns.push_back(sc.target_name);
     t.source_indexes.push_back(sc.source_index);

@@ -55,6 +55,10 @@ struct ApplyTarget {
   // found is the same original row — REPLACE would silently delete a row of another key.
   std::vector<std::string> identity_terms;
   std::size_t max_statement_bytes = 4 << 20;
+  // --backfill: after the rows are written, UPDATE … SET column = (expression) for their keys. The
+  // expression reads only columns the ALTER keeps unchanged (backfill_check.h), so evaluated on
+  // the ghost's row it gives what the copy's INSERT … SELECT gives evaluated on the original's.
+  std::vector<std::pair<std::string, std::string>> backfills;
 };
 
 // "{T}"/"{V}" in `term` replaced by `stored` / `incoming`.

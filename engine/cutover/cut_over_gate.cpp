@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include "engine/run/sync.h"
 #include "engine/schedule/cut_over_window.h"
 
 namespace ghostcut::engine {
@@ -18,7 +17,7 @@ bool file_exists(const std::string& path) {
 
 }  // namespace
 
-CutOverGate::CutOverGate(MigrationContext& m, Sync& sync) : m_(m), sync_(sync), next_try_(Clock::now()) {
+CutOverGate::CutOverGate(MigrationContext& m, GateSignals& sync) : m_(m), sync_(sync), next_try_(Clock::now()) {
   policy_.quiet_rows_per_second = m.config.cut_over_when_quiet;
   policy_.deadline = m.config.cut_over_deadline;
   policy_.cut_over_at_deadline = m.config.cut_over_at_deadline;
@@ -43,7 +42,7 @@ CutOverGate::Closed CutOverGate::check() {
   m_.status.set_next_window(decision.next_open);
   if (decision.verdict == CutOverVerdict::kFailDeadline) throw std::runtime_error("cut-over: " + decision.reason);
   if (decision.verdict == CutOverVerdict::kWait) return {Phase::kWaitingForCutOver, decision.reason};
-  if (auto t = sync_.throttler().status(); t.throttled) return {Phase::kWaitingForCutOver, "throttled: " + t.to_string()};
+  if (auto t = sync_.throttle_status(); t.throttled) return {Phase::kWaitingForCutOver, "throttled: " + t.to_string()};
   if (auto why = sync_.not_caught_up(config.cut_over_lag_threshold)) return {Phase::kWaitingForCutOver, *why};
   return {};
 }

@@ -39,35 +39,29 @@ CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables) {
       [&](const binlog::BinlogPosition& pos, Clock::time_point deadline) { return applier.drain_to(pos, deadline); },
       m.log);
   CutOverGate gate(m, sync);
-  for (int attempt = 1;; ++attempt) {
-    gate.wait_until_open();
-    m.status.set_state(Phase::kCuttingOver);
-    applier.take(ApplierControl::Owner::kCutOver);
-    const auto t0 = Clock::now();
-    try {
-      CutOverResult r;
-      r.write_stall = cutover.attempt(attempt);
-      r.attempts = attempt;
-      r.lock_position = cutover.lock_position();
-      tables.mark_swapped();
-      m.status.record_cut_over_attempt(attempt, r.write_stall);
-      m.log->info("cut-over: done in attempt {}; writes to {} waited {} ms", attempt, m.plan.table,
-                  r.write_stall.count());
-      return r;
-    } catch (const CutOverAborted& e) {
-      applier.release();
-      // An aborted attempt held writers at most this long (lock wait + drain, bounded by the timeout).
-      m.status.record_cut_over_attempt(attempt, Clock::now() - t0);
-      if (attempt > m.config.cut_over.retries) throw;
-      sync.check_failures();
-      m.log->warn("cut-over: {}; original intact; retrying in {} ms", e.what(), m.config.cut_over.retry_backoff.count());
-      gate.hold_off(Clock::now() + m.config.cut_over.retry_backoff);
-    } catch (const std::exception& e) {
-      applier.resume();
-      const std::string state = describe_tables(m, tables);
-      throw CutOverStateError(std::string(e.what()) + "; " + state, tables.swapped());
-    }
-  }
+  return gate.attempts(
+      "cut-over", "",
+      [&](int attempt) {
+        applier.take(ApplierControl::Owner::kCutOver);
+        try {
+          CutOverResult r;
+          r.write_stall = cutover.attempt(attempt);
+          r.attempts = attempt;
+          r.lock_position = cutover.lock_position();
+          tables.mark_swapped();
+          m.status.record_cut_over_attempt(attempt, r.write_stall);
+          m.log->info("cut-over: done in attempt {}; writes to {} waited {} ms", attempt, m.plan.table,
+                      r.write_stall.count());
+          return r;
+        } catch (const CutOverAborted&) {
+          throw;  // undone: the gate's loop retries
+        } catch (const std::exception& e) {
+          applier.resume();
+          const std::string state = describe_tables(m, tables);
+          throw CutOverStateError(std::string(e.what()) + "; " + state, tables.swapped());
+        }
+      },
+      [&] { applier.release(); });
 }
 
 }  // namespace ghostcut::engine

@@ -33,6 +33,9 @@ struct ColumnMapping {
   std::vector<std::string> added;     // in the ghost only (or generated in the original)
   std::vector<std::string> generated; // generated on either side and present on both: skipped
   std::vector<std::pair<std::string, std::string>> renamed;  // source -> target, carried values
+  // --backfill (engine/inspect/backfill_check.h): added columns filled from an SQL expression over
+  // the original row's columns (column -> expression), by the copy and by the applier.
+  std::vector<std::pair<std::string, std::string>> backfills;
 
   std::vector<std::string> source_names() const;
   std::vector<std::string> target_names() const;

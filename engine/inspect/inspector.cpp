@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "engine/inspect/instant_check.h"
 #include "engine/inspect/key_bounds.h"
 #include "engine/inspect/alter_text.h"
 #include "engine/inspect/scratch_table.h"
@@ -407,6 +408,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   }
 
   if (!refusals.empty()) throw InspectionError(refusals);
+  plan.instant = check_instant(conn_, plan, alter_check.clause, temp_counter_);  // read-only: a scratch copy
   return plan;
 }
 

@@ -76,6 +76,7 @@ std::string MigrationPlan::describe() const {
   }
   if (!implicit_default_columns.empty())
     o << "  implicit defaults: " << join(implicit_default_columns) << " (NOT NULL without DEFAULT, as native ALTER)\n";
+  o << "  instant:         " << (instant.possible ? "yes: " : "no: ") << instant.reason << "\n";
   o << "  cut-over:        queued rename (LOCK TABLES + sentry table, RENAME queued behind it)\n";
   if (!leftover_tables.empty())
     o << "  leftover tables: " << join(leftover_tables) << " (will be dropped before the migration starts)\n";

@@ -2,6 +2,7 @@
 // prints it; every later component reads it.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,14 @@ struct ServerInfo {
 // "10.11.6-MariaDB-log" → 10, 11, 6 (missing parts stay 0); flavour from the text and comment.
 ServerInfo parse_server_version(const std::string& version, const std::string& version_comment);
 
+
+// Whether the ALTER can be done as a metadata-only change (engine/inspect/instant_check.h).
+struct InstantEligibility {
+  bool possible = false;
+  std::string reason;  // why not (the server's words), or what was checked
+  // MySQL 8.0.29+: INNODB_TABLES.TOTAL_ROW_VERSIONS of the table (nullopt: not read / not MySQL).
+  std::optional<long long> row_versions;
+};
 
 struct MigrationPlan {
   std::string database;
@@ -82,6 +91,7 @@ struct MigrationPlan {
   // t_gho / t_ghc / t_del found from an earlier run while --drop-leftover-tables was given.
   // The Inspector never drops anything; the execute path drops these before it creates its own.
   std::vector<std::string> leftover_tables;
+  InstantEligibility instant;  // --attempt-instant does it natively when possible
 
   // The plan as text for the dry run (shadow DDL, chosen key, shared columns, estimated rows, …).
   std::string describe() const;

@@ -100,7 +100,9 @@ std::string stored_alter(std::string_view alter) {
 
 PlanIdentity plan_identity(const MigrationPlan& plan, std::string_view original_create, std::string_view version) {
   PlanIdentity id;
-  id.alter = stored_alter(plan.alter);
+  std::string alter = plan.alter;  // a resumed copy must fill backfilled columns the same way
+  for (const auto& [column, expression] : plan.mapping.backfills) alter += " /* backfill " + column + "=" + expression + " */";
+  id.alter = stored_alter(alter);
   id.old_schema = schema_fingerprint(original_create, plan.table);
   id.new_schema = schema_fingerprint(plan.ghost_create_statement, plan.ghost_table);
   id.chunk_key = key_text(plan.chunk_key);

@@ -13,6 +13,7 @@
 
 #include "engine/apply/applier_control.h"
 #include "engine/apply/applier_loop.h"
+#include "engine/cutover/cut_over_gate.h"
 #include "engine/metrics/migration_status.h"
 #include "engine/run/context.h"
 #include "engine/run/heartbeat_writer.h"
@@ -25,7 +26,7 @@ namespace ghostcut::engine {
 
 class SqlConnection;
 
-class Sync {
+class Sync : public GateSignals {
  public:
   // Starts everything; the stream from `main`'s current binlog position, or — for the reverse
   // sync, whose plan's table is the new table — from the cut-over's lock position, skipping
@@ -33,7 +34,7 @@ class Sync {
   // already past it).
   Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
        std::optional<binlog::BinlogPosition> cut_over_lock_position = std::nullopt, bool skip_rename = true);
-  ~Sync();
+  ~Sync() override;
   Sync(const Sync&) = delete;
   Sync& operator=(const Sync&) = delete;
 
@@ -41,16 +42,17 @@ class Sync {
   ApplierControl& applier_control() { return *control_; }
   ApplierPriority& priority() { return priority_; }
   Throttler& throttler() { return *throttler_; }
-  double change_rate() const;
+  double change_rate() const override;
+  ThrottleStatus throttle_status() const override { return throttler_->status(); }
   // Lag is under `threshold` (a heartbeat's trip through the binlog, so the backlog is small);
   // otherwise why not.
-  std::optional<std::string> not_caught_up(std::chrono::milliseconds threshold) const;
+  std::optional<std::string> not_caught_up(std::chrono::milliseconds threshold) const override;
   std::chrono::milliseconds peak_lag() const { return std::chrono::milliseconds(peak_lag_ms_.load()); }
   // Binlog first: while the applier lags more than config.max_applier_lag behind the binlog, a
   // copy worker waits here (until the lag is back under half the limit, or `stop`).
   void yield_to_applier(std::stop_token stop);
   // Throws the first failure of any part (also a panic, an interrupt, a silent heartbeat).
-  void check_failures() const;
+  void check_failures() const override;
   // After the cut-over: the applier, heartbeats, watchdog and reporter stop.
   void stop();
 

@@ -156,6 +156,10 @@ Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table,
   b.source_columns_ = mapping.source_names();
   for (const auto& c : mapping.shared) b.source_select_.push_back(tz_shifted(quote_identifier(c.source_name), c.tz_shift));
   b.target_columns_ = mapping.target_names();
+  for (const auto& [column, expression] : mapping.backfills) {  // evaluated on the original row
+    b.source_select_.push_back("(" + expression + ")");
+    b.target_columns_.push_back(column);
+  }
   return b;
 }
 

@@ -117,6 +117,7 @@ void Throttler::run_local(std::stop_token stop) {
 }
 
 void Throttler::run_lag(std::stop_token stop) {
+  if (!config_.replica_lag) return;
   try {
     SqlThreadGuard guard;
     ReplicaLagProbe probe(config_.replica_credentials, config_.database, config_.changelog_table);

@@ -51,6 +51,7 @@ struct ThrottlerConfig {
   std::chrono::milliseconds load_interval{1000};  // SHOW GLOBAL STATUS + throttle-query period
   std::chrono::seconds critical_load_hibernate{0};  // 0: a violation aborts; >0: throttle that long, re-check
   std::chrono::milliseconds critical_load_interval{0};  // >0: re-check once after this before acting
+  bool replica_lag = true;  // false: no changelog table to read heartbeats from (the instant ALTER)
 };
 
 class Throttler {

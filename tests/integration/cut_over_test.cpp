@@ -408,7 +408,7 @@ TEST_P(CutOverDrillTest, KilledAfterEachStepLosesNoWrite) {
   for (auto& wr : writers) threads.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop));
   const std::string log = "/tmp/ghostcut-drill-" + std::to_string(::getpid()) + "-" + step + ".log";
   auto child = start_ghostcut(settings_, db_,
-                              "--table t --alter 'ADD COLUMN z INT NOT NULL DEFAULT 7' --execute "
+                              "--table t --alter 'ADD COLUMN z INT NOT NULL DEFAULT 7' --execute --no-attempt-instant "
                               "--cut-over-lock-timeout-seconds 2 --heartbeat-interval-millis 100",
                               step + ":kill", log);
   int status = 0;
@@ -461,7 +461,7 @@ TEST_F(CutOverTest, AStoppedGhostcutsLockIsReleasedByTheServerWithinTheBound) {
   make_table(500, writers);
   const std::string log = "/tmp/ghostcut-stop-" + std::to_string(::getpid()) + ".log";
   auto child = start_ghostcut(settings_, db_,
-                              "--table t --alter 'ADD COLUMN z INT NOT NULL DEFAULT 7' --execute "
+                              "--table t --alter 'ADD COLUMN z INT NOT NULL DEFAULT 7' --execute --no-attempt-instant "
                               "--cut-over-lock-timeout-seconds 1",
                               "drained:stop", log);
   int status = 0;

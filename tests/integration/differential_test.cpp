@@ -243,7 +243,7 @@ class DifferentialTest : public LiveServerTest {
       const std::string flag = "/tmp/ghostcut-differential-" + std::to_string(::getpid()) + "-" + gho;
       std::string cmd = "env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) +
                         " " + GHOSTCUT_BINARY + " migrate " + connection + " --table " + gho + " --alter " +
-                        shell_quote(c.alter) + " --execute --ok-to-drop-table --cleanup-on-failure --no-serve-socket " +
+                        shell_quote(c.alter) + " --execute --no-attempt-instant --ok-to-drop-table --cleanup-on-failure --no-serve-socket " +
                         c.flags;
       CliRun r;
       if (applier_path) {

@@ -114,7 +114,7 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
   const std::string cmd = "env HOME=/nonexistent GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) + " " +
                           GHOSTCUT_BINARY + " migrate --host 127.0.0.1 --port " + std::to_string(settings_.port) +
                           " --user " + shell_quote(settings_.user) + " --ssl-mode disabled --database " + shell_quote(db_) +
-                          " --table t --alter 'ADD COLUMN c INT NULL' --execute --chunk-size 200 --nice-ratio 2"
+                          " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-attempt-instant --chunk-size 200 --nice-ratio 2"
                           " --serve-socket-file " + socket_ + " --postpone-cut-over-flag-file " + flag +
                           " --metrics-port " + std::to_string(port) + " --log-format json --status-interval-seconds 1";
   migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
@@ -186,7 +186,7 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
   const std::string cmd = std::string("env -u GHOSTCUT_PASSWORD HOME=/nonexistent ") + GHOSTCUT_BINARY +
                           " migrate --defaults-file " + mycnf + " --host 127.0.0.1 --port " +
                           std::to_string(settings_.port) + " --ssl-mode disabled --database " + shell_quote(db_) +
-                          " --table t --alter 'ADD COLUMN c INT NULL' --execute --config " + config + " --threads 3";
+                          " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-attempt-instant --config " + config + " --threads 3";
   // Held by the config file's postpone flag file, so the settings can be read while it runs.
   migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));

@@ -44,7 +44,7 @@ constexpr int kRows = 60000;
 // A copy slow enough to be caught part-way by polling its checkpoint: small chunks, each followed
 // by a sleep twice its length (the sleep scales with the machine's speed, so the copy does too).
 const char* kArgs =
-    "--table t --alter 'ADD COLUMN z INT NOT NULL DEFAULT 7' --execute --chunk-size 300 --nice-ratio 2 "
+    "--table t --alter 'ADD COLUMN z INT NOT NULL DEFAULT 7' --execute --no-attempt-instant --chunk-size 300 --nice-ratio 2 "
     "--heartbeat-interval-millis 100 --no-serve-socket";
 
 class ResumeDrillTest : public LiveServerTest {

@@ -374,7 +374,7 @@ TEST_F(RevertRestartTest, NothingCheckpointedIsRefused) {
   EXPECT_NE(log.find("Nothing was changed"), std::string::npos) << log;
   EXPECT_EQ(columns("t"), "id,a,b,c");
   // A migration without --keep-old-table-in-sync leaves no checkpoint either: refused, t_del untouched.
-  auto [m, mlog] = run("migrate", std::string("--table t --alter ") + kAlter + " --execute --no-serve-socket");
+  auto [m, mlog] = run("migrate", std::string("--table t --alter ") + kAlter + " --execute --no-attempt-instant --no-serve-socket");
   ASSERT_EQ(m, 0) << mlog;
   auto [code2, log2] = run("revert", "--table t --no-serve-socket");
   EXPECT_NE(code2, 0) << log2;

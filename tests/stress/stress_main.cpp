@@ -890,7 +890,7 @@ RunResult Stress::run(int n) {
   std::vector<std::string> argv = {o_.ghostcut, "migrate", "--host", cs.host, "--port", std::to_string(cs.port),
                                    "--user", cs.user, "--ssl-mode", "disabled", "--database", db, "--table", "t",
                                    "--alter", "ADD COLUMN " + column + " VARCHAR(16) NOT NULL DEFAULT 'new'",
-                                   "--execute", "--no-serve-socket"};
+                                   "--execute", "--no-attempt-instant", "--no-serve-socket"};
   const auto mode = o_.modes[static_cast<std::size_t>(n - 1) % o_.modes.size()];
   for (auto& a : split_args(mode == "alt" ? o_.alt_args : o_.ghostcut_args)) argv.push_back(a);
   if (o_.kills) {

@@ -1,0 +1,100 @@
+// #15 dry run: the cost estimate (sizes, binlog volume, copy time from a timed sample, retention,
+// read-only) and the metadata-lock holders, as one JSON object (--plan-format json); the size
+// and binlog estimates are then held against what the real migration measured.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "engine/sql/quoting.h"
+#include "integration/test_server.h"
+#include "support/mini_json.h"
+
+using namespace ghostcut::engine;
+using ghostcut::testing::LiveServerTest;
+
+namespace {
+
+struct CliRun {
+  int status;
+  std::string out;
+};
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+CliRun run_ghostcut(const std::string& args, const std::string& password, bool with_stderr) {
+  const std::string cmd = "env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(password) + " " +
+                          std::string(GHOSTCUT_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// The number after "key": in a one-line JSON object (first occurrence).
+double number_after(const std::string& json, const std::string& key) {
+  const auto p = json.find("\"" + key + "\":");
+  if (p == std::string::npos) return -1;
+  return std::stod(json.substr(p + key.size() + 3));
+}
+
+class PhasedCliTest : public LiveServerTest {
+ protected:
+  CliRun migrate(const std::string& alter, const std::string& extra, bool with_stderr = false) {
+    return run_ghostcut("migrate --host " + settings_.host + " --port " + std::to_string(settings_.port) + " --user " +
+                            shell_quote(settings_.user) + " --ssl-mode disabled --database " + shell_quote(db_) +
+                            " --table t --alter " + shell_quote(alter) + " " + extra,
+                        settings_.password, with_stderr);
+  }
+  std::uint64_t binlog_offset() {
+    const auto r = admin_->query("SHOW MASTER STATUS");
+    return std::stoull(r.rows.at(0).at(1).value_or("0"));
+  }
+};
+
+TEST_F(PhasedCliTest, TheDryRunPredictsTheCostAndNamesABlocker) {
+  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
+  conn_->execute("INSERT INTO t SELECT seq, seq * 7, REPEAT(CHAR(97 + seq % 26), 40) FROM seq_1_to_100000");
+  const std::string alter = "MODIFY b VARCHAR(80) CHARACTER SET latin1 NOT NULL";  // not instant: copied
+  auto blocker = SqlConnection::open(settings_);
+  blocker->execute("BEGIN");
+  blocker->query("SELECT COUNT(*) FROM t");
+  const auto dry = migrate(alter, "--plan-format json");
+  ASSERT_EQ(dry.status, 0) << dry.out;
+  ASSERT_EQ(dry.out.front(), '{') << dry.out;
+  EXPECT_NE(dry.out.find("\"id\":" + std::to_string(blocker->connection_id())), std::string::npos)
+      << "the open transaction is named: " << dry.out;
+  EXPECT_NE(dry.out.find("\"read_only\":false"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("\"possible\":false"), std::string::npos) << dry.out;
+  const double rows = number_after(dry.out, "rows"), binlog = number_after(dry.out, "binlog_bytes"),
+               ghost = number_after(dry.out, "ghost_bytes"), secs = number_after(dry.out, "copy_seconds");
+  EXPECT_GT(rows, 50000) << dry.out;
+  EXPECT_GT(secs, 0) << dry.out;
+  blocker->execute("COMMIT");
+
+  // The real migration: its binlog volume and the new table's size against the estimates (2×).
+  const auto before = binlog_offset();
+  const auto run = migrate(alter, "--execute --no-attempt-instant --ok-to-drop-table --no-serve-socket", true);
+  ASSERT_EQ(run.status, 0) << run.out;
+  const double written = static_cast<double>(binlog_offset() - before);
+  conn_->execute("ANALYZE TABLE t");
+  const auto size = conn_->query("SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE "
+                                 "TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
+  const double real_size = std::stod(size.scalar().value_or("0"));
+  std::printf("estimate vs real: binlog %.0f vs %.0f bytes, ghost %.0f vs %.0f bytes, copy %.1f s (estimate)\n", binlog,
+              written, ghost, real_size, secs);
+  EXPECT_GT(binlog, written / 2);
+  EXPECT_LT(binlog, written * 2);
+  EXPECT_GT(ghost, real_size / 2);
+  EXPECT_LT(ghost, real_size * 2);
+}
+
+}  // namespace

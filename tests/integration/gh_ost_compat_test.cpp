@@ -69,7 +69,7 @@ class GhOstCompatTest : public LiveServerTest {
   std::string command(const std::string& args) {
     return "env HOME=/nonexistent GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) + " " + GHOSTCUT_BINARY +
            " migrate --defaults-file " + cnf_ + " --ssl-mode disabled --database " + shell_quote(db_) +
-           " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-serve-socket " + args + " >" + log_ + " 2>&1";
+           " --table t --alter 'ADD COLUMN c INT NULL' --no-attempt-instant --execute --no-serve-socket " + args + " >" + log_ + " 2>&1";
   }
   int migrate(const std::string& args) {
     const int st = std::system(command(args).c_str());

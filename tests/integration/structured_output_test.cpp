@@ -119,7 +119,7 @@ TEST_F(StructuredOutputTest, AFailingRunIsJsonToTheLastLineAndExitsOne) {
   std::filesystem::create_directory(hooks);
   std::ofstream(hooks + "/on-row-copy-complete") << "#!/bin/sh\necho 'gate says \"no\"'\nexit 3\n";
   ::chmod((hooks + "/on-row-copy-complete").c_str(), 0755);
-  EXPECT_EQ(migrate("--table t --alter 'ADD COLUMN c INT' --execute --log-format json --no-serve-socket --hooks-path " +
+  EXPECT_EQ(migrate("--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket --hooks-path " +
                     hooks),
             1);
   const std::string log = slurp(err_);
@@ -150,7 +150,7 @@ TEST_F(StructuredOutputTest, ProgressNumbersAreNumbersAndBuildInfoIsAMetric) {
   const std::string hold = dir_ + "/hold";
   std::ofstream(hold) << "";
   const std::uint16_t port = static_cast<std::uint16_t>(20000 + ::getpid() % 20000);
-  const std::string cmd = command("--table t --alter 'ADD COLUMN c INT' --execute --log-format json --no-serve-socket "
+  const std::string cmd = command("--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket "
                                   "--status-interval-seconds 1 --postpone-cut-over-flag-file " + hold +
                                   " --metrics-port " + std::to_string(port));
   running_ = std::async(std::launch::async, [cmd] { return code_of(std::system(cmd.c_str())); });
@@ -191,7 +191,7 @@ TEST_F(StructuredOutputTest, ASignalExitsOneHundredThirtyWithTheOriginalIntact) 
   // exec: the shell becomes ghostcut, so $$ is its pid.
   const std::string script = dir_ + "/run.sh";
   std::ofstream(script) << "echo $$ > " << pidfile << "\nexec "
-                        << command("--table t --alter 'ADD COLUMN c INT' --execute --log-format json --no-serve-socket "
+                        << command("--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket "
                                    "--postpone-cut-over-flag-file " + hold)
                         << "\n";
   const std::string cmd = "sh " + script;

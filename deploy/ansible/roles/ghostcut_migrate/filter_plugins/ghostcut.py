@@ -95,7 +95,7 @@ def ghostcut_report(records, alter, updated):
                 r["shard"] for r in failed)
         else:
             outcome = "stopped: %s failed (%s); later shards untouched" % (
-                ", ".join(r["shard"] for r in failed), what.splitlines()[0][:300] if what else "")
+                ", ".join(r["shard"] for r in failed), " ".join(l.strip() for l in what.splitlines())[:300] if what else "")
     elif all(r["status"] in ("migrated", "already migrated") for r in records):
         outcome = "complete: every shard migrated"
     else:

@@ -34,7 +34,8 @@ struct BinlogPosition {
     };
     auto [base_a, num_a] = split(a);
     auto [base_b, num_b] = split(b);
-    if (auto c = base_a.compare(base_b); c != 0) return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
+    if (auto c = base_a.compare(base_b); c != 0)
+      return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
     auto strip = [](std::string_view d) {
       while (d.size() > 1 && d.front() == '0') d.remove_prefix(1);
       return d;
@@ -42,7 +43,8 @@ struct BinlogPosition {
     num_a = strip(num_a);
     num_b = strip(num_b);
     if (num_a.size() != num_b.size()) return num_a.size() <=> num_b.size();
-    if (auto c = num_a.compare(num_b); c != 0) return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
+    if (auto c = num_a.compare(num_b); c != 0)
+      return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
     if (auto c = a.compare(b); c != 0) return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
     return std::strong_ordering::equal;
   }

@@ -1,22 +1,22 @@
 #include "cli/app.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/program_options.hpp>
 #include <iostream>
-#include <spdlog/spdlog.h>
 
+#include "cli/build_config.h"
 #include "cli/logging.h"
 #include "cli/subcommands.h"
-#include "cli/build_config.h"
 #include "engine/metrics/build_info.h"
 
-#include <boost/version.hpp>
 #include <cppconn/version_info.h>
-#include <nlohmann/json.hpp>
 #include <openssl/opensslv.h>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/version.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <boost/version.hpp>
+#include <nlohmann/json.hpp>
 
 namespace po = boost::program_options;
 
@@ -53,11 +53,9 @@ std::string version_text() {
 int run(const std::vector<std::string>& args) {
   engine::set_build_info({GHOSTCUT_VERSION, GHOSTCUT_COMMIT, GHOSTCUT_BUILD_TYPE});
   po::options_description global("Global options");
-  global.add_options()
-      ("help,h", "show this help")
-      ("version,V", "print the version")
-      ("command", po::value<std::string>(), "subcommand")
-      ("args", po::value<std::vector<std::string>>(), "subcommand arguments");
+  global.add_options()("help,h", "show this help")("version,V", "print the version")(
+      "command", po::value<std::string>(), "subcommand")("args", po::value<std::vector<std::string>>(),
+                                                         "subcommand arguments");
   po::positional_options_description pos;
   pos.add("command", 1).add("args", -1);
 

@@ -19,38 +19,37 @@ namespace ghostcut::cli {
 void add_connection_options(po::options_description& opts) {
   const ConnectionSettings defaults;
   po::options_description c("Connection");
-  c.add_options()
-      ("host", po::value<std::string>()->default_value(defaults.host), "server host")
-      ("port", po::value<std::uint16_t>()->default_value(defaults.port), "server port")
-      ("user", po::value<std::string>(), "user name")
-      ("password", po::value<std::string>(),
-       "password (prefer --ask-pass, the GHOSTCUT_PASSWORD environment variable or an option file: "
-       "a password on the command line is visible to other local users)")
-      ("ask-pass", po::bool_switch(), "prompt for the password on the terminal (no echo)")
-      ("socket", po::value<std::string>(), "unix socket path (instead of host:port)")
-      ("database", po::value<std::string>(), "default database")
-      ("defaults-file", po::value<std::string>(), "read only this option file's [client] section (default ~/.my.cnf)")
-      ("conf", po::value<std::string>(), "gh-ost's name for --defaults-file")
-      ("defaults-extra-file", po::value<std::string>(), "read this option file too, before ~/.my.cnf")
-      ("no-defaults", po::bool_switch(), "read no option file")
-      ("ssl-mode", po::value<std::string>()->default_value(to_string(defaults.tls_mode)),
-       "TLS: disabled, preferred, required, verify-ca (certificate checked against --ssl-ca/--ssl-capath) or "
-       "verify-identity (and it must name the host)")
-      ("ssl", po::bool_switch(), "gh-ost's flag: --ssl-mode verify-identity (with --ssl-allow-insecure: required)")
-      ("ssl-allow-insecure", po::bool_switch(), "gh-ost's flag, with --ssl: do not check the server certificate")
-      ("ssl-ca", po::value<std::string>(), "PEM file of the CA that signed the server certificate")
-      ("ssl-capath", po::value<std::string>(), "directory of hashed PEM CA files")
-      ("ssl-cert", po::value<std::string>(), "client certificate (PEM)")
-      ("ssl-key", po::value<std::string>(), "client certificate's private key (PEM)")
-      ("server-public-key-path", po::value<std::string>(),
-       "PEM file with the server's RSA public key (caching_sha2_password without TLS)")
-      ("get-server-public-key", po::bool_switch(),
-       "let caching_sha2_password fetch the server's RSA key without TLS (unauthenticated: prefer TLS or "
-       "--server-public-key-path)")
-      ("connect-timeout",
-       po::value<int>()->default_value(
-           static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(defaults.connect_timeout).count())),
-       "connect timeout in seconds");
+  c.add_options()("host", po::value<std::string>()->default_value(defaults.host), "server host")(
+      "port", po::value<std::uint16_t>()->default_value(defaults.port), "server port")("user", po::value<std::string>(),
+                                                                                       "user name")(
+      "password", po::value<std::string>(),
+      "password (prefer --ask-pass, the GHOSTCUT_PASSWORD environment variable or an option file: "
+      "a password on the command line is visible to other local users)")(
+      "ask-pass", po::bool_switch(), "prompt for the password on the terminal (no echo)")(
+      "socket", po::value<std::string>(), "unix socket path (instead of host:port)")(
+      "database", po::value<std::string>(), "default database")(
+      "defaults-file", po::value<std::string>(), "read only this option file's [client] section (default ~/.my.cnf)")(
+      "conf", po::value<std::string>(), "gh-ost's name for --defaults-file")(
+      "defaults-extra-file", po::value<std::string>(), "read this option file too, before ~/.my.cnf")(
+      "no-defaults", po::bool_switch(), "read no option file")(
+      "ssl-mode", po::value<std::string>()->default_value(to_string(defaults.tls_mode)),
+      "TLS: disabled, preferred, required, verify-ca (certificate checked against --ssl-ca/--ssl-capath) or "
+      "verify-identity (and it must name the host)")(
+      "ssl", po::bool_switch(), "gh-ost's flag: --ssl-mode verify-identity (with --ssl-allow-insecure: required)")(
+      "ssl-allow-insecure", po::bool_switch(), "gh-ost's flag, with --ssl: do not check the server certificate")(
+      "ssl-ca", po::value<std::string>(), "PEM file of the CA that signed the server certificate")(
+      "ssl-capath", po::value<std::string>(), "directory of hashed PEM CA files")(
+      "ssl-cert", po::value<std::string>(), "client certificate (PEM)")("ssl-key", po::value<std::string>(),
+                                                                        "client certificate's private key (PEM)")(
+      "server-public-key-path", po::value<std::string>(),
+      "PEM file with the server's RSA public key (caching_sha2_password without TLS)")(
+      "get-server-public-key", po::bool_switch(),
+      "let caching_sha2_password fetch the server's RSA key without TLS (unauthenticated: prefer TLS or "
+      "--server-public-key-path)")(
+      "connect-timeout",
+      po::value<int>()->default_value(
+          static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(defaults.connect_timeout).count())),
+      "connect timeout in seconds");
   opts.add(c);
 }
 
@@ -82,7 +81,8 @@ void read_option_file(const std::string& path, bool must_exist, OptionFileValues
       std::vector<std::string> files;
       for (const auto& e : std::filesystem::directory_iterator(dir, ec))
         if (e.path().extension() == ".cnf") files.push_back(e.path().string());
-      if (ec) throw std::runtime_error("option file " + path + ": cannot read !includedir " + dir + ": " + ec.message());
+      if (ec)
+        throw std::runtime_error("option file " + path + ": cannot read !includedir " + dir + ": " + ec.message());
       std::sort(files.begin(), files.end());
       for (const auto& f : files) read_option_file(f, true, out, depth + 1);
       continue;
@@ -110,7 +110,8 @@ void read_option_file(const std::string& path, bool must_exist, OptionFileValues
           !value.empty() && value.size() <= 5 && value.find_first_not_of("0123456789") == std::string::npos;
       const long v = digits ? std::stol(value) : 0;
       if (v < 1 || v > 65535)
-        throw std::runtime_error("option file " + path + ": port must be a number from 1 to 65535, got '" + value + "'");
+        throw std::runtime_error("option file " + path + ": port must be a number from 1 to 65535, got '" + value +
+                                 "'");
     }
     out.values[key] = value;
     out.sources[key] = path;
@@ -142,7 +143,7 @@ std::string prompt_password() {
 }  // namespace
 
 void warn_if_readable_by_others(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return;
   if (st.st_mode & (S_IRGRP | S_IROTH)) {
     char mode[8];
@@ -159,8 +160,9 @@ OptionFileValues read_option_files(const po::variables_map& vm) {
     throw std::runtime_error("--conf and --defaults-file name the same thing; give one");
   if (flag("no-defaults")) {
     if (given("conf") || given("defaults-file") || given("defaults-extra-file"))
-      throw std::runtime_error("--no-defaults reads no option file: drop it or the --defaults-file/--conf/"
-                               "--defaults-extra-file");
+      throw std::runtime_error(
+          "--no-defaults reads no option file: drop it or the --defaults-file/--conf/"
+          "--defaults-extra-file");
     return file;
   }
   const char* main_name = given("conf") ? "conf" : "defaults-file";
@@ -228,18 +230,22 @@ ConnectionSettings connection_settings(const po::variables_map& vm) {
   pick("server-public-key-path", s.server_public_key_path);
   s.get_server_public_key = (vm.count("get-server-public-key") && vm["get-server-public-key"].as<bool>());
   if (!s.get_server_public_key) {
-    if (auto v = from_file("get-server-public-key")) s.get_server_public_key = *v != "0" && *v != "false" && *v != "OFF";
+    if (auto v = from_file("get-server-public-key"))
+      s.get_server_public_key = *v != "0" && *v != "false" && *v != "OFF";
   }
   if (s.ssl_cert.empty() != s.ssl_key.empty())
     throw std::runtime_error("--ssl-cert and --ssl-key go together (the client certificate and its key)");
   if (!verifies_server(s.tls_mode) && (!s.ssl_ca.empty() || !s.ssl_capath.empty()))
-    spdlog::warn("--ssl-ca/--ssl-capath check the server only with --ssl-mode verify-ca or verify-identity "
-                 "(now: {})", to_string(s.tls_mode));
+    spdlog::warn(
+        "--ssl-ca/--ssl-capath check the server only with --ssl-mode verify-ca or verify-identity "
+        "(now: {})",
+        to_string(s.tls_mode));
   for (const std::string* f : {&s.ssl_ca, &s.ssl_cert, &s.ssl_key, &s.server_public_key_path}) {
     if (!f->empty() && ::access(f->c_str(), R_OK) != 0) throw std::runtime_error("cannot read " + *f);
   }
   s.connect_timeout = std::chrono::seconds(vm["connect-timeout"].as<int>());
-  if (s.user.empty()) throw std::runtime_error("no user given (--user, or user= in the option file's [client] section)");
+  if (s.user.empty())
+    throw std::runtime_error("no user given (--user, or user= in the option file's [client] section)");
   return s;
 }
 

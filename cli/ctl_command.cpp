@@ -1,6 +1,8 @@
 // `ghostcut ctl`: sends commands to a running migration's control socket (unix or TCP) and prints
 // the replies, so operators need no nc/socat. All commands go over one connection, one per line;
 // then we half-close and print everything until the server closes.
+#include <algorithm>
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,11 +13,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/program_options.hpp>
-#include <algorithm>
-#include <array>
-#include <filesystem>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -32,7 +32,8 @@ namespace asio = boost::asio;
 namespace ghostcut::cli {
 namespace {
 
-constexpr const char* kCtlUsage = R"(Usage: ghostcut ctl [--socket PATH | --tcp HOST:PORT [--token-file F] | --database D --table T] WORD...
+constexpr const char* kCtlUsage =
+    R"(Usage: ghostcut ctl [--socket PATH | --tcp HOST:PORT [--token-file F] | --database D --table T] WORD...
        ghostcut ctl [target] -e COMMAND [-e COMMAND...]
        ghostcut ctl --list
 
@@ -148,7 +149,8 @@ asio::awaitable<void> talk(Socket& socket, Watchdog<Socket>& dog, Exchange& ex) 
   for (;;) {
     dog.arm();
     boost::system::error_code ec;
-    const std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n =
+        co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     std::string_view chunk(buf.data(), n);
     if (ex.skip_first_reply && !chunk.empty()) {
       const auto nl = chunk.find('\n');
@@ -270,9 +272,12 @@ int list_migrations(std::chrono::milliseconds timeout) {
     ex.capture = &reply;
     asio::io_context ctx;
     asio::local::stream_protocol::socket socket(ctx);
-    run_exchange(ctx, socket, [&]() -> asio::awaitable<void> {
-      co_await socket.async_connect(asio::local::stream_protocol::endpoint(path), asio::use_awaitable);
-    }, ex);
+    run_exchange(
+        ctx, socket,
+        [&]() -> asio::awaitable<void> {
+          co_await socket.async_connect(asio::local::stream_protocol::endpoint(path), asio::use_awaitable);
+        },
+        ex);
     while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.pop_back();
     if (ex.failure.empty()) ++live;
     std::cout << migration << "\t" << path << "\t"
@@ -288,16 +293,16 @@ int run_ctl(const std::vector<std::string>& args) {
   po::options_description opts("ghostcut ctl options");
   std::string socket_path, tcp, database, table, token_file;
   double timeout_seconds = 10;
-  opts.add_options()
-      ("help,h", "show this help")
-      ("socket", po::value(&socket_path), "the migration's unix control socket (its --serve-socket-file)")
-      ("tcp", po::value(&tcp), "HOST:PORT of the migration's --serve-tcp-port")
-      ("token-file", po::value(&token_file), "with --tcp: the migration's token file (mode 0600), sent first on the connection")
-      ("execute,e", po::value<std::vector<std::string>>()->composing(), "one command, as it is (repeatable)")
-      ("list", "list the migrations serving a socket in the default directory")
-      ("database", po::value(&database), "with --table: use the default socket <dir>/ghostcut.<database>.<table>.sock")
-      ("table", po::value(&table), "the migrated table (with --database)")
-      ("timeout", po::value(&timeout_seconds)->default_value(10), "seconds to wait to connect and for each reply");
+  opts.add_options()("help,h", "show this help")("socket", po::value(&socket_path),
+                                                 "the migration's unix control socket (its --serve-socket-file)")(
+      "tcp", po::value(&tcp), "HOST:PORT of the migration's --serve-tcp-port")(
+      "token-file", po::value(&token_file),
+      "with --tcp: the migration's token file (mode 0600), sent first on the connection")(
+      "execute,e", po::value<std::vector<std::string>>()->composing(), "one command, as it is (repeatable)")(
+      "list", "list the migrations serving a socket in the default directory")(
+      "database", po::value(&database), "with --table: use the default socket <dir>/ghostcut.<database>.<table>.sock")(
+      "table", po::value(&table), "the migrated table (with --database)")(
+      "timeout", po::value(&timeout_seconds)->default_value(10), "seconds to wait to connect and for each reply");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "commands");
   po::options_description all;
@@ -340,7 +345,8 @@ int run_ctl(const std::vector<std::string>& args) {
   }
   const auto commands = commands_from(words, each);
   if (commands.empty()) return usage_error("no command given (try 'status' or 'help')");
-  if (!token_file.empty() && tcp.empty()) return usage_error("--token-file goes with --tcp (the unix socket needs no token)");
+  if (!token_file.empty() && tcp.empty())
+    return usage_error("--token-file goes with --tcp (the unix socket needs no token)");
   std::string payload;
   if (!token_file.empty()) {
     try {
@@ -357,7 +363,8 @@ int run_ctl(const std::vector<std::string>& args) {
   }
   const int targets = !socket_path.empty() + !tcp.empty() + (!database.empty() || !table.empty());
   if (targets > 1) return usage_error("give one of --socket, --tcp, or --database with --table");
-  if (targets == 0) return usage_error("say where the migration listens: --socket PATH, --tcp HOST:PORT, or --database D --table T");
+  if (targets == 0)
+    return usage_error("say where the migration listens: --socket PATH, --tcp HOST:PORT, or --database D --table T");
   if (database.empty() != table.empty()) return usage_error("--database and --table go together");
 
   Exchange ex;
@@ -372,18 +379,25 @@ int run_ctl(const std::vector<std::string>& args) {
     ex.hint = " — is a migration running with --serve-tcp-port?";
     asio::ip::tcp::socket socket(ctx);
     asio::ip::tcp::resolver resolver(ctx);
-    run_exchange(ctx, socket, [&]() -> asio::awaitable<void> {
-      const auto endpoints = co_await resolver.async_resolve(hp->host, std::to_string(hp->port), asio::use_awaitable);
-      co_await asio::async_connect(socket, endpoints, asio::use_awaitable);
-    }, ex);
+    run_exchange(
+        ctx, socket,
+        [&]() -> asio::awaitable<void> {
+          const auto endpoints =
+              co_await resolver.async_resolve(hp->host, std::to_string(hp->port), asio::use_awaitable);
+          co_await asio::async_connect(socket, endpoints, asio::use_awaitable);
+        },
+        ex);
   } else {
     if (socket_path.empty()) socket_path = engine::default_socket_path(database, table);
     ex.where = socket_path;
     ex.hint = " — is a migration running with --serve-socket-file?";
     asio::local::stream_protocol::socket socket(ctx);
-    run_exchange(ctx, socket, [&]() -> asio::awaitable<void> {
-      co_await socket.async_connect(asio::local::stream_protocol::endpoint(socket_path), asio::use_awaitable);
-    }, ex);
+    run_exchange(
+        ctx, socket,
+        [&]() -> asio::awaitable<void> {
+          co_await socket.async_connect(asio::local::stream_protocol::endpoint(socket_path), asio::use_awaitable);
+        },
+        ex);
   }
   std::cout.flush();
   if (!ex.failure.empty()) {

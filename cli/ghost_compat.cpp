@@ -37,7 +37,9 @@ const std::vector<GhostNoOp>& ghost_no_op_flags() {
       {"initially-drop-socket-file", "a stale control socket is replaced, a live one refused", false},
       {"force-named-cut-over", "cut-over needs no name; panic and revert always do", false},
       {"force-named-panic", "panic always needs the table's name (panic=<table>)", false},
-      {"timestamp-old-table", "the old table is always <table>_del (a leftover one is refused, or dropped with --drop-leftover-tables)", false},
+      {"timestamp-old-table",
+       "the old table is always <table>_del (a leftover one is refused, or dropped with --drop-leftover-tables)",
+       false},
       {"replication-lag-query", "deprecated in gh-ost too; lag comes from the changelog heartbeat", true},
       {"statsd-addr", "no StatsD; use --metrics-port (Prometheus)", true},
       {"statsd-tags", "no StatsD; use --metrics-port (Prometheus)", true},
@@ -58,35 +60,36 @@ const std::vector<GhostNoOp>& ghost_no_op_flags() {
 
 po::options_description ghost_compat_options() {
   po::options_description g("gh-ost compatibility (aliases; no-ops log one notice each)");
-  g.add_options()
-      ("cut-over", po::value<std::string>(), "atomic or default (the only cut-over: gh-ost's atomic one); two-step is refused")
-      ("default-retries", po::value<std::int64_t>(), "gh-ost alias of --cut-over-retries (when that is not given)")
-      ("replica-server-id", po::value<std::int64_t>(), "gh-ost alias of --server-id (when that is not given)")
-      ("discard-foreign-keys", po::bool_switch(), "gh-ost alias of --allow-foreign-keys (the ghost gets no foreign keys)")
-      ("attempt-instant-ddl", po::bool_switch(), "gh-ost alias of --attempt-instant (on by default)")
-      ("throttle-additional-flag-file", po::value<std::string>(), "a second throttle flag file (gh-ost's default /tmp/gh-ost.throttle is not assumed)")
-      ("panic-flag-file", po::value<std::string>(), "abort at once when this file exists (as panic=<table>; the original table stays as it is)")
-      ("hooks-hint", po::value<std::string>(), "passed to hooks as GH_OST_HOOKS_HINT")
-      ("hooks-hint-owner", po::value<std::string>(), "passed to hooks as GH_OST_HOOKS_HINT_OWNER")
-      ("hooks-hint-token", po::value<std::string>(), "passed to hooks as GH_OST_HOOKS_HINT_TOKEN")
-      ("storage-engine", po::value<std::string>(), "innodb only (rocksdb is refused)")
-      ("check-flag", po::bool_switch(), "exit 0 when every other flag given exists (gh-ost's cross-version check)")
-      ("test-on-replica", po::bool_switch(), "refused: ghostcut migrates on the primary only")
-      ("migrate-on-replica", po::bool_switch(), "refused: ghostcut migrates on the primary only")
-      ("throttle-http", po::value<std::string>(), "refused: use --throttle-query or --throttle-flag-file")
-      ("throttle-http-interval-millis", po::value<std::string>(), "goes with --throttle-http")
-      ("throttle-http-timeout-millis", po::value<std::string>(), "goes with --throttle-http")
-      ("ignore-http-errors", po::bool_switch(), "goes with --throttle-http")
-      ("skip-renamed-columns", po::bool_switch(), "refused: ghostcut carries renamed columns' data")
-      ("force-table-names", po::value<std::string>(), "refused: the ghost tables are <table>_gho, _ghc, _del")
-      ("revert", po::bool_switch(), "refused here: use `ghostcut revert` (with --keep-old-table-in-sync)")
-      ("old-table", po::value<std::string>(), "goes with gh-ost's --revert: use `ghostcut revert`");
+  g.add_options()("cut-over", po::value<std::string>(),
+                  "atomic or default (the only cut-over: gh-ost's atomic one); two-step is refused")(
+      "default-retries", po::value<std::int64_t>(), "gh-ost alias of --cut-over-retries (when that is not given)")(
+      "replica-server-id", po::value<std::int64_t>(), "gh-ost alias of --server-id (when that is not given)")(
+      "discard-foreign-keys", po::bool_switch(),
+      "gh-ost alias of --allow-foreign-keys (the ghost gets no foreign keys)")(
+      "attempt-instant-ddl", po::bool_switch(), "gh-ost alias of --attempt-instant (on by default)")(
+      "throttle-additional-flag-file", po::value<std::string>(),
+      "a second throttle flag file (gh-ost's default /tmp/gh-ost.throttle is not assumed)")(
+      "panic-flag-file", po::value<std::string>(),
+      "abort at once when this file exists (as panic=<table>; the original table stays as it is)")(
+      "hooks-hint", po::value<std::string>(), "passed to hooks as GH_OST_HOOKS_HINT")(
+      "hooks-hint-owner", po::value<std::string>(), "passed to hooks as GH_OST_HOOKS_HINT_OWNER")(
+      "hooks-hint-token", po::value<std::string>(), "passed to hooks as GH_OST_HOOKS_HINT_TOKEN")(
+      "storage-engine", po::value<std::string>(), "innodb only (rocksdb is refused)")(
+      "check-flag", po::bool_switch(), "exit 0 when every other flag given exists (gh-ost's cross-version check)")(
+      "test-on-replica", po::bool_switch(), "refused: ghostcut migrates on the primary only")(
+      "migrate-on-replica", po::bool_switch(), "refused: ghostcut migrates on the primary only")(
+      "throttle-http", po::value<std::string>(), "refused: use --throttle-query or --throttle-flag-file")(
+      "throttle-http-interval-millis", po::value<std::string>(), "goes with --throttle-http")(
+      "throttle-http-timeout-millis", po::value<std::string>(), "goes with --throttle-http")(
+      "ignore-http-errors", po::bool_switch(), "goes with --throttle-http")(
+      "skip-renamed-columns", po::bool_switch(), "refused: ghostcut carries renamed columns' data")(
+      "force-table-names", po::value<std::string>(), "refused: the ghost tables are <table>_gho, _ghc, _del")(
+      "revert", po::bool_switch(), "refused here: use `ghostcut revert` (with --keep-old-table-in-sync)")(
+      "old-table", po::value<std::string>(), "goes with gh-ost's --revert: use `ghostcut revert`");
   for (const auto& f : ghost_no_op_flags()) {
     const std::string help = std::string("no-op: ") + f.why;
-    if (f.takes_value)
-      g.add_options()(f.flag, po::value<std::string>(), help.c_str());
-    else
-      g.add_options()(f.flag, po::value<std::string>()->implicit_value("true"), help.c_str());
+    if (f.takes_value) g.add_options()(f.flag, po::value<std::string>(), help.c_str());
+    else g.add_options()(f.flag, po::value<std::string>()->implicit_value("true"), help.c_str());
   }
   return g;
 }
@@ -98,7 +101,8 @@ void apply_ghost_compat(const po::variables_map& vm, MigrateConfig& c) {
 
   if (given("cut-over")) {
     const auto v = vm["cut-over"].as<std::string>();
-    if (v == "two-step") refuse("--cut-over=two-step is not offered: ghostcut's cut-over is gh-ost's atomic one (--cut-over=atomic)");
+    if (v == "two-step")
+      refuse("--cut-over=two-step is not offered: ghostcut's cut-over is gh-ost's atomic one (--cut-over=atomic)");
     if (v != "atomic" && v != "default") refuse("--cut-over takes atomic (or default), got '" + v + "'");
   }
   if (given("default-retries") && vm["cut-over-retries"].defaulted()) {
@@ -108,11 +112,13 @@ void apply_ghost_compat(const po::variables_map& vm, MigrateConfig& c) {
   }
   if (given("replica-server-id") && !vm.count("server-id")) {
     const auto n = vm["replica-server-id"].as<std::int64_t>();
-    if (n < 1 || n > 4294967295LL) refuse("--replica-server-id must be between 1 and 4294967295, got " + std::to_string(n));
+    if (n < 1 || n > 4294967295LL)
+      refuse("--replica-server-id must be between 1 and 4294967295, got " + std::to_string(n));
     c.server_id = static_cast<std::uint32_t>(n);
   }
   if (flag("discard-foreign-keys")) c.allow_foreign_keys = true;
-  if (given("throttle-additional-flag-file")) c.throttle_additional_flag_file = vm["throttle-additional-flag-file"].as<std::string>();
+  if (given("throttle-additional-flag-file"))
+    c.throttle_additional_flag_file = vm["throttle-additional-flag-file"].as<std::string>();
   if (given("panic-flag-file")) c.panic_flag_file = vm["panic-flag-file"].as<std::string>();
   if (given("hooks-hint")) c.hooks_hint = vm["hooks-hint"].as<std::string>();
   if (given("hooks-hint-owner")) c.hooks_hint_owner = vm["hooks-hint-owner"].as<std::string>();
@@ -127,12 +133,16 @@ void apply_ghost_compat(const po::variables_map& vm, MigrateConfig& c) {
     refuse("--test-on-replica/--migrate-on-replica are not offered: ghostcut migrates on the primary (--host) only");
   if (given("throttle-http") || given("throttle-http-interval-millis") || given("throttle-http-timeout-millis") ||
       flag("ignore-http-errors"))
-    refuse("--throttle-http is not offered (ignoring it would not throttle): use --throttle-query or --throttle-flag-file");
+    refuse(
+        "--throttle-http is not offered (ignoring it would not throttle): use --throttle-query or --throttle-flag-file");
   if (flag("skip-renamed-columns"))
-    refuse("--skip-renamed-columns is not offered: ghostcut carries a renamed column's data (drop and add the column instead)");
-  if (given("force-table-names")) refuse("--force-table-names is not offered: ghostcut's tables are <table>_gho, _ghc and _del");
+    refuse(
+        "--skip-renamed-columns is not offered: ghostcut carries a renamed column's data (drop and add the column instead)");
+  if (given("force-table-names"))
+    refuse("--force-table-names is not offered: ghostcut's tables are <table>_gho, _ghc and _del");
   if (flag("revert") || given("old-table"))
-    refuse("gh-ost's --revert is not offered: run the migration with --keep-old-table-in-sync and use `ghostcut revert`");
+    refuse(
+        "gh-ost's --revert is not offered: run the migration with --keep-old-table-in-sync and use `ghostcut revert`");
 
   for (const auto& f : ghost_no_op_flags()) {
     if (!vm.count(f.flag)) continue;

@@ -13,8 +13,8 @@ struct MigrateConfig;
 
 // The parser style every ghostcut command uses: Boost's default without allow_guessing, so
 // "--conf" is never taken for "--config" nor "--cut-over" declared ambiguous.
-inline constexpr int kCommandLineStyle =
-    boost::program_options::command_line_style::default_style & ~boost::program_options::command_line_style::allow_guessing;
+inline constexpr int kCommandLineStyle = boost::program_options::command_line_style::default_style &
+                                         ~boost::program_options::command_line_style::allow_guessing;
 
 // The "gh-ost compatibility" option group (shown by --help).
 boost::program_options::options_description ghost_compat_options();

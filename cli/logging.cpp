@@ -1,11 +1,11 @@
 #include "cli/logging.h"
 
-#include <chrono>
-#include <ctime>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <chrono>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include "engine/errc.h"
@@ -61,7 +61,9 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   gmtime_r(&t, &tm);
   const auto where = engine::log_migration();
   const auto* event = engine::LogEvent::current();
-  auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s); };
+  auto text_or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s);
+  };
   nlohmann::ordered_json line;
   line["ts"] = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                            tm.tm_hour, tm.tm_min, tm.tm_sec, millis);

@@ -1,9 +1,9 @@
 // Log output for the ghostcut binary: text (spdlog's usual look, colour on a terminal) or JSON
 // lines for log shippers, and the verbosity flags. Logs always go to stderr (stdout is data).
 #pragma once
-#include <memory>
 #include <spdlog/common.h>
 #include <spdlog/formatter.h>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>

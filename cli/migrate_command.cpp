@@ -14,9 +14,9 @@
 #include "engine/inspect/cost_estimate.h"
 #include "engine/inspect/inspector.h"
 #include "engine/metrics/log_fields.h"
+#include "engine/resume/run_guard.h"
 #include "engine/revert/reverse_plan.h"
 #include "engine/revert/reverse_resume.h"
-#include "engine/resume/run_guard.h"
 
 namespace ghostcut::cli {
 
@@ -29,10 +29,12 @@ int run_migrate(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (parsed.help) {
-    std::cout << "Usage: ghostcut migrate --database DB --table T --alter \"ADD COLUMN c INT\" [--execute] [options]\n\n"
-                 "Without --execute this is a dry run: the table is inspected (read-only; the ALTER is tried\n"
-                 "on a temporary copy only this session sees) and the plan is printed.\n\n"
-              << migrate_options_description() << "\n" << kExitCodesHelp;
+    std::cout
+        << "Usage: ghostcut migrate --database DB --table T --alter \"ADD COLUMN c INT\" [--execute] [options]\n\n"
+           "Without --execute this is a dry run: the table is inspected (read-only; the ALTER is tried\n"
+           "on a temporary copy only this session sees) and the plan is printed.\n\n"
+        << migrate_options_description() << "\n"
+        << kExitCodesHelp;
     return kExitOk;
   }
   if (parsed.check_flag) return kExitOk;  // gh-ost's --check-flag: the flags given all exist
@@ -76,16 +78,18 @@ int run_migrate(const std::vector<std::string>& args) {
       if (config.keep_old_table_in_sync_seconds <= 0) {
         return refuse("`" + config.database + "`.`" + config.table +
                       "` was already migrated and its reverse sync (--keep-old-table-in-sync) was interrupted; its "
-                      "checkpoint is in " + engine::changelog_table_name(config.table) +
+                      "checkpoint is in " +
+                      engine::changelog_table_name(config.table) +
                       ". Run this command again with --keep-old-table-in-sync to go on keeping the old table in sync, "
-                      "`ghostcut revert --database " + config.database + " --table " + config.table +
-                      "` to swap the old table back, or drop " + engine::changelog_table_name(config.table) +
-                      " to end it. Nothing was changed.");
+                      "`ghostcut revert --database " +
+                      config.database + " --table " + config.table + "` to swap the old table back, or drop " +
+                      engine::changelog_table_name(config.table) + " to end it. Nothing was changed.");
       }
       auto reverse = engine::prepare_reverse_resume(config.connection, *conn, config.database, config.table,
                                                     GHOSTCUT_VERSION, &config.alter, spdlog::default_logger());
-      spdlog::info("the migration's cut-over is done; resuming its reverse sync (the checkpointed window applies, "
-                   "not this command's --keep-old-table-in-sync)");
+      spdlog::info(
+          "the migration's cut-over is done; resuming its reverse sync (the checkpointed window applies, "
+          "not this command's --keep-old-table-in-sync)");
       return run_migration(config, reverse.forward, *conn, display, &reverse, false);
     }
   } catch (const engine::TableBusy& e) {

@@ -14,19 +14,19 @@
 #include "cli/app.h"
 #include "cli/migrate_command.h"
 #include "cli/status_display.h"
-#include "engine/resume/resume.h"
-#include "engine/resume/run_guard.h"
-#include "engine/revert/reverse_resume.h"
-#include "engine/sql/binlog_settings.h"
 #include "engine/control/command.h"
 #include "engine/control/control_access.h"
 #include "engine/control/control_server.h"
-#include "engine/metrics/log_fields.h"
-#include "engine/phase.h"
 #include "engine/cutover/cutover.h"
+#include "engine/metrics/log_fields.h"
 #include "engine/migrator.h"
-#include "engine/sql/query_builder.h"
+#include "engine/phase.h"
+#include "engine/resume/resume.h"
+#include "engine/resume/run_guard.h"
+#include "engine/revert/reverse_resume.h"
 #include "engine/schedule/cut_over_window.h"
+#include "engine/sql/binlog_settings.h"
+#include "engine/sql/query_builder.h"
 
 namespace ghostcut::cli {
 namespace {
@@ -115,7 +115,8 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     if (!config.max_load.empty())
       check(runtime.set_max_load(parsed_as<engine::SetMaxLoadCommand>("max-load", config.max_load).load), "--max-load");
     if (!config.critical_load.empty())
-      check(runtime.set_critical_load(parsed_as<engine::SetCriticalLoadCommand>("critical-load", config.critical_load).load),
+      check(runtime.set_critical_load(
+                parsed_as<engine::SetCriticalLoadCommand>("critical-load", config.critical_load).load),
             "--critical-load");
     if (!config.throttle_query.empty()) check(runtime.set_throttle_query(config.throttle_query), "--throttle-query");
     if (!config.throttle_control_replicas.empty()) {
@@ -167,7 +168,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     const std::string file = colon == std::string::npos ? std::string() : h.substr(colon + 1);
     spdlog::warn("test seam: the copy holds at {} rows{}", rows, file.empty() ? "" : " while " + file + " exists");
     mc.copier.wait_if_throttled = [&progress, rows, file](std::stop_token st) {
-      struct stat sb{};
+      struct stat sb {};
       while (progress.rows_copied.load() >= rows && !st.stop_requested() &&
              (file.empty() || ::stat(file.c_str(), &sb) == 0))
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -183,7 +184,8 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
       return kExitUsage;
     }
     spdlog::warn("test fault injection: {} after cut-over step '{}'", action, engine::to_string(*at));
-    mc.cut_over.at_step = [at, sig = action == "kill" ? SIGKILL : SIGSTOP](engine::CutOverStep s, const engine::CutOverSessions&) {
+    mc.cut_over.at_step = [at, sig = action == "kill" ? SIGKILL : SIGSTOP](engine::CutOverStep s,
+                                                                           const engine::CutOverSessions&) {
       if (s == *at) ::raise(sig);
     };
   }
@@ -194,9 +196,8 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
                              (config.serve_tcp_port && config.serve_tcp_token_file.empty());
     if (default_dir) engine::ensure_private_dir(engine::default_socket_dir(), true);
     if (!config.no_serve_socket)
-      mc.control.socket_path = config.serve_socket_file.empty()
-                                   ? engine::default_socket_path(plan.database, plan.table)
-                                   : config.serve_socket_file;
+      mc.control.socket_path = config.serve_socket_file.empty() ? engine::default_socket_path(plan.database, plan.table)
+                                                                : config.serve_socket_file;
     mc.control.tcp_port = config.serve_tcp_port;
     mc.control.tcp_bind = config.serve_tcp_bind;
     if (config.serve_tcp_port) {
@@ -207,8 +208,10 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
       }
       bool created = false;
       mc.control.tcp_token = engine::load_or_create_token_file(file, created);
-      spdlog::info("control: TCP clients change the migration only with the token {} {} (ghostcut ctl --tcp HOST:PORT "
-                   "--token-file FILE)", created ? "written to the new file" : "in", file);
+      spdlog::info(
+          "control: TCP clients change the migration only with the token {} {} (ghostcut ctl --tcp HOST:PORT "
+          "--token-file FILE)",
+          created ? "written to the new file" : "in", file);
     }
   } catch (const std::exception& e) {
     spdlog::error("migration of {}.{} refused: {}; nothing was changed", plan.database, plan.table, e.what());
@@ -258,33 +261,38 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
       auto r = migrator->resume_reverse_sync(stop.get_token(), *reverse, revert_at_once);
       if (display) display->finish();
       if (r.revert && r.revert->reverted) {
-        spdlog::info("reverted: {}.{} is the old table again (every write since the cut-over in it); the new one is "
-                     "kept as {}.{}{}; revert in {} attempt(s) with a {} ms write stall",
-                     plan.database, plan.table, plan.database, engine::revert_table_name(plan.table),
-                     config.ok_to_drop_table ? " (dropped: --ok-to-drop-table)" : "", r.revert->cut_over.attempts,
-                     r.revert->cut_over.write_stall.count());
+        spdlog::info(
+            "reverted: {}.{} is the old table again (every write since the cut-over in it); the new one is "
+            "kept as {}.{}{}; revert in {} attempt(s) with a {} ms write stall",
+            plan.database, plan.table, plan.database, engine::revert_table_name(plan.table),
+            config.ok_to_drop_table ? " (dropped: --ok-to-drop-table)" : "", r.revert->cut_over.attempts,
+            r.revert->cut_over.write_stall.count());
         return kExitOk;
       }
       if (r.revert && !r.revert->stopped.empty()) spdlog::warn("{}", r.revert->stopped);
       // `ghostcut revert` that did not revert failed; a resumed sync whose window ended did its job.
       return revert_at_once || (r.revert && !r.revert->stopped.empty() && !r.revert->resumable) ? kExitFailure
-                                                                                               : kExitOk;
+                                                                                                : kExitOk;
     }
     auto r = migrator->run(stop.get_token());
     if (display) display->finish();
     if (r.instant && r.instant->done) {
-      spdlog::info("migration of {}.{} done natively (ALGORITHM=INSTANT, metadata only, nothing copied) in {} "
-                   "attempt(s); its metadata-lock wait and change took {} ms; {:.1f} s in all",
-                   plan.database, plan.table, r.instant->attempts, r.instant->stall.count(), r.elapsed.count() / 1000.0);
+      spdlog::info(
+          "migration of {}.{} done natively (ALGORITHM=INSTANT, metadata only, nothing copied) in {} "
+          "attempt(s); its metadata-lock wait and change took {} ms; {:.1f} s in all",
+          plan.database, plan.table, r.instant->attempts, r.instant->stall.count(), r.elapsed.count() / 1000.0);
       return kExitOk;
     }
-    const engine::LogEvent done("done", fmt::format(R"({{"rows_copied":{},"events_applied":{},"cut_over_attempts":{},"write_stall_ms":{},"elapsed_ms":{}}})",
-                                                    r.rows_copied, r.events_applied, r.cut_over.attempts,
-                                                    r.cut_over.write_stall.count(), r.elapsed.count()));
-    spdlog::info("migration of {}.{} done: {} rows copied, {} binlog row events applied, cut-over in {} attempt(s) "
-                 "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
-                 plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts,
-                 r.cut_over.write_stall.count(), r.peak_lag.count(), r.elapsed.count() / 1000.0);
+    const engine::LogEvent done(
+        "done",
+        fmt::format(
+            R"({{"rows_copied":{},"events_applied":{},"cut_over_attempts":{},"write_stall_ms":{},"elapsed_ms":{}}})",
+            r.rows_copied, r.events_applied, r.cut_over.attempts, r.cut_over.write_stall.count(), r.elapsed.count()));
+    spdlog::info(
+        "migration of {}.{} done: {} rows copied, {} binlog row events applied, cut-over in {} attempt(s) "
+        "with a {} ms write stall, peak applier lag {} ms, {:.1f} s in all",
+        plan.database, plan.table, r.rows_copied, r.events_applied, r.cut_over.attempts, r.cut_over.write_stall.count(),
+        r.peak_lag.count(), r.elapsed.count() / 1000.0);
     if (r.resumed)
       spdlog::info("resumed an interrupted run: {} rows it had copied were not copied again", r.rows_skipped);
     if (r.revert && r.revert->reverted) {
@@ -325,7 +333,8 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
     }
     const bool interrupted = stop.stop_requested();
     const engine::LogEvent event(interrupted ? "interrupted" : "failed");
-    spdlog::error("migration of {}.{} {}: {}", plan.database, plan.table, interrupted ? "interrupted" : "failed", e.what());
+    spdlog::error("migration of {}.{} {}: {}", plan.database, plan.table, interrupted ? "interrupted" : "failed",
+                  e.what());
     spdlog::error("the original table {}.{} is untouched{}", plan.database, plan.table,
                   config.cleanup_on_failure ? "; ghost and changelog tables were dropped"
                                             : "; " + plan.ghost_table + " and " + plan.changelog_table +

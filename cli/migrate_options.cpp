@@ -2,8 +2,8 @@
 
 #include "engine/sql/binlog_settings.h"
 
-#include <fstream>
 #include <cctype>
+#include <fstream>
 #include <random>
 
 #include "cli/connection_options.h"
@@ -70,106 +70,141 @@ po::options_description migrate_options_description() {
   add_connection_options(all);  // includes --database
 
   po::options_description migration("Migration");
-  migration.add_options()
-      ("table", po::value<std::string>(), "table to migrate (tbl, or db.tbl instead of --database)")
-      ("alter", po::value<std::string>(), "the ALTER clause, e.g. \"ADD COLUMN c INT\" (\"ALTER TABLE t ...\" also accepted)")
-      ("execute", po::bool_switch(), "really migrate; without it: inspect, print the plan and change nothing")
-      ("allow-foreign-keys", po::bool_switch(), "go ahead although foreign keys involve the table (they are not migrated)")
-      ("allow-add-unique-key", po::bool_switch(), "allow an ALTER that adds a unique key (current rows are checked for duplicates first)")
-      ("drop-leftover-tables", po::bool_switch(), "drop <table>_gho/_ghc/_del tables left by an earlier run before starting")
-      ("initially-drop-ghost-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")
-      ("initially-drop-old-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")
-      ("no-resume", po::bool_switch(), "start over: drop an interrupted run's <table>_gho/_ghc instead of resuming it from its checkpoint")
-      ("server-id", po::value<std::int64_t>(), "replica server id for reading the binlog (default: random, >= 1000000000)");
+  migration.add_options()("table", po::value<std::string>(), "table to migrate (tbl, or db.tbl instead of --database)")(
+      "alter", po::value<std::string>(),
+      "the ALTER clause, e.g. \"ADD COLUMN c INT\" (\"ALTER TABLE t ...\" also accepted)")(
+      "execute", po::bool_switch(), "really migrate; without it: inspect, print the plan and change nothing")(
+      "allow-foreign-keys", po::bool_switch(),
+      "go ahead although foreign keys involve the table (they are not migrated)")(
+      "allow-add-unique-key", po::bool_switch(),
+      "allow an ALTER that adds a unique key (current rows are checked for duplicates first)")(
+      "drop-leftover-tables", po::bool_switch(),
+      "drop <table>_gho/_ghc/_del tables left by an earlier run before starting")(
+      "initially-drop-ghost-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")(
+      "initially-drop-old-table", po::bool_switch(), "gh-ost alias of --drop-leftover-tables")(
+      "no-resume", po::bool_switch(),
+      "start over: drop an interrupted run's <table>_gho/_ghc instead of resuming it from its checkpoint")(
+      "server-id", po::value<std::int64_t>(),
+      "replica server id for reading the binlog (default: random, >= 1000000000)");
   all.add(migration);
 
   po::options_description copy("Copy");
-  copy.add_options()
-      ("threads", po::value<std::int64_t>()->default_value(engine::kDefaultThreads),
-       ranged_help("row-copy threads", engine::kMinThreads, engine::kMaxThreads).c_str())
-      ("chunk-size", po::value<std::int64_t>()->default_value(engine::kDefaultChunkSize),
-       ("rows per copy chunk; 0 = adaptive (" + std::to_string(engine::kMinChunkSize) + "-" +
-        std::to_string(engine::kMaxChunkSize) + " otherwise)").c_str())
-      ("target-chunk-time-ms", po::value<std::int64_t>()->default_value(count_in_ms(kCopier.target_chunk_time)), "adaptive chunking aims at this time per chunk (10-60000)")
-      ("dml-batch-size", po::value<std::int64_t>()->default_value(engine::kDefaultDmlBatchSize),
-       ranged_help("binlog row changes applied per transaction", engine::kMinDmlBatchSize, engine::kMaxDmlBatchSize).c_str())
-      ("nice-ratio", po::value<double>()->default_value(engine::kDefaultNiceRatio), "sleep this fraction of each chunk's time after it (0-100)")
-      ("lock-conflict-retry-seconds", po::value<std::int64_t>()->default_value(count_in_s(kConflictRetry.limit)), "retry a copy chunk or applier batch that loses lock conflicts (deadlock, lock wait timeout) this long before failing (1-86400)");
+  copy.add_options()("threads", po::value<std::int64_t>()->default_value(engine::kDefaultThreads),
+                     ranged_help("row-copy threads", engine::kMinThreads, engine::kMaxThreads).c_str())(
+      "chunk-size", po::value<std::int64_t>()->default_value(engine::kDefaultChunkSize),
+      ("rows per copy chunk; 0 = adaptive (" + std::to_string(engine::kMinChunkSize) + "-" +
+       std::to_string(engine::kMaxChunkSize) + " otherwise)")
+          .c_str())("target-chunk-time-ms",
+                    po::value<std::int64_t>()->default_value(count_in_ms(kCopier.target_chunk_time)),
+                    "adaptive chunking aims at this time per chunk (10-60000)")(
+      "dml-batch-size", po::value<std::int64_t>()->default_value(engine::kDefaultDmlBatchSize),
+      ranged_help("binlog row changes applied per transaction", engine::kMinDmlBatchSize, engine::kMaxDmlBatchSize)
+          .c_str())("nice-ratio", po::value<double>()->default_value(engine::kDefaultNiceRatio),
+                    "sleep this fraction of each chunk's time after it (0-100)")(
+      "lock-conflict-retry-seconds", po::value<std::int64_t>()->default_value(count_in_s(kConflictRetry.limit)),
+      "retry a copy chunk or applier batch that loses lock conflicts (deadlock, lock wait timeout) this long before failing (1-86400)");
   all.add(copy);
 
   po::options_description throttle("Throttle");
-  throttle.add_options()
-      ("max-lag-millis", po::value<std::int64_t>()->default_value(engine::kDefaultMaxLagMillis),
-       ranged_help("throttle while a control replica lags more than this", engine::kMinMaxLagMillis, engine::kMaxMaxLagMillis).c_str())
-      ("throttle-control-replicas", po::value<std::vector<std::string>>()->composing(), "replicas whose lag throttles: host[:port][,host[:port]...] (repeatable)")
-      ("heartbeat-interval-millis", po::value<std::int64_t>()->default_value(engine::kDefaultHeartbeatInterval.count()), "changelog heartbeat interval; replica lag is read from it (100-60000)")
-      ("max-load", po::value<std::string>(), "throttle while a status variable reaches a threshold: Var=N[,Var=N...]")
-      ("critical-load", po::value<std::string>(), "abort (or hibernate) when a status variable reaches a threshold: Var=N[,...]")
-      ("critical-load-interval-millis", po::value<std::int64_t>()->default_value(count_in_ms(kThrottle.critical_load_interval)), "re-check critical-load after this long before acting; 0 = act at once (0-3600000)")
-      ("critical-load-hibernate-seconds", po::value<std::int64_t>()->default_value(count_in_s(kThrottle.critical_load_hibernate)), "on critical load, throttle this long instead of aborting; 0 = abort (0-86400)")
-      ("throttle-query", po::value<std::string>(), "throttle while this SELECT returns a value > 0")
-      ("throttle-flag-file", po::value<std::string>(), "throttle while this file exists");
+  throttle.add_options()("max-lag-millis", po::value<std::int64_t>()->default_value(engine::kDefaultMaxLagMillis),
+                         ranged_help("throttle while a control replica lags more than this", engine::kMinMaxLagMillis,
+                                     engine::kMaxMaxLagMillis)
+                             .c_str())("throttle-control-replicas", po::value<std::vector<std::string>>()->composing(),
+                                       "replicas whose lag throttles: host[:port][,host[:port]...] (repeatable)")(
+      "heartbeat-interval-millis", po::value<std::int64_t>()->default_value(engine::kDefaultHeartbeatInterval.count()),
+      "changelog heartbeat interval; replica lag is read from it (100-60000)")(
+      "max-load", po::value<std::string>(), "throttle while a status variable reaches a threshold: Var=N[,Var=N...]")(
+      "critical-load", po::value<std::string>(),
+      "abort (or hibernate) when a status variable reaches a threshold: Var=N[,...]")(
+      "critical-load-interval-millis",
+      po::value<std::int64_t>()->default_value(count_in_ms(kThrottle.critical_load_interval)),
+      "re-check critical-load after this long before acting; 0 = act at once (0-3600000)")(
+      "critical-load-hibernate-seconds",
+      po::value<std::int64_t>()->default_value(count_in_s(kThrottle.critical_load_hibernate)),
+      "on critical load, throttle this long instead of aborting; 0 = abort (0-86400)")(
+      "throttle-query", po::value<std::string>(), "throttle while this SELECT returns a value > 0")(
+      "throttle-flag-file", po::value<std::string>(), "throttle while this file exists");
   all.add(throttle);
 
   po::options_description cut("Cut-over");
-  cut.add_options()
-      ("cut-over-lag-threshold-ms", po::value<std::int64_t>()->default_value(count_in_ms(kMigrator.cut_over_lag_threshold)), "cut over only when the binlog backlog is below this (1-3600000)")
-      ("max-applier-lag-ms", po::value<std::int64_t>()->default_value(count_in_ms(kMigrator.max_applier_lag)), "binlog first: the copy waits while the applier is further behind the binlog than this (0 = never; 0-3600000)")
-      ("cut-over-lock-timeout-seconds", po::value<std::int64_t>()->default_value(count_in_s(kCutOver.lock_timeout)), "lock wait timeout for the cut-over (1-60)")
-      ("cut-over-retries", po::value<std::int64_t>()->default_value(kCutOver.retries), "cut-over attempts before giving up (1-1000)")
-      ("postpone-cut-over-flag-file", po::value<std::string>(), "do not cut over while this file exists")
-      ("cut-over-window", po::value<std::vector<std::string>>()->composing(), "cut over only inside this window, e.g. \"Mon-Fri 22:30-01:00 UTC\" (repeatable)")
-      ("cut-over-when-quiet", po::value<double>(), "cut over only while the table changes fewer rows/s than this")
-      ("quiet-window-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.quiet_window)), "sliding window over which --cut-over-when-quiet measures (1-3600)")
-      ("cut-over-deadline", po::value<std::string>(), "fail (original untouched) if not cut over by then: \"2026-11-27 06:00\", \"06:00\", \"+2h\"")
-      ("cut-over-at-deadline", po::bool_switch(), "at --cut-over-deadline cut over anyway instead of failing");
+  cut.add_options()("cut-over-lag-threshold-ms",
+                    po::value<std::int64_t>()->default_value(count_in_ms(kMigrator.cut_over_lag_threshold)),
+                    "cut over only when the binlog backlog is below this (1-3600000)")(
+      "max-applier-lag-ms", po::value<std::int64_t>()->default_value(count_in_ms(kMigrator.max_applier_lag)),
+      "binlog first: the copy waits while the applier is further behind the binlog than this (0 = never; 0-3600000)")(
+      "cut-over-lock-timeout-seconds", po::value<std::int64_t>()->default_value(count_in_s(kCutOver.lock_timeout)),
+      "lock wait timeout for the cut-over (1-60)")("cut-over-retries",
+                                                   po::value<std::int64_t>()->default_value(kCutOver.retries),
+                                                   "cut-over attempts before giving up (1-1000)")(
+      "postpone-cut-over-flag-file", po::value<std::string>(), "do not cut over while this file exists")(
+      "cut-over-window", po::value<std::vector<std::string>>()->composing(),
+      "cut over only inside this window, e.g. \"Mon-Fri 22:30-01:00 UTC\" (repeatable)")(
+      "cut-over-when-quiet", po::value<double>(), "cut over only while the table changes fewer rows/s than this")(
+      "quiet-window-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.quiet_window)),
+      "sliding window over which --cut-over-when-quiet measures (1-3600)")(
+      "cut-over-deadline", po::value<std::string>(),
+      "fail (original untouched) if not cut over by then: \"2026-11-27 06:00\", \"06:00\", \"+2h\"")(
+      "cut-over-at-deadline", po::bool_switch(), "at --cut-over-deadline cut over anyway instead of failing");
   all.add(cut);
 
   po::options_description control("Control");
-  control.add_options()
-      ("serve-socket-file", po::value<std::string>(), "unix socket for `ghostcut ctl` (default $XDG_RUNTIME_DIR/ghostcut/ghostcut.<db>.<table>.sock, else /tmp/ghostcut-<uid>/...; mode 0600)")
-      ("no-serve-socket", po::bool_switch(), "serve no unix control socket")
-      ("serve-tcp-port", po::value<std::int64_t>(), "also serve control commands on this TCP port (1-65535)")
-      ("serve-tcp-bind", po::value<std::string>()->default_value(kControl.tcp_bind), "address the control TCP port binds to")
-      ("serve-tcp-token-file", po::value<std::string>(), "token TCP control clients must send before changing anything (mode 0600, owned by you; created with a random token when absent; default <socket dir>/ghostcut.<db>.<table>.token)");
+  control.add_options()(
+      "serve-socket-file", po::value<std::string>(),
+      "unix socket for `ghostcut ctl` (default $XDG_RUNTIME_DIR/ghostcut/ghostcut.<db>.<table>.sock, else /tmp/ghostcut-<uid>/...; mode 0600)")(
+      "no-serve-socket", po::bool_switch(), "serve no unix control socket")(
+      "serve-tcp-port", po::value<std::int64_t>(), "also serve control commands on this TCP port (1-65535)")(
+      "serve-tcp-bind", po::value<std::string>()->default_value(kControl.tcp_bind),
+      "address the control TCP port binds to")(
+      "serve-tcp-token-file", po::value<std::string>(),
+      "token TCP control clients must send before changing anything (mode 0600, owned by you; created with a random token when absent; default <socket dir>/ghostcut.<db>.<table>.token)");
   all.add(control);
 
   po::options_description hooks("Hooks");
-  hooks.add_options()
-      ("hooks-path", po::value<std::string>(), "directory of hook executables (on-startup, on-before-cut-over, on-success, ...)")
-      ("hooks-timeout-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.hooks_timeout)), "a hook running longer is killed (1-3600)")
-      ("hooks-status-interval", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.hooks_status_interval)), "seconds between on-status hooks (1-86400)");
+  hooks.add_options()("hooks-path", po::value<std::string>(),
+                      "directory of hook executables (on-startup, on-before-cut-over, on-success, ...)")(
+      "hooks-timeout-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.hooks_timeout)),
+      "a hook running longer is killed (1-3600)")(
+      "hooks-status-interval", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.hooks_status_interval)),
+      "seconds between on-status hooks (1-86400)");
   all.add(hooks);
 
   po::options_description output("Output");
-  output.add_options()
-      ("log-format", po::value<std::string>()->default_value("text"), "text or json (one JSON object per line)")
-      ("quiet", po::bool_switch(), "log warnings and errors only")
-      ("verbose", po::bool_switch(), "log more detail")
-      ("debug", po::bool_switch(), "log everything (very verbose)")
-      ("status-interval-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.progress_interval)), "seconds between progress log lines (1-3600)")
-      ("metrics-port", po::value<std::int64_t>(), "serve Prometheus metrics on this port at /metrics (0-65535; 0 = any free port)")
-      ("metrics-bind", po::value<std::string>()->default_value(kMigrator.metrics_bind), "address the metrics port binds to");
+  output.add_options()("log-format", po::value<std::string>()->default_value("text"),
+                       "text or json (one JSON object per line)")(
+      "quiet", po::bool_switch(), "log warnings and errors only")("verbose", po::bool_switch(), "log more detail")(
+      "debug", po::bool_switch(), "log everything (very verbose)")(
+      "status-interval-seconds", po::value<std::int64_t>()->default_value(count_in_s(kMigrator.progress_interval)),
+      "seconds between progress log lines (1-3600)")(
+      "metrics-port", po::value<std::int64_t>(),
+      "serve Prometheus metrics on this port at /metrics (0-65535; 0 = any free port)")(
+      "metrics-bind", po::value<std::string>()->default_value(kMigrator.metrics_bind),
+      "address the metrics port binds to");
   all.add(output);
 
   po::options_description safety("Safety");
-  safety.add_options()
-      ("ok-to-drop-table", po::bool_switch(), "drop the old table after cut-over (default: keep it)")
-      ("cleanup-on-failure", po::bool_switch(), "drop the ghost and changelog tables when the migration fails")
-      ("checksum", po::value<std::string>()->default_value("on"), "on|off: compare both tables chunk by chunk before the cut-over and copy a differing row again (on by default)")
-      ("skip-checksum", po::bool_switch(), "the same as --checksum=off")
-      ("no-analyze-ghost", po::bool_switch(), "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")
-      ("keep-old-table-in-sync", po::value<std::string>(), "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` (or, after a restart, `ghostcut revert`) can swap it back with nothing lost; the sync is checkpointed in <table>_ghc, and the same command run again after a crash resumes it");
+  safety.add_options()("ok-to-drop-table", po::bool_switch(), "drop the old table after cut-over (default: keep it)")(
+      "cleanup-on-failure", po::bool_switch(), "drop the ghost and changelog tables when the migration fails")(
+      "checksum", po::value<std::string>()->default_value("on"),
+      "on|off: compare both tables chunk by chunk before the cut-over and copy a differing row again (on by default)")(
+      "skip-checksum", po::bool_switch(), "the same as --checksum=off")(
+      "no-analyze-ghost", po::bool_switch(),
+      "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")(
+      "keep-old-table-in-sync", po::value<std::string>(),
+      "after the cut-over, apply the new table's changes to the old one for DURATION (e.g. 30m, 24h; 1s-7d) so `ghostcut ctl revert=<table>` (or, after a restart, `ghostcut revert`) can swap it back with nothing lost; the sync is checkpointed in <table>_ghc, and the same command run again after a crash resumes it");
   all.add(safety);
   all.add(ghost_compat_options());
 
   po::options_description phased("Phased change");
-  phased.add_options()
-      ("attempt-instant", po::bool_switch(), "do an ALTER the server can do as metadata-only natively (ALTER ... ALGORITHM=INSTANT, retried like the cut-over) instead of copying (the default)")
-      ("no-attempt-instant", po::bool_switch(), "always copy, even when the server could do the ALTER instantly")
-      ("backfill", po::value<std::vector<std::string>>()->composing(), "col=EXPR: fill the new column col from an SQL expression over the old row's columns, in the copy and for rows from the binlog (repeatable; rules out the instant path)")
-      ("plan-format", po::value<std::string>()->default_value("text"), "text or json: the dry run prints the plan with its cost estimate as text, or as one JSON object")
-      ("allow-nondeterministic-backfill", po::bool_switch(), "let a --backfill expression call NOW(), RAND(), UUID() and the like (copied and binlog rows then get values of different moments)");
+  phased.add_options()(
+      "attempt-instant", po::bool_switch(),
+      "do an ALTER the server can do as metadata-only natively (ALTER ... ALGORITHM=INSTANT, retried like the cut-over) instead of copying (the default)")(
+      "no-attempt-instant", po::bool_switch(), "always copy, even when the server could do the ALTER instantly")(
+      "backfill", po::value<std::vector<std::string>>()->composing(),
+      "col=EXPR: fill the new column col from an SQL expression over the old row's columns, in the copy and for rows from the binlog (repeatable; rules out the instant path)")(
+      "plan-format", po::value<std::string>()->default_value("text"),
+      "text or json: the dry run prints the plan with its cost estimate as text, or as one JSON object")(
+      "allow-nondeterministic-backfill", po::bool_switch(),
+      "let a --backfill expression call NOW(), RAND(), UUID() and the like (copied and binlog rows then get values of different moments)");
   all.add(phased);
   return all;
 }
@@ -245,7 +280,8 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
                            vm["initially-drop-old-table"].as<bool>();
   c.no_resume = vm["no-resume"].as<bool>();
   c.no_analyze_ghost = vm["no-analyze-ghost"].as<bool>();
-  c.server_id = vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
+  c.server_id =
+      vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
 
   c.threads = ranged<int>(vm, "threads", engine::kMinThreads, engine::kMaxThreads);
   const std::int64_t chunk = vm["chunk-size"].as<std::int64_t>();
@@ -300,7 +336,8 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   if (vm.count("postpone-cut-over-flag-file"))
     c.postpone_cut_over_flag_file = vm["postpone-cut-over-flag-file"].as<std::string>();
   if (vm.count("cut-over-window")) c.cut_over_windows = vm["cut-over-window"].as<std::vector<std::string>>();
-  if (auto why = engine::validate_cut_over_windows(c.cut_over_windows)) throw MigrateUsageError("--cut-over-window: " + *why);
+  if (auto why = engine::validate_cut_over_windows(c.cut_over_windows))
+    throw MigrateUsageError("--cut-over-window: " + *why);
   if (vm.count("cut-over-when-quiet")) {
     const double q = vm["cut-over-when-quiet"].as<double>();
     if (!(q > 0 && q < 1e12)) throw MigrateUsageError("--cut-over-when-quiet must be a positive rows/s rate");
@@ -342,15 +379,14 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   c.ok_to_drop_table = vm["ok-to-drop-table"].as<bool>();
   c.cleanup_on_failure = vm["cleanup-on-failure"].as<bool>();
   c.skip_checksum = vm["skip-checksum"].as<bool>();
-  if (const auto v = vm["checksum"].as<std::string>(); v == "off")
-    c.skip_checksum = true;
-  else if (v != "on")
-    throw MigrateUsageError("--checksum takes on or off, got '" + v + "'");
+  if (const auto v = vm["checksum"].as<std::string>(); v == "off") c.skip_checksum = true;
+  else if (v != "on") throw MigrateUsageError("--checksum takes on or off, got '" + v + "'");
   if (vm.count("keep-old-table-in-sync")) {
     const auto d = parse_duration_seconds(vm["keep-old-table-in-sync"].as<std::string>());
     if (!d || *d < 1 || *d > 7 * 86'400)
-      throw MigrateUsageError("--keep-old-table-in-sync takes a duration from 1s to 7d (e.g. 90s, 30m, 24h, 2d), got '" +
-                              vm["keep-old-table-in-sync"].as<std::string>() + "'");
+      throw MigrateUsageError(
+          "--keep-old-table-in-sync takes a duration from 1s to 7d (e.g. 90s, 30m, 24h, 2d), got '" +
+          vm["keep-old-table-in-sync"].as<std::string>() + "'");
     c.keep_old_table_in_sync_seconds = *d;
   }
   apply_ghost_compat(vm, c);

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/inspect/inspector.h"
 #include "common/connection_settings.h"
+#include "engine/inspect/inspector.h"
 
 namespace ghostcut::cli {
 
@@ -46,8 +46,8 @@ struct MigrateConfig {
   // Throttle
   std::string throttle_flag_file;
   std::vector<std::string> throttle_control_replicas;  // host[:port]
-  std::string max_load;       // Var=N[,Var=N]
-  std::string critical_load;  // Var=N[,Var=N]
+  std::string max_load;                                // Var=N[,Var=N]
+  std::string critical_load;                           // Var=N[,Var=N]
   int critical_load_interval_millis{};
   int critical_load_hibernate_seconds{};
   std::string throttle_query;
@@ -61,7 +61,7 @@ struct MigrateConfig {
   std::vector<std::string> cut_over_windows;
   std::optional<double> cut_over_when_quiet;  // row changes/s
   int quiet_window_seconds{};
-  std::string cut_over_deadline;  // as given
+  std::string cut_over_deadline;                                              // as given
   std::optional<std::chrono::system_clock::time_point> cut_over_deadline_at;  // parsed when the flags are
   bool cut_over_at_deadline = false;
 
@@ -89,18 +89,18 @@ struct MigrateConfig {
   // Safety
   bool ok_to_drop_table = false;
   bool cleanup_on_failure = false;
-  bool skip_checksum = false;  // --skip-checksum
+  bool skip_checksum = false;                       // --skip-checksum
   std::int64_t keep_old_table_in_sync_seconds = 0;  // --keep-old-table-in-sync=DURATION; 0: off
 
   // gh-ost compatibility (cli/ghost_compat.h)
-  std::string panic_flag_file;                // --panic-flag-file: abort at once when it exists
-  std::string throttle_additional_flag_file;  // --throttle-additional-flag-file
+  std::string panic_flag_file;                                 // --panic-flag-file: abort at once when it exists
+  std::string throttle_additional_flag_file;                   // --throttle-additional-flag-file
   std::string hooks_hint, hooks_hint_owner, hooks_hint_token;  // GH_OST_HOOKS_HINT*
-  bool check_flag = false;                    // --check-flag: only say the flags exist
-  std::vector<std::string> ghost_notices;     // one per gh-ost no-op flag given, logged at start
+  bool check_flag = false;                                     // --check-flag: only say the flags exist
+  std::vector<std::string> ghost_notices;                      // one per gh-ost no-op flag given, logged at start
   // The phased change (#15)
-  bool no_attempt_instant = false;  // --no-attempt-instant: always copy
-  std::vector<std::string> backfills;         // --backfill col=EXPR (repeatable)
+  bool no_attempt_instant = false;     // --no-attempt-instant: always copy
+  std::vector<std::string> backfills;  // --backfill col=EXPR (repeatable)
   bool allow_nondeterministic_backfill = false;
   std::string plan_format = "text";  // --plan-format text|json (the dry run's plan)
 

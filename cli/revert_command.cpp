@@ -25,18 +25,19 @@ int run_revert(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (parsed.help) {
-    std::cout << "Usage: ghostcut revert --database DB --table T [connection options] [options]\n\n"
-                 "Swaps the old table back in after a migration with --keep-old-table-in-sync, keeping every write\n"
-                 "made since the cut-over, when the process that kept the old table in sync is gone (killed,\n"
-                 "stopped, its host rebooted): the reverse sync resumes from its checkpoint in <table>_ghc,\n"
-                 "catches up and the tables are swapped with the same cut-over as the migration's. The new table\n"
-                 "is kept as <table>_rev (--ok-to-drop-table drops it). Refused, with nothing changed, when no\n"
-                 "reverse sync is checkpointed, its window has passed, it had stopped, its binlog was purged, or\n"
-                 "another ghostcut holds the table. While the syncing process runs, use `ghostcut ctl revert=<table>`.\n\n"
-                 "Of migrate's options these apply: connection, --cut-over-lock-timeout-seconds, --cut-over-retries,\n"
-                 "--cut-over-lag-threshold-ms, --dml-batch-size, --heartbeat-interval-millis, --server-id, hooks,\n"
-                 "control socket, output and --ok-to-drop-table.\n\n"
-              << migrate_options_description();
+    std::cout
+        << "Usage: ghostcut revert --database DB --table T [connection options] [options]\n\n"
+           "Swaps the old table back in after a migration with --keep-old-table-in-sync, keeping every write\n"
+           "made since the cut-over, when the process that kept the old table in sync is gone (killed,\n"
+           "stopped, its host rebooted): the reverse sync resumes from its checkpoint in <table>_ghc,\n"
+           "catches up and the tables are swapped with the same cut-over as the migration's. The new table\n"
+           "is kept as <table>_rev (--ok-to-drop-table drops it). Refused, with nothing changed, when no\n"
+           "reverse sync is checkpointed, its window has passed, it had stopped, its binlog was purged, or\n"
+           "another ghostcut holds the table. While the syncing process runs, use `ghostcut ctl revert=<table>`.\n\n"
+           "Of migrate's options these apply: connection, --cut-over-lock-timeout-seconds, --cut-over-retries,\n"
+           "--cut-over-lag-threshold-ms, --dml-batch-size, --heartbeat-interval-millis, --server-id, hooks,\n"
+           "control socket, output and --ok-to-drop-table.\n\n"
+        << migrate_options_description();
     return kExitOk;
   }
   const MigrateConfig& config = parsed.config;

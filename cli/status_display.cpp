@@ -1,12 +1,12 @@
 #include "cli/status_display.h"
 
-#include <cmath>
-#include <cstdio>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <cmath>
+#include <cstdio>
 
 namespace ghostcut::cli {
 namespace {

@@ -3,6 +3,7 @@
 // Log lines and the status line share the terminal through make_tty_aware_sink, which clears
 // the status line, writes the log line, and draws the status line again below it.
 #pragma once
+#include <spdlog/common.h>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -10,12 +11,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <spdlog/common.h>
 #include <string>
 #include <string_view>
 
-#include "engine/phase.h"
 #include "engine/metrics/progress.h"
+#include "engine/phase.h"
 
 namespace ghostcut::cli {
 

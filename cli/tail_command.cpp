@@ -30,7 +30,7 @@ class MappedFile {
   explicit MappedFile(const std::string& path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd_, &st) != 0) throw std::runtime_error(path + ": " + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) throw std::runtime_error(path + ": not a regular file");
     size_ = static_cast<std::size_t>(st.st_size);
@@ -108,16 +108,15 @@ int run_tail(const std::vector<std::string>& args) {
   po::options_description opts("ghostcut tail options");
   std::string binlog_file, table, file;
   std::uint64_t pos = 0;
-  opts.add_options()
-      ("help,h", "show this help")
-      ("binlog-file", po::value(&binlog_file), "decode this binlog file on disk (offline)")
-      ("table", po::value(&table), "only this table: db.tbl (or tbl, any schema)")
-      ("from-current", "live: start at the server's current binlog position")
-      ("file", po::value(&file), "live: start in this binlog file")
-      ("pos", po::value(&pos), "live: start at this offset in --file (default 4)")
-      ("max-events", po::value<std::uint64_t>(), "live: stop after this many row changes")
-      ("idle-timeout", po::value<double>(), "live: stop after this many seconds without a row change")
-      ("server-id", po::value<std::uint32_t>(), "live: our replica server id (default: a random high id)");
+  opts.add_options()("help,h", "show this help")("binlog-file", po::value(&binlog_file),
+                                                 "decode this binlog file on disk (offline)")(
+      "table", po::value(&table), "only this table: db.tbl (or tbl, any schema)")(
+      "from-current", "live: start at the server's current binlog position")(
+      "file", po::value(&file), "live: start in this binlog file")("pos", po::value(&pos),
+                                                                   "live: start at this offset in --file (default 4)")(
+      "max-events", po::value<std::uint64_t>(), "live: stop after this many row changes")(
+      "idle-timeout", po::value<double>(), "live: stop after this many seconds without a row change")(
+      "server-id", po::value<std::uint32_t>(), "live: our replica server id (default: a random high id)");
   add_connection_options(opts);
   po::variables_map vm;
   try {

@@ -12,8 +12,8 @@
 #include "binlog/net/replication_stream.h"
 #include "binlog/row/value_json.h"
 #include "cli/app.h"
-#include "engine/sql/binlog_settings.h"
 #include "engine/schema/table_schema.h"
+#include "engine/sql/binlog_settings.h"
 #include "engine/sql/sql_connection.h"
 
 namespace po = boost::program_options;
@@ -53,9 +53,11 @@ int tail_live(const po::variables_map& vm, const std::optional<TableRef>& table)
   }
 
   binlog::StreamSettings ss;
-  ss.connection = engine::to_binlog_settings(cs, vm.count("server-id") ? vm["server-id"].as<std::uint32_t>()
-                                                                      : engine::random_server_id());
-  if (vm.count("file")) ss.start = binlog::BinlogPosition{vm["file"].as<std::string>(), vm.count("pos") ? vm["pos"].as<std::uint64_t>() : 4};
+  ss.connection = engine::to_binlog_settings(
+      cs, vm.count("server-id") ? vm["server-id"].as<std::uint32_t>() : engine::random_server_id());
+  if (vm.count("file"))
+    ss.start =
+        binlog::BinlogPosition{vm["file"].as<std::string>(), vm.count("pos") ? vm["pos"].as<std::uint64_t>() : 4};
   const auto max_events = vm.count("max-events") ? vm["max-events"].as<std::uint64_t>() : 0;
   const double idle_timeout = vm.count("idle-timeout") ? vm["idle-timeout"].as<double>() : 0;
 
@@ -99,7 +101,8 @@ int tail_live(const po::variables_map& vm, const std::optional<TableRef>& table)
       break;
     }
     if (!stream.running()) break;  // stopped by a signal
-    if (idle_timeout > 0 && std::chrono::steady_clock::now() - last > std::chrono::duration<double>(idle_timeout)) break;
+    if (idle_timeout > 0 && std::chrono::steady_clock::now() - last > std::chrono::duration<double>(idle_timeout))
+      break;
   }
   stream.stop();
   signals.cancel();

@@ -7,8 +7,8 @@ namespace ghostcut {
 std::optional<TlsMode> parse_tls_mode(std::string_view text) {
   std::string t;
   for (char c : text) t += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (TlsMode m : {TlsMode::kDisabled, TlsMode::kPreferred, TlsMode::kRequired, TlsMode::kVerifyCa,
-                    TlsMode::kVerifyIdentity}) {
+  for (TlsMode m :
+       {TlsMode::kDisabled, TlsMode::kPreferred, TlsMode::kRequired, TlsMode::kVerifyCa, TlsMode::kVerifyIdentity}) {
     if (t == to_string(m)) return m;
   }
   return std::nullopt;

@@ -18,10 +18,12 @@ struct Error {
   std::size_t offset = 0;  // byte offset (in the event, packet or file — the context says which)
 
   Error() = default;
-  Error(std::error_code ec, std::string ctx = {}, std::size_t off = 0) : code(ec), context(std::move(ctx)), offset(off) {}
+  Error(std::error_code ec, std::string ctx = {}, std::size_t off = 0)
+      : code(ec), context(std::move(ctx)), offset(off) {}
   // Any error-code enum (found by ADL: binlog::Errc, engine::EngineErrc, …).
   template <class E, std::enable_if_t<std::is_error_code_enum_v<E>, int> = 0>
-  Error(E e, std::string ctx = {}, std::size_t off = 0) : code(make_error_code(e)), context(std::move(ctx)), offset(off) {}
+  Error(E e, std::string ctx = {}, std::size_t off = 0)
+      : code(make_error_code(e)), context(std::move(ctx)), offset(off) {}
 
   bool is(std::error_code e) const noexcept { return code == e; }
   template <class E, std::enable_if_t<std::is_error_code_enum_v<E>, int> = 0>

@@ -8,16 +8,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/connection_settings.h"
 #include "engine/apply/applier.h"
 #include "engine/control/control_server.h"
 #include "engine/copy/copier.h"
 #include "engine/cutover/cutover.h"
 #include "engine/metrics/progress.h"
 #include "engine/schedule/clock.h"
-#include "common/connection_settings.h"
+#include "engine/sql/changelog.h"
 #include "engine/throttle/throttler.h"
 #include "engine/verify/checksum.h"
-#include "engine/sql/changelog.h"
 
 namespace ghostcut::engine {
 
@@ -32,10 +32,10 @@ struct MigratorConfig {
   std::chrono::seconds progress_interval{5};
   std::string postpone_flag_file;  // cut-over waits while this file exists
   bool drop_leftover_tables = false;
-  bool ok_to_drop_table = false;   // drop t_del after a successful cut-over
-  bool cleanup_on_failure = false; // drop t_gho and t_ghc when the migration fails
-  CopierConfig copier;            // wait_if_throttled is set by the Migrator (the Throttler)
-  ApplierConfig applier;          // on_conflict is set by the Migrator (binlog first)
+  bool ok_to_drop_table = false;    // drop t_del after a successful cut-over
+  bool cleanup_on_failure = false;  // drop t_gho and t_ghc when the migration fails
+  CopierConfig copier;              // wait_if_throttled is set by the Migrator (the Throttler)
+  ApplierConfig applier;            // on_conflict is set by the Migrator (binlog first)
   CutOverConfig cut_over;
   // Before the first cut-over: compare both tables as of one instant (engine/verify/checksum.h),
   // repair differing rows; a difference that persists fails the migration with the original untouched.
@@ -109,8 +109,8 @@ struct RevertResult {
 
 // The instant ALTER (engine/cutover/instant_phase.h).
 struct InstantResult {
-  bool done = false;         // the ALTER was done natively; nothing was copied
-  std::string declined;      // why the copy was taken instead (empty when done)
+  bool done = false;     // the ALTER was done natively; nothing was copied
+  std::string declined;  // why the copy was taken instead (empty when done)
   int attempts = 0;
   // Of the successful attempt: from sending the ALTER to its end — its metadata-lock wait plus the
   // metadata change, the longest any writer queued behind it can have waited.
@@ -125,10 +125,10 @@ struct MigrationResult {
   std::optional<RevertResult> revert;      // with --keep-old-table-in-sync
   std::chrono::milliseconds elapsed{0};
   std::chrono::milliseconds peak_lag{0};
-  std::optional<InstantResult> instant;    // when it was considered
-  bool resumed = false;           // continued an interrupted run
-  std::uint64_t rows_skipped = 0; // rows that run had copied, not copied again
-  std::string success_hook_failure;  // on-success failed (the table IS migrated); the run exits non-zero
+  std::optional<InstantResult> instant;  // when it was considered
+  bool resumed = false;                  // continued an interrupted run
+  std::uint64_t rows_skipped = 0;        // rows that run had copied, not copied again
+  std::string success_hook_failure;      // on-success failed (the table IS migrated); the run exits non-zero
 };
 
 }  // namespace ghostcut::engine

@@ -8,8 +8,8 @@
 #include "engine/cutover/instant_phase.h"
 #include "engine/metrics/build_info.h"
 #include "engine/metrics/prometheus_format.h"
-#include "engine/revert/reverse_sync_phase.h"
 #include "engine/resume/resume_session.h"
+#include "engine/revert/reverse_sync_phase.h"
 #include "engine/run/context.h"
 #include "engine/run/io_services.h"
 #include "engine/run/sync.h"
@@ -31,9 +31,12 @@ Migrator::Migrator(MigratorConfig config, const MigrationPlan& plan, RuntimeSett
 }
 
 CommandReply Migrator::handle_control_line(std::string_view line) {
-  if (auto c = parse_command(line); c && std::holds_alternative<RevertCommand>(*c) && phase() != Phase::kKeepingOldInSync)
-    return {false, "revert: possible only while the old table is kept in sync after the cut-over "
-                   "(--keep-old-table-in-sync); now: " + state()};
+  if (auto c = parse_command(line);
+      c && std::holds_alternative<RevertCommand>(*c) && phase() != Phase::kKeepingOldInSync)
+    return {false,
+            "revert: possible only while the old table is kept in sync after the cut-over "
+            "(--keep-old-table-in-sync); now: " +
+                state()};
   CommandCallbacks cb;
   cb.status_text = [this] { return status_text(); };
   cb.status_json = [this] { return status_json(); };
@@ -56,28 +59,30 @@ ConnectionSettings Migrator::session_settings() const {
 
 void Migrator::serve(IoServices& io) {
   if (!config_.control.socket_path.empty() || config_.control.tcp_port)
-    control_tcp_port_ = io.serve_control(config_.control, [this](std::string_view l) { return handle_control_line(l); });
+    control_tcp_port_ =
+        io.serve_control(config_.control, [this](std::string_view l) { return handle_control_line(l); });
   if (config_.metrics_port)
-    metrics_port_ = io.serve_metrics(config_.metrics_bind, *config_.metrics_port,
-                                     [this] { return format_prometheus(metrics_snapshot()) + build_info_prometheus(); });
+    metrics_port_ = io.serve_metrics(config_.metrics_bind, *config_.metrics_port, [this] {
+      return format_prometheus(metrics_snapshot()) + build_info_prometheus();
+    });
   io.start();
 }
 
 // Steps 2-6b: the ghost, the stream, the copy, the checks and the swap.
 void Migrator::copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnection& main, GhostTables& tables,
                                  ResumeSession& resume, MigrationResult& result) {
-  tables.create(main);                                                // 2. create
-  auto sync = std::make_unique<Sync>(m, io, main);                    // 3. stream, apply, watch
+  tables.create(main);                              // 2. create
+  auto sync = std::make_unique<Sync>(m, io, main);  // 3. stream, apply, watch
   m.run_gating_hook("on-before-row-copy");
-  copy_rows(m, *sync, main);                                          // 4. copy
+  copy_rows(m, *sync, main);  // 4. copy
   if (m.config.after_copy) m.config.after_copy();
-  if (m.config.checksum) result.checksum = verify_tables(m, *sync);   // 5. verify
-  if (m.config.analyze_ghost) analyze_ghost(m, main);                 // 5b. fresh statistics
-  result.cut_over = cut_over(m, *sync, tables);                       // 6. cut over
+  if (m.config.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
+  if (m.config.analyze_ghost) analyze_ghost(m, main);                // 5b. fresh statistics
+  result.cut_over = cut_over(m, *sync, tables);                      // 6. cut over
   result.peak_lag = sync->peak_lag();
   resume.stop();  // no checkpoints after the cut-over
   sync.reset();
-  if (m.config.keep_old_table_in_sync.count() > 0) {                 // 6b. keep t_del in sync
+  if (m.config.keep_old_table_in_sync.count() > 0) {  // 6b. keep t_del in sync
     ReverseSyncStart from;
     from.position = result.cut_over.lock_position;
     from.until = std::chrono::system_clock::now() +
@@ -100,27 +105,29 @@ MigrationResult Migrator::run(std::stop_token stop) {
 
   MigrationResult result;
   GhostTables tables(m);
-  ResumeSession resume(cs, plan_, {config_.resume && !config_.drop_leftover_tables, config_.version,
-                                   config_.checkpoint_interval, [this] {
-                                     // "copying", "postponed", …; "copying (throttled)" while the throttle holds
-                                     const auto p = status_.phase();
-                                     std::string s(phase_name(p));
-                                     if (p == Phase::kCopying && status_.throttle_status().throttled) s += " (throttled)";
-                                     return s;
-                                   }}, log_);
+  ResumeSession resume(cs, plan_,
+                       {config_.resume && !config_.drop_leftover_tables, config_.version, config_.checkpoint_interval,
+                        [this] {
+                          // "copying", "postponed", …; "copying (throttled)" while the throttle holds
+                          const auto p = status_.phase();
+                          std::string s(phase_name(p));
+                          if (p == Phase::kCopying && status_.throttle_status().throttled) s += " (throttled)";
+                          return s;
+                        }},
+                       log_);
   try {
     // gh-ost's order and rule: these hooks gate (a failure stops here, nothing touched yet).
     m.run_gating_hook("on-startup");
     m.run_gating_hook("on-validated");  // the plan was validated before run()
     auto main = SqlConnection::open(cs);
     main->reopen_when_idle({});  // it sits idle through the copy; a restarted server closed it
-    resume.begin(*main);                                              // 1b. one run per table; resume?
+    resume.begin(*main);         // 1b. one run per table; resume?
     m.resume = &resume;
     result.resumed = resume.resuming();
-    result.instant = alter_instantly(m, *main);                       // 1c. metadata-only, natively?
+    result.instant = alter_instantly(m, *main);                                          // 1c. metadata-only, natively?
     if (!result.instant->done) copy_and_cut_over(m, io, *main, tables, resume, result);  // 2.-6b.
-    status_.set_state(Phase::kDone, !result.revert                  ? std::string()
-                                    : result.revert->reverted       ? "reverted: " + plan_.table + " is the old table again"
+    status_.set_state(Phase::kDone, !result.revert            ? std::string()
+                                    : result.revert->reverted ? "reverted: " + plan_.table + " is the old table again"
                                     : result.revert->stopped.empty() ? std::string()
                                                                      : result.revert->stopped);
   } catch (const std::exception& e) {
@@ -130,15 +137,16 @@ MigrationResult Migrator::run(std::stop_token stop) {
     hooks.run_now("on-failure", m.hook_context(e.what()));
     throw;
   }
-  if (!result.instant->done) tables.clean_up_after_success();          // 7. clean up
+  if (!result.instant->done) tables.clean_up_after_success();  // 7. clean up
   result.rows_copied = progress_.rows_copied.load();
   result.rows_skipped = resume.rows_skipped();
   result.events_applied = progress_.events_applied.load();
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - status_.started());
+  result.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - status_.started());
   if (auto h = hooks.run_now("on-success", m.hook_context()); !h.ok())
-    result.success_hook_failure = "hook on-success failed (" +
-                                  (h.timed_out ? std::string("timed out") : "exit code " + std::to_string(h.exit_code)) +
-                                  ")";
+    result.success_hook_failure =
+        "hook on-success failed (" +
+        (h.timed_out ? std::string("timed out") : "exit code " + std::to_string(h.exit_code)) + ")";
   return result;
 }
 

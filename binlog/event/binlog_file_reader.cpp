@@ -8,7 +8,8 @@ namespace ghostcut::binlog {
 Result<std::optional<RawEvent>> BinlogFileReader::next() {
   if (error_) return *error_;
   if (!magic_checked_) {
-    if (file_.size() < sizeof kBinlogMagic || !std::equal(std::begin(kBinlogMagic), std::end(kBinlogMagic), file_.begin())) {
+    if (file_.size() < sizeof kBinlogMagic ||
+        !std::equal(std::begin(kBinlogMagic), std::end(kBinlogMagic), file_.begin())) {
       char got[40] = "";
       const std::size_t n = std::min<std::size_t>(file_.size(), 4);
       for (std::size_t i = 0; i < n; ++i) std::snprintf(got + 3 * i, sizeof got - 3 * i, "%02x ", file_[i]);

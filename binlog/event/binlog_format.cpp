@@ -23,8 +23,8 @@ BinlogFormat default_binlog_format(ChecksumAlg checksum) {
   f.header_len = kEventHeaderLen;
   f.checksum = checksum;
   // MySQL 8.0.32's table (types 1..41), as its FDE announces it.
-  f.post_header_lens = {0,  13, 0,  8,  0,  0,  0,  0,  4,  0,  4,  0,  0,  0,  98, 0,  4,  26, 8,  0, 0,
-                        0,  8,  8,  8,  2,  0,  0,  0,  10, 10, 10, 42, 42, 0,  18, 52, 0,  10, 40, 0};
+  f.post_header_lens = {0, 13, 0, 8, 0, 0, 0, 0, 4,  0,  4,  0,  0,  0, 98, 0,  4, 26, 8,  0, 0,
+                        0, 8,  8, 8, 2, 0, 0, 0, 10, 10, 10, 42, 42, 0, 18, 52, 0, 10, 40, 0};
   f.post_header_lens.resize(171, 0);
   // MariaDB 10.5's entries for 160..171.
   const std::uint8_t maria[] = {0, 4, 19, 4, 0, 13, 8, 8, 8, 10, 10, 10};
@@ -57,9 +57,9 @@ std::array<unsigned, 3> split_server_version(std::string_view version) noexcept 
 bool is_checksum_aware_version(std::string_view version) noexcept {
   const auto v = split_server_version(version);
   // MariaDB added checksums in 5.3, MySQL in 5.6.1 (libbinlogevents checksum_version_split).
-  const std::array<unsigned, 3> since =
-      version.find("MariaDB") != std::string_view::npos ? std::array<unsigned, 3>{5, 3, 0}
-                                                        : std::array<unsigned, 3>{5, 6, 1};
+  const std::array<unsigned, 3> since = version.find("MariaDB") != std::string_view::npos
+                                            ? std::array<unsigned, 3>{5, 3, 0}
+                                            : std::array<unsigned, 3>{5, 6, 1};
   return v >= since;
 }
 

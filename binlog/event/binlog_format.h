@@ -16,8 +16,8 @@
 #include "binlog/error.h"
 #include "binlog/event/event_header.h"
 #include "binlog/event/event_type.h"
-#include "common/flavour.h"
 #include "binlog/wire/byte_reader.h"
+#include "common/flavour.h"
 
 namespace ghostcut::binlog {
 

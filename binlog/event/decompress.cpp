@@ -31,8 +31,8 @@ Result<std::vector<std::uint8_t>> zstd_decompress(Bytes in, std::size_t expected
       out.resize(std::min(expected_size, out.size() * 2));
     }
     const bool at_limit = produced == out.size();
-    ZSTD_outBuffer output = at_limit ? ZSTD_outBuffer{&probe, 1, 0}
-                                     : ZSTD_outBuffer{out.data() + produced, out.size() - produced, 0};
+    ZSTD_outBuffer output =
+        at_limit ? ZSTD_outBuffer{&probe, 1, 0} : ZSTD_outBuffer{out.data() + produced, out.size() - produced, 0};
     const std::size_t rc = ZSTD_decompressStream(ctx.get(), &output, &input);
     if (ZSTD_isError(rc)) {
       return Error(Errc::kDecompressFailed, std::string("zstd: ") + ZSTD_getErrorName(rc), input.pos);
@@ -48,8 +48,8 @@ Result<std::vector<std::uint8_t>> zstd_decompress(Bytes in, std::size_t expected
     }
   }
   if (produced != expected_size) {
-    return Error(Errc::kDecompressFailed, "zstd: inflated to " + std::to_string(produced) +
-                                              " bytes, header said " + std::to_string(expected_size));
+    return Error(Errc::kDecompressFailed, "zstd: inflated to " + std::to_string(produced) + " bytes, header said " +
+                                              std::to_string(expected_size));
   }
   out.resize(produced);
   return out;

@@ -7,8 +7,8 @@ namespace ghostcut::binlog {
 namespace {
 
 Error locate(Error e, const RawEvent& raw, std::size_t header_len) {
-  e.context = std::string(event_type_name(raw.header.type)) + " event at " + std::to_string(raw.offset) + ": " +
-              e.context;
+  e.context =
+      std::string(event_type_name(raw.header.type)) + " event at " + std::to_string(raw.offset) + ": " + e.context;
   e.offset += raw.offset + header_len;
   return e;
 }
@@ -77,16 +77,17 @@ struct Describer {
            std::to_string(e.body_size) + " bytes, not decoded)";
   }
   std::string operator()(const FormatDescription& e) const {
-    return "FORMAT_DESCRIPTION server=" + e.format.server_version + " binlog_version=" +
-           std::to_string(e.format.binlog_version) + " checksum=" + (e.format.has_checksum() ? "CRC32" : "NONE");
+    return "FORMAT_DESCRIPTION server=" + e.format.server_version +
+           " binlog_version=" + std::to_string(e.format.binlog_version) +
+           " checksum=" + (e.format.has_checksum() ? "CRC32" : "NONE");
   }
   std::string operator()(const Rotate& e) const {
     return "ROTATE next=" + e.next_file + " pos=" + std::to_string(e.position);
   }
   std::string operator()(const Query& e) const {
-    return std::string(e.compressed ? "QUERY_COMPRESSED" : "QUERY") + " db=" + e.schema + " thread=" +
-           std::to_string(e.thread_id) + (e.error_code ? " error=" + std::to_string(e.error_code) : "") + " sql=" +
-           short_sql(e.statement);
+    return std::string(e.compressed ? "QUERY_COMPRESSED" : "QUERY") + " db=" + e.schema +
+           " thread=" + std::to_string(e.thread_id) + (e.error_code ? " error=" + std::to_string(e.error_code) : "") +
+           " sql=" + short_sql(e.statement);
   }
   std::string operator()(const Xid& e) const { return "XID " + std::to_string(e.xid); }
   std::string operator()(const Stop&) const { return "STOP"; }
@@ -128,8 +129,8 @@ struct Describer {
     return "INCIDENT type=" + std::to_string(e.kind) + " " + e.message;
   }
   std::string operator()(const TransactionPayload& e) const {
-    return "TRANSACTION_PAYLOAD compression=" + std::to_string(e.compression_type) + " size=" +
-           std::to_string(e.payload_size) + " uncompressed=" + std::to_string(e.uncompressed_size);
+    return "TRANSACTION_PAYLOAD compression=" + std::to_string(e.compression_type) +
+           " size=" + std::to_string(e.payload_size) + " uncompressed=" + std::to_string(e.uncompressed_size);
   }
   std::string operator()(const TableMap& e) const {
     return "TABLE_MAP id=" + std::to_string(e.table_id) + " " + e.schema + "." + e.table +
@@ -139,8 +140,8 @@ struct Describer {
     char flags[8];
     std::snprintf(flags, sizeof flags, "%x", e.flags);
     return std::string(event_type_name(e.type)) + " table_id=" + std::to_string(e.table_id) +
-           " cols=" + std::to_string(e.column_count) + " rows_bytes=" + std::to_string(e.rows.size()) +
-           " flags=0x" + flags;
+           " cols=" + std::to_string(e.column_count) + " rows_bytes=" + std::to_string(e.rows.size()) + " flags=0x" +
+           flags;
   }
 };
 

@@ -25,8 +25,8 @@ struct FormatDescription {
 
 // RowsEvent::rows and (uncompressed) views point into the RawEvent's buffer: keep it alive.
 using Event = std::variant<Unknown, FormatDescription, Rotate, Query, Xid, Stop, Heartbeat, Gtid, PreviousGtids,
-                           MariaGtid, MariaGtidList, BinlogCheckpoint, AnnotateRows, RowsQuery, Intvar, Rand,
-                           UserVar, Incident, TransactionPayload, TableMap, RowsEvent>;
+                           MariaGtid, MariaGtidList, BinlogCheckpoint, AnnotateRows, RowsQuery, Intvar, Rand, UserVar,
+                           Incident, TransactionPayload, TableMap, RowsEvent>;
 
 // Errors name the event type and carry the absolute offset (raw.offset + header + body position).
 [[nodiscard]] Result<Event> decode_event(const RawEvent& raw, const BinlogFormat& format);

@@ -44,8 +44,7 @@ struct EventHeader {
   h.log_pos = r.u32();
   h.flags = r.u16();
   if (!r.ok()) {
-    return Error(Errc::kTruncated,
-                 "event header needs 19 bytes, have " + std::to_string(event.size()), event.size());
+    return Error(Errc::kTruncated, "event header needs 19 bytes, have " + std::to_string(event.size()), event.size());
   }
   if (h.event_size < kEventHeaderLen) {
     return Error(Errc::kBadLength, "event_size " + std::to_string(h.event_size) + " is smaller than the header",

@@ -256,15 +256,17 @@ Result<Gtid> parse_gtid_tagged(Bytes body) {
   // payload_size counts every byte from the version byte on.
   if (payload_size < r.pos() || payload_size > body.size()) {
     return Error(Errc::kBadLength,
-                 "GTID_TAGGED payload size " + std::to_string(payload_size) + " with " +
-                     std::to_string(body.size()) + " bytes in the event",
+                 "GTID_TAGGED payload size " + std::to_string(payload_size) + " with " + std::to_string(body.size()) +
+                     " bytes in the event",
                  1);
   }
   ByteReader f(body.subspan(r.pos(), static_cast<std::size_t>(payload_size) - r.pos()));
   const std::size_t base = r.pos();
   bool have_original_ts = false;
   bool have_original_version = false;
-  auto fail = [&](std::string_view field) { return Error(Errc::kTruncated, "GTID_TAGGED " + std::string(field), base + f.pos()); };
+  auto fail = [&](std::string_view field) {
+    return Error(Errc::kTruncated, "GTID_TAGGED " + std::string(field), base + f.pos());
+  };
   while (f.remaining() > 0) {
     const std::uint64_t id = detail::read_varlen_uint(f);
     if (!f.ok()) return fail("field id");
@@ -362,8 +364,7 @@ Result<PreviousGtids> parse_previous_gtids(Bytes body) {
     if (!r.ok()) return truncated("PREVIOUS_GTIDS", "n_intervals of sid " + std::to_string(i), r);
     if (n_iv > r.remaining() / 16) {
       return Error(Errc::kTruncated,
-                   "PREVIOUS_GTIDS: " + std::to_string(n_iv) + " intervals of sid " + std::to_string(i) +
-                       " do not fit",
+                   "PREVIOUS_GTIDS: " + std::to_string(n_iv) + " intervals of sid " + std::to_string(i) + " do not fit",
                    r.pos());
     }
     for (std::uint64_t k = 0; k < n_iv; ++k) {

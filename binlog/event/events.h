@@ -176,7 +176,7 @@ struct UserVar {
   bool is_null = false;
   std::uint8_t value_type = 0;  // Item_result: 0 STRING, 1 REAL, 2 INT, 4 DECIMAL
   std::uint32_t charset = 0;
-  std::string value;  // raw bytes
+  std::string value;                  // raw bytes
   std::optional<std::uint8_t> flags;  // 0x01 = unsigned
   bool operator==(const UserVar&) const = default;
 };

@@ -15,8 +15,8 @@ namespace ghostcut::binlog {
 
 struct RawEvent {
   EventHeader header;
-  Bytes body;                  // after the common header, checksum stripped
-  std::size_t offset = 0;      // where the event starts (file offset, or offset inside a payload)
+  Bytes body;              // after the common header, checksum stripped
+  std::size_t offset = 0;  // where the event starts (file offset, or offset inside a payload)
   bool checksum_verified = false;
 
   EventType type() const noexcept { return header.type; }

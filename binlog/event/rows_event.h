@@ -22,9 +22,9 @@ enum class RowsKind : std::uint8_t { kWrite, kUpdate, kDelete, kPartialUpdate };
 struct RowsEvent {
   EventType type = EventType::kUnknown;  // as written (e.g. kWriteRowsV2, kMariaUpdateRowsCompressedV1)
   RowsKind kind = RowsKind::kWrite;
-  std::uint8_t version = 2;              // 1 or 2
+  std::uint8_t version = 2;  // 1 or 2
   std::uint64_t table_id = 0;
-  std::uint16_t flags = 0;               // 0x0001 = STMT_END_F (last rows event of the statement)
+  std::uint16_t flags = 0;  // 0x0001 = STMT_END_F (last rows event of the statement)
   std::uint64_t column_count = 0;
   std::vector<bool> columns_present;        // before image (or the only image)
   std::vector<bool> columns_present_after;  // UPDATE / PARTIAL_UPDATE only

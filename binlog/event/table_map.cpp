@@ -20,9 +20,7 @@ enum class OptMeta : std::uint8_t {
   kVectorDimensionality = 13,
 };
 
-bool is_known_column_type(std::uint8_t t) {
-  return t <= 20 || t >= 242;
-}
+bool is_known_column_type(std::uint8_t t) { return t <= 20 || t >= 242; }
 
 // Width of a column's metadata in the TABLE_MAP metadata block.
 std::size_t meta_width(ColumnType t) {
@@ -38,18 +36,15 @@ std::size_t meta_width(ColumnType t) {
     case ColumnType::kVector:
     case ColumnType::kTime2:
     case ColumnType::kDateTime2:
-    case ColumnType::kTimestamp2:
-      return 1;
+    case ColumnType::kTimestamp2: return 1;
     case ColumnType::kVarchar:
     case ColumnType::kVarString:
     case ColumnType::kBit:
     case ColumnType::kString:
     case ColumnType::kEnum:
     case ColumnType::kSet:
-    case ColumnType::kNewDecimal:
-      return 2;
-    default:
-      return 0;
+    case ColumnType::kNewDecimal: return 2;
+    default: return 0;
   }
 }
 
@@ -62,8 +57,7 @@ std::uint16_t read_meta(ByteReader& r, ColumnType t) {
       switch (t) {
         case ColumnType::kVarchar:
         case ColumnType::kVarString:
-        case ColumnType::kBit:
-          return static_cast<std::uint16_t>(b0 | (b1 << 8));
+        case ColumnType::kBit: return static_cast<std::uint16_t>(b0 | (b1 << 8));
         default:  // STRING, ENUM, SET, NEWDECIMAL: byte0 is the high part
           return static_cast<std::uint16_t>((b0 << 8) | b1);
       }
@@ -220,11 +214,13 @@ Result<TableMap> parse_table_map(Bytes body, std::uint8_t post_header_len) {
   const std::uint8_t db_len = r.u8();
   m.schema = std::string(r.str(db_len));
   if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP schema name", r.pos());
-  if (r.u8() != 0 || !r.ok()) return Error(r.ok() ? Errc::kBadValue : Errc::kTruncated, "TABLE_MAP schema name terminator", r.pos());
+  if (r.u8() != 0 || !r.ok())
+    return Error(r.ok() ? Errc::kBadValue : Errc::kTruncated, "TABLE_MAP schema name terminator", r.pos());
   const std::uint8_t table_len = r.u8();
   m.table = std::string(r.str(table_len));
   if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP table name", r.pos());
-  if (r.u8() != 0 || !r.ok()) return Error(r.ok() ? Errc::kBadValue : Errc::kTruncated, "TABLE_MAP table name terminator", r.pos());
+  if (r.u8() != 0 || !r.ok())
+    return Error(r.ok() ? Errc::kBadValue : Errc::kTruncated, "TABLE_MAP table name terminator", r.pos());
 
   const std::uint64_t ncols = r.lenenc();
   if (!r.ok()) return Error(Errc::kTruncated, "TABLE_MAP column count", r.pos());
@@ -251,10 +247,10 @@ Result<TableMap> parse_table_map(Bytes body, std::uint8_t post_header_len) {
     const std::size_t at = mr.pos();
     m.meta.push_back(read_meta(mr, m.types[i]));
     if (!mr.ok()) {
-      return Error(Errc::kTruncated,
-                   "TABLE_MAP metadata for column " + std::to_string(i) + " (" +
-                       std::string(column_type_name(m.types[i])) + ")",
-                   meta_at + at);
+      return Error(
+          Errc::kTruncated,
+          "TABLE_MAP metadata for column " + std::to_string(i) + " (" + std::string(column_type_name(m.types[i])) + ")",
+          meta_at + at);
     }
   }
   if (mr.remaining() != 0) {

@@ -18,15 +18,15 @@ namespace ghostcut::binlog {
 
 // Optional metadata (binlog_row_metadata=MINIMAL|FULL). Vectors are empty when the field is absent.
 struct TableMapOptionalMetadata {
-  std::vector<bool> signedness;           // one per *numeric* column, in column order; true = UNSIGNED
+  std::vector<bool> signedness;  // one per *numeric* column, in column order; true = UNSIGNED
   std::optional<std::uint32_t> default_charset;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> charset_exceptions;  // (column index, collation)
-  std::vector<std::uint32_t> column_charsets;  // one per character column
-  std::vector<std::string> column_names;       // one per column (FULL)
+  std::vector<std::uint32_t> column_charsets;                               // one per character column
+  std::vector<std::string> column_names;                                    // one per column (FULL)
   std::vector<std::vector<std::string>> set_str_values;
   std::vector<std::vector<std::string>> enum_str_values;
   std::vector<std::uint32_t> geometry_types;
-  std::vector<std::uint32_t> simple_primary_key;  // column indexes
+  std::vector<std::uint32_t> simple_primary_key;                                 // column indexes
   std::vector<std::pair<std::uint32_t, std::uint32_t>> primary_key_with_prefix;  // (index, prefix len)
   std::optional<std::uint32_t> enum_and_set_default_charset;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> enum_and_set_charset_exceptions;
@@ -41,8 +41,8 @@ struct TableMap {
   std::uint16_t flags = 0;
   std::string schema;
   std::string table;
-  std::vector<ColumnType> types;       // as written: ENUM/SET appear as kString with the real type in meta
-  std::vector<std::uint16_t> meta;     // per-column metadata, already parsed to one number each (see below)
+  std::vector<ColumnType> types;    // as written: ENUM/SET appear as kString with the real type in meta
+  std::vector<std::uint16_t> meta;  // per-column metadata, already parsed to one number each (see below)
   std::vector<bool> nullable;
   TableMapOptionalMetadata optional;
 

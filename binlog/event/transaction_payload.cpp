@@ -27,9 +27,15 @@ Result<TransactionPayload> parse_transaction_payload(Bytes body) {
       }
     }
     switch (type) {
-      case 1: p.payload_size = value; have_size = true; break;
+      case 1:
+        p.payload_size = value;
+        have_size = true;
+        break;
       case 2: p.compression_type = value; break;
-      case 3: p.uncompressed_size = value; have_uncompressed = true; break;
+      case 3:
+        p.uncompressed_size = value;
+        have_uncompressed = true;
+        break;
       default: break;  // unknown field: skipped by length
     }
   }
@@ -66,8 +72,7 @@ Result<TransactionPayload> parse_transaction_payload(Bytes body) {
       if (!have_uncompressed) p.uncompressed_size = data.size();
       break;
     default:
-      return Error(Errc::kUnsupported, "TRANSACTION_PAYLOAD compression type " + std::to_string(p.compression_type),
-                   0);
+      return Error(Errc::kUnsupported, "TRANSACTION_PAYLOAD compression type " + std::to_string(p.compression_type), 0);
   }
   return p;
 }
@@ -80,8 +85,7 @@ Result<std::vector<RawEvent>> split_payload_events(const TransactionPayload& pay
     auto header = parse_event_header(all.subspan(off));
     if (!header) {
       return Error(Errc::kTruncated,
-                   "TRANSACTION_PAYLOAD inner event header (" + std::to_string(all.size() - off) + " bytes left)",
-                   off);
+                   "TRANSACTION_PAYLOAD inner event header (" + std::to_string(all.size() - off) + " bytes left)", off);
     }
     if (header->event_size > all.size() - off) {
       return Error(Errc::kTruncated,

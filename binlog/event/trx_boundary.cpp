@@ -9,7 +9,8 @@ bool is_xa_start(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
   std::string head;
-  for (; i < s.size() && head.size() < 8; ++i) head += static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
+  for (; i < s.size() && head.size() < 8; ++i)
+    head += static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
   return head.rfind("XA START", 0) == 0 || head.rfind("XA BEGIN", 0) == 0;
 }
 
@@ -34,15 +35,14 @@ TrxStep TrxBoundary::on_event(const Event& ev, std::uint64_t end_pos) {
       // LOAD DATA: blocks first, then the query that runs them (its own trx when autocommit).
       case EventType::kBeginLoadQuery:
       case EventType::kAppendBlock: return enter(TrxState::kPending);
-      case EventType::kExecuteLoadQuery:
-        return state_ == TrxState::kInTrx ? TrxStep::kInside : end(end_pos);
+      case EventType::kExecuteLoadQuery: return state_ == TrxState::kInTrx ? TrxStep::kInside : end(end_pos);
       default: break;
     }
   }
   if (std::holds_alternative<RowsEvent>(ev)) return enter(TrxState::kInTrx);
-  if (std::holds_alternative<TableMap>(ev) || std::holds_alternative<Intvar>(ev) ||
-      std::holds_alternative<Rand>(ev) || std::holds_alternative<UserVar>(ev) ||
-      std::holds_alternative<AnnotateRows>(ev) || std::holds_alternative<RowsQuery>(ev)) {
+  if (std::holds_alternative<TableMap>(ev) || std::holds_alternative<Intvar>(ev) || std::holds_alternative<Rand>(ev) ||
+      std::holds_alternative<UserVar>(ev) || std::holds_alternative<AnnotateRows>(ev) ||
+      std::holds_alternative<RowsQuery>(ev)) {
     return enter(TrxState::kPending);
   }
   // FDE, ROTATE, PREVIOUS_GTIDS, GTID_LIST, checkpoints, heartbeats, STOP, unknown: no change.

@@ -1,5 +1,6 @@
 #include "binlog/net/binlog_connection.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <charconv>
@@ -90,11 +90,10 @@ std::error_code std_code(E e) {
 }
 
 bool is_lost_code(const std::error_code& ec) {
-  for (const std::error_code lost :
-       {std_code(asio::error::eof), std_code(asio::error::connection_reset), std_code(asio::error::broken_pipe),
-        std_code(asio::error::connection_aborted), std_code(asio::error::operation_aborted),
-        std_code(asio::error::bad_descriptor), std_code(asio::error::not_connected),
-        std_code(ssl::error::stream_truncated)}) {
+  for (const std::error_code lost : {std_code(asio::error::eof), std_code(asio::error::connection_reset),
+                                     std_code(asio::error::broken_pipe), std_code(asio::error::connection_aborted),
+                                     std_code(asio::error::operation_aborted), std_code(asio::error::bad_descriptor),
+                                     std_code(asio::error::not_connected), std_code(ssl::error::stream_truncated)}) {
     if (ec == lost) return true;
   }
   return false;
@@ -127,8 +126,7 @@ ConnectionError::ConnectionError(std::error_code code, const std::string& what, 
 
 bool ConnectionError::connection_lost() const noexcept {
   if (server_) {
-    return server_->code == kErConnectionKilled || server_->code == kErServerShutdown ||
-           server_->code == kCrServerLost;
+    return server_->code == kErConnectionKilled || server_->code == kErServerShutdown || server_->code == kCrServerLost;
   }
   return is_lost_code(code_);
 }
@@ -241,8 +239,8 @@ struct BinlogConnection::Impl {
       if (!settings.ssl_key.empty()) ctx.use_private_key_file(settings.ssl_key, ssl::context::pem);
       tls_context.emplace(std::move(ctx));
     } catch (const boost::system::system_error& e) {
-      throw ConnectionError(e.code(), "TLS set-up for " + endpoint() + " failed (ssl-ca/ssl-capath/ssl-cert/ssl-key): " +
-                                          e.code().message());
+      throw ConnectionError(e.code(), "TLS set-up for " + endpoint() +
+                                          " failed (ssl-ca/ssl-capath/ssl-cert/ssl-key): " + e.code().message());
     }
     return *tls_context;
   }
@@ -306,21 +304,18 @@ struct BinlogConnection::Impl {
         step = hs.on_tls_established();
       }
       switch (step.action) {
-        case HandshakeAction::kSend:
-          co_await write_packet(step.payload, "authenticating");
-          break;
-        case HandshakeAction::kWait:
-          break;
+        case HandshakeAction::kSend: co_await write_packet(step.payload, "authenticating"); break;
+        case HandshakeAction::kWait: break;
         case HandshakeAction::kDone:
           handshake = hs.greeting();
           capabilities = hs.capabilities();
           co_return;
         case HandshakeAction::kFailed:
-          throw ConnectionError(step.error.code,
-                                "cannot connect to " + endpoint() + " as '" + settings.user + "': " + step.error.message(),
-                                step.server_error);
-        case HandshakeAction::kSendAndStartTls:
-          throw ConnectionError(Errc::kProtocolError, "TLS requested twice");
+          throw ConnectionError(
+              step.error.code,
+              "cannot connect to " + endpoint() + " as '" + settings.user + "': " + step.error.message(),
+              step.server_error);
+        case HandshakeAction::kSendAndStartTls: throw ConnectionError(Errc::kProtocolError, "TLS requested twice");
       }
       packet = co_await read_packet("authenticating");
     }
@@ -372,8 +367,7 @@ awaitable<void> BinlogConnection::async_connect() {
   d.assembler = FrameAssembler(d.settings.max_packet_size);
   d.seq = 0;
   d.dumping = false;
-  d.log->debug("connecting to {} as '{}' (tls {})", d.endpoint(), d.settings.user,
-               to_string(d.settings.tls_mode));
+  d.log->debug("connecting to {} as '{}' (tls {})", d.endpoint(), d.settings.user, to_string(d.settings.tls_mode));
 
   // The timer closes the socket (and cancels the resolver); that fails whatever step is pending.
   // The state is shared so a late timer callback never touches a finished coroutine frame.
@@ -397,7 +391,8 @@ awaitable<void> BinlogConnection::async_connect() {
   });
   auto timed_out = [&]() {
     return ConnectionError(std_code(asio::error::timed_out), "connecting to " + d.endpoint() + " timed out after " +
-                                                       std::to_string(d.settings.connect_timeout.count()) + " ms");
+                                                                 std::to_string(d.settings.connect_timeout.count()) +
+                                                                 " ms");
   };
   auto disarm = [&]() {
     state->transport = nullptr;
@@ -492,21 +487,19 @@ awaitable<std::optional<std::vector<std::uint8_t>>> BinlogConnection::async_read
   auto packet = co_await d.read_packet("reading a binlog event");
   if (packet.empty()) throw ConnectionError(Errc::kProtocolError, "empty packet in the binlog stream");
   switch (packet[0]) {
-    case kOkHeader:
-      packet.erase(packet.begin());
-      co_return std::optional<std::vector<std::uint8_t>>(std::move(packet));
+    case kOkHeader: packet.erase(packet.begin()); co_return std::optional<std::vector<std::uint8_t>>(std::move(packet));
     case kErrHeader: {
       d.dumping = false;
       auto err = parse_err_packet(packet);
       if (!err) throw ConnectionError(err.error().code, "binlog stream: " + err.error().message());
-      throw ConnectionError(Errc::kServerError, "binlog dump from " + d.endpoint() + " failed: " + err->to_string(), *err);
+      throw ConnectionError(Errc::kServerError, "binlog dump from " + d.endpoint() + " failed: " + err->to_string(),
+                            *err);
     }
-    case kEofHeader:
-      d.dumping = false;
-      co_return std::nullopt;
+    case kEofHeader: d.dumping = false; co_return std::nullopt;
     default:
       close();
-      throw ConnectionError(Errc::kProtocolError, "binlog stream: unexpected packet header " + std::to_string(packet[0]));
+      throw ConnectionError(Errc::kProtocolError,
+                            "binlog stream: unexpected packet header " + std::to_string(packet[0]));
   }
 }
 

@@ -39,7 +39,7 @@ namespace ghostcut::binlog {
 // The common settings (host, credentials, TLS, timeouts) plus what only a replica client needs.
 // Over a unix socket, TLS preferred means no TLS.
 struct BinlogConnectionSettings : ConnectionSettings {
-  std::uint32_t server_id = 0;  // our replica server_id (unique among the source's replicas)
+  std::uint32_t server_id = 0;                          // our replica server_id (unique among the source's replicas)
   std::chrono::milliseconds heartbeat_period{5'000};    // asked of the source before a dump; 0 = none
   std::size_t max_packet_size = kDefaultMaxPacketSize;  // largest packet (binlog event) accepted
 };

@@ -1,12 +1,12 @@
 #include "binlog/net/replication_stream.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -200,7 +200,8 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   ChecksumAlg checksum = ChecksumAlg::kOff;
   {
     auto cs = co_await conn->async_query("SELECT @@global.binlog_checksum");
-    if (!cs.rows.empty() && !cs.rows[0].empty() && cs.rows[0][0] && *cs.rows[0][0] == "CRC32") checksum = ChecksumAlg::kCrc32;
+    if (!cs.rows.empty() && !cs.rows[0].empty() && cs.rows[0][0] && *cs.rows[0][0] == "CRC32")
+      checksum = ChecksumAlg::kCrc32;
   }
   co_await conn->async_register_replica();
   co_await conn->async_start_dump(resume.file, static_cast<std::uint32_t>(resume.offset));
@@ -220,7 +221,8 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   for (;;) {
     auto bytes = co_await conn->async_read_event();
     // Our dump blocks, so an end means the server ended it (a shutdown, a restart): reconnect.
-    if (!bytes) throw ConnectionError(std::make_error_code(std::errc::connection_reset), "the server ended the binlog dump");
+    if (!bytes)
+      throw ConnectionError(std::make_error_code(std::errc::connection_reset), "the server ended the binlog dump");
     last_activity_ = now_ticks();
     {
       std::lock_guard lk(mu_);

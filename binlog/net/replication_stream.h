@@ -40,14 +40,14 @@ namespace ghostcut::binlog {
 
 struct StreamSettings {
   BinlogConnectionSettings connection;  // connection.server_id must be unique among replicas
-  std::optional<BinlogPosition> start; // nullopt = the source's current position
+  std::optional<BinlogPosition> start;  // nullopt = the source's current position
   std::chrono::milliseconds heartbeat_period{1000};
   // No event or heartbeat for this long = the connection is dead (default 3 heartbeats + 2 s).
   std::chrono::milliseconds dead_after{5000};
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
-  int max_reconnects = -1;             // consecutive failed attempts before giving up; -1 = forever
-  std::size_t queue_capacity = 1000;   // transactions
+  int max_reconnects = -1;            // consecutive failed attempts before giving up; -1 = forever
+  std::size_t queue_capacity = 1000;  // transactions
   // And at most this many bytes of binlog events (Transaction::bytes), so memory stays bounded
   // whatever the transactions' size; one transaction larger than this still passes, alone.
   std::size_t queue_bytes = 16u << 20;
@@ -56,10 +56,10 @@ struct StreamSettings {
 struct StreamStats {
   std::uint64_t events = 0;
   std::uint64_t bytes = 0;
-  std::uint64_t transactions = 0;       // delivered (non-empty)
+  std::uint64_t transactions = 0;  // delivered (non-empty)
   std::uint64_t reconnects = 0;
   std::uint32_t last_event_timestamp = 0;
-  std::uint32_t connection_id = 0;      // the current dump connection's server thread id
+  std::uint32_t connection_id = 0;  // the current dump connection's server thread id
 };
 
 class ReplicationStream {
@@ -108,7 +108,7 @@ class ReplicationStream {
   std::shared_ptr<spdlog::logger> log_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;        // consumers: new item, stop, failure, position moved
+  std::condition_variable cv_;  // consumers: new item, stop, failure, position moved
   std::deque<Transaction> queue_;
   std::size_t queued_bytes_ = 0;  // sum of queue_'s Transaction::bytes
   BinlogPosition read_pos_;

@@ -30,7 +30,9 @@ class BitmapView {
 };
 
 // Reads a bitmap of `bits` bits from `r` (sticky error on truncation).
-inline BitmapView read_bitmap(ByteReader& r, std::size_t bits) noexcept { return BitmapView(r.bytes(bitmap_bytes(bits))); }
+inline BitmapView read_bitmap(ByteReader& r, std::size_t bits) noexcept {
+  return BitmapView(r.bytes(bitmap_bytes(bits)));
+}
 
 // Unpacks a bitmap into a vector<bool> of `bits` entries.
 inline std::vector<bool> to_bool_vector(BitmapView v, std::size_t bits) {

@@ -79,7 +79,7 @@ Result<void> ChangeDecoder::decode_rows_into(const RowsEvent& rows, const Binlog
   const TableMap* map = maps_.find(rows.table_id);
   if (!map) {
     return Error(Errc::kMissingTableMap, "rows event for table_id " + std::to_string(rows.table_id) + " at " +
-                                              at.to_string() + " without a preceding TABLE_MAP");
+                                             at.to_string() + " without a preceding TABLE_MAP");
   }
   if (filter_ && !filter_(map->schema, map->table)) return {};
   const TableColumns* cols = lookup_ ? lookup_(*map) : nullptr;

@@ -39,11 +39,11 @@ struct RowChange {
 
 struct DecodedEvent {
   EventHeader header;
-  BinlogPosition start;    // where the event begins
-  BinlogPosition end;      // just after it (a safe resume point only when trx == kEnded)
-  Event event;             // views point into the event's bytes: keep them alive while using this
+  BinlogPosition start;  // where the event begins
+  BinlogPosition end;    // just after it (a safe resume point only when trx == kEnded)
+  Event event;           // views point into the event's bytes: keep them alive while using this
   TrxStep trx = TrxStep::kOutside;
-  std::vector<RowChange> rows;  // rows of accepted tables (also from inside a TRANSACTION_PAYLOAD)
+  std::vector<RowChange> rows;       // rows of accepted tables (also from inside a TRANSACTION_PAYLOAD)
   std::vector<Query> inner_queries;  // QUERY events inside a TRANSACTION_PAYLOAD (DDL detection)
 };
 

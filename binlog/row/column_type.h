@@ -87,13 +87,13 @@ constexpr std::string_view column_type_name(ColumnType t) noexcept {
 
 // True for the integer types whose signedness the binlog does not carry by default.
 constexpr bool is_integer_type(ColumnType t) noexcept {
-  return t == ColumnType::kTiny || t == ColumnType::kShort || t == ColumnType::kInt24 ||
-         t == ColumnType::kLong || t == ColumnType::kLongLong;
+  return t == ColumnType::kTiny || t == ColumnType::kShort || t == ColumnType::kInt24 || t == ColumnType::kLong ||
+         t == ColumnType::kLongLong;
 }
 // Types that SIGNEDNESS optional metadata has a bit for (numeric types).
 constexpr bool is_numeric_type(ColumnType t) noexcept {
-  return is_integer_type(t) || t == ColumnType::kFloat || t == ColumnType::kDouble ||
-         t == ColumnType::kNewDecimal || t == ColumnType::kDecimal;
+  return is_integer_type(t) || t == ColumnType::kFloat || t == ColumnType::kDouble || t == ColumnType::kNewDecimal ||
+         t == ColumnType::kDecimal;
 }
 
 }  // namespace ghostcut::binlog

@@ -121,7 +121,8 @@ Result<DecimalValue> decode_decimal(Bytes bytes, int precision, int scale) {
   ByteReader r(bytes);
   DecimalValue v;
   Errc e = read_decimal_text(r, precision, scale, v.text);
-  if (e != Errc::kOk) return Error(e, "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")", r.pos());
+  if (e != Errc::kOk)
+    return Error(e, "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")", r.pos());
   if (!r.at_end()) return Error(Errc::kExtraBytes, "DECIMAL value", r.pos());
   return v;
 }

@@ -195,8 +195,8 @@ class JsonPrinter {
         if (key_off < header || key_off > size || key_len > size - key_off) {
           return fail(Errc::kBadLength, "JSON object key " + std::to_string(i), ke);
         }
-        append_json_quoted(out_, as_chars(doc_.subspan(start + static_cast<std::size_t>(key_off),
-                                                       static_cast<std::size_t>(key_len))));
+        append_json_quoted(
+            out_, as_chars(doc_.subspan(start + static_cast<std::size_t>(key_off), static_cast<std::size_t>(key_len))));
         out_ += ": ";
       }
       const std::size_t ve =

@@ -108,37 +108,42 @@ Errc emplace_temporal(Errc e, T&& v, Value& out) {
 }
 
 // The one switch over column types. `partial_json` only for PARTIAL_UPDATE after images.
-Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_unsigned, bool partial_json,
-                 Value& out, ValueError& err) {
+Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_unsigned, bool partial_json, Value& out,
+                 ValueError& err) {
   switch (type) {
     case ColumnType::kTiny: {
       std::uint64_t v = r.uint_le(1);
       if (!r.ok()) return Errc::kTruncated;
-      if (is_unsigned) out = v; else out = std::int64_t{static_cast<std::int8_t>(v)};
+      if (is_unsigned) out = v;
+      else out = std::int64_t{static_cast<std::int8_t>(v)};
       return Errc::kOk;
     }
     case ColumnType::kShort: {
       std::uint64_t v = r.uint_le(2);
       if (!r.ok()) return Errc::kTruncated;
-      if (is_unsigned) out = v; else out = std::int64_t{static_cast<std::int16_t>(v)};
+      if (is_unsigned) out = v;
+      else out = std::int64_t{static_cast<std::int16_t>(v)};
       return Errc::kOk;
     }
     case ColumnType::kInt24: {
       std::uint64_t v = r.uint_le(3);
       if (!r.ok()) return Errc::kTruncated;
-      if (is_unsigned) out = v; else out = static_cast<std::int64_t>(v ^ 0x800000) - 0x800000;
+      if (is_unsigned) out = v;
+      else out = static_cast<std::int64_t>(v ^ 0x800000) - 0x800000;
       return Errc::kOk;
     }
     case ColumnType::kLong: {
       std::uint64_t v = r.uint_le(4);
       if (!r.ok()) return Errc::kTruncated;
-      if (is_unsigned) out = v; else out = std::int64_t{static_cast<std::int32_t>(v)};
+      if (is_unsigned) out = v;
+      else out = std::int64_t{static_cast<std::int32_t>(v)};
       return Errc::kOk;
     }
     case ColumnType::kLongLong: {
       std::uint64_t v = r.uint_le(8);
       if (!r.ok()) return Errc::kTruncated;
-      if (is_unsigned) out = v; else out = static_cast<std::int64_t>(v);
+      if (is_unsigned) out = v;
+      else out = static_cast<std::int64_t>(v);
       return Errc::kOk;
     }
     case ColumnType::kFloat: {
@@ -162,9 +167,7 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
     case ColumnType::kDecimal:
       err.detail = "old DECIMAL (MySQL < 5.0 tables) carries no metadata to decode it";
       return Errc::kUnsupported;
-    case ColumnType::kNull:
-      out = NullValue{};
-      return Errc::kOk;
+    case ColumnType::kNull: out = NullValue{}; return Errc::kOk;
     case ColumnType::kYear: {
       YearValue v;
       return emplace_temporal(read_year(r, v), v, out);
@@ -199,8 +202,7 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
       return emplace_temporal(read_timestamp2(r, meta, v), v, out);
     }
     case ColumnType::kVarchar:
-    case ColumnType::kVarString:
-      return read_prefixed_bytes(r, meta < 256 ? 1 : 2, out);
+    case ColumnType::kVarString: return read_prefixed_bytes(r, meta < 256 ? 1 : 2, out);
     case ColumnType::kString: {
       const StringMeta sm = resolve_string_meta(meta);
       if (sm.real == ColumnType::kEnum) return read_enum(r, sm.length, out);
@@ -230,8 +232,7 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
       return read_prefixed_bytes(r, meta, out);
     case ColumnType::kTypedArray:
     case ColumnType::kInvalid:
-    case ColumnType::kBool:
-      break;
+    case ColumnType::kBool: break;
   }
   return Errc::kUnknownColumnType;
 }
@@ -291,8 +292,8 @@ class RowsDecoder {
   // Decodes into `rows`, reusing the RowPairs (and their strings' buffers) already there.
   Result<void> run(std::vector<RowPair>& rows) {
     const std::vector<bool>& before_cols = ev_.columns_present;
-    const std::vector<bool>& after_cols = ev_.columns_present_after.empty() ? ev_.columns_present
-                                                                           : ev_.columns_present_after;
+    const std::vector<bool>& after_cols =
+        ev_.columns_present_after.empty() ? ev_.columns_present : ev_.columns_present_after;
     const std::size_t before_n = count_set(before_cols, ncols_);
     const std::size_t after_n = count_set(after_cols, ncols_);
     std::size_t n = 0;
@@ -377,7 +378,8 @@ class RowsDecoder {
         continue;
       }
       const ColumnPlan& p = plans_[i];
-      const bool partial = has_partial && p.json_index >= 0 && partial_bits.test(static_cast<std::size_t>(p.json_index));
+      const bool partial =
+          has_partial && p.json_index >= 0 && partial_bits.test(static_cast<std::size_t>(p.json_index));
       const std::size_t at = r_.pos();
       const Errc e = decode_into(r_, p.type, p.meta, p.is_unsigned, partial, values[i], verr);
       if (e != Errc::kOk) {
@@ -425,7 +427,7 @@ Result<void> decode_rows_into(const RowsEvent& ev, const TableMap& map, const Co
   if (ev.table_id != map.table_id) {
     rows.clear();
     return Error(Errc::kMissingTableMap, "rows event for table_id " + std::to_string(ev.table_id) +
-                                               " decoded with TABLE_MAP of table_id " + std::to_string(map.table_id));
+                                             " decoded with TABLE_MAP of table_id " + std::to_string(map.table_id));
   }
   if (ev.column_count > map.types.size()) {
     rows.clear();

@@ -3,9 +3,9 @@
 namespace ghostcut::binlog {
 namespace {
 
-constexpr std::int64_t kTimeIntOffset = 0x800000;              // TIMEF_INT_OFS
-constexpr std::int64_t kTimeOffset = 0x800000000000;          // TIMEF_OFS (fsp 5..6)
-constexpr std::int64_t kDateTimeIntOffset = 0x8000000000;     // DATETIMEF_INT_OFS
+constexpr std::int64_t kTimeIntOffset = 0x800000;          // TIMEF_INT_OFS
+constexpr std::int64_t kTimeOffset = 0x800000000000;       // TIMEF_OFS (fsp 5..6)
+constexpr std::int64_t kDateTimeIntOffset = 0x8000000000;  // DATETIMEF_INT_OFS
 constexpr std::int64_t kMicrosPerSecond = 1000000;
 
 bool valid_fsp(int fsp) noexcept { return fsp >= 0 && fsp <= 6; }
@@ -132,9 +132,7 @@ Errc read_time2(ByteReader& r, int fsp, TimeValue& out) noexcept {
       packed = intpart * (std::int64_t{1} << 24) + frac * 100;
       break;
     }
-    default:
-      packed = static_cast<std::int64_t>(r.uint_be(6)) - kTimeOffset;
-      break;
+    default: packed = static_cast<std::int64_t>(r.uint_be(6)) - kTimeOffset; break;
   }
   if (!r.ok()) return Errc::kTruncated;
   out = time_from_packed(packed);

@@ -13,10 +13,10 @@ namespace ghostcut::binlog {
 // One committed transaction's changes to the tables asked for.
 struct Transaction {
   std::vector<RowChange> changes;
-  std::vector<Query> queries;  // statements (DDL, …) other than BEGIN/COMMIT, any schema
-  BinlogPosition end;          // resume point: just after the transaction's last event
-  std::uint32_t timestamp = 0; // header timestamp of the last event (source clock, seconds)
-  std::size_t bytes = 0;       // size of the binlog events that carried its rows and statements
+  std::vector<Query> queries;   // statements (DDL, …) other than BEGIN/COMMIT, any schema
+  BinlogPosition end;           // resume point: just after the transaction's last event
+  std::uint32_t timestamp = 0;  // header timestamp of the last event (source clock, seconds)
+  std::size_t bytes = 0;        // size of the binlog events that carried its rows and statements
 };
 
 }  // namespace ghostcut::binlog

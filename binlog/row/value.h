@@ -70,9 +70,9 @@ struct BitValue {
   bool operator==(const BitValue&) const = default;
 };
 
-using Value = std::variant<NullValue, std::int64_t, std::uint64_t, float, double, DecimalValue, YearValue,
-                           DateValue, TimeValue, DateTimeValue, TimestampValue, BytesValue, JsonValue,
-                           EnumValue, SetValue, BitValue>;
+using Value =
+    std::variant<NullValue, std::int64_t, std::uint64_t, float, double, DecimalValue, YearValue, DateValue, TimeValue,
+                 DateTimeValue, TimestampValue, BytesValue, JsonValue, EnumValue, SetValue, BitValue>;
 
 inline bool is_null(const Value& v) noexcept { return std::holds_alternative<NullValue>(v); }
 

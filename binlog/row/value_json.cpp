@@ -16,11 +16,20 @@ bool is_valid_utf8(std::string_view s) noexcept {
     const unsigned c = *p;
     std::size_t n;
     std::uint32_t cp;
-    if (c < 0x80) { ++p; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else return false;
     if (static_cast<std::size_t>(end - p) <= n) return false;
     for (std::size_t i = 1; i <= n; ++i) {
       if ((p[i] & 0xC0) != 0x80) return false;
@@ -200,8 +209,7 @@ void append_image(std::string& out, const RowImage& img, const std::vector<std::
     const auto* bytes = std::get_if<BytesValue>(&img.values[i]);
     if (bytes && charsets && i < charsets->size() && !(*charsets)[i].empty() && (*charsets)[i] != "binary")
       append_text(out, bytes->bytes, (*charsets)[i]);
-    else
-      append_json_value(out, img.values[i]);
+    else append_json_value(out, img.values[i]);
   }
   out.push_back('}');
 }
@@ -232,10 +240,10 @@ std::optional<std::string> to_utf8(std::string_view b, std::string_view cs) {
   }
   if (cs == "latin1") {
     // MySQL's latin1 is Windows-1252 with the five undefined bytes mapped to C1 controls.
-    static constexpr std::uint16_t k80[32] = {
-        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-        0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+    static constexpr std::uint16_t k80[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                              0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+                                              0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                              0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
     std::string out;
     for (char ch : b) {
       const auto c = static_cast<unsigned char>(ch);

@@ -56,8 +56,8 @@ std::vector<std::uint8_t> clear_password_with_nul(std::string_view password) {
 Result<std::vector<std::uint8_t>> rsa_encrypt_password(std::string_view password, Bytes salt,
                                                        std::string_view pem_public_key) {
   if (salt.empty()) return Error(Errc::kAuthFailed, "RSA password encryption needs the scramble");
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem_public_key.data(), static_cast<int>(pem_public_key.size())),
-                                                BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem_public_key.data(), static_cast<int>(pem_public_key.size())), BIO_free);
   if (!bio) return Error(Errc::kAuthFailed, "cannot read the server's RSA public key");
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
                                                           EVP_PKEY_free);

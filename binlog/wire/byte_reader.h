@@ -13,12 +13,8 @@ namespace ghostcut::binlog {
 
 using Bytes = std::span<const std::uint8_t>;
 
-inline Bytes as_bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-inline std::string_view as_chars(Bytes b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
+inline Bytes as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+inline std::string_view as_chars(Bytes b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 class ByteReader {
  public:
@@ -85,7 +81,10 @@ class ByteReader {
   }
   std::uint64_t lenenc() noexcept {
     auto v = lenenc_nullable();
-    if (!v) { ok_ = false; return 0; }
+    if (!v) {
+      ok_ = false;
+      return 0;
+    }
     return *v;
   }
 
@@ -98,7 +97,10 @@ class ByteReader {
   std::string_view str(std::size_t n) noexcept { return as_chars(bytes(n)); }
   std::string_view lenenc_str() noexcept {
     std::uint64_t n = lenenc();
-    if (n > remaining()) { ok_ = false; return {}; }
+    if (n > remaining()) {
+      ok_ = false;
+      return {};
+    }
     return str(static_cast<std::size_t>(n));
   }
   // NUL-terminated string (the NUL is consumed, not returned).

@@ -29,8 +29,8 @@ Result<std::optional<std::vector<std::uint8_t>>> FrameAssembler::next() {
     }
     if (partial_.size() + len > max_payload_) {
       error_ = Error(Errc::kPacketTooLarge, "packet of at least " + std::to_string(partial_.size() + len) +
-                                                 " bytes exceeds the limit of " + std::to_string(max_payload_) +
-                                                 " bytes (raise the max packet size setting)");
+                                                " bytes exceeds the limit of " + std::to_string(max_payload_) +
+                                                " bytes (raise the max packet size setting)");
       return *error_;
     }
     if (buffered() < kFrameHeaderSize + len) return std::optional<std::vector<std::uint8_t>>{};

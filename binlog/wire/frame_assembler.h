@@ -42,7 +42,7 @@ class FrameAssembler {
   std::size_t max_payload() const noexcept { return max_payload_; }
 
  private:
-  std::vector<std::uint8_t> buf_;   // unconsumed input from start_
+  std::vector<std::uint8_t> buf_;  // unconsumed input from start_
   std::size_t start_ = 0;
   std::vector<std::uint8_t> partial_;  // joined payload of the continuation frames seen so far
   bool in_continuation_ = false;

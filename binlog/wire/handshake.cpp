@@ -57,7 +57,8 @@ HandshakeStep HandshakeAlgorithm::on_greeting(Bytes payload) {
   greeting_ = std::move(*parsed);
   const std::uint32_t server = greeting_.capabilities;
   if (!(server & capability::kProtocol41) || !(server & capability::kSecureConnection))
-    return fail(Error(Errc::kUnsupported, "server " + greeting_.server_version + " lacks CLIENT_PROTOCOL_41 / SECURE_CONNECTION"));
+    return fail(Error(Errc::kUnsupported,
+                      "server " + greeting_.server_version + " lacks CLIENT_PROTOCOL_41 / SECURE_CONNECTION"));
 
   capabilities_ = kWantedCapabilities & server;
   if (config_.database && (server & capability::kConnectWithDb)) capabilities_ |= capability::kConnectWithDb;
@@ -147,7 +148,8 @@ HandshakeStep HandshakeAlgorithm::on_auth_result(Bytes payload) {
     case kAuthMoreDataHeader: {
       if (plugin_ != kCachingSha2PasswordPlugin)
         return fail(Error(Errc::kProtocolError, "AuthMoreData for plugin " + plugin_));
-      if (payload.size() != 2) return fail(Error(Errc::kProtocolError, "caching_sha2_password: unexpected AuthMoreData"));
+      if (payload.size() != 2)
+        return fail(Error(Errc::kProtocolError, "caching_sha2_password: unexpected AuthMoreData"));
       if (payload[1] == kCachingSha2FastAuthOk) return HandshakeStep{};  // OK follows
       if (payload[1] == kCachingSha2PerformFullAuth) {
         if (secure()) return send(clear_password_with_nul(config_.password));
@@ -164,8 +166,8 @@ HandshakeStep HandshakeAlgorithm::on_auth_result(Bytes payload) {
         state_ = State::kPublicKey;
         return send({kCachingSha2RequestPublicKey});
       }
-      return fail(Error(Errc::kProtocolError, "caching_sha2_password: unknown AuthMoreData code " +
-                                                  std::to_string(payload[1])));
+      return fail(Error(Errc::kProtocolError,
+                        "caching_sha2_password: unknown AuthMoreData code " + std::to_string(payload[1])));
     }
     default:
       return fail(Error(Errc::kProtocolError, "unexpected packet 0x" + fmt_hex(payload[0]) + " during authentication"));

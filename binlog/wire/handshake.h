@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "binlog/error.h"
-#include "common/connection_settings.h"
 #include "binlog/wire/packets.h"
+#include "common/connection_settings.h"
 
 namespace ghostcut::binlog {
 
@@ -41,11 +41,11 @@ struct HandshakeConfig {
 };
 
 enum class HandshakeAction {
-  kSend,                // write payload, then feed the server's next packet
+  kSend,             // write payload, then feed the server's next packet
   kSendAndStartTls,  // write payload (SSLRequest), run the TLS handshake, call on_tls_established()
-  kWait,                // nothing to write; feed the server's next packet
-  kDone,                // authenticated
-  kFailed,              // see error (and server_error when the server said why)
+  kWait,             // nothing to write; feed the server's next packet
+  kDone,             // authenticated
+  kFailed,           // see error (and server_error when the server said why)
 };
 
 struct HandshakeStep {

@@ -152,7 +152,8 @@ Result<AuthSwitchRequest> parse_auth_switch_request(Bytes payload) {
 }
 
 Result<std::vector<std::uint8_t>> parse_auth_more_data(Bytes payload) {
-  if (payload.empty() || payload[0] != kAuthMoreDataHeader) return Error(Errc::kProtocolError, "not an AuthMoreData", 0);
+  if (payload.empty() || payload[0] != kAuthMoreDataHeader)
+    return Error(Errc::kProtocolError, "not an AuthMoreData", 0);
   return std::vector<std::uint8_t>(payload.begin() + 1, payload.end());
 }
 

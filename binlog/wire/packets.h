@@ -124,8 +124,8 @@ struct Handshake {
   std::uint32_t capabilities = 0;
   std::uint8_t charset = 0;
   std::uint16_t status_flags = 0;
-  std::uint32_t mariadb_capabilities = 0;       // MariaDB's extended capabilities (0 on MySQL)
-  std::string auth_plugin_name;                 // empty when the server sent none
+  std::uint32_t mariadb_capabilities = 0;  // MariaDB's extended capabilities (0 on MySQL)
+  std::string auth_plugin_name;            // empty when the server sent none
 
   bool is_mariadb() const { return server_version.find("MariaDB") != std::string::npos; }
 };

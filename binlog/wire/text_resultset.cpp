@@ -31,7 +31,8 @@ Result<ColumnDefinition> parse_column_definition(Bytes payload) {
   if (!r.ok()) return Error(Errc::kTruncated, std::string("column definition ") + field, r.pos());
   const std::uint64_t fixed_len = r.lenenc();
   if (!r.ok()) return Error(Errc::kTruncated, "column definition length of fixed fields", r.pos());
-  if (fixed_len < 0x0C) return Error(Errc::kBadLength, "column definition fixed fields length " + std::to_string(fixed_len));
+  if (fixed_len < 0x0C)
+    return Error(Errc::kBadLength, "column definition fixed fields length " + std::to_string(fixed_len));
   c.charset = r.u16();
   c.column_length = r.u32();
   c.type = r.u8();
@@ -130,16 +131,21 @@ Result<bool> TextResultSetReader::on_row(Bytes payload) {
   row.reserve(result_.columns.size());
   for (std::size_t i = 0; i < result_.columns.size(); ++i) {
     auto len = r.lenenc_nullable();
-    if (!r.ok()) return fail(Error(Errc::kTruncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i), r.pos()));
+    if (!r.ok())
+      return fail(Error(Errc::kTruncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i),
+                        r.pos()));
     if (!len) {
       row.emplace_back(std::nullopt);
       continue;
     }
     if (*len > r.remaining())
-      return fail(Error(Errc::kTruncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i), r.pos()));
+      return fail(Error(Errc::kTruncated, "row " + std::to_string(result_.rows.size()) + " column " + std::to_string(i),
+                        r.pos()));
     row.emplace_back(std::string(r.str(static_cast<std::size_t>(*len))));
   }
-  if (!r.at_end()) return fail(Error(Errc::kExtraBytes, "after the last column of row " + std::to_string(result_.rows.size()), r.pos()));
+  if (!r.at_end())
+    return fail(
+        Error(Errc::kExtraBytes, "after the last column of row " + std::to_string(result_.rows.size()), r.pos()));
   result_.rows.push_back(std::move(row));
   return false;
 }

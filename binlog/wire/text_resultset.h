@@ -43,7 +43,7 @@ using TextRow = std::vector<std::optional<std::string>>;
 struct TextResultSet {
   std::vector<ColumnDefinition> columns;  // empty for a statement without a result set
   std::vector<TextRow> rows;
-  OkPacket ok;                            // the OK of a statement without a result set
+  OkPacket ok;  // the OK of a statement without a result set
 
   std::vector<std::string> column_names() const;
   bool has_rows() const noexcept { return !columns.empty(); }

@@ -54,8 +54,9 @@ void Applier::check_statement_warnings() {
                     [&](const std::string& c) { return lower(msg).find("'" + lower(c) + "'") != std::string::npos; }))
       continue;
     if (is_collision_marker(code, msg, plan_)) throw collision_error(conn_, plan_, "binlog applier");
-    throw SqlError(code, "", "applying binlog rows to " + plan_.database + "." + plan_.ghost_table +
-                                 ": the ALTER would change or drop a value: warning " + std::to_string(code) + ": " + msg,
+    throw SqlError(code, "",
+                   "applying binlog rows to " + plan_.database + "." + plan_.ghost_table +
+                       ": the ALTER would change or drop a value: warning " + std::to_string(code) + ": " + msg,
                    "apply");
   }
 }
@@ -166,8 +167,9 @@ void Applier::apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - retry.started).count();
         throw SqlError(e.code(), e.sqlstate(),
                        "applier: a batch of " + std::to_string(ops.size()) + " row changes to " + plan_.database + "." +
-                           plan_.ghost_table + " (binlog up to " + retry.batch_end + ") kept losing lock conflicts for " +
-                           std::to_string(secs) + " s (" + std::to_string(retry.conflicts) +
+                           plan_.ghost_table + " (binlog up to " + retry.batch_end +
+                           ") kept losing lock conflicts for " + std::to_string(secs) + " s (" +
+                           std::to_string(retry.conflicts) +
                            " conflicts; the limit is --lock-conflict-retry-seconds); last: " + e.what() + "; " +
                            describe_lock_holders(conn_),
                        e.context());
@@ -343,7 +345,8 @@ std::optional<XaStatement> parse_xa_statement(std::string_view statement) {
   else return std::nullopt;
   // The xid: everything up to a trailing keyword, as written (the server writes it the same way
   // in XA START and XA COMMIT: X'hex',X'hex',format).
-  const std::string_view rest = statement.substr(std::min(statement.size(), statement.find_first_not_of(" \t", statement.find(t[1].text) + t[1].text.size())));
+  const std::string_view rest = statement.substr(
+      std::min(statement.size(), statement.find_first_not_of(" \t", statement.find(t[1].text) + t[1].text.size())));
   std::string xid;
   for (char c : rest)
     if (!std::isspace(static_cast<unsigned char>(c))) xid.push_back(c);

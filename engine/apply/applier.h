@@ -19,9 +19,9 @@
 
 #include "binlog/row/transaction.h"
 #include "engine/apply/apply_sql.h"
-#include "engine/sql/lock_conflict.h"
 #include "engine/inspect/plan.h"
 #include "engine/metrics/progress.h"
+#include "engine/sql/lock_conflict.h"
 
 namespace ghostcut::engine {
 

@@ -33,8 +33,8 @@ class ApplierControl {
   ApplierLoop& applier_;
   mutable std::mutex mu_;
   Owner owner_ = Owner::kThrottle;  // guarded by mu_
-  bool throttle_paused_ = false;     // guarded by mu_
-  bool throttle_stopped_ = false;    // guarded by mu_
+  bool throttle_paused_ = false;    // guarded by mu_
+  bool throttle_stopped_ = false;   // guarded by mu_
 };
 
 }  // namespace ghostcut::engine

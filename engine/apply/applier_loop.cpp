@@ -143,8 +143,9 @@ void ApplierLoop::run(std::stop_token stop) {
           return;
         } catch (const SqlError& e) {
           // Lost, or not back yet (a restarting server refuses connections: 2002/2003).
-          const bool unreachable = (e.code() == 2002 || e.code() == sql_errc::kCantConnect) && !stop.stop_requested() &&
-                                   std::chrono::steady_clock::now() - retry.started() < applier_config_.conflict_retry.limit;
+          const bool unreachable =
+              (e.code() == 2002 || e.code() == sql_errc::kCantConnect) && !stop.stop_requested() &&
+              std::chrono::steady_clock::now() - retry.started() < applier_config_.conflict_retry.limit;
           if (!unreachable && !retry.allows(e, SqlErrorCategory::kConnectionLost, stop)) throw;
           log_->warn("applier: {}; reconnecting and applying the batch again", e.what());
           applier.reset();
@@ -190,9 +191,8 @@ void ApplierLoop::run(std::stop_token stop) {
       for (const auto& trx : batch)
         for (const auto& q : trx.queries)
           if (is_ddl_on_table(q, plan_.database, plan_.table))
-            throw std::runtime_error("DDL on " + plan_.database + "." + plan_.table +
-                                     " seen in the binlog at " + trx.end.to_string() + ": \"" + q.statement +
-                                     "\"; the migration cannot continue");
+            throw std::runtime_error("DDL on " + plan_.database + "." + plan_.table + " seen in the binlog at " +
+                                     trx.end.to_string() + ": \"" + q.statement + "\"; the migration cannot continue");
 
       // Heartbeats from the changelog table measure the applier's lag; they are not applied.
       bool has_rows = false;

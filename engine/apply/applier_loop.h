@@ -14,12 +14,12 @@
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
+#include "common/connection_settings.h"
 #include "engine/apply/applier.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/inspect/plan.h"
 #include "engine/metrics/progress.h"
-#include "engine/control/runtime_settings.h"
 #include "engine/sql/changelog.h"  // wall_clock_micros
-#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;
@@ -80,8 +80,8 @@ class ApplierLoop {
   binlog::BinlogPosition applied_;
   std::exception_ptr failure_;
   std::atomic<std::int64_t> heartbeat_written_micros_{0};  // write time of the newest applied heartbeat
-  bool pause_requested_ = false;  // guarded by mu_
-  bool paused_ = false;           // guarded by mu_: the loop is idle because of a pause
+  bool pause_requested_ = false;                           // guarded by mu_
+  bool paused_ = false;                                    // guarded by mu_: the loop is idle because of a pause
   std::function<void(std::uint64_t)> on_changes_;
   ApplierConfig applier_config_;
   std::atomic<bool> skip_to_rename_{false};  // written by the applier thread only, after start()

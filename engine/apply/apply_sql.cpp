@@ -5,9 +5,9 @@
 #include <stdexcept>
 #include <unordered_set>
 
-#include "engine/sql/quoting.h"
-#include "engine/sql/query_builder.h"
 #include "engine/apply/value_sql.h"
+#include "engine/sql/query_builder.h"
+#include "engine/sql/quoting.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -35,12 +35,11 @@ const char* kPartialJsonHelp =
 Result<void> check_image(const binlog::RowImage& img, const ApplyTarget& t, const binlog::RowChange& c) {
   auto need = [&](std::size_t i) -> Result<void> {
     if (i >= img.values.size())
-      return Error(binlog::Errc::kBadValue, "row image of " + where(c) + " has " +
-                                                        std::to_string(img.values.size()) + " columns, need column " +
-                                                        std::to_string(i + 1));
+      return Error(binlog::Errc::kBadValue, "row image of " + where(c) + " has " + std::to_string(img.values.size()) +
+                                                " columns, need column " + std::to_string(i + 1));
     if (!img.present.empty() && (i >= img.present.size() || !img.present[i]))
       return Error(binlog::Errc::kBadValue, "column " + std::to_string(i + 1) + " is missing from the row image of " +
-                                                        where(c) + " (binlog_row_image must be FULL)");
+                                                where(c) + " (binlog_row_image must be FULL)");
     return {};
   };
   for (auto i : t.source_indexes)
@@ -50,8 +49,7 @@ Result<void> check_image(const binlog::RowImage& img, const ApplyTarget& t, cons
   return {};
 }
 
-Result<std::vector<std::string>> key_of(const binlog::RowImage& img, const ApplyTarget& t,
-                                                const binlog::RowChange& c) {
+Result<std::vector<std::string>> key_of(const binlog::RowImage& img, const ApplyTarget& t, const binlog::RowChange& c) {
   std::vector<std::string> key;
   key.reserve(t.key_source_indexes.size());
   for (std::size_t k = 0; k < t.key_source_indexes.size(); ++k) {
@@ -126,14 +124,13 @@ void emit_by_key(std::vector<std::string>& out, const std::vector<const RowOp*>&
                  const std::string& head) {
   const bool single = t.key_target_columns.size() == 1 && t.identity_terms.empty();
   if (single) {
-    StatementSplitter s(out, head + " WHERE " + quote_identifier(t.key_target_columns[0]) + " IN (",
-                        ", ", ")", t.max_statement_bytes);
+    StatementSplitter s(out, head + " WHERE " + quote_identifier(t.key_target_columns[0]) + " IN (", ", ", ")",
+                        t.max_statement_bytes);
     for (const auto* op : ops) s.add(op->key[0]);
     s.flush();
     return;
   }
-  StatementSplitter s(out, head + " WHERE ", " OR ", "",
-                      t.max_statement_bytes);
+  StatementSplitter s(out, head + " WHERE ", " OR ", "", t.max_statement_bytes);
   for (const auto* op : ops) {
     std::string term = "(";
     for (std::size_t k = 0; k < op->key.size(); ++k) {
@@ -196,8 +193,11 @@ void emit_writes(std::vector<std::string>& out, const std::vector<const RowOp*>&
       if (quote_identifier(c) != first) tail += ", " + quote_identifier(c) + " = VALUES(" + quote_identifier(c) + ")";
   }
   StatementSplitter s(out,
-                      comment(t, t.insert_mode ? "apply-insert" : guarded ? "apply-upsert" : "apply-replace") + verb +
-                          quote_qualified(t.schema, t.ghost_table) + " " + column_list(t.target_columns) + " VALUES ",
+                      comment(t, t.insert_mode ? "apply-insert"
+                                 : guarded     ? "apply-upsert"
+                                               : "apply-replace") +
+                          verb + quote_qualified(t.schema, t.ghost_table) + " " + column_list(t.target_columns) +
+                          " VALUES ",
                       ", ", tail, t.max_statement_bytes);
   std::string row;
   for (const auto* op : ops) {
@@ -290,7 +290,7 @@ Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max
     const auto* sc = plan.mapping.find_source(k);
     if (!sc)
       return Error(binlog::Errc::kBadValue,
-                           "key column " + k + " of " + plan.chunk_key.name + " is not shared with the ghost table");
+                   "key column " + k + " of " + plan.chunk_key.name + " is not shared with the ghost table");
     t.key_source_indexes.push_back(sc->source_index);
     t.key_target_columns.push_back(sc->target_name);
     t.key_source_charsets.push_back(charset_of(plan.original, sc->source_index));
@@ -300,7 +300,7 @@ Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max
 }
 
 Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes, const ApplyTarget& t,
-                                           bool dedupe) {
+                                   bool dedupe) {
   std::vector<RowOp> ops;
   ops.reserve(changes.size());
   for (const auto* cp : changes) {

@@ -34,16 +34,16 @@ inline constexpr const char* kEngineSessionSetup =
 // What statement building needs from the plan, precomputed once.
 struct ApplyTarget {
   std::string schema;
-  std::string table;        // the original (for the statement comment)
+  std::string table;  // the original (for the statement comment)
   std::string ghost_table;
-  std::vector<std::string> target_columns;    // shared columns, ghost spelling
-  std::vector<std::size_t> source_indexes;    // their positions in a binlog row image
-  std::vector<std::string> source_charsets;   // "" = not a character column
+  std::vector<std::string> target_columns;   // shared columns, ghost spelling
+  std::vector<std::size_t> source_indexes;   // their positions in a binlog row image
+  std::vector<std::string> source_charsets;  // "" = not a character column
   // ENUM/SET columns whose type the ALTER changed: the source members, so the value is written
   // as its text (the server maps it to the ghost's index/bits; an index would point elsewhere
   // once members are reordered or inserted). Empty = write the number.
   std::vector<std::vector<std::string>> source_members;
-  std::vector<int> tz_shift;                  // SharedColumn::tz_shift, per shared column
+  std::vector<int> tz_shift;                    // SharedColumn::tz_shift, per shared column
   std::vector<std::size_t> key_source_indexes;  // chunk key columns, in key order
   std::vector<std::string> key_target_columns;
   std::vector<std::string> key_source_charsets;
@@ -79,7 +79,7 @@ struct RowOp {
 // user to set binlog_row_value_options=''), a missing image, a needed column absent from the
 // image (binlog_row_image must be FULL), a NULL key value.
 [[nodiscard]] Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> changes,
-                                                         const ApplyTarget& target, bool dedupe);
+                                                 const ApplyTarget& target, bool dedupe);
 
 // The members of "enum('a','it''s')" / "set(…)" (information_schema.COLUMNS.COLUMN_TYPE), or
 // nullopt when the text is not an ENUM/SET definition.

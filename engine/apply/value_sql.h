@@ -1,14 +1,12 @@
 // Binlog values back into SQL, byte-exact: literals for multi-row statements.
 //   integers, YEAR, ENUM (index), SET and BIT (bits) → decimal numbers
-//   FLOAT → its exact double value, %.17g (so FLOAT → DOUBLE in the ghost is exact), DOUBLE → %.17g, always with an exponent ("1.5e0") so
-//   the server parses an approximate-value (double) literal, never an exact DECIMAL one;
-//   DECIMAL → its exact text
-//   DATE/TIME/DATETIME → quoted text; TIMESTAMP → quoted UTC text (sessions run with
-//   time_zone '+00:00'); the zero TIMESTAMP → '0000-00-00 00:00:00'
-//   strings, BLOBs, GEOMETRY → X'hex' (binary: stored as-is in any charset, never converted);
-//   with a character set given (the SOURCE column's), `_cs X'hex'`: the same bytes when the
-//   target column has that charset, and a correct conversion when an ALTER changed it
-//   JSON (MySQL binary JSON, decoded to text) → CONVERT(X'hex' USING utf8mb4)
+//   FLOAT → its exact double value, %.17g (so FLOAT → DOUBLE in the ghost is exact), DOUBLE → %.17g, always with an
+//   exponent ("1.5e0") so the server parses an approximate-value (double) literal, never an exact DECIMAL one; DECIMAL
+//   → its exact text DATE/TIME/DATETIME → quoted text; TIMESTAMP → quoted UTC text (sessions run with time_zone
+//   '+00:00'); the zero TIMESTAMP → '0000-00-00 00:00:00' strings, BLOBs, GEOMETRY → X'hex' (binary: stored as-is in
+//   any charset, never converted); with a character set given (the SOURCE column's), `_cs X'hex'`: the same bytes when
+//   the target column has that charset, and a correct conversion when an ALTER changed it JSON (MySQL binary JSON,
+//   decoded to text) → CONVERT(X'hex' USING utf8mb4)
 // A partial JSON value (JsonValue::partial) has no literal: callers must refuse it first
 // (append_sql_literal throws std::invalid_argument).
 #pragma once

@@ -16,9 +16,6 @@ namespace {
 
 using binlog::Errc;
 
-
-
-
 std::optional<std::uint64_t> parse_uint(std::string_view s) {
   if (s.empty() || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
   std::uint64_t v = 0;
@@ -47,7 +44,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 std::string_view unquote(std::string_view s) {
-  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front()) return trim(s.substr(1, s.size() - 2));
+  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front())
+    return trim(s.substr(1, s.size() - 2));
   return s;
 }
 
@@ -57,15 +55,17 @@ Result<LoadMap> parse_load(std::string_view name, std::string_view arg) {
   for (auto entry : split(arg, ',')) {
     const auto eq = entry.find('=');
     if (entry.empty() || eq == std::string_view::npos)
-      return Error(EngineErrc::kBadSetting, std::string(name) + ": expected Var=N[,Var=N...], got '" + std::string(entry) + "'");
+      return Error(EngineErrc::kBadSetting,
+                   std::string(name) + ": expected Var=N[,Var=N...], got '" + std::string(entry) + "'");
     const auto var = trim(entry.substr(0, eq));
     const auto value = trim(entry.substr(eq + 1));
     const auto n = parse_uint(value);
     if (!n || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       return Error(EngineErrc::kBadSetting, std::string(name) + ": threshold for " + std::string(var) +
-                                        " must be a non-negative integer, got '" + std::string(value) + "'");
+                                                " must be a non-negative integer, got '" + std::string(value) + "'");
     for (const auto& [existing, _] : load)
-      if (iequals(existing, var)) return Error(EngineErrc::kBadSetting, std::string(name) + ": " + std::string(var) + " given twice");
+      if (iequals(existing, var))
+        return Error(EngineErrc::kBadSetting, std::string(name) + ": " + std::string(var) + " given twice");
     load.emplace(std::string(var), static_cast<std::int64_t>(*n));
   }
   if (auto why = validate_load(load)) return Error(EngineErrc::kBadSetting, std::string(name) + ": " + *why);
@@ -92,7 +92,8 @@ Result<std::vector<ReplicaAddress>> parse_replicas(std::string_view arg) {
         if (port.empty()) return Error(EngineErrc::kBadSetting, what + " has an empty port");
       }
     } else if (const auto colon = entry.rfind(':'); colon != std::string_view::npos) {
-      if (entry.find(':') != colon) return Error(EngineErrc::kBadSetting, what + ": write IPv6 addresses as [addr]:port");
+      if (entry.find(':') != colon)
+        return Error(EngineErrc::kBadSetting, what + ": write IPv6 addresses as [addr]:port");
       host = entry.substr(0, colon);
       port = entry.substr(colon + 1);
       if (port.empty()) return Error(EngineErrc::kBadSetting, what + " has an empty port");
@@ -127,10 +128,11 @@ constexpr SettingSpec kSettings[] = {
 };
 
 Result<Command> parse_uint_setting(SettingName s, std::string_view arg,
-                                           std::optional<std::string> (*validate)(std::uint64_t)) {
+                                   std::optional<std::string> (*validate)(std::uint64_t)) {
   const auto name = std::string(to_string(s));
   const auto n = parse_uint(arg);
-  if (!n) return Error(EngineErrc::kBadSetting, name + " expects a non-negative integer, got '" + std::string(arg) + "'");
+  if (!n)
+    return Error(EngineErrc::kBadSetting, name + " expects a non-negative integer, got '" + std::string(arg) + "'");
   if (auto why = validate(*n)) return Error(EngineErrc::kBadSetting, *why);
   switch (s) {
     case SettingName::kChunkSize: return Command{SetChunkSizeCommand{*n}};
@@ -188,7 +190,8 @@ std::optional<Command> plain_command(std::string_view name) {
   if (name == "status" || name == "info") return StatusCommand{};
   if (name == "coordinates") return CoordinatesCommand{};
   if (name == "throttle" || name == "pause" || name == "suspend") return ThrottleCommand{};
-  if (name == "no-throttle" || name == "unthrottle" || name == "resume" || name == "continue") return NoThrottleCommand{};
+  if (name == "no-throttle" || name == "unthrottle" || name == "resume" || name == "continue")
+    return NoThrottleCommand{};
   if (name == "postpone") return PostponeCommand{};
   if (name == "unpostpone" || name == "no-postpone" || name == "cut-over") return UnpostponeCommand{};
   return std::nullopt;
@@ -234,7 +237,8 @@ std::string show(SettingName s, const RuntimeSettings& settings) {
     case SettingName::kMaxLoad: return name + ": " + load_text(settings.max_load());
     case SettingName::kCriticalLoad: return name + ": " + load_text(settings.critical_load());
     case SettingName::kThrottleQuery: return name + ": " + query_text(settings.throttle_query());
-    case SettingName::kThrottleControlReplicas: return name + ": " + replicas_text(settings.throttle_control_replicas());
+    case SettingName::kThrottleControlReplicas:
+      return name + ": " + replicas_text(settings.throttle_control_replicas());
     case SettingName::kCutOverWindows: return name + ": " + windows_text(settings.cut_over_windows());
   }
   return name;
@@ -284,7 +288,8 @@ Result<Command> parse_command(std::string_view line) {
   }
   if (words.size() != 1) return Error(Errc::kUnsupported, "unknown command '" + std::string(head) + "'; try 'help'");
   if (name == "revert") {
-    if (!has_arg || arg.empty()) return Error(EngineErrc::kBadSetting, "revert requires the table name: revert=<table>");
+    if (!has_arg || arg.empty())
+      return Error(EngineErrc::kBadSetting, "revert requires the table name: revert=<table>");
     return Command{RevertCommand{std::string(arg)}};
   }
   if (name == "panic") {
@@ -293,7 +298,9 @@ Result<Command> parse_command(std::string_view line) {
   }
   for (const auto& spec : kSettings) {
     if (name != spec.name) continue;
-    if (!has_arg) return Error(EngineErrc::kBadSetting, name + " requires a value: " + name + "=<value> (or " + name + "=? to show it)");
+    if (!has_arg)
+      return Error(EngineErrc::kBadSetting,
+                   name + " requires a value: " + name + "=<value> (or " + name + "=? to show it)");
     if (arg.empty() && spec.setting != SettingName::kMaxLoad && spec.setting != SettingName::kCriticalLoad &&
         spec.setting != SettingName::kThrottleQuery && spec.setting != SettingName::kThrottleControlReplicas &&
         spec.setting != SettingName::kCutOverWindows)
@@ -324,10 +331,12 @@ CommandReply apply_command(const Command& command, RuntimeSettings& settings, co
       return set_reply("threads", s.set_threads(c.value), c.value, [](std::uint64_t n) { return std::to_string(n); });
     }
     CommandReply operator()(const SetDmlBatchSizeCommand& c) const {
-      return set_reply("dml-batch-size", s.set_dml_batch_size(c.value), c.value, [](std::uint64_t n) { return std::to_string(n); });
+      return set_reply("dml-batch-size", s.set_dml_batch_size(c.value), c.value,
+                       [](std::uint64_t n) { return std::to_string(n); });
     }
     CommandReply operator()(const SetMaxLagMillisCommand& c) const {
-      return set_reply("max-lag-millis", s.set_max_lag_millis(c.value), c.value, [](std::uint64_t n) { return std::to_string(n); });
+      return set_reply("max-lag-millis", s.set_max_lag_millis(c.value), c.value,
+                       [](std::uint64_t n) { return std::to_string(n); });
     }
     CommandReply operator()(const SetNiceRatioCommand& c) const {
       return set_reply("nice-ratio", s.set_nice_ratio(c.value), c.value, ratio_text);
@@ -342,7 +351,8 @@ CommandReply apply_command(const Command& command, RuntimeSettings& settings, co
       return set_reply("throttle-query", s.set_throttle_query(c.sql), c.sql, query_text);
     }
     CommandReply operator()(const SetThrottleControlReplicasCommand& c) const {
-      return set_reply("throttle-control-replicas", s.set_throttle_control_replicas(c.replicas), c.replicas, replicas_text);
+      return set_reply("throttle-control-replicas", s.set_throttle_control_replicas(c.replicas), c.replicas,
+                       replicas_text);
     }
     CommandReply operator()(const SetCutOverWindowsCommand& c) const {
       return set_reply("window", s.set_cut_over_windows(c.specs), c.specs, windows_text);
@@ -364,12 +374,14 @@ CommandReply apply_command(const Command& command, RuntimeSettings& settings, co
       return {true, changed("postpone-cut-over", on_off(was), "off") + "; cut-over will proceed when ready"};
     }
     CommandReply operator()(const RevertCommand& c) const {
-      if (c.table != table) return {false, "revert: table name '" + c.table + "' does not match the migrated table '" + table + "'"};
+      if (c.table != table)
+        return {false, "revert: table name '" + c.table + "' does not match the migrated table '" + table + "'"};
       s.set_revert_requested(true);
       return {true, "revert: swapping the old " + table + " back in (the reverse sync drains first)"};
     }
     CommandReply operator()(const PanicCommand& c) const {
-      if (c.table != table) return {false, "panic: table name '" + c.table + "' does not match the migrated table '" + table + "'"};
+      if (c.table != table)
+        return {false, "panic: table name '" + c.table + "' does not match the migrated table '" + table + "'"};
       s.set_panic(true);
       return {true, "panic: aborting the migration of " + table};
     }

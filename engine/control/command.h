@@ -39,13 +39,19 @@ enum class SettingName {
 };
 std::string_view to_string(SettingName s);  // the command name, e.g. "chunk-size"
 
-struct HelpCommand { bool operator==(const HelpCommand&) const = default; };
-struct SupCommand { bool operator==(const SupCommand&) const = default; };
+struct HelpCommand {
+  bool operator==(const HelpCommand&) const = default;
+};
+struct SupCommand {
+  bool operator==(const SupCommand&) const = default;
+};
 struct StatusCommand {
   bool json = false;
   bool operator==(const StatusCommand&) const = default;
 };
-struct CoordinatesCommand { bool operator==(const CoordinatesCommand&) const = default; };
+struct CoordinatesCommand {
+  bool operator==(const CoordinatesCommand&) const = default;
+};
 struct ShowSettingCommand {  // "<setting>=?"
   SettingName setting;
   bool operator==(const ShowSettingCommand&) const = default;
@@ -90,10 +96,18 @@ struct SetCutOverWindowsCommand {
   std::vector<std::string> specs;  // each one parses as a CutOverWindow; empty clears
   bool operator==(const SetCutOverWindowsCommand&) const = default;
 };
-struct ThrottleCommand { bool operator==(const ThrottleCommand&) const = default; };
-struct NoThrottleCommand { bool operator==(const NoThrottleCommand&) const = default; };
-struct PostponeCommand { bool operator==(const PostponeCommand&) const = default; };
-struct UnpostponeCommand { bool operator==(const UnpostponeCommand&) const = default; };
+struct ThrottleCommand {
+  bool operator==(const ThrottleCommand&) const = default;
+};
+struct NoThrottleCommand {
+  bool operator==(const NoThrottleCommand&) const = default;
+};
+struct PostponeCommand {
+  bool operator==(const PostponeCommand&) const = default;
+};
+struct UnpostponeCommand {
+  bool operator==(const UnpostponeCommand&) const = default;
+};
 struct RevertCommand {
   std::string table;  // must name the migrated table (checked by apply_command)
   bool operator==(const RevertCommand&) const = default;

@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/fmt/fmt.h>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <spdlog/fmt/fmt.h>
 #include <stdexcept>
 
 namespace ghostcut::engine {
@@ -42,8 +42,9 @@ void ensure_private_dir(const std::string& dir, bool create) {
   if (!S_ISDIR(st.st_mode))
     throw std::runtime_error(fmt::format("control directory {} is not a directory (a symlink?); refusing it", dir));
   if (st.st_uid != ::geteuid())
-    throw std::runtime_error(fmt::format("control directory {} is owned by uid {}, not by this user (uid {}); refusing it",
-                                         dir, st.st_uid, ::geteuid()));
+    throw std::runtime_error(
+        fmt::format("control directory {} is owned by uid {}, not by this user (uid {}); refusing it", dir, st.st_uid,
+                    ::geteuid()));
   if ((st.st_mode & 077) != 0)
     throw std::runtime_error(fmt::format("control directory {} has mode {:04o}; it must be private (chmod 700 {})", dir,
                                          st.st_mode & 07777, dir));
@@ -53,14 +54,16 @@ std::string read_token_file(const std::string& path) {
   ControlFd f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
   if (f.fd < 0) throw std::runtime_error(fmt::format("cannot read the token file {}: {}", path, control_errno_text()));
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw std::runtime_error(fmt::format("cannot stat the token file {}: {}", path, control_errno_text()));
+  if (::fstat(f.fd, &st) != 0)
+    throw std::runtime_error(fmt::format("cannot stat the token file {}: {}", path, control_errno_text()));
   if (!S_ISREG(st.st_mode)) throw std::runtime_error(fmt::format("token file {} is not a regular file", path));
   if (st.st_uid != ::geteuid())
-    throw std::runtime_error(fmt::format("token file {} is owned by uid {}, not by this user (uid {}); refusing it", path,
-                                         st.st_uid, ::geteuid()));
+    throw std::runtime_error(fmt::format("token file {} is owned by uid {}, not by this user (uid {}); refusing it",
+                                         path, st.st_uid, ::geteuid()));
   if ((st.st_mode & 077) != 0)
-    throw std::runtime_error(fmt::format("token file {} has mode {:04o}; refusing a token others can read (chmod 600 {})",
-                                         path, st.st_mode & 07777, path));
+    throw std::runtime_error(
+        fmt::format("token file {} has mode {:04o}; refusing a token others can read (chmod 600 {})", path,
+                    st.st_mode & 07777, path));
   std::string text;
   std::array<char, 512> buf{};
   for (;;) {
@@ -75,9 +78,11 @@ std::string read_token_file(const std::string& path) {
   const auto last = text.find_last_not_of(" \t\r\n");
   const std::string token = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
   if (token.size() < kMinControlTokenLength)
-    throw std::runtime_error(fmt::format("token file {} holds no token of at least {} characters", path, kMinControlTokenLength));
+    throw std::runtime_error(
+        fmt::format("token file {} holds no token of at least {} characters", path, kMinControlTokenLength));
   for (char c : token)
-    if (c <= ' ' || c == 0x7f) throw std::runtime_error(fmt::format("token file {}: the token must be one word of printable characters", path));
+    if (c <= ' ' || c == 0x7f)
+      throw std::runtime_error(fmt::format("token file {}: the token must be one word of printable characters", path));
   return token;
 }
 

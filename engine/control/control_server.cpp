@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <spdlog/fmt/fmt.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,9 +20,8 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <type_traits>
-#include <spdlog/fmt/fmt.h>
 #include <stdexcept>
+#include <type_traits>
 
 #include "engine/control/control_access.h"
 
@@ -89,7 +89,8 @@ struct ControlSession {
 };
 
 // The server's own "auth" line; nullopt when `line` is not one.
-std::optional<CommandReply> authenticate_line(State& s, ControlSession& session, std::string_view line, const std::string& peer) {
+std::optional<CommandReply> authenticate_line(State& s, ControlSession& session, std::string_view line,
+                                              const std::string& peer) {
   const auto start = line.find_first_not_of(" \t");
   if (start == std::string_view::npos) return std::nullopt;
   line.remove_prefix(start);
@@ -104,8 +105,9 @@ std::optional<CommandReply> authenticate_line(State& s, ControlSession& session,
   }
   s.logger->warn("control {}: wrong control token; closing the connection", peer);
   session.close = true;
-  return CommandReply{false, s.tcp_token.empty() ? "this migration accepts no token over TCP (it was started without one)"
-                                                 : "wrong token; closing the connection"};
+  return CommandReply{false, s.tcp_token.empty()
+                                 ? "this migration accepts no token over TCP (it was started without one)"
+                                 : "wrong token; closing the connection"};
 }
 
 // nullopt: go ahead; otherwise the refusal.
@@ -116,12 +118,14 @@ std::optional<CommandReply> refuse_on_channel(const ControlSession& session, std
   switch (command_access(*command)) {
     case CommandAccess::kReadOnly: return std::nullopt;
     case CommandAccess::kUnixOnly:
-      return CommandReply{false, "this command makes ghostcut run SQL or connect to a host: it is accepted only on the "
-                                 "unix control socket"};
+      return CommandReply{false,
+                          "this command makes ghostcut run SQL or connect to a host: it is accepted only on the "
+                          "unix control socket"};
     case CommandAccess::kMutating:
       if (session.authenticated) return std::nullopt;
-      return CommandReply{false, "this command changes the migration: over TCP send the token first "
-                                 "(ghostcut ctl --tcp HOST:PORT --token-file FILE)"};
+      return CommandReply{false,
+                          "this command changes the migration: over TCP send the token first "
+                          "(ghostcut ctl --tcp HOST:PORT --token-file FILE)"};
   }
   return std::nullopt;
 }
@@ -224,7 +228,8 @@ awaitable<void> accept_loop(std::shared_ptr<State> s, Acceptor& acceptor, std::s
       continue;
     }
     std::string peer = peer_name(socket, ++accepted);
-    const ControlSession session{std::is_same_v<Acceptor, Tcp::acceptor> ? ControlChannel::kTcp : ControlChannel::kUnix};
+    const ControlSession session{std::is_same_v<Acceptor, Tcp::acceptor> ? ControlChannel::kTcp
+                                                                         : ControlChannel::kUnix};
     asio::co_spawn(s->strand, serve_client(s, std::move(socket), std::move(peer), session), asio::detached);
   }
   s->logger->debug("control {}: no longer accepting", where);
@@ -235,9 +240,15 @@ awaitable<void> accept_loop(std::shared_ptr<State> s, Acceptor& acceptor, std::s
 ControlServer::ControlServer(asio::any_io_executor executor, ControlServerConfig config, ControlLineHandler handler,
                              std::shared_ptr<spdlog::logger> logger)
     : config_(std::move(config)),
-      state_(std::make_shared<State>(State{asio::make_strand(executor), std::move(handler),
+      state_(std::make_shared<State>(State{asio::make_strand(executor),
+                                           std::move(handler),
                                            logger ? std::move(logger) : std::make_shared<spdlog::logger>("control"),
-                                           config_.tcp_token, std::nullopt, std::nullopt, {}, 1, false})) {
+                                           config_.tcp_token,
+                                           std::nullopt,
+                                           std::nullopt,
+                                           {},
+                                           1,
+                                           false})) {
   if (!state_->handler) throw std::invalid_argument("ControlServer: no line handler");
 }
 
@@ -262,9 +273,9 @@ void ControlServer::start() {
 void ControlServer::start_unix() {
   const std::string& path = config_.socket_path;
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-    throw std::runtime_error(fmt::format(
-        "control socket path {} is {} bytes long; a unix socket path must be shorter than {} bytes", path,
-        path.size(), sizeof(sockaddr_un::sun_path)));
+    throw std::runtime_error(
+        fmt::format("control socket path {} is {} bytes long; a unix socket path must be shorter than {} bytes", path,
+                    path.size(), sizeof(sockaddr_un::sun_path)));
   }
   const UnixProtocol::endpoint endpoint(path);
   struct stat st {};
@@ -275,8 +286,10 @@ void ControlServer::start_unix() {
     // Another user's socket may be a squatter waiting for our clients (or theirs): never talk to
     // it nor replace it.
     if (st.st_uid != ::geteuid()) {
-      throw std::runtime_error(fmt::format("control socket path {} is owned by uid {}, not by this user (uid {}); "
-                                           "refusing it", path, st.st_uid, ::geteuid()));
+      throw std::runtime_error(
+          fmt::format("control socket path {} is owned by uid {}, not by this user (uid {}); "
+                      "refusing it",
+                      path, st.st_uid, ::geteuid()));
     }
     // A live server answers a connect; a stale file (its process died) refuses it.
     UnixProtocol::socket probe(state_->strand);
@@ -287,7 +300,8 @@ void ControlServer::start_unix() {
       throw std::runtime_error(fmt::format("cannot check the existing control socket {}: {}", path, ec.message()));
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      throw std::runtime_error(fmt::format("cannot replace the stale control socket {}: {}", path, std::strerror(errno)));
+      throw std::runtime_error(
+          fmt::format("cannot replace the stale control socket {}: {}", path, std::strerror(errno)));
     }
     state_->logger->info("control: replaced the stale socket file {}", path);
   } else if (errno != ENOENT) {

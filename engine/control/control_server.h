@@ -18,8 +18,8 @@
 #include <string>
 #include <string_view>
 
-#include <boost/asio/any_io_executor.hpp>
 #include <spdlog/logger.h>
+#include <boost/asio/any_io_executor.hpp>
 
 #include "engine/control/command.h"
 

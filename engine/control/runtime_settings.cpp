@@ -4,8 +4,8 @@
 #include <cmath>
 #include <utility>
 
-#include "engine/schedule/cut_over_window.h"
 #include "engine/errc.h"
+#include "engine/schedule/cut_over_window.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -39,7 +39,9 @@ std::optional<std::string> validate_chunk_size(std::uint64_t n) {
   if (n == 0) return std::nullopt;  // adaptive
   return check_range("chunk-size", n, kMinChunkSize, kMaxChunkSize);
 }
-std::optional<std::string> validate_threads(std::uint64_t n) { return check_range("threads", n, kMinThreads, kMaxThreads); }
+std::optional<std::string> validate_threads(std::uint64_t n) {
+  return check_range("threads", n, kMinThreads, kMaxThreads);
+}
 std::optional<std::string> validate_dml_batch_size(std::uint64_t n) {
   return check_range("dml-batch-size", n, kMinDmlBatchSize, kMaxDmlBatchSize);
 }
@@ -70,7 +72,8 @@ std::optional<std::string> validate_throttle_query(std::string_view sql) {
   const std::string_view select = "select";
   if (sql.size() - i < select.size()) return std::string("throttle-query must be a SELECT");
   for (std::size_t j = 0; j < select.size(); ++j)
-    if (std::tolower(static_cast<unsigned char>(sql[i + j])) != select[j]) return std::string("throttle-query must be a SELECT");
+    if (std::tolower(static_cast<unsigned char>(sql[i + j])) != select[j])
+      return std::string("throttle-query must be a SELECT");
   return std::nullopt;
 }
 
@@ -149,7 +152,7 @@ void RuntimeSettings::bump() {
 }
 
 Result<std::uint64_t> RuntimeSettings::set_scalar(std::atomic<std::uint64_t>& member, std::uint64_t n,
-                                                          std::optional<std::string> (*validate)(std::uint64_t)) {
+                                                  std::optional<std::string> (*validate)(std::uint64_t)) {
   if (auto why = validate(n)) return rejected<std::uint64_t>(std::move(*why));
   const auto old = member.exchange(n);
   bump();
@@ -162,8 +165,12 @@ bool RuntimeSettings::set_flag(std::atomic<bool>& member, bool on) {
   return old;
 }
 
-Result<std::uint64_t> RuntimeSettings::set_chunk_size(std::uint64_t n) { return set_scalar(chunk_size_, n, validate_chunk_size); }
-Result<std::uint64_t> RuntimeSettings::set_threads(std::uint64_t n) { return set_scalar(threads_, n, validate_threads); }
+Result<std::uint64_t> RuntimeSettings::set_chunk_size(std::uint64_t n) {
+  return set_scalar(chunk_size_, n, validate_chunk_size);
+}
+Result<std::uint64_t> RuntimeSettings::set_threads(std::uint64_t n) {
+  return set_scalar(threads_, n, validate_threads);
+}
 Result<std::uint64_t> RuntimeSettings::set_dml_batch_size(std::uint64_t n) {
   return set_scalar(dml_batch_size_, n, validate_dml_batch_size);
 }

@@ -133,7 +133,7 @@ class RuntimeSettings {
  private:
   void bump();
   Result<std::uint64_t> set_scalar(std::atomic<std::uint64_t>& member, std::uint64_t n,
-                                           std::optional<std::string> (*validate)(std::uint64_t));
+                                   std::optional<std::string> (*validate)(std::uint64_t));
   bool set_flag(std::atomic<bool>& member, bool on);
 
   std::atomic<std::uint64_t> chunk_size_{kDefaultChunkSize};
@@ -153,7 +153,7 @@ class RuntimeSettings {
     std::string throttle_query;
     std::vector<ReplicaAddress> throttle_control_replicas;
     std::vector<std::string> cut_over_window_specs;  // as given
-    std::vector<CutOverWindow> cut_over_windows;      // the same, parsed once
+    std::vector<CutOverWindow> cut_over_windows;     // the same, parsed once
   };
   mutable std::mutex mutex_;  // guards guarded_ and the version_ bump (so waiters never miss one)
   Guarded guarded_;

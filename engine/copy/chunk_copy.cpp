@@ -47,9 +47,10 @@ SqlError collision_error(SqlConnection& conn, const MigrationPlan& plan, const s
     }
   }
   return SqlError(sql_errc::kDupEntry, "23000",
-                  "Duplicate entry for key '" + (plan.changed_unique_keys.empty() ? plan.chunk_key.name
-                                                                                  : plan.changed_unique_keys[0].name) +
-                      "' (" + context + ": a row collides with a row of another original key under the ALTER's "
+                  "Duplicate entry for key '" +
+                      (plan.changed_unique_keys.empty() ? plan.chunk_key.name : plan.changed_unique_keys[0].name) +
+                      "' (" + context +
+                      ": a row collides with a row of another original key under the ALTER's "
                       "new rules; native ALTER TABLE would fail; the original table is untouched)",
                   "collision");
 }
@@ -76,11 +77,12 @@ std::string copy_upsert_tail(const MigrationPlan& plan) {
   return " ON DUPLICATE KEY UPDATE " + first + " = IF(" + same + ", " + first + ", NULL)";
 }
 
-ChunkCopy::ChunkCopy(const MigrationPlan& plan) : plan_(plan), builder_([&] {
-  auto b = QueryBuilder::create(plan.database, plan.table, plan.chunk_key, plan.mapping, plan.original);
-  if (!b) throw std::runtime_error("copier: " + b.error().message());
-  return std::move(*b);
-}()) {
+ChunkCopy::ChunkCopy(const MigrationPlan& plan)
+    : plan_(plan), builder_([&] {
+        auto b = QueryBuilder::create(plan.database, plan.table, plan.chunk_key, plan.mapping, plan.original);
+        if (!b) throw std::runtime_error("copier: " + b.error().message());
+        return std::move(*b);
+      }()) {
   old_unique_keys_.insert(lower(plan_.chunk_key.name));
   for (const auto& k : plan_.kept_unique_keys) old_unique_keys_.insert(lower(k));
 }
@@ -140,8 +142,9 @@ void ChunkCopy::check_warnings(SqlConnection& conn, const Chunk& chunk) const {
     const auto code = to_int64(w.at(r, "Code"));
     const std::string msg = w.at(r, "Message").value_or("");
     if (iequals(w.at(r, "Level").value_or(""), "Note")) continue;
-    if (code == kNoDefault && std::any_of(plan_.implicit_default_columns.begin(), plan_.implicit_default_columns.end(),
-                                          [&](const std::string& c) { return lower(msg).find("'" + lower(c) + "'") != std::string::npos; }))
+    if (code == kNoDefault &&
+        std::any_of(plan_.implicit_default_columns.begin(), plan_.implicit_default_columns.end(),
+                    [&](const std::string& c) { return lower(msg).find("'" + lower(c) + "'") != std::string::npos; }))
       continue;
     if (is_collision_marker(static_cast<int>(code), msg, plan_))
       throw collision_error(conn, plan_, "row copy into " + plan_.database + "." + plan_.ghost_table);
@@ -150,8 +153,9 @@ void ChunkCopy::check_warnings(SqlConnection& conn, const Chunk& chunk) const {
     std::string what = code == sql_errc::kDupEntry
                            ? "a duplicate on a key other than the chunk key (a new UNIQUE key the data violates?)"
                            : "the ALTER would change or drop a value (truncation / out of range / invalid value)";
-    throw SqlError(static_cast<int>(code), "", "row copy into " + plan_.database + "." + plan_.ghost_table + ": " +
-                                                   what + ": warning " + std::to_string(code) + ": " + msg,
+    throw SqlError(static_cast<int>(code), "",
+                   "row copy into " + plan_.database + "." + plan_.ghost_table + ": " + what + ": warning " +
+                       std::to_string(code) + ": " + msg,
                    "chunk ending at key " + std::to_string(chunk.upper.size()) + " values");
   }
   if (count > w.size())

@@ -20,8 +20,8 @@ Chunker Chunker::resume_after(KeyTuple last_copied, KeyTuple max) {
 Result<Chunk> Chunker::advance(KeyTuple end) {
   if (done_) return Error(binlog::Errc::kBadValue, "chunker advanced after the last chunk");
   if (end.size() != max_.size())
-    return Error(binlog::Errc::kBadValue, "chunk end has " + std::to_string(end.size()) + " values, key has " +
-                                                      std::to_string(max_.size()));
+    return Error(binlog::Errc::kBadValue,
+                 "chunk end has " + std::to_string(end.size()) + " values, key has " + std::to_string(max_.size()));
   Chunk chunk{lower_, end, first_};
   lower_ = end;
   last_upper_ = std::move(end);

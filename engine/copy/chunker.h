@@ -15,8 +15,8 @@
 #include <optional>
 
 #include "binlog/error.h"
-#include "engine/sql/query_builder.h"
 #include "engine/control/runtime_settings.h"
+#include "engine/sql/query_builder.h"
 
 namespace ghostcut::engine {
 

@@ -35,7 +35,6 @@ bool is_integer_type(const std::string& data_type) {
          data_type == "integer" || data_type == "bigint";
 }
 
-
 }  // namespace
 
 // The low-water mark: chunks are handed out in key order with a sequence number; the mark moves
@@ -111,7 +110,7 @@ struct CopyState {
   DynamicChunkSizer sizer;
   std::exception_ptr error;
   std::atomic<bool> done{false};
-  std::stop_source stop;  // the caller's stop, or a failure
+  std::stop_source stop;    // the caller's stop, or a failure
   bool arithmetic = false;  // guarded by mu: chunk a dense integer key by value (see arithmetic_chunk_end)
   // Key-range coverage for a single integer key (progress % that does not trust row estimates).
   std::optional<__int128> key_lo, key_hi;
@@ -220,7 +219,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
         std::optional<KeyTuple> end_key = arithmetic_chunk_end(s, size);
         if (!end_key) {
           auto q = s.copy.builder().next_chunk_end_query(s.chunker->lower_bound(), s.chunker->lower_inclusive(),
-                                                  s.chunker->max(), size);
+                                                         s.chunker->max(), size);
           if (!q) throw std::runtime_error("next chunk query: " + q.error().message());
           ResultTable end;
           std::optional<std::chrono::steady_clock::time_point> lost_since;
@@ -236,7 +235,8 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
               if (!lost_since) lost_since = now;
               if (now - *lost_since >= s.config.conflict_retry.limit) throw;
               s.log.warn("row copy: {}; reconnecting to find the next chunk", e.what());
-              sleep_for(stop, s.config.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
+              sleep_for(stop, s.config.conflict_retry.backoff(
+                                  attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
               try {
                 conn = open_session();
               } catch (const SqlError& again) {
@@ -281,7 +281,8 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
             if (!first_conflict) first_conflict = now;
             if (now - *first_conflict >= s.config.conflict_retry.limit) throw;
             s.log.warn("row copy: {}; reconnecting and copying the chunk again", e.what());
-            sleep_for(stop, s.config.conflict_retry.backoff(attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
+            sleep_for(stop, s.config.conflict_retry.backoff(
+                                attempt, static_cast<std::uint64_t>(now.time_since_epoch().count())));
             if (stop.stop_requested()) throw;
             try {
               conn = open_session();
@@ -296,18 +297,21 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
           if (!first_conflict) first_conflict = now;
           if (now - *first_conflict >= s.config.conflict_retry.limit ||
               (s.config.max_chunk_attempts > 0 && attempt >= s.config.max_chunk_attempts))
-            throw SqlError(e.code(), e.sqlstate(),
-                           "row copy: a chunk of " + s.plan.table + " kept losing lock conflicts for " +
-                               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - *first_conflict).count()) +
-                               " s (" + std::to_string(attempt) + " attempts; the limit is --lock-conflict-retry-seconds); last: " +
-                               e.what() + "; " + describe_lock_holders(*conn),
-                           e.context());
+            throw SqlError(
+                e.code(), e.sqlstate(),
+                "row copy: a chunk of " + s.plan.table + " kept losing lock conflicts for " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - *first_conflict).count()) +
+                    " s (" + std::to_string(attempt) +
+                    " attempts; the limit is --lock-conflict-retry-seconds); last: " + e.what() + "; " +
+                    describe_lock_holders(*conn),
+                e.context());
           {
             std::lock_guard lk(s.mu);  // a smaller chunk holds fewer locks for less time
             s.sizer.record(size, s.config.target_chunk_time * 4);
           }
-          const auto backoff = s.config.conflict_retry.backoff(attempt, std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
-                                                                            static_cast<std::uint64_t>(now.time_since_epoch().count()));
+          const auto backoff =
+              s.config.conflict_retry.backoff(attempt, std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
+                                                           static_cast<std::uint64_t>(now.time_since_epoch().count()));
           s.log.warn("row copy chunk lost a lock conflict ({}), retry {} in {} ms", e.what(), attempt, backoff.count());
           sleep_for(stop, backoff);
           if (s.config.wait_if_throttled) s.config.wait_if_throttled(stop);  // the applier goes first
@@ -336,8 +340,20 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
 }  // namespace
 
 void Copier::run(std::stop_token stop) {
-  CopyState s{plan_, runtime_, progress_, config_, *log_, *mark_, ChunkCopy(plan_), {}, {}, {},
-              DynamicChunkSizer({config_.target_chunk_time, config_.initial_chunk_size}), {}, {}, {}};
+  CopyState s{plan_,
+              runtime_,
+              progress_,
+              config_,
+              *log_,
+              *mark_,
+              ChunkCopy(plan_),
+              {},
+              {},
+              {},
+              DynamicChunkSizer({config_.target_chunk_time, config_.initial_chunk_size}),
+              {},
+              {},
+              {}};
   for (const auto& k : plan_.chunk_key.columns) {
     const auto i = plan_.original.column_index(k);
     if (!i) throw std::runtime_error("copier: chunk key column " + k + " not in " + plan_.table);
@@ -366,7 +382,8 @@ void Copier::run(std::stop_token stop) {
         mark_->skipped = resume->rows_below;
       }
       mark_done();
-      log_->info("row copy: resumed after the last row ({} rows copied before), nothing left to copy", resume->rows_below);
+      log_->info("row copy: resumed after the last row ({} rows copied before), nothing left to copy",
+                 resume->rows_below);
       progress_.mark_copy_done(std::chrono::steady_clock::now());
       return;
     }
@@ -379,7 +396,8 @@ void Copier::run(std::stop_token stop) {
       s.chunker.emplace(Chunker::resume_after(*resume->low_water, *resume->max));
       std::lock_guard lk(mark_->mu);
       mark_->skipped = resume->rows_below;
-      log_->info("row copy: resuming after the checkpoint's low-water mark ({} rows copied before)", resume->rows_below);
+      log_->info("row copy: resuming after the checkpoint's low-water mark ({} rows copied before)",
+                 resume->rows_below);
     } else if (resuming) {
       if (min.empty()) {  // every row up to the old max was deleted meanwhile (the binlog has it)
         mark_done();

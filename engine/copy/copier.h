@@ -7,13 +7,13 @@
 #include <memory>
 #include <stop_token>
 
+#include "common/connection_settings.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/copy/chunk_copy.h"
-#include "engine/sql/lock_conflict.h"
 #include "engine/inspect/plan.h"
 #include "engine/metrics/progress.h"
-#include "engine/control/runtime_settings.h"
-#include "common/connection_settings.h"
 #include "engine/resume/copy_progress.h"
+#include "engine/sql/lock_conflict.h"
 
 namespace spdlog {
 class logger;
@@ -41,7 +41,6 @@ struct CopierConfig {
   // max; a range marked done copies nothing. Rows below the mark count as skipped, not copied.
   std::optional<CopyRangeProgress> resume_from;
 };
-
 
 class Copier {
  public:

@@ -15,8 +15,8 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
   m.progress.rows_estimated = estimated_rows(main, m.plan.database, m.plan.table).value_or(m.plan.estimated_rows);
   m.status.set_state(Phase::kCopying);
   CopierConfig cc = m.config.copier;
-  cc.wait_if_throttled = [&sync, outer = cc.wait_if_throttled, limit = m.config.applier.conflict_retry.limit](
-                             std::stop_token st) {
+  cc.wait_if_throttled = [&sync, outer = cc.wait_if_throttled,
+                          limit = m.config.applier.conflict_retry.limit](std::stop_token st) {
     sync.priority().wait_for_applier(st, limit);
     sync.yield_to_applier(st);
     if (outer) outer(st);

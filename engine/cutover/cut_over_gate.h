@@ -40,8 +40,8 @@ class CutOverGate {
   // After an aborted attempt: no new one before `until`.
   void hold_off(std::chrono::steady_clock::time_point until) { next_try_ = until; }
 
-  // The attempt loop (`what` names it in logs, `detail` in the status): wait until the gate opens, `attempt(n)`; an attempt that throws
-  // CutOverAborted was undone (the original intact): `undone()`, count its stall, and after
+  // The attempt loop (`what` names it in logs, `detail` in the status): wait until the gate opens, `attempt(n)`; an
+  // attempt that throws CutOverAborted was undone (the original intact): `undone()`, count its stall, and after
   // --cut-over-retries such attempts give up, else hold off the backoff and go back to the gate —
   // a window may have closed meanwhile. Other errors go to the caller as they are.
   template <typename Attempt, typename Undone>

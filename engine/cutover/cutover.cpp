@@ -25,7 +25,9 @@ constexpr std::array<std::pair<CutOverStep, const char*>, 6> kSteps = {{
     {CutOverStep::kUnlocked, "unlocked"},
 }};
 
-std::string tag(const MigrationPlan& p, const char* purpose) { return statement_comment(p.database + "." + p.table, purpose); }
+std::string tag(const MigrationPlan& p, const char* purpose) {
+  return statement_comment(p.database + "." + p.table, purpose);
+}
 
 constexpr const char* kRenamePurpose = "cut-over rename";
 
@@ -200,8 +202,9 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     }
     if (!wait_rename_ended(Clock::now() + config_.lock_timeout)) {
       join_renamer();  // bounded by the rename's own lock_wait_timeout
-      throw std::runtime_error("cut-over " + what + why + "; the RENAME's end could not be confirmed on the server, so " +
-                               "the sentry `" + plan_.old_table + "` was left in place on purpose (it makes a late " +
+      throw std::runtime_error("cut-over " + what + why +
+                               "; the RENAME's end could not be confirmed on the server, so " + "the sentry `" +
+                               plan_.old_table + "` was left in place on purpose (it makes a late " +
                                "RENAME fail). Check that no RENAME of `" + plan_.table + "` runs, then drop `" +
                                plan_.old_table + "` and run ghostcut again");
     }
@@ -215,7 +218,8 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     }
     if (swapped)  // only after a drop the client missed, i.e. after a complete drain: consistent
       throw std::runtime_error("cut-over " + what + why + "; the RENAME completed nevertheless (the ghost was fully " +
-                               "drained): `" + plan_.table + "` is the new table, `" + plan_.old_table + "` the old one");
+                               "drained): `" + plan_.table + "` is the new table, `" + plan_.old_table +
+                               "` the old one");
     try {
       drop_sentry();
     } catch (const std::exception& e) {
@@ -267,7 +271,8 @@ std::chrono::milliseconds CutOver::attempt(int n) {
         queued = true;
         break;
       }
-      if (st == RenameState::kEnded && rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready)
+      if (st == RenameState::kEnded &&
+          rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready)
         break;  // it failed at once
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
@@ -324,9 +329,10 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     if (!wait_rename_ended(Clock::now())) {
       // Cannot confirm: keep the lock until the server ends the session (bounded), never unlock
       // into a RENAME that may give t back.
-      throw std::runtime_error("cut-over: a backup lock request waits and the RENAME could not be stopped; the lock "
-                               "is released by the server within " + std::to_string(idle.count()) +
-                               " s; check the tables");
+      throw std::runtime_error(
+          "cut-over: a backup lock request waits and the RENAME could not be stopped; the lock "
+          "is released by the server within " +
+          std::to_string(idle.count()) + " s; check the tables");
     }
     pending_at_unlock = RenameState::kEnded;
   }
@@ -362,8 +368,10 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   }
   if (old_exists && !ghost_exists) return stall;  // swapped: the old table is t_del, the ghost is t
   if (!ended)
-    throw std::runtime_error("cut-over: the tables are not swapped yet, but the server could not confirm that the "
-                             "RENAME of " + plan_.table + " ended; check the process list for it before anything else");
+    throw std::runtime_error(
+        "cut-over: the tables are not swapped yet, but the server could not confirm that the "
+        "RENAME of " +
+        plan_.table + " ended; check the process list for it before anything else");
   std::string client_error = "none";
   if (rename_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) {
     try {
@@ -374,9 +382,10 @@ std::chrono::milliseconds CutOver::attempt(int n) {
   }
   if (!old_exists && ghost_exists)
     throw CutOverAborted(what + "the RENAME ended without swapping (" + client_error + "); the original is live");
-  throw std::runtime_error("cut-over: after the RENAME, `" + plan_.old_table + (old_exists ? "` exists" : "` is missing") +
-                           " and `" + plan_.ghost_table + (ghost_exists ? "` exists" : "` is missing") +
-                           "; check `" + plan_.database + "`.`" + plan_.table + "` by hand");
+  throw std::runtime_error("cut-over: after the RENAME, `" + plan_.old_table +
+                           (old_exists ? "` exists" : "` is missing") + " and `" + plan_.ghost_table +
+                           (ghost_exists ? "` exists" : "` is missing") + "; check `" + plan_.database + "`.`" +
+                           plan_.table + "` by hand");
 }
 
 }  // namespace ghostcut::engine

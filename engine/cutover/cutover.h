@@ -55,15 +55,15 @@
 #include <cstdint>
 #include <functional>
 #include <future>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
 
 #include "binlog/position.h"
-#include "engine/inspect/plan.h"
 #include "common/connection_settings.h"
+#include "engine/inspect/plan.h"
 
 namespace spdlog {
 class logger;
@@ -85,7 +85,7 @@ struct CutOverSessions {
 
 struct CutOverConfig {
   std::chrono::seconds lock_timeout{3};
-  int retries = 5;                               // attempts after the first
+  int retries = 5;  // attempts after the first
   std::chrono::milliseconds retry_backoff{1000};
   // Test seam: called after the RENAME is queued and the drain is done, before the sentry drop;
   // throwing aborts the attempt (Spirit's testInjectRenameError style).
@@ -102,7 +102,7 @@ std::chrono::seconds session_idle_bound(std::chrono::seconds lock_timeout);
 struct CutOverResult {
   int attempts = 0;
   std::chrono::milliseconds write_stall{0};  // of the successful attempt: lock held → rename done
-  binlog::BinlogPosition lock_position;       // read under that attempt's lock (CutOver::lock_position)
+  binlog::BinlogPosition lock_position;      // read under that attempt's lock (CutOver::lock_position)
 };
 
 // One failed attempt, undone: the original is intact.

@@ -76,7 +76,8 @@ std::string declined(const MigrationContext& m) {
   if (!m.config.attempt_instant) return "--no-attempt-instant";
   if (!m.plan.instant.possible) return m.plan.instant.reason.empty() ? "not checked" : m.plan.instant.reason;
   if (!m.plan.mapping.backfills.empty()) return "a --backfill fills the new column(s) row by row: the copy does it";
-  if (m.config.keep_old_table_in_sync.count() > 0) return "--keep-old-table-in-sync needs the old table the copy leaves";
+  if (m.config.keep_old_table_in_sync.count() > 0)
+    return "--keep-old-table-in-sync needs the old table the copy leaves";
   if (m.resume && m.resume->resuming()) return "an interrupted copy is resumed";
   if (!m.plan.leftover_tables.empty()) return "leftover tables are dropped by the copy's set-up";
   return {};
@@ -103,11 +104,13 @@ InstantResult alter_instantly(MigrationContext& m, SqlConnection& main) {
     // The count may have grown since the dry run.
     if (const auto v = instant_row_versions(main, m.plan)) {
       if (row_version_verdict(*v) == RowVersionVerdict::kExceeds)
-        result.declined = "the table has " + std::to_string(*v) + " instant row versions; one more passes InnoDB's limit";
+        result.declined =
+            "the table has " + std::to_string(*v) + " instant row versions; one more passes InnoDB's limit";
       else if (row_version_verdict(*v) == RowVersionVerdict::kNear)
-        m.log->warn("instant: {} has {} of {} instant row versions; after a few more instant changes it needs a "
-                    "rebuild (--no-attempt-instant copies it, which starts again at 0)",
-                    m.plan.table, *v, kMaxInstantRowVersions);
+        m.log->warn(
+            "instant: {} has {} of {} instant row versions; after a few more instant changes it needs a "
+            "rebuild (--no-attempt-instant copies it, which starts again at 0)",
+            m.plan.table, *v, kMaxInstantRowVersions);
     }
   }
   if (!result.declined.empty()) {
@@ -118,8 +121,10 @@ InstantResult alter_instantly(MigrationContext& m, SqlConnection& main) {
   const std::string subject = m.plan.database + "." + m.plan.table;
   const std::string sql = "ALTER " + statement_comment(subject, "instant") + "TABLE " +
                           quote_qualified(m.plan.database, m.plan.table) + " " + m.plan.alter + ", ALGORITHM=INSTANT";
-  m.log->info("instant: the server can do this ALTER as a metadata-only change; trying it natively "
-              "(lock_wait_timeout {} s)", timeout);
+  m.log->info(
+      "instant: the server can do this ALTER as a metadata-only change; trying it natively "
+      "(lock_wait_timeout {} s)",
+      timeout);
   InstantSignals signals(m);
   CutOverGate gate(m, signals);
   return gate.attempts(
@@ -133,8 +138,9 @@ InstantResult alter_instantly(MigrationContext& m, SqlConnection& main) {
         } catch (const SqlError& e) {
           const auto waited = since(t0);
           if (e.code() == 1205)  // ER_LOCK_WAIT_TIMEOUT: the metadata lock was not granted; nothing changed
-            throw CutOverAborted("the ALTER waited " + std::to_string(waited.count()) + " ms for the metadata lock on " +
-                                 m.plan.table + " (writers queued behind it as long) and gave up; holders: " +
+            throw CutOverAborted("the ALTER waited " + std::to_string(waited.count()) +
+                                 " ms for the metadata lock on " + m.plan.table +
+                                 " (writers queued behind it as long) and gave up; holders: " +
                                  describe_lock_holders(lock_holders(main, m.plan), m.plan.server));
           if (is_instant_refusal(e.code())) {
             result.declined = std::string("the server refused ALGORITHM=INSTANT on the table: ") + e.what();
@@ -142,8 +148,9 @@ InstantResult alter_instantly(MigrationContext& m, SqlConnection& main) {
             return result;
           }
           if (!e.connection_lost()) throw;
-          if (!altered(m)) throw CutOverAborted(std::string("connection lost during the ALTER (") + e.what() +
-                                                "); the table is not altered");
+          if (!altered(m))
+            throw CutOverAborted(std::string("connection lost during the ALTER (") + e.what() +
+                                 "); the table is not altered");
           m.log->warn("instant: connection lost during the ALTER ({}), but the table is altered", e.what());
         }
         result.done = true;

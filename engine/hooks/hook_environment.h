@@ -27,8 +27,8 @@ inline constexpr std::string_view kHookOnBeforeRevert = "on-before-revert";
 inline constexpr std::string_view kHookOnRevertSuccess = "on-revert-success";
 inline constexpr std::string_view kHookOnRevertFailure = "on-revert-failure";
 inline constexpr std::array<std::string_view, 13> kHookNames = {
-    kHookOnStartup,  kHookOnValidated, kHookOnRowCopyComplete, kHookOnBeginPostponed, kHookOnBeforeCutOver,
-    kHookOnSuccess,  kHookOnFailure,   kHookOnStatus,          kHookOnThrottled,      kHookOnBeforeRowCopy,
+    kHookOnStartup,      kHookOnValidated,     kHookOnRowCopyComplete, kHookOnBeginPostponed, kHookOnBeforeCutOver,
+    kHookOnSuccess,      kHookOnFailure,       kHookOnStatus,          kHookOnThrottled,      kHookOnBeforeRowCopy,
     kHookOnBeforeRevert, kHookOnRevertSuccess, kHookOnRevertFailure};
 bool is_hook_name(std::string_view name);
 
@@ -51,14 +51,14 @@ struct HookContext {
   std::string status;           // the status line (on-status; gh-ost's GH_OST_STATUS)
   std::uint64_t rows_copied = 0, rows_estimated = 0;
   std::chrono::seconds elapsed{0};
-  std::string executing_host;  // where ghostcut runs
-  std::string migrated_host;   // the server, host:port
+  std::string executing_host;            // where ghostcut runs
+  std::string migrated_host;             // the server, host:port
   std::chrono::seconds copy_elapsed{0};  // the row copy's time so far (GH_OST_ELAPSED_COPY_SECONDS)
   double lag_seconds = 0;                // the applier's lag (GH_OST_INSPECTED_LAG, GH_OST_HEARTBEAT_LAG)
   std::int64_t eta_seconds = -1;         // -1: unknown (GH_OST_ETA_SECONDS is then empty)
   std::string hooks_hint, hooks_hint_owner, hooks_hint_token;  // --hooks-hint, -owner, -token
-  bool dry_run = false;                  // GH_OST_DRY_RUN
-  bool revert = false;                   // GH_OST_REVERT: the reverse sync / revert hooks
+  bool dry_run = false;                                        // GH_OST_DRY_RUN
+  bool revert = false;                                         // GH_OST_REVERT: the reverse sync / revert hooks
 };
 
 // Every variable below is always set (empty or 0 when unknown):

@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 extern char** environ;
@@ -96,8 +96,7 @@ bool wait_for_exit(pid_t pid, int fd, bool& open, OutputLogger& out, Clock::time
     const auto now = Clock::now();
     if (until != Clock::time_point::max() && now >= until) return false;
     auto wait = kTick;
-    if (until != Clock::time_point::max())
-      wait = std::min(wait, std::chrono::ceil<milliseconds>(until - now));
+    if (until != Clock::time_point::max()) wait = std::min(wait, std::chrono::ceil<milliseconds>(until - now));
     pollfd p{fd, POLLIN, 0};
     ::poll(open ? &p : nullptr, open ? 1 : 0, static_cast<int>(wait.count()));
     if (open) open = out.drain(fd);
@@ -227,12 +226,10 @@ HookResult HookRunner::run_file(std::string_view name, const std::string& path, 
   ::close(fds[0]);
 
   finish(exit_code_of(status));
-  if (result.timed_out)
-    logger_->warn("hook {}: killed after timing out ({} ms)", name, result.duration.count());
+  if (result.timed_out) logger_->warn("hook {}: killed after timing out ({} ms)", name, result.duration.count());
   else if (result.exit_code != 0)
     logger_->warn("hook {}: failed with exit code {} after {} ms", name, result.exit_code, result.duration.count());
-  else
-    logger_->info("hook {}: done in {} ms", name, result.duration.count());
+  else logger_->info("hook {}: done in {} ms", name, result.duration.count());
   return result;
 }
 

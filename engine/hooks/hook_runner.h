@@ -18,7 +18,7 @@
 namespace ghostcut::engine {
 
 struct HookResult {
-  bool ran = false;  // false: hooks off, or no such executable (nothing to do)
+  bool ran = false;   // false: hooks off, or no such executable (nothing to do)
   int exit_code = 0;  // 128 + signal when killed by one; 127 when it could not be started
   bool timed_out = false;
   std::chrono::milliseconds duration{0};

@@ -23,9 +23,9 @@ bool punct(const Toks& t, std::size_t i, char c) {
 
 // Words after ADD / DROP that start something other than a column (when not quoted).
 bool non_column_keyword(const SqlToken& t) {
-  static const char* const kWords[] = {"INDEX",  "KEY",    "UNIQUE", "PRIMARY",   "FULLTEXT", "SPATIAL",
-                                       "VECTOR", "CONSTRAINT", "FOREIGN", "CHECK", "PARTITION", "PERIOD",
-                                       "SYSTEM", "DEFAULT"};
+  static const char* const kWords[] = {"INDEX",     "KEY",    "UNIQUE",     "PRIMARY", "FULLTEXT",
+                                       "SPATIAL",   "VECTOR", "CONSTRAINT", "FOREIGN", "CHECK",
+                                       "PARTITION", "PERIOD", "SYSTEM",     "DEFAULT"};
   if (t.kind != SqlTokKind::kWord) return false;
   for (const char* w : kWords)
     if (iequals(t.text, w)) return true;

@@ -17,24 +17,63 @@ namespace ghostcut::engine {
 namespace {
 
 // Functions whose value depends on the moment, the session or chance (MySQL's and MariaDB's).
-const std::set<std::string> kNondeterministic = {
-    "NOW", "SYSDATE", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "CURDATE", "CURTIME", "LOCALTIME",
-    "LOCALTIMESTAMP", "UTC_DATE", "UTC_TIME", "UTC_TIMESTAMP", "RAND", "RANDOM_BYTES", "UUID", "UUID_SHORT",
-    "UUID_TO_BIN", "SYS_GUID", "CONNECTION_ID", "LAST_INSERT_ID", "USER", "CURRENT_USER", "SESSION_USER",
-    "SYSTEM_USER", "CURRENT_ROLE", "DATABASE", "SCHEMA", "VERSION", "FOUND_ROWS", "ROW_COUNT", "SLEEP", "BENCHMARK",
-    "GET_LOCK", "RELEASE_LOCK", "IS_FREE_LOCK", "IS_USED_LOCK", "MASTER_POS_WAIT", "NEXTVAL", "LASTVAL", "SETVAL",
-    "LOAD_FILE", "ROWNUM", "GTID_SUBSET"};
+const std::set<std::string> kNondeterministic = {"NOW",
+                                                 "SYSDATE",
+                                                 "CURRENT_TIMESTAMP",
+                                                 "CURRENT_DATE",
+                                                 "CURRENT_TIME",
+                                                 "CURDATE",
+                                                 "CURTIME",
+                                                 "LOCALTIME",
+                                                 "LOCALTIMESTAMP",
+                                                 "UTC_DATE",
+                                                 "UTC_TIME",
+                                                 "UTC_TIMESTAMP",
+                                                 "RAND",
+                                                 "RANDOM_BYTES",
+                                                 "UUID",
+                                                 "UUID_SHORT",
+                                                 "UUID_TO_BIN",
+                                                 "SYS_GUID",
+                                                 "CONNECTION_ID",
+                                                 "LAST_INSERT_ID",
+                                                 "USER",
+                                                 "CURRENT_USER",
+                                                 "SESSION_USER",
+                                                 "SYSTEM_USER",
+                                                 "CURRENT_ROLE",
+                                                 "DATABASE",
+                                                 "SCHEMA",
+                                                 "VERSION",
+                                                 "FOUND_ROWS",
+                                                 "ROW_COUNT",
+                                                 "SLEEP",
+                                                 "BENCHMARK",
+                                                 "GET_LOCK",
+                                                 "RELEASE_LOCK",
+                                                 "IS_FREE_LOCK",
+                                                 "IS_USED_LOCK",
+                                                 "MASTER_POS_WAIT",
+                                                 "NEXTVAL",
+                                                 "LASTVAL",
+                                                 "SETVAL",
+                                                 "LOAD_FILE",
+                                                 "ROWNUM",
+                                                 "GTID_SUBSET"};
 // Without arguments only: UNIX_TIMESTAMP() is now, UNIX_TIMESTAMP(d) is d.
 const std::set<std::string> kNondeterministicWithoutArguments = {"UNIX_TIMESTAMP"};
 // Words that are a value with no parentheses at all.
-const std::set<std::string> kNondeterministicBare = {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME",
-                                                     "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_USER", "CURRENT_ROLE",
-                                                     "UTC_DATE", "UTC_TIME", "UTC_TIMESTAMP"};
+const std::set<std::string> kNondeterministicBare = {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME",
+                                                     "LOCALTIMESTAMP",    "CURRENT_USER", "CURRENT_ROLE", "UTC_DATE",
+                                                     "UTC_TIME",          "UTC_TIMESTAMP"};
 
-bool is_punct(const SqlToken& t, char c) { return t.kind == SqlTokKind::kPunct && t.text.size() == 1 && t.text[0] == c; }
+bool is_punct(const SqlToken& t, char c) {
+  return t.kind == SqlTokKind::kPunct && t.text.size() == 1 && t.text[0] == c;
+}
 
 bool numeric(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) || c == 'e' || c == 'E'; });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) || c == 'e' || c == 'E'; });
 }
 
 std::string trim_text(std::string s) {
@@ -104,7 +143,8 @@ std::vector<std::string> backfill_refusals(const MigrationPlan& plan, const Back
     }
     if (is_punct(t, ';')) out.push_back(what + "one expression, no ';'");
     if (t.kind == SqlTokKind::kWord && iequals(t.text, "SELECT"))
-      out.push_back(what + "no subqueries: other tables change while the copy runs, and the binlog rows would not agree");
+      out.push_back(what +
+                    "no subqueries: other tables change while the copy runs, and the binlog rows would not agree");
     if (t.kind != SqlTokKind::kWord && t.kind != SqlTokKind::kQuotedIdent) continue;
     if (i + 1 < toks.size() && is_punct(toks[i + 1], '(') && t.kind == SqlTokKind::kWord) continue;  // a function
     if (i + 1 < toks.size() && is_punct(toks[i + 1], '.') && !numeric(t.text)) {
@@ -115,10 +155,12 @@ std::vector<std::string> backfill_refusals(const MigrationPlan& plan, const Back
       const auto& name = plan.original.columns[*oi].name;
       const auto* sc = plan.mapping.find_source(name);
       if (!sc)
-        out.push_back(what + "reads column " + name + ", which the ALTER drops; the binlog path fills rows from the "
+        out.push_back(what + "reads column " + name +
+                      ", which the ALTER drops; the binlog path fills rows from the "
                       "ghost's copy of the row, so only columns the ALTER keeps as they are can be read");
       else if (!iequals(sc->target_name, sc->source_name) || sc->type_changed || sc->tz_shift)
-        out.push_back(what + "reads column " + name + ", which the ALTER renames or retypes; only columns the ALTER "
+        out.push_back(what + "reads column " + name +
+                      ", which the ALTER renames or retypes; only columns the ALTER "
                       "keeps as they are can be read");
     } else if (plan.ghost.column_index(t.text) && t.kind == SqlTokKind::kQuotedIdent) {
       out.push_back(what + "reads the new column " + t.text + ": only the old row's columns can be read");
@@ -130,7 +172,8 @@ std::vector<std::string> backfill_refusals(const MigrationPlan& plan, const Back
   }
   if (!allow_nondeterministic)
     if (const auto nd = nondeterministic_calls(spec.expression); !nd.empty())
-      out.push_back(what + "calls " + join(nd) + ", which can give the copy and the binlog path different values; "
+      out.push_back(what + "calls " + join(nd) +
+                    ", which can give the copy and the binlog path different values; "
                     "pass --allow-nondeterministic-backfill if that is what you want");
   return out;
 }
@@ -179,7 +222,8 @@ void add_backfills(SqlConnection& conn, MigrationPlan& plan, const std::vector<s
     conn.execute("ALTER /* ghostcut inspect */ TABLE " + q + " " + plan.alter);
     conn.execute(kEngineSessionSetup);
     std::vector<std::string> targets = trial.mapping.target_names(), sources;
-    for (const auto& c : trial.mapping.shared) sources.push_back(tz_shifted(quote_identifier(c.source_name), c.tz_shift));
+    for (const auto& c : trial.mapping.shared)
+      sources.push_back(tz_shifted(quote_identifier(c.source_name), c.tz_shift));
     for (const auto& [c, e] : backfills) {
       targets.push_back(c);
       sources.push_back("(" + e + ")");
@@ -198,12 +242,14 @@ void add_backfills(SqlConnection& conn, MigrationPlan& plan, const std::vector<s
     warnings("binlog path (UPDATE of the ghost's row)");
   } catch (const SqlError& e) {
     std::string msg = e.what();
-    for (auto p = msg.find(name); p != std::string::npos; p = msg.find(name, p + 1)) msg.replace(p, name.size(), plan.ghost_table);
+    for (auto p = msg.find(name); p != std::string::npos; p = msg.find(name, p + 1))
+      msg.replace(p, name.size(), plan.ghost_table);
     refusals.push_back(std::string("--backfill: the expression does not work on the altered table: ") + msg);
   }
   if (auto failed = scratch.drop()) plan.notes.push_back(*failed);
   if (!saved.empty())
-    conn.update("SET SESSION sql_mode = ?, time_zone = ?", {saved.rows[0][0].value_or(""), saved.rows[0][1].value_or("SYSTEM")});
+    conn.update("SET SESSION sql_mode = ?, time_zone = ?",
+                {saved.rows[0][0].value_or(""), saved.rows[0][1].value_or("SYSTEM")});
   if (!refusals.empty()) throw InspectionError(refusals);
   plan.mapping.backfills = std::move(backfills);
   for (const auto& [c, e] : plan.mapping.backfills)

@@ -11,8 +11,8 @@
 
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
-#include "engine/text.h"
 #include "engine/sql/sql_tokens.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -202,12 +202,12 @@ std::vector<std::string> missing_privileges(const std::vector<std::string>& gran
   std::vector<std::string> missing;
   if (!all_global && !global.count("REPLICATION SLAVE"))
     missing.push_back("REPLICATION SLAVE (global, ON *.*: needed to read the binlog)");
-  const bool can_show_status = all_global || global.count("REPLICATION CLIENT") || global.count("SUPER") ||
-                               global.count("BINLOG MONITOR");
+  const bool can_show_status =
+      all_global || global.count("REPLICATION CLIENT") || global.count("SUPER") || global.count("BINLOG MONITOR");
   if (!can_show_status)
-    missing.push_back(std::string(flavour == Flavour::kMariaDb ? "BINLOG MONITOR (or REPLICATION CLIENT)"
-                                                               : "REPLICATION CLIENT") +
-                      " (global, ON *.*: needed for SHOW MASTER STATUS)");
+    missing.push_back(
+        std::string(flavour == Flavour::kMariaDb ? "BINLOG MONITOR (or REPLICATION CLIENT)" : "REPLICATION CLIENT") +
+        " (global, ON *.*: needed for SHOW MASTER STATUS)");
   if (!all_db) {
     std::vector<std::string> table_privs;
     for (const char* p : {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "LOCK TABLES"})

@@ -55,8 +55,10 @@ ColumnMapping map_columns(const TableSchema& original, const TableSchema& ghost,
                            ", but the altered table has no column " + target_name +
                            ": ghostcut cannot tell where its values go");
       else if (checked && !dropped)
-        refusals.push_back("column " + col.name + " is not in the altered table, but the ALTER neither drops nor "
-                           "renames it (as ghostcut reads the text): refusing rather than guessing where its values go");
+        refusals.push_back(
+            "column " + col.name +
+            " is not in the altered table, but the ALTER neither drops nor "
+            "renames it (as ghostcut reads the text): refusing rather than guessing where its values go");
       continue;
     }
     if (fed[*j]) {
@@ -82,7 +84,8 @@ ColumnMapping map_columns(const TableSchema& original, const TableSchema& ghost,
     const auto& name = ghost.columns[j].name;
     m.added.push_back(name);
     if (checked && !listed(changes.added, name))
-      refusals.push_back("column " + name + " appears in the altered table, but the ALTER neither adds it nor "
+      refusals.push_back("column " + name +
+                         " appears in the altered table, but the ALTER neither adds it nor "
                          "renames a column to it (as ghostcut reads the text): refusing rather than guessing "
                          "which values it should hold");
   }

@@ -28,10 +28,10 @@ struct SharedColumn {
 };
 
 struct ColumnMapping {
-  std::vector<SharedColumn> shared;   // in original-table order
-  std::vector<std::string> dropped;   // in the original only (or generated in the ghost)
-  std::vector<std::string> added;     // in the ghost only (or generated in the original)
-  std::vector<std::string> generated; // generated on either side and present on both: skipped
+  std::vector<SharedColumn> shared;                          // in original-table order
+  std::vector<std::string> dropped;                          // in the original only (or generated in the ghost)
+  std::vector<std::string> added;                            // in the ghost only (or generated in the original)
+  std::vector<std::string> generated;                        // generated on either side and present on both: skipped
   std::vector<std::pair<std::string, std::string>> renamed;  // source -> target, carried values
   // --backfill (engine/inspect/backfill_check.h): added columns filled from an SQL expression over
   // the original row's columns (column -> expression), by the copy and by the applier.
@@ -49,7 +49,6 @@ struct ColumnMapping {
 // table without a DROP / rename, or appears without an ADD / rename, means the text did not say
 // what the server did (refusal texts are appended to `refusals`).
 [[nodiscard]] ColumnMapping build_column_mapping(const TableSchema& original, const TableSchema& ghost,
-                                                 const AlterColumnChanges& changes,
-                                                 std::vector<std::string>& refusals);
+                                                 const AlterColumnChanges& changes, std::vector<std::string>& refusals);
 
 }  // namespace ghostcut::engine

@@ -37,9 +37,10 @@ std::string json_string(const std::string& s) {
 
 CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
   CostEstimate c;
-  const auto t = conn.query("SELECT /* ghostcut inspect */ TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, AVG_ROW_LENGTH "
-                            "FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                            {plan.database, plan.table});
+  const auto t = conn.query(
+      "SELECT /* ghostcut inspect */ TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, AVG_ROW_LENGTH "
+      "FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+      {plan.database, plan.table});
   if (!t.empty()) {
     c.rows = to_uint64(t.rows[0][0]);
     c.data_bytes = to_uint64(t.rows[0][1]);
@@ -74,7 +75,8 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
       bytes += (bytes.empty() ? "" : " + ") + std::string("COALESCE(LENGTH(") + quote_identifier(col.name) + "), 0)";
     const auto avg = conn.query("SELECT /* ghostcut inspect */ AVG(" + bytes + ") FROM (SELECT * FROM " +
                                 quote_qualified(plan.database, plan.table) + " ORDER BY " + key + " LIMIT " +
-                                std::to_string(kSampleRows) + ") s").scalar();
+                                std::to_string(kSampleRows) + ") s")
+                         .scalar();
     const auto sampled = static_cast<std::uint64_t>(std::stod(avg.value_or("0")) + 0.5);
     if (sampled > c.avg_row_bytes) {
       c.avg_row_bytes = sampled;
@@ -82,8 +84,9 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
       if (c.data_bytes < c.binlog_bytes / 2) {  // InnoDB's numbers predate the rows: take the sample's
         c.data_bytes = c.binlog_bytes;
         c.ghost_bytes = c.data_bytes + c.index_bytes;
-        c.warnings.push_back("the table's statistics look stale (ANALYZE TABLE refreshes them): sizes are estimated from "
-                             "the sample");
+        c.warnings.push_back(
+            "the table's statistics look stale (ANALYZE TABLE refreshes them): sizes are estimated from "
+            "the sample");
       }
     }
   } catch (const std::exception& e) {
@@ -94,13 +97,15 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
     c.retention_seconds = std::stoll(conn.query(binlog_retention_query(plan.server)).scalar().value_or("0"));
     const auto basedir = conn.query("SELECT @@basedir").scalar().value_or("");
     const bool rds = basedir.rfind("/rdsdbbin", 0) == 0;
-    if (auto w = binlog_retention_warning(plan.server, c.retention_seconds, c.copy_seconds, rds)) c.warnings.push_back(*w);
+    if (auto w = binlog_retention_warning(plan.server, c.retention_seconds, c.copy_seconds, rds))
+      c.warnings.push_back(*w);
   } catch (const std::exception& e) {
     c.warnings.push_back(std::string("binlog retention not read: ") + e.what());
   }
   try {
     const auto r = conn.query(read_only_query(plan.server));
-    for (const auto& v : r.rows.at(0)) c.read_only = c.read_only || v.value_or("0") == "1" || upper(v.value_or("")) == "ON";
+    for (const auto& v : r.rows.at(0))
+      c.read_only = c.read_only || v.value_or("0") == "1" || upper(v.value_or("")) == "ON";
     if (c.read_only)
       c.warnings.push_back("the server is read-only (@@read_only" +
                            std::string(plan.server.flavour == Flavour::kMySql ? "/@@super_read_only" : "") +

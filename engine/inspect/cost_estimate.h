@@ -17,14 +17,14 @@ namespace ghostcut::engine {
 class SqlConnection;
 
 struct CostEstimate {
-  std::uint64_t rows = 0;          // information_schema estimate
+  std::uint64_t rows = 0;  // information_schema estimate
   std::uint64_t data_bytes = 0, index_bytes = 0, avg_row_bytes = 0;
   std::uint64_t ghost_bytes = 0;   // the ghost's data + indexes, about the original's
   std::uint64_t binlog_bytes = 0;  // the copy's row events: one row image per copied row
   std::uint64_t sample_rows = 0;   // copied into a scratch ghost, timed
   double sample_seconds = 0;
-  double copy_seconds = 0;         // rows at the sample's rate (one thread, no load)
-  long long retention_seconds = 0; // 0: the binlog is not purged by age
+  double copy_seconds = 0;          // rows at the sample's rate (one thread, no load)
+  long long retention_seconds = 0;  // 0: the binlog is not purged by age
   bool read_only = false;
   std::vector<LockHolder> lock_holders;
   std::vector<std::string> warnings;

@@ -8,17 +8,17 @@
 #include <optional>
 #include <set>
 
+#include "engine/inspect/alter_text.h"
 #include "engine/inspect/instant_check.h"
 #include "engine/inspect/key_bounds.h"
-#include "engine/inspect/alter_text.h"
 #include "engine/inspect/scratch_table.h"
 #include "engine/inspect/show_schema.h"
 #include "engine/inspect/unique_keys.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/server_queries.h"
-#include "engine/sql/sql_tokens.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/sql/sql_tokens.h"
 
 #include <spdlog/spdlog.h>
 
@@ -33,7 +33,6 @@ bool same_columns(const std::vector<std::string>& a, const std::vector<std::stri
     if (!iequals(a[i], b[i])) return false;
   return true;
 }
-
 
 }  // namespace
 
@@ -89,8 +88,8 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   if (plan.ghost_table.empty() || plan.changelog_table.empty() || plan.old_table.empty()) {
     // The cut-over needs names that sort after the table's (cutover.h); none fits in 64 characters.
     throw InspectionError({"the table name `" + table +
-                             "` is too long to derive ghost and old table names from (over 60 characters, none of "
-                             "the first 50 an ASCII character); rename it or use native ALTER TABLE"});
+                           "` is too long to derive ghost and old table names from (over 60 characters, none of "
+                           "the first 50 an ASCII character); rename it or use native ALTER TABLE"});
   }
 
   // Server.
@@ -143,8 +142,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   if (!trg.empty()) {
     std::vector<std::string> names;
     for (const auto& row : trg.rows) names.push_back(row[0].value_or(""));
-    refusals.push_back(where + " has triggers (" + join(names) +
-                       "): they would not follow the table through the swap");
+    refusals.push_back(where + " has triggers (" + join(names) + "): they would not follow the table through the swap");
   }
 
   // Foreign keys, in either direction.
@@ -185,11 +183,13 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
                has_table(plan.changelog_table) && !has_table(plan.old_table)) {
       if (config_.start_over) {
         plan.leftover_tables = names;
-        plan.notes.push_back("--no-resume: the interrupted run's " + join(names) + " will be dropped and the migration "
+        plan.notes.push_back("--no-resume: the interrupted run's " + join(names) +
+                             " will be dropped and the migration "
                              "starts over");
       } else
-      plan.notes.push_back("an interrupted run left " + join(names) + ": --execute resumes it if its checkpoint holds "
-                           "this same migration (--no-resume starts over)");
+        plan.notes.push_back("an interrupted run left " + join(names) +
+                             ": --execute resumes it if its checkpoint holds "
+                             "this same migration (--no-resume starts over)");
     } else {
       // Say what an interrupted run left: the next step differs (engine/cutover/cutover.h).
       auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
@@ -205,7 +205,8 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
         what = "; an earlier run was interrupted before its cut-over: `" + table + "` is the original, intact";
       }
       refusals.push_back("leftover tables from an earlier run exist in `" + database + "`: " + join(names) + what +
-                         ". Make sure no ghostcut runs on `" + table + "`, then drop them, or pass --drop-leftover-tables");
+                         ". Make sure no ghostcut runs on `" + table +
+                         "`, then drop them, or pass --drop-leftover-tables");
     }
   }
 
@@ -224,8 +225,8 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     std::string tmp;
     try {
       for (int attempt = 0; tmp.empty(); ++attempt) {
-        const std::string name = "_gct_inspect_" + std::to_string(conn_.connection_id()) + "_" +
-                                 std::to_string(temp_counter_++);
+        const std::string name =
+            "_gct_inspect_" + std::to_string(conn_.connection_id()) + "_" + std::to_string(temp_counter_++);
         try {
           conn_.execute("CREATE /* ghostcut inspect */ TABLE " + qualified(database, name) + " LIKE " + where);
           tmp = name;
@@ -253,7 +254,8 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
         std::string ddl = sc.empty() ? std::string() : sc.rows[0].at(1).value_or("");
         const std::string prefix = "CREATE TABLE " + quote_identifier(tmp);
         if (ddl.rfind(prefix, 0) == 0) {
-          plan.ghost_create_statement = "CREATE TABLE " + qualified(database, plan.ghost_table) + ddl.substr(prefix.size());
+          plan.ghost_create_statement =
+              "CREATE TABLE " + qualified(database, plan.ghost_table) + ddl.substr(prefix.size());
           ghost_ok = true;
         } else {
           refusals.push_back("could not read the altered table's definition (unexpected SHOW CREATE TABLE text)");
@@ -339,9 +341,10 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       break;
     }
     if (!found) {
-      refusals.push_back("no usable unique key: the table needs a PRIMARY KEY or a UNIQUE key on NOT NULL columns "
-                         "present, with the same columns, before and after the ALTER" +
-                         (rejected.empty() ? std::string(" (it has no unique key)") : " (" + join(rejected, "; ") + ")"));
+      refusals.push_back(
+          "no usable unique key: the table needs a PRIMARY KEY or a UNIQUE key on NOT NULL columns "
+          "present, with the same columns, before and after the ALTER" +
+          (rejected.empty() ? std::string(" (it has no unique key)") : " (" + join(rejected, "; ") + ")"));
     } else if (!plan.chunk_key.primary) {
       plan.notes.push_back("no usable PRIMARY KEY: chunking and applying by unique key " + key_text(plan.chunk_key));
     }
@@ -370,12 +373,11 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
           const SharedColumn* sc = nullptr;
           for (const auto& m : plan.mapping.shared)
             if (lower(m.target_name) == part) sc = &m;
-          covered = covered && part.find('(') == std::string::npos && sc &&
-                    std::find(gp->second.begin(), gp->second.end(), part) != gp->second.end() &&
-                    plan.original.columns[sc->source_index].column_type ==
-                        plan.ghost.columns[sc->target_index].column_type &&
-                    plan.original.columns[sc->source_index].collation ==
-                        plan.ghost.columns[sc->target_index].collation;
+          covered =
+              covered && part.find('(') == std::string::npos && sc &&
+              std::find(gp->second.begin(), gp->second.end(), part) != gp->second.end() &&
+              plan.original.columns[sc->source_index].column_type == plan.ghost.columns[sc->target_index].column_type &&
+              plan.original.columns[sc->source_index].collation == plan.ghost.columns[sc->target_index].collation;
           if (!covered) break;
         }
         if (covered) return name;
@@ -394,8 +396,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
       if (by)
         plan.notes.push_back("unique key " + key_text(g) + " holds every column of the original's unique key " + *by +
                              ": the current rows cannot violate it");
-      else
-        plan.new_unique_keys.push_back(g);
+      else plan.new_unique_keys.push_back(g);
     }
     for (const auto& c : plan.mapping.added)
       for (const auto& n : no_default_columns)

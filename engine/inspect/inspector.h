@@ -15,9 +15,9 @@ namespace ghostcut::engine {
 class SqlConnection;
 
 struct InspectorConfig {
-  bool allow_foreign_keys = false;      // --allow-foreign-keys
-  bool allow_add_unique_key = false;    // --allow-add-unique-key (duplicates then fail loudly)
-  bool drop_leftover_tables = false;    // --drop-leftover-tables: drop t_gho/t_ghc from an earlier run
+  bool allow_foreign_keys = false;    // --allow-foreign-keys
+  bool allow_add_unique_key = false;  // --allow-add-unique-key (duplicates then fail loudly)
+  bool drop_leftover_tables = false;  // --drop-leftover-tables: drop t_gho/t_ghc from an earlier run
   // Resume on (the default for --execute; off with --no-resume): an interrupted run's t_gho and t_ghc
   // (no t_del) are not refused here; the execute path resumes them or refuses (engine/resume).
   bool resume = false;
@@ -41,7 +41,7 @@ class InspectionError : public std::runtime_error {
 // of the table itself (RENAME COLUMN/INDEX/KEY are fine). A leading "ALTER TABLE [db.]t" is
 // accepted and stripped into `clause` when it names `table` (and `database`, if qualified).
 struct AlterCheck {
-  std::string clause;                  // what goes after ALTER TABLE <ghost>
+  std::string clause;  // what goes after ALTER TABLE <ghost>
   std::vector<std::string> refusals;
 };
 [[nodiscard]] AlterCheck check_alter_text(const std::string& alter, const std::string& database,

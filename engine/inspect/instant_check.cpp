@@ -3,8 +3,8 @@
 #include "engine/inspect/phased_queries.h"
 #include "engine/inspect/scratch_table.h"
 #include "engine/sql/quoting.h"
-#include "engine/sql/sql_tokens.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/sql/sql_tokens.h"
 #include "engine/text.h"
 
 namespace ghostcut::engine {
@@ -35,8 +35,10 @@ InstantEligibility check_instant(SqlConnection& conn, const MigrationPlan& plan,
     }
   out.row_versions = instant_row_versions(conn, plan);
   if (out.row_versions && row_version_verdict(*out.row_versions) == RowVersionVerdict::kExceeds) {
-    out.reason = "the table has " + std::to_string(*out.row_versions) + " instant row versions; one more would pass "
-                 "InnoDB's limit of " + std::to_string(kMaxInstantRowVersions) + " (the copy rebuilds it, back to 0)";
+    out.reason = "the table has " + std::to_string(*out.row_versions) +
+                 " instant row versions; one more would pass "
+                 "InnoDB's limit of " +
+                 std::to_string(kMaxInstantRowVersions) + " (the copy rebuilds it, back to 0)";
     return out;
   }
   ScratchTable scratch(conn, plan.database);

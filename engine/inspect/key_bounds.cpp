@@ -132,8 +132,7 @@ Result<KeyBound> key_bound_for(const ColumnInfo& c) {
              t == "longblob") {
     b.read_expr = "HEX(" + q + ")";
     b.value_expr = "UNHEX(?)";
-  } else if (t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
-             t == "longtext") {
+  } else if (t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" || t == "longtext") {
     const std::string charset = lower(c.charset.value_or(""));
     const std::string collation = lower(c.collation.value_or(""));
     b.read_expr = "HEX(" + q + ")";
@@ -141,7 +140,8 @@ Result<KeyBound> key_bound_for(const ColumnInfo& c) {
       b.value_expr = "UNHEX(?)";
     } else {
       if (!is_plain_name(charset) || !is_plain_name(collation))
-        return refuse("its character set and collation are unknown or unusual ('" + charset + "', '" + collation + "')");
+        return refuse("its character set and collation are unknown or unusual ('" + charset + "', '" + collation +
+                      "')");
       b.value_expr = "CONVERT(UNHEX(?) USING " + charset + ") COLLATE " + collation;
     }
   } else {
@@ -177,8 +177,7 @@ Result<SqlParam> parse_key_value(const KeyBound& b, const std::string& text) {
       if (end != text.c_str() + text.size() || errno == ERANGE) return junk();
       return SqlParam{v};
     }
-    case KeyBound::Param::kString:
-      return SqlParam{text};
+    case KeyBound::Param::kString: return SqlParam{text};
   }
   return junk();
 }

@@ -60,11 +60,11 @@ inline constexpr std::uint64_t kMaxOrdinalList = 1024;
 
 struct KeyBound {
   enum class Param { kInt64, kUInt64, kDouble, kString };
-  std::string column;        // the column's name
-  std::string data_type;     // for messages
+  std::string column;     // the column's name
+  std::string data_type;  // for messages
   Param param = Param::kString;
-  std::string read_expr;     // selects the bound from a row, e.g. "`e` + 0", "HEX(`s`)"
-  std::string value_expr;    // the constant side, e.g. "?", "CAST(? AS DATE)"
+  std::string read_expr;             // selects the bound from a row, e.g. "`e` + 0", "HEX(`s`)"
+  std::string value_expr;            // the constant side, e.g. "?", "CAST(? AS DATE)"
   std::uint64_t ordinal_domain = 0;  // > 0: ENUM/SET values are 0..domain-1, strict bounds as IN lists
   bool operator==(const KeyBound&) const = default;
 };

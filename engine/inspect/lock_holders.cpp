@@ -31,8 +31,8 @@ std::string describe_lock_holders(const std::vector<LockHolder>& holders, const 
   for (std::size_t i = 0; i < holders.size(); ++i) {
     const auto& h = holders[i];
     s += (i ? ", " : "") + std::string("id ") + std::to_string(h.id) + " (" + h.user + ", " +
-         std::to_string(h.seconds) + " s, " + (h.statement.empty() ? "idle in a transaction" : "running: " + h.statement) +
-         ")";
+         std::to_string(h.seconds) + " s, " +
+         (h.statement.empty() ? "idle in a transaction" : "running: " + h.statement) + ")";
   }
   return s;
 }

@@ -13,7 +13,7 @@ namespace ghostcut::engine {
 class SqlConnection;
 
 struct LockHolder {
-  std::uint64_t id = 0;   // connection id (KILL takes it)
+  std::uint64_t id = 0;  // connection id (KILL takes it)
   std::string user;
   long long seconds = 0;  // in its transaction (or its current command)
   std::string state;

@@ -71,16 +71,18 @@ std::optional<std::string> binlog_retention_warning(const ServerInfo& server, lo
   if (retention_seconds > 0 && retention_seconds >= 2 * estimated_seconds) return std::nullopt;
   const long long hours = static_cast<long long>(estimated_seconds * 2 / 3600) + 1;
   std::string s = "binlog retention " + (retention_seconds > 0 ? std::to_string(retention_seconds) + " s" : "unset") +
-                  " may not outlast the migration (estimated " + std::to_string(static_cast<long long>(estimated_seconds)) +
-                  " s; a purged binlog ends it): raise ";
-  if (rds) return s + "it with CALL mysql.rds_set_configuration('binlog retention hours', " + std::to_string(hours) + ")";
+                  " may not outlast the migration (estimated " +
+                  std::to_string(static_cast<long long>(estimated_seconds)) + " s; a purged binlog ends it): raise ";
+  if (rds)
+    return s + "it with CALL mysql.rds_set_configuration('binlog retention hours', " + std::to_string(hours) + ")";
   return s + binlog_retention_setting(server) + " to at least " +
          (has_expire_seconds(server) ? std::to_string(hours * 3600) : std::to_string(hours / 24 + 1));
 }
 
 std::string read_only_query(const ServerInfo& server) {
-  return server.flavour == Flavour::kMySql ? "SELECT /* ghostcut inspect */ @@global.read_only, @@global.super_read_only"
-                                           : "SELECT /* ghostcut inspect */ @@global.read_only";
+  return server.flavour == Flavour::kMySql
+             ? "SELECT /* ghostcut inspect */ @@global.read_only, @@global.super_read_only"
+             : "SELECT /* ghostcut inspect */ @@global.read_only";
 }
 
 }  // namespace ghostcut::engine

@@ -12,15 +12,13 @@ std::string ServerInfo::name() const {
          std::to_string(minor) + "." + std::to_string(patch);
 }
 
-bool ServerInfo::at_least(int a, int b, int c) const {
-  return std::tie(major, minor, patch) >= std::tie(a, b, c);
-}
+bool ServerInfo::at_least(int a, int b, int c) const { return std::tie(major, minor, patch) >= std::tie(a, b, c); }
 
 ServerInfo parse_server_version(const std::string& version, const std::string& version_comment) {
   ServerInfo s;
   s.version = version;
-  const bool maria = version.find("MariaDB") != std::string::npos ||
-                     version_comment.find("MariaDB") != std::string::npos;
+  const bool maria =
+      version.find("MariaDB") != std::string::npos || version_comment.find("MariaDB") != std::string::npos;
   s.flavour = maria ? Flavour::kMariaDb : Flavour::kMySql;
   int* parts[] = {&s.major, &s.minor, &s.patch};
   std::size_t i = 0;
@@ -58,7 +56,8 @@ std::string MigrationPlan::describe() const {
       const auto& to = ghost.columns.at(c.target_index).column_type;
       changed.push_back(c.source_name + " " + from + " -> " + to);
     }
-  for (const auto& [from, to] : mapping.renamed) o << "  column renamed:  " << from << " -> " << to << " (values carried)\n";
+  for (const auto& [from, to] : mapping.renamed)
+    o << "  column renamed:  " << from << " -> " << to << " (values carried)\n";
   if (!mapping.added.empty()) o << "  columns added:   " << join(mapping.added) << "\n";
   if (!mapping.dropped.empty()) o << "  columns dropped: " << join(mapping.dropped) << "\n";
   if (!changed.empty()) o << "  types changed:   " << join(changed) << "\n";

@@ -12,7 +12,6 @@
 
 namespace ghostcut::engine {
 
-
 // The tables are swapped by the queued rename on every server (engine/cutover/cutover.h): two
 // connections; LOCK TABLES t WRITE + a sentry `t_del` on one, a RENAME queued behind it on the
 // other, released once the binlog is drained (gh-ost; MariaDB, which refuses RENAME under LOCK
@@ -33,14 +32,13 @@ struct ServerInfo {
   // not full after images; transaction compression is fine (the decoder unpacks payloads).
   std::string binlog_row_value_options;
   bool binlog_transaction_compression = false;
-  std::string name() const;      // "MariaDB 10.11.6", "MySQL 8.0.36"
+  std::string name() const;  // "MariaDB 10.11.6", "MySQL 8.0.36"
   // (major, minor, patch) >= (a, b, c)
   bool at_least(int a, int b, int c = 0) const;
 };
 
 // "10.11.6-MariaDB-log" → 10, 11, 6 (missing parts stay 0); flavour from the text and comment.
 ServerInfo parse_server_version(const std::string& version, const std::string& version_comment);
-
 
 // Whether the ALTER can be done as a metadata-only change (engine/inspect/instant_check.h).
 struct InstantEligibility {
@@ -58,9 +56,9 @@ struct MigrationPlan {
   std::string changelog_table;  // t_ghc
   std::string old_table;        // t_del
   TableSchema original;
-  TableSchema ghost;            // the schema after the ALTER (validated on a scratch copy)
+  TableSchema ghost;                   // the schema after the ALTER (validated on a scratch copy)
   std::string ghost_create_statement;  // SHOW CREATE TABLE of that copy, with the ghost's name
-  IndexInfo chunk_key;          // the unique key used for chunking and applying (shared, NOT NULL)
+  IndexInfo chunk_key;                 // the unique key used for chunking and applying (shared, NOT NULL)
   ColumnMapping mapping;
   std::vector<IndexInfo> new_unique_keys;  // unique keys the ALTER adds (allowed only on request)
   // Ghost unique keys the original's rows cannot violate: each holds every column of a unique key
@@ -71,8 +69,8 @@ struct MigrationPlan {
   // or overwrite a row of another original key (see apply_sql.h), and a collision fails the
   // migration like native ALTER's 1062.
   struct CollisionProbe {
-    std::string key;   // ghost key name
-    std::string sql;   // SELECT <key values under the new rules>, COUNT(*) … HAVING COUNT(*) > 1 LIMIT 1
+    std::string key;  // ghost key name
+    std::string sql;  // SELECT <key values under the new rules>, COUNT(*) … HAVING COUNT(*) > 1 LIMIT 1
   };
   std::vector<IndexInfo> changed_unique_keys;
   std::vector<CollisionProbe> collision_probes;

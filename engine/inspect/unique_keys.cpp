@@ -15,8 +15,6 @@
 namespace ghostcut::engine {
 namespace {
 
-
-
 // ---- unique keys whose comparison the ALTER changes ----
 
 int int_rank(const std::string& t) {
@@ -120,18 +118,19 @@ void find_changed_unique_keys(SqlConnection& conn, MigrationPlan& plan,
     plan.changed_unique_keys.push_back(g);
     if (exprs.empty()) continue;
     const std::string cols = join(exprs);
-    MigrationPlan::CollisionProbe probe{g.name, "SELECT /* ghostcut collision probe */ " + cols +
-                                                    ", COUNT(*) FROM " + where + " WHERE " + join(not_null, " AND ") +
-                                                    " GROUP BY " + cols + " HAVING COUNT(*) > 1 LIMIT 1"};
+    MigrationPlan::CollisionProbe probe{g.name, "SELECT /* ghostcut collision probe */ " + cols + ", COUNT(*) FROM " +
+                                                    where + " WHERE " + join(not_null, " AND ") + " GROUP BY " + cols +
+                                                    " HAVING COUNT(*) > 1 LIMIT 1"};
     auto dup = conn.query(probe.sql);
     plan.collision_probes.push_back(probe);
     if (!dup.empty()) {
       std::vector<std::string> values;
       for (std::size_t i = 0; i + 1 < dup.rows[0].size(); ++i) values.push_back(dup.rows[0][i].value_or("NULL"));
       refusals.push_back("the ALTER changes how unique key " + g.name + " compares, and " +
-                         dup.rows[0].back().value_or("?") + " rows of the original collide under the new rules: "
-                         "native ALTER TABLE fails with error 1062: Duplicate entry '" + join(values, "-") +
-                         "' for key '" + g.name + "'");
+                         dup.rows[0].back().value_or("?") +
+                         " rows of the original collide under the new rules: "
+                         "native ALTER TABLE fails with error 1062: Duplicate entry '" +
+                         join(values, "-") + "' for key '" + g.name + "'");
     } else {
       plan.notes.push_back("the ALTER changes how unique key " + g.name + " (" + join(g.columns) +
                            ") compares: no collisions among the current rows" +
@@ -150,8 +149,7 @@ void find_changed_unique_keys(SqlConnection& conn, MigrationPlan& plan,
     if (oc.collation && oc.charset && oc.collation != gc.collation)
       plan.key_identity_terms.push_back("CONVERT({T} USING " + *oc.charset + ") COLLATE " + *oc.collation +
                                         " = CONVERT({V} USING " + *oc.charset + ") COLLATE " + *oc.collation);
-    else
-      plan.key_identity_terms.push_back("{T} = {V}");
+    else plan.key_identity_terms.push_back("{T} = {V}");
   }
 }
 
@@ -196,15 +194,14 @@ void probe_new_unique_keys(SqlConnection& conn, MigrationPlan& plan,
       not_null += quote_identifier(c) + " IS NOT NULL";
     }
     // NULLs never collide in a unique key, so rows with a NULL part are left out.
-    auto dup = conn.query("SELECT /* ghostcut unique-key probe */ " + cols +
-                           ", COUNT(*) FROM " + where + " WHERE " + not_null + " GROUP BY " + cols +
-                           " HAVING COUNT(*) > 1 LIMIT 1");
+    auto dup = conn.query("SELECT /* ghostcut unique-key probe */ " + cols + ", COUNT(*) FROM " + where + " WHERE " +
+                          not_null + " GROUP BY " + cols + " HAVING COUNT(*) > 1 LIMIT 1");
     if (!dup.empty()) {
       std::vector<std::string> values;
       for (std::size_t i = 0; i < k.columns.size(); ++i)
         values.push_back(k.columns[i] + "=" + quote_string(dup.rows[0][i].value_or("NULL")));
-      refusals.push_back("the new unique key " + key_text(k) + " would be violated by existing rows: " +
-                         join(values) + " appears " + dup.rows[0].back().value_or("?") + " times");
+      refusals.push_back("the new unique key " + key_text(k) + " would be violated by existing rows: " + join(values) +
+                         " appears " + dup.rows[0].back().value_or("?") + " times");
     } else {
       plan.notes.push_back("new unique key " + key_text(k) + ": no duplicates among the current rows");
     }

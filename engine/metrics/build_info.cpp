@@ -41,7 +41,8 @@ std::string build_info_prometheus() {
   if (!g_build_info_set) return {};
   return "# HELP ghostcut_build_info The ghostcut binary: version, git commit, build type.\n"
          "# TYPE ghostcut_build_info gauge\n"
-         "ghostcut_build_info{version=\"" + build_info_label(g_build_info.version) + "\",commit=\"" + build_info_label(g_build_info.commit) +
+         "ghostcut_build_info{version=\"" +
+         build_info_label(g_build_info.version) + "\",commit=\"" + build_info_label(g_build_info.commit) +
          "\",build_type=\"" + build_info_label(g_build_info.build_type) + "\"} 1\n";
 }
 

@@ -1,5 +1,7 @@
 #include "engine/metrics/metrics_server.h"
 
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
 #include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -13,8 +15,6 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <list>
-#include <spdlog/fmt/fmt.h>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <string_view>
 
@@ -43,9 +43,9 @@ struct Response {
 };
 
 std::string render(const Response& r) {
-  std::string out = fmt::format(
-      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n", r.status,
-      r.reason, r.content_type, r.body.size(), r.extra_headers);
+  std::string out =
+      fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n", r.status,
+                  r.reason, r.content_type, r.body.size(), r.extra_headers);
   if (!r.head_only) out += r.body;
   return out;
 }
@@ -69,8 +69,12 @@ struct MetricsServer::State {
 
   State(asio::any_io_executor ex, std::string address, std::uint16_t port, std::function<std::string()> b,
         std::shared_ptr<spdlog::logger> l)
-      : executor(ex), bind_address(std::move(address)), requested_port(port), body(std::move(b)),
-        log(std::move(l)), acceptor(ex) {}
+      : executor(ex),
+        bind_address(std::move(address)),
+        requested_port(port),
+        body(std::move(b)),
+        log(std::move(l)),
+        acceptor(ex) {}
 
   Response respond(std::string_view request) {
     // Request line: METHOD SP TARGET SP HTTP/x.y

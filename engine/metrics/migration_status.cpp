@@ -83,7 +83,8 @@ ProgressSnapshot MigrationStatus::snapshot() const {
     snap.binlog_position = applier_->applied_position().to_string();
     if (auto lag = applier_->heartbeat_lag()) snap.applier_lag_ms = static_cast<std::uint64_t>(lag->count());
   }
-  snap.total_elapsed = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(now - started_));
+  snap.total_elapsed =
+      std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(now - started_));
   return snap;
 }
 
@@ -149,8 +150,7 @@ std::string MigrationStatus::json() const {
   j["cut_over_attempts"] = cut_over_attempts_;
   auto replicas = nlohmann::ordered_json::array();
   if (throttler_)
-    for (const auto& [addr, lag] : throttler_->replica_lags())
-    {
+    for (const auto& [addr, lag] : throttler_->replica_lags()) {
       nlohmann::ordered_json r;
       r["address"] = addr;
       r["lag_ms"] = lag ? nlohmann::ordered_json(lag->count()) : nlohmann::ordered_json();

@@ -51,7 +51,8 @@ std::optional<std::chrono::seconds> ProgressSnapshot::eta() const {
 }
 
 void ProgressCounters::record_lock_hold(std::chrono::nanoseconds d) {
-  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+  const auto us = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
   std::size_t i = 0;
   while (i < kLockHoldBucketsMs.size() && us > kLockHoldBucketsMs[i] * 1000) ++i;
   ++lock_hold_buckets[i];
@@ -84,8 +85,8 @@ std::string ProgressSnapshot::status_line() const {
   }
   return "Copy: " + std::to_string(rows_copied) + "/" + std::to_string(rows_estimated) + " " + fixed(percent(), 1) +
          "%; Applier: backlog " + std::to_string(backlog) + ", lag " +
-         fixed(static_cast<double>(applier_lag_ms) / 1000.0, 2) + "s; State: " + state + "; Rate: " +
-         fixed(rows_per_second(), 0) + " rows/s; ETA: " + eta_text +
+         fixed(static_cast<double>(applier_lag_ms) / 1000.0, 2) + "s; State: " + state +
+         "; Rate: " + fixed(rows_per_second(), 0) + " rows/s; ETA: " + eta_text +
          (copy_statements ? "; Locks: p99 " + std::to_string(copy_lock_hold_p99_ms) + "ms, max " +
                                 std::to_string(copy_lock_hold_max_ms) + "ms"
                           : std::string()) +
@@ -132,7 +133,8 @@ std::string ProgressSnapshot::to_json() const {
 
 std::string json_escape(std::string_view text) {
   // nlohmann-json writes the string; the quotes around it are the caller's.
-  const std::string quoted = nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string quoted =
+      nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return quoted.substr(1, quoted.size() - 2);
 }
 
@@ -165,8 +167,9 @@ ProgressSnapshot ProgressCounters::snapshot(SteadyTime now, std::string state) c
       seen += counts[i];
       if (seen >= rank) {
         // Above the last bound: the max is the best bound known.
-        s.copy_lock_hold_p99_ms = i < kLockHoldBucketsMs.size() ? std::min(kLockHoldBucketsMs[i], s.copy_lock_hold_max_ms)
-                                                               : s.copy_lock_hold_max_ms;
+        s.copy_lock_hold_p99_ms = i < kLockHoldBucketsMs.size()
+                                      ? std::min(kLockHoldBucketsMs[i], s.copy_lock_hold_max_ms)
+                                      : s.copy_lock_hold_max_ms;
         break;
       }
     }

@@ -23,7 +23,7 @@ struct ProgressSnapshot {
   std::uint64_t rows_estimated = 0;  // from information_schema: may be below the real count
   std::uint64_t chunks_copied = 0;
   std::uint64_t events_applied = 0;
-  std::uint64_t backlog = 0;          // transactions waiting for the applier
+  std::uint64_t backlog = 0;  // transactions waiting for the applier
   std::uint64_t applier_lag_ms = 0;
   std::uint64_t copy_threads = 0;
   // The copy statements' durations: a writer waits on the copier's row locks at most that long.
@@ -34,14 +34,14 @@ struct ProgressSnapshot {
   std::uint64_t checksum_rows = 0;           // rows compared by the checksum so far
   std::uint64_t checksum_rows_repaired = 0;  // rows it copied again after a difference
   std::uint64_t copy_yielded_ms = 0;         // time the copy waited for a lagging applier (binlog first)
-  std::optional<double> key_range_percent;  // coverage of the chunk key's range, when known
+  std::optional<double> key_range_percent;   // coverage of the chunk key's range, when known
   bool copy_started = false;
   bool copy_done = false;
   std::chrono::nanoseconds copy_elapsed{0};  // start → done, or start → now while copying
   // Filled by the migrator (not by ProgressCounters): empty/zero ones are left out of the line.
-  std::string throttle_reason;                 // "lag: replica 127.0.0.1:3307 lag 2.1s > 1.5s"; empty = not throttled
-  std::string binlog_position;                 // applier position, "mysql-bin.000003:4711"
-  std::chrono::seconds total_elapsed{0};       // since the migration started; 0 = use copy_elapsed
+  std::string throttle_reason;            // "lag: replica 127.0.0.1:3307 lag 2.1s > 1.5s"; empty = not throttled
+  std::string binlog_position;            // applier position, "mysql-bin.000003:4711"
+  std::chrono::seconds total_elapsed{0};  // since the migration started; 0 = use copy_elapsed
 
   // 0..100: key-range coverage when known (exact where row estimates are not), else rows over the
   // estimate, capped at 100 when the estimate was low; 100 once the copy is done.
@@ -69,15 +69,16 @@ struct ProgressCounters {
   std::atomic<std::uint64_t> events_applied{0};
   std::atomic<std::uint64_t> backlog{0};
   std::atomic<std::uint64_t> applier_lag_ms{0};
-  std::atomic<std::uint64_t> copy_threads{0};   // copier workers not parked
-  std::atomic<std::uint64_t> key_range_ppm{0};  // share of an integer chunk key's range copied, per million (0 = unknown)
+  std::atomic<std::uint64_t> copy_threads{0};  // copier workers not parked
+  std::atomic<std::uint64_t> key_range_ppm{
+      0};  // share of an integer chunk key's range copied, per million (0 = unknown)
   std::atomic<std::uint64_t> rows_resumed{0};
   std::array<std::atomic<std::uint64_t>, kLockHoldBucketsMs.size() + 1> lock_hold_buckets{};
   std::atomic<std::uint64_t> lock_hold_max_us{0};
   std::atomic<std::uint64_t> checksum_rows{0};
   std::atomic<std::uint64_t> checksum_rows_repaired{0};
   std::atomic<std::uint64_t> copy_yielded_ms{0};
-  std::atomic<std::uint64_t> copy_yielding{0};  // copy workers waiting for the applier now
+  std::atomic<std::uint64_t> copy_yielding{0};   // copy workers waiting for the applier now
   std::atomic<std::uint64_t> lock_conflicts{0};  // copier/applier deadlocks and lock wait timeouts retried
 
   // One copy statement (locks held from its first row read to its end) took `d`.

@@ -1,9 +1,9 @@
 #include "engine/metrics/prometheus_format.h"
 
+#include <spdlog/fmt/fmt.h>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <spdlog/fmt/fmt.h>
 
 namespace ghostcut::engine {
 namespace {
@@ -19,8 +19,8 @@ std::string format_value(std::uint64_t v) { return std::to_string(v); }
 class Writer {
  public:
   explicit Writer(const MetricsSnapshot& s)
-      : base_labels_(fmt::format("database=\"{}\",table=\"{}\"", escape_label_value(s.database),
-                                 escape_label_value(s.table))) {}
+      : base_labels_(
+            fmt::format("database=\"{}\",table=\"{}\"", escape_label_value(s.database), escape_label_value(s.table))) {}
 
   void header(std::string_view name, std::string_view type, std::string_view help) {
     out_ += fmt::format("# HELP ghostcut_{} {}\n# TYPE ghostcut_{} {}\n", name, help, name, type);
@@ -28,8 +28,8 @@ class Writer {
   // extra_labels: already escaped `name="value"` pairs, comma-separated, or empty.
   template <typename V>
   void sample(std::string_view name, V value, std::string_view extra_labels = {}) {
-    out_ += fmt::format("ghostcut_{}{{{}{}{}}} {}\n", name, base_labels_, extra_labels.empty() ? "" : ",",
-                        extra_labels, format_value(value));
+    out_ += fmt::format("ghostcut_{}{{{}{}{}}} {}\n", name, base_labels_, extra_labels.empty() ? "" : ",", extra_labels,
+                        format_value(value));
   }
   template <typename V>
   void metric(std::string_view name, std::string_view type, std::string_view help, V value) {
@@ -65,11 +65,11 @@ std::string format_prometheus(const MetricsSnapshot& s) {
   w.sample("state", std::uint64_t{1}, fmt::format("state=\"{}\"", escape_label_value(s.state)));
   w.metric("elapsed_seconds", "gauge", "Seconds since the migration started.", s.elapsed_seconds);
 
-  w.metric("rows_copied_total", "counter", "Rows copied from the original table into the ghost table.",
-           s.rows_copied);
-  w.metric("copy_lock_hold_p99_seconds", "gauge",
-           "99th percentile of the copy statements' durations (bucket bound): how long a writer can wait on the copier's locks.",
-           s.copy_lock_hold_p99_seconds);
+  w.metric("rows_copied_total", "counter", "Rows copied from the original table into the ghost table.", s.rows_copied);
+  w.metric(
+      "copy_lock_hold_p99_seconds", "gauge",
+      "99th percentile of the copy statements' durations (bucket bound): how long a writer can wait on the copier's locks.",
+      s.copy_lock_hold_p99_seconds);
   w.metric("copy_lock_hold_max_seconds", "gauge", "The longest copy statement so far.", s.copy_lock_hold_max_seconds);
   w.metric("rows_resumed_total", "counter",
            "Rows an interrupted run had copied that this resumed run did not copy again (work saved).", s.rows_resumed);
@@ -80,8 +80,7 @@ std::string format_prometheus(const MetricsSnapshot& s) {
   w.metric("copy_yielded_seconds_total", "counter",
            "Time the copy waited for the applier to catch up with the binlog (binlog first).",
            static_cast<double>(s.copy_yielded_ms) / 1000.0);
-  w.metric("rows_estimated", "gauge", "Estimated rows in the original table (information_schema).",
-           s.rows_estimated);
+  w.metric("rows_estimated", "gauge", "Estimated rows in the original table (information_schema).", s.rows_estimated);
   w.metric("copy_rows_per_second", "gauge", "Row copy rate since the copy started.", s.copy_rows_per_second);
   w.metric("copy_progress_percent", "gauge", "Copy progress, 0 to 100.", s.copy_percent);
 

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
-#include <map>
 #include <cstdio>
+#include <map>
 
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
@@ -101,7 +101,8 @@ std::string stored_alter(std::string_view alter) {
 PlanIdentity plan_identity(const MigrationPlan& plan, std::string_view original_create, std::string_view version) {
   PlanIdentity id;
   std::string alter = plan.alter;  // a resumed copy must fill backfilled columns the same way
-  for (const auto& [column, expression] : plan.mapping.backfills) alter += " /* backfill " + column + "=" + expression + " */";
+  for (const auto& [column, expression] : plan.mapping.backfills)
+    alter += " /* backfill " + column + "=" + expression + " */";
   id.alter = stored_alter(alter);
   id.old_schema = schema_fingerprint(original_create, plan.table);
   id.new_schema = schema_fingerprint(plan.ghost_create_statement, plan.ghost_table);
@@ -197,8 +198,7 @@ std::optional<KeyTuple> decode_key(std::string_view text) {
           key.emplace_back(std::move(*v));
           break;
         }
-        default:
-          return std::nullopt;
+        default: return std::nullopt;
       }
     } else {
       return std::nullopt;
@@ -214,8 +214,12 @@ CheckpointStore::CheckpointStore(std::string database, std::string changelog_tab
 
 void CheckpointStore::write(SqlConnection& conn, const Checkpoint& c) const {
   std::vector<std::pair<Field, std::string>> rows = {
-      {kAlter, c.plan.alter},           {kOldSchema, c.plan.old_schema}, {kNewSchema, c.plan.new_schema},
-      {kChunkKey, c.plan.chunk_key},    {kVersion, c.plan.version},      {kPhase, c.phase},
+      {kAlter, c.plan.alter},
+      {kOldSchema, c.plan.old_schema},
+      {kNewSchema, c.plan.new_schema},
+      {kChunkKey, c.plan.chunk_key},
+      {kVersion, c.plan.version},
+      {kPhase, c.phase},
       {kBinlog, c.applied.empty() ? std::string() : c.applied.to_string()}};
   // "copy": one line per range: "<done> <rows_below> <has low> <has max>".
   std::string copy;
@@ -254,8 +258,9 @@ std::optional<Checkpoint> CheckpointStore::read(SqlConnection& conn) const {
                  {database_, table_})
           .empty())
     return std::nullopt;
-  const auto t = conn.query("SELECT `id`, `value`, CAST(UNIX_TIMESTAMP(`last_update`) * 1000000 AS SIGNED) AS `at` FROM " +
-                            quote_qualified(database_, table_) + " WHERE `id` BETWEEN 16 AND 31 ORDER BY `id`");
+  const auto t =
+      conn.query("SELECT `id`, `value`, CAST(UNIX_TIMESTAMP(`last_update`) * 1000000 AS SIGNED) AS `at` FROM " +
+                 quote_qualified(database_, table_) + " WHERE `id` BETWEEN 16 AND 31 ORDER BY `id`");
   if (t.empty()) return std::nullopt;
   std::map<std::uint64_t, std::string> v;
   Checkpoint c;
@@ -272,7 +277,8 @@ std::optional<Checkpoint> CheckpointStore::read(SqlConnection& conn) const {
   c.phase = get(kPhase);
   if (const auto pos = get(kBinlog); !pos.empty()) {
     const auto colon = pos.rfind(':');
-    auto offset = colon == std::string::npos ? std::nullopt : parse_number<std::uint64_t>(std::string_view(pos).substr(colon + 1));
+    auto offset = colon == std::string::npos ? std::nullopt
+                                             : parse_number<std::uint64_t>(std::string_view(pos).substr(colon + 1));
     if (!offset) throw std::runtime_error("checkpoint in " + table_ + ": bad binlog position '" + pos + "'");
     c.applied = {pos.substr(0, colon), *offset};
   }
@@ -363,7 +369,8 @@ bool CheckpointWriter::write_once() {
   } catch (const std::exception& e) {
     conn_.reset();  // a new connection next time (the server may have closed this one)
     std::lock_guard lk(mu_);
-    if (last_error_.empty()) log_->warn("checkpoint: {}; retrying (resume would start from the last one written)", e.what());
+    if (last_error_.empty())
+      log_->warn("checkpoint: {}; retrying (resume would start from the last one written)", e.what());
     last_error_ = e.what();
     return false;
   }

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "binlog/position.h"
-#include "engine/inspect/plan.h"
 #include "common/connection_settings.h"
+#include "engine/inspect/plan.h"
 #include "engine/resume/copy_progress.h"
 #include "engine/sql/query_builder.h"
 
@@ -64,9 +64,9 @@ std::vector<std::string> plan_differences(const PlanIdentity& checkpointed, cons
 struct Checkpoint {
   PlanIdentity plan;
   std::string phase;
-  binlog::BinlogPosition applied;          // empty: nothing applied yet
-  std::vector<CopyRangeProgress> ranges;   // one per copy range (the copier has one today)
-  std::int64_t written_micros = 0;         // set by read(): wall-clock micros of the write
+  binlog::BinlogPosition applied;         // empty: nothing applied yet
+  std::vector<CopyRangeProgress> ranges;  // one per copy range (the copier has one today)
+  std::int64_t written_micros = 0;        // set by read(): wall-clock micros of the write
 };
 
 // Typed key values as text ("i:-5,u:7,s:68656c6c6f,n,d:1.5"), byte- and type-exact both ways.

@@ -22,7 +22,8 @@ void require_binlog_present(SqlConnection& conn, const binlog::BinlogPosition& p
   throw ResumeRefused(
       "cannot resume: the checkpointed binlog position " + pos.to_string() + " is gone — binary log " + pos.file +
       " is no longer on the server (purged: binlog_expire_logs_seconds / expire_logs_days or PURGE BINARY LOGS; it "
-      "now starts at " + (logs.empty() ? std::string("nothing") : logs.front()) +
+      "now starts at " +
+      (logs.empty() ? std::string("nothing") : logs.front()) +
       "), so the changes made since the interrupted run cannot be replayed into the ghost table. Start over with "
       "--no-resume (the earlier run's tables are dropped and the copy starts from the first row); keep binary logs "
       "longer than a migration may stay interrupted");
@@ -51,8 +52,8 @@ ResumeDecision decide_resume(const std::optional<Checkpoint>& found, const PlanI
             "--no-resume"};
   if (found->applied.empty())
     return {ResumeVerdict::kFresh, "the earlier run died before its stream started: nothing to resume, starting over"};
-  return {ResumeVerdict::kResume, "resuming the interrupted run from phase '" + found->phase + "', binlog " +
-                                      found->applied.to_string()};
+  return {ResumeVerdict::kResume,
+          "resuming the interrupted run from phase '" + found->phase + "', binlog " + found->applied.to_string()};
 }
 
 }  // namespace ghostcut::engine

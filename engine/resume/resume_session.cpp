@@ -76,8 +76,9 @@ void ResumeSession::copier_finished(const Copier& copier) {
 
 void ResumeSession::start_writer(std::function<binlog::BinlogPosition()> applied) {
   applied_ = std::move(applied);
-  writer_ = std::make_unique<CheckpointWriter>(settings_, CheckpointStore(plan_.database, plan_.changelog_table),
-                                               [this] { return snapshot(); }, config_.interval, log_);
+  writer_ = std::make_unique<CheckpointWriter>(
+      settings_, CheckpointStore(plan_.database, plan_.changelog_table), [this] { return snapshot(); },
+      config_.interval, log_);
   writer_->start();
   writer_->write_now();
   if (config_.phase)

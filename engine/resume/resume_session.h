@@ -11,8 +11,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,8 +28,8 @@ class logger;
 namespace ghostcut::engine {
 
 struct ResumeSessionConfig {
-  bool resume = true;        // off: --no-resume (the leftovers were dropped by then)
-  std::string version;       // ghostcut version, part of the plan's identity
+  bool resume = true;   // off: --no-resume (the leftovers were dropped by then)
+  std::string version;  // ghostcut version, part of the plan's identity
   std::chrono::milliseconds interval{1000};
   std::function<std::string()> phase;  // the run's phase now ("copying", "postponed", …)
 };
@@ -69,7 +69,7 @@ class ResumeSession {
   std::optional<Checkpoint> resumed_;
   std::function<binlog::BinlogPosition()> applied_;
   std::mutex mu_;
-  const Copier* copier_ = nullptr;         // guarded by mu_
+  const Copier* copier_ = nullptr;  // guarded by mu_
   mutable std::mutex skipped_mu_;
   std::uint64_t skipped_ = 0;              // guarded by skipped_mu_
   std::jthread phase_watch_;               // writes at once when the phase changes

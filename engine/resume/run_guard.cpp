@@ -32,8 +32,8 @@ std::string describe_holder(SqlConnection& c, const std::string& name, const std
     const auto id = c.query("SELECT IS_USED_LOCK(?)", {name}).scalar();
     if (id) {
       msg += "; its connection: id " + *id;
-      const auto p = c.query(
-          "SELECT USER, HOST, COMMAND, TIME FROM information_schema.PROCESSLIST WHERE ID = ?", {to_uint64(id)});
+      const auto p =
+          c.query("SELECT USER, HOST, COMMAND, TIME FROM information_schema.PROCESSLIST WHERE ID = ?", {to_uint64(id)});
       if (!p.empty())
         msg += ", " + p.at(0, "USER").value_or("?") + "@" + p.at(0, "HOST").value_or("?") + ", connected for " +
                p.at(0, "TIME").value_or("?") + " s in state " + p.at(0, "COMMAND").value_or("?");
@@ -41,8 +41,9 @@ std::string describe_holder(SqlConnection& c, const std::string& name, const std
   } catch (const std::exception& e) {
     msg += std::string("; its connection could not be looked up: ") + e.what();
   }
-  return msg + "). Wait for it to finish, or stop it; if that connection is a stale session, KILL it on the server. "
-               "A second migration of the same table would corrupt both.";
+  return msg +
+         "). Wait for it to finish, or stop it; if that connection is a stale session, KILL it on the server. "
+         "A second migration of the same table would corrupt both.";
 }
 
 }  // namespace
@@ -56,7 +57,8 @@ std::string run_lock_name(const std::string& database, const std::string& table)
   return name.substr(0, cut) + tail;
 }
 
-RunGuard::RunGuard(ConnectionSettings settings, std::string name, std::string what, std::shared_ptr<spdlog::logger> logger)
+RunGuard::RunGuard(ConnectionSettings settings, std::string name, std::string what,
+                   std::shared_ptr<spdlog::logger> logger)
     : settings_(std::move(settings)), name_(std::move(name)), what_(std::move(what)), log_(std::move(logger)) {}
 
 std::unique_ptr<RunGuard> RunGuard::acquire(const ConnectionSettings& settings, const std::string& database,
@@ -121,7 +123,8 @@ void RunGuard::keepalive(std::stop_token stop, std::chrono::milliseconds every) 
       conn_.reset();
       auto c = open_lock_session(settings_);
       if (take(*c, name_)) {
-        log_->warn("run lock: the lock's connection was lost; took '{}' again (connection {})", name_, c->connection_id());
+        log_->warn("run lock: the lock's connection was lost; took '{}' again (connection {})", name_,
+                   c->connection_id());
         conn_ = std::move(c);
       } else {
         failure_ = "lost the run lock '" + name_ + "' and another run took it: " + describe_holder(*c, name_, what_);

@@ -14,9 +14,9 @@ namespace {
 // Row ids in t_ghc: below its AUTO_INCREMENT start of 256, clear of the heartbeat (1) and the
 // forward checkpoint (16..31).
 constexpr std::uint64_t kFirst = 40, kLast = 48;
-const char* const kHints[] = {"revert.alter",   "revert.old-schema", "revert.new-schema",
+const char* const kHints[] = {"revert.alter",     "revert.old-schema", "revert.new-schema",
                               "revert.chunk-key", "revert.version",    "revert.tables",
-                              "revert.binlog",  "revert.until",      "revert.state"};
+                              "revert.binlog",    "revert.until",      "revert.state"};
 
 std::optional<std::int64_t> number(std::string_view s) {
   std::int64_t v = 0;
@@ -59,9 +59,10 @@ std::optional<ReverseCheckpoint> ReverseCheckpointStore::read(SqlConnection& con
                  {database_, table_})
           .empty())
     return std::nullopt;
-  const auto t = conn.query("SELECT `id`, `value`, CAST(UNIX_TIMESTAMP(`last_update`) * 1000000 AS SIGNED) AS `at` FROM " +
-                            quote_qualified(database_, table_) + " WHERE `id` BETWEEN " + std::to_string(kFirst) +
-                            " AND " + std::to_string(kLast) + " ORDER BY `id`");
+  const auto t =
+      conn.query("SELECT `id`, `value`, CAST(UNIX_TIMESTAMP(`last_update`) * 1000000 AS SIGNED) AS `at` FROM " +
+                 quote_qualified(database_, table_) + " WHERE `id` BETWEEN " + std::to_string(kFirst) + " AND " +
+                 std::to_string(kLast) + " ORDER BY `id`");
   if (t.empty()) return std::nullopt;
   std::map<std::uint64_t, std::string> v;
   ReverseCheckpoint c;
@@ -72,7 +73,8 @@ std::optional<ReverseCheckpoint> ReverseCheckpointStore::read(SqlConnection& con
   auto get = [&](std::uint64_t id) -> std::string {
     auto it = v.find(id);
     if (it == v.end())
-      throw std::runtime_error("the reverse sync checkpoint in " + table_ + " lacks its " + kHints[id - kFirst] + " row");
+      throw std::runtime_error("the reverse sync checkpoint in " + table_ + " lacks its " + kHints[id - kFirst] +
+                               " row");
     return it->second;
   };
   c.plan = {get(40), get(41), get(42), get(43), get(44)};

@@ -24,13 +24,13 @@ namespace ghostcut::engine {
 class SqlConnection;
 
 struct ReverseCheckpoint {
-  PlanIdentity plan;                 // of the forward migration (old_schema: t_del, new_schema: t)
-  std::string table, old_table;      // "t", "t_del"
-  binlog::BinlogPosition applied;    // a transaction end
-  bool past_rename = false;          // `applied` is after the cut-over's RENAME
-  std::int64_t until_epoch = 0;      // a revert is possible until then (Unix seconds)
-  std::string state;                 // "syncing", "reverting", "reverted", "ended", "stopped: <why>"
-  std::int64_t written_micros = 0;   // set by read(): wall-clock micros of the newest write
+  PlanIdentity plan;                // of the forward migration (old_schema: t_del, new_schema: t)
+  std::string table, old_table;     // "t", "t_del"
+  binlog::BinlogPosition applied;   // a transaction end
+  bool past_rename = false;         // `applied` is after the cut-over's RENAME
+  std::int64_t until_epoch = 0;     // a revert is possible until then (Unix seconds)
+  std::string state;                // "syncing", "reverting", "reverted", "ended", "stopped: <why>"
+  std::int64_t written_micros = 0;  // set by read(): wall-clock micros of the newest write
 };
 
 class ReverseCheckpointStore {

@@ -55,7 +55,8 @@ std::vector<std::string> reverse_sync_refusals(const MigrationPlan& f) {
       same = o.column_type == n.column_type && o.collation == n.collation;
     }
     if (!same)
-      out.push_back("unique key " + key_text(k) + " of the old table has no identical unique key in the new one: "
+      out.push_back("unique key " + key_text(k) +
+                    " of the old table has no identical unique key in the new one: "
                     "rows written after the cut-over could collide in the old table");
   }
   return out;

@@ -53,9 +53,8 @@ bool has_reverse_sync_checkpoint(SqlConnection& conn, const std::string& databas
 }
 
 ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConnection& conn,
-                                     const std::string& database, const std::string& table,
-                                     const std::string& version, const std::string* alter,
-                                     std::shared_ptr<spdlog::logger> log) {
+                                     const std::string& database, const std::string& table, const std::string& version,
+                                     const std::string* alter, std::shared_ptr<spdlog::logger> log) {
   if (!log) log = spdlog::default_logger();
   ReverseResume out;
   out.guard = RunGuard::acquire(settings, database, table, log);
@@ -69,12 +68,12 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
     throw RevertRefused(std::string("the reverse sync checkpoint cannot be read: ") + e.what());
   }
   if (!found)
-    throw RevertRefused("no reverse sync of " + what + " is checkpointed (" + changelog +
-                        (table_exists(conn, database, changelog) ? " holds no reverse sync checkpoint"
-                                                                 : " does not exist") +
-                        "): a revert that keeps the writes made since the cut-over needs a migration run with "
-                        "--keep-old-table-in-sync whose window has not ended; without it " + old_table +
-                        " (if kept) lacks every write made since the cut-over");
+    throw RevertRefused(
+        "no reverse sync of " + what + " is checkpointed (" + changelog +
+        (table_exists(conn, database, changelog) ? " holds no reverse sync checkpoint" : " does not exist") +
+        "): a revert that keeps the writes made since the cut-over needs a migration run with "
+        "--keep-old-table-in-sync whose window has not ended; without it " +
+        old_table + " (if kept) lacks every write made since the cut-over");
   const ReverseCheckpoint& ck = *found;
   out.checkpoint = ck;
   if (ck.table != table || ck.old_table != old_table)
@@ -89,21 +88,27 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
   if (ck.state == "ended")
     throw RevertRefused("the revert window of " + what + " ended at " + utc(ck.until_epoch) + "; " + old_table +
                         " is no longer in sync");
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (now >= ck.until_epoch)
     throw RevertRefused("the revert window of " + what + " ended at " + utc(ck.until_epoch) + " (" +
                         std::to_string(now - ck.until_epoch) + " s ago): " + old_table +
                         " has not been kept in sync since and a revert now could lose writes. The migration stands; "
-                        "drop " + changelog + " (and " + old_table + " when you no longer want it) to finish");
+                        "drop " +
+                        changelog + " (and " + old_table + " when you no longer want it) to finish");
   if (!table_exists(conn, database, old_table))
     throw RevertRefused(old_table + " is gone" +
                         (table_exists(conn, database, revert_table_name(table))
-                             ? " and " + revert_table_name(table) + " exists: a revert already swapped the tables; "
-                               "check " + what + " and drop " + changelog
+                             ? " and " + revert_table_name(table) +
+                                   " exists: a revert already swapped the tables; "
+                                   "check " +
+                                   what + " and drop " + changelog
                              : ": nothing to revert to"));
   if (schema_fingerprint(show_create(conn, database, table), table) != ck.plan.new_schema)
-    throw RevertRefused(what + " is not the table the migration produced any more (its definition changed since the "
-                        "checkpoint" + (ck.state == "reverting" ? ", or the interrupted revert swapped it" : "") +
+    throw RevertRefused(what +
+                        " is not the table the migration produced any more (its definition changed since the "
+                        "checkpoint" +
+                        (ck.state == "reverting" ? ", or the interrupted revert swapped it" : "") +
                         "): a revert would not be exact");
   if (schema_fingerprint(show_create(conn, database, old_table), old_table) != ck.plan.old_schema)
     throw RevertRefused(old_table + "'s definition changed since the checkpoint: it is no longer the old table");
@@ -125,19 +130,22 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
     the_alter = *alter;
   } else {
     if (alter_was_cut(ck.plan.alter))
-      throw RevertRefused("the checkpoint holds only part of this long ALTER; resume with the same `ghostcut migrate "
-                          "... --execute --keep-old-table-in-sync` command, then `ghostcut ctl revert=" + table + "`");
+      throw RevertRefused(
+          "the checkpoint holds only part of this long ALTER; resume with the same `ghostcut migrate "
+          "... --execute --keep-old-table-in-sync` command, then `ghostcut ctl revert=" +
+          table + "`");
     the_alter = ck.plan.alter;
   }
   // The migration's plan again: the old table inspected with the same ALTER, under t's names.
   InspectorConfig ic;
-  ic.allow_foreign_keys = true;   // the migration was allowed; the plan is checked against its identity below
+  ic.allow_foreign_keys = true;  // the migration was allowed; the plan is checked against its identity below
   ic.allow_add_unique_key = true;
   MigrationPlan plan;
   try {
     plan = Inspector(conn, ic).inspect(database, old_table, the_alter);
   } catch (const InspectionError& e) {
-    throw RevertRefused("the migration's plan cannot be derived again from " + old_table + ": " + join(e.refusals(), "; "));
+    throw RevertRefused("the migration's plan cannot be derived again from " + old_table + ": " +
+                        join(e.refusals(), "; "));
   }
   const std::string old_create = show_create(conn, database, old_table);
   plan.table = table;
@@ -148,7 +156,8 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
   plan.ghost.table = plan.ghost_table;
   if (auto diff = plan_differences(ck.plan, plan_identity(plan, old_create, version)); !diff.empty())
     throw RevertRefused("the plan derived again differs from the checkpointed one: " + join(diff, "; "));
-  if (auto why = reverse_sync_refusals(plan); !why.empty()) throw RevertRefused("no exact way back: " + join(why, "; "));
+  if (auto why = reverse_sync_refusals(plan); !why.empty())
+    throw RevertRefused("no exact way back: " + join(why, "; "));
   out.forward = std::move(plan);
   log->info("reverse sync of {}: checkpoint at {} ({}), revert possible until {}", what, ck.applied.to_string(),
             ck.state, utc(ck.until_epoch));
@@ -179,7 +188,7 @@ MigrationResult Migrator::resume_reverse_sync(std::stop_token stop, const Revers
     log_->info("resuming the reverse sync of {}.{} from {}", plan_.database, plan_.table, s.position.to_string());
     result.revert = keep_old_table_in_sync(m, io, s, tables);
     if (result.revert->resumable) tables.keep_for_reverse_sync();
-    status_.set_state(Phase::kDone, result.revert->reverted        ? "reverted: " + plan_.table + " is the old table again"
+    status_.set_state(Phase::kDone, result.revert->reverted ? "reverted: " + plan_.table + " is the old table again"
                                     : result.revert->stopped.empty() ? std::string()
                                                                      : result.revert->stopped);
   } catch (const std::exception& e) {
@@ -189,7 +198,8 @@ MigrationResult Migrator::resume_reverse_sync(std::stop_token stop, const Revers
   }
   // Not reverted and not interrupted: the sync ended (window) or stopped; either way it is over.
   tables.clean_up_after_success();
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - status_.started());
+  result.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - status_.started());
   return result;
 }
 

@@ -16,10 +16,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/connection_settings.h"
 #include "engine/inspect/plan.h"
 #include "engine/resume/run_guard.h"
 #include "engine/revert/reverse_checkpoint.h"
-#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;
@@ -38,7 +38,7 @@ class RevertRefused : public std::runtime_error {
 struct ReverseResume {
   std::unique_ptr<RunGuard> guard;  // the table's run lock, held from the checks on
   ReverseCheckpoint checkpoint;
-  MigrationPlan forward;            // the migration's plan as it was: t the new table, t_del the old
+  MigrationPlan forward;  // the migration's plan as it was: t the new table, t_del the old
 };
 
 // Whether `table`'s changelog table holds a reverse sync checkpoint (read-only).
@@ -47,8 +47,7 @@ bool has_reverse_sync_checkpoint(SqlConnection& conn, const std::string& databas
 // Takes the run lock and checks everything above. `alter`: a restarted migrate's ALTER (it must be
 // the checkpointed one); null for `ghostcut revert`. Throws TableBusy or RevertRefused.
 ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConnection& conn,
-                                     const std::string& database, const std::string& table,
-                                     const std::string& version, const std::string* alter,
-                                     std::shared_ptr<spdlog::logger> logger);
+                                     const std::string& database, const std::string& table, const std::string& version,
+                                     const std::string* alter, std::shared_ptr<spdlog::logger> logger);
 
 }  // namespace ghostcut::engine

@@ -7,9 +7,9 @@
 #include "engine/resume/checkpoint.h"
 #include "engine/revert/reverse_checkpoint.h"
 #include "engine/revert/reverse_plan.h"
-#include "engine/sql/quoting.h"
 #include "engine/run/io_services.h"
 #include "engine/run/sync.h"
+#include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -75,7 +75,8 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
   MigrationContext r{m.config, plan, *qb, m.cs, m.runtime, m.progress, m.status, m.hooks, m.log, m.stop, {}};
   std::stop_callback forward(m.stop, [&] { r.abort.request_stop(); });
   const auto until_wall = start.until;
-  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(until_wall - std::chrono::system_clock::now());
+  const auto until =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(until_wall - std::chrono::system_clock::now());
   const std::string until_text = utc_text(until_wall);
   bool reverting = false;
   bool lock_lost = false;
@@ -114,7 +115,8 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
     auto main = SqlConnection::open(m.cs);
     const auto old_create = main->query("SHOW CREATE TABLE " + quote_qualified(plan.database, plan.ghost_table));
     if (old_create.empty()) throw std::runtime_error("SHOW CREATE TABLE " + plan.ghost_table + " returned nothing");
-    const PlanIdentity identity = plan_identity(m.plan, old_create.at(0, "Create Table").value_or(""), m.config.version);
+    const PlanIdentity identity =
+        plan_identity(m.plan, old_create.at(0, "Create Table").value_or(""), m.config.version);
     Sync sync(r, io, *main, start.position, !start.past_rename);
     const auto until_epoch = std::chrono::duration_cast<std::chrono::seconds>(until_wall.time_since_epoch()).count();
     checkpoint = std::make_unique<CheckpointWriter>(
@@ -149,8 +151,8 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
     checkpoint->start();
     set_state("syncing");
     m.status.set_revert_until(until_wall);
-    m.log->info("reverse sync: applying changes of the new {} to {} from {}; revert={} possible until {}",
-                plan.table, plan.ghost_table, start.position.to_string(), plan.table, until_text);
+    m.log->info("reverse sync: applying changes of the new {} to {} from {}; revert={} possible until {}", plan.table,
+                plan.ghost_table, start.position.to_string(), plan.table, until_text);
     if (start.revert_at_once) m.runtime.set_revert_requested(true);
     // `ghostcut revert` whose revert did not happen: the sync is as good as before, so its
     // checkpoint stays (state syncing) and the command can be run again.
@@ -202,9 +204,10 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
         set_state("syncing");
         m.hooks.run_now("on-revert-failure", m.hook_context(std::string("revert: ") + e.what()));
         if (start.revert_at_once) return give_back(std::string("revert failed, every attempt undone: ") + e.what());
-        m.log->error("revert: {}; every attempt was undone, the new {} stays live and {} is still kept in sync: "
-                     "revert={} can be asked for again until {}", e.what(), plan.table, plan.ghost_table, plan.table,
-                     until_text);
+        m.log->error(
+            "revert: {}; every attempt was undone, the new {} stays live and {} is still kept in sync: "
+            "revert={} can be asked for again until {}",
+            e.what(), plan.table, plan.ghost_table, plan.table, until_text);
         m.status.set_revert_until(until_wall);
       }
     }
@@ -228,12 +231,13 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
       if (reverting) final_state("syncing");
       m.log->warn("reverse sync: interrupted; {} is no longer kept in sync{}", plan.ghost_table,
                   out.resumable ? " until a restart: `ghostcut revert` (or this command again) resumes it from its "
-                                  "checkpoint in " + plan.changelog_table + ", until " + until_text
+                                  "checkpoint in " +
+                                      plan.changelog_table + ", until " + until_text
                                 : std::string());
       return out;
     }
-    out.stopped = (reverting ? "revert failed, the new table stays live: " : "reverse sync stopped: ") +
-                  std::string(e.what());
+    out.stopped =
+        (reverting ? "revert failed, the new table stays live: " : "reverse sync stopped: ") + std::string(e.what());
     if (!lock_lost) final_state("stopped: " + out.stopped);
     m.log->error("{}; a revert is no longer possible without losing writes ({} is kept as it was then)", out.stopped,
                  plan.ghost_table);

@@ -23,10 +23,10 @@ class GhostTables;
 class IoServices;
 
 struct ReverseSyncStart {
-  binlog::BinlogPosition position;  // the cut-over's lock position, or a resumed checkpoint's
-  bool past_rename = false;         // `position` is after the cut-over's RENAME (a resumed sync)
+  binlog::BinlogPosition position;              // the cut-over's lock position, or a resumed checkpoint's
+  bool past_rename = false;                     // `position` is after the cut-over's RENAME (a resumed sync)
   std::chrono::system_clock::time_point until;  // the revert window's end
-  bool revert_at_once = false;                   // `ghostcut revert`: swap back as soon as caught up
+  bool revert_at_once = false;                  // `ghostcut revert`: swap back as soon as caught up
   // The run lock was lost to another process (nullopt: still ours).
   std::function<std::optional<std::string>()> lock_lost;
 };

@@ -6,13 +6,13 @@
 #include <stop_token>
 #include <string>
 
+#include "common/connection_settings.h"
 #include "engine/control/runtime_settings.h"
 #include "engine/hooks/hook_queue.h"
 #include "engine/inspect/plan.h"
 #include "engine/metrics/migration_status.h"
 #include "engine/metrics/progress.h"
 #include "engine/migration_config.h"
-#include "common/connection_settings.h"
 #include "engine/sql/query_builder.h"
 
 namespace spdlog {
@@ -39,8 +39,8 @@ struct MigrationContext {
   MigrationStatus& status;
   HookQueue& hooks;
   std::shared_ptr<spdlog::logger> log;
-  std::stop_token stop;    // the caller's: an interrupt
-  std::stop_source abort;  // stops every worker when one part fails; follows `stop`
+  std::stop_token stop;             // the caller's: an interrupt
+  std::stop_source abort;           // stops every worker when one part fails; follows `stop`
   ResumeSession* resume = nullptr;  // the run lock and the checkpoint (engine/resume)
 
   HookContext hook_context(std::string failure = {}) const;

@@ -38,7 +38,7 @@ class HeartbeatWriter {
   std::shared_ptr<spdlog::logger> log_;
   std::atomic<std::int64_t> last_ok_;
   mutable std::mutex error_mu_;
-  std::string error_;  // guarded by error_mu_
+  std::string error_;    // guarded by error_mu_
   std::jthread thread_;  // last: starts once the rest is set
 };
 

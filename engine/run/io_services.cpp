@@ -48,7 +48,8 @@ std::uint16_t IoServices::serve_control(const ControlServerConfig& config, Contr
   return impl_->control->tcp_port();  // the server logs where it listens
 }
 
-std::uint16_t IoServices::serve_metrics(const std::string& bind, std::uint16_t port, std::function<std::string()> body) {
+std::uint16_t IoServices::serve_metrics(const std::string& bind, std::uint16_t port,
+                                        std::function<std::string()> body) {
   impl_->metrics = std::make_unique<MetricsServer>(impl_->ioc.get_executor(), bind, port, std::move(body), impl_->log);
   impl_->metrics->start();
   return impl_->metrics->port();

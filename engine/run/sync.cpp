@@ -44,7 +44,10 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
   const std::string db = m.plan.database, table = m.plan.table, changelog = m.plan.changelog_table;
   const std::size_t ncols = m.plan.original.columns.size();
   stream_ = &io.start_stream(
-      ss, [db, table, changelog](std::string_view s, std::string_view t) { return s == db && (t == table || t == changelog); },
+      ss,
+      [db, table, changelog](std::string_view s, std::string_view t) {
+        return s == db && (t == table || t == changelog);
+      },
       [columns, table, ncols](const binlog::TableMap& tm) -> const binlog::TableColumns* {
         return tm.table == table && tm.column_count() == ncols ? columns.get() : nullptr;
       });
@@ -58,8 +61,10 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
   ac.on_conflict = [this, outer = ac.on_conflict](bool retrying) {
     priority_.set_applier_retrying(retrying);
     if (retrying)
-      m_.log->warn("applier: a batch lost a lock conflict on {} (deadlock or lock wait timeout); retrying it, "
-                   "the copy waits ({} conflicts so far)", m_.plan.ghost_table, m_.progress.lock_conflicts.load());
+      m_.log->warn(
+          "applier: a batch lost a lock conflict on {} (deadlock or lock wait timeout); retrying it, "
+          "the copy waits ({} conflicts so far)",
+          m_.plan.ghost_table, m_.progress.lock_conflicts.load());
     if (outer) outer(retrying);
   };
   applier_->set_applier_config(std::move(ac));
@@ -164,7 +169,8 @@ void Sync::report(std::stop_token stop) {
   while (!stop.stop_requested()) try {
       if (!sleep_for(stop, std::chrono::milliseconds(config.on_status ? 1000 : 250))) break;
       const auto now = Clock::now();
-      if (auto lag = applier_->heartbeat_lag()) peak_lag_ms_ = std::max<std::int64_t>(peak_lag_ms_.load(), lag->count());
+      if (auto lag = applier_->heartbeat_lag())
+        peak_lag_ms_ = std::max<std::int64_t>(peak_lag_ms_.load(), lag->count());
       const auto snap = m_.status.snapshot();
       if (config.on_status) config.on_status(snap);
       if (now >= next_log) {

@@ -15,7 +15,8 @@ void ChangeRateMeter::add(SteadyTime at, std::uint64_t rows) {
   if (rows == 0) return;
   // Bucket starts are multiples of kBucket since started_, so buckets never overlap.
   // (A time before started_ counts in the first bucket.)
-  const auto offset = std::max(std::chrono::floor<std::chrono::milliseconds>(at - started_), std::chrono::milliseconds(0));
+  const auto offset =
+      std::max(std::chrono::floor<std::chrono::milliseconds>(at - started_), std::chrono::milliseconds(0));
   const auto slot = started_ + (offset - offset % kBucket);
   std::lock_guard lock(mutex_);
   if (!buckets_.empty() && buckets_.back().start == slot) {

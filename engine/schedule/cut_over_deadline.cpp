@@ -7,14 +7,13 @@
 #include <optional>
 #include <string>
 
-#include "engine/schedule/wall_zone.h"
 #include "engine/errc.h"
+#include "engine/schedule/wall_zone.h"
 
 namespace ghostcut::engine {
 namespace {
 
 using namespace std::chrono;
-
 
 bool digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 
@@ -66,27 +65,28 @@ Result<system_clock::time_point> parse_cut_over_deadline(std::string_view spec, 
   const auto fail = [&](const std::string& why) {
     return Error(EngineErrc::kBadSetting, "bad cut-over deadline '" + std::string(spec) + "': " + why);
   };
-  if (spec.empty())
-    return fail("empty; expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'");
+  if (spec.empty()) return fail("empty; expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'");
   if (spec.front() == '+') {
     seconds d{};
     if (auto why = parse_relative(spec, d)) return fail(*why);
     return now + d;
   }
-  const bool dated = spec.size() >= 10 && digit(spec[0]) && digit(spec[1]) && digit(spec[2]) && digit(spec[3]) &&
-                     spec[4] == '-';
+  const bool dated =
+      spec.size() >= 10 && digit(spec[0]) && digit(spec[1]) && digit(spec[2]) && digit(spec[3]) && spec[4] == '-';
   if (dated) {
     // YYYY-MM-DD then ' ' or 'T' then the time
     const auto date_text = spec.substr(0, 10);
-    const bool shape = digit(date_text[5]) && digit(date_text[6]) && date_text[7] == '-' && digit(date_text[8]) &&
-                       digit(date_text[9]);
+    const bool shape =
+        digit(date_text[5]) && digit(date_text[6]) && date_text[7] == '-' && digit(date_text[8]) && digit(date_text[9]);
     if (!shape) return fail("expected the date as YYYY-MM-DD, got '" + std::string(date_text) + "'");
     const int y = std::stoi(std::string(date_text.substr(0, 4)));
     const unsigned m = static_cast<unsigned>(std::stoi(std::string(date_text.substr(5, 2))));
     const unsigned d = static_cast<unsigned>(std::stoi(std::string(date_text.substr(8, 2))));
     if (m < 1 || m > 12) return fail("month " + std::string(date_text.substr(5, 2)) + " out of range (01-12)");
     const year_month_day ymd{year(y), month(m), day(d)};
-    if (!ymd.ok()) return fail("day " + std::string(date_text.substr(8, 2)) + " does not exist in " + std::string(date_text.substr(0, 7)));
+    if (!ymd.ok())
+      return fail("day " + std::string(date_text.substr(8, 2)) + " does not exist in " +
+                  std::string(date_text.substr(0, 7)));
     auto rest = spec.substr(10);
     if (rest.empty()) return fail("no time after the date; e.g. '" + std::string(date_text) + " 06:00'");
     if (rest.front() != 'T' && rest.front() != 't' && rest.front() != ' ')
@@ -97,8 +97,7 @@ Result<system_clock::time_point> parse_cut_over_deadline(std::string_view spec, 
     if (at <= now) return fail("it is in the past (now " + format_wall_time(now, tz->zone) + ")");
     return at;
   }
-  if (!digit(spec.front()))
-    return fail("expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'");
+  if (!digit(spec.front())) return fail("expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'");
   auto tz = parse_time_and_zone(spec);
   if (!tz) return fail(tz.error().context);
   // The next time the zone's clock shows that time, strictly after now.

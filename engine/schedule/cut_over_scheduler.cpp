@@ -45,7 +45,8 @@ std::string CutOverPolicy::describe() const {
   const auto add = [&](const std::string& s) { out += (out.empty() ? "" : "; ") + s; };
   if (!windows.empty()) add("cut-over windows: " + windows_text(windows));
   if (quiet_rows_per_second) add("when quiet: < " + format_rate(*quiet_rows_per_second) + " row changes/s");
-  if (deadline) add("deadline " + local_time(*deadline) + (cut_over_at_deadline ? " (then cut over anyway)" : " (then fail)"));
+  if (deadline)
+    add("deadline " + local_time(*deadline) + (cut_over_at_deadline ? " (then cut over anyway)" : " (then fail)"));
   return out.empty() ? "cut-over: as soon as ready" : out;
 }
 
@@ -84,11 +85,12 @@ CutOverDecision decide_cut_over(const CutOverPolicy& p, system_clock::time_point
   if (p.deadline && now >= *p.deadline) {
     std::string what = "without a window";
     if (in_window)
-      what = change_rate ? "while the table stayed busy (" + format_rate(*change_rate) + " row changes/s >= " +
-                               format_rate(*p.quiet_rows_per_second) + ")"
+      what = change_rate ? "while the table stayed busy (" + format_rate(*change_rate) +
+                               " row changes/s >= " + format_rate(*p.quiet_rows_per_second) + ")"
                          : "before the table change rate was measured";
     const auto base = "deadline " + local_time(*p.deadline) + " passed " + what;
-    if (p.cut_over_at_deadline) return {CutOverVerdict::kGo, base + "; cutting over anyway (cut-over-at-deadline)", std::nullopt};
+    if (p.cut_over_at_deadline)
+      return {CutOverVerdict::kGo, base + "; cutting over anyway (cut-over-at-deadline)", std::nullopt};
     return {CutOverVerdict::kFailDeadline, base, std::nullopt};
   }
 
@@ -100,9 +102,9 @@ CutOverDecision decide_cut_over(const CutOverPolicy& p, system_clock::time_point
     for (const auto& w : p.windows)
       if (next_open(w, now) == at) opener = &w;
     if (opener && at != system_clock::time_point::max())
-      d.reason = "outside cut-over windows; next opens " + format_wall_time(at, opener->zone) + " (" + in(now, at) + ")";
-    else
-      d.reason = "outside cut-over windows";
+      d.reason =
+          "outside cut-over windows; next opens " + format_wall_time(at, opener->zone) + " (" + in(now, at) + ")";
+    else d.reason = "outside cut-over windows";
   }
   if (!quiet) d.reason += (d.reason.empty() ? "" : "; ") + rate_text;
   if (p.deadline)

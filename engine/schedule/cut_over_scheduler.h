@@ -17,10 +17,10 @@
 namespace ghostcut::engine {
 
 struct CutOverPolicy {
-  std::vector<CutOverWindow> windows;               // empty: any time
-  std::optional<double> quiet_rows_per_second;      // cut over only below this rate
+  std::vector<CutOverWindow> windows;           // empty: any time
+  std::optional<double> quiet_rows_per_second;  // cut over only below this rate
   std::optional<std::chrono::system_clock::time_point> deadline;
-  bool cut_over_at_deadline = false;                // at the deadline: go (true) or fail (false)
+  bool cut_over_at_deadline = false;  // at the deadline: go (true) or fail (false)
 
   // For the start-up log: "cut-over windows: Mon-Fri 22:30-01:00 UTC; when quiet: < 100 row
   // changes/s; deadline 2026-11-27 06:00 CET (then fail)", or "cut-over: as soon as ready".

@@ -14,11 +14,9 @@ namespace {
 using namespace std::chrono;
 
 constexpr std::array<std::string_view, 7> kDayShort = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-constexpr std::array<std::string_view, 7> kDayLong = {"monday", "tuesday", "wednesday", "thursday",
+constexpr std::array<std::string_view, 7> kDayLong = {"monday", "tuesday",  "wednesday", "thursday",
                                                       "friday", "saturday", "sunday"};
 constexpr std::string_view kForm = "expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'";
-
-
 
 std::optional<int> day_index(std::string_view name) {
   const auto l = lower(name);
@@ -65,9 +63,7 @@ struct Opening {
   WallTime close;
 };
 
-bool opens_on(const CutOverWindow& w, sys_days d) {
-  return w.days[weekday(d).iso_encoding() - 1];
-}
+bool opens_on(const CutOverWindow& w, sys_days d) { return w.days[weekday(d).iso_encoding() - 1]; }
 
 Opening opening_on(const CutOverWindow& w, sys_days d) {
   const auto open = from_civil(w.zone, d, minutes(w.start_minute));

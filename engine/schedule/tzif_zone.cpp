@@ -177,7 +177,8 @@ Result<std::shared_ptr<const TzifZone>> TzifZone::load(std::string_view name) {
   const auto refuse = [&](const std::string& why) {
     return Error(EngineErrc::kBadTimeZone, "time zone '" + std::string(name) + "' " + why);
   };
-  if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos) return refuse("is not a zone name");
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos)
+    return refuse("is not a zone name");
   for (unsigned char c : name)
     if (!std::isalnum(c) && c != '/' && c != '_' && c != '-' && c != '+') return refuse("is not a zone name");
   const char* dir = std::getenv("TZDIR");
@@ -201,7 +202,8 @@ Result<std::shared_ptr<const TzifZone>> TzifZone::from_bytes(std::string name, s
     std::uint32_t isut, isstd, leap, time, type, chars;
   };
   const auto counts = [&](std::size_t at) {
-    return Counts{be32(b, at + 20), be32(b, at + 24), be32(b, at + 28), be32(b, at + 32), be32(b, at + 36), be32(b, at + 40)};
+    return Counts{be32(b, at + 20), be32(b, at + 24), be32(b, at + 28),
+                  be32(b, at + 32), be32(b, at + 36), be32(b, at + 40)};
   };
   auto c = counts(0);
   std::size_t at = 44;
@@ -234,7 +236,8 @@ Result<std::shared_ptr<const TzifZone>> TzifZone::from_bytes(std::string name, s
     const auto abbr_index = static_cast<std::uint8_t>(b[p + 5]);
     if (abbr_index >= c.chars) return bad("abbreviation index out of range");
     const auto abbr = b.substr(chars_at + abbr_index, c.chars - abbr_index);
-    zone->types_.push_back(Type{static_cast<std::int32_t>(be32(b, p)), b[p + 4] != 0, std::string(abbr.substr(0, abbr.find('\0')))});
+    zone->types_.push_back(
+        Type{static_cast<std::int32_t>(be32(b, p)), b[p + 4] != 0, std::string(abbr.substr(0, abbr.find('\0')))});
   }
   at = chars_at + c.chars + c.isstd + c.isut;
   if (version >= '2' && at < b.size() && b[at] == '\n') {
@@ -251,7 +254,8 @@ Result<std::shared_ptr<const TzifZone>> TzifZone::from_bytes(std::string name, s
 
 const TzifZone::Type* TzifZone::type_at(sys_seconds t) const {
   const auto s = t.time_since_epoch().count();
-  if (transitions_.empty() || s < transitions_.front()) return footer_ && transitions_.empty() ? nullptr : &types_.front();
+  if (transitions_.empty() || s < transitions_.front())
+    return footer_ && transitions_.empty() ? nullptr : &types_.front();
   if (s >= transitions_.back() && footer_) return nullptr;
   const auto it = std::upper_bound(transitions_.begin(), transitions_.end(), s);
   return &types_[transition_types_[static_cast<std::size_t>(it - transitions_.begin() - 1)]];

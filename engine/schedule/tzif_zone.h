@@ -20,7 +20,7 @@ struct PosixTzRule {
   struct Date {
     enum class Kind { kJulian1, kJulian0, kMonthWeekDay };  // Jn (no Feb 29), n (with Feb 29), Mm.w.d
     Kind kind = Kind::kMonthWeekDay;
-    int day = 0, month = 0, week = 0;  // day: n, or weekday 0 (Sun)..6
+    int day = 0, month = 0, week = 0;     // day: n, or weekday 0 (Sun)..6
     std::chrono::seconds time{2 * 3600};  // local time of the change (may be negative or > 24 h)
   };
   std::string std_name, dst_name;

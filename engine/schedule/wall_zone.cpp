@@ -52,9 +52,12 @@ Result<WallZone> parse_offset(std::string_view text, std::string_view whole) {
     mm = "00";
   }
   if (!all_digits(hh) || hh.size() > 2 || !all_digits(mm))
-    return Error(EngineErrc::kBadTimeZone, "bad zone offset '" + std::string(whole) + "': expected +HH:MM, +HHMM or +HH");
+    return Error(EngineErrc::kBadTimeZone,
+                 "bad zone offset '" + std::string(whole) + "': expected +HH:MM, +HHMM or +HH");
   const int h = to_int(hh), m = to_int(mm);
-  if (m > 59) return Error(EngineErrc::kBadTimeZone, "bad zone offset '" + std::string(whole) + "': minute " + std::string(mm) + " out of range (00-59)");
+  if (m > 59)
+    return Error(EngineErrc::kBadTimeZone,
+                 "bad zone offset '" + std::string(whole) + "': minute " + std::string(mm) + " out of range (00-59)");
   if (h * 60 + m > kMaxOffsetMinutes)
     return Error(EngineErrc::kBadTimeZone, "zone offset '" + std::string(whole) + "' out of range (-14:00 to +14:00)");
   WallZone z;
@@ -103,7 +106,9 @@ Result<WallZone> parse_wall_zone(std::string_view text) {
 
 Result<seconds> parse_time_of_day(std::string_view text, bool allow_24, bool allow_seconds) {
   const std::string form = allow_seconds ? "HH:MM or HH:MM:SS" : "HH:MM";
-  const auto bad = [&] { return Error(EngineErrc::kBadSetting, "expected " + form + ", got '" + std::string(text) + "'"); };
+  const auto bad = [&] {
+    return Error(EngineErrc::kBadSetting, "expected " + form + ", got '" + std::string(text) + "'");
+  };
   const auto c1 = text.find(':');
   if (c1 == std::string_view::npos) return bad();
   const auto hh = text.substr(0, c1);
@@ -180,8 +185,8 @@ std::string format_wall_time(system_clock::time_point t, const WallZone& zone) {
   const auto tod = c.time_of_day.count();
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02lld:%02lld", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<long long>(tod / 3600),
-                static_cast<long long>((tod / 60) % 60));
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long long>(tod / 3600), static_cast<long long>((tod / 60) % 60));
   std::string out = buf;
   if (tod % 60) out += ":" + two(static_cast<long>(tod % 60));
   if (zone.kind == WallZone::Kind::kIana)

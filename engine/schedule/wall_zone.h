@@ -35,8 +35,7 @@ struct WallZone {
 
 // "HH:MM" (or "H:MM"; with allow_seconds also "HH:MM:SS") -> time of day. allow_24 admits 24:00
 // (= 86400 s, the end of a day). bad_value; context is the reason alone, e.g. "hour 25 out of range (00-23)".
-[[nodiscard]] Result<std::chrono::seconds> parse_time_of_day(std::string_view text, bool allow_24,
-                                                                     bool allow_seconds);
+[[nodiscard]] Result<std::chrono::seconds> parse_time_of_day(std::string_view text, bool allow_24, bool allow_seconds);
 
 // A wall-clock reading: the civil date (counted like sys_days) and the time since its midnight.
 struct CivilTime {

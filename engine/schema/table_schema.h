@@ -18,7 +18,7 @@ struct ColumnInfo {
   std::string column_type;  // e.g. "int(10) unsigned", "enum('a','b')"
   bool is_unsigned = false;
   bool nullable = false;
-  bool generated = false;   // VIRTUAL or STORED generated column
+  bool generated = false;  // VIRTUAL or STORED generated column
   std::optional<std::string> charset;
   std::optional<std::string> collation;
   bool operator==(const ColumnInfo&) const = default;

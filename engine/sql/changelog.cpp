@@ -74,8 +74,7 @@ std::optional<std::int64_t> Changelog::heartbeat_in(const binlog::RowImage& row)
 Result<std::chrono::milliseconds> Changelog::lag(const Cell& value, std::int64_t now_micros) {
   if (!value) return Error(binlog::Errc::kBadValue, "heartbeat value is NULL");
   const auto micros = parse_micros(*value);
-  if (!micros)
-    return Error(binlog::Errc::kBadValue, "heartbeat value '" + value->substr(0, 40) + "' is not a number");
+  if (!micros) return Error(binlog::Errc::kBadValue, "heartbeat value '" + value->substr(0, 40) + "' is not a number");
   const std::int64_t lag = now_micros > *micros ? now_micros - *micros : 0;
   return std::chrono::milliseconds(lag / 1000);
 }

@@ -52,8 +52,7 @@ std::string derived_name(std::string_view table, std::string_view suffix) {
   for (std::size_t chars = kTruncatedBaseChars; chars > 0; --chars) {
     const std::size_t cut = utf8_prefix_bytes(table, chars);
     const unsigned char c = static_cast<unsigned char>(table[cut]);
-    if (c < 0x80 && ascii_lower(c) < '~')
-      return std::string(table.substr(0, cut)) + "~_" + hash + std::string(suffix);
+    if (c < 0x80 && ascii_lower(c) < '~') return std::string(table.substr(0, cut)) + "~_" + hash + std::string(suffix);
   }
   return {};
 }
@@ -131,12 +130,14 @@ std::string old_table_name(std::string_view table) { return derived_name(table, 
 std::string revert_table_name(std::string_view table) { return derived_name(table, "_rev"); }
 
 Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table, IndexInfo key,
-                                                  const ColumnMapping& mapping, const TableSchema& original) {
+                                          const ColumnMapping& mapping, const TableSchema& original) {
   if (key.columns.empty()) return Error(binlog::Errc::kBadValue, "unique key " + key.name + " has no columns");
-  if (mapping.shared.empty()) return Error(binlog::Errc::kBadValue, "no shared columns between " + table + " and its ghost");
+  if (mapping.shared.empty())
+    return Error(binlog::Errc::kBadValue, "no shared columns between " + table + " and its ghost");
   for (const auto& k : key.columns)
     if (!mapping.find_source(k))
-      return Error(binlog::Errc::kBadValue, "key column " + k + " of " + key.name + " is not shared with the ghost table");
+      return Error(binlog::Errc::kBadValue,
+                   "key column " + k + " of " + key.name + " is not shared with the ghost table");
   QueryBuilder b;
   for (const auto& k : key.columns) {
     const auto i = original.column_index(k);
@@ -154,7 +155,8 @@ Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table,
   b.table_ = std::move(table);
   b.key_ = std::move(key);
   b.source_columns_ = mapping.source_names();
-  for (const auto& c : mapping.shared) b.source_select_.push_back(tz_shifted(quote_identifier(c.source_name), c.tz_shift));
+  for (const auto& c : mapping.shared)
+    b.source_select_.push_back(tz_shifted(quote_identifier(c.source_name), c.tz_shift));
   b.target_columns_ = mapping.target_names();
   for (const auto& [column, expression] : mapping.backfills) {  // evaluated on the original row
     b.source_select_.push_back("(" + expression + ")");
@@ -163,14 +165,16 @@ Result<QueryBuilder> QueryBuilder::create(std::string schema, std::string table,
   return b;
 }
 
-std::string QueryBuilder::comment(std::string_view purpose) const { return statement_comment(schema_ + "." + table_, purpose); }
+std::string QueryBuilder::comment(std::string_view purpose) const {
+  return statement_comment(schema_ + "." + table_, purpose);
+}
 
 std::string QueryBuilder::qualified(std::string_view table) const { return quote_qualified(schema_, table); }
 
 Result<KeyTuple> QueryBuilder::key_tuple(const std::vector<std::optional<std::string>>& row) const {
   if (row.size() != bounds_.size())
-    return Error(binlog::Errc::kBadValue, "key row has " + std::to_string(row.size()) + " values, key has " +
-                                                      std::to_string(bounds_.size()));
+    return Error(binlog::Errc::kBadValue,
+                 "key row has " + std::to_string(row.size()) + " values, key has " + std::to_string(bounds_.size()));
   KeyTuple k;
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (!row[i]) return Error(binlog::Errc::kBadValue, "NULL in chunk key column " + bounds_[i].column);
@@ -191,14 +195,15 @@ std::string QueryBuilder::max_key_query() const {
          quote_identifier(key_.name) + ") ORDER BY " + join_quoted(key_.columns, " DESC") + " LIMIT 1";
 }
 
-Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optional<KeyTuple>& lower,
-                                                             bool lower_inclusive, const KeyTuple& max,
-                                                             std::uint64_t chunk_size) const {
+Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optional<KeyTuple>& lower, bool lower_inclusive,
+                                                      const KeyTuple& max, std::uint64_t chunk_size) const {
   const auto n = key_.columns.size();
   if (lower && lower->size() != n)
-    return Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+    return Error(binlog::Errc::kBadValue,
+                 "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
   if (max.size() != n)
-    return Error(binlog::Errc::kBadValue, "max key has " + std::to_string(max.size()) + " values, key has " + std::to_string(n));
+    return Error(binlog::Errc::kBadValue,
+                 "max key has " + std::to_string(max.size()) + " values, key has " + std::to_string(n));
   if (chunk_size == 0) return Error(binlog::Errc::kBadValue, "chunk size 0");
   BuiltQuery q;
   std::string where;
@@ -207,19 +212,22 @@ Result<BuiltQuery> QueryBuilder::next_chunk_end_query(const std::optional<KeyTup
   const auto cols = join_quoted(key_.columns);
   // The derived table keeps the columns' types and collations, so the outer ORDER BY is the
   // index order too; the read expressions apply to its columns, which have the key's names.
-  q.sql = comment("next-chunk-end") + "SELECT " + read_exprs(bounds_) + " FROM (SELECT " + cols + " FROM " + qualified(table_) +
-          " FORCE INDEX (" + quote_identifier(key_.name) + ") WHERE " + where + " ORDER BY " + cols + " LIMIT " +
-          std::to_string(chunk_size) + ") sel ORDER BY " + join_quoted(key_.columns, " DESC") + " LIMIT 1";
+  q.sql = comment("next-chunk-end") + "SELECT " + read_exprs(bounds_) + " FROM (SELECT " + cols + " FROM " +
+          qualified(table_) + " FORCE INDEX (" + quote_identifier(key_.name) + ") WHERE " + where + " ORDER BY " +
+          cols + " LIMIT " + std::to_string(chunk_size) + ") sel ORDER BY " + join_quoted(key_.columns, " DESC") +
+          " LIMIT 1";
   return q;
 }
 
 Result<BuiltQuery> QueryBuilder::range_copy_query(const std::optional<KeyTuple>& lower, bool lower_inclusive,
-                                                         const KeyTuple& upper) const {
+                                                  const KeyTuple& upper) const {
   const auto n = key_.columns.size();
   if (lower && lower->size() != n)
-    return Error(binlog::Errc::kBadValue, "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
+    return Error(binlog::Errc::kBadValue,
+                 "lower key has " + std::to_string(lower->size()) + " values, key has " + std::to_string(n));
   if (upper.size() != n)
-    return Error(binlog::Errc::kBadValue, "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
+    return Error(binlog::Errc::kBadValue,
+                 "upper key has " + std::to_string(upper.size()) + " values, key has " + std::to_string(n));
   BuiltQuery q;
   std::string where;
   if (lower) where = compare_keys(bounds_, lower_inclusive ? ">=" : ">", *lower, q.params) + " AND ";

@@ -73,7 +73,7 @@ class QueryBuilder {
   // Errors (bad_value): empty key, no shared columns, a key column not shared or not in
   // `original`, a key column type with no exact bound (key_bound_for).
   [[nodiscard]] static Result<QueryBuilder> create(std::string schema, std::string table, IndexInfo key,
-                                                           const ColumnMapping& mapping, const TableSchema& original);
+                                                   const ColumnMapping& mapping, const TableSchema& original);
 
   const std::string& ghost_table() const { return ghost_; }
   const std::string& changelog_table() const { return changelog_; }
@@ -92,21 +92,20 @@ class QueryBuilder {
   // The last key of the next chunk of at most `chunk_size` rows after `lower` (exclusive, or
   // inclusive when `lower_inclusive`; no bound when nullopt) and up to `max` (inclusive).
   // No row back means the copy is done.
-  [[nodiscard]] Result<BuiltQuery> next_chunk_end_query(const std::optional<KeyTuple>& lower,
-                                                                bool lower_inclusive, const KeyTuple& max,
-                                                                std::uint64_t chunk_size) const;
+  [[nodiscard]] Result<BuiltQuery> next_chunk_end_query(const std::optional<KeyTuple>& lower, bool lower_inclusive,
+                                                        const KeyTuple& max, std::uint64_t chunk_size) const;
 
   // INSERT IGNORE INTO ghost (shared) SELECT shared FROM t FORCE INDEX (key)
   //   WHERE <lower> AND <= upper LOCK IN SHARE MODE
   // LOCK IN SHARE MODE waits for in-flight writers and reads their committed rows (DESIGN §3.3);
   // it is accepted by MySQL 5.7/8.x and MariaDB alike (8.0's FOR SHARE is an alias).
-  [[nodiscard]] Result<BuiltQuery> range_copy_query(const std::optional<KeyTuple>& lower,
-                                                            bool lower_inclusive, const KeyTuple& upper) const;
+  [[nodiscard]] Result<BuiltQuery> range_copy_query(const std::optional<KeyTuple>& lower, bool lower_inclusive,
+                                                    const KeyTuple& upper) const;
 
   // ---- tables ----
-  std::string create_ghost_query() const;                        // CREATE TABLE ghost LIKE t
-  std::string alter_ghost_query(std::string_view alter) const;   // ALTER TABLE ghost <alter>
-  std::string drop_table_query(std::string_view table) const;    // DROP TABLE IF EXISTS db.<table>
+  std::string create_ghost_query() const;                       // CREATE TABLE ghost LIKE t
+  std::string alter_ghost_query(std::string_view alter) const;  // ALTER TABLE ghost <alter>
+  std::string drop_table_query(std::string_view table) const;   // DROP TABLE IF EXISTS db.<table>
   // The changelog table of this migration (its statements: engine/sql/changelog.h).
   Changelog changelog() const;
 

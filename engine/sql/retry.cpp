@@ -18,7 +18,8 @@ std::chrono::milliseconds ConflictRetryPolicy::backoff(int n, std::uint64_t rand
   const int shift = std::clamp(n - 1, 0, 30);
   const auto full = std::min<std::int64_t>(max_backoff.count(), initial_backoff.count() << std::min(shift, 20));
   const auto half = full / 2;
-  return std::chrono::milliseconds(half + (full - half > 0 ? static_cast<std::int64_t>(random % static_cast<std::uint64_t>(full - half + 1)) : 0));
+  return std::chrono::milliseconds(
+      half + (full - half > 0 ? static_cast<std::int64_t>(random % static_cast<std::uint64_t>(full - half + 1)) : 0));
 }
 
 bool RetryBudget::allows(const SqlError& e, SqlErrorCategory retried, const std::stop_token& stop) const {
@@ -26,6 +27,8 @@ bool RetryBudget::allows(const SqlError& e, SqlErrorCategory retried, const std:
          std::chrono::steady_clock::now() - started_ < policy_.limit;
 }
 
-std::chrono::milliseconds RetryBudget::next_backoff(std::uint64_t random) { return policy_.backoff(++attempts_, random); }
+std::chrono::milliseconds RetryBudget::next_backoff(std::uint64_t random) {
+  return policy_.backoff(++attempts_, random);
+}
 
 }  // namespace ghostcut::engine

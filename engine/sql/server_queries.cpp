@@ -15,7 +15,8 @@ binlog::BinlogPosition current_binlog_position(SqlConnection& c, const std::stri
 }
 
 bool table_exists(SqlConnection& c, const std::string& database, const std::string& table) {
-  return !c.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", {database, table})
+  return !c.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                  {database, table})
               .empty();
 }
 
@@ -40,8 +41,9 @@ std::optional<SessionState> session_state(SqlConnection& c, std::uint64_t connec
 }
 
 bool backup_lock_requested(SqlConnection& c) {
-  return !c.query("SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO LIKE 'BACKUP STAGE%' "
-                  "OR INFO LIKE 'FLUSH%TABLES%WITH%READ%LOCK%' OR STATE LIKE '%backup lock%'")
+  return !c.query(
+               "SELECT 1 FROM information_schema.PROCESSLIST WHERE INFO LIKE 'BACKUP STAGE%' "
+               "OR INFO LIKE 'FLUSH%TABLES%WITH%READ%LOCK%' OR STATE LIKE '%backup lock%'")
               .empty();
 }
 

@@ -22,9 +22,9 @@ constexpr int kCrSslConnectionError = 2026;  // CR_SSL_CONNECTION_ERROR
 // SqlError::categorize, and: under TLS a KILLed or dropped connection reads as 2026 "unexpected eof"
 // (or a reset), not as 2013 — a lost connection all the same.
 SqlErrorCategory categorize_with_message(int code, std::string_view message) noexcept {
-  if (code == kCrSslConnectionError &&
-      (message.find("unexpected eof") != std::string_view::npos ||
-       message.find("Connection reset") != std::string_view::npos || message.find("Broken pipe") != std::string_view::npos))
+  if (code == kCrSslConnectionError && (message.find("unexpected eof") != std::string_view::npos ||
+                                        message.find("Connection reset") != std::string_view::npos ||
+                                        message.find("Broken pipe") != std::string_view::npos))
     return SqlErrorCategory::kConnectionLost;
   return SqlError::categorize(code);
 }
@@ -93,16 +93,14 @@ SqlError::SqlError(int code, std::string sqlstate, const std::string& message, s
 SqlErrorCategory SqlError::categorize(int code) noexcept {
   switch (code) {
     case sql_errc::kLockWaitTimeout:
-    case sql_errc::kDeadlock:
-      return SqlErrorCategory::kRetryable;
+    case sql_errc::kDeadlock: return SqlErrorCategory::kRetryable;
     case sql_errc::kServerGone:
     case sql_errc::kLostConnection:
     case 2055:  // CR_SERVER_LOST_EXTENDED
     case sql_errc::kConnectionKilled:
     case 1053:  // ER_SERVER_SHUTDOWN
       return SqlErrorCategory::kConnectionLost;
-    default:
-      return SqlErrorCategory::kFatal;
+    default: return SqlErrorCategory::kFatal;
   }
 }
 
@@ -336,8 +334,7 @@ bool SqlConnection::is_valid() {
 std::size_t ResultTable::column(std::string_view name) const {
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const auto& c = columns[i];
-    if (c.size() == name.size() &&
-        std::equal(c.begin(), c.end(), name.begin(), [](char a, char b) {
+    if (c.size() == name.size() && std::equal(c.begin(), c.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
         }))
       return i;
@@ -354,7 +351,8 @@ std::int64_t to_int64(const Cell& c) {
   if (!c) throw std::invalid_argument("expected an integer, got NULL");
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(c->data(), c->data() + c->size(), v);
-  if (ec != std::errc() || p != c->data() + c->size()) throw std::invalid_argument("expected an integer, got '" + *c + "'");
+  if (ec != std::errc() || p != c->data() + c->size())
+    throw std::invalid_argument("expected an integer, got '" + *c + "'");
   return v;
 }
 
@@ -362,7 +360,8 @@ std::uint64_t to_uint64(const Cell& c) {
   if (!c) throw std::invalid_argument("expected an integer, got NULL");
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(c->data(), c->data() + c->size(), v);
-  if (ec != std::errc() || p != c->data() + c->size()) throw std::invalid_argument("expected an integer, got '" + *c + "'");
+  if (ec != std::errc() || p != c->data() + c->size())
+    throw std::invalid_argument("expected an integer, got '" + *c + "'");
   return v;
 }
 

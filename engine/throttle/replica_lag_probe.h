@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "binlog/error.h"
-#include "engine/control/runtime_settings.h"
 #include "common/connection_settings.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/sql/result.h"
 #include "engine/throttle/throttle_state.h"
 

@@ -10,7 +10,6 @@
 namespace ghostcut::engine {
 namespace {
 
-
 const std::int64_t* find_status(const std::map<std::string, std::int64_t>& status, const std::string& name) {
   if (auto it = status.find(name); it != status.end()) return &it->second;
   for (const auto& [k, v] : status)
@@ -77,19 +76,17 @@ ThrottleStatus decide_throttle(const ThrottleInputs& in, const RuntimeSettingsSn
   const std::chrono::milliseconds max_lag(settings.max_lag_millis);
   const ReplicaLag* worst = nullptr;
   for (const auto& r : in.replicas) {
-    if (!r.error.empty())
-      return throttled("lag", "replica " + r.address + " unreachable: " + r.error, in.now);
+    if (!r.error.empty()) return throttled("lag", "replica " + r.address + " unreachable: " + r.error, in.now);
     if (r.lag && *r.lag > max_lag && (!worst || *r.lag > *worst->lag)) worst = &r;
   }
   if (worst)
-    return throttled("lag",
-                     "replica " + worst->address + " lag " + format_lag_seconds(*worst->lag) + " > " +
-                         format_lag_seconds(max_lag),
-                     in.now);
+    return throttled(
+        "lag",
+        "replica " + worst->address + " lag " + format_lag_seconds(*worst->lag) + " > " + format_lag_seconds(max_lag),
+        in.now);
 
   if (in.status_measured && (!settings.max_load.empty() || !settings.critical_load.empty())) {
-    if (!in.status_error.empty())
-      return throttled("max-load", "SHOW GLOBAL STATUS failed: " + in.status_error, in.now);
+    if (!in.status_error.empty()) return throttled("max-load", "SHOW GLOBAL STATUS failed: " + in.status_error, in.now);
     if (auto v = load_violation(in.status, settings.max_load)) return throttled("max-load", *v, in.now);
     auto missing = missing_status_variables(in.status, settings.max_load);
     for (auto& name : missing_status_variables(in.status, settings.critical_load)) missing.push_back(name);
@@ -100,8 +97,7 @@ ThrottleStatus decide_throttle(const ThrottleInputs& in, const RuntimeSettingsSn
     if (!in.throttle_query_error.empty())
       return throttled("throttle-query", "throttle query failed: " + in.throttle_query_error, in.now);
     if (in.throttle_query_value && *in.throttle_query_value > 0)
-      return throttled("throttle-query", fmt::format("throttle query returned {}", *in.throttle_query_value),
-                       in.now);
+      return throttled("throttle-query", fmt::format("throttle query returned {}", *in.throttle_query_value), in.now);
   }
   return ThrottleStatus{};
 }

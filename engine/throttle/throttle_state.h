@@ -34,9 +34,9 @@ struct ThrottleStatus {
 
 // One replica's latest heartbeat reading.
 struct ReplicaLag {
-  std::string address;                      // "host:port"
+  std::string address;                           // "host:port"
   std::optional<std::chrono::milliseconds> lag;  // nullopt: no heartbeat row yet (or error)
-  std::string error;                        // non-empty: unreachable or the read failed
+  std::string error;                             // non-empty: unreachable or the read failed
   bool operator==(const ReplicaLag&) const = default;
 };
 

@@ -28,8 +28,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/control/runtime_settings.h"
 #include "common/connection_settings.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/throttle/throttle_state.h"
 
 namespace spdlog {
@@ -41,14 +41,14 @@ namespace ghostcut::engine {
 class LoadProbe;
 
 struct ThrottlerConfig {
-  ConnectionSettings primary;              // max-load / critical-load / throttle-query probes run here
-  ConnectionSettings replica_credentials;  // user/password/TLS for replicas (host/port from the runtime list)
-  std::string database;                    // where the changelog table lives (same name on replicas)
-  std::string changelog_table;             // t_ghc: heartbeat row id=1, value = wall-clock micros
-  std::string flag_file;                   // --throttle-flag-file; empty = off
-  std::string additional_flag_file;        // --throttle-additional-flag-file (gh-ost); empty = off
-  std::chrono::milliseconds interval{100};        // lag/flag/manual recheck period
-  std::chrono::milliseconds load_interval{1000};  // SHOW GLOBAL STATUS + throttle-query period
+  ConnectionSettings primary;                       // max-load / critical-load / throttle-query probes run here
+  ConnectionSettings replica_credentials;           // user/password/TLS for replicas (host/port from the runtime list)
+  std::string database;                             // where the changelog table lives (same name on replicas)
+  std::string changelog_table;                      // t_ghc: heartbeat row id=1, value = wall-clock micros
+  std::string flag_file;                            // --throttle-flag-file; empty = off
+  std::string additional_flag_file;                 // --throttle-additional-flag-file (gh-ost); empty = off
+  std::chrono::milliseconds interval{100};          // lag/flag/manual recheck period
+  std::chrono::milliseconds load_interval{1000};    // SHOW GLOBAL STATUS + throttle-query period
   std::chrono::seconds critical_load_hibernate{0};  // 0: a violation aborts; >0: throttle that long, re-check
   std::chrono::milliseconds critical_load_interval{0};  // >0: re-check once after this before acting
   bool replica_lag = true;  // false: no changelog table to read heartbeats from (the instant ALTER)

@@ -20,8 +20,9 @@ void analyze_ghost(MigrationContext& m, SqlConnection& main) {
       const auto text = row.size() > 3 ? row[3].value_or("") : "";
       if (!iequals(type, "status")) m.log->warn("analyze: {}: {} {}", m.plan.ghost_table, type, text);
     }
-    m.log->info("analyze: fresh statistics for {} in {} ms", m.plan.ghost_table,
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    m.log->info(
+        "analyze: fresh statistics for {} in {} ms", m.plan.ghost_table,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
   } catch (const SqlError& e) {
     m.log->warn("analyze: ANALYZE TABLE {} failed ({}); the cut-over goes on with the statistics InnoDB has",
                 m.plan.ghost_table, e.what());

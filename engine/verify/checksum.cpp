@@ -95,8 +95,8 @@ ChecksumResult Checksum::run() {
   const ChunkCopy copy(plan_);  // the chunk walk's queries, and the repair's statement
   const auto& builder = copy.builder();
 
-  Side orig{quote_qualified(plan_.database, plan_.table), builder.key_bounds(),
-            checksum_row_expression(columns, false), "FORCE INDEX (" + quote_identifier(plan_.chunk_key.name) + ")", ""};
+  Side orig{quote_qualified(plan_.database, plan_.table), builder.key_bounds(), checksum_row_expression(columns, false),
+            "FORCE INDEX (" + quote_identifier(plan_.chunk_key.name) + ")", ""};
   Side ghost{quote_qualified(plan_.database, plan_.ghost_table), {}, checksum_row_expression(columns, true), "", ""};
   // Chunks need the key to compare alike on both sides: the same type and collation.
   bool chunked = true;
@@ -137,8 +137,8 @@ ChecksumResult Checksum::run() {
     }
     auto lock = SqlConnection::open(settings_);
     const auto secs = std::to_string(std::max<long long>(1, lock_timeout_.count()));
-    lock->execute("SET SESSION lock_wait_timeout = " + secs + ", wait_timeout = " +
-                  std::to_string(lock_timeout_.count() * 3 + 2));
+    lock->execute("SET SESSION lock_wait_timeout = " + secs +
+                  ", wait_timeout = " + std::to_string(lock_timeout_.count() * 3 + 2));
     try {
       lock->execute(tag + "LOCK TABLES " + orig.table + " READ");
     } catch (const SqlError& e) {
@@ -225,7 +225,8 @@ ChecksumResult Checksum::run() {
       }
       std::vector<SqlParam> params;
       const auto where = key_range_condition(s.bounds, r.lower, false, r.upper, params);
-      return c.query(tag + "SELECT " + items + " FROM " + s.table + " " + s.hint + " WHERE " + where, params).rows.at(0);
+      return c.query(tag + "SELECT " + items + " FROM " + s.table + " " + s.hint + " WHERE " + where, params)
+          .rows.at(0);
     };
     const auto a = per_column(*p.original, orig, false), b = per_column(*p.ghost, ghost, true);
     std::vector<std::string> names;
@@ -263,7 +264,8 @@ ChecksumResult Checksum::run() {
     bool by_value = false;
     std::optional<KeyTuple> walk_min;
     if (walk_max && walk_max->size() == 1 &&
-        (std::holds_alternative<std::int64_t>(walk_max->front()) || std::holds_alternative<std::uint64_t>(walk_max->front()))) {
+        (std::holds_alternative<std::int64_t>(walk_max->front()) ||
+         std::holds_alternative<std::uint64_t>(walk_max->front()))) {
       auto mn = pairs.front().original->query(builder.min_key_query());
       if (!mn.empty()) {
         auto t = builder.key_tuple(mn.rows[0]);
@@ -288,10 +290,8 @@ ChecksumResult Checksum::run() {
         std::optional<KeyTuple> end;
         if (lo < hi) {
           const __int128 e = std::min<__int128>(hi, lo + static_cast<__int128>(n));
-          if (std::holds_alternative<std::int64_t>(walk_max->front()))
-            end = KeyTuple{static_cast<std::int64_t>(e)};
-          else
-            end = KeyTuple{static_cast<std::uint64_t>(e)};
+          if (std::holds_alternative<std::int64_t>(walk_max->front())) end = KeyTuple{static_cast<std::int64_t>(e)};
+          else end = KeyTuple{static_cast<std::uint64_t>(e)};
         }
         if (end) {
           Range r{walk_lower, *end};
@@ -331,10 +331,12 @@ ChecksumResult Checksum::run() {
               const auto cols = differing_columns(p, *r);
               throw ChecksumMismatch(
                   "checksum: " + plan_.table + " and " + plan_.ghost_table + " differ in the chunk " +
-                  (chunked ? range_text(*r) + " of key " + key_text(plan_.chunk_key) : std::string("(the whole table)")) +
+                  (chunked ? range_text(*r) + " of key " + key_text(plan_.chunk_key)
+                           : std::string("(the whole table)")) +
                   ": rows " + a.count + " vs " + b.count +
                   (cols.empty() ? std::string() : "; columns that differ: " + join(cols)) +
-                  (options_.repair && chunked ? "; still after " + std::to_string(options_.repair_rounds) + " repairs" : "") +
+                  (options_.repair && chunked ? "; still after " + std::to_string(options_.repair_rounds) + " repairs"
+                                              : "") +
                   "; not cutting over, " + plan_.table + " is untouched");
             }
             auto keys = differing_keys(p, *r);
@@ -407,8 +409,8 @@ ChecksumResult Checksum::run() {
   const auto snapshot_at = Clock::now();
   auto differences = compare(pairs, std::nullopt, false);
   log_->debug("checksum: snapshots after {} ms (writes waited {} ms), compared in {} ms on {} worker(s)",
-             std::chrono::duration_cast<Ms>(snapshot_at - started).count(), result.write_stall.count(),
-             std::chrono::duration_cast<Ms>(Clock::now() - snapshot_at).count(), pairs.size());
+              std::chrono::duration_cast<Ms>(snapshot_at - started).count(), result.write_stall.count(),
+              std::chrono::duration_cast<Ms>(Clock::now() - snapshot_at).count(), pairs.size());
   for (int round = 1; !differences.empty(); ++round) {
     repair(differences);
     std::vector<Range> ranges;

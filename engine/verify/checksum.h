@@ -37,9 +37,9 @@
 #include <vector>
 
 #include "binlog/position.h"
+#include "common/connection_settings.h"
 #include "engine/inspect/plan.h"
 #include "engine/verify/checksum_columns.h"
-#include "common/connection_settings.h"
 
 namespace spdlog {
 class logger;
@@ -50,9 +50,9 @@ namespace ghostcut::engine {
 struct ChecksumResult {
   std::uint64_t rows = 0;
   std::uint64_t chunks = 0;
-  std::vector<std::string> compared;  // original-side column names
-  std::vector<std::string> skipped;   // changed by the ALTER in a way not compared exactly
-  std::uint64_t rows_repaired = 0;    // keys copied again after a difference (0 when equal)
+  std::vector<std::string> compared;         // original-side column names
+  std::vector<std::string> skipped;          // changed by the ALTER in a way not compared exactly
+  std::uint64_t rows_repaired = 0;           // keys copied again after a difference (0 when equal)
   std::chrono::milliseconds write_stall{0};  // the longest of the passes' lock holds
   std::chrono::milliseconds took{0};
 };
@@ -69,7 +69,6 @@ class ChecksumNotTaken : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
 
 struct ChecksumOptions {
   int threads = 2;                   // snapshot pairs compared in parallel

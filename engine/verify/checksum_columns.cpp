@@ -11,9 +11,9 @@ namespace {
 
 // Values whose text cannot hold the separator: numbers and temporal values.
 bool fixed_text(const std::string& data_type) {
-  static const std::set<std::string> kFixed = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint",
-                                               "decimal", "numeric", "float", "double", "real", "date",
-                                               "datetime", "timestamp", "time", "year"};
+  static const std::set<std::string> kFixed = {"tinyint",  "smallint",  "mediumint", "int",    "integer", "bigint",
+                                               "decimal",  "numeric",   "float",     "double", "real",    "date",
+                                               "datetime", "timestamp", "time",      "year"};
   return kFixed.count(lower(data_type)) > 0;
 }
 bool is_int(const std::string& t) {
@@ -63,10 +63,10 @@ std::optional<std::string> exact_conversion(const ColumnInfo& a, const ColumnInf
   }
   if (is_bytes(ta) && is_bytes(tb) && tb != "binary") return "";  // BINARY(n) pads
   const auto na = type_numbers(a.column_type), nb = type_numbers(b.column_type);
-  if ((ta == "decimal" || ta == "numeric") && (tb == "decimal" || tb == "numeric") && na.size() == 2 && nb.size() == 2) {
+  if ((ta == "decimal" || ta == "numeric") && (tb == "decimal" || tb == "numeric") && na.size() == 2 &&
+      nb.size() == 2) {
     if (na[1] == nb[1]) return "";
-    if (nb[1] > na[1])
-      return "CAST(" + q + " AS DECIMAL(" + std::to_string(nb[0]) + "," + std::to_string(nb[1]) + "))";
+    if (nb[1] > na[1]) return "CAST(" + q + " AS DECIMAL(" + std::to_string(nb[0]) + "," + std::to_string(nb[1]) + "))";
     return std::nullopt;  // a narrowed scale rounds
   }
   if (ta == tb && (ta == "datetime" || ta == "time" || ta == "timestamp")) {
@@ -76,7 +76,6 @@ std::optional<std::string> exact_conversion(const ColumnInfo& a, const ColumnInf
   }
   return std::nullopt;
 }
-
 
 }  // namespace
 
@@ -93,8 +92,7 @@ ChecksumColumns checksum_columns(const MigrationPlan& plan) {
       out.skipped.push_back(s.source_name);
       continue;
     }
-    ChecksumColumn c{s.source_name, conv->empty() ? qa : *conv, qb, a.nullable || b.nullable,
-                     !fixed_text(b.data_type)};
+    ChecksumColumn c{s.source_name, conv->empty() ? qa : *conv, qb, a.nullable || b.nullable, !fixed_text(b.data_type)};
     if (b.collation) collations.insert(*b.collation);
     if (a.collation) collations.insert(*a.collation);
     if (c.original.rfind("CONVERT(", 0) == 0) out.binary = true;  // CONVERT's result has its own collation
@@ -120,6 +118,5 @@ std::string checksum_row_expression(const ChecksumColumns& columns, bool ghost_s
   }
   return e + ")";
 }
-
 
 }  // namespace ghostcut::engine

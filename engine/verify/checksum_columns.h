@@ -9,9 +9,9 @@
 namespace ghostcut::engine {
 
 struct ChecksumColumn {
-  std::string name;      // original-side name, for messages
-  std::string original;  // SQL over the original's row: the value as the ghost must hold it
-  std::string ghost;     // SQL over the ghost's row
+  std::string name;       // original-side name, for messages
+  std::string original;   // SQL over the original's row: the value as the ghost must hold it
+  std::string ghost;      // SQL over the ghost's row
   bool nullable = false;  // on either side: the value is preceded by ISNULL()
   bool variable = false;  // text or bytes that could hold the separator: preceded by LENGTH()
   bool operator==(const ChecksumColumn&) const = default;

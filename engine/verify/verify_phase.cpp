@@ -34,7 +34,8 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
                            " of ~" + std::to_string(expected) + " rows";
       if (expected > 0 && rows > 0 && rows < expected) {
         const auto spent = std::chrono::steady_clock::now() - began;
-        const auto left = std::chrono::duration_cast<std::chrono::seconds>(spent * (double(expected - rows) / double(rows)));
+        const auto left =
+            std::chrono::duration_cast<std::chrono::seconds>(spent * (double(expected - rows) / double(rows)));
         detail += " (" + std::to_string(rows * 100 / expected) + "%, ETA " + format_duration(left) + ")";
       }
       m.status.set_state(Phase::kVerifying, detail);
@@ -49,11 +50,12 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
       auto r = checksum.run();
       applier.release();
       m.progress.checksum_rows_repaired += r.rows_repaired;
-      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}); writes waited {} ms, took {} ms",
-                  r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
-                  r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
-                  r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
-                  r.write_stall.count(), r.took.count());
+      m.log->info(
+          "checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}); writes waited {} ms, took {} ms",
+          r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
+          r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
+          r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped), r.write_stall.count(),
+          r.took.count());
       return r;
     } catch (const ChecksumNotTaken& e) {
       applier.release();

@@ -35,9 +35,9 @@ BodyWriter table_map_body() {
   BodyWriter w;
   w.le(42, 6).u16(1);
   w.u8(6).str("sbtest").u8(0).u8(7).str("sbtest1").u8(0);
-  w.lenenc(4).bytes({3, 3, 254, 254});                    // LONG, LONG, STRING, STRING
-  w.lenenc(4).bytes({0xEE, 0xE0, 0xFE, 0xF0});            // CHAR(480 bytes), CHAR(240 bytes)
-  w.u8(0x00);                                             // nothing nullable
+  w.lenenc(4).bytes({3, 3, 254, 254});          // LONG, LONG, STRING, STRING
+  w.lenenc(4).bytes({0xEE, 0xE0, 0xFE, 0xF0});  // CHAR(480 bytes), CHAR(240 bytes)
+  w.u8(0x00);                                   // nothing nullable
   return w;
 }
 

@@ -35,9 +35,9 @@ void put_le(std::vector<std::uint8_t>& v, std::uint64_t x, int n) {
 std::vector<std::uint8_t> build_rows(int n) {
   std::vector<std::uint8_t> out;
   for (int i = 0; i < n; ++i) {
-    const std::string c = sysbench_digits(static_cast<std::uint32_t>(i), 10);  // 119 chars
+    const std::string c = sysbench_digits(static_cast<std::uint32_t>(i), 10);       // 119 chars
     const std::string pad = sysbench_digits(static_cast<std::uint32_t>(i) + 7, 5);  // 59 chars
-    out.push_back(0x00);  // NULL bitmap (4 present columns)
+    out.push_back(0x00);                                                            // NULL bitmap (4 present columns)
     put_le(out, static_cast<std::uint32_t>(i + 1), 4);
     put_le(out, static_cast<std::uint32_t>(i * 7919 % 100000), 4);
     put_le(out, c.size(), 2);

@@ -32,9 +32,10 @@ class AlterValidationTest : public LiveServerTest {
  protected:
   std::vector<std::string> tables_like(const std::string& pattern) {
     std::vector<std::string> out;
-    for (const auto& r : admin_->query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND "
-                                       "TABLE_NAME LIKE ? ORDER BY TABLE_NAME",
-                                       {db_, pattern})
+    for (const auto& r : admin_
+                             ->query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND "
+                                     "TABLE_NAME LIKE ? ORDER BY TABLE_NAME",
+                                     {db_, pattern})
                              .rows)
       out.push_back(r[0].value_or(""));
     return out;
@@ -160,8 +161,9 @@ void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& stop) {
 }
 
 TEST_F(AlterValidationTest, NewPrimaryKeyHoldingTheOldOneIsCopiedByTheSharedUniqueKeyUnderWrites) {
-  conn_->execute("CREATE TABLE t (id INT NOT NULL, i INT NOT NULL, u BIGINT NOT NULL, v VARCHAR(40), "
-                 "PRIMARY KEY (id), UNIQUE KEY uk (u))");
+  conn_->execute(
+      "CREATE TABLE t (id INT NOT NULL, i INT NOT NULL, u BIGINT NOT NULL, v VARCHAR(40), "
+      "PRIMARY KEY (id), UNIQUE KEY uk (u))");
   conn_->execute("INSERT INTO t SELECT seq, seq % 17, seq * 3, CONCAT('v', seq) FROM seq_1_to_4000");
   const std::string alter = "DROP PRIMARY KEY, ADD PRIMARY KEY (id, i)";
 
@@ -170,7 +172,8 @@ TEST_F(AlterValidationTest, NewPrimaryKeyHoldingTheOldOneIsCopiedByTheSharedUniq
   const auto plan = inspector.inspect(db_, "t", alter);
   EXPECT_EQ(plan.chunk_key.name, "uk");
   EXPECT_TRUE(plan.new_unique_keys.empty());
-  EXPECT_NE(std::find(plan.kept_unique_keys.begin(), plan.kept_unique_keys.end(), "PRIMARY"), plan.kept_unique_keys.end());
+  EXPECT_NE(std::find(plan.kept_unique_keys.begin(), plan.kept_unique_keys.end(), "PRIMARY"),
+            plan.kept_unique_keys.end());
   EXPECT_NE(plan.describe().find("holds every column of the original's unique key PRIMARY"), std::string::npos)
       << plan.describe();
 
@@ -202,8 +205,7 @@ TEST_F(AlterValidationTest, NewPrimaryKeyHoldingTheOldOneIsCopiedByTheSharedUniq
   std::exception_ptr migration_failure;
   try {
     migrate(plan, 20, [&](Migrator& m) {
-      while (m.phase() != Phase::kPostponed && m.phase() != Phase::kFailed && m.phase() != Phase::kDone &&
-             !stop.load())
+      while (m.phase() != Phase::kPostponed && m.phase() != Phase::kFailed && m.phase() != Phase::kDone && !stop.load())
         std::this_thread::sleep_for(5ms);
       stop = true;
       for (auto& t : threads) t.join();
@@ -239,8 +241,9 @@ TEST_F(AlterValidationTest, NewPrimaryKeyNotHoldingAnOldKeyStillNeedsTheFlag) {
     EXPECT_NE(std::string(e.what()).find("adds unique key iv"), std::string::npos) << e.what();
   }
   // A superset of the old key, but the column's type changes: not trusted either.
-  conn_->execute("CREATE TABLE t2 (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, i INT NOT NULL, "
-                 "PRIMARY KEY (k))");
+  conn_->execute(
+      "CREATE TABLE t2 (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, i INT NOT NULL, "
+      "PRIMARY KEY (k))");
   const auto plan = inspector.inspect(db_, "t2", "ADD COLUMN x INT, ADD UNIQUE KEY ki (k, i)");
   EXPECT_TRUE(plan.new_unique_keys.empty()) << "k is unchanged: (k, i) holds PRIMARY (k)";
   try {
@@ -255,7 +258,8 @@ TEST_F(AlterValidationTest, NewPrimaryKeyNotHoldingAnOldKeyStillNeedsTheFlag) {
 
 TEST_F(AlterValidationTest, FulltextIndexIsValidatedOnAScratchTableAndMigrated) {
   conn_->execute("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, b TEXT, c VARCHAR(20))");
-  conn_->execute("INSERT INTO t SELECT seq, CONCAT('word', seq % 50, ' other', seq), CONCAT('c', seq) FROM seq_1_to_600");
+  conn_->execute(
+      "INSERT INTO t SELECT seq, CONCAT('word', seq % 50, ' other', seq), CONCAT('c', seq) FROM seq_1_to_600");
   // A user table with the name the Inspector tries first: left alone, the next name is used.
   const std::string taken = "_gct_inspect_" + std::to_string(conn_->connection_id()) + "_0";
   conn_->execute("CREATE TABLE " + quote_identifier(taken) + " (x INT)");

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "engine/apply/apply_sql.h"
-#include "engine/sql/quoting.h"
 #include "engine/apply/value_sql.h"
+#include "engine/sql/quoting.h"
 #include "integration/every_type_table.h"
 #include "integration/ghost_fixture.h"
 
@@ -23,8 +23,10 @@ using ghostcut::testing::kEveryTypeCreate;
 const char* const kCreate = kEveryTypeCreate;
 // The shared edge rows, plus zero dates and zero timestamps.
 const char* const kInserts[] = {
-    ghostcut::testing::kEveryTypeInserts[0], ghostcut::testing::kEveryTypeInserts[1],
-    ghostcut::testing::kEveryTypeInserts[2], ghostcut::testing::kEveryTypeInserts[3],
+    ghostcut::testing::kEveryTypeInserts[0],
+    ghostcut::testing::kEveryTypeInserts[1],
+    ghostcut::testing::kEveryTypeInserts[2],
+    ghostcut::testing::kEveryTypeInserts[3],
     // zero dates and zero timestamps (allowed: the session has no NO_ZERO_DATE)
     "INSERT INTO every_type (id, dt, dtt, dtt6, ts, ts6, y) VALUES (6, '0000-00-00', '0000-00-00 00:00:00',"
     " '0000-00-00 00:00:00.000000', '0000-00-00 00:00:00', '0000-00-00 00:00:00.000000', 0)",
@@ -63,10 +65,11 @@ class ApplierTest : public LiveServerTest {
     EXPECT_EQ(joined, count_a) << "rows of " << a << " missing from " << b;
     for (const auto& c : columns) {
       const auto qc = engine::quote_identifier(c);
-      const auto diff = engine::to_uint64(
-          conn_->query("SELECT COUNT(*) FROM " + qa + " x JOIN " + qb + " y USING (" + key + ") WHERE NOT (x." + qc +
-                       " <=> y." + qc + ") OR NOT (HEX(x." + qc + ") <=> HEX(y." + qc + "))")
-              .scalar());
+      const auto diff = engine::to_uint64(conn_
+                                              ->query("SELECT COUNT(*) FROM " + qa + " x JOIN " + qb + " y USING (" +
+                                                      key + ") WHERE NOT (x." + qc + " <=> y." + qc +
+                                                      ") OR NOT (HEX(x." + qc + ") <=> HEX(y." + qc + "))")
+                                              .scalar());
       EXPECT_EQ(diff, 0u) << "column " << c << " differs between " << a << " and " << b;
     }
   }
@@ -132,7 +135,8 @@ TEST_F(ApplierTest, EveryTypeRoundTripsByteExact) {
 // added and one dropped; run with one big deduplicated batch and with one transaction per batch.
 void run_workload(engine::SqlConnection& c) {
   c.execute("BEGIN");
-  c.execute("INSERT INTO t (id, name, v, note) VALUES (11, 'eleven', 11, 'n'), (12, 'twelve', 12, NULL), (13, 'x', 13, 'n')");
+  c.execute(
+      "INSERT INTO t (id, name, v, note) VALUES (11, 'eleven', 11, 'n'), (12, 'twelve', 12, NULL), (13, 'x', 13, 'n')");
   c.execute("UPDATE t SET v = 100 WHERE id = 1");
   c.execute("DELETE FROM t WHERE id = 2");
   c.execute("COMMIT");
@@ -167,7 +171,8 @@ class ApplierReplayTest : public ApplierTest, public ::testing::WithParamInterfa
 
 TEST_P(ApplierReplayTest, RealTransactionsConverge) {
   const auto [batch, dedupe] = GetParam();
-  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(32) CHARACTER SET utf8mb4 NOT NULL, v INT, note TEXT)");
+  conn_->execute(
+      "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(32) CHARACTER SET utf8mb4 NOT NULL, v INT, note TEXT)");
   conn_->execute("CREATE TABLE t_gho LIKE t");
   conn_->execute("ALTER TABLE t_gho ADD COLUMN extra INT NOT NULL DEFAULT 7, DROP COLUMN note");
   for (int i = 1; i <= 10; ++i)
@@ -204,7 +209,7 @@ TEST_F(ApplierTest, SplitsLongStatements) {
   cfg.max_statement_bytes = 300;
   engine::Applier applier(*aconn_, plan, cfg, progress_);
   conn_->execute("INSERT INTO t SELECT seq, CONCAT('k', seq % 7), seq FROM seq_1_to_500");
-  conn_->execute("DELETE FROM t WHERE a % 3 = 0");  // composite-key deletes (OR form), split too
+  conn_->execute("DELETE FROM t WHERE a % 3 = 0");                    // composite-key deletes (OR form), split too
   conn_->execute("UPDATE t SET b = CONCAT(b, 'x') WHERE a % 5 = 0");  // key changes
   stream.drain_into(applier, master_position(*admin_));
   expect_same("t", "t_gho", {"v"}, "a, b");
@@ -286,8 +291,7 @@ TEST_F(ApplierTest, ChangedTypesKeepTheirMeaning) {
       "ALTER TABLE t_gho MODIFY code VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL, MODIFY e ENUM('c','b','a'), "
       "MODIFY s SET('w','x','y'), MODIFY n BIGINT");
   conn_->execute("INSERT INTO t VALUES ('café', 'a', 'x,y', 1), ('naïve', 'b', 'y', 2), ('plain', 'c', '', 3)");
-  conn_->execute(
-      "INSERT INTO t_gho SELECT * FROM t");  // the "copy" (the server converts by value)
+  conn_->execute("INSERT INTO t_gho SELECT * FROM t");  // the "copy" (the server converts by value)
   const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
   TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
   engine::Applier applier(*aconn_, plan, {}, progress_);

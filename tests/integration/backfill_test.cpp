@@ -63,7 +63,8 @@ TEST_F(BackfillTest, CopiedAndBinlogRowsAreFilledFromTheExpression) {
   ghostcut::testing::seed_models(writers, kRows);
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
-  for (auto& wr : writers) threads.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop));
+  for (auto& wr : writers)
+    threads.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop));
   {
     ghostcut::testing::BackgroundMigration mig(migrator);
     EXPECT_TRUE(mig.wait_for_phase(Phase::kPostponed, 120s)) << migrator.state();

@@ -1,12 +1,12 @@
 // BinlogConnection against a live server (GHOSTCUT_TEST_*; skipped when unset).
 #include "binlog/net/binlog_connection.h"
 
+#include <gtest/gtest.h>
+#include <unistd.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>

@@ -96,10 +96,11 @@ TEST_F(BinlogFirstTest, TheCopyWaitsWhileTheApplierLagsAndGoesOnWhenItCatchesUp)
   EXPECT_NE(migrator.status_json().find("\"copy_yielded_ms\":"), std::string::npos);
   // Every row as the ALTER would leave it, the update included.
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t").scalar().value_or(""), std::to_string(kRows));
-  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE z = 7 AND pad = REPEAT('p', 60) AND a = id + IF(id = 1, 1000, 0)")
-                .scalar()
-                .value_or(""),
-            std::to_string(kRows));
+  EXPECT_EQ(
+      conn_->query("SELECT COUNT(*) FROM t WHERE z = 7 AND pad = REPEAT('p', 60) AND a = id + IF(id = 1, 1000, 0)")
+          .scalar()
+          .value_or(""),
+      std::to_string(kRows));
 }
 
 }  // namespace

@@ -24,10 +24,12 @@ class ChecksumTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10) NULL, b VARCHAR(10) NULL, d DECIMAL(8,2), "
-                   "j JSON, bin VARBINARY(8))");
-    conn_->execute("INSERT INTO t VALUES (1, 'a', 'bc', 1.50, '{\"k\": [1, 2]}', 0x00ff), (2, NULL, '', 2.25, NULL, ''),"
-                   " (3, 'é', 'x y', -0.01, '\"s\"', NULL)");
+    conn_->execute(
+        "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10) NULL, b VARCHAR(10) NULL, d DECIMAL(8,2), "
+        "j JSON, bin VARBINARY(8))");
+    conn_->execute(
+        "INSERT INTO t VALUES (1, 'a', 'bc', 1.50, '{\"k\": [1, 2]}', 0x00ff), (2, NULL, '', 2.25, NULL, ''),"
+        " (3, 'é', 'x y', -0.01, '\"s\"', NULL)");
     conn_->execute("CREATE TABLE t_gho LIKE t");
     conn_->execute("ALTER TABLE t_gho ADD COLUMN z INT NOT NULL DEFAULT 7");
     conn_->execute("INSERT INTO t_gho (id, a, b, d, j, bin) SELECT id, a, b, d, j, bin FROM t");
@@ -39,9 +41,10 @@ class ChecksumTest : public LiveServerTest {
     ChecksumOptions options;
     options.chunk_rows = chunk_rows;
     options.repair = repair;
-    Checksum c(settings_, plan_, std::chrono::seconds(3),
-               [](const binlog::BinlogPosition&, std::chrono::steady_clock::time_point) { return true; }, [] {},
-               nullptr, options);
+    Checksum c(
+        settings_, plan_, std::chrono::seconds(3),
+        [](const binlog::BinlogPosition&, std::chrono::steady_clock::time_point) { return true; }, [] {}, nullptr,
+        options);
     return c.run();
   }
   std::string rows(const std::string& table) {
@@ -172,9 +175,10 @@ class ChecksumKeyWalkTest : public LiveServerTest {
       ChecksumOptions options;
       options.chunk_rows = chunk_rows;
       auto run = [&] {
-        return Checksum(settings_, plan, std::chrono::seconds(3),
-                        [](const binlog::BinlogPosition&, std::chrono::steady_clock::time_point) { return true; },
-                        [] {}, nullptr, options)
+        return Checksum(
+                   settings_, plan, std::chrono::seconds(3),
+                   [](const binlog::BinlogPosition&, std::chrono::steady_clock::time_point) { return true; }, [] {},
+                   nullptr, options)
             .run();
       };
       const auto r = run();
@@ -215,9 +219,9 @@ TEST_F(ChecksumKeyWalkTest, CompositeTextKey) {
 }
 
 // Through whole migrations (the Inspector's plans). A ghost row damaged behind ghostcut's back
-// (a write ghostcut's applier does not follow, as a copier or applier bug would leave) is found and copied again before the
-// cut-over; a damage that comes back every time fails the migration, naming chunk and column,
-// with the original in place and unchanged.
+// (a write ghostcut's applier does not follow, as a copier or applier bug would leave) is found and copied again before
+// the cut-over; a damage that comes back every time fails the migration, naming chunk and column, with the original in
+// place and unchanged.
 class ChecksumMigrationTest : public LiveServerTest {
  protected:
   MigrationResult migrate(const std::string& alter, std::function<void()> after_copy) {
@@ -324,7 +328,8 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
   for (const auto& wr : writers) {
     EXPECT_EQ(wr.errors, 0u) << wr.last_error;
     ops += wr.ops;
-    for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = ghostcut::testing::Row{std::to_string(v.first), v.second};
+    for (const auto& [id, v] : wr.model)
+      expected[std::to_string(id)] = ghostcut::testing::Row{std::to_string(v.first), v.second};
   }
   EXPECT_GT(ops, 50u) << "the writers barely ran";
   const auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");
@@ -338,12 +343,15 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
 // A rename and exact type changes are compared (old name against new, the old value converted),
 // with no false alarm; a damage in the renamed column is still found and repaired.
 TEST_F(ChecksumMigrationTest, RenamedAndRetypedColumnsAreComparedWithoutFalseAlarm) {
-  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL, n INT NULL, d DECIMAL(8,2) NOT NULL, "
-                 "ts DATETIME(2) NULL)");
-  conn_->execute("INSERT INTO t SELECT seq, CONCAT('v', seq), IF(seq % 7 = 0, NULL, seq * 3), seq / 8, "
-                 "IF(seq % 5 = 0, NULL, '2026-12-05 10:11:12.34' + INTERVAL seq SECOND) FROM seq_1_to_300");
-  const std::string alter = "CHANGE v v2 VARCHAR(40) NOT NULL, MODIFY n BIGINT NULL, MODIFY d DECIMAL(12,4) NOT NULL, "
-                            "MODIFY ts DATETIME(6) NULL";
+  conn_->execute(
+      "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL, n INT NULL, d DECIMAL(8,2) NOT NULL, "
+      "ts DATETIME(2) NULL)");
+  conn_->execute(
+      "INSERT INTO t SELECT seq, CONCAT('v', seq), IF(seq % 7 = 0, NULL, seq * 3), seq / 8, "
+      "IF(seq % 5 = 0, NULL, '2026-12-05 10:11:12.34' + INTERVAL seq SECOND) FROM seq_1_to_300");
+  const std::string alter =
+      "CHANGE v v2 VARCHAR(40) NOT NULL, MODIFY n BIGINT NULL, MODIFY d DECIMAL(12,4) NOT NULL, "
+      "MODIFY ts DATETIME(6) NULL";
   auto r = migrate(alter, [] {});
   ASSERT_TRUE(r.checksum);
   EXPECT_EQ(r.checksum->compared, (std::vector<std::string>{"id", "v", "n", "d", "ts"}));

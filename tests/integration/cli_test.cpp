@@ -1,10 +1,10 @@
 // Runs the real ghostcut binary.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <string>
-#include <sys/wait.h>
 
 namespace {
 struct Run {

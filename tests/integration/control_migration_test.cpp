@@ -125,8 +125,9 @@ class ControlMigrationTest : public LiveServerTest {
     return r.rows[0][0].value_or("") + "/" + r.rows[0][1].value_or("");
   }
   bool table_exists(const std::string& table) {
-    return !conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                         {db_, table})
+    return !conn_
+                ->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                        {db_, table})
                 .empty();
   }
 
@@ -152,7 +153,7 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   EXPECT_TRUE(runtime_.postpone_cut_over());
 
   // The socket is private to its owner.
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(socket_.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -165,7 +166,8 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   EXPECT_EQ(json_get<std::string>(json, "table"), "t");
   EXPECT_EQ(json_get<std::string>(json, "state"), "throttled");
   EXPECT_TRUE(json_get<bool>(json, "throttled"));
-  EXPECT_EQ(json_get<std::string>(json, "throttle_reason").rfind("manual", 0), 0u) << json_get<std::string>(json, "throttle_reason");
+  EXPECT_EQ(json_get<std::string>(json, "throttle_reason").rfind("manual", 0), 0u)
+      << json_get<std::string>(json, "throttle_reason");
   EXPECT_EQ(json_get<std::uint64_t>(json, "chunk_size"), 100u);
   EXPECT_GE(json_get<std::uint64_t>(json, "rows_estimated"), 30000u);
   const auto held = progress_.rows_copied.load();
@@ -272,8 +274,8 @@ TEST_F(ControlMigrationTest, PanicNeedsTheTableNameAndLeavesTheOriginalUntouched
   EXPECT_NE(error.find("panic"), std::string::npos) << error;
   EXPECT_EQ(migrator_->phase(), Phase::kFailed);
   EXPECT_EQ(table_checksum("t"), before);
-  auto cols = conn_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
-                           {db_});
+  auto cols = conn_->query(
+      "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
   EXPECT_EQ(cols.rows[0][0].value_or(""), "3") << "the original's schema changed";
   EXPECT_FALSE(std::filesystem::exists(socket_));
 }
@@ -331,8 +333,9 @@ TEST_F(ControlMigrationTest, ReplicaLagThrottlesAndResumes) {
   make_table(30000);
   ASSERT_TRUE(eventually(
       [&] {
-        return !replica->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
-                               {db_})
+        return !replica
+                    ->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
+                            {db_})
                     .empty();
       },
       10s));

@@ -297,8 +297,8 @@ TEST_F(CopierTest, FailsLoudlyInsteadOfDroppingOrChangingRows) {
       {"duplicate on a new unique key", "CREATE TABLE t (id INT PRIMARY KEY, v INT)",
        "INSERT INTO t SELECT seq, seq % 1500 FROM seq_1_to_2000", "ADD UNIQUE KEY uv (v)", 1062, "uv"},
       {"varchar narrowed", "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(20))",
-       "INSERT INTO t SELECT seq, IF(seq = 1777, 'much too long', 'ok') FROM seq_1_to_2000", "MODIFY s VARCHAR(5)", 1265,
-       "1265"},
+       "INSERT INTO t SELECT seq, IF(seq = 1777, 'much too long', 'ok') FROM seq_1_to_2000", "MODIFY s VARCHAR(5)",
+       1265, "1265"},
       {"int narrowed", "CREATE TABLE t (id INT PRIMARY KEY, n INT)",
        "INSERT INTO t SELECT seq, IF(seq = 3, 300, 1) FROM seq_1_to_2000", "MODIFY n TINYINT", 1264, "1264"},
       // A DECIMAL scale reduced rounds with a note, as native ALTER does, and succeeds
@@ -329,8 +329,7 @@ TEST_F(CopierTest, ConcurrentWritesConvergeWithTheApplier) {
   conn_->execute(
       "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(32) CHARACTER SET utf8mb4 NOT NULL, v BIGINT, "
       "payload VARBINARY(64), updated DATETIME(6))");
-  conn_->execute(
-      "INSERT INTO t SELECT seq, CONCAT('n', seq), seq, UNHEX(MD5(seq)), '2024-01-01' FROM seq_1_to_20000");
+  conn_->execute("INSERT INTO t SELECT seq, CONCAT('n', seq), seq, UNHEX(MD5(seq)), '2024-01-01' FROM seq_1_to_20000");
   conn_->execute("CREATE TABLE t_gho LIKE t");
   const auto plan = plan_for("t");
 
@@ -365,39 +364,46 @@ TEST_F(CopierTest, ConcurrentWritesConvergeWithTheApplier) {
   auto writer = [&](unsigned seed) {
     engine::SqlThreadGuard guard;
     try {
-    auto c = engine::SqlConnection::open(settings_);
-    std::mt19937 rng(seed);
-    auto id = [&](int hi) { return std::to_string(1 + rng() % static_cast<unsigned>(hi)); };
-    auto one = [&] {
-      switch (rng() % 6) {
-        case 0:
-          c->execute("INSERT IGNORE INTO t VALUES (" + id(30000) + ", 'ins', " + id(1000) + ", UNHEX(MD5(RAND())), NOW(6))");
-          break;
-        case 1:
-        case 2: c->execute("UPDATE t SET v = v + 1, name = CONCAT('u', v), updated = NOW(6) WHERE id = " + id(20000)); break;
-        case 3: c->execute("UPDATE IGNORE t SET id = " + id(30000) + " WHERE id = " + id(20000)); break;  // key change
-        case 4: c->execute("DELETE FROM t WHERE id = " + id(20000)); break;
-        default: c->execute("UPDATE t SET payload = NULL, v = -v WHERE id BETWEEN " + id(20000) + " AND " + id(20000)); break;
-      }
-    };
-    while (!stop_writers) {
-      try {
-        if (rng() % 4 == 0) {  // multi-row transaction
-          c->execute("BEGIN");
-          for (int i = 0; i < 4; ++i) one();
-          c->execute("COMMIT");
-        } else {
-          one();
+      auto c = engine::SqlConnection::open(settings_);
+      std::mt19937 rng(seed);
+      auto id = [&](int hi) { return std::to_string(1 + rng() % static_cast<unsigned>(hi)); };
+      auto one = [&] {
+        switch (rng() % 6) {
+          case 0:
+            c->execute("INSERT IGNORE INTO t VALUES (" + id(30000) + ", 'ins', " + id(1000) +
+                       ", UNHEX(MD5(RAND())), NOW(6))");
+            break;
+          case 1:
+          case 2:
+            c->execute("UPDATE t SET v = v + 1, name = CONCAT('u', v), updated = NOW(6) WHERE id = " + id(20000));
+            break;
+          case 3:
+            c->execute("UPDATE IGNORE t SET id = " + id(30000) + " WHERE id = " + id(20000));
+            break;  // key change
+          case 4: c->execute("DELETE FROM t WHERE id = " + id(20000)); break;
+          default:
+            c->execute("UPDATE t SET payload = NULL, v = -v WHERE id BETWEEN " + id(20000) + " AND " + id(20000));
+            break;
         }
-        ++writes;
-      } catch (const engine::SqlError& e) {
+      };
+      while (!stop_writers) {
         try {
-          c->execute("ROLLBACK");
-        } catch (...) {
+          if (rng() % 4 == 0) {  // multi-row transaction
+            c->execute("BEGIN");
+            for (int i = 0; i < 4; ++i) one();
+            c->execute("COMMIT");
+          } else {
+            one();
+          }
+          ++writes;
+        } catch (const engine::SqlError& e) {
+          try {
+            c->execute("ROLLBACK");
+          } catch (...) {
+          }
+          if (!e.retryable() && e.code() != engine::sql_errc::kDupEntry) throw;
         }
-        if (!e.retryable() && e.code() != engine::sql_errc::kDupEntry) throw;
       }
-    }
     } catch (...) {
       std::lock_guard lk(writer_mu);
       writer_error = std::current_exception();

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <spdlog/sinks/null_sink.h>
 #include <array>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,7 +15,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <spdlog/sinks/null_sink.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,8 +63,7 @@ class CtlCliTest : public ::testing::Test {
     auto logger = std::make_shared<spdlog::logger>("ctl-test", std::make_shared<spdlog::sinks::null_sink_mt>());
     servers_.push_back(std::make_unique<ControlServer>(
         io_.get_executor(), std::move(config),
-        [this](std::string_view line) { return handle_command_line(line, settings_, "orders", callbacks_); },
-        logger));
+        [this](std::string_view line) { return handle_command_line(line, settings_, "orders", callbacks_); }, logger));
     servers_.back()->start();
     if (!io_thread_.joinable()) io_thread_ = std::thread([this] { io_.run(); });
     return *servers_.back();
@@ -118,7 +117,8 @@ std::string expected_replies(const std::vector<std::string>& lines) {
 
 TEST_F(CtlCliTest, SendsEachCommandAndPrintsTheReplies) {
   serve({path_, std::nullopt, "127.0.0.1"});
-  const auto r = ctl("--socket " + path_ + " 'chunk-size=500; threads=4' -e 'max-load=Threads_running=30' -e threads=?");
+  const auto r =
+      ctl("--socket " + path_ + " 'chunk-size=500; threads=4' -e 'max-load=Threads_running=30' -e threads=?");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, expected_replies({"chunk-size=500", "threads=4", "max-load=Threads_running=30", "threads=?"}));
   EXPECT_EQ(r.err, "");
@@ -263,11 +263,23 @@ std::string snapshot(const RuntimeSettings& s) {
 }
 
 // Every command that changes something (one per kind), with a value other than the default.
-const std::vector<std::string> kMutating = {
-    "chunk-size=500", "threads=4", "dml-batch-size=50", "max-lag-millis=2000", "nice-ratio=0.5",
-    "max-load=Threads_running=30", "critical-load=Threads_running=90", "throttle-query=SELECT 1",
-    "throttle-control-replicas=evil.example:3306", "window=Mon-Fri 22:30-01:00 UTC", "throttle", "pause",
-    "postpone", "unpostpone", "cut-over", "panic=orders", "revert=orders"};
+const std::vector<std::string> kMutating = {"chunk-size=500",
+                                            "threads=4",
+                                            "dml-batch-size=50",
+                                            "max-lag-millis=2000",
+                                            "nice-ratio=0.5",
+                                            "max-load=Threads_running=30",
+                                            "critical-load=Threads_running=90",
+                                            "throttle-query=SELECT 1",
+                                            "throttle-control-replicas=evil.example:3306",
+                                            "window=Mon-Fri 22:30-01:00 UTC",
+                                            "throttle",
+                                            "pause",
+                                            "postpone",
+                                            "unpostpone",
+                                            "cut-over",
+                                            "panic=orders",
+                                            "revert=orders"};
 
 TEST_F(CtlCliTest, TcpWithoutTheTokenChangesNothingButReadsAnswer) {
   callbacks_.status_text = [] { return std::string("state: copying"); };
@@ -282,7 +294,8 @@ TEST_F(CtlCliTest, TcpWithoutTheTokenChangesNothingButReadsAnswer) {
     EXPECT_EQ(r.out.rfind("ERROR: ", 0), 0u) << r.out;
     const bool unix_only = c.rfind("throttle-query", 0) == 0 || c.rfind("throttle-control-replicas", 0) == 0;
     EXPECT_NE(r.out.find(unix_only ? "accepted only on the unix control socket" : "send the token first"),
-              std::string::npos) << r.out;
+              std::string::npos)
+        << r.out;
   }
   EXPECT_EQ(snapshot(settings_), before);
   // A wrong token closes the connection before the command.
@@ -370,8 +383,8 @@ TEST_F(CtlCliTest, ASocketPathOwnedByAnotherUserIsRefused) {
   ::close(fd);
   ASSERT_EQ(::chown(path_.c_str(), 65534, 65534), 0);
   auto logger = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
-  ControlServer squatted(io_.get_executor(), {path_, std::nullopt, "127.0.0.1"},
-                         [](std::string_view) { return CommandReply{}; }, logger);
+  ControlServer squatted(
+      io_.get_executor(), {path_, std::nullopt, "127.0.0.1"}, [](std::string_view) { return CommandReply{}; }, logger);
   try {
     squatted.start();
     ADD_FAILURE() << "started on a socket path owned by nobody";

@@ -36,7 +36,8 @@ int env_int(const char* name, int fallback) {
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size())))];
+  return v[static_cast<std::size_t>(
+      std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size())))];
 }
 
 class CutOverStressTest : public LiveServerTest {};
@@ -54,7 +55,8 @@ TEST_F(CutOverStressTest, ManyCutOversUnderLoadLoseNothing) {
     writers[w].next_id = kRows + w;
     writers[w].lock_wait_timeout = 30;
   }
-  for (std::int64_t id = 1; id <= kRows; ++id) writers[static_cast<std::size_t>(id % kWriters)].model[id] = {id, "seed"};
+  for (std::int64_t id = 1; id <= kRows; ++id)
+    writers[static_cast<std::size_t>(id % kWriters)].model[id] = {id, "seed"};
 
   std::atomic<bool> done{false};
   std::vector<std::thread> hog_threads;

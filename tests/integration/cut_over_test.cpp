@@ -48,9 +48,7 @@ bool wait_state(SqlConnection& admin, std::uint64_t id, const std::string& state
 
 class CutOverTest : public LiveServerTest {
  protected:
-  MigratorConfig migrator_config() {
-    return ghostcut::testing::test_migrator_config(settings_, 930000);
-  }
+  MigratorConfig migrator_config() { return ghostcut::testing::test_migrator_config(settings_, 930000); }
   MigrationPlan plan_for(const std::string& table, const std::string& alter) {
     Inspector inspector(*conn_, InspectorConfig{});
     return inspector.inspect(db_, table, alter);
@@ -152,7 +150,8 @@ TEST_F(CutOverTest, WithGhOstNamesAQueuedWriterOvertakesTheRename) {
   other->execute("UNLOCK TABLES");
   rename.get();
   if (write.valid()) write.get();
-  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM _t_del WHERE id = 1").scalar(), "1") << "the write went to the old table";
+  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM _t_del WHERE id = 1").scalar(), "1")
+      << "the write went to the old table";
   EXPECT_TRUE(conn_->query("SELECT 1 FROM t WHERE id = 1").empty());
 }
 
@@ -243,7 +242,8 @@ TEST_F(CutOverTest, ABackupStageWaitingAtTheUnlockCannotMisplaceAQueuedWrite) {
     // Until the backup request waits (behind our lock).
     const auto until = Clock::now() + 20s;
     while (Clock::now() < until) {
-      auto r = admin_->query("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?", {backup->connection_id()});
+      auto r =
+          admin_->query("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?", {backup->connection_id()});
       if (!r.empty() && r.rows[0][0] && r.rows[0][0]->find("lock") != std::string::npos) break;
       std::this_thread::sleep_for(1ms);
     }
@@ -272,8 +272,9 @@ TEST_F(CutOverTest, AbortedAttemptsLeaveNoRenameAndNoSentry) {
   cfg.cut_over.at_step = [&](CutOverStep s, const CutOverSessions&) {
     if (s == CutOverStep::kSentryCreated) {
       // The previous attempt's RENAME has ended on the server.
-      auto r = admin_->query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%cut-over rename%' "
-                             "AND INFO NOT LIKE '%PROCESSLIST%'");
+      auto r = admin_->query(
+          "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%cut-over rename%' "
+          "AND INFO NOT LIKE '%PROCESSLIST%'");
       seen.push_back("renames running: " + r.scalar().value_or("?"));
     }
   };
@@ -380,8 +381,8 @@ Child start_ghostcut(const ConnectionSettings& s, const std::string& db, const s
     if (!fault.empty()) ::setenv("GHOSTCUT_TEST_CUT_OVER_FAULT", fault.c_str(), 1);
     const std::string cmd = std::string(GHOSTCUT_BINARY) + " migrate --host " + s.host + " --port " +
                             std::to_string(s.port) + " --user " + shell_quote(s.user) +
-                            " --ssl-mode disabled --no-serve-socket --database " + shell_quote(db) + " " + args +
-                            " >" + shell_quote(log) + " 2>&1";
+                            " --ssl-mode disabled --no-serve-socket --database " + shell_quote(db) + " " + args + " >" +
+                            shell_quote(log) + " 2>&1";
     ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -425,7 +426,8 @@ TEST_P(CutOverDrillTest, KilledAfterEachStepLosesNoWrite) {
     longest = std::max(longest, wr.longest);
   }
   // No write waited longer than a cut-over may hold it: the lock and a RENAME's wait.
-  EXPECT_LT(longest, 2 * 2s + 1s + 2s) << std::chrono::duration_cast<std::chrono::milliseconds>(longest).count() << " ms";
+  EXPECT_LT(longest, 2 * 2s + 1s + 2s) << std::chrono::duration_cast<std::chrono::milliseconds>(longest).count()
+                                       << " ms";
 
   const bool swapped = !conn_->query("SHOW COLUMNS FROM t LIKE 'z'").empty();
   const bool after_drop = step == "dropped" || step == "unlocked";
@@ -435,8 +437,9 @@ TEST_P(CutOverDrillTest, KilledAfterEachStepLosesNoWrite) {
     EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE z <> 7").scalar(), "0");
   }
   // No RENAME left behind on the server.
-  EXPECT_EQ(admin_->query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%cut-over rename%' "
-                          "AND INFO NOT LIKE '%PROCESSLIST%'")
+  EXPECT_EQ(admin_
+                ->query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%cut-over rename%' "
+                        "AND INFO NOT LIKE '%PROCESSLIST%'")
                 .scalar(),
             "0");
 

@@ -15,11 +15,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
@@ -46,53 +46,103 @@ struct Case {
 // column reorders, table options, partitioning, CHECK constraints, and the ALTERs of issue #21.
 const Case kCorpus[] = {
     // integers
-    {"MODIFY ti SMALLINT"}, {"MODIFY i BIGINT"}, {"MODIFY bi INT"}, {"MODIFY tu TINYINT"},
-    {"MODIFY si INT UNSIGNED"}, {"MODIFY bu DECIMAL(20,0)"}, {"MODIFY mu INT UNSIGNED NOT NULL DEFAULT 0"},
+    {"MODIFY ti SMALLINT"},
+    {"MODIFY i BIGINT"},
+    {"MODIFY bi INT"},
+    {"MODIFY tu TINYINT"},
+    {"MODIFY si INT UNSIGNED"},
+    {"MODIFY bu DECIMAL(20,0)"},
+    {"MODIFY mu INT UNSIGNED NOT NULL DEFAULT 0"},
     // floating point and decimals
-    {"MODIFY f DOUBLE"}, {"MODIFY d FLOAT"}, {"MODIFY f DECIMAL(50,10)"}, {"MODIFY dc DECIMAL(14,2)"},
-    {"MODIFY dc DECIMAL(5,1)"}, {"MODIFY dc3 INT"}, {"MODIFY dc2 DOUBLE"},
+    {"MODIFY f DOUBLE"},
+    {"MODIFY d FLOAT"},
+    {"MODIFY f DECIMAL(50,10)"},
+    {"MODIFY dc DECIMAL(14,2)"},
+    {"MODIFY dc DECIMAL(5,1)"},
+    {"MODIFY dc3 INT"},
+    {"MODIFY dc2 DOUBLE"},
     // temporal
-    {"MODIFY dtt6 DATETIME"}, {"MODIFY ts TIMESTAMP(6) NULL"}, {"MODIFY ts DATETIME NULL"},
-    {"MODIFY dt DATETIME"}, {"MODIFY dtt DATE"}, {"MODIFY tm6 TIME"}, {"MODIFY y SMALLINT"},
+    {"MODIFY dtt6 DATETIME"},
+    {"MODIFY ts TIMESTAMP(6) NULL"},
+    {"MODIFY ts DATETIME NULL"},
+    {"MODIFY dt DATETIME"},
+    {"MODIFY dtt DATE"},
+    {"MODIFY tm6 TIME"},
+    {"MODIFY y SMALLINT"},
     {"MODIFY dtt1 TIMESTAMP(1) NULL"},
     // strings, binary strings, charsets
-    {"MODIFY c VARCHAR(10)"}, {"MODIFY vc CHAR(5)"}, {"MODIFY vl TEXT CHARACTER SET utf8mb4"},
-    {"MODIFY cu CHAR(10) CHARACTER SET latin1"}, {"MODIFY tx MEDIUMTEXT CHARACTER SET utf8mb4"},
-    {"MODIFY vb VARBINARY(20)"}, {"MODIFY bn BINARY(8)"}, {"MODIFY vb BLOB"}, {"MODIFY tt VARCHAR(300)"},
-    {"MODIFY a4 VARCHAR(8) CHARACTER SET latin1"}, {"MODIFY a4 VARBINARY(32)"},
-    {"CONVERT TO CHARACTER SET utf8mb4"}, {"CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"},
+    {"MODIFY c VARCHAR(10)"},
+    {"MODIFY vc CHAR(5)"},
+    {"MODIFY vl TEXT CHARACTER SET utf8mb4"},
+    {"MODIFY cu CHAR(10) CHARACTER SET latin1"},
+    {"MODIFY tx MEDIUMTEXT CHARACTER SET utf8mb4"},
+    {"MODIFY vb VARBINARY(20)"},
+    {"MODIFY bn BINARY(8)"},
+    {"MODIFY vb BLOB"},
+    {"MODIFY tt VARCHAR(300)"},
+    {"MODIFY a4 VARCHAR(8) CHARACTER SET latin1"},
+    {"MODIFY a4 VARBINARY(32)"},
+    {"CONVERT TO CHARACTER SET utf8mb4"},
+    {"CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"},
     {"DEFAULT CHARACTER SET utf8mb4"},
     // ENUM / SET / BIT / JSON
-    {"MODIFY e ENUM('c','b','a')"}, {"MODIFY e ENUM('a','b','c','d')"}, {"MODIFY e ENUM('a','b')"},
-    {"MODIFY s SET('z','y','x')"}, {"MODIFY e VARCHAR(5)"}, {"MODIFY b10 BIT(16)"}, {"MODIFY b1 TINYINT"},
-    {"MODIFY j LONGTEXT"}, {"MODIFY j TEXT"},
+    {"MODIFY e ENUM('c','b','a')"},
+    {"MODIFY e ENUM('a','b','c','d')"},
+    {"MODIFY e ENUM('a','b')"},
+    {"MODIFY s SET('z','y','x')"},
+    {"MODIFY e VARCHAR(5)"},
+    {"MODIFY b10 BIT(16)"},
+    {"MODIFY b1 TINYINT"},
+    {"MODIFY j LONGTEXT"},
+    {"MODIFY j TEXT"},
     // renames and swaps
-    {"RENAME COLUMN i TO i2"}, {"CHANGE vc vc2 VARCHAR(40)"}, {"RENAME COLUMN ti TO si, RENAME COLUMN si TO ti"},
-    {"CHANGE COLUMN f `f 2` DOUBLE"}, {"RENAME COLUMN k TO k2"},
+    {"RENAME COLUMN i TO i2"},
+    {"CHANGE vc vc2 VARCHAR(40)"},
+    {"RENAME COLUMN ti TO si, RENAME COLUMN si TO ti"},
+    {"CHANGE COLUMN f `f 2` DOUBLE"},
+    {"RENAME COLUMN k TO k2"},
     {"CHANGE c c9 VARCHAR(5), CHANGE cu c CHAR(10) CHARACTER SET utf8mb4"},
     {"CHANGE `nk` nk2 BIGINT NOT NULL, RENAME COLUMN id TO id2"},
     // drops, adds, implicit defaults, generated columns
-    {"DROP COLUMN i"}, {"DROP COLUMN i, ADD COLUMN i INT NOT NULL DEFAULT 47"}, {"ADD COLUMN x INT NOT NULL"},
-    {"ADD COLUMN dx DATETIME NOT NULL"}, {"ADD COLUMN en ENUM('p','q') NOT NULL"},
-    {"ADD COLUMN z VARCHAR(10) NOT NULL DEFAULT 'zz' FIRST"}, {"ADD COLUMN bx BLOB NOT NULL, ADD COLUMN tx2 TEXT"},
-    {"ADD COLUMN g1 BIGINT AS (i + 1) VIRTUAL"}, {"ADD COLUMN g2 BIGINT AS (bi DIV 2) PERSISTENT"},
+    {"DROP COLUMN i"},
+    {"DROP COLUMN i, ADD COLUMN i INT NOT NULL DEFAULT 47"},
+    {"ADD COLUMN x INT NOT NULL"},
+    {"ADD COLUMN dx DATETIME NOT NULL"},
+    {"ADD COLUMN en ENUM('p','q') NOT NULL"},
+    {"ADD COLUMN z VARCHAR(10) NOT NULL DEFAULT 'zz' FIRST"},
+    {"ADD COLUMN bx BLOB NOT NULL, ADD COLUMN tx2 TEXT"},
+    {"ADD COLUMN g1 BIGINT AS (i + 1) VIRTUAL"},
+    {"ADD COLUMN g2 BIGINT AS (bi DIV 2) PERSISTENT"},
     {"ADD COLUMN js JSON NOT NULL"},
     // keys
-    {"ADD INDEX ix_i (i)"}, {"DROP INDEX uk"}, {"ADD UNIQUE KEY u_i (i)", "every_type", "", "--allow-add-unique-key"},
+    {"ADD INDEX ix_i (i)"},
+    {"DROP INDEX uk"},
+    {"ADD UNIQUE KEY u_i (i)", "every_type", "", "--allow-add-unique-key"},
     {"ADD UNIQUE KEY u_i (i)", "every_type", "--allow-add-unique-key"},
     {"ADD UNIQUE KEY u_ti (ti)", "every_type", "--allow-add-unique-key"},
     {"MODIFY k VARCHAR(8) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NULL"},
-    {"MODIFY k VARCHAR(8) CHARACTER SET utf8mb4 NULL"}, {"MODIFY k VARCHAR(4) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL"},
-    {"MODIFY k VARBINARY(8) NULL"}, {"DROP INDEX uk, ADD UNIQUE KEY uk (k(1))", "every_type", "", "--allow-add-unique-key"},
-    {"DROP PRIMARY KEY, ADD PRIMARY KEY (nk)"}, {"DROP PRIMARY KEY, ADD PRIMARY KEY (id, nk)"},
+    {"MODIFY k VARCHAR(8) CHARACTER SET utf8mb4 NULL"},
+    {"MODIFY k VARCHAR(4) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL"},
+    {"MODIFY k VARBINARY(8) NULL"},
+    {"DROP INDEX uk, ADD UNIQUE KEY uk (k(1))", "every_type", "", "--allow-add-unique-key"},
+    {"DROP PRIMARY KEY, ADD PRIMARY KEY (nk)"},
+    {"DROP PRIMARY KEY, ADD PRIMARY KEY (id, nk)"},
     // reorders, table options, partitioning, CHECK constraints
-    {"MODIFY i INT AFTER id"}, {"MODIFY vc VARCHAR(20) FIRST"}, {"ENGINE=InnoDB"}, {"COMMENT 'diff'"},
-    {"ROW_FORMAT=DYNAMIC"}, {"PARTITION BY HASH(id) PARTITIONS 3"},
+    {"MODIFY i INT AFTER id"},
+    {"MODIFY vc VARCHAR(20) FIRST"},
+    {"ENGINE=InnoDB"},
+    {"COMMENT 'diff'"},
+    {"ROW_FORMAT=DYNAMIC"},
+    {"PARTITION BY HASH(id) PARTITIONS 3"},
     {"DROP INDEX uk, DROP INDEX unk, PARTITION BY HASH(id) PARTITIONS 3"},
-    {"ADD CONSTRAINT ck CHECK (i > 0)"}, {"ADD CONSTRAINT ck CHECK (id > 0)"},
+    {"ADD CONSTRAINT ck CHECK (i > 0)"},
+    {"ADD CONSTRAINT ck CHECK (id > 0)"},
     // issue #21
-    {"ENGINE=InnoDB", "enum_key", "--chunk-size 10"}, {"ADD FULLTEXT INDEX ft (tx)"}, {"DROP COLUMN c1, ADD COLUMN c1 INT NOT NULL DEFAULT 47", "c1_table"},
-    {"MODIFY k VARCHAR(4) NOT NULL", "bin_key"}, {"MODIFY k VARCHAR(4) COLLATE utf8mb4_bin NOT NULL", "bin_key"},
+    {"ENGINE=InnoDB", "enum_key", "--chunk-size 10"},
+    {"ADD FULLTEXT INDEX ft (tx)"},
+    {"DROP COLUMN c1, ADD COLUMN c1 INT NOT NULL DEFAULT 47", "c1_table"},
+    {"MODIFY k VARCHAR(4) NOT NULL", "bin_key"},
+    {"MODIFY k VARCHAR(4) COLLATE utf8mb4_bin NOT NULL", "bin_key"},
     {"DROP PRIMARY KEY, ADD PRIMARY KEY (id, i)", "c1_table"},
     {"MODIFY k VARCHAR(16) COLLATE utf8mb4_general_ci NOT NULL", "case_key"},
     {"CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci", "case_key"},
@@ -133,26 +183,34 @@ class DifferentialTest : public LiveServerTest {
   void create_sources() {
     conn_->execute(ghostcut::testing::kEveryTypeCreate);
     for (const char* ins : ghostcut::testing::kEveryTypeInserts) conn_->execute(ins);
-    conn_->execute("ALTER TABLE every_type ADD k VARCHAR(8) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, "
-                   "ADD a4 VARCHAR(8) CHARACTER SET utf8mb4 NULL, ADD nk INT NOT NULL");
-    conn_->execute("UPDATE every_type SET nk = id * 10, k = ELT(id, NULL, 'a', 'b', 'é'), a4 = ELT(id, '😀', 'é', 'e', '')");
+    conn_->execute(
+        "ALTER TABLE every_type ADD k VARCHAR(8) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, "
+        "ADD a4 VARCHAR(8) CHARACTER SET utf8mb4 NULL, ADD nk INT NOT NULL");
+    conn_->execute(
+        "UPDATE every_type SET nk = id * 10, k = ELT(id, NULL, 'a', 'b', 'é'), a4 = ELT(id, '😀', 'é', 'e', '')");
     conn_->execute("ALTER TABLE every_type ADD UNIQUE KEY uk (k), ADD UNIQUE KEY unk (nk)");
-    conn_->execute("INSERT INTO every_type (id, nk, k, a4, i, f, d, j, vb, bn) VALUES "
-                   "(5, 50, 'A', 'E', 7, 1.17549e-38, 4.9e-324, '{\"d\": \"2024-02-29 12:00:00.5\", \"n\": 1.50}', X'', X''), "
-                   "(6, 60, 'e', '😀😀', NULL, -0.0, 2.2250738585072014e-308, '[1e300, -0.0]', NULL, NULL)");
+    conn_->execute(
+        "INSERT INTO every_type (id, nk, k, a4, i, f, d, j, vb, bn) VALUES "
+        "(5, 50, 'A', 'E', 7, 1.17549e-38, 4.9e-324, '{\"d\": \"2024-02-29 12:00:00.5\", \"n\": 1.50}', X'', X''), "
+        "(6, 60, 'e', '😀😀', NULL, -0.0, 2.2250738585072014e-308, '[1e300, -0.0]', NULL, NULL)");
     // issue #21 tables
-    conn_->execute("CREATE TABLE enum_key (id INT NOT NULL, i INT NOT NULL, e ENUM('red','green','blue','orange') "
-                   "NOT NULL DEFAULT 'red', PRIMARY KEY (id, e))");
-    conn_->execute("INSERT INTO enum_key SELECT seq, seq, ELT(1 + seq % 4, 'red','green','blue','orange') FROM seq_1_to_200");
+    conn_->execute(
+        "CREATE TABLE enum_key (id INT NOT NULL, i INT NOT NULL, e ENUM('red','green','blue','orange') "
+        "NOT NULL DEFAULT 'red', PRIMARY KEY (id, e))");
+    conn_->execute(
+        "INSERT INTO enum_key SELECT seq, seq, ELT(1 + seq % 4, 'red','green','blue','orange') FROM seq_1_to_200");
     conn_->execute("INSERT IGNORE INTO enum_key SELECT seq, seq, 'green' FROM seq_1_to_200");
     conn_->execute("INSERT IGNORE INTO enum_key SELECT seq, seq, 'red' FROM seq_1_to_200");
-    conn_->execute("CREATE TABLE c1_table (id INT NOT NULL PRIMARY KEY, i INT NOT NULL, c1 INT NULL, UNIQUE KEY ui (i))");
+    conn_->execute(
+        "CREATE TABLE c1_table (id INT NOT NULL PRIMARY KEY, i INT NOT NULL, c1 INT NULL, UNIQUE KEY ui (i))");
     conn_->execute("INSERT INTO c1_table SELECT seq, 1000 - seq, IF(seq % 3, NULL, seq) FROM seq_1_to_30");
-    conn_->execute("CREATE TABLE bin_key (k VARCHAR(4) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
-                   "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
+    conn_->execute(
+        "CREATE TABLE bin_key (k VARCHAR(4) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
+        "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
     conn_->execute("INSERT INTO bin_key VALUES ('e', 1), ('é', 2), ('x', 3)");
-    conn_->execute("CREATE TABLE case_key (k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
-                   "DEFAULT CHARSET utf8mb4");
+    conn_->execute(
+        "CREATE TABLE case_key (k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
+        "DEFAULT CHARSET utf8mb4");
     conn_->execute("INSERT INTO case_key VALUES ('a', 1), ('A', 2), ('b', 3)");
   }
   void copy_table(const std::string& source, const std::string& to) {
@@ -166,9 +224,10 @@ class DifferentialTest : public LiveServerTest {
   }
   // Every value, byte for byte (floating point through DOUBLE text, which is exact for both).
   std::vector<std::string> rows(const std::string& table) {
-    auto cols = db()->query("SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "
-                             "AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-                             {db_, table});
+    auto cols = db()->query(
+        "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "
+        "AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        {db_, table});
     std::string sel;
     for (const auto& r : cols.rows) {
       const std::string c = quote_identifier(*r[0]), t = r[1].value_or("");
@@ -184,7 +243,7 @@ class DifferentialTest : public LiveServerTest {
   }
   bool exists(const std::string& table) {
     return !db()->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                         {db_, table})
+                        {db_, table})
                 .empty();
   }
   void drop(const std::string& table) { db()->execute("DROP TABLE IF EXISTS " + quote_identifier(table)); }
@@ -217,7 +276,9 @@ class DifferentialTest : public LiveServerTest {
       if (res.verdict != "same") std::cerr << "\n    " << res.detail.substr(0, 700);
       std::cerr << "\n";
       EXPECT_TRUE(res.verdict != "different" && res.verdict != "unsafe")
-          << c.alter << " on " << c.source << ": " << res.verdict << "\n" << res.detail << "\nghostcut output:\n" << res.out;
+          << c.alter << " on " << c.source << ": " << res.verdict << "\n"
+          << res.detail << "\nghostcut output:\n"
+          << res.out;
     }
   }
 
@@ -241,10 +302,10 @@ class DifferentialTest : public LiveServerTest {
         native_error = e.what();
       }
       const std::string flag = "/tmp/ghostcut-differential-" + std::to_string(::getpid()) + "-" + gho;
-      std::string cmd = "env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) +
-                        " " + GHOSTCUT_BINARY + " migrate " + connection + " --table " + gho + " --alter " +
-                        shell_quote(c.alter) + " --execute --no-attempt-instant --ok-to-drop-table --cleanup-on-failure --no-serve-socket " +
-                        c.flags;
+      std::string cmd =
+          "env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) + " " +
+          GHOSTCUT_BINARY + " migrate " + connection + " --table " + gho + " --alter " + shell_quote(c.alter) +
+          " --execute --no-attempt-instant --ok-to-drop-table --cleanup-on-failure --no-serve-socket " + c.flags;
       CliRun r;
       if (applier_path) {
         // Hold the cut-over, wait for the migration to stream (heartbeats in its changelog), then
@@ -331,9 +392,9 @@ TEST_F(DifferentialTest, GhostcutMatchesNativeAlterOnTheCorpus) {
   run_corpus(*this, Mode::kCopy, counts, refusals, n);
   std::cerr << "refusals:";
   for (const auto& r : refusals) std::cerr << "\n  " << r;
-  std::cerr << "\ndifferential (copy path): " << n << " ALTERs: " << counts["same"] << " same, " << counts["both failed"]
-            << " both failed, " << counts["refused"] << " refused, " << counts["different"] << " different, "
-            << counts["unsafe"] << " unsafe, " << counts["pending"] << " pending\n";
+  std::cerr << "\ndifferential (copy path): " << n << " ALTERs: " << counts["same"] << " same, "
+            << counts["both failed"] << " both failed, " << counts["refused"] << " refused, " << counts["different"]
+            << " different, " << counts["unsafe"] << " unsafe, " << counts["pending"] << " pending\n";
   EXPECT_GE(n, 60);
   EXPECT_EQ(counts["different"], 0);
   EXPECT_EQ(counts["unsafe"], 0);

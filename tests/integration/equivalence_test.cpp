@@ -39,9 +39,10 @@ class EquivalenceTest : public LiveServerTest {
   }
   // Every row as one text line per row (ordered by the first column), HEX of every column.
   std::vector<std::string> rows(const std::string& table) {
-    auto cols = conn_->query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
-                             "TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-                             {db_, table});
+    auto cols = conn_->query(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
+        "TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        {db_, table});
     std::string sel;
     for (const auto& r : cols.rows)
       sel += (sel.empty() ? "" : ", '|', ") + std::string("IFNULL(HEX(") + quote_identifier(*r[0]) + "), 'NULL')";
@@ -51,8 +52,9 @@ class EquivalenceTest : public LiveServerTest {
     return out;
   }
   bool exists(const std::string& table) {
-    return !conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                         {db_, table})
+    return !conn_
+                ->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                        {db_, table})
                 .empty();
   }
   std::string create_of(const std::string& table) {
@@ -107,8 +109,7 @@ class EquivalenceTest : public LiveServerTest {
 };
 
 TEST_F(EquivalenceTest, RenamesSwapsAndRenameWithTypeChangeCarryValuesUnderConcurrentWrites) {
-  const std::string fill =
-      "INSERT INTO {t} SELECT seq, seq * 2, CONCAT('b', seq), seq * 3, seq * 5 FROM seq_1_to_4000";
+  const std::string fill = "INSERT INTO {t} SELECT seq, seq * 2, CONCAT('b', seq), seq * 3, seq * 5 FROM seq_1_to_4000";
   auto on = [](std::string sql, const std::string& table) {
     for (auto p = sql.find("{t}"); p != std::string::npos; p = sql.find("{t}")) sql.replace(p, 3, table);
     return sql;
@@ -121,8 +122,8 @@ TEST_F(EquivalenceTest, RenamesSwapsAndRenameWithTypeChangeCarryValuesUnderConcu
       "RENAME COLUMN a TO a2, CHANGE COLUMN b `b 2` MEDIUMTEXT, CHANGE c d BIGINT NOT NULL, CHANGE `d` c INT NOT NULL";
   const auto plan = plan_for("t", alter);
   const auto text = plan.describe();
-  for (const char* s : {"column renamed:  a -> a2", "column renamed:  b -> b 2", "column renamed:  c -> d",
-                        "column renamed:  d -> c"})
+  for (const char* s :
+       {"column renamed:  a -> a2", "column renamed:  b -> b 2", "column renamed:  c -> d", "column renamed:  d -> c"})
     EXPECT_NE(text.find(s), std::string::npos) << s << "\n" << text;
   // A fixed sequence of writes (inserts, updates of renamed and swapped columns, deletes, key
   // changes) runs on the original while it is copied (chunks of 50) and then on `native`.
@@ -210,8 +211,9 @@ TEST_F(EquivalenceTest, TruncationFailsLikeNativeAndLeavesTheOriginal) {
 }
 
 TEST_F(EquivalenceTest, CollationChangeOnPrimaryKeyWithCollidingRowsFailsLikeNative) {
-  conn_->execute("CREATE TABLE t (k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
-                 "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
+  conn_->execute(
+      "CREATE TABLE t (k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
+      "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
   conn_->execute("INSERT INTO t VALUES ('a', 1), ('A', 2), ('b', 3)");
   const auto before = rows("t");
   conn_->execute("CREATE TABLE native LIKE t");
@@ -237,8 +239,9 @@ TEST_F(EquivalenceTest, CollationChangeOnPrimaryKeyWithCollidingRowsFailsLikeNat
 
 TEST_F(EquivalenceTest, ImplicitCollationResetByModifyIsCaught) {
   // #21: MODIFY without COLLATE resets the column to the table's default collation.
-  conn_->execute("CREATE TABLE t (k VARCHAR(4) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY) "
-                 "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
+  conn_->execute(
+      "CREATE TABLE t (k VARCHAR(4) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY) "
+      "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
   conn_->execute("INSERT INTO t VALUES ('e'), ('é')");
   try {
     (void)plan_for("t", "MODIFY k VARCHAR(4) NOT NULL");
@@ -249,8 +252,9 @@ TEST_F(EquivalenceTest, ImplicitCollationResetByModifyIsCaught) {
 }
 
 TEST_F(EquivalenceTest, CollationChangeWithoutCollisionsSucceedsAndCollisionWrittenDuringMigrationFails) {
-  conn_->execute("CREATE TABLE t (k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
-                 "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
+  conn_->execute(
+      "CREATE TABLE t (k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT) "
+      "DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_general_ci");
   conn_->execute("INSERT INTO t SELECT CONCAT('k', seq), seq FROM seq_1_to_200");
   conn_->execute("INSERT INTO t VALUES ('a', 1)");
   const std::string alter = "MODIFY k VARCHAR(16) COLLATE utf8mb4_general_ci NOT NULL";
@@ -292,8 +296,9 @@ TEST_F(EquivalenceTest, CollationChangeWithoutCollisionsSucceedsAndCollisionWrit
 }
 
 TEST_F(EquivalenceTest, CollisionOnSecondaryUniqueKeyFailsOnCopyAndPassesWithout) {
-  conn_->execute("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, u VARCHAR(8) CHARACTER SET latin1 COLLATE latin1_bin, "
-                 "UNIQUE KEY uk (u))");
+  conn_->execute(
+      "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, u VARCHAR(8) CHARACTER SET latin1 COLLATE latin1_bin, "
+      "UNIQUE KEY uk (u))");
   conn_->execute("INSERT INTO t VALUES (1, 'x'), (2, 'y'), (3, NULL), (4, NULL)");
   const std::string alter = "CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci";
   {
@@ -358,7 +363,10 @@ TEST_F(EquivalenceTest, XaTransactionsApplyAtCommitAndRolledBackOnesLeaveNoTrace
     const auto base = p.events_applied.load();
     conn_->execute("UPDATE t SET v = 77 WHERE id = 2");
     wait_applied(p, base + 1);
-    ghost_after_prepare = conn_->query("SELECT COUNT(*) FROM " + quote_identifier(ghost_table_name("t")) + " WHERE id IN (1000, 2000)").scalar().value_or("?");
+    ghost_after_prepare =
+        conn_->query("SELECT COUNT(*) FROM " + quote_identifier(ghost_table_name("t")) + " WHERE id IN (1000, 2000)")
+            .scalar()
+            .value_or("?");
     c->execute("XA COMMIT 'kept'");
     const auto base2 = p.events_applied.load();
     conn_->execute("UPDATE t SET v = 78 WHERE id = 3");
@@ -392,8 +400,9 @@ TEST_F(EquivalenceTest, TimestampDatetimeConversionUsesTheServersZone) {
   admin_->execute("SET GLOBAL time_zone = '+02:00'");
   auto c = SqlConnection::open(settings_);  // a new session: the server's zone
   c->execute("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, ts TIMESTAMP(3) NULL, dt DATETIME NULL)");
-  c->execute("INSERT INTO t VALUES (1, '2024-03-31 01:30:00.250', '2024-01-01 12:00:00'), (2, NULL, NULL), "
-             "(3, '1970-01-01 03:00:01', '2038-01-19 03:14:07')");
+  c->execute(
+      "INSERT INTO t VALUES (1, '2024-03-31 01:30:00.250', '2024-01-01 12:00:00'), (2, NULL, NULL), "
+      "(3, '1970-01-01 03:00:01', '2038-01-19 03:14:07')");
   c->execute("CREATE TABLE native LIKE t");
   c->execute("INSERT INTO native SELECT * FROM t");
   const std::string alter = "MODIFY ts DATETIME(3) NULL, MODIFY dt TIMESTAMP NULL";
@@ -407,8 +416,13 @@ TEST_F(EquivalenceTest, TimestampDatetimeConversionUsesTheServersZone) {
   c->execute("INSERT INTO native VALUES (4, '2024-07-01 23:59:59.999', '2024-07-01 23:59:59')");
   c->execute("ALTER TABLE native " + alter);
   auto dump = [&](const std::string& table) {
-    return c->query("SELECT GROUP_CONCAT(id, '=', IFNULL(ts, 'NULL'), '/', IFNULL(UNIX_TIMESTAMP(dt), 'NULL') ORDER BY id) "
-                    "FROM " + table).scalar().value_or("");
+    return c
+        ->query(
+            "SELECT GROUP_CONCAT(id, '=', IFNULL(ts, 'NULL'), '/', IFNULL(UNIX_TIMESTAMP(dt), 'NULL') ORDER BY id) "
+            "FROM " +
+            table)
+        .scalar()
+        .value_or("");
   };
   EXPECT_EQ(dump("t"), dump("native"));
   EXPECT_NE(dump("t").find("1=2024-03-31 01:30:00.250"), std::string::npos) << dump("t");

@@ -22,8 +22,8 @@
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
-using ghostcut::testing::LiveServerTest;
 using ghostcut::test::eventually;
+using ghostcut::testing::LiveServerTest;
 
 namespace {
 
@@ -69,7 +69,8 @@ class GhOstCompatTest : public LiveServerTest {
   std::string command(const std::string& args) {
     return "env HOME=/nonexistent GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) + " " + GHOSTCUT_BINARY +
            " migrate --defaults-file " + cnf_ + " --ssl-mode disabled --database " + shell_quote(db_) +
-           " --table t --alter 'ADD COLUMN c INT NULL' --no-attempt-instant --execute --no-serve-socket " + args + " >" + log_ + " 2>&1";
+           " --table t --alter 'ADD COLUMN c INT NULL' --no-attempt-instant --execute --no-serve-socket " + args +
+           " >" + log_ + " 2>&1";
   }
   int migrate(const std::string& args) {
     const int st = std::system(command(args).c_str());
@@ -89,8 +90,9 @@ class GhOstCompatTest : public LiveServerTest {
     return std::stoi(r.rows[0][0].value_or("0"));
   }
   bool table_exists(const std::string& table) {
-    return !conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                         {db_, table})
+    return !conn_
+                ->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                        {db_, table})
                 .empty();
   }
   // A hook that appends "<its file name>" to calls_ and exits with `code`.
@@ -122,37 +124,44 @@ TEST_F(GhOstCompatTest, ACommandLineFromGhOstsDocumentationRunsUnchanged) {
   std::filesystem::remove("/tmp/ghost.postpone.flag");
   log_ = dir_ + "/log";
   const std::string replicas = settings_.host + ":" + std::to_string(settings_.port);
-  const std::string cmd =
-      "env HOME=/nonexistent " + std::string(GHOSTCUT_BINARY) + " migrate --defaults-file " + cnf_ +
-      " --ssl-mode disabled"
-      " --max-load=Threads_running=25"
-      " --critical-load=Threads_running=1000"
-      " --chunk-size=1000"
-      " --throttle-control-replicas=\"" + replicas + "\""
-      " --max-lag-millis=1500"
-      " --allow-on-master"
-      " --database=\"my_schema\""
-      " --table=\"my_table\""
-      " --verbose"
-      " --alter=\"engine=innodb\""
-      " --switch-to-rbr"
-      " --allow-master-master"
-      " --cut-over=default"
-      " --exact-rowcount"
-      " --concurrent-rowcount"
-      " --default-retries=120"
-      " --panic-flag-file=/tmp/ghost.panic.flag"
-      " --postpone-cut-over-flag-file=/tmp/ghost.postpone.flag"
-      " --execute >" + log_ + " 2>&1";
+  const std::string cmd = "env HOME=/nonexistent " + std::string(GHOSTCUT_BINARY) + " migrate --defaults-file " + cnf_ +
+                          " --ssl-mode disabled"
+                          " --max-load=Threads_running=25"
+                          " --critical-load=Threads_running=1000"
+                          " --chunk-size=1000"
+                          " --throttle-control-replicas=\"" +
+                          replicas +
+                          "\""
+                          " --max-lag-millis=1500"
+                          " --allow-on-master"
+                          " --database=\"my_schema\""
+                          " --table=\"my_table\""
+                          " --verbose"
+                          " --alter=\"engine=innodb\""
+                          " --switch-to-rbr"
+                          " --allow-master-master"
+                          " --cut-over=default"
+                          " --exact-rowcount"
+                          " --concurrent-rowcount"
+                          " --default-retries=120"
+                          " --panic-flag-file=/tmp/ghost.panic.flag"
+                          " --postpone-cut-over-flag-file=/tmp/ghost.postpone.flag"
+                          " --execute >" +
+                          log_ + " 2>&1";
   const int st = std::system(cmd.c_str());
   const std::string log = slurp(log_);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << log;
   EXPECT_NE(log.find("migration of my_schema.my_table done"), std::string::npos) << log;
-  for (const char* flag : {"allow-on-master", "switch-to-rbr", "allow-master-master", "exact-rowcount", "concurrent-rowcount"})
+  for (const char* flag :
+       {"allow-on-master", "switch-to-rbr", "allow-master-master", "exact-rowcount", "concurrent-rowcount"})
     EXPECT_NE(log.find(std::string("gh-ost flag --") + flag + " ignored"), std::string::npos) << flag;
   auto r = admin_->query("SELECT COUNT(*) FROM my_schema.my_table");
   EXPECT_EQ(r.rows[0][0].value_or(""), "2000");
-  EXPECT_TRUE(!admin_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA='my_schema' AND TABLE_NAME='my_table_del'").empty());
+  EXPECT_TRUE(
+      !admin_
+           ->query(
+               "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA='my_schema' AND TABLE_NAME='my_table_del'")
+           .empty());
   admin_->execute("DROP DATABASE my_schema");
 }
 
@@ -177,8 +186,8 @@ TEST_F(GhOstCompatTest, PanicFlagFileAbortsAtOnceAndLeavesTheOriginal) {
 TEST_F(GhOstCompatTest, EachGatingHookThatFailsStopsTheMigrationBeforeTheCutOver) {
   make_table();
   calls_ = dir_ + "/calls";
-  const std::vector<std::string> order = {"on-startup", "on-validated", "on-before-row-copy", "on-row-copy-complete",
-                                          "on-begin-postponed", "on-before-cut-over"};
+  const std::vector<std::string> order = {"on-startup",           "on-validated",       "on-before-row-copy",
+                                          "on-row-copy-complete", "on-begin-postponed", "on-before-cut-over"};
   for (std::size_t failing = 0; failing < order.size(); ++failing) {
     SCOPED_TRACE(order[failing]);
     std::filesystem::remove_all(hooks_);
@@ -293,11 +302,12 @@ TEST_F(GhOstCompatTest, HooksGetGhOstsFullEnvironmentAndNoPassword) {
     return out;
   };
   const std::vector<std::string> all_hooks = {
-      "GH_OST_DATABASE_NAME", "GH_OST_TABLE_NAME", "GH_OST_GHOST_TABLE_NAME", "GH_OST_OLD_TABLE_NAME", "GH_OST_DDL",
-      "GH_OST_ELAPSED_SECONDS", "GH_OST_ELAPSED_COPY_SECONDS", "GH_OST_ESTIMATED_ROWS", "GH_OST_COPIED_ROWS",
-      "GH_OST_INSPECTED_LAG", "GH_OST_HEARTBEAT_LAG", "GH_OST_PROGRESS", "GH_OST_ETA_SECONDS", "GH_OST_MIGRATED_HOST",
-      "GH_OST_INSPECTED_HOST", "GH_OST_EXECUTING_HOST", "GH_OST_HOOKS_HINT", "GH_OST_HOOKS_HINT_OWNER",
-      "GH_OST_HOOKS_HINT_TOKEN", "GH_OST_DRY_RUN", "GH_OST_REVERT"};
+      "GH_OST_DATABASE_NAME", "GH_OST_TABLE_NAME",       "GH_OST_GHOST_TABLE_NAME",     "GH_OST_OLD_TABLE_NAME",
+      "GH_OST_DDL",           "GH_OST_ELAPSED_SECONDS",  "GH_OST_ELAPSED_COPY_SECONDS", "GH_OST_ESTIMATED_ROWS",
+      "GH_OST_COPIED_ROWS",   "GH_OST_INSPECTED_LAG",    "GH_OST_HEARTBEAT_LAG",        "GH_OST_PROGRESS",
+      "GH_OST_ETA_SECONDS",   "GH_OST_MIGRATED_HOST",    "GH_OST_INSPECTED_HOST",       "GH_OST_EXECUTING_HOST",
+      "GH_OST_HOOKS_HINT",    "GH_OST_HOOKS_HINT_OWNER", "GH_OST_HOOKS_HINT_TOKEN",     "GH_OST_DRY_RUN",
+      "GH_OST_REVERT"};
   for (const char* h : {"gh-ost-on-startup", "gh-ost-on-success", "gh-ost-on-status"}) {
     SCOPED_TRACE(h);
     const auto v = vars(h);

@@ -12,8 +12,8 @@
 #include "engine/apply/applier.h"
 #include "engine/inspect/column_mapping.h"
 #include "engine/inspect/plan.h"
-#include "engine/sql/query_builder.h"
 #include "engine/schema/table_schema.h"
+#include "engine/sql/query_builder.h"
 #include "integration/stream_harness.h"
 #include "integration/test_server.h"
 
@@ -61,7 +61,9 @@ class TableStream {
     ss.heartbeat_period = std::chrono::milliseconds(500);
     harness_ = std::make_unique<StreamHarness>(
         ss,
-        [db = schema.schema, t = schema.table](std::string_view sc, std::string_view tb) { return sc == db && tb == t; },
+        [db = schema.schema, t = schema.table](std::string_view sc, std::string_view tb) {
+          return sc == db && tb == t;
+        },
         [this](const binlog::TableMap&) { return &columns_; });
   }
   binlog::ReplicationStream& operator*() { return **harness_; }

@@ -50,7 +50,8 @@ class InspectorTest : public LiveServerTest {
     } catch (const InspectionError& e) {
       refusals = e.refusals();
       const std::string what = e.what();
-      for (const auto& x : expected) EXPECT_NE(what.find(x), std::string::npos) << "missing '" << x << "' in:\n" << what;
+      for (const auto& x : expected)
+        EXPECT_NE(what.find(x), std::string::npos) << "missing '" << x << "' in:\n" << what;
       EXPECT_EQ(what.find("_gct_inspect"), std::string::npos) << "temporary name leaked: " << what;
     }
     EXPECT_EQ(snapshot(), before) << "inspect changed the database";
@@ -100,12 +101,13 @@ TEST_F(InspectorTest, AcceptsAndPlansWithoutChangingAnything) {
   EXPECT_TRUE(plan.leftover_tables.empty());
   EXPECT_EQ(plan.ghost_create_statement.rfind("CREATE TABLE " + quote_qualified(db_, "t_gho") + " (", 0), 0u)
       << plan.ghost_create_statement;
-  EXPECT_NE(plan.ghost_create_statement.find("`c` int(11) DEFAULT 7"), std::string::npos) << plan.ghost_create_statement;
+  EXPECT_NE(plan.ghost_create_statement.find("`c` int(11) DEFAULT 7"), std::string::npos)
+      << plan.ghost_create_statement;
   EXPECT_EQ(plan.ghost_create_statement.find("old_col"), std::string::npos);
 
   const std::string d = plan.describe();
-  for (const char* s : {"PRIMARY (id)", "columns added:   c", "columns dropped: old_col", "name varchar(20) -> varchar(40)",
-                        "CREATE TABLE", "cut-over:"}) {
+  for (const char* s : {"PRIMARY (id)", "columns added:   c", "columns dropped: old_col",
+                        "name varchar(20) -> varchar(40)", "CREATE TABLE", "cut-over:"}) {
     SCOPED_TRACE(s);
     EXPECT_NE(d.find(s), std::string::npos) << d;
   }
@@ -119,8 +121,9 @@ TEST_F(InspectorTest, AcceptsAndPlansWithoutChangingAnything) {
 
 TEST_F(InspectorTest, EstimatedRowsComeFromStatistics) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
-  conn_->execute("INSERT INTO t WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) "
-                 "SELECT n, n FROM s");
+  conn_->execute(
+      "INSERT INTO t WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) "
+      "SELECT n, n FROM s");
   conn_->execute("ANALYZE TABLE t");
   auto plan = inspect("t", "ADD COLUMN c INT");
   EXPECT_GT(plan.estimated_rows, 250u);
@@ -199,7 +202,8 @@ TEST_F(InspectorTest, CollectsEveryRefusal) {
 
 TEST_F(InspectorTest, ForeignKeysRefusedUnlessAllowed) {
   conn_->execute("CREATE TABLE parent (id INT PRIMARY KEY)");
-  conn_->execute("CREATE TABLE child (id INT PRIMARY KEY, pid INT, CONSTRAINT fk_p FOREIGN KEY (pid) REFERENCES parent (id))");
+  conn_->execute(
+      "CREATE TABLE child (id INT PRIMARY KEY, pid INT, CONSTRAINT fk_p FOREIGN KEY (pid) REFERENCES parent (id))");
   expect_refused("parent", "ADD COLUMN c INT", {"foreign keys involve", "fk_p", "--allow-foreign-keys"});
   expect_refused("child", "ADD COLUMN c INT", {"foreign keys involve", "fk_p"});
 
@@ -220,7 +224,8 @@ TEST_F(InspectorTest, ForeignKeysRefusedUnlessAllowed) {
 TEST_F(InspectorTest, AddUniqueKey) {
   conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, email VARCHAR(50), a INT, b INT)");
   conn_->execute("INSERT INTO t VALUES (1,'x@y',1,NULL),(2,'z@y',1,NULL),(3,NULL,2,5),(4,NULL,3,5)");
-  expect_refused("t", "ADD UNIQUE KEY uk_email (email)", {"adds unique key uk_email (email)", "--allow-add-unique-key"});
+  expect_refused("t", "ADD UNIQUE KEY uk_email (email)",
+                 {"adds unique key uk_email (email)", "--allow-add-unique-key"});
 
   InspectorConfig allow;
   allow.allow_add_unique_key = true;
@@ -275,16 +280,18 @@ TEST_F(InspectorTest, LeftoverOldTable) {
 }
 
 TEST_F(InspectorTest, CompositeVarcharPrimaryKeyChosen) {
-  conn_->execute("CREATE TABLE t (region VARCHAR(16) NOT NULL, code VARCHAR(32) NOT NULL, v INT, "
-                 "UNIQUE KEY uv (v, code), PRIMARY KEY (region, code))");
+  conn_->execute(
+      "CREATE TABLE t (region VARCHAR(16) NOT NULL, code VARCHAR(32) NOT NULL, v INT, "
+      "UNIQUE KEY uv (v, code), PRIMARY KEY (region, code))");
   auto plan = inspect("t", "ADD COLUMN c INT");
   EXPECT_TRUE(plan.chunk_key.primary);
   EXPECT_EQ(plan.chunk_key.columns, (std::vector<std::string>{"region", "code"}));
 }
 
 TEST_F(InspectorTest, UniqueNotNullKeyChosenWithoutPrimaryKey) {
-  conn_->execute("CREATE TABLE t (id INT NULL, a INT NOT NULL, b VARCHAR(10) NOT NULL, "
-                 "UNIQUE KEY a_nullable (id), UNIQUE KEY b_key (a, b))");
+  conn_->execute(
+      "CREATE TABLE t (id INT NULL, a INT NOT NULL, b VARCHAR(10) NOT NULL, "
+      "UNIQUE KEY a_nullable (id), UNIQUE KEY b_key (a, b))");
   auto plan = inspect("t", "ADD COLUMN c INT");
   EXPECT_FALSE(plan.chunk_key.primary);
   EXPECT_EQ(plan.chunk_key.name, "b_key");

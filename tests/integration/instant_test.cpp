@@ -37,7 +37,8 @@ class InstantTest : public LiveServerTest {
   void start_writers(int n) {
     writers_.resize(static_cast<std::size_t>(n));
     ghostcut::testing::seed_models(writers_, kRows);
-    for (auto& wr : writers_) threads_.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop_));
+    for (auto& wr : writers_)
+      threads_.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop_));
   }
   // Stops the writers; checks every committed change is in t and returns the longest write.
   std::chrono::milliseconds stop_writers_and_compare() {
@@ -60,9 +61,7 @@ class InstantTest : public LiveServerTest {
     EXPECT_EQ(got.size(), expected.size());
     return std::chrono::duration_cast<std::chrono::milliseconds>(longest);
   }
-  bool table_exists(const std::string& t) {
-    return !conn_->query("SHOW TABLES LIKE '" + t + "'").empty();
-  }
+  bool table_exists(const std::string& t) { return !conn_->query("SHOW TABLES LIKE '" + t + "'").empty(); }
 
   std::vector<ghostcut::testing::Writer> writers_;
   std::vector<std::thread> threads_;
@@ -102,8 +101,8 @@ TEST_F(InstantTest, AnAlterThatCannotBeInstantIsCopied) {
   const auto plan = inspect("MODIFY b VARCHAR(80) CHARACTER SET latin1 NOT NULL");
   EXPECT_FALSE(plan.instant.possible);
   EXPECT_NE(plan.instant.reason.find("ALGORITHM=INSTANT"), std::string::npos) << plan.instant.reason;
-  EXPECT_NE(plan.instant.reason.find("`t`"), std::string::npos) << "the scratch copy's name is replaced: "
-                                                                  << plan.instant.reason;
+  EXPECT_NE(plan.instant.reason.find("`t`"), std::string::npos)
+      << "the scratch copy's name is replaced: " << plan.instant.reason;
   auto cfg = ghostcut::testing::test_migrator_config(settings_, 963000);
   cfg.attempt_instant = true;
   start_writers(2);
@@ -116,8 +115,12 @@ TEST_F(InstantTest, AnAlterThatCannotBeInstantIsCopied) {
   EXPECT_FALSE(r.instant->done);
   EXPECT_GE(r.rows_copied, static_cast<std::uint64_t>(kRows) / 2);
   EXPECT_TRUE(table_exists("t_del")) << "the copy's swap leaves the old table";
-  EXPECT_EQ(conn_->query("SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
-                         "TABLE_NAME = 't' AND COLUMN_NAME = 'b'", {db_}).scalar(), "latin1");
+  EXPECT_EQ(conn_
+                ->query("SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
+                        "TABLE_NAME = 't' AND COLUMN_NAME = 'b'",
+                        {db_})
+                .scalar(),
+            "latin1");
 }
 
 TEST_F(InstantTest, NoAttemptInstantForcesTheCopy) {

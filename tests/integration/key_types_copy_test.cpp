@@ -240,10 +240,10 @@ TEST_F(KeyTypesCopyTest, FloatAndDouble) {
                         "INSERT INTO t SELECT 16777216 + seq * 2, seq FROM seq_1_to_50",
                         "INSERT INTO t SELECT seq / 10, seq FROM seq_1_to_50"},
                        100, "f");
-  expect_complete_copy({"CREATE TABLE t (d DOUBLE NOT NULL PRIMARY KEY, v INT)",
-                        "INSERT INTO t SELECT 1e0 / seq, seq FROM seq_1_to_50",
-                        "INSERT INTO t SELECT 0.1e0 * seq + 100.2e0, seq FROM seq_1_to_50"},
-                       100, "d");
+  expect_complete_copy(
+      {"CREATE TABLE t (d DOUBLE NOT NULL PRIMARY KEY, v INT)", "INSERT INTO t SELECT 1e0 / seq, seq FROM seq_1_to_50",
+       "INSERT INTO t SELECT 0.1e0 * seq + 100.2e0, seq FROM seq_1_to_50"},
+      100, "d");
 }
 
 TEST_F(KeyTypesCopyTest, DateDatetimeTimeYear) {
@@ -257,11 +257,12 @@ TEST_F(KeyTypesCopyTest, DateDatetimeTimeYear) {
                         "INSERT INTO t VALUES ('0000-00-00 00:00:00', 0), ('1000-01-01 00:00:00.000001', 1), "
                         "('9999-12-31 23:59:59.999999', 2), ('2026-03-29 02:30:00', 3), ('2026-10-25 02:30:00', 4)"},
                        100, "dt");
-  expect_complete_copy({"CREATE TABLE t (tm TIME(6) NOT NULL PRIMARY KEY, v INT)",
-                        "INSERT INTO t VALUES ('-838:59:59', 0), ('838:59:59', 1), ('-00:00:00.000001', 2), ('00:00:00', 3)",
-                        "INSERT INTO t SELECT SEC_TO_TIME(CAST(seq AS SIGNED) * 3600 - 180000) + INTERVAL seq MICROSECOND, seq "
-                        "FROM seq_1_to_96"},
-                       100, "tm");
+  expect_complete_copy(
+      {"CREATE TABLE t (tm TIME(6) NOT NULL PRIMARY KEY, v INT)",
+       "INSERT INTO t VALUES ('-838:59:59', 0), ('838:59:59', 1), ('-00:00:00.000001', 2), ('00:00:00', 3)",
+       "INSERT INTO t SELECT SEC_TO_TIME(CAST(seq AS SIGNED) * 3600 - 180000) + INTERVAL seq MICROSECOND, seq "
+       "FROM seq_1_to_96"},
+      100, "tm");
   expect_complete_copy({"CREATE TABLE t (y YEAR NOT NULL, b BIT(10) NOT NULL, PRIMARY KEY (y, b))",
                         "INSERT INTO t SELECT 1901 + seq % 255, seq FROM seq_1_to_299", "INSERT INTO t VALUES (0, 0)"},
                        300, "y, b");
@@ -330,10 +331,11 @@ TEST_F(KeyTypesCopyTest, StringsInCiBinAndNoPadCollations) {
        "FROM seq_0_to_43"},
       44, "k");
   // CHAR in a non-UTF-8 charset: bytes travel as they are stored.
-  expect_complete_copy({"CREATE TABLE t (k CHAR(6) CHARACTER SET latin1 COLLATE latin1_swedish_ci NOT NULL, "
-                        "id INT NOT NULL, PRIMARY KEY (k, id))",
-                        "INSERT INTO t SELECT CONCAT(CHAR(200 + seq % 50 USING latin1), seq % 3), seq FROM seq_1_to_100"},
-                       100, "k, id");
+  expect_complete_copy(
+      {"CREATE TABLE t (k CHAR(6) CHARACTER SET latin1 COLLATE latin1_swedish_ci NOT NULL, "
+       "id INT NOT NULL, PRIMARY KEY (k, id))",
+       "INSERT INTO t SELECT CONCAT(CHAR(200 + seq % 50 USING latin1), seq % 3), seq FROM seq_1_to_100"},
+      100, "k, id");
 }
 
 TEST_F(KeyTypesCopyTest, BinaryAndVarbinaryWithZeroAndFfBytes) {
@@ -351,10 +353,11 @@ TEST_F(KeyTypesCopyTest, BinaryAndVarbinaryWithZeroAndFfBytes) {
 
 TEST_F(KeyTypesCopyTest, UuidAndInet6) {
   // A UUID's index order swaps its groups: not its text order.
-  expect_complete_copy({"CREATE TABLE t (u UUID NOT NULL PRIMARY KEY, i INET6 NOT NULL, UNIQUE KEY (i))",
-                        "INSERT INTO t SELECT CONCAT(LPAD(HEX(seq), 8, '0'), '-0000-', LPAD(HEX(100 - seq), 4, '0'), "
-                        "'-0000-', LPAD(HEX(seq * 7), 12, '0')), CONCAT(HEX(seq), '::', HEX(100 - seq)) FROM seq_1_to_100"},
-                       100, "u");
+  expect_complete_copy(
+      {"CREATE TABLE t (u UUID NOT NULL PRIMARY KEY, i INET6 NOT NULL, UNIQUE KEY (i))",
+       "INSERT INTO t SELECT CONCAT(LPAD(HEX(seq), 8, '0'), '-0000-', LPAD(HEX(100 - seq), 4, '0'), "
+       "'-0000-', LPAD(HEX(seq * 7), 12, '0')), CONCAT(HEX(seq), '::', HEX(100 - seq)) FROM seq_1_to_100"},
+      100, "u");
 }
 
 TEST_F(KeyTypesCopyTest, CompositeKeysMixingTypes) {
@@ -385,8 +388,8 @@ TEST_F(KeyTypesCopyTest, EnumReproductionThroughTheCli) {
   const auto before = rows_of("t", "id, e");
   ASSERT_EQ(before.size(), 500u);
   const char* pass = std::getenv("GHOSTCUT_TEST_PASSWORD");
-  const auto r = run_shell("env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(pass ? pass : "") + " " +
-                           std::string(GHOSTCUT_BINARY) + " migrate --host " + settings_.host + " --port " +
+  const auto r = run_shell("env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(pass ? pass : "") +
+                           " " + std::string(GHOSTCUT_BINARY) + " migrate --host " + settings_.host + " --port " +
                            std::to_string(settings_.port) + " --user " + shell_quote(settings_.user) +
                            " --ssl-mode disabled --database " + shell_quote(db_) +
                            " --table t --alter \"ENGINE=InnoDB\" --chunk-size 10 --execute");
@@ -414,14 +417,17 @@ TEST_F(KeyTypesCopyTest, KeyBoundsExplain) {
        "INSERT INTO t SELECT '2026-01-01' + INTERVAL seq SECOND FROM seq_0_to_3999"},
       {"CREATE TABLE t (k TIMESTAMP(6) NOT NULL PRIMARY KEY)",
        "INSERT INTO t SELECT '2026-01-01' + INTERVAL seq SECOND FROM seq_0_to_3999"},
-      {"CREATE TABLE t (k DATE NOT NULL PRIMARY KEY)", "INSERT INTO t SELECT '2000-01-01' + INTERVAL seq DAY FROM seq_0_to_3999"},
-      {"CREATE TABLE t (k TIME(6) NOT NULL PRIMARY KEY)", "INSERT INTO t SELECT SEC_TO_TIME(seq * 7) FROM seq_0_to_3999"},
+      {"CREATE TABLE t (k DATE NOT NULL PRIMARY KEY)",
+       "INSERT INTO t SELECT '2000-01-01' + INTERVAL seq DAY FROM seq_0_to_3999"},
+      {"CREATE TABLE t (k TIME(6) NOT NULL PRIMARY KEY)",
+       "INSERT INTO t SELECT SEC_TO_TIME(seq * 7) FROM seq_0_to_3999"},
       {"CREATE TABLE t (k VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_swedish_nopad_ci NOT NULL PRIMARY KEY)",
        "INSERT INTO t SELECT CONCAT('k', seq) FROM seq_0_to_3999"},
       {"CREATE TABLE t (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL, i INT NOT NULL, "
        "PRIMARY KEY (k, i))",
        "INSERT INTO t SELECT CONCAT('k', seq % 50), seq FROM seq_0_to_3999"},
-      {"CREATE TABLE t (k VARBINARY(10) NOT NULL PRIMARY KEY)", "INSERT INTO t SELECT UNHEX(LPAD(HEX(seq * 7), 6, '0')) FROM seq_0_to_3999"},
+      {"CREATE TABLE t (k VARBINARY(10) NOT NULL PRIMARY KEY)",
+       "INSERT INTO t SELECT UNHEX(LPAD(HEX(seq * 7), 6, '0')) FROM seq_0_to_3999"},
       {"CREATE TABLE t (k BIGINT UNSIGNED NOT NULL PRIMARY KEY)",
        "INSERT INTO t SELECT 18446744073709551615 - seq * 1000 FROM seq_0_to_3999"},
       {"CREATE TABLE t (k UUID NOT NULL PRIMARY KEY)",

@@ -50,7 +50,8 @@ class LockConflictTest : public LiveServerTest {
     std::string id;
     ghostcut::test::eventually(
         [&] {
-          auto r = fresh(c, "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()");
+          auto r =
+              fresh(c, "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()");
           if (!r.empty()) id = r.rows[0][0].value_or("");
           return !id.empty();
         },
@@ -62,10 +63,10 @@ class LockConflictTest : public LiveServerTest {
   static std::string waiter_on(engine::SqlConnection& probe, const std::string& blocking, std::uint64_t thread,
                                const std::string& query_text = {}) {
     auto r = fresh(probe,
-        "SELECT r.trx_id FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_TRX r"
-        " ON r.trx_id = w.requesting_trx_id WHERE w.blocking_trx_id = ? AND (r.trx_mysql_thread_id = ? OR"
-        " (? <> '' AND r.trx_query LIKE CONCAT('%', ?, '%')))",
-        {blocking, thread, query_text, query_text});
+                   "SELECT r.trx_id FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_TRX r"
+                   " ON r.trx_id = w.requesting_trx_id WHERE w.blocking_trx_id = ? AND (r.trx_mysql_thread_id = ? OR"
+                   " (? <> '' AND r.trx_query LIKE CONCAT('%', ?, '%')))",
+                   {blocking, thread, query_text, query_text});
     return r.empty() ? std::string() : r.rows[0][0].value_or("");
   }
 
@@ -268,7 +269,7 @@ TEST_F(LockConflictTest, CopyChunksAndApplierBatchesDeadlockAndTheMigrationLoses
   std::map<int, int> expected_v;  // id → v, for the rows the writer changed
   auto writer = engine::SqlConnection::open(settings_);
   auto blocker = engine::SqlConnection::open(settings_);  // holds row 50 of the chunk's range
-  std::atomic<int> armed{0};                            // the chunk (1-based) the trap is set for
+  std::atomic<int> armed{0};                              // the chunk (1-based) the trap is set for
   std::atomic<std::uint64_t> armed_at_chunks{~0ull};
   std::atomic<int> sprung{0};
   std::string blocker_trx;  // set by the copier's hook, read by the applier's after `armed`
@@ -316,8 +317,8 @@ TEST_F(LockConflictTest, CopyChunksAndApplierBatchesDeadlockAndTheMigrationLoses
     engine::SqlThreadGuard guard;
     auto probe = engine::SqlConnection::open(settings_);
     std::string chunk_trx;
-    if (!ghostcut::test::eventually([&] { return !(chunk_trx = waiter_on(*probe, blocker_trx, 0, "row-copy")).empty(); },
-                                    60s, kPoll))
+    if (!ghostcut::test::eventually(
+            [&] { return !(chunk_trx = waiter_on(*probe, blocker_trx, 0, "row-copy")).empty(); }, 60s, kPoll))
       note("chunk " + std::to_string(c) + " never waited on row 50");
     if (releaser.joinable()) releaser.join();
     releaser = std::thread([&, c, chunk_trx] {
@@ -326,9 +327,11 @@ TEST_F(LockConflictTest, CopyChunksAndApplierBatchesDeadlockAndTheMigrationLoses
       if (!ghostcut::test::eventually([&] { return !waiter_on(*p, chunk_trx, 0, "apply-").empty(); }, 60s, kPoll))
         note("batch " + std::to_string(c) + " never waited on the chunk");
       ++sprung;
-      auto what = fresh(*p, "SELECT l.lock_mode, l.lock_type, l.lock_data, r.trx_query FROM information_schema.INNODB_LOCK_WAITS w"
-                           " JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id"
-                           " JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id");
+      auto what =
+          fresh(*p,
+                "SELECT l.lock_mode, l.lock_type, l.lock_data, r.trx_query FROM information_schema.INNODB_LOCK_WAITS w"
+                " JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id"
+                " JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id");
       for (auto& row : what.rows)
         std::cerr << "  waits: " << row[0].value_or("") << " " << row[1].value_or("") << " " << row[2].value_or("")
                   << " " << row[3].value_or("").substr(0, 60) << "\n";
@@ -402,8 +405,9 @@ TEST_F(LockConflictTest, KilledCopierAndApplierConnectionsAreReopenedAndNothingI
   cfg.copier.wait_if_throttled = [&](std::stop_token) {
     if (progress_.chunks_copied.load() != 3 || killed.load()) return;
     engine::SqlThreadGuard guard;
-    auto r = admin_->query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Sleep' AND ID NOT IN (?, ?)",
-                           {db_, writer->connection_id(), conn_->connection_id()});
+    auto r = admin_->query(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Sleep' AND ID NOT IN (?, ?)",
+        {db_, writer->connection_id(), conn_->connection_id()});
     for (const auto& row : r.rows) {
       try {
         admin_->execute("KILL CONNECTION " + *row[0]);
@@ -446,7 +450,8 @@ TEST_F(LockConflictTest, KilledCopierAndApplierConnectionsAreReopenedAndNothingI
   ASSERT_EQ(rows.size(), 1000u);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const int id = static_cast<int>(i) + 1;
-    EXPECT_EQ(rows.rows[i], (std::vector<engine::Cell>{std::to_string(id), std::to_string(v[id]), "7"})) << "row " << id;
+    EXPECT_EQ(rows.rows[i], (std::vector<engine::Cell>{std::to_string(id), std::to_string(v[id]), "7"}))
+        << "row " << id;
   }
 }
 

@@ -47,8 +47,9 @@ class MigrateCliTest : public LiveServerTest {
            shell_quote(settings_.user) + " --ssl-mode disabled --database " + shell_quote(db_);
   }
   CliRun migrate(const std::string& table, const std::string& alter, const std::string& extra = "") {
-    return run_ghostcut("migrate " + connection_args() + " --table " + table + " --alter " + shell_quote(alter) + " " + extra,
-                        settings_.password);
+    return run_ghostcut(
+        "migrate " + connection_args() + " --table " + table + " --alter " + shell_quote(alter) + " " + extra,
+        settings_.password);
   }
   std::map<std::string, std::string> snapshot() {
     std::map<std::string, std::string> out;

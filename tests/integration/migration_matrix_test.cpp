@@ -21,11 +21,11 @@ namespace {
 
 struct Case {
   const char* name;
-  std::vector<std::string> setup;   // CREATE + seed
+  std::vector<std::string> setup;  // CREATE + seed
   std::string alter;
-  std::vector<std::string> during;  // run while the migration is in sync, before the cut-over
+  std::vector<std::string> during;          // run while the migration is in sync, before the cut-over
   std::vector<std::string> expect_columns;  // columns the new table must have (beyond shared ones)
-  bool by_value = false;  // compare values, not bytes (the ALTER changes a charset)
+  bool by_value = false;                    // compare values, not bytes (the ALTER changes a charset)
 };
 
 class MigrationMatrixTest : public LiveServerTest {
@@ -89,8 +89,7 @@ class MigrationMatrixTest : public LiveServerTest {
 
 class AlterMatrix : public MigrationMatrixTest, public ::testing::WithParamInterface<Case> {};
 
-const std::string kSeed =
-    "INSERT INTO t (id, a, b) SELECT seq, seq * 3, CONCAT('b', seq) FROM seq_1_to_300";
+const std::string kSeed = "INSERT INTO t (id, a, b) SELECT seq, seq * 3, CONCAT('b', seq) FROM seq_1_to_300";
 const std::vector<std::string> kDuring = {
     "INSERT INTO t (id, a, b) VALUES (1001, 1, 'new'), (1002, 2, 'new2')",
     "UPDATE t SET a = a + 1 WHERE id BETWEEN 10 AND 20",
@@ -111,8 +110,11 @@ TEST_P(AlterMatrix, NewTableEqualsTheOldOnSharedColumns) {
   if (HasFatalFailure()) return;
   expect_same_rows(plan, c.by_value);
   for (const auto& col : c.expect_columns) {
-    EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't' "
-                           "AND COLUMN_NAME = ?", {db_, col}).scalar(),
+    EXPECT_EQ(conn_
+                  ->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't' "
+                          "AND COLUMN_NAME = ?",
+                          {db_, col})
+                  .scalar(),
               "1")
         << col;
   }
@@ -123,19 +125,29 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Case{"AddNullableColumnAfter",
              {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "ADD COLUMN x INT NULL AFTER a", kDuring, {"x"}},
+             "ADD COLUMN x INT NULL AFTER a",
+             kDuring,
+             {"x"}},
         Case{"AddNotNullDefaultFirst",
              {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "ADD COLUMN y VARCHAR(10) NOT NULL DEFAULT 'dflt' FIRST", kDuring, {"y"}},
+             "ADD COLUMN y VARCHAR(10) NOT NULL DEFAULT 'dflt' FIRST",
+             kDuring,
+             {"y"}},
         Case{"DropColumn",
              {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL, gone TEXT)", kSeed},
-             "DROP COLUMN gone", kDuring, {}},
+             "DROP COLUMN gone",
+             kDuring,
+             {}},
         Case{"ModifyType",
              {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "MODIFY a BIGINT NOT NULL", kDuring, {}},
+             "MODIFY a BIGINT NOT NULL",
+             kDuring,
+             {}},
         Case{"AddIndex",
              {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "ADD INDEX b_idx (b)", kDuring, {}},
+             "ADD INDEX b_idx (b)",
+             kDuring,
+             {}},
         Case{"ChangeCharset",
              {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL) CHARACTER SET latin1",
               "INSERT INTO t (id, a, b) SELECT seq, seq, CONCAT('caf', CHAR(233 USING latin1), seq) FROM seq_1_to_300"},
@@ -151,8 +163,8 @@ INSTANTIATE_TEST_SUITE_P(
               "INSERT INTO t SELECT CONCAT('key', seq % 7), seq, seq, CONCAT('b', seq) FROM seq_1_to_300"},
              "ADD COLUMN z INT NULL",
              {"INSERT INTO t VALUES ('key1', 1001, 1, 'x'), ('zzz', 1, 2, 'y')",
-              "UPDATE t SET k = 'moved' WHERE id BETWEEN 10 AND 12",
-              "UPDATE t SET a = -a WHERE k = 'key3'", "DELETE FROM t WHERE id BETWEEN 40 AND 45"},
+              "UPDATE t SET k = 'moved' WHERE id BETWEEN 10 AND 12", "UPDATE t SET a = -a WHERE k = 'key3'",
+              "DELETE FROM t WHERE id BETWEEN 40 AND 45"},
              {"z"}},
         Case{"UniqueNonPrimaryChunkKey",
              {"CREATE TABLE t (id INT NOT NULL, u VARCHAR(30) NOT NULL, a INT NOT NULL, b VARCHAR(40) NOT NULL, "
@@ -183,14 +195,15 @@ TEST_F(MigrationMatrixTest, EveryColumnTypeSurvivesCopyAndApply) {
       " ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 1,0 0))'))";
   conn_->execute("INSERT INTO t VALUES " + row2);
   MigrationPlan plan;
-  migrate("ADD COLUMN extra INT NULL",
-          {"SET time_zone = '+00:00'",
-           "INSERT INTO t (id, ti, tu, si, mu, i, iu, bi, bu, f, d, dc, dc2, y, dt, tm, dtt, ts, c, cu, vc, bn, vb, bl, lb,"
-           " tx, e, s, b10, b64, j, g) SELECT id + 100, ti, tu, si, mu, i, iu, bi, bu, f, d, dc, dc2, y, dt, tm, dtt, ts,"
-           " c, cu, vc, bn, vb, bl, lb, tx, e, s, b10, b64, j, g FROM t WHERE id <= 2",
-           "UPDATE t SET id = 300 WHERE id = 102", "UPDATE t SET vc = NULL, ti = 127 WHERE id = 2",
-           "DELETE FROM t WHERE id = 101"},
-          plan);
+  migrate(
+      "ADD COLUMN extra INT NULL",
+      {"SET time_zone = '+00:00'",
+       "INSERT INTO t (id, ti, tu, si, mu, i, iu, bi, bu, f, d, dc, dc2, y, dt, tm, dtt, ts, c, cu, vc, bn, vb, bl, lb,"
+       " tx, e, s, b10, b64, j, g) SELECT id + 100, ti, tu, si, mu, i, iu, bi, bu, f, d, dc, dc2, y, dt, tm, dtt, ts,"
+       " c, cu, vc, bn, vb, bl, lb, tx, e, s, b10, b64, j, g FROM t WHERE id <= 2",
+       "UPDATE t SET id = 300 WHERE id = 102", "UPDATE t SET vc = NULL, ti = 127 WHERE id = 2",
+       "DELETE FROM t WHERE id = 101"},
+      plan);
   if (HasFatalFailure()) return;
   expect_same_rows(plan);
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t").scalar(), "3");

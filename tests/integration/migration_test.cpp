@@ -28,9 +28,7 @@ using namespace ghostcut::testing;
 
 class MigrationTest : public LiveServerTest {
  protected:
-  MigratorConfig migrator_config() {
-    return ghostcut::testing::test_migrator_config(settings_, 920000);
-  }
+  MigratorConfig migrator_config() { return ghostcut::testing::test_migrator_config(settings_, 920000); }
   MigrationPlan plan_for(const std::string& table, const std::string& alter, InspectorConfig ic = {}) {
     Inspector inspector(*conn_, ic);
     return inspector.inspect(db_, table, alter);
@@ -38,8 +36,9 @@ class MigrationTest : public LiveServerTest {
 };
 
 TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
-  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL,"
-                 " c DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00', KEY (a))");
+  conn_->execute(
+      "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL,"
+      " c DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00', KEY (a))");
   constexpr int kWriters = 4, kRows = 20000;
   std::vector<Writer> writers(kWriters);
   for (int w = 0; w < kWriters; ++w) {
@@ -141,7 +140,8 @@ TEST_F(MigrationTest, CutOverRetriesPastALongTransactionAndKeepsTheOriginalMeanw
   });
   auto wait_phase = [&](Phase p) {
     const auto until = std::chrono::steady_clock::now() + 30s;
-    while (migrator.phase() != p && !failure && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+    while (migrator.phase() != p && !failure && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(20ms);
     return migrator.phase() == p;
   };
   auto bail = [&](const char* what) {
@@ -160,8 +160,8 @@ TEST_F(MigrationTest, CutOverRetriesPastALongTransactionAndKeepsTheOriginalMeanw
     return bail("never started the cut-over");
   }
   std::this_thread::sleep_for(2500ms);  // at least two timed-out attempts
-  auto cols = admin_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
-                            {db_});
+  auto cols = admin_->query(
+      "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
   EXPECT_EQ(cols.scalar(), "2") << "the original was swapped while a transaction held it";
   EXPECT_EQ(migrator.phase(), Phase::kCuttingOver);
   holder->execute("COMMIT");

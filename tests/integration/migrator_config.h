@@ -32,15 +32,16 @@ inline engine::MigratorConfig test_migrator_config(const ghostcut::ConnectionSet
 // A Migrator's run() on its own thread: the test drives it (control commands, writers) meanwhile.
 class BackgroundMigration {
  public:
-  explicit BackgroundMigration(engine::Migrator& m) : migrator_(m), thread_([this] {
-    engine::SqlThreadGuard guard;
-    try {
-      result_ = migrator_.run(std::stop_token{});
-    } catch (...) {
-      failure_ = std::current_exception();
-    }
-    ended_ = true;
-  }) {}
+  explicit BackgroundMigration(engine::Migrator& m)
+      : migrator_(m), thread_([this] {
+          engine::SqlThreadGuard guard;
+          try {
+            result_ = migrator_.run(std::stop_token{});
+          } catch (...) {
+            failure_ = std::current_exception();
+          }
+          ended_ = true;
+        }) {}
   ~BackgroundMigration() { join(); }
   BackgroundMigration(const BackgroundMigration&) = delete;
   BackgroundMigration& operator=(const BackgroundMigration&) = delete;

@@ -18,16 +18,16 @@
 namespace ghostcut::testing {
 
 using engine::Cell;
-using ghostcut::ConnectionSettings;
+using engine::quote_qualified;
 using engine::SqlConnection;
 using engine::SqlThreadGuard;
-using engine::quote_qualified;
+using ghostcut::ConnectionSettings;
 
 using Row = std::vector<Cell>;
 using Table = std::map<std::string, Row>;  // key text → row (every column as text)
 
 inline Table read_table(SqlConnection& c, const std::string& db, const std::string& table, const std::string& columns,
-                 const std::string& key_expr) {
+                        const std::string& key_expr) {
   Table t;
   auto r = c.query("SELECT " + key_expr + ", " + columns + " FROM " + quote_qualified(db, table));
   for (auto& row : r.rows) {
@@ -43,8 +43,9 @@ inline Table read_table(SqlConnection& c, const std::string& db, const std::stri
 inline std::size_t count_differences(const Table& expected, const Table& got, const Table& old) {
   auto in_old = [&](const std::string& k) {
     auto it = old.find(k);
-    return it == old.end() ? std::string(" (not in t_del)")
-                           : " (in t_del: a=" + it->second[0].value_or("NULL") + ", b=" + it->second[1].value_or("NULL") + ")";
+    return it == old.end()
+               ? std::string(" (not in t_del)")
+               : " (in t_del: a=" + it->second[0].value_or("NULL") + ", b=" + it->second[1].value_or("NULL") + ")";
   };
   std::size_t diffs = 0;
   for (const auto& [k, row] : expected) {
@@ -152,10 +153,8 @@ inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& st
       // A deadlock between writers' transactions (gap locks) rolls the whole transaction back, as
       // for any application; the model was not touched, so it stays exact. Anything else is an error.
       const auto* sql = dynamic_cast<const engine::SqlError*>(&e);
-      if (sql && sql->code() == 1213)
-        ++wr.deadlocks;
-      else
-        ++wr.errors;
+      if (sql && sql->code() == 1213) ++wr.deadlocks;
+      else ++wr.errors;
       wr.last_error = e.what();
       try {
         c->execute("ROLLBACK");
@@ -164,6 +163,5 @@ inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& st
     }
   }
 }
-
 
 }  // namespace ghostcut::testing

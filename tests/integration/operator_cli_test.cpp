@@ -71,7 +71,8 @@ std::uint16_t free_port() {
 double sample(const std::string& metrics, const std::string& name) {
   std::istringstream in(metrics);
   for (std::string line; std::getline(in, line);)
-    if (line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
+    if (line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0)
+      return std::stod(line.substr(line.rfind(' ') + 1));
   return -1;
 }
 
@@ -94,7 +95,9 @@ class OperatorCliTest : public LiveServerTest {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
     LiveServerTest::TearDown();
   }
-  std::string ctl(const std::string& args) { return run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " " + args).out; }
+  std::string ctl(const std::string& args) {
+    return run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " " + args).out;
+  }
   std::string checksum(const std::string& table) {
     auto r = conn_->query("SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('|', id, a, b))), 0) FROM " +
                           quote_qualified(db_, table));
@@ -111,12 +114,14 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
   const auto port = free_port();
   const std::string flag = dir_ + "/postpone.flag";
   std::ofstream(flag) << "hold";
-  const std::string cmd = "env HOME=/nonexistent GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) + " " +
-                          GHOSTCUT_BINARY + " migrate --host 127.0.0.1 --port " + std::to_string(settings_.port) +
-                          " --user " + shell_quote(settings_.user) + " --ssl-mode disabled --database " + shell_quote(db_) +
-                          " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-attempt-instant --chunk-size 200 --nice-ratio 2"
-                          " --serve-socket-file " + socket_ + " --postpone-cut-over-flag-file " + flag +
-                          " --metrics-port " + std::to_string(port) + " --log-format json --status-interval-seconds 1";
+  const std::string cmd =
+      "env HOME=/nonexistent GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) + " " + GHOSTCUT_BINARY +
+      " migrate --host 127.0.0.1 --port " + std::to_string(settings_.port) + " --user " + shell_quote(settings_.user) +
+      " --ssl-mode disabled --database " + shell_quote(db_) +
+      " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-attempt-instant --chunk-size 200 --nice-ratio 2"
+      " --serve-socket-file " +
+      socket_ + " --postpone-cut-over-flag-file " + flag + " --metrics-port " + std::to_string(port) +
+      " --log-format json --status-interval-seconds 1";
   migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));
 
@@ -130,22 +135,29 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
 
   // /metrics: valid Prometheus text, and counters that move.
   std::string first, second;
-  ASSERT_TRUE(eventually([&] {
-    auto r = ghostcut::test::http_get(port, "/metrics");
-    first = r ? r->body : "";
-    return sample(first, "ghostcut_rows_copied_total") > 0;
-  }, 15s, 100ms)) << first;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = ghostcut::test::http_get(port, "/metrics");
+        first = r ? r->body : "";
+        return sample(first, "ghostcut_rows_copied_total") > 0;
+      },
+      15s, 100ms))
+      << first;
   std::string error;
   EXPECT_TRUE(ghostcut::test::parse_prometheus_text(first, &error)) << error << "\n" << first;
-  ASSERT_TRUE(eventually([&] {
-    auto r = ghostcut::test::http_get(port, "/metrics");
-    second = r ? r->body : "";
-    return sample(second, "ghostcut_rows_copied_total") > sample(first, "ghostcut_rows_copied_total");
-  }, 15s, 100ms)) << second;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = ghostcut::test::http_get(port, "/metrics");
+        second = r ? r->body : "";
+        return sample(second, "ghostcut_rows_copied_total") > sample(first, "ghostcut_rows_copied_total");
+      },
+      15s, 100ms))
+      << second;
   EXPECT_NE(second.find("database=\"" + db_ + "\""), std::string::npos);
 
   // Held by the flag file after the copy; ctl unpostpone releases it.
-  ASSERT_TRUE(eventually([&] { return ctl("status").find("postponed") != std::string::npos; }, 60s, 100ms)) << ctl("status");
+  ASSERT_TRUE(eventually([&] { return ctl("status").find("postponed") != std::string::npos; }, 60s, 100ms))
+      << ctl("status");
   const auto un = run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " unpostpone");
   EXPECT_EQ(un.status, 0) << un.out;
   ASSERT_EQ(migration_.wait_for(60s), std::future_status::ready);
@@ -176,8 +188,8 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
   conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
   conn_->execute("INSERT INTO t SELECT seq, seq, CONCAT('row-', seq) FROM seq_1_to_2000");
   const std::string config = dir_ + "/ghostcut.ini", mycnf = dir_ + "/my.cnf";
-  std::ofstream(config) << "chunk-size = 250\nthreads = 2\nmax-lag-millis = 2500\npostpone-cut-over-flag-file = " << dir_
-                        << "/hold\nserve-socket-file = " << socket_ << "\n";
+  std::ofstream(config) << "chunk-size = 250\nthreads = 2\nmax-lag-millis = 2500\npostpone-cut-over-flag-file = "
+                        << dir_ << "/hold\nserve-socket-file = " << socket_ << "\n";
   ::chmod(config.c_str(), 0644);  // readable by others: a warning below
   std::ofstream(dir_ + "/hold") << "x";
   std::ofstream(mycnf) << "[client]\nuser = " << settings_.user << "\npassword = " << settings_.password << "\n";
@@ -186,16 +198,17 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
   const std::string cmd = std::string("env -u GHOSTCUT_PASSWORD HOME=/nonexistent ") + GHOSTCUT_BINARY +
                           " migrate --defaults-file " + mycnf + " --host 127.0.0.1 --port " +
                           std::to_string(settings_.port) + " --ssl-mode disabled --database " + shell_quote(db_) +
-                          " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-attempt-instant --config " + config + " --threads 3";
+                          " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-attempt-instant --config " +
+                          config + " --threads 3";
   // Held by the config file's postpone flag file, so the settings can be read while it runs.
   migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));
   const auto json = ctl("'status json'");
   const auto t = ghostcut::test::parse_json(json);
   ASSERT_TRUE(t) << json;
-  EXPECT_EQ(json_get<int>(*t, "chunk_size"), 250);        // from the config file
-  EXPECT_EQ(json_get<int>(*t, "max_lag_millis"), 2500);   // from the config file
-  EXPECT_EQ(json_get<int>(*t, "threads"), 3);             // the command line wins over the file's 2
+  EXPECT_EQ(json_get<int>(*t, "chunk_size"), 250);       // from the config file
+  EXPECT_EQ(json_get<int>(*t, "max_lag_millis"), 2500);  // from the config file
+  EXPECT_EQ(json_get<int>(*t, "threads"), 3);            // the command line wins over the file's 2
   ctl("unpostpone");
   ASSERT_EQ(migration_.wait_for(60s), std::future_status::ready);
   const auto r = migration_.get();

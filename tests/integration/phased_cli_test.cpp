@@ -86,8 +86,10 @@ TEST_F(PhasedCliTest, TheDryRunPredictsTheCostAndNamesABlocker) {
   ASSERT_EQ(run.status, 0) << run.out;
   const double written = static_cast<double>(binlog_offset() - before);
   conn_->execute("ANALYZE TABLE t");
-  const auto size = conn_->query("SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE "
-                                 "TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
+  const auto size = conn_->query(
+      "SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE "
+      "TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
+      {db_});
   const double real_size = std::stod(size.scalar().value_or("0"));
   std::printf("estimate vs real: binlog %.0f vs %.0f bytes, ghost %.0f vs %.0f bytes, copy %.1f s (estimate)\n", binlog,
               written, ghost, real_size, secs);

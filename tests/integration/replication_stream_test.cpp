@@ -54,7 +54,8 @@ class ReplicationStreamTest : public LiveServerTest {
  protected:
   binlog::StreamSettings stream_settings(std::optional<binlog::BinlogPosition> start) {
     binlog::StreamSettings s;
-    s.connection = ghostcut::testing::binlog_settings(settings_, 900000 + static_cast<std::uint32_t>(::getpid() % 10000));
+    s.connection =
+        ghostcut::testing::binlog_settings(settings_, 900000 + static_cast<std::uint32_t>(::getpid() % 10000));
     s.start = std::move(start);
     s.heartbeat_period = 500ms;
     s.dead_after = 3s;
@@ -80,7 +81,7 @@ TEST_F(ReplicationStreamTest, DeliversWholeTransactionsInOrderWithPositions) {
   conn_->execute("UPDATE t SET v = 21 WHERE id = 2");
   conn_->execute("DELETE FROM t WHERE id = 1");
   conn_->execute("COMMIT");
-  conn_->execute("INSERT INTO other VALUES (2)");  // a transaction with nothing for us
+  conn_->execute("INSERT INTO other VALUES (2)");      // a transaction with nothing for us
   conn_->execute("UPDATE t SET id = 4 WHERE id = 3");  // a key change
   const auto end = current_position(*admin_);
 
@@ -91,9 +92,9 @@ TEST_F(ReplicationStreamTest, DeliversWholeTransactionsInOrderWithPositions) {
   auto t2 = stream->pop(10s);
   ASSERT_TRUE(t2);
   EXPECT_EQ(ops_of(*t2), (std::vector<Op>{{RowsKind::kWrite, 2, 20},
-                                           {RowsKind::kWrite, 3, 30},
-                                           {RowsKind::kUpdate, 2, 21},
-                                           {RowsKind::kDelete, 1, 10}}));
+                                          {RowsKind::kWrite, 3, 30},
+                                          {RowsKind::kUpdate, 2, 21},
+                                          {RowsKind::kDelete, 1, 10}}));
   EXPECT_GT(t2->end, t1->end);
   auto t3 = stream->pop(10s);
   ASSERT_TRUE(t3);
@@ -130,7 +131,8 @@ TEST_F(ReplicationStreamTest, KilledDumpConnectionLosesAndRepeatsNothing) {
     auto w = engine::SqlConnection::open(settings_);
     for (int i = 1; i <= 300; ++i) {
       w->execute("BEGIN");
-      w->update("INSERT INTO t VALUES (?, ?), (?, ?)", {std::int64_t{2 * i}, std::int64_t{i}, std::int64_t{2 * i + 1}, std::int64_t{i}});
+      w->update("INSERT INTO t VALUES (?, ?), (?, ?)",
+                {std::int64_t{2 * i}, std::int64_t{i}, std::int64_t{2 * i + 1}, std::int64_t{i}});
       w->update("UPDATE t SET v = v + 1000 WHERE id = ?", {std::int64_t{2 * i}});
       w->update("DELETE FROM t WHERE id = ?", {std::int64_t{2 * i + 1}});
       w->execute("COMMIT");

@@ -10,12 +10,12 @@
 #include <thread>
 
 #include "engine/copy/copier.h"
-#include "engine/sql/changelog.h"
 #include "engine/inspect/inspector.h"
 #include "engine/resume/checkpoint.h"
 #include "engine/resume/resume.h"
 #include "engine/resume/run_guard.h"
 #include "engine/sql/binlog_settings.h"
+#include "engine/sql/changelog.h"
 #include "integration/ghost_fixture.h"
 
 using namespace ghostcut;
@@ -261,7 +261,8 @@ TEST_F(ResumeTest, CopierResumesFromTheLowWaterMark) {
   EXPECT_EQ(second.progress_mark().rows_below, total);
   expect_same_content();
   std::printf("[ resume ] fresh copy: %llu rows; resumed copy: %llu rows copied, %llu skipped\n",
-              static_cast<unsigned long long>(total), static_cast<unsigned long long>(second_progress.rows_copied.load()),
+              static_cast<unsigned long long>(total),
+              static_cast<unsigned long long>(second_progress.rows_copied.load()),
               static_cast<unsigned long long>(second.rows_skipped()));
 
   // A finished range copies nothing when resumed again.
@@ -335,9 +336,11 @@ TEST_F(ResumeTest, RunGuardTakesTheLockBackOrReportsItsLoss) {
   const auto first_id = guard->connection_id();
   admin_->execute("KILL CONNECTION " + std::to_string(first_id));
   const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (guard->connection_id() == first_id && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  while (guard->connection_id() == first_id && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
   ASSERT_NE(guard->connection_id(), first_id);
-  EXPECT_EQ(conn_->query("SELECT IS_USED_LOCK(?)", {guard->lock_name()}).scalar(), std::to_string(guard->connection_id()));
+  EXPECT_EQ(conn_->query("SELECT IS_USED_LOCK(?)", {guard->lock_name()}).scalar(),
+            std::to_string(guard->connection_id()));
   EXPECT_FALSE(guard->failure());
 
   // Another session queues for the lock before the guard's connection dies: it gets it.
@@ -346,14 +349,18 @@ TEST_F(ResumeTest, RunGuardTakesTheLockBackOrReportsItsLoss) {
     engine::SqlThreadGuard g;
     return rival->query("SELECT GET_LOCK(?, 60)", {guard->lock_name()}).scalar();
   });
-  while (conn_->query("SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE LIKE '%lock%'",
-                      {rival->connection_id()}).empty() && std::chrono::steady_clock::now() < deadline)
+  while (conn_
+             ->query("SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE LIKE '%lock%'",
+                     {rival->connection_id()})
+             .empty() &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
   admin_->execute("KILL CONNECTION " + std::to_string(guard->connection_id()));
   EXPECT_EQ(got.get(), "1");
   while (!guard->failure() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
   ASSERT_TRUE(guard->failure());
-  EXPECT_NE(guard->failure()->find("id " + std::to_string(rival->connection_id())), std::string::npos) << *guard->failure();
+  EXPECT_NE(guard->failure()->find("id " + std::to_string(rival->connection_id())), std::string::npos)
+      << *guard->failure();
 }
 
 // ---- connections that outlive quiet periods ----
@@ -401,7 +408,7 @@ TEST_F(ResumeTest, KilledConnectionIsReopenedOnlyOutsideATransaction) {
   EXPECT_THROW(c->update("INSERT INTO k VALUES (3)"), engine::SqlError);
   EXPECT_THROW(c->execute("COMMIT"), engine::SqlError);
   EXPECT_EQ(c->reopened(), 1u);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM k"), 1u);  // 2 was rolled back with its session, 3 never ran
+  EXPECT_EQ(count("SELECT COUNT(*) FROM k"), 1u);               // 2 was rolled back with its session, 3 never ran
   EXPECT_EQ(c->query("SELECT COUNT(*) FROM k").scalar(), "1");  // after the transaction: reopened
   EXPECT_EQ(c->reopened(), 2u);
 }

@@ -58,7 +58,8 @@ class RevertRestartTest : public LiveServerTest {
     static std::atomic<int> n{0};
     tmp_ = "/tmp/ghostcut-revert-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
     // t(id, a INT, b, c): writers own a and b; c is the seed's copy of id, renamed by the ALTER.
-    conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL, c INT NULL)");
+    conn_->execute(
+        "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL, c INT NULL)");
     conn_->execute("INSERT INTO t SELECT seq, seq, 'seed', seq FROM seq_1_to_" + std::to_string(kRows));
   }
   void TearDown() override {
@@ -117,7 +118,8 @@ class RevertRestartTest : public LiveServerTest {
   std::string migrate_args() const {
     return std::string("--table t --alter ") + kAlter +
            " --execute --keep-old-table-in-sync 10m --heartbeat-interval-millis 100 --cut-over-lock-timeout-seconds 5"
-           " --serve-socket-file " + shell_quote(tmp_ + ".sock");
+           " --serve-socket-file " +
+           shell_quote(tmp_ + ".sock");
   }
   // `ghostcut ctl --socket <tmp>.sock <command>`; its exit code.
   int ctl(const std::string& command) {
@@ -187,12 +189,17 @@ class RevertRestartTest : public LiveServerTest {
     }
   }
   bool exists(const std::string& table) {
-    return !conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", {db_, table})
+    return !conn_
+                ->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                        {db_, table})
                 .empty();
   }
   std::string columns(const std::string& table) {
-    return conn_->query("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS "
-                        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", {db_, table})
+    return conn_
+        ->query(
+            "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            {db_, table})
         .scalar()
         .value_or("");
   }
@@ -264,8 +271,9 @@ TEST_F(RevertRestartTest, ACheckpointFromBeforeTheCutOversRenameResumesThroughIt
     const auto type = events.at(i, "Event_type").value_or("");
     const auto info = events.at(i, "Info").value_or("");
     if (type == "Gtid" || type == "Anonymous_Gtid") trx_start = events.at(i, "Pos").value_or("");  // MariaDB, MySQL
-    if (type == "Query" && info.find("RENAME TABLE") != std::string::npos && info.find("`t_del`") != std::string::npos &&
-        info.find("`" + db_ + "`") != std::string::npos && before_rename.empty())
+    if (type == "Query" && info.find("RENAME TABLE") != std::string::npos &&
+        info.find("`t_del`") != std::string::npos && info.find("`" + db_ + "`") != std::string::npos &&
+        before_rename.empty())
       before_rename = trx_start;
   }
   ASSERT_FALSE(before_rename.empty()) << "the cut-over's RENAME was not found in " << began.file;
@@ -309,9 +317,8 @@ TEST_F(RevertRestartTest, KilledWhileKeepingTheOldTableInSyncThenTheSameCommandR
   EXPECT_NE(why.find("ghostcut revert"), std::string::npos) << why;
   // The same command again resumes keeping the old table in sync (a new checkpoint shows it).
   const pid_t again = start("migrate", migrate_args());
-  ASSERT_TRUE(wait_for_checkpoint(again, [&](const ReverseCheckpoint& k) {
-    return k.state == "syncing" && k.applied > c.applied;
-  }));
+  ASSERT_TRUE(wait_for_checkpoint(
+      again, [&](const ReverseCheckpoint& k) { return k.state == "syncing" && k.applied > c.applied; }));
   let_writers_write(200);
   // revert=t is refused until the restarted process is keeping the old table in sync: ask again.
   const auto deadline = Clock::now() + 120s;
@@ -374,7 +381,8 @@ TEST_F(RevertRestartTest, NothingCheckpointedIsRefused) {
   EXPECT_NE(log.find("Nothing was changed"), std::string::npos) << log;
   EXPECT_EQ(columns("t"), "id,a,b,c");
   // A migration without --keep-old-table-in-sync leaves no checkpoint either: refused, t_del untouched.
-  auto [m, mlog] = run("migrate", std::string("--table t --alter ") + kAlter + " --execute --no-attempt-instant --no-serve-socket");
+  auto [m, mlog] =
+      run("migrate", std::string("--table t --alter ") + kAlter + " --execute --no-attempt-instant --no-serve-socket");
   ASSERT_EQ(m, 0) << mlog;
   auto [code2, log2] = run("revert", "--table t --no-serve-socket");
   EXPECT_NE(code2, 0) << log2;

@@ -29,7 +29,8 @@ class RevertTest : public LiveServerTest {
   }
   // t(id, a INT, b, c): writers own a and b; c is the seed's copy of id, renamed by the ALTERs.
   void make_table(std::vector<Writer>& writers, int rows) {
-    conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL, c INT NULL)");
+    conn_->execute(
+        "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL, c INT NULL)");
     conn_->execute("INSERT INTO t SELECT seq, seq, 'seed', seq FROM seq_1_to_" + std::to_string(rows));
     seed_models(writers, rows);
   }
@@ -93,8 +94,10 @@ TEST_F(RevertTest, RevertKeepsEveryWriteMadeBeforeDuringAndAfterBothCutOvers) {
   }
   EXPECT_GT(ops, 300u) << "the writers barely ran";
   // `t` is the old table again: its own columns, every write in it.
-  auto cols = conn_->query("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS "
-                           "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
+  auto cols = conn_->query(
+      "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS "
+      "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
+      {db_});
   EXPECT_EQ(cols.scalar().value_or(""), "id,a,b,c");
   const Table got = read_table(*conn_, db_, "t", "a, b", "id");
   EXPECT_EQ(count_differences(expected, got, read_table(*conn_, db_, "t_rev", "a, b", "id")), 0u);
@@ -104,10 +107,12 @@ TEST_F(RevertTest, RevertKeepsEveryWriteMadeBeforeDuringAndAfterBothCutOvers) {
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE id <= 3000 AND NOT (c <=> id)").scalar().value_or("?"), "0");
   EXPECT_GT(std::stoll(conn_->query("SELECT COUNT(*) FROM t WHERE id <= 3000").scalar().value_or("0")), 1000);
   // The new table is kept as t_rev; the changelog is gone.
-  EXPECT_FALSE(conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't_rev'",
-                            {db_}).empty());
-  EXPECT_TRUE(conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't_ghc'",
-                           {db_}).empty());
+  EXPECT_FALSE(
+      conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't_rev'", {db_})
+          .empty());
+  EXPECT_TRUE(
+      conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't_ghc'", {db_})
+          .empty());
 }
 
 TEST_F(RevertTest, AValueTheOldTypeCannotHoldStopsTheReverseSyncAndRevertIsRefused) {
@@ -141,8 +146,9 @@ TEST_F(RevertTest, AValueTheOldTypeCannotHoldStopsTheReverseSyncAndRevertIsRefus
 }
 
 TEST_F(RevertTest, AlterationsWithoutAnExactWayBackAreRefusedUpFront) {
-  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL,"
-                 " UNIQUE KEY ub (b))");
+  conn_->execute(
+      "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL,"
+      " UNIQUE KEY ub (b))");
   auto dropped = reverse_sync_refusals(plan_for("DROP COLUMN a"));
   ASSERT_EQ(dropped.size(), 1u);
   EXPECT_NE(dropped[0].find("drops column(s) a"), std::string::npos) << dropped[0];

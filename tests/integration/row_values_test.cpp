@@ -63,7 +63,9 @@ std::vector<PrintedRow> parse_mariadb_binlog(const std::string& text, const std:
     }
     if (!ours) continue;
     if (body == "SET" || body == "WHERE") {
-      std::string kind = stmt == "INSERT" ? "INSERT" : stmt == "DELETE" ? "DELETE" : (body == "WHERE" ? "UPDATE-before" : "UPDATE-after");
+      std::string kind = stmt == "INSERT"   ? "INSERT"
+                         : stmt == "DELETE" ? "DELETE"
+                                            : (body == "WHERE" ? "UPDATE-before" : "UPDATE-after");
       rows.push_back({kind, {}});
       continue;
     }
@@ -107,7 +109,8 @@ std::string mariadb_style(const Value& v, const engine::ColumnInfo& col) {
   if (auto* i = std::get_if<std::int64_t>(&v)) {
     if (*i >= 0) return std::to_string(*i);
     const int w = int_width(col.data_type);
-    const unsigned long long u = w == 64 ? static_cast<unsigned long long>(*i) : static_cast<unsigned long long>(*i + (1LL << w));
+    const unsigned long long u =
+        w == 64 ? static_cast<unsigned long long>(*i) : static_cast<unsigned long long>(*i + (1LL << w));
     return std::to_string(*i) + " (" + std::to_string(u) + ")";
   }
   if (auto* u = std::get_if<std::uint64_t>(&v)) {
@@ -176,7 +179,8 @@ TEST_F(RowValuesTest, EveryTypeMatchesMariadbBinlog) {
       *admin_->query("SELECT @@log_bin_basename").scalar() + start.file.substr(start.file.rfind('.'));
 
   binlog::StreamSettings ss;
-  ss.connection = ghostcut::testing::binlog_settings(settings_, 910000 + static_cast<std::uint32_t>(::getpid() % 10000));
+  ss.connection =
+      ghostcut::testing::binlog_settings(settings_, 910000 + static_cast<std::uint32_t>(::getpid() % 10000));
   ss.start = start;
   StreamHarness stream(
       ss, [&](std::string_view s, std::string_view t) { return s == db_ && t == "every_type"; },
@@ -199,18 +203,16 @@ TEST_F(RowValuesTest, EveryTypeMatchesMariadbBinlog) {
   EXPECT_TRUE(stream->wait_read_past(end, 5s));
 
   // The same events, as the server's own tool decodes them.
-  const std::string printed = run_capture("mariadb-binlog --base64-output=decode-rows -v --start-position=" +
-                                          std::to_string(start.offset) + " --stop-position=" +
-                                          std::to_string(end.offset) + " " + binlog_path + " 2>&1");
+  const std::string printed =
+      run_capture("mariadb-binlog --base64-output=decode-rows -v --start-position=" + std::to_string(start.offset) +
+                  " --stop-position=" + std::to_string(end.offset) + " " + binlog_path + " 2>&1");
   auto rows = parse_mariadb_binlog(printed, "every_type");
   std::vector<std::pair<std::string, const binlog::RowImage*>> ours;
   for (const auto& c : changes) {
     switch (c.kind) {
       case binlog::RowsKind::kWrite: ours.emplace_back("INSERT", &*c.after); break;
       case binlog::RowsKind::kDelete: ours.emplace_back("DELETE", &*c.before); break;
-      default:
-        ours.emplace_back("UPDATE-before", &*c.before);
-        ours.emplace_back("UPDATE-after", &*c.after);
+      default: ours.emplace_back("UPDATE-before", &*c.before); ours.emplace_back("UPDATE-after", &*c.after);
     }
   }
   if (rows.size() != ours.size()) {

@@ -121,8 +121,9 @@ class ScheduleMigrationTest : public LiveServerTest {
     return r.rows[0][0].value_or("") + "/" + r.rows[0][1].value_or("");
   }
   bool table_exists(const std::string& table) {
-    return !conn_->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                         {db_, table})
+    return !conn_
+                ->query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                        {db_, table})
                 .empty();
   }
 
@@ -140,9 +141,12 @@ TEST_F(ScheduleMigrationTest, WaitsForTheWindowInSyncThenCutsOverInsideIt) {
   Writer writer;
   writer.start(settings_, 2ms);
   start(config());
-  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kWaitingForCutOver &&
-                                      migrator_->state().find("window") != std::string::npos; },
-                         20s))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return migrator_->phase() == Phase::kWaitingForCutOver &&
+               migrator_->state().find("window") != std::string::npos;
+      },
+      20s))
       << migrator_->state();
   // The status says why and when; the next opening is 10:05 UTC.
   EXPECT_NE(migrator_->status_text().find("10:05"), std::string::npos) << migrator_->status_text();
@@ -166,9 +170,12 @@ TEST_F(ScheduleMigrationTest, WaitsForTheWindowInSyncThenCutsOverInsideIt) {
 TEST_F(ScheduleMigrationTest, WindowCommandReplacesTheWindowsAndCutOverForcesIt) {
   ASSERT_TRUE(runtime_.set_cut_over_windows({"Fri 02:00-03:00 UTC"}));
   start(config());
-  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kWaitingForCutOver &&
-                                      migrator_->state().find("window") != std::string::npos; },
-                         20s))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return migrator_->phase() == Phase::kWaitingForCutOver &&
+               migrator_->state().find("window") != std::string::npos;
+      },
+      20s))
       << migrator_->state();
   // window= takes effect at once: a window that is open now.
   auto r = migrator_->handle_control_line("window=Thu 09:00-11:00 UTC");
@@ -180,9 +187,12 @@ TEST_F(ScheduleMigrationTest, WindowCommandReplacesTheWindowsAndCutOverForcesIt)
 TEST_F(ScheduleMigrationTest, ForcedCutOverOverridesTheWindow) {
   ASSERT_TRUE(runtime_.set_cut_over_windows({"Fri 02:00-03:00 UTC"}));
   start(config());
-  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kWaitingForCutOver &&
-                                      migrator_->state().find("window") != std::string::npos; },
-                         20s))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return migrator_->phase() == Phase::kWaitingForCutOver &&
+               migrator_->state().find("window") != std::string::npos;
+      },
+      20s))
       << migrator_->state();
   EXPECT_TRUE(migrator_->handle_control_line("cut-over").ok);
   EXPECT_EQ(finish(), "");
@@ -212,9 +222,12 @@ TEST_F(ScheduleMigrationTest, AWindowClosingBetweenCutOverRetriesSendsItBackToWa
   ASSERT_TRUE(eventually([&] { return attempts() >= 1; }, 30s)) << migrator_->state();
   // The window closes while the attempts fail: back to waiting, no more attempts.
   clock_.epoch_seconds = kThursday10Utc + 40 * 60;
-  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kWaitingForCutOver &&
-                                      migrator_->state().find("window") != std::string::npos; },
-                         10s))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return migrator_->phase() == Phase::kWaitingForCutOver &&
+               migrator_->state().find("window") != std::string::npos;
+      },
+      10s))
       << migrator_->state();
   const int held_at = attempts();
   std::this_thread::sleep_for(1500ms);
@@ -237,9 +250,11 @@ TEST_F(ScheduleMigrationTest, QuietThresholdWaitsForTheLoadToStop) {
   Writer writer;
   writer.start(settings_, 1ms);  // hundreds of changes per second
   start(c);
-  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kWaitingForCutOver &&
-                                      migrator_->state().find("busy") != std::string::npos; },
-                         20s))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return migrator_->phase() == Phase::kWaitingForCutOver && migrator_->state().find("busy") != std::string::npos;
+      },
+      20s))
       << migrator_->state();
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(migrator_->phase(), Phase::kWaitingForCutOver) << migrator_->state();
@@ -261,8 +276,8 @@ TEST_F(ScheduleMigrationTest, DeadlineWithoutAWindowFailsCleanly) {
   EXPECT_EQ(migrator_->phase(), Phase::kFailed);
   EXPECT_EQ(checksum("t"), before);
   EXPECT_FALSE(table_exists("t_del"));
-  auto cols = conn_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
-                           {db_});
+  auto cols = conn_->query(
+      "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
   EXPECT_EQ(cols.rows[0][0].value_or(""), "3");
 }
 
@@ -272,15 +287,16 @@ TEST_F(ScheduleMigrationTest, HooksFireInOrder) {
   std::filesystem::create_directory(hooks);
   auto write_hook = [&](const std::string& name, const std::string& extra = "") {
     const std::string path = hooks + "/" + name;
-    std::ofstream(path) << "#!/bin/sh\n"
-                        << "echo \"$GHOSTCUT_HOOK db=$GHOSTCUT_DATABASE_NAME table=$GHOSTCUT_TABLE_NAME ghost=$GHOSTCUT_GHOST_TABLE_NAME "
-                           "rows=$GHOSTCUT_COPIED_ROWS gh=$GH_OST_TABLE_NAME secrets=$(env | grep -ci password)\" >> "
-                        << log << "\n"
-                        << extra;
+    std::ofstream(path)
+        << "#!/bin/sh\n"
+        << "echo \"$GHOSTCUT_HOOK db=$GHOSTCUT_DATABASE_NAME table=$GHOSTCUT_TABLE_NAME ghost=$GHOSTCUT_GHOST_TABLE_NAME "
+           "rows=$GHOSTCUT_COPIED_ROWS gh=$GH_OST_TABLE_NAME secrets=$(env | grep -ci password)\" >> "
+        << log << "\n"
+        << extra;
     ::chmod(path.c_str(), 0755);
   };
-  for (const char* h : {"on-startup", "on-validated", "on-row-copy-complete", "on-before-cut-over", "on-success",
-                        "on-failure"})
+  for (const char* h :
+       {"on-startup", "on-validated", "on-row-copy-complete", "on-before-cut-over", "on-success", "on-failure"})
     write_hook(h);
   auto c = config();
   c.hooks_path = hooks;

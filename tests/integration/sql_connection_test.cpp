@@ -86,10 +86,11 @@ TEST_F(SqlConnectionTest, IdentifierQuotingRoundTripsBacktickAndSpace) {
 }
 
 TEST_F(SqlConnectionTest, BoundParametersAreBinarySafe) {
-  conn_->execute("CREATE TABLE b (id INT PRIMARY KEY, v VARBINARY(64), s VARCHAR(64) CHARACTER SET utf8mb4, n BIGINT UNSIGNED, d DOUBLE)");
+  conn_->execute(
+      "CREATE TABLE b (id INT PRIMARY KEY, v VARBINARY(64), s VARCHAR(64) CHARACTER SET utf8mb4, n BIGINT UNSIGNED, d DOUBLE)");
   const std::string bytes("\x00\xff'\"\\\n\x1a", 7);
-  EXPECT_EQ(conn_->update("INSERT INTO b VALUES (?, ?, ?, ?, ?)",
-                          {std::int64_t{1}, bytes, std::string("héllo ✓"), std::uint64_t{18446744073709551615ULL}, 2.5}),
+  EXPECT_EQ(conn_->update("INSERT INTO b VALUES (?, ?, ?, ?, ?)", {std::int64_t{1}, bytes, std::string("héllo ✓"),
+                                                                   std::uint64_t{18446744073709551615ULL}, 2.5}),
             1u);
   conn_->update("INSERT INTO b VALUES (?, ?, ?, ?, ?)", {std::int64_t{2}, nullptr, nullptr, nullptr, nullptr});
   auto t = conn_->query("SELECT v, s, n, d, HEX(v) FROM b ORDER BY id");

@@ -6,12 +6,13 @@
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
-#include "engine/sql/binlog_settings.h"
 #include "common/connection_settings.h"
+#include "engine/sql/binlog_settings.h"
 
 namespace ghostcut::testing {
 
-inline binlog::BinlogConnectionSettings binlog_settings(const ghostcut::ConnectionSettings& s, std::uint32_t server_id) {
+inline binlog::BinlogConnectionSettings binlog_settings(const ghostcut::ConnectionSettings& s,
+                                                        std::uint32_t server_id) {
   auto b = engine::to_binlog_settings(s, server_id);
   b.tls_mode = ghostcut::TlsMode::kDisabled;
   return b;

@@ -22,8 +22,8 @@
 #include "support/http_get.h"
 
 using namespace std::chrono_literals;
-using ghostcut::testing::LiveServerTest;
 using ghostcut::test::eventually;
+using ghostcut::testing::LiveServerTest;
 
 namespace {
 
@@ -50,7 +50,8 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
     EXPECT_NO_THROW(j = nlohmann::json::parse(line));
     EXPECT_TRUE(j.is_object());
     if (!j.is_object()) continue;
-    for (const char* key : {"ts", "level", "msg", "event", "database", "table", "phase"}) EXPECT_TRUE(j.contains(key)) << key;
+    for (const char* key : {"ts", "level", "msg", "event", "database", "table", "phase"})
+      EXPECT_TRUE(j.contains(key)) << key;
     out.push_back(std::move(j));
   }
   return out;
@@ -88,8 +89,8 @@ class StructuredOutputTest : public LiveServerTest {
 };
 
 TEST_F(StructuredOutputTest, EveryLineIsJsonFromABadFlagOnAndExitTwo) {
-  const int st = std::system((std::string(GHOSTCUT_BINARY) + " migrate --log-format json --no-such-flag 2>" + err_ +
-                              " >/dev/null").c_str());
+  const int st = std::system(
+      (std::string(GHOSTCUT_BINARY) + " migrate --log-format json --no-such-flag 2>" + err_ + " >/dev/null").c_str());
   EXPECT_EQ(code_of(st), 2);
   const auto lines = json_lines(slurp(err_));
   ASSERT_EQ(lines.size(), 1u) << slurp(err_);
@@ -97,7 +98,8 @@ TEST_F(StructuredOutputTest, EveryLineIsJsonFromABadFlagOnAndExitTwo) {
   EXPECT_EQ(lines[0]["level"], "error");
   EXPECT_NE(lines[0]["msg"].get<std::string>().find("no-such-flag"), std::string::npos);
   // An unknown subcommand too.
-  EXPECT_EQ(code_of(std::system((std::string(GHOSTCUT_BINARY) + " frobnicate --log-format json 2>" + err_).c_str())), 2);
+  EXPECT_EQ(code_of(std::system((std::string(GHOSTCUT_BINARY) + " frobnicate --log-format json 2>" + err_).c_str())),
+            2);
   ASSERT_EQ(json_lines(slurp(err_)).size(), 1u) << slurp(err_);
 }
 
@@ -119,15 +121,18 @@ TEST_F(StructuredOutputTest, AFailingRunIsJsonToTheLastLineAndExitsOne) {
   std::filesystem::create_directory(hooks);
   std::ofstream(hooks + "/on-row-copy-complete") << "#!/bin/sh\necho 'gate says \"no\"'\nexit 3\n";
   ::chmod((hooks + "/on-row-copy-complete").c_str(), 0755);
-  EXPECT_EQ(migrate("--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket --hooks-path " +
-                    hooks),
-            1);
+  EXPECT_EQ(
+      migrate(
+          "--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket --hooks-path " +
+          hooks),
+      1);
   const std::string log = slurp(err_);
   const auto lines = json_lines(log);
   ASSERT_GT(lines.size(), 3u) << log;
   // The pipe: the same text through a separate JSON parser process, line by line.
   if (std::system("command -v python3 >/dev/null 2>&1") == 0) {
-    const std::string check = "python3 -c 'import json,sys\nfor l in sys.stdin: assert isinstance(json.loads(l), dict)' <" + err_;
+    const std::string check =
+        "python3 -c 'import json,sys\nfor l in sys.stdin: assert isinstance(json.loads(l), dict)' <" + err_;
     EXPECT_EQ(code_of(std::system(check.c_str())), 0);
   }
   bool saw_copying = false, saw_failed = false, saw_hook_output = false;
@@ -150,9 +155,10 @@ TEST_F(StructuredOutputTest, ProgressNumbersAreNumbersAndBuildInfoIsAMetric) {
   const std::string hold = dir_ + "/hold";
   std::ofstream(hold) << "";
   const std::uint16_t port = static_cast<std::uint16_t>(20000 + ::getpid() % 20000);
-  const std::string cmd = command("--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket "
-                                  "--status-interval-seconds 1 --postpone-cut-over-flag-file " + hold +
-                                  " --metrics-port " + std::to_string(port));
+  const std::string cmd = command(
+      "--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket "
+      "--status-interval-seconds 1 --postpone-cut-over-flag-file " +
+      hold + " --metrics-port " + std::to_string(port));
   running_ = std::async(std::launch::async, [cmd] { return code_of(std::system(cmd.c_str())); });
   ASSERT_TRUE(eventually([&] { return slurp(err_).find("\"event\":\"progress\"") != std::string::npos; }, 60s))
       << slurp(err_);
@@ -190,13 +196,17 @@ TEST_F(StructuredOutputTest, ASignalExitsOneHundredThirtyWithTheOriginalIntact) 
   const std::string pidfile = dir_ + "/pid";
   // exec: the shell becomes ghostcut, so $$ is its pid.
   const std::string script = dir_ + "/run.sh";
-  std::ofstream(script) << "echo $$ > " << pidfile << "\nexec "
-                        << command("--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket "
-                                   "--postpone-cut-over-flag-file " + hold)
-                        << "\n";
+  std::ofstream(script)
+      << "echo $$ > " << pidfile << "\nexec "
+      << command(
+             "--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket "
+             "--postpone-cut-over-flag-file " +
+             hold)
+      << "\n";
   const std::string cmd = "sh " + script;
   running_ = std::async(std::launch::async, [cmd] { return code_of(std::system(cmd.c_str())); });
-  ASSERT_TRUE(eventually([&] { return slurp(err_).find("cut-over postponed") != std::string::npos; }, 60s)) << slurp(err_);
+  ASSERT_TRUE(eventually([&] { return slurp(err_).find("cut-over postponed") != std::string::npos; }, 60s))
+      << slurp(err_);
   const pid_t pid = std::stoi(slurp(pidfile));
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   ASSERT_EQ(running_.wait_for(60s), std::future_status::ready);
@@ -206,7 +216,8 @@ TEST_F(StructuredOutputTest, ASignalExitsOneHundredThirtyWithTheOriginalIntact) 
   bool interrupted = false;
   for (const auto& j : lines) interrupted = interrupted || j["event"] == "interrupted";
   EXPECT_TRUE(interrupted) << slurp(err_);
-  auto cols = conn_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
+  auto cols = conn_->query(
+      "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
   EXPECT_EQ(cols.rows[0][0].value_or(""), "2");
 }
 

@@ -90,7 +90,7 @@ ToolRun run_ghostcut(const std::string& args) {
 // manifest.json
 
 struct ManifestFile {
-  std::string file;  // "mysql-8.0/rmc__json.binlog.000001"
+  std::string file;                                                   // "mysql-8.0/rmc__json.binlog.000001"
   std::map<std::string, std::uint64_t> rows_by_table_and_event_type;  // "db.tbl WRITE_ROWS_V2" -> rows
   std::vector<std::string> expected_decode_errors;
 };
@@ -148,9 +148,9 @@ std::string kind_of_event_type(const std::string& type) {
 struct ExpectedValue {
   enum class Type { kNull, kString, kTruncated, kHex, kNumber, kTs, kEnum, kSet, kBit, kJson, kJsonDiff, kVector };
   Type type = Type::kNull;
-  std::string text;              // kString/kTruncated: UTF-8 bytes; kHex: hex digits; others: the raw token
-  std::uint64_t total_chars = 0;  // kTruncated
-  JsonNode json;                 // kJson
+  std::string text;                // kString/kTruncated: UTF-8 bytes; kHex: hex digits; others: the raw token
+  std::uint64_t total_chars = 0;   // kTruncated
+  JsonNode json;                   // kJson
   std::vector<std::string> items;  // kVector: float texts; kJsonDiff: "OP path [value]" per diff
 };
 
@@ -302,8 +302,8 @@ class ExpectedLineParser {
       }
       return true;
     }
-    for (auto [prefix, type] : {std::pair{"TS(", T::kTs}, std::pair{"ENUM(", T::kEnum},
-                                std::pair{"SET(", T::kSet}, std::pair{"BIT(", T::kBit}}) {
+    for (auto [prefix, type] : {std::pair{"TS(", T::kTs}, std::pair{"ENUM(", T::kEnum}, std::pair{"SET(", T::kSet},
+                                std::pair{"BIT(", T::kBit}}) {
       if (starts(prefix)) {
         p_ += std::strlen(prefix);
         v.type = type;
@@ -390,9 +390,9 @@ struct ExpectedRow {
   std::optional<std::string> before, after;  // the column list text after "ROW: "/"BEFORE: "/"AFTER:  "
 };
 struct ExpectedRowsEvent {
-  std::uint64_t offset = 0;  // of the top-level event
-  std::string type;          // WRITE_ROWS_V2, …
-  std::string table;         // db.tbl
+  std::uint64_t offset = 0;            // of the top-level event
+  std::string type;                    // WRITE_ROWS_V2, …
+  std::string table;                   // db.tbl
   std::optional<std::uint64_t> nrows;  // absent when the scanner could not decode it
   std::vector<ExpectedRow> rows;       // at most 12 listed
 };
@@ -481,7 +481,8 @@ std::optional<std::string> our_bytes(const JsonNode& v) {
     const std::string& h = v.find("hex")->text;
     if (h.size() % 2) return std::nullopt;
     std::string b;
-    for (std::size_t i = 0; i < h.size(); i += 2) b.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+    for (std::size_t i = 0; i < h.size(); i += 2)
+      b.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
     return b;
   }
   return std::nullopt;
@@ -583,7 +584,8 @@ bool matches(const JsonNode& ours, const ExpectedValue& exp, std::string& ours_s
       if (!s) return false;
       const auto n = count_code_points(exp.text);
       std::size_t bytes = 0;
-      for (std::uint64_t i = 0; i < n && bytes < s->size(); ++i) bytes += utf8_len(static_cast<unsigned char>((*s)[bytes]));
+      for (std::uint64_t i = 0; i < n && bytes < s->size(); ++i)
+        bytes += utf8_len(static_cast<unsigned char>((*s)[bytes]));
       ours_shown = "'" + s->substr(0, bytes) + "'...(" + std::to_string(count_code_points(*s)) + " chars)";
       return count_code_points(*s) == exp.total_chars && s->substr(0, bytes) == exp.text;
     }
@@ -735,7 +737,9 @@ void compare_image(const std::string& where, const std::string& exp_text, const 
     std::string shown;
     if (!matches(ours.members[i].second, cols[i].value, shown)) {
       if (kKnownValueFailures.count(id)) known_hit.insert(id);
-      else failures.push_back(id + ": ours " + shown + " (JSON " + show(ours.members[i].second) + "), expected " + cols[i].source);
+      else
+        failures.push_back(id + ": ours " + shown + " (JSON " + show(ours.members[i].second) + "), expected " +
+                           cols[i].source);
     }
   }
 }
@@ -769,7 +773,8 @@ TEST_P(TailFixturesFile, DecodesLikeTheExpectedFile) {
       bool named = false;
       for (auto p = r.err.find(off); p != std::string::npos; p = r.err.find(off, p + 1)) {
         const bool left = p == 0 || !std::isdigit(static_cast<unsigned char>(r.err[p - 1]));
-        const bool right = p + off.size() >= r.err.size() || !std::isdigit(static_cast<unsigned char>(r.err[p + off.size()]));
+        const bool right =
+            p + off.size() >= r.err.size() || !std::isdigit(static_cast<unsigned char>(r.err[p + off.size()]));
         named = named || (left && right);
       }
       EXPECT_TRUE(named) << "stderr does not name offset " << off << ": " << r.err;
@@ -792,7 +797,8 @@ TEST_P(TailFixturesFile, DecodesLikeTheExpectedFile) {
     ++our_counts[row.table + " " + row.kind];
   }
   if (known_file != kKnownPositionFileFailures.end()) {
-    EXPECT_TRUE(known_file_hit) << "known position-file bug no longer occurs: remove it from kKnownPositionFileFailures";
+    EXPECT_TRUE(known_file_hit)
+        << "known position-file bug no longer occurs: remove it from kKnownPositionFileFailures";
   }
   if (!stop_at) {
     std::map<std::string, std::uint64_t> want;
@@ -816,7 +822,8 @@ TEST_P(TailFixturesFile, DecodesLikeTheExpectedFile) {
   std::set<std::string> known_hit;
   std::uint64_t values_compared = 0;
   for (const auto& [off, row_list] : by_offset)
-    if (!expected_by_offset.count(off)) failures.push_back("rows at " + std::to_string(off) + " where no rows event is expected");
+    if (!expected_by_offset.count(off))
+      failures.push_back("rows at " + std::to_string(off) + " where no rows event is expected");
 
   std::uint64_t expected_total = 0;
   for (const auto& [off, events] : expected_by_offset) {
@@ -918,7 +925,8 @@ TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   ASSERT_FALSE(want.empty());
   ASSERT_GT(others, 0u) << "the file must also have rows of other tables";
 
-  const ToolRun r = run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table " + table);
+  const ToolRun r =
+      run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table " + table);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::vector<std::string> errors;
@@ -932,7 +940,8 @@ TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   EXPECT_EQ(got, want);
 
   // A table that is not in the file: nothing, and still success.
-  const ToolRun none = run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table nosuch.table");
+  const ToolRun none =
+      run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table nosuch.table");
   EXPECT_EQ(none.status, 0) << none.err;
   EXPECT_EQ(none.out, "");
 }
@@ -977,7 +986,7 @@ TEST(TailFixturesNormaliser, MatchesOnlyEqualValues) {
       {"\"0000-00-00 00:00:00\"", "TS(0)", true},
       {"\"1970-01-01 00:00:01.500Z\"", "TS(1.5)", true},
       {"\"1970-01-01 00:00:01.500Z\"", "TS(1.25)", false},
-      {"449847", "449847.0", true},   // DOUBLE: shortest text vs Python repr
+      {"449847", "449847.0", true},  // DOUBLE: shortest text vs Python repr
       {"449847.5", "449847.0", false},
       {"1e100", "1e+100", true},
       {"12", "12.0", true},
@@ -1000,7 +1009,8 @@ TEST(TailFixturesNormaliser, MatchesOnlyEqualValues) {
       {"\"{\\\"a\\\": 1}\"", "JSON{\"a\": 1}", false},
       {"\"JSON_DIFF[REPLACE $.age 26]\"", "JSON_DIFF([('REPLACE', '$.age', '26')])", true},
       {"\"JSON_DIFF[REPLACE $.age 27]\"", "JSON_DIFF([('REPLACE', '$.age', '26')])", false},
-      {"\"JSON_DIFF[REPLACE $.a 1, REMOVE $.b]\"", "JSON_DIFF([('REPLACE', '$.a', '1'), ('REMOVE', '$.b', None)])", true},
+      {"\"JSON_DIFF[REPLACE $.a 1, REMOVE $.b]\"", "JSON_DIFF([('REPLACE', '$.a', '1'), ('REMOVE', '$.b', None)])",
+       true},
       {"{\"hex\":\"cdcc8c3fcdcc0c40\"}", "VECTOR([1.1, 2.2])", true},
       {"{\"hex\":\"cdcc8c3fcdcc0c40\"}", "VECTOR([1.1, 2.3])", false},
       {"{\"hex\":\"cdcc8c3fcdcc0c40\"}", "VECTOR([1.1])", false},
@@ -1022,7 +1032,8 @@ TEST(TailFixturesNormaliser, MatchesOnlyEqualValues) {
 TEST(TailFixturesNormaliser, ParsesExpectedLines) {
   std::vector<ExpectedColumn> cols;
   std::string err;
-  ASSERT_TRUE(ExpectedLineParser("@1=1, name='a, b', @3=JSON{\"x\": [1, 2]}, @4=NULL, f=TS(5)").parse(cols, err)) << err;
+  ASSERT_TRUE(ExpectedLineParser("@1=1, name='a, b', @3=JSON{\"x\": [1, 2]}, @4=NULL, f=TS(5)").parse(cols, err))
+      << err;
   ASSERT_EQ(cols.size(), 5u);
   EXPECT_EQ(cols[1].name, "name");
   EXPECT_EQ(cols[1].value.text, "a, b");
@@ -1037,7 +1048,8 @@ TEST(TailFixturesNormaliser, ParsesExpectedLines) {
 }
 
 TEST(TailFixturesMiniJson, ParsesStrictJson) {
-  auto n = parse_json(R"( {"a": [1, -2.5e3, true, false, null], "s": "q\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00", "a": {}} )");
+  auto n =
+      parse_json(R"( {"a": [1, -2.5e3, true, false, null], "s": "q\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00", "a": {}} )");
   ASSERT_TRUE(n);
   ASSERT_EQ(n->members.size(), 3u);  // duplicates kept, in order
   EXPECT_EQ(n->members[0].second.items[1].text, "-2.5e3");
@@ -1045,11 +1057,30 @@ TEST(TailFixturesMiniJson, ParsesStrictJson) {
   EXPECT_TRUE(n->members[0].second.items[4].is(Kind::kNull));
   EXPECT_EQ(n->find("s")->text, "q\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80");
   EXPECT_TRUE(n->members[2].second.is(Kind::kObject));
-  for (const char* bad : {"", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "1e", "\"abc", "\"\\x41\"", "\"\\u12\"",
-                          "\"\\ud83d\"", "\"\\ude00\"", "\"a\nb\"", "tru", "nul", "{a:1}", "[1 2]", "1 2", "{\"a\" 1}",
-                          "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                          "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                          "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}) {
+  for (const char* bad :
+       {"",
+        "{",
+        "[1,]",
+        "{\"a\":1,}",
+        "01",
+        "1.",
+        "-",
+        "1e",
+        "\"abc",
+        "\"\\x41\"",
+        "\"\\u12\"",
+        "\"\\ud83d\"",
+        "\"\\ude00\"",
+        "\"a\nb\"",
+        "tru",
+        "nul",
+        "{a:1}",
+        "[1 2]",
+        "1 2",
+        "{\"a\" 1}",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}) {
     SCOPED_TRACE(bad);
     std::string err;
     EXPECT_FALSE(parse_json(bad, &err));

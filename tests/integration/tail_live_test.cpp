@@ -1,11 +1,11 @@
 // `ghostcut tail` against the live server, through the real binary.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "integration/test_server.h"
 
@@ -47,7 +47,8 @@ std::vector<std::string> lines(const std::string& s) {
 class TailLiveTest : public LiveServerTest {
  protected:
   std::string conn_args() const {
-    return "--host 127.0.0.1 --port " + std::to_string(settings_.port) + " --user " + settings_.user + " --ssl-mode disabled";
+    return "--host 127.0.0.1 --port " + std::to_string(settings_.port) + " --user " + settings_.user +
+           " --ssl-mode disabled";
   }
 };
 
@@ -64,17 +65,20 @@ TEST_F(TailLiveTest, PrintsRowChangesWithColumnNamesAndSignedness) {
   auto l = lines(r.out);
   ASSERT_EQ(l.size(), 3u) << r.out;
   EXPECT_NE(l[0].find(R"("kind":"insert")"), std::string::npos) << l[0];
-  EXPECT_NE(l[0].find(R"("after":{"id":4294967295,"name":"héllo","big":18446744073709551615})"), std::string::npos) << l[0];
+  EXPECT_NE(l[0].find(R"("after":{"id":4294967295,"name":"héllo","big":18446744073709551615})"), std::string::npos)
+      << l[0];
   EXPECT_NE(l[1].find(R"("kind":"update")"), std::string::npos) << l[1];
-  EXPECT_NE(l[1].find(R"("after":{"id":4294967295,"name":null,"big":18446744073709551615})"), std::string::npos) << l[1];
+  EXPECT_NE(l[1].find(R"("after":{"id":4294967295,"name":null,"big":18446744073709551615})"), std::string::npos)
+      << l[1];
   EXPECT_NE(l[2].find(R"("kind":"delete")"), std::string::npos) << l[2];
   EXPECT_NE(l[0].find("\"position\":\"" + file + ":"), std::string::npos) << l[0];
   EXPECT_EQ(r.err.find(settings_.password), std::string::npos) << "password in the logs";
 }
 
 TEST_F(TailLiveTest, TextIsTranscodedToUtf8FromItsColumnCharset) {
-  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, l VARCHAR(10) CHARACTER SET latin1, u VARCHAR(10) CHARACTER SET "
-                 "ucs2, b VARBINARY(10))");
+  conn_->execute(
+      "CREATE TABLE t (id INT PRIMARY KEY, l VARCHAR(10) CHARACTER SET latin1, u VARCHAR(10) CHARACTER SET "
+      "ucs2, b VARBINARY(10))");
   auto st = admin_->query("SHOW MASTER STATUS");
   const std::string file = *st.rows[0][0], pos = *st.rows[0][1];
   conn_->execute("INSERT INTO t VALUES (1, 'café', 'café', X'636166e9')");

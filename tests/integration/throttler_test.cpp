@@ -104,8 +104,7 @@ class ThrottlerTest : public LiveServerTest {
   }
   // Throttled with `reason` within `deadline`.
   ::testing::AssertionResult becomes_throttled(const std::string& reason, std::chrono::milliseconds deadline = 2s) {
-    if (within(deadline, [&] { return throttler_->status().reason == reason; }))
-      return ::testing::AssertionSuccess();
+    if (within(deadline, [&] { return throttler_->status().reason == reason; })) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << "not throttled for " << reason << " within " << deadline.count()
                                          << " ms; status: " << throttler_->status().to_string() << "\n"
                                          << log_text();
@@ -275,7 +274,8 @@ TEST_F(ThrottlerTest, ThrottleQueryFollowsItsAnswer) {
   }
 
   // A failing query throttles (safe side); a fixed one lifts it.
-  ASSERT_TRUE(runtime_.set_throttle_query("SELECT no_such_column FROM " + engine::quote_qualified(db_, "knob")).has_value());
+  ASSERT_TRUE(
+      runtime_.set_throttle_query("SELECT no_such_column FROM " + engine::quote_qualified(db_, "knob")).has_value());
   ASSERT_TRUE(becomes_throttled("throttle-query"));
   EXPECT_NE(t.status().detail.find("throttle query failed"), std::string::npos) << t.status().detail;
   ASSERT_TRUE(runtime_.set_throttle_query("SELECT 0").has_value());
@@ -391,7 +391,8 @@ TEST_F(ThrottlerTest, ReplicaLagFromAStoppedSqlThread) {
   ASSERT_TRUE(runtime_.set_throttle_control_replicas({replica}).has_value());  // the list changes while running
   // Heartbeats reach the replica: a measured lag under the limit, no throttle.
   ASSERT_TRUE(within(5s, [&] { return t.max_replica_lag().has_value() && !t.is_throttled(); }))
-      << t.status().to_string() << "\n" << log_text();
+      << t.status().to_string() << "\n"
+      << log_text();
   EXPECT_LE(*t.max_replica_lag(), 500ms);
   std::this_thread::sleep_for(3 * kInterval);
   EXPECT_FALSE(t.is_throttled()) << t.status().to_string();

@@ -2,9 +2,9 @@
 // for 127.0.0.1/localhost, a client certificate and a second, unrelated CA), for the SQL
 // connections (Connector/C++) and the binlog client alike: what is encrypted, what is verified,
 // and that a wrong CA is refused. Skipped when the server has no certificates.
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -44,7 +44,8 @@ class TlsLive : public ghostcut::testing::LiveServerTest {
     wrong_ca_ = env("GHOSTCUT_TEST_SSL_WRONG_CA");
     cert_ = env("GHOSTCUT_TEST_SSL_CERT");
     key_ = env("GHOSTCUT_TEST_SSL_KEY");
-    if (ca_.empty() || wrong_ca_.empty()) GTEST_SKIP() << "the test server has no certificates (GHOSTCUT_TEST_SSL_CA unset)";
+    if (ca_.empty() || wrong_ca_.empty())
+      GTEST_SKIP() << "the test server has no certificates (GHOSTCUT_TEST_SSL_CA unset)";
     base_ = settings_;
     base_.database.clear();
   }
@@ -203,8 +204,8 @@ TEST_F(TlsNotOffered, RequiredModesRefusedPreferredGoesPlain) {
     GTEST_SKIP() << "the test server offers TLS (start one with GHOSTCUT_TEST_SERVER_NO_TLS=1)";
   ConnectionSettings base = settings_;
   base.database.clear();
-  for (TlsMode m : {TlsMode::kDisabled, TlsMode::kPreferred, TlsMode::kRequired, TlsMode::kVerifyCa,
-                    TlsMode::kVerifyIdentity}) {
+  for (TlsMode m :
+       {TlsMode::kDisabled, TlsMode::kPreferred, TlsMode::kRequired, TlsMode::kVerifyCa, TlsMode::kVerifyIdentity}) {
     SCOPED_TRACE(to_string(m));
     ConnectionSettings s = base;
     s.tls_mode = m;

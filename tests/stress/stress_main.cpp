@@ -68,9 +68,9 @@ struct Options {
   std::string ghostcut_args;  // extra arguments for `ghostcut migrate`
   std::string evidence_dir = "stress-evidence";
   std::string database_prefix = "stress";
-  int run_timeout = 900;  // seconds before a migration is killed and counted failed
-  std::uint64_t seed = 0;  // 0 = from the clock
-  bool keep_going = true;  // false: stop at the first failed run
+  int run_timeout = 900;    // seconds before a migration is killed and counted failed
+  std::uint64_t seed = 0;   // 0 = from the clock
+  bool keep_going = true;   // false: stop at the first failed run
   bool self_check = false;  // plant one changed and one deleted row; the comparison must find them
   // What does the ALTER, run by run in turn: "ghostcut", "copy" (native ALGORITHM=COPY) or "inplace"
   // (native online rebuild: FORCE, ALGORITHM=INPLACE, LOCK=NONE) — the same table, load and check.
@@ -146,8 +146,7 @@ Options parse(int argc, char** argv) {
         o.modes.push_back(m);
       }
       if (o.modes.empty()) o.modes = {"ghostcut"};
-    }
-    else if (a == "--help" || a == "-h") {
+    } else if (a == "--help" || a == "-h") {
       usage();
       std::exit(0);
     } else {
@@ -175,7 +174,7 @@ std::string wall_time() {  // 12:03:04.123456, to line up with ghostcut's log
 constexpr std::int64_t kBlock = 100;
 constexpr const char* kColumns = "id, k, j, txt, d, dt, e, vb";
 constexpr const char* kSelect = "k, j, txt, d, dt, e, HEX(vb)";  // read back as the model stores it
-constexpr std::size_t kCols = 7;                                  // k j txt d dt e vb(hex)
+constexpr std::size_t kCols = 7;                                 // k j txt d dt e vb(hex)
 
 using Row = std::array<Cell, kCols>;
 using Model = std::map<std::int64_t, Row>;
@@ -213,9 +212,9 @@ struct Gen {
   std::string k() { return std::to_string(below(100000)); }
   Cell json() {
     if (chance(10)) return std::nullopt;
-    return "{\"n\":" + std::to_string(below(1000000)) + ",\"s\":\"v" + std::to_string(below(1000)) +
-           "\",\"a\":[" + std::to_string(below(10)) + "," + std::to_string(below(10)) + "],\"f\":" +
-           (chance(50) ? "true" : "false") + "}";
+    return "{\"n\":" + std::to_string(below(1000000)) + ",\"s\":\"v" + std::to_string(below(1000)) + "\",\"a\":[" +
+           std::to_string(below(10)) + "," + std::to_string(below(10)) + "],\"f\":" + (chance(50) ? "true" : "false") +
+           "}";
   }
   Cell text() {
     if (chance(10)) return std::nullopt;
@@ -644,8 +643,9 @@ void reader_loop(const ConnectionSettings& cs, const std::string& ghost, std::ui
       const std::string table = quote_identifier(ghost);
       if (q == 0) c->query("SELECT COUNT(*) FROM " + table);
       else if (q == 1) c->query("SELECT * FROM " + table + " ORDER BY id DESC LIMIT 5");
-      else c->query("SELECT id, k FROM " + table + " WHERE id BETWEEN ? AND ?", {static_cast<std::int64_t>(g.below(50000)),
-                                                                                static_cast<std::int64_t>(50000)});
+      else
+        c->query("SELECT id, k FROM " + table + " WHERE id BETWEEN ? AND ?",
+                 {static_cast<std::int64_t>(g.below(50000)), static_cast<std::int64_t>(50000)});
       std::this_thread::sleep_for(std::chrono::milliseconds(1 + g.below(40)));  // a DBA looking at it
       c->execute("COMMIT");
       ++bg.reads;
@@ -674,8 +674,9 @@ void killer_loop(const ConnectionSettings& cs, std::set<std::uint64_t> ours, dou
     while (!bg.stop && Clock::now() < until) std::this_thread::sleep_for(20ms);
     if (bg.stop) break;
     try {
-      auto r = c->query("SELECT ID, COMMAND, LEFT(COALESCE(INFO, ''), 80) FROM information_schema.PROCESSLIST WHERE USER = ?",
-                        {cs.user});
+      auto r = c->query(
+          "SELECT ID, COMMAND, LEFT(COALESCE(INFO, ''), 80) FROM information_schema.PROCESSLIST WHERE USER = ?",
+          {cs.user});
       std::vector<std::pair<std::uint64_t, std::string>> theirs;
       for (const auto& row : r.rows) {
         const auto id = to_uint64(row[0]);
@@ -771,7 +772,7 @@ std::string slurp(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // One run
 struct RunResult {
-  std::string mode;  // who did the ALTER (Options::modes)
+  std::string mode;       // who did the ALTER (Options::modes)
   bool migrated = false;  // exit 0 and the new column is in t
   int exit_code = 0;
   bool timed_out = false;
@@ -782,8 +783,8 @@ struct RunResult {
   std::chrono::microseconds longest_wait{0};
   std::optional<std::int64_t> cut_over_stall_ms;
   int cut_over_attempts = 0;
-  std::string failure;  // ghostcut's error line, when it failed
-  std::string self_check;  // "", "ok" or what the comparison missed
+  std::string failure;               // ghostcut's error line, when it failed
+  std::string self_check;            // "", "ok" or what the comparison missed
   std::uint64_t lock_conflicts = 0;  // copier/applier conflicts ghostcut logged and survived
   std::vector<std::uint32_t> latencies_us;
 };
@@ -835,7 +836,8 @@ void Stress::make_template() {
       params.insert(params.end(), r.params.begin(), r.params.end());
       initial_[id] = r.row;
     }
-    c->update(std::string("INSERT INTO t (") + kColumns + ") VALUES " + placeholders(static_cast<std::size_t>(end - start + 1)),
+    c->update(std::string("INSERT INTO t (") + kColumns + ") VALUES " +
+                  placeholders(static_cast<std::size_t>(end - start + 1)),
               params);
   }
   // The model must read back as written, or every comparison would be noise.
@@ -846,8 +848,8 @@ void Stress::make_template() {
       std::cerr << "template row " << *row[0] << ": model " << show(initial_.at(to_int64(row[0]))) << " vs table "
                 << show(row_of(row, 1)) << "\n";
   if (mismatched || all.size() != initial_.size())
-    throw std::runtime_error("the template table does not read back as the model has it (" + std::to_string(mismatched) +
-                             " rows)");
+    throw std::runtime_error("the template table does not read back as the model has it (" +
+                             std::to_string(mismatched) + " rows)");
 }
 
 RunResult Stress::run(int n) {
@@ -869,7 +871,8 @@ RunResult Stress::run(int n) {
   std::vector<std::unique_ptr<Writer>> writers;
   for (int w = 0; w < o_.writers; ++w)
     writers.push_back(std::make_unique<Writer>(w, o_.writers, seed * 31 + static_cast<std::uint64_t>(w)));
-  for (const auto& [id, row] : initial_) writers[static_cast<std::size_t>((id / kBlock) % o_.writers)]->model().emplace(id, row);
+  for (const auto& [id, row] : initial_)
+    writers[static_cast<std::size_t>((id / kBlock) % o_.writers)]->model().emplace(id, row);
   for (auto& w : writers) w->set_top(o_.rows + 1);
   const auto binlog_from = [&] {
     auto st = c->query("SHOW MASTER STATUS");
@@ -887,10 +890,16 @@ RunResult Stress::run(int n) {
   std::this_thread::sleep_for(500ms);  // the load runs before the migration starts, too
 
   const std::string log_path = o_.evidence_dir + "/run-" + std::to_string(n) + ".log";
-  std::vector<std::string> argv = {o_.ghostcut, "migrate", "--host", cs.host, "--port", std::to_string(cs.port),
-                                   "--user", cs.user, "--ssl-mode", "disabled", "--database", db, "--table", "t",
-                                   "--alter", "ADD COLUMN " + column + " VARCHAR(16) NOT NULL DEFAULT 'new'",
-                                   "--execute", "--no-attempt-instant", "--no-serve-socket"};
+  std::vector<std::string> argv = {o_.ghostcut,        "migrate",
+                                   "--host",           cs.host,
+                                   "--port",           std::to_string(cs.port),
+                                   "--user",           cs.user,
+                                   "--ssl-mode",       "disabled",
+                                   "--database",       db,
+                                   "--table",          "t",
+                                   "--alter",          "ADD COLUMN " + column + " VARCHAR(16) NOT NULL DEFAULT 'new'",
+                                   "--execute",        "--no-attempt-instant",
+                                   "--no-serve-socket"};
   const auto mode = o_.modes[static_cast<std::size_t>(n - 1) % o_.modes.size()];
   for (auto& a : split_args(mode == "alt" ? o_.alt_args : o_.ghostcut_args)) argv.push_back(a);
   if (o_.kills) {
@@ -935,7 +944,8 @@ RunResult Stress::run(int n) {
     int attempts = 0;
     long long stall = 0;
     char tail[4] = {};
-    if (std::sscanf(log.c_str() + p, "cut-over in %d attempt(s) with a %lld ms write stal%1[l]", &attempts, &stall, tail) == 3) {
+    if (std::sscanf(log.c_str() + p, "cut-over in %d attempt(s) with a %lld ms write stal%1[l]", &attempts, &stall,
+                    tail) == 3) {
       rr.cut_over_attempts = attempts;
       rr.cut_over_stall_ms = stall;
       break;
@@ -964,8 +974,9 @@ RunResult Stress::run(int n) {
     expected.insert(w->model().begin(), w->model().end());
   }
   const bool has_column =
-      !c->query("SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't' AND COLUMN_NAME = ?",
-                {db, column})
+      !c->query(
+            "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't' AND COLUMN_NAME = ?",
+            {db, column})
            .empty();
   rr.migrated = child.exit_code == 0 && has_column;
   // The checker's own check: a change and a delete the writers know nothing about.
@@ -1084,14 +1095,16 @@ void Stress::write_evidence(int n, const std::string& db, const Model& expected,
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size())));
+  const auto i =
+      static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size())));
   return v[i];
 }
 
 int Stress::main() {
   ::mkdir(o_.evidence_dir.c_str(), 0755);
   admin_ = SqlConnection::open(cs_);
-  if (!o_.seed) o_.seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007;
+  if (!o_.seed)
+    o_.seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007;
   std::cout << "stress: " << o_.runs << " runs, " << o_.rows << " rows, " << o_.rate << " ops/s by " << o_.writers
             << " writers, " << o_.hogs << " CPU hogs, reader " << (o_.reader ? "on" : "off") << ", kills "
             << (o_.kills ? "on" : "off") << ", seed " << o_.seed << ", ghost table " << ghost_table_name("t")
@@ -1137,16 +1150,17 @@ int Stress::main() {
     by_mode[r.mode].seconds.push_back(r.seconds);
     by_mode[r.mode].longest_ms.push_back(longest_ms.back());
     char line[512];
-    std::snprintf(line, sizeof line,
-                  "run %d (%s): %s%s %.1fs rows=%zu ops=%" PRIu64 " (%.0f/s) writer-errors=%" PRIu64 " reads=%" PRIu64
-                  " kills=%" PRIu64 " lost=%zu different=%zu extra=%zu uncertain=%" PRIu64
-                  " longest-wait=%.0fms cut-over=%s",
-                  n, r.mode.c_str(), r.migrated ? "ok" : "FAILED", r.timed_out ? " (timed out)" : "", r.seconds, r.rows, r.ops,
-                  static_cast<double>(r.ops) / (r.seconds + 1.0), r.writer_errors, r.reads, r.kills, r.lost,
-                  r.different, r.extra, r.uncertain, static_cast<double>(r.longest_wait.count()) / 1000.0,
-                  r.cut_over_stall_ms ? (std::to_string(*r.cut_over_stall_ms) + "ms/" + std::to_string(r.cut_over_attempts) +
-                                         " attempt(s)").c_str()
-                                      : "-");
+    std::snprintf(
+        line, sizeof line,
+        "run %d (%s): %s%s %.1fs rows=%zu ops=%" PRIu64 " (%.0f/s) writer-errors=%" PRIu64 " reads=%" PRIu64
+        " kills=%" PRIu64 " lost=%zu different=%zu extra=%zu uncertain=%" PRIu64 " longest-wait=%.0fms cut-over=%s",
+        n, r.mode.c_str(), r.migrated ? "ok" : "FAILED", r.timed_out ? " (timed out)" : "", r.seconds, r.rows, r.ops,
+        static_cast<double>(r.ops) / (r.seconds + 1.0), r.writer_errors, r.reads, r.kills, r.lost, r.different, r.extra,
+        r.uncertain, static_cast<double>(r.longest_wait.count()) / 1000.0,
+        r.cut_over_stall_ms
+            ? (std::to_string(*r.cut_over_stall_ms) + "ms/" + std::to_string(r.cut_over_attempts) + " attempt(s)")
+                  .c_str()
+            : "-");
     std::cout << line;
     if (!r.error_codes.empty()) {
       std::cout << " writer-error-codes=";
@@ -1196,7 +1210,9 @@ int Stress::main() {
       std::cout << std::endl;
     }
   }
-  if (self_check_missed) std::cout << "self-check: the comparison MISSED planted differences in " << self_check_missed << " runs" << std::endl;
+  if (self_check_missed)
+    std::cout << "self-check: the comparison MISSED planted differences in " << self_check_missed << " runs"
+              << std::endl;
   return failed || lossy || uncertain || self_check_missed ? 1 : 0;
 }
 

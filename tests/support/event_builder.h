@@ -122,8 +122,8 @@ inline ByteVec build_event(EventType type, const BodyWriter& body, bool with_crc
 
 // MySQL 8.0's post-header lengths (types 1..41) followed by MariaDB 10.5's (up to 171) when asked.
 inline ByteVec post_header_lens(bool mariadb = false) {
-  ByteVec v = {0, 13, 0, 8, 0, 0, 0, 0, 4, 0, 4, 0, 0, 0, 98, 0, 4, 26, 8, 0, 0,
-               0, 8, 8, 8, 2, 0, 0, 0, 10, 10, 10, 42, 42, 0, 18, 52, 0, 10, 40, 0};
+  ByteVec v = {0, 13, 0, 8, 0, 0, 0, 0, 4,  0,  4,  0,  0,  0, 98, 0,  4, 26, 8,  0, 0,
+               0, 8,  8, 8, 2, 0, 0, 0, 10, 10, 10, 42, 42, 0, 18, 52, 0, 10, 40, 0};
   if (mariadb) {
     v.resize(171, 0);
     const std::uint8_t maria[] = {0, 4, 19, 4, 0, 13, 8, 8, 8, 10, 10, 10};

@@ -21,8 +21,8 @@ struct JsonNode {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   bool boolean = false;
-  std::string text;  // kNumber: the number as written; kString: the decoded UTF-8 bytes
-  std::vector<JsonNode> items;                           // kArray
+  std::string text;             // kNumber: the number as written; kString: the decoded UTF-8 bytes
+  std::vector<JsonNode> items;  // kArray
   std::vector<std::pair<std::string, JsonNode>> members;  // kObject, in source order
 
   // First member named `key`, or nullptr (also when this is not an object).
@@ -82,8 +82,14 @@ class MiniJsonParser {
     const char c = s_[p_];
     switch (c) {
       case 'n': n.kind = JsonNode::Kind::kNull; return literal("null");
-      case 't': n.kind = JsonNode::Kind::kBool; n.boolean = true; return literal("true");
-      case 'f': n.kind = JsonNode::Kind::kBool; n.boolean = false; return literal("false");
+      case 't':
+        n.kind = JsonNode::Kind::kBool;
+        n.boolean = true;
+        return literal("true");
+      case 'f':
+        n.kind = JsonNode::Kind::kBool;
+        n.boolean = false;
+        return literal("false");
       case '"': n.kind = JsonNode::Kind::kString; return string(n.text);
       case '[': return array(n, depth);
       case '{': return object(n, depth);

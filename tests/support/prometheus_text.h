@@ -197,8 +197,7 @@ inline std::optional<PromParse> parse_prometheus_text(const std::string& text, s
     if (!extra.empty()) return fail(no, "trailing text");
     auto v = detail::prom_number(value_text);
     if (!v) return fail(no, "value '" + value_text + "' is not a number");
-    if (!timestamp.empty() && !detail::prom_integer(timestamp))
-      return fail(no, "bad timestamp '" + timestamp + "'");
+    if (!timestamp.empty() && !detail::prom_integer(timestamp)) return fail(no, "bad timestamp '" + timestamp + "'");
     s.value = *v;
     const std::string family = detail::prom_family(s.name, out.types);
     if (family != current) {

@@ -9,8 +9,8 @@
 #include <future>
 #include <random>
 
+#include <spdlog/logger.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <spdlog/logger.h>
-#include <spdlog/spdlog.h>

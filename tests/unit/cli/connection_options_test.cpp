@@ -86,7 +86,9 @@ class OptionFiles : public ::testing::Test {
     po::notify(vm);
     return vm;
   }
-  static ConnectionSettings settings(std::vector<std::string> args) { return connection_settings(parse(std::move(args))); }
+  static ConnectionSettings settings(std::vector<std::string> args) {
+    return connection_settings(parse(std::move(args)));
+  }
   static std::string error_of(std::vector<std::string> args) {
     try {
       (void)settings(std::move(args));
@@ -108,9 +110,9 @@ TEST_F(OptionFiles, IncludeAndIncludeDirReadInOrderLaterWins) {
   const auto main = write("main.cnf", "[client]\nuser = first\n!include " + (dir_ / "other.cnf").string() +
                                           "\n!includedir " + (dir_ / "conf.d").string() + "\n");
   const auto s = settings({"--defaults-file", main});
-  EXPECT_EQ(s.user, "included-user");   // the include came after user = first
+  EXPECT_EQ(s.user, "included-user");  // the include came after user = first
   EXPECT_EQ(s.password, "included-pw");
-  EXPECT_EQ(s.host, "from-b");          // *.cnf in name order: 20-b after 10-a; .txt skipped
+  EXPECT_EQ(s.host, "from-b");  // *.cnf in name order: 20-b after 10-a; .txt skipped
   EXPECT_EQ(s.port, 3310);
 }
 

@@ -52,7 +52,8 @@ TEST_F(GhostCompat, CutOverAtomicIsAcceptedTwoStepRefused) {
 TEST_F(GhostCompat, AliasesSetTheRealSetting) {
   EXPECT_EQ(parse({"--default-retries", "9"}).cut_over_retries, 9);
   EXPECT_EQ(parse({"--default-retries", "9", "--cut-over-retries", "4"}).cut_over_retries, 4);  // ours wins
-  EXPECT_NE(refusal({"--default-retries", "0"}).find("--default-retries must be between 1 and 1000"), std::string::npos);
+  EXPECT_NE(refusal({"--default-retries", "0"}).find("--default-retries must be between 1 and 1000"),
+            std::string::npos);
   EXPECT_EQ(parse({"--replica-server-id", "99999"}).server_id, 99999u);
   EXPECT_EQ(parse({"--replica-server-id", "99999", "--server-id", "7"}).server_id, 7u);
   EXPECT_TRUE(parse({"--discard-foreign-keys"}).allow_foreign_keys);
@@ -66,14 +67,45 @@ TEST_F(GhostCompat, AliasesSetTheRealSetting) {
   EXPECT_EQ(refusal({"--storage-engine", "innodb"}), "(accepted)");
   EXPECT_NE(refusal({"--storage-engine", "rocksdb"}).find("not supported"), std::string::npos);
   // Every one of these is gh-ost's own name and means the same here.
-  const auto same = parse({"--chunk-size", "500", "--dml-batch-size", "20", "--nice-ratio", "0.5", "--max-lag-millis",
-                           "2000", "--max-load", "Threads_running=25", "--critical-load", "Threads_running=500",
-                           "--critical-load-interval-millis", "100", "--critical-load-hibernate-seconds", "0",
-                           "--throttle-query", "SELECT 0", "--throttle-flag-file", "/tmp/f",
-                           "--throttle-control-replicas", "r1:3306,r2", "--heartbeat-interval-millis", "200",
-                           "--postpone-cut-over-flag-file", "/tmp/pp", "--serve-socket-file", "/tmp/s.sock",
-                           "--serve-tcp-port", "9001", "--hooks-path", "/tmp/h", "--hooks-status-interval", "30",
-                           "--cut-over-lock-timeout-seconds", "4", "--ok-to-drop-table", "--execute", "--verbose"});
+  const auto same = parse({"--chunk-size",
+                           "500",
+                           "--dml-batch-size",
+                           "20",
+                           "--nice-ratio",
+                           "0.5",
+                           "--max-lag-millis",
+                           "2000",
+                           "--max-load",
+                           "Threads_running=25",
+                           "--critical-load",
+                           "Threads_running=500",
+                           "--critical-load-interval-millis",
+                           "100",
+                           "--critical-load-hibernate-seconds",
+                           "0",
+                           "--throttle-query",
+                           "SELECT 0",
+                           "--throttle-flag-file",
+                           "/tmp/f",
+                           "--throttle-control-replicas",
+                           "r1:3306,r2",
+                           "--heartbeat-interval-millis",
+                           "200",
+                           "--postpone-cut-over-flag-file",
+                           "/tmp/pp",
+                           "--serve-socket-file",
+                           "/tmp/s.sock",
+                           "--serve-tcp-port",
+                           "9001",
+                           "--hooks-path",
+                           "/tmp/h",
+                           "--hooks-status-interval",
+                           "30",
+                           "--cut-over-lock-timeout-seconds",
+                           "4",
+                           "--ok-to-drop-table",
+                           "--execute",
+                           "--verbose"});
   EXPECT_EQ(same.chunk_size, 500u);
   EXPECT_EQ(same.throttle_control_replicas, (std::vector<std::string>{"r1:3306", "r2"}));
   EXPECT_EQ(same.cut_over_lock_timeout_seconds, 4);
@@ -127,7 +159,8 @@ TEST_F(GhostCompat, FlagsThatWouldChangeWhatHappensAreRefusedWithTheReason) {
 
 TEST_F(GhostCompat, CheckFlagSaysWhetherTheFlagsExist) {
   // gh-ost --check-flag: nothing else is required or validated.
-  EXPECT_TRUE(parse_migrate_args({"--check-flag", "--cut-over-lock-timeout-seconds", "1", "--nice-ratio", "0"}).check_flag);
+  EXPECT_TRUE(
+      parse_migrate_args({"--check-flag", "--cut-over-lock-timeout-seconds", "1", "--nice-ratio", "0"}).check_flag);
   EXPECT_THROW(parse_migrate_args({"--check-flag", "--no-such-flag"}), MigrateUsageError);
 }
 

@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 #include <sstream>
 
-#include "support/mini_json.h"
 #include "engine/errc.h"
+#include "support/mini_json.h"
 
 using namespace ghostcut::cli;
 using ghostcut::test::JsonNode;
@@ -87,8 +87,10 @@ TEST(Logging, JsonLinesParseAndKeepTheMessage) {
       {"control", std::string("nul\0bell\x07 del\x7f", 14), std::string("nul\0bell\x07 del\x7f", 14)},
       {"utf8", "héllo ✓ 日本 🚀", "héllo ✓ 日本 🚀"},
       // (nlohmann-json: one U+FFFD per bad byte, one for a sequence cut short at the end)
-      {"invalid utf8", "bad \xff\xfe byte \xc3( end \xe2\x82", "bad \xef\xbf\xbd\xef\xbf\xbd byte \xef\xbf\xbd( end \xef\xbf\xbd"},
-      {"overlong and surrogate", "\xc0\xaf \xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"invalid utf8", "bad \xff\xfe byte \xc3( end \xe2\x82",
+       "bad \xef\xbf\xbd\xef\xbf\xbd byte \xef\xbf\xbd( end \xef\xbf\xbd"},
+      {"overlong and surrogate", "\xc0\xaf \xed\xa0\x80",
+       "\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
       {"braces", "{} {{}} {0}", "{} {{}} {0}"},
   };
   for (const auto& c : cases) {
@@ -105,8 +107,7 @@ TEST(Logging, JsonLinesParseAndKeepTheMessage) {
     EXPECT_EQ(node->find("msg")->text, c.decoded);
     EXPECT_EQ(node->find("level")->text, "info");
     EXPECT_EQ(node->find("logger")->text, "ghostcut");
-    EXPECT_TRUE(has_shape(node->find("ts")->text, "####-##-##T##:##:##.###Z"))
-        << node->find("ts")->text;
+    EXPECT_TRUE(has_shape(node->find("ts")->text, "####-##-##T##:##:##.###Z")) << node->find("ts")->text;
   }
 }
 
@@ -126,15 +127,16 @@ TEST(Logging, JsonReadableByPropertyTree) {
     got.emplace_back(ghostcut::test::json_get<std::string>(*tree, "level"),
                      ghostcut::test::json_get<std::string>(*tree, "msg"));
   }
-  EXPECT_EQ(got[0], (std::pair<std::string, std::string>{"warning", "cut-over: attempt 2 failed: lock wait timeout \"t\""}));
+  EXPECT_EQ(got[0],
+            (std::pair<std::string, std::string>{"warning", "cut-over: attempt 2 failed: lock wait timeout \"t\""}));
   EXPECT_EQ(got[1], (std::pair<std::string, std::string>{"debug", "chunk 7"}));
 }
 
 TEST(Logging, JsonTimestampAndLevelNames) {
   JsonLogFormatter f;
   // 2026-11-26T14:03:05Z is 1795701785 s after the epoch.
-  const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(1795701785) + std::chrono::milliseconds(123) +
-                                                        std::chrono::microseconds(999));
+  const auto at = std::chrono::system_clock::time_point(
+      std::chrono::seconds(1795701785) + std::chrono::milliseconds(123) + std::chrono::microseconds(999));
   struct Case {
     spdlog::level::level_enum level;
     const char* name;
@@ -194,8 +196,7 @@ TEST(Logging, TextKeepsTheUsualLook) {
   logger->debug("hidden");
   const auto lines = lines_of(cap.out.str());
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_TRUE(has_shape(lines[0], "[####-##-## ##:##:##.###] [ghostcut] [info] Copy: 1/2 50.0%"))
-      << lines[0];
+  EXPECT_TRUE(has_shape(lines[0], "[####-##-## ##:##:##.###] [ghostcut] [info] Copy: 1/2 50.0%")) << lines[0];
 }
 
 TEST(Logging, ConfigureSetsTheDefaultLogger) {

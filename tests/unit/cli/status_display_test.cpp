@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/logger.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
-#include <spdlog/logger.h>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include "cli/logging.h"
 
@@ -96,7 +96,8 @@ TEST(StatusLine, OneCasePerState) {
     in.detail = "flag file /tmp/hold";
     in.applier_backlog = 0;
     in.applier_lag_seconds = 0.02;
-    cases.push_back({"postponed", in, "postponed: flag file /tmp/hold | copied 1,000,165 rows | applier backlog 0 lag 0.02s"});
+    cases.push_back(
+        {"postponed", in, "postponed: flag file /tmp/hold | copied 1,000,165 rows | applier backlog 0 lag 0.02s"});
   }
   {
     auto in = copying_input();
@@ -146,9 +147,17 @@ TEST(StatusLine, PercentEtaAndLagVariants) {
        "copying 55.5% (412,000/1,000,000 rows) 52,000 rows/s ETA 11s | applier backlog 12 lag 0.15s"},
       {"estimate too low is capped", [](StatusLineInput& in) { in.rows_estimated = 1000; },
        "copying 100.0% (412,000/1,000 rows) 52,000 rows/s ETA 11s | applier backlog 12 lag 0.15s"},
-      {"no estimate, no rows", [](StatusLineInput& in) { in.rows_estimated = 0; in.rows_copied = 0; },
+      {"no estimate, no rows",
+       [](StatusLineInput& in) {
+         in.rows_estimated = 0;
+         in.rows_copied = 0;
+       },
        "copying 0.0% (0/0 rows) 52,000 rows/s ETA 11s | applier backlog 12 lag 0.15s"},
-      {"eta unknown, lag unknown", [](StatusLineInput& in) { in.eta.reset(); in.applier_lag_seconds.reset(); },
+      {"eta unknown, lag unknown",
+       [](StatusLineInput& in) {
+         in.eta.reset();
+         in.applier_lag_seconds.reset();
+       },
        "copying 41.2% (412,000/1,000,000 rows) 52,000 rows/s ETA n/a | applier backlog 12 lag n/a"},
       {"eta due", [](StatusLineInput& in) { in.eta = 0s; },
        "copying 41.2% (412,000/1,000,000 rows) 52,000 rows/s ETA due | applier backlog 12 lag 0.15s"},
@@ -197,8 +206,12 @@ TEST(StatusLine, GroupThousands) {
     std::uint64_t n;
     const char* want;
   };
-  for (const auto& c : std::vector<Case>{{0, "0"}, {999, "999"}, {1000, "1,000"}, {999999, "999,999"},
-                                         {1000000, "1,000,000"}, {18446744073709551615ull, "18,446,744,073,709,551,615"}}) {
+  for (const auto& c : std::vector<Case>{{0, "0"},
+                                         {999, "999"},
+                                         {1000, "1,000"},
+                                         {999999, "999,999"},
+                                         {1000000, "1,000,000"},
+                                         {18446744073709551615ull, "18,446,744,073,709,551,615"}}) {
     SCOPED_TRACE(c.n);
     EXPECT_EQ(group_thousands(c.n), c.want);
   }
@@ -211,9 +224,10 @@ TEST(StatusLine, TruncateToWidth) {
     std::string want;
   };
   const std::vector<Case> cases{
-      {"hello", 10, "hello"},     {"hello", 5, "hello"},   {"hello", 4, "hel…"}, {"hello", 1, "…"},
-      {"hello", 0, ""},           {"", 3, ""},             {"héllo", 5, "héllo"}, {"héllo", 3, "hé…"},
-      {"日本語テキスト", 4, "日本語…"}, {"a🚀b", 2, "a…"},       {"a🚀b", 3, "a🚀b"},
+      {"hello", 10, "hello"}, {"hello", 5, "hello"}, {"hello", 4, "hel…"},
+      {"hello", 1, "…"},      {"hello", 0, ""},      {"", 3, ""},
+      {"héllo", 5, "héllo"},  {"héllo", 3, "hé…"},   {"日本語テキスト", 4, "日本語…"},
+      {"a🚀b", 2, "a…"},       {"a🚀b", 3, "a🚀b"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text + " / " + std::to_string(c.columns));

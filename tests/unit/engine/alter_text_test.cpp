@@ -79,9 +79,9 @@ TEST(ColumnMappingRenames, RenameWithTypeChange) {
 
 TEST(ColumnMappingRenames, DroppedAndAddedAgainIsNew) {
   std::vector<std::string> refusals;
-  const auto m = build_column_mapping(table({col("id"), col("c1")}), table({col("id"), col("c1")}),
-                                      parse_column_changes("DROP COLUMN c1, ADD COLUMN c1 INT NOT NULL DEFAULT 47"),
-                                      refusals);
+  const auto m =
+      build_column_mapping(table({col("id"), col("c1")}), table({col("id"), col("c1")}),
+                           parse_column_changes("DROP COLUMN c1, ADD COLUMN c1 INT NOT NULL DEFAULT 47"), refusals);
   EXPECT_TRUE(refusals.empty());
   EXPECT_EQ(m.source_names(), Names{"id"});
   EXPECT_EQ(m.dropped, Names{"c1"});

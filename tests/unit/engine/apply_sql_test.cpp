@@ -31,7 +31,8 @@ MigrationPlan make_plan(bool composite, bool new_unique = false) {
   p.original.schema = "db";
   p.original.table = "t";
   p.original.columns = {col("id", "int"), col("name", "varchar", "latin1"), col("v", "int")};
-  IndexInfo pk{"PRIMARY", true, true, composite ? std::vector<std::string>{"id", "name"} : std::vector<std::string>{"id"}};
+  IndexInfo pk{"PRIMARY", true, true,
+               composite ? std::vector<std::string>{"id", "name"} : std::vector<std::string>{"id"}};
   p.original.indexes = {pk};
   p.ghost = p.original;
   p.ghost.table = "t_gho";
@@ -85,19 +86,28 @@ TEST(ApplySql, DedupeMatchesSequentialReplay) {
   std::vector<SeqCase> cases;
   cases.push_back({"insert then delete", {}, {ins(row(1, "a", 1)), del(row(1, "a", 1))}, 1});
   cases.push_back({"delete then insert", {{1, row(1, "a", 1)}}, {del(row(1, "a", 1)), ins(row(1, "b", 2))}, 1});
-  cases.push_back({"updates of one key", {{1, row(1, "a", 1)}},
-                   {upd(row(1, "a", 1), row(1, "a", 2)), upd(row(1, "a", 2), row(1, "a", 3))}, 1});
-  cases.push_back({"key change chain A->B->C", {{1, row(1, "a", 1)}},
-                   {upd(row(1, "a", 1), row(2, "a", 1)), upd(row(2, "a", 1), row(3, "a", 1))}, 3});
-  cases.push_back({"insert then key change", {}, {ins(row(1, "a", 1)), upd(row(1, "a", 1), row(2, "a", 1))}, 2});
-  cases.push_back({"swap two keys through a third", {{1, row(1, "x", 1)}, {2, row(2, "y", 2)}},
-                   {upd(row(1, "x", 1), row(3, "x", 1)), upd(row(2, "y", 2), row(1, "y", 2)),
-                    upd(row(3, "x", 1), row(2, "x", 1))},
+  cases.push_back({"updates of one key",
+                   {{1, row(1, "a", 1)}},
+                   {upd(row(1, "a", 1), row(1, "a", 2)), upd(row(1, "a", 2), row(1, "a", 3))},
+                   1});
+  cases.push_back({"key change chain A->B->C",
+                   {{1, row(1, "a", 1)}},
+                   {upd(row(1, "a", 1), row(2, "a", 1)), upd(row(2, "a", 1), row(3, "a", 1))},
                    3});
-  cases.push_back({"key change back and forth", {{1, row(1, "a", 1)}},
-                   {upd(row(1, "a", 1), row(2, "a", 1)), upd(row(2, "a", 1), row(1, "a", 9))}, 2});
-  cases.push_back({"delete, reinsert, delete", {{1, row(1, "a", 1)}},
-                   {del(row(1, "a", 1)), ins(row(1, "b", 1)), del(row(1, "b", 1))}, 1});
+  cases.push_back({"insert then key change", {}, {ins(row(1, "a", 1)), upd(row(1, "a", 1), row(2, "a", 1))}, 2});
+  cases.push_back(
+      {"swap two keys through a third",
+       {{1, row(1, "x", 1)}, {2, row(2, "y", 2)}},
+       {upd(row(1, "x", 1), row(3, "x", 1)), upd(row(2, "y", 2), row(1, "y", 2)), upd(row(3, "x", 1), row(2, "x", 1))},
+       3});
+  cases.push_back({"key change back and forth",
+                   {{1, row(1, "a", 1)}},
+                   {upd(row(1, "a", 1), row(2, "a", 1)), upd(row(2, "a", 1), row(1, "a", 9))},
+                   2});
+  cases.push_back({"delete, reinsert, delete",
+                   {{1, row(1, "a", 1)}},
+                   {del(row(1, "a", 1)), ins(row(1, "b", 1)), del(row(1, "b", 1))},
+                   1});
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     for (bool dedupe : {false, true}) {
@@ -163,12 +173,14 @@ TEST(ApplySql, Statements) {
     std::vector<std::string> expected;
   };
   const C cases[] = {
-      {"single key", single,
+      {"single key",
+       single,
        {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES "
         "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
         "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (3, 4, 5)",
         "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
-      {"composite key (charset converted for the compare)", composite,
+      {"composite key (charset converted for the compare)",
+       composite,
        {"/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES "
         "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",
         "/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE "
@@ -176,7 +188,8 @@ TEST(ApplySql, Statements) {
         "(`id` = 4 AND `name` = CONVERT(_latin1 X'64' USING utf8mb4)) OR "
         "(`id` = 5 AND `name` = CONVERT(_latin1 X'65' USING utf8mb4))",
         "/* ghostcut db.t apply-replace */ REPLACE INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES (6, _latin1 X'65', 6)"}},
-      {"new unique key: delete + insert", insert_mode,
+      {"new unique key: delete + insert",
+       insert_mode,
        {"/* ghostcut db.t apply-delete */ DELETE FROM `db`.`t_gho` WHERE `id` IN (1, 2)",
         "/* ghostcut db.t apply-insert */ INSERT INTO `db`.`t_gho` (`id`, `name`, `v`) VALUES "
         "(1, _latin1 X'61', 1), (2, _latin1 X'E9', 2)",

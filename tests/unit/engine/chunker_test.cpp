@@ -95,14 +95,10 @@ TEST(DynamicChunkSizer, AdjustsTowardTarget) {
     std::uint64_t want;
   };
   const std::vector<Case> cases = {
-      {"on target stays", 1000, 500ms, 1000},
-      {"twice as fast grows, capped at x1.5", 1000, 250ms, 1500},
-      {"a bit fast grows to ideal", 1000, 400ms, 1250},
-      {"zero duration grows x1.5", 1000, 0ns, 1500},
-      {"twice as slow halves", 1000, 1000ms, 500},
-      {"ten times slow shrinks /4 at most", 1000, 5000ms, 250},
-      {"clamped to min", 20, 5000ms, kMinChunkSize},
-      {"clamped to max", 90000, 1ms, kMaxChunkSize},
+      {"on target stays", 1000, 500ms, 1000},           {"twice as fast grows, capped at x1.5", 1000, 250ms, 1500},
+      {"a bit fast grows to ideal", 1000, 400ms, 1250}, {"zero duration grows x1.5", 1000, 0ns, 1500},
+      {"twice as slow halves", 1000, 1000ms, 500},      {"ten times slow shrinks /4 at most", 1000, 5000ms, 250},
+      {"clamped to min", 20, 5000ms, kMinChunkSize},    {"clamped to max", 90000, 1ms, kMaxChunkSize},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -124,7 +120,8 @@ TEST(DynamicChunkSizer, ConvergesOnASteadyRate) {
 }
 
 TEST(DynamicChunkSizer, ConfigIsClamped) {
-  DynamicChunkSizer s(ChunkSizerConfig{.initial = 5, .min_size = 0, .max_size = 0, .max_growth = 0.1, .max_shrink = -1});
+  DynamicChunkSizer s(
+      ChunkSizerConfig{.initial = 5, .min_size = 0, .max_size = 0, .max_growth = 0.1, .max_shrink = -1});
   EXPECT_EQ(s.next_size(), 1u);
   s.record(1, 1ns);
   EXPECT_EQ(s.next_size(), 1u);

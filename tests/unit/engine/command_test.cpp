@@ -35,10 +35,12 @@ TEST(ParseCommand, Accepted) {
       {"max-load=", SetMaxLoadCommand{{}}},
       {"critical-load=Threads_running=1000", SetCriticalLoadCommand{{{"Threads_running", 1000}}}},
       {"critical-load=?", ShowSettingCommand{SettingName::kCriticalLoad}},
-      {"throttle-query=select count(*) > 5 from t where a = 1", SetThrottleQueryCommand{"select count(*) > 5 from t where a = 1"}},
+      {"throttle-query=select count(*) > 5 from t where a = 1",
+       SetThrottleQueryCommand{"select count(*) > 5 from t where a = 1"}},
       {"throttle-query=", SetThrottleQueryCommand{""}},
       {"throttle-control-replicas=r1,r2:3307", SetThrottleControlReplicasCommand{{{"r1", 3306}, {"r2", 3307}}}},
-      {"throttle-control-replicas='r1:3306, [::1]:3308'", SetThrottleControlReplicasCommand{{{"r1", 3306}, {"::1", 3308}}}},
+      {"throttle-control-replicas='r1:3306, [::1]:3308'",
+       SetThrottleControlReplicasCommand{{{"r1", 3306}, {"::1", 3308}}}},
       {"throttle-control-replicas=", SetThrottleControlReplicasCommand{{}}},
       {"throttle", ThrottleCommand{}},
       {"pause", ThrottleCommand{}},
@@ -119,8 +121,10 @@ TEST(ParseCommand, Rejected) {
       {"throttle-control-replicas=::1", EngineErrc::kBadSetting, "[addr]:port"},
       {"throttle-control-replicas=[::1", EngineErrc::kBadSetting, "no closing ]"},
       {"window", EngineErrc::kBadSetting, "window requires a value"},
-      {"window=Mon-Fri 25:00-01:00", EngineErrc::kBadSetting, "bad cut-over window 'Mon-Fri 25:00-01:00': hour 25 out of range (00-23)"},
-      {"window=02:00-04:00;Xyz 01:00-02:00", EngineErrc::kBadSetting, "bad cut-over window 'Xyz 01:00-02:00': unknown day 'Xyz'"},
+      {"window=Mon-Fri 25:00-01:00", EngineErrc::kBadSetting,
+       "bad cut-over window 'Mon-Fri 25:00-01:00': hour 25 out of range (00-23)"},
+      {"window=02:00-04:00;Xyz 01:00-02:00", EngineErrc::kBadSetting,
+       "bad cut-over window 'Xyz 01:00-02:00': unknown day 'Xyz'"},
       {"window=02:00-04:00 Mars/Olympus", EngineErrc::kBadSetting, "time zone 'Mars/Olympus' is not known"},
   };
   for (const auto& c : cases) {
@@ -144,7 +148,8 @@ TEST(ApplyCommand, SettingsAnswerOldAndNew) {
       {"dml-batch-size=50", "dml-batch-size: 100 -> 50"},
       {"max-lag-millis=3000", "max-lag-millis: 1500 -> 3000"},
       {"nice-ratio=0.5", "nice-ratio: 0 -> 0.5"},
-      {"max-load=Threads_running=50,Threads_connected=900", "max-load: (none) -> Threads_connected=900,Threads_running=50"},
+      {"max-load=Threads_running=50,Threads_connected=900",
+       "max-load: (none) -> Threads_connected=900,Threads_running=50"},
       {"max-load=", "max-load: Threads_connected=900,Threads_running=50 -> (none)"},
       {"critical-load=Threads_running=1000", "critical-load: (none) -> Threads_running=1000"},
       {"throttle-query=select 1", "throttle-query: (none) -> select 1"},
@@ -179,7 +184,8 @@ TEST(ApplyCommand, SettingsAnswerOldAndNew) {
   EXPECT_FALSE(settings.manual_throttle());
   EXPECT_EQ(settings.throttle_control_replicas().size(), 2u);
   EXPECT_EQ(settings.cut_over_windows(), (std::vector<std::string>{"02:00-04:00", "Sat,Sun 00:00-06:00"}));
-  EXPECT_EQ(handle_command_line("window=", settings, "orders").text, "window: 02:00-04:00; Sat,Sun 00:00-06:00 -> (none)");
+  EXPECT_EQ(handle_command_line("window=", settings, "orders").text,
+            "window: 02:00-04:00; Sat,Sun 00:00-06:00 -> (none)");
   EXPECT_TRUE(settings.cut_over_windows().empty());
 }
 
@@ -225,8 +231,9 @@ TEST(ApplyCommand, Panic) {
 
 TEST(ApplyCommand, ReportsUseCallbacks) {
   RuntimeSettings settings;
-  const CommandCallbacks callbacks{[] { return std::string("STATUS"); }, [] { return std::string("{\"state\":\"x\"}"); },
-                                   [] { return std::string("SUP"); }, [] { return std::string("mysql-bin.000001:4"); }};
+  const CommandCallbacks callbacks{[] { return std::string("STATUS"); },
+                                   [] { return std::string("{\"state\":\"x\"}"); }, [] { return std::string("SUP"); },
+                                   [] { return std::string("mysql-bin.000001:4"); }};
   struct Case {
     std::string line;
     std::string with, without;
@@ -244,7 +251,8 @@ TEST(ApplyCommand, ReportsUseCallbacks) {
   }
   const auto help = handle_command_line("help", settings, "t");
   EXPECT_TRUE(help.ok);
-  for (const char* word : {"chunk-size", "window=", "max-load", "throttle-control-replicas", "unpostpone", "panic=<table>", "status json"}) {
+  for (const char* word : {"chunk-size", "window=", "max-load", "throttle-control-replicas", "unpostpone",
+                           "panic=<table>", "status json"}) {
     SCOPED_TRACE(word);
     EXPECT_NE(help.text.find(word), std::string::npos);
   }

@@ -10,17 +10,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <spdlog/sinks/null_sink.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <optional>
-#include <spdlog/sinks/null_sink.h>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -54,7 +54,8 @@ class Client {
     c.connect_errno_ = c.connected_ ? 0 : errno;
     return c;
   }
-  Client(Client&& o) noexcept : fd_(std::exchange(o.fd_, -1)), connected_(o.connected_), connect_errno_(o.connect_errno_) {}
+  Client(Client&& o) noexcept
+      : fd_(std::exchange(o.fd_, -1)), connected_(o.connected_), connect_errno_(o.connect_errno_) {}
   ~Client() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -104,7 +105,8 @@ class Client {
       } else if (done(pending_)) {
         break;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left <= 0ms || eof_) break;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -148,8 +150,8 @@ class ControlServerTest : public ::testing::Test {
     return [this](std::string_view line) { return handle_command_line(line, settings_, table_); };
   }
   ControlServer& make_server(ControlServerConfig config, ControlLineHandler h = {}) {
-    servers_.push_back(std::make_unique<ControlServer>(io_.get_executor(), std::move(config), h ? h : handler(),
-                                                       quiet_logger()));
+    servers_.push_back(
+        std::make_unique<ControlServer>(io_.get_executor(), std::move(config), h ? h : handler(), quiet_logger()));
     return *servers_.back();
   }
   ControlServer& start_unix() {
@@ -279,9 +281,17 @@ TEST_F(ControlServerTest, ConcurrentClientsAnsweredWhileAnotherIdles) {
 }
 
 TEST_F(ControlServerTest, MalformedCommandAnswersErrorAndChangesNothing) {
-  const std::vector<std::string> bad = {"chunk-size=abc", "chunk-size=5", "threads=0", "threads=65", "frobnicate",
-                                        "nice-ratio=-1", "max-load=Threads_running", "panic=wrong_table", "panic",
-                                        "throttle-query=DELETE FROM t", "status=1"};
+  const std::vector<std::string> bad = {"chunk-size=abc",
+                                        "chunk-size=5",
+                                        "threads=0",
+                                        "threads=65",
+                                        "frobnicate",
+                                        "nice-ratio=-1",
+                                        "max-load=Threads_running",
+                                        "panic=wrong_table",
+                                        "panic",
+                                        "throttle-query=DELETE FROM t",
+                                        "status=1"};
   start_unix();
   run_io();
   const auto before = settings_.snapshot();
@@ -380,11 +390,20 @@ TEST_F(ControlServerTest, StartRefusesWithAClearError) {
          return ControlServerConfig{dir_ + "/plain", std::nullopt, "127.0.0.1"};
        },
        dir_ + "/plain exists and is not a socket"},
-      {"path too long for sun_path", [&] { return ControlServerConfig{long_path, std::nullopt, "127.0.0.1"}; },
+      {"path too long for sun_path",
+       [&] {
+         return ControlServerConfig{long_path, std::nullopt, "127.0.0.1"};
+       },
        "must be shorter than 108 bytes"},
-      {"directory missing", [&] { return ControlServerConfig{dir_ + "/nope/c.sock", std::nullopt, "127.0.0.1"}; },
+      {"directory missing",
+       [&] {
+         return ControlServerConfig{dir_ + "/nope/c.sock", std::nullopt, "127.0.0.1"};
+       },
        "cannot create control socket " + dir_ + "/nope/c.sock: No such file or directory"},
-      {"bad TCP bind address", [&] { return ControlServerConfig{"", 0, "localhost-ish"}; },
+      {"bad TCP bind address",
+       [&] {
+         return ControlServerConfig{"", 0, "localhost-ish"};
+       },
        "'localhost-ish' is not an IP address"},
   };
   for (const auto& tc : cases) {

@@ -125,7 +125,7 @@ TEST(HookEnvironment, InheritedPassesThroughExceptSecrets) {
       "DB_PASSWORD=hunter2",
       "backup_password_file=/etc/x",
       "Password=hunter2",
-      "GH_OST_TABLE_NAME=stale",      // replaced by ours
+      "GH_OST_TABLE_NAME=stale",       // replaced by ours
       "GHOSTCUT_TEST_HOST=127.0.0.1",  // not one of ours: kept
       "NOEQUALSIGN",
       "EMPTY=",
@@ -154,9 +154,10 @@ TEST(HookEnvironment, SecretNamesAndHookNames) {
     std::string name;
     bool secret;
   };
-  const std::vector<Case> cases = {{"GHOSTCUT_PASSWORD", true}, {"MYSQL_PWD", true},   {"mysql_pwd", true},
-                                   {"X_PASSWORD_Y", true},      {"password", true},    {"PASSWD", true},
-                                   {"PATH", false},             {"MYSQL_HOST", false}, {"GHOSTCUT_DDL", false}};
+  const std::vector<Case> cases = {
+      {"GHOSTCUT_PASSWORD", true}, {"MYSQL_PWD", true}, {"mysql_pwd", true}, {"X_PASSWORD_Y", true},
+      {"password", true},          {"PASSWD", true},    {"PATH", false},     {"MYSQL_HOST", false},
+      {"GHOSTCUT_DDL", false}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(is_secret_variable(c.name), c.secret);

@@ -83,11 +83,14 @@ bool process_gone(pid_t pid) {
 
 TEST_F(HookRunnerTest, SuccessLogsOutputAndPassesTheEnvironment) {
   const auto env_file = dir_ / "env.txt";
-  write_hook(kHookOnSuccess, "echo \"hello from $GHOSTCUT_HOOK\"\n"
-                             "echo 'to stderr' >&2\n"
-                             "if read line; then echo \"stdin had: $line\"; else echo 'stdin is empty'; fi\n"
-                             "env > '" + env_file.string() + "'\n"
-                             "printf 'no newline at the end'");
+  write_hook(kHookOnSuccess,
+             "echo \"hello from $GHOSTCUT_HOOK\"\n"
+             "echo 'to stderr' >&2\n"
+             "if read line; then echo \"stdin had: $line\"; else echo 'stdin is empty'; fi\n"
+             "env > '" +
+                 env_file.string() +
+                 "'\n"
+                 "printf 'no newline at the end'");
   ::setenv("MYSQL_PWD", "hunter2", 1);
   ::setenv("GHOSTCUT_PASSWORD", "hunter2", 1);
   HookRunner runner(dir_.string(), seconds(10), logger_);
@@ -199,8 +202,9 @@ TEST_F(HookRunnerTest, NotExecutableFileDoesNotRun) {
   EXPECT_FALSE(fs::exists(marker));
   EXPECT_FALSE(runner.run(kHookOnBeginPostponed, ctx()).ran);
   const auto text = log();
-  EXPECT_NE(text.find("warning hook on-startup: " + (dir_ / "on-startup").string() + " is not an executable file; not run"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("warning hook on-startup: " + (dir_ / "on-startup").string() + " is not an executable file; not run"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("warning hook on-begin-postponed:"), std::string::npos) << text;
 }
@@ -214,7 +218,8 @@ TEST_F(HookRunnerTest, UnstartableExecutableIsAFailure) {
   EXPECT_TRUE(r.ran);
   EXPECT_EQ(r.exit_code, 127);
   EXPECT_FALSE(r.ok());
-  EXPECT_NE(log().find("error hook on-success: cannot run " + path.string() + ": Exec format error"), std::string::npos) << log();
+  EXPECT_NE(log().find("error hook on-success: cannot run " + path.string() + ": Exec format error"), std::string::npos)
+      << log();
 }
 
 TEST_F(HookRunnerTest, HooksOffAndUnknownNames) {

@@ -179,25 +179,34 @@ TEST(MissingPrivileges, Cases) {
        {}},
       {"explicit db privileges, MySQL",
        {"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to,
-        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, LOCK TABLES ON `db`.*" +
-            to},
+        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, LOCK TABLES ON `db`.*" + to},
        Flavour::kMySql,
        {}},
-      {"pattern db grant", {"GRANT REPLICATION SLAVE, SUPER ON *.*" + to, "GRANT ALL ON `d\\_%`.*" + to},
-       Flavour::kMySql, {"ON `db`.*"}},  // d\_% needs "d_" prefix: db does not match
-      {"no replication slave", {"GRANT BINLOG MONITOR ON *.*" + to, "GRANT ALL PRIVILEGES ON `db`.*" + to},
-       Flavour::kMariaDb, {"REPLICATION SLAVE"}},
-      {"nothing", {"GRANT USAGE ON *.*" + to}, Flavour::kMariaDb,
-       {"REPLICATION SLAVE", "BINLOG MONITOR",
-        "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, LOCK TABLES"}},
-      {"other db only", {"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to, "GRANT ALL ON `other`.*" + to},
-       Flavour::kMySql, {"ON `db`.*"}},
-      {"missing lock tables", {"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to,
-                               "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER ON `db`.*" + to},
-       Flavour::kMySql, {"LOCK TABLES (ON `db`.*)"}},
-      {"table grant does not count", {"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to,
-                                      "GRANT SELECT (`a`, `b`), INSERT ON `db`.`t`" + to},
-       Flavour::kMySql, {"SELECT"}},
+      {"pattern db grant",
+       {"GRANT REPLICATION SLAVE, SUPER ON *.*" + to, "GRANT ALL ON `d\\_%`.*" + to},
+       Flavour::kMySql,
+       {"ON `db`.*"}},  // d\_% needs "d_" prefix: db does not match
+      {"no replication slave",
+       {"GRANT BINLOG MONITOR ON *.*" + to, "GRANT ALL PRIVILEGES ON `db`.*" + to},
+       Flavour::kMariaDb,
+       {"REPLICATION SLAVE"}},
+      {"nothing",
+       {"GRANT USAGE ON *.*" + to},
+       Flavour::kMariaDb,
+       {"REPLICATION SLAVE", "BINLOG MONITOR", "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, LOCK TABLES"}},
+      {"other db only",
+       {"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to, "GRANT ALL ON `other`.*" + to},
+       Flavour::kMySql,
+       {"ON `db`.*"}},
+      {"missing lock tables",
+       {"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to,
+        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER ON `db`.*" + to},
+       Flavour::kMySql,
+       {"LOCK TABLES (ON `db`.*)"}},
+      {"table grant does not count",
+       {"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to, "GRANT SELECT (`a`, `b`), INSERT ON `db`.`t`" + to},
+       Flavour::kMySql,
+       {"SELECT"}},
       {"role lines ignored", {"GRANT `role1` TO `u`@`%`", "GRANT ALL PRIVILEGES ON *.*" + to}, Flavour::kMySql, {}},
   };
   for (const auto& c : cases) {
@@ -210,8 +219,9 @@ TEST(MissingPrivileges, Cases) {
     }
   }
   // A pattern that matches.
-  EXPECT_TRUE(missing_privileges({"GRANT ALL PRIVILEGES ON `d%`.*" + to, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to},
-                                 "db", Flavour::kMySql)
+  EXPECT_TRUE(missing_privileges(
+                  {"GRANT ALL PRIVILEGES ON `d%`.*" + to, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to},
+                  "db", Flavour::kMySql)
                   .empty());
 }
 
@@ -233,8 +243,10 @@ TEST(MigrationPlanDescribe, NamesTheEssentials) {
   p.changelog_table = "t_ghc";
   p.old_table = "t_del";
   p.server = server("10.11.6-MariaDB");
-  p.original.columns = {{"id", "int", "int(11)", false, false, false, {}, {}}, {"b", "int", "int(11)", false, true, false, {}, {}}};
-  p.ghost.columns = {{"id", "int", "bigint(20)", false, false, false, {}, {}}, {"c", "int", "int(11)", false, true, false, {}, {}}};
+  p.original.columns = {{"id", "int", "int(11)", false, false, false, {}, {}},
+                        {"b", "int", "int(11)", false, true, false, {}, {}}};
+  p.ghost.columns = {{"id", "int", "bigint(20)", false, false, false, {}, {}},
+                     {"c", "int", "int(11)", false, true, false, {}, {}}};
   p.mapping.shared = {{"id", "id", 0, 0, true}};
   p.mapping.added = {"c"};
   p.mapping.dropped = {"b"};
@@ -244,9 +256,9 @@ TEST(MigrationPlanDescribe, NamesTheEssentials) {
   p.leftover_tables = {"t_gho"};
   p.notes = {"a note"};
   const std::string d = p.describe();
-  for (const char* s : {"MariaDB 10.11.6", "`db`.`t`", "1234", "PRIMARY (id)", "columns added:   c", "columns dropped: b",
-                        "id int(11) -> bigint(20)", "queued rename", "CREATE TABLE `db`.`t_gho`", "note: a note",
-                        "leftover tables: t_gho"}) {
+  for (const char* s : {"MariaDB 10.11.6", "`db`.`t`", "1234", "PRIMARY (id)", "columns added:   c",
+                        "columns dropped: b", "id int(11) -> bigint(20)", "queued rename", "CREATE TABLE `db`.`t_gho`",
+                        "note: a note", "leftover tables: t_gho"}) {
     SCOPED_TRACE(s);
     EXPECT_NE(d.find(s), std::string::npos) << d;
   }

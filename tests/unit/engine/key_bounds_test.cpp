@@ -25,10 +25,10 @@ ColumnInfo col(std::string name, std::string data_type, std::string column_type,
 TEST(KeyBounds, CountMembersReadsTheServersSpelling) {
   EXPECT_EQ(count_members("enum('red','green','blue','orange')"), 4u);
   EXPECT_EQ(count_members("enum('a')"), 1u);
-  EXPECT_EQ(count_members("set('a,b','c')"), 2u);            // a comma inside a member
-  EXPECT_EQ(count_members("enum('it''s','x')"), 2u);         // a doubled quote
+  EXPECT_EQ(count_members("set('a,b','c')"), 2u);               // a comma inside a member
+  EXPECT_EQ(count_members("enum('it''s','x')"), 2u);            // a doubled quote
   EXPECT_EQ(count_members("enum('back\\\\','q\\'',')')"), 3u);  // backslash escapes, a ')' member
-  EXPECT_EQ(count_members("enum('')"), 1u);                  // the empty string is a member
+  EXPECT_EQ(count_members("enum('')"), 1u);                     // the empty string is a member
   EXPECT_EQ(count_members("enum("), std::nullopt);
   EXPECT_EQ(count_members("enum('a'"), std::nullopt);
   EXPECT_EQ(count_members("enum('a',)"), std::nullopt);
@@ -115,9 +115,15 @@ TEST(KeyBounds, OrdinalBoundsAreInListsOverTheDomain) {
     std::string want;
   };
   const std::vector<Case> cases = {
-      {">", 2, "`e` IN (3, 4)"},  {">", 3, "`e` = 4"},         {">", 4, "FALSE"},
-      {">=", 2, "`e` IN (2, 3, 4)"}, {">=", 4, "`e` = 4"},     {"<", 2, "`e` IN (0, 1)"},
-      {"<", 0, "FALSE"},         {"<=", 0, "`e` = 0"},         {"<=", 4, "`e` IN (0, 1, 2, 3, 4)"},
+      {">", 2, "`e` IN (3, 4)"},
+      {">", 3, "`e` = 4"},
+      {">", 4, "FALSE"},
+      {">=", 2, "`e` IN (2, 3, 4)"},
+      {">=", 4, "`e` = 4"},
+      {"<", 2, "`e` IN (0, 1)"},
+      {"<", 0, "FALSE"},
+      {"<=", 0, "`e` = 0"},
+      {"<=", 4, "`e` IN (0, 1, 2, 3, 4)"},
       {"<=", 9, "`e` IN (0, 1, 2, 3, 4)"},
   };
   for (const auto& c : cases) {
@@ -157,9 +163,9 @@ TEST(KeyBounds, QueryBuilderReadsAndComparesTypedBounds) {
                         ")) LOCK IN SHARE MODE"),
             std::string::npos)
       << q->sql;
-  const std::vector<SqlParam> want = {std::int64_t{5}, std::int64_t{5}, std::int64_t{5}, std::uint64_t{2},
-                                      std::string("61"), std::int64_t{9}, std::int64_t{9}, std::int64_t{9},
-                                      std::uint64_t{1}, std::string("7A")};
+  const std::vector<SqlParam> want = {std::int64_t{5},   std::int64_t{5},  std::int64_t{5}, std::uint64_t{2},
+                                      std::string("61"), std::int64_t{9},  std::int64_t{9}, std::int64_t{9},
+                                      std::uint64_t{1},  std::string("7A")};
   EXPECT_EQ(q->params, want);
   auto row = b->key_tuple({std::string("5"), std::string("2"), std::string("61")});
   ASSERT_TRUE(row.has_value());

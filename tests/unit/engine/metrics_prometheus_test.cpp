@@ -55,16 +55,11 @@ TEST(MetricsPrometheusValidator, RejectsBadText) {
     const char* text;
   };
   const Case cases[] = {
-      {"bad metric name", "1abc 1\n"},
-      {"bad label name", "m{1x=\"a\"} 1\n"},
-      {"unquoted label", "m{a=b} 1\n"},
-      {"bad escape", "m{a=\"\\t\"} 1\n"},
-      {"unterminated", "m{a=\"x} 1\n"},
-      {"value not a number", "m 1.2.3\n"},
-      {"value missing", "m{a=\"x\"}\n"},
-      {"type after sample", "m 1\n# TYPE m gauge\n"},
-      {"bad type", "# TYPE m meter\nm 1\n"},
-      {"split family", "a 1\nb 1\na 2\n"},
+      {"bad metric name", "1abc 1\n"},       {"bad label name", "m{1x=\"a\"} 1\n"},
+      {"unquoted label", "m{a=b} 1\n"},      {"bad escape", "m{a=\"\\t\"} 1\n"},
+      {"unterminated", "m{a=\"x} 1\n"},      {"value not a number", "m 1.2.3\n"},
+      {"value missing", "m{a=\"x\"}\n"},     {"type after sample", "m 1\n# TYPE m gauge\n"},
+      {"bad type", "# TYPE m meter\nm 1\n"}, {"split family", "a 1\nb 1\na 2\n"},
       {"no final newline", "m 1"},
   };
   for (const auto& c : cases) {
@@ -172,8 +167,12 @@ TEST(MetricsPrometheus, LabelEscaping) {
     std::string escaped;
   };
   const std::vector<Case> cases{
-      {"plain", "plain"},       {"a\\b", "a\\\\b"},          {"say \"hi\"", "say \\\"hi\\\""},
-      {"two\nlines", "two\\nlines"}, {"héllo ✓", "héllo ✓"}, {"\\\"\n", "\\\\\\\"\\n"},
+      {"plain", "plain"},
+      {"a\\b", "a\\\\b"},
+      {"say \"hi\"", "say \\\"hi\\\""},
+      {"two\nlines", "two\\nlines"},
+      {"héllo ✓", "héllo ✓"},
+      {"\\\"\n", "\\\\\\\"\\n"},
       {"", ""},
   };
   for (const auto& c : cases) {

@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -33,10 +33,9 @@ class MetricsServerTest : public ::testing::Test {
     io_.stop();
     thread_.join();
   }
-  MetricsServer& make(std::function<std::string()> body, std::uint16_t port = 0,
-                      std::string address = "127.0.0.1") {
-    servers_.push_back(std::make_unique<MetricsServer>(io_.get_executor(), std::move(address), port, std::move(body),
-                                                       nullptr));
+  MetricsServer& make(std::function<std::string()> body, std::uint16_t port = 0, std::string address = "127.0.0.1") {
+    servers_.push_back(
+        std::make_unique<MetricsServer>(io_.get_executor(), std::move(address), port, std::move(body), nullptr));
     return *servers_.back();
   }
 
@@ -141,8 +140,7 @@ TEST_F(MetricsServerTest, ManyClientsAtOnce) {
     ASSERT_GE(fd, 0);
     fds.push_back(fd);
   }
-  for (auto it = fds.rbegin(); it != fds.rend(); ++it)
-    ASSERT_TRUE(http_send_all(*it, "GET /metrics HTTP/1.1\r\n\r\n"));
+  for (auto it = fds.rbegin(); it != fds.rend(); ++it) ASSERT_TRUE(http_send_all(*it, "GET /metrics HTTP/1.1\r\n\r\n"));
   for (int fd : fds) {
     auto reply = http_read_reply(fd);
     ASSERT_TRUE(reply);

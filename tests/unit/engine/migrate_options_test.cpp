@@ -77,14 +77,41 @@ TEST_F(MigrateOptions, Defaults) {
 }
 
 TEST_F(MigrateOptions, EveryFlagIsRead) {
-  auto p = parse_migrate_args(with({"--execute", "--allow-foreign-keys", "--allow-add-unique-key",
-                                    "--drop-leftover-tables", "--threads", "4", "--chunk-size", "2000",
-                                    "--target-chunk-time-ms", "250", "--max-lag-millis", "3000",
-                                    "--cut-over-lag-threshold-ms", "200", "--cut-over-lock-timeout-seconds", "7",
-                                    "--cut-over-retries", "9", "--ok-to-drop-table", "--cleanup-on-failure", "--skip-checksum",
-                                    "--dml-batch-size", "50", "--heartbeat-interval-millis", "250", "--server-id",
-                                    "4242", "--postpone-cut-over-flag-file", "/tmp/p", "--throttle-flag-file",
-                                    "/tmp/th", "--nice-ratio", "0.5", "--serve-socket-file", "/tmp/s.sock"}));
+  auto p = parse_migrate_args(with({"--execute",
+                                    "--allow-foreign-keys",
+                                    "--allow-add-unique-key",
+                                    "--drop-leftover-tables",
+                                    "--threads",
+                                    "4",
+                                    "--chunk-size",
+                                    "2000",
+                                    "--target-chunk-time-ms",
+                                    "250",
+                                    "--max-lag-millis",
+                                    "3000",
+                                    "--cut-over-lag-threshold-ms",
+                                    "200",
+                                    "--cut-over-lock-timeout-seconds",
+                                    "7",
+                                    "--cut-over-retries",
+                                    "9",
+                                    "--ok-to-drop-table",
+                                    "--cleanup-on-failure",
+                                    "--skip-checksum",
+                                    "--dml-batch-size",
+                                    "50",
+                                    "--heartbeat-interval-millis",
+                                    "250",
+                                    "--server-id",
+                                    "4242",
+                                    "--postpone-cut-over-flag-file",
+                                    "/tmp/p",
+                                    "--throttle-flag-file",
+                                    "/tmp/th",
+                                    "--nice-ratio",
+                                    "0.5",
+                                    "--serve-socket-file",
+                                    "/tmp/s.sock"}));
   const auto& c = p.config;
   EXPECT_TRUE(c.execute);
   EXPECT_TRUE(c.skip_checksum);
@@ -114,16 +141,51 @@ TEST_F(MigrateOptions, EveryFlagIsRead) {
 }
 
 TEST_F(MigrateOptions, ThrottleScheduleControlHooksAndOutputFlags) {
-  auto p = parse_migrate_args(with({"--throttle-control-replicas", "r1:3307,r2", "--throttle-control-replicas", "r3",
-                                    "--max-load", "Threads_running=25", "--critical-load", "Threads_running=200",
-                                    "--critical-load-interval-millis", "500", "--critical-load-hibernate-seconds", "30",
-                                    "--throttle-query", "SELECT 0", "--cut-over-window", "Mon-Fri 22:30-01:00 UTC",
-                                    "--cut-over-window", "Sat,Sun 00:00-06:00", "--cut-over-when-quiet", "150",
-                                    "--quiet-window-seconds", "30", "--cut-over-deadline", "+2h", "--cut-over-at-deadline",
-                                    "--serve-tcp-port", "9001", "--serve-tcp-bind", "0.0.0.0", "--hooks-path", "/etc/gc",
-                                    "--hooks-timeout-seconds", "9", "--hooks-status-interval", "30", "--log-format", "json",
-                                    "--verbose", "--status-interval-seconds", "2", "--metrics-port", "9102",
-                                    "--metrics-bind", "0.0.0.0", "--no-serve-socket"}));
+  auto p = parse_migrate_args(with({"--throttle-control-replicas",
+                                    "r1:3307,r2",
+                                    "--throttle-control-replicas",
+                                    "r3",
+                                    "--max-load",
+                                    "Threads_running=25",
+                                    "--critical-load",
+                                    "Threads_running=200",
+                                    "--critical-load-interval-millis",
+                                    "500",
+                                    "--critical-load-hibernate-seconds",
+                                    "30",
+                                    "--throttle-query",
+                                    "SELECT 0",
+                                    "--cut-over-window",
+                                    "Mon-Fri 22:30-01:00 UTC",
+                                    "--cut-over-window",
+                                    "Sat,Sun 00:00-06:00",
+                                    "--cut-over-when-quiet",
+                                    "150",
+                                    "--quiet-window-seconds",
+                                    "30",
+                                    "--cut-over-deadline",
+                                    "+2h",
+                                    "--cut-over-at-deadline",
+                                    "--serve-tcp-port",
+                                    "9001",
+                                    "--serve-tcp-bind",
+                                    "0.0.0.0",
+                                    "--hooks-path",
+                                    "/etc/gc",
+                                    "--hooks-timeout-seconds",
+                                    "9",
+                                    "--hooks-status-interval",
+                                    "30",
+                                    "--log-format",
+                                    "json",
+                                    "--verbose",
+                                    "--status-interval-seconds",
+                                    "2",
+                                    "--metrics-port",
+                                    "9102",
+                                    "--metrics-bind",
+                                    "0.0.0.0",
+                                    "--no-serve-socket"}));
   const auto& c = p.config;
   EXPECT_EQ(c.throttle_control_replicas, (std::vector<std::string>{"r1:3307", "r2", "r3"}));
   EXPECT_EQ(c.max_load, "Threads_running=25");
@@ -169,14 +231,39 @@ TEST_F(MigrateOptions, Help) {
   EXPECT_TRUE(parse_migrate_args({"--help"}).help);
   std::ostringstream o;
   o << migrate_options_description();
-  for (const char* s : {"Connection", "Migration", "Copy", "Cut-over", "Safety", "--database", "--table", "--alter",
-                        "--execute", "--allow-foreign-keys", "--allow-add-unique-key", "--drop-leftover-tables",
-                        "--initially-drop-ghost-table", "--initially-drop-old-table", "--threads", "--chunk-size",
-                        "--target-chunk-time-ms", "--max-lag-millis", "--cut-over-lag-threshold-ms",
-                        "--cut-over-lock-timeout-seconds", "--cut-over-retries", "--ok-to-drop-table",
-                        "--cleanup-on-failure", "--skip-checksum", "--checksum", "--dml-batch-size", "--heartbeat-interval-millis", "--server-id",
-                        "--postpone-cut-over-flag-file", "--throttle-flag-file", "--nice-ratio",
-                        "--serve-socket-file", "--config"}) {
+  for (const char* s : {"Connection",
+                        "Migration",
+                        "Copy",
+                        "Cut-over",
+                        "Safety",
+                        "--database",
+                        "--table",
+                        "--alter",
+                        "--execute",
+                        "--allow-foreign-keys",
+                        "--allow-add-unique-key",
+                        "--drop-leftover-tables",
+                        "--initially-drop-ghost-table",
+                        "--initially-drop-old-table",
+                        "--threads",
+                        "--chunk-size",
+                        "--target-chunk-time-ms",
+                        "--max-lag-millis",
+                        "--cut-over-lag-threshold-ms",
+                        "--cut-over-lock-timeout-seconds",
+                        "--cut-over-retries",
+                        "--ok-to-drop-table",
+                        "--cleanup-on-failure",
+                        "--skip-checksum",
+                        "--checksum",
+                        "--dml-batch-size",
+                        "--heartbeat-interval-millis",
+                        "--server-id",
+                        "--postpone-cut-over-flag-file",
+                        "--throttle-flag-file",
+                        "--nice-ratio",
+                        "--serve-socket-file",
+                        "--config"}) {
     SCOPED_TRACE(s);
     EXPECT_NE(o.str().find(s), std::string::npos);
   }
@@ -273,7 +360,7 @@ TEST_F(MigrateOptions, ConfigFileAndCommandLineWins) {
   EXPECT_EQ(c.database, "filedb");
   EXPECT_EQ(c.table, "clit");  // command line wins
   EXPECT_EQ(c.alter, "ADD COLUMN x INT");
-  EXPECT_EQ(c.threads, 2);     // command line wins
+  EXPECT_EQ(c.threads, 2);  // command line wins
   EXPECT_EQ(c.chunk_size, 500u);
   EXPECT_TRUE(c.execute);
   EXPECT_TRUE(c.allow_foreign_keys);
@@ -334,8 +421,8 @@ TEST_F(MigrateOptions, ChecksumIsOnUnlessTurnedOff) {
 
 // `ghostcut revert` parses migrate's flags without --alter; migrate still requires it.
 TEST_F(MigrateOptions, RevertTakesTheFlagsWithoutAlter) {
-  const std::vector<std::string> args = {"--user", "u", "--database", "db", "--table", "t",
-                                         "--cut-over-lock-timeout-seconds", "7", "--ok-to-drop-table"};
+  const std::vector<std::string> args = {
+      "--user", "u", "--database", "db", "--table", "t", "--cut-over-lock-timeout-seconds", "7", "--ok-to-drop-table"};
   const auto p = parse_migrate_args(args, false);
   EXPECT_EQ(p.config.table, "t");
   EXPECT_TRUE(p.config.alter.empty());

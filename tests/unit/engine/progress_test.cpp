@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "support/mini_json.h"
 #include <sstream>
+#include "support/mini_json.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
 
 namespace {
-ProgressSnapshot snap(std::string state, std::uint64_t copied, std::uint64_t estimated, std::chrono::nanoseconds elapsed,
-                      bool started = true, bool done = false) {
+ProgressSnapshot snap(std::string state, std::uint64_t copied, std::uint64_t estimated,
+                      std::chrono::nanoseconds elapsed, bool started = true, bool done = false) {
   ProgressSnapshot s;
   s.state = std::move(state);
   s.rows_copied = copied;
@@ -53,8 +53,15 @@ TEST(Progress, FormatDuration) {
     std::int64_t secs;
     const char* want;
   };
-  for (const auto& c : std::vector<Case>{{0, "0s"}, {8, "8s"}, {59, "59s"}, {60, "1m00s"}, {65, "1m05s"},
-                                         {3600, "1h00m00s"}, {7384, "2h03m04s"}, {-5, "0s"}, {360000, "100h00m00s"}}) {
+  for (const auto& c : std::vector<Case>{{0, "0s"},
+                                         {8, "8s"},
+                                         {59, "59s"},
+                                         {60, "1m00s"},
+                                         {65, "1m05s"},
+                                         {3600, "1h00m00s"},
+                                         {7384, "2h03m04s"},
+                                         {-5, "0s"},
+                                         {360000, "100h00m00s"}}) {
     SCOPED_TRACE(c.secs);
     EXPECT_EQ(format_duration(std::chrono::seconds{c.secs}), c.want);
   }
@@ -100,7 +107,7 @@ TEST(Progress, StatusLineForEachState) {
 
 TEST(Progress, KeyRangeCoverageWinsOverTheEstimate) {
   auto s = snap("copying", 900, 1000, 10s);  // the estimate says 90%
-  s.key_range_percent = 25.0;                 // the key range says a quarter is done
+  s.key_range_percent = 25.0;                // the key range says a quarter is done
   EXPECT_DOUBLE_EQ(s.percent(), 25.0);
   EXPECT_EQ(s.eta(), std::chrono::seconds{30});  // 10 s for 25% → 30 s for the other 75%
   s.key_range_percent = 140.0;
@@ -135,11 +142,12 @@ TEST(Progress, JsonRendering) {
   s.chunks_copied = 412;
   s.events_applied = 77;
   const auto json = s.to_json();
-  EXPECT_EQ(json,
-            "{\"state\":\"throttled: \\\"manual\\\"\\n\\\\\",\"rows_copied\":412000,\"rows_estimated\":1000000,"
-            "\"percent\":41.2,\"chunks_copied\":412,\"rows_resumed\":0,\"copy_lock_hold_p99_ms\":0,\"copy_lock_hold_max_ms\":0,\"checksum_rows\":0,\"checksum_rows_repaired\":0,\"copy_yielded_ms\":0,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
-            "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_elapsed_seconds\":8,"
-            "\"copy_threads\":0,\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
+  EXPECT_EQ(
+      json,
+      "{\"state\":\"throttled: \\\"manual\\\"\\n\\\\\",\"rows_copied\":412000,\"rows_estimated\":1000000,"
+      "\"percent\":41.2,\"chunks_copied\":412,\"rows_resumed\":0,\"copy_lock_hold_p99_ms\":0,\"copy_lock_hold_max_ms\":0,\"checksum_rows\":0,\"checksum_rows_repaired\":0,\"copy_yielded_ms\":0,\"events_applied\":77,\"backlog\":12,\"applier_lag_ms\":150,"
+      "\"rows_per_second\":51500,\"eta_seconds\":12,\"elapsed_seconds\":8,\"copy_elapsed_seconds\":8,"
+      "\"copy_threads\":0,\"copy_started\":true,\"copy_done\":false,\"throttled\":false,\"throttle_reason\":\"\",\"binlog_position\":\"\"}");
   auto tree = parse_json(json);
   EXPECT_EQ(json_get<std::string>(tree, "state"), "throttled: \"manual\"\n\\");
   EXPECT_EQ(json_get<std::uint64_t>(tree, "rows_copied"), 412000u);

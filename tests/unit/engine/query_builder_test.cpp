@@ -74,9 +74,23 @@ TEST(TableNames, DerivedNames) {
 // name must sort after the table's in the server's lock order, whatever the table is called.
 TEST(TableNames, DerivedNamesSortAfterTheTableInLockOrder) {
   const std::string u8 = "\xc3\xa9";
-  std::vector<std::string> tables = {"t", "T", "orders", "Orders", "ORDERS", "_t", "0t", "a_b", "zzz", "Z",
-                                     u8 + "t", "t" + u8, std::string(59, 'a'), std::string(60, 'a'),
-                                     std::string(64, 'z') , std::string(63, 'Z') + "a", std::string(64, 'M')};
+  std::vector<std::string> tables = {"t",
+                                     "T",
+                                     "orders",
+                                     "Orders",
+                                     "ORDERS",
+                                     "_t",
+                                     "0t",
+                                     "a_b",
+                                     "zzz",
+                                     "Z",
+                                     u8 + "t",
+                                     "t" + u8,
+                                     std::string(59, 'a'),
+                                     std::string(60, 'a'),
+                                     std::string(64, 'z'),
+                                     std::string(63, 'Z') + "a",
+                                     std::string(64, 'M')};
   for (const auto& t : tables) {
     SCOPED_TRACE(t);
     for (const auto& name : {ghost_table_name(t), changelog_table_name(t), old_table_name(t)}) {
@@ -106,9 +120,20 @@ TEST(TableNames, LongNamesStayWithin64Characters) {
       {"60 chars fits exactly", std::string(60, 'a'), false},
       {"61 chars truncated", std::string(61, 'a'), true},
       {"64 chars truncated", std::string(64, 'b'), true},
-      {"60 chars fit with multibyte ones (90 bytes)", [&] { std::string s; for (int i = 0; i < 30; ++i) s += u8; return s + std::string(30, 'x'); }(), false},
+      {"60 chars fit with multibyte ones (90 bytes)",
+       [&] {
+         std::string s;
+         for (int i = 0; i < 30; ++i) s += u8;
+         return s + std::string(30, 'x');
+       }(),
+       false},
       {"multibyte chars truncated on a character boundary",
-       [&] { std::string s; for (int i = 0; i < 49; ++i) s += "x" + u8; return s; }(), true},
+       [&] {
+         std::string s;
+         for (int i = 0; i < 49; ++i) s += "x" + u8;
+         return s;
+       }(),
+       true},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -189,25 +214,43 @@ TEST(QueryBuilder, NextChunkEnd) {
     P params;
   };
   const std::vector<Case> cases = {
-      {"single, first chunk, no lower bound", key("PRIMARY", {"id"}), std::nullopt, false, {std::int64_t{100}},
+      {"single, first chunk, no lower bound",
+       key("PRIMARY", {"id"}),
+       std::nullopt,
+       false,
+       {std::int64_t{100}},
        "/* ghostcut db.t next-chunk-end */ SELECT `id` FROM (SELECT `id` FROM `db`.`t` FORCE INDEX (`PRIMARY`) "
        "WHERE (`id` <= ?) ORDER BY `id` LIMIT 1000) sel ORDER BY `id` DESC LIMIT 1",
        {std::int64_t{100}}},
-      {"single, first chunk from min inclusive", key("PRIMARY", {"id"}), KeyTuple{std::int64_t{1}}, true, {std::int64_t{100}},
+      {"single, first chunk from min inclusive",
+       key("PRIMARY", {"id"}),
+       KeyTuple{std::int64_t{1}},
+       true,
+       {std::int64_t{100}},
        "/* ghostcut db.t next-chunk-end */ SELECT `id` FROM (SELECT `id` FROM `db`.`t` FORCE INDEX (`PRIMARY`) "
        "WHERE (`id` >= ?) AND (`id` <= ?) ORDER BY `id` LIMIT 1000) sel ORDER BY `id` DESC LIMIT 1",
        {std::int64_t{1}, std::int64_t{100}}},
-      {"single, after last key", key("PRIMARY", {"id"}), KeyTuple{std::int64_t{50}}, false, {std::int64_t{100}},
+      {"single, after last key",
+       key("PRIMARY", {"id"}),
+       KeyTuple{std::int64_t{50}},
+       false,
+       {std::int64_t{100}},
        "/* ghostcut db.t next-chunk-end */ SELECT `id` FROM (SELECT `id` FROM `db`.`t` FORCE INDEX (`PRIMARY`) "
        "WHERE (`id` > ?) AND (`id` <= ?) ORDER BY `id` LIMIT 1000) sel ORDER BY `id` DESC LIMIT 1",
        {std::int64_t{50}, std::int64_t{100}}},
-      {"composite, after last key", key("uk", {"id", "k2"}), KeyTuple{std::int64_t{5}, std::string("b")}, false,
+      {"composite, after last key",
+       key("uk", {"id", "k2"}),
+       KeyTuple{std::int64_t{5}, std::string("b")},
+       false,
        {std::int64_t{9}, std::string("z")},
        "/* ghostcut db.t next-chunk-end */ SELECT `id`, `k2` FROM (SELECT `id`, `k2` FROM `db`.`t` FORCE INDEX (`uk`) "
        "WHERE ((`id` > ?) OR (`id` = ? AND `k2` > ?)) AND ((`id` < ?) OR (`id` = ? AND `k2` <= ?)) "
        "ORDER BY `id`, `k2` LIMIT 1000) sel ORDER BY `id` DESC, `k2` DESC LIMIT 1",
        {std::int64_t{5}, std::int64_t{5}, std::string("b"), std::int64_t{9}, std::int64_t{9}, std::string("z")}},
-      {"composite, first inclusive", key("uk", {"id", "k2"}), KeyTuple{std::int64_t{1}, std::string("a")}, true,
+      {"composite, first inclusive",
+       key("uk", {"id", "k2"}),
+       KeyTuple{std::int64_t{1}, std::string("a")},
+       true,
        {std::int64_t{9}, std::string("z")},
        "/* ghostcut db.t next-chunk-end */ SELECT `id`, `k2` FROM (SELECT `id`, `k2` FROM `db`.`t` FORCE INDEX (`uk`) "
        "WHERE ((`id` > ?) OR (`id` = ? AND `k2` >= ?)) AND ((`id` < ?) OR (`id` = ? AND `k2` <= ?)) "
@@ -230,13 +273,14 @@ TEST(QueryBuilder, ThreeColumnKeyExpandsEveryPrefix) {
   auto r = b->range_copy_query(KeyTuple{std::int64_t{1}, std::int64_t{2}, std::int64_t{3}}, false,
                                KeyTuple{std::int64_t{7}, std::int64_t{8}, std::int64_t{9}});
   ASSERT_TRUE(r.has_value());
-  EXPECT_NE(normalize(r->sql).find("WHERE ((`a` > ?) OR (`a` = ? AND `b` > ?) OR (`a` = ? AND `b` = ? AND `c` > ?)) AND "
-                                   "((`a` < ?) OR (`a` = ? AND `b` < ?) OR (`a` = ? AND `b` = ? AND `c` <= ?)) LOCK"),
-            std::string::npos)
+  EXPECT_NE(
+      normalize(r->sql).find("WHERE ((`a` > ?) OR (`a` = ? AND `b` > ?) OR (`a` = ? AND `b` = ? AND `c` > ?)) AND "
+                             "((`a` < ?) OR (`a` = ? AND `b` < ?) OR (`a` = ? AND `b` = ? AND `c` <= ?)) LOCK"),
+      std::string::npos)
       << r->sql;
-  const std::vector<SqlParam> want = {std::int64_t{1}, std::int64_t{1}, std::int64_t{2}, std::int64_t{1}, std::int64_t{2},
-                                      std::int64_t{3}, std::int64_t{7}, std::int64_t{7}, std::int64_t{8}, std::int64_t{7},
-                                      std::int64_t{8}, std::int64_t{9}};
+  const std::vector<SqlParam> want = {std::int64_t{1}, std::int64_t{1}, std::int64_t{2}, std::int64_t{1},
+                                      std::int64_t{2}, std::int64_t{3}, std::int64_t{7}, std::int64_t{7},
+                                      std::int64_t{8}, std::int64_t{7}, std::int64_t{8}, std::int64_t{9}};
   EXPECT_EQ(r->params, want);
 }
 
@@ -280,9 +324,11 @@ TEST(QueryBuilder, RangeCopy) {
     SCOPED_TRACE(c.name);
     auto r = builder(key("PRIMARY", {"id"})).range_copy_query(c.lower, c.inclusive, {std::int64_t{1000}});
     ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(normalize(r->sql),
-              "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`t_gho` (`id`, `k2`, `name`) SELECT `id`, `k2`, `name` "
-              "FROM `db`.`t` FORCE INDEX (`PRIMARY`) " + c.where + " LOCK IN SHARE MODE");
+    EXPECT_EQ(
+        normalize(r->sql),
+        "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`t_gho` (`id`, `k2`, `name`) SELECT `id`, `k2`, `name` "
+        "FROM `db`.`t` FORCE INDEX (`PRIMARY`) " +
+            c.where + " LOCK IN SHARE MODE");
     EXPECT_EQ(r->params.size(), c.params);
     EXPECT_EQ(r->params.back(), SqlParam{std::int64_t{1000}});
   }
@@ -295,9 +341,10 @@ TEST(QueryBuilder, RangeCopyUsesMappingAndSkipsGeneratedAndDropped) {
   ASSERT_TRUE(b.has_value()) << b.error().message();
   auto r = b->range_copy_query(std::nullopt, false, {std::int64_t{1}});
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(normalize(r->sql),
-            "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`t_gho` (`id`, `name`) SELECT `id`, `Name` FROM `db`.`t` "
-            "FORCE INDEX (`PRIMARY`) WHERE (`ID` <= ?) LOCK IN SHARE MODE");
+  EXPECT_EQ(
+      normalize(r->sql),
+      "/* ghostcut db.t row-copy */ INSERT IGNORE INTO `db`.`t_gho` (`id`, `name`) SELECT `id`, `Name` FROM `db`.`t` "
+      "FORCE INDEX (`PRIMARY`) WHERE (`ID` <= ?) LOCK IN SHARE MODE");
 }
 
 TEST(QueryBuilder, Tables) {
@@ -308,10 +355,12 @@ TEST(QueryBuilder, Tables) {
     std::string want;
   };
   const std::vector<Case> cases = {
-      {"create ghost", b.create_ghost_query(), "/* ghostcut db.my`t create-ghost */ CREATE TABLE `db`.`my``t_gho` LIKE `db`.`my``t`"},
+      {"create ghost", b.create_ghost_query(),
+       "/* ghostcut db.my`t create-ghost */ CREATE TABLE `db`.`my``t_gho` LIKE `db`.`my``t`"},
       {"alter ghost", b.alter_ghost_query("ADD COLUMN x int"),
        "/* ghostcut db.my`t alter-ghost */ ALTER TABLE `db`.`my``t_gho` ADD COLUMN x int"},
-      {"drop", b.drop_table_query(b.old_table()), "/* ghostcut db.my`t drop-table */ DROP TABLE IF EXISTS `db`.`my``t_del`"},
+      {"drop", b.drop_table_query(b.old_table()),
+       "/* ghostcut db.my`t drop-table */ DROP TABLE IF EXISTS `db`.`my``t_del`"},
       {"create changelog", b.changelog().create_query(),
        "/* ghostcut db.my`t create-changelog */ CREATE TABLE `db`.`my``t_ghc` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, "
        "`last_update` timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), "
@@ -330,7 +379,8 @@ TEST(QueryBuilder, HeartbeatForwardsToTheChangelog) {
   EXPECT_EQ(normalize(hb.sql),
             "/* ghostcut db.t heartbeat */ INSERT INTO `db`.`t_ghc` (`id`, `hint`, `value`) VALUES (?, ?, ?) "
             "ON DUPLICATE KEY UPDATE `value` = ?, `last_update` = NOW(6)");
-  const std::vector<SqlParam> want = {std::uint64_t{1}, std::string("heartbeat"), std::string("2026-01-01 00:00:00.000001"),
+  const std::vector<SqlParam> want = {std::uint64_t{1}, std::string("heartbeat"),
+                                      std::string("2026-01-01 00:00:00.000001"),
                                       std::string("2026-01-01 00:00:00.000001")};
   EXPECT_EQ(hb.params, want);
 }

@@ -6,7 +6,10 @@
 using namespace ghostcut::engine;
 
 TEST(Quoting, Identifiers) {
-  struct Case { const char* in; const char* want; };
+  struct Case {
+    const char* in;
+    const char* want;
+  };
   const Case cases[] = {{"t", "`t`"}, {"a`b", "`a``b`"}, {"``", "``````"}, {"with space", "`with space`"}, {"", "``"}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.in);

@@ -76,8 +76,11 @@ TEST(RuntimeSettings, NiceRatio) {
     double value;
     bool ok;
   };
-  const std::vector<Case> cases = {{"zero", 0.0, true},       {"fraction", 0.5, true}, {"max", 100.0, true},
-                                   {"negative", -0.1, false}, {"too big", 100.5, false},
+  const std::vector<Case> cases = {{"zero", 0.0, true},
+                                   {"fraction", 0.5, true},
+                                   {"max", 100.0, true},
+                                   {"negative", -0.1, false},
+                                   {"too big", 100.5, false},
                                    {"nan", std::numeric_limits<double>::quiet_NaN(), false},
                                    {"inf", std::numeric_limits<double>::infinity(), false}};
   for (const auto& c : cases) {
@@ -139,8 +142,12 @@ TEST(RuntimeSettings, ThrottleQueryAndReplicas) {
     const char* sql;
     bool ok;
   };
-  for (const auto& c : std::vector<QCase>{{"select 1", true}, {"  SELECT count(*) > 10 FROM t", true}, {"", true},
-                                          {"delete from t", false}, {"sel", false}, {"update t set x=1", false}}) {
+  for (const auto& c : std::vector<QCase>{{"select 1", true},
+                                          {"  SELECT count(*) > 10 FROM t", true},
+                                          {"", true},
+                                          {"delete from t", false},
+                                          {"sel", false},
+                                          {"update t set x=1", false}}) {
     SCOPED_TRACE(c.sql);
     RuntimeSettings s;
     ASSERT_TRUE(s.set_throttle_query("select 0").has_value());

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/errc.h"
 #include "engine/schedule/cut_over_deadline.h"
 #include "engine/schedule/wall_zone.h"
-#include "engine/errc.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono;
@@ -19,16 +19,15 @@ using ghostcut::test::zoneinfo_dir;
 namespace {
 
 system_clock::time_point utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
-  return system_clock::time_point(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi) + seconds(s));
+  return system_clock::time_point(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi) +
+                                  seconds(s));
 }
-
-
 
 }  // namespace
 
 TEST(CutOverDeadline, Accepted) {
   ScopedTz tz("CET-1CEST,M3.5.0,M10.5.0/3");  // local = +01:00 in November
-  const auto now = utc(2026, 11, 26, 14, 0);   // 15:00 local
+  const auto now = utc(2026, 11, 26, 14, 0);  // 15:00 local
   struct Case {
     std::string spec;
     system_clock::time_point want;
@@ -41,9 +40,9 @@ TEST(CutOverDeadline, Accepted) {
       {"2026-11-27 06:00 UTC", utc(2026, 11, 27, 6, 0)},
       {"2026-11-27T06:00:00+02:00", utc(2026, 11, 27, 4, 0)},
       {"2026-11-27 06:00 -0500", utc(2026, 11, 27, 11, 0)},
-      {"16:00", utc(2026, 11, 26, 15, 0)},         // later today (local)
-      {"06:00", utc(2026, 11, 27, 5, 0)},          // tomorrow: today's 06:00 has passed
-      {"15:00", utc(2026, 11, 27, 14, 0)},         // exactly now: the next one
+      {"16:00", utc(2026, 11, 26, 15, 0)},  // later today (local)
+      {"06:00", utc(2026, 11, 27, 5, 0)},   // tomorrow: today's 06:00 has passed
+      {"15:00", utc(2026, 11, 27, 14, 0)},  // exactly now: the next one
       {"14:30 UTC", utc(2026, 11, 26, 14, 30)},
       {"06:00Z", utc(2026, 11, 27, 6, 0)},
       {"2026-11-27 06:00 America/New_York", utc(2026, 11, 27, 11, 0)},
@@ -75,14 +74,16 @@ TEST(CutOverDeadline, Rejected) {
   };
   const std::vector<Case> cases = {
       {"", "bad cut-over deadline '': empty; expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'"},
-      {"tomorrow", "bad cut-over deadline 'tomorrow': expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'"},
+      {"tomorrow",
+       "bad cut-over deadline 'tomorrow': expected 'YYYY-MM-DD HH:MM' [zone], 'HH:MM' [zone] or a relative '+90m'"},
       {"2026-11-25 06:00", "bad cut-over deadline '2026-11-25 06:00': it is in the past (now 2026-11-26 14:00 UTC)"},
       {"2026-11-26 14:00Z", "bad cut-over deadline '2026-11-26 14:00Z': it is in the past (now 2026-11-26 14:00 UTC)"},
       {"2026-13-01 06:00", "bad cut-over deadline '2026-13-01 06:00': month 13 out of range (01-12)"},
       {"2026-02-30 06:00", "bad cut-over deadline '2026-02-30 06:00': day 30 does not exist in 2026-02"},
       {"2026-1-01 06:00", "bad cut-over deadline '2026-1-01 06:00': expected the date as YYYY-MM-DD, got '2026-1-01 '"},
       {"2026-11-27", "bad cut-over deadline '2026-11-27': no time after the date; e.g. '2026-11-27 06:00'"},
-      {"2026-11-27_06:00", "bad cut-over deadline '2026-11-27_06:00': expected ' ' or 'T' between date and time, got '_06:00'"},
+      {"2026-11-27_06:00",
+       "bad cut-over deadline '2026-11-27_06:00': expected ' ' or 'T' between date and time, got '_06:00'"},
       {"2026-11-27 25:00", "bad cut-over deadline '2026-11-27 25:00': hour 25 out of range (00-23)"},
       {"2026-11-27 06:00:61", "bad cut-over deadline '2026-11-27 06:00:61': second 61 out of range (00-59)"},
       {"2026-11-27 6", "bad cut-over deadline '2026-11-27 6': expected HH:MM or HH:MM:SS, got '6'"},

@@ -28,7 +28,6 @@ CutOverWindow window(const std::string& spec) {
   return w ? *w : CutOverWindow{};
 }
 
-
 }  // namespace
 
 // 2026-11-26 is a Thursday.
@@ -60,7 +59,8 @@ TEST(DecideCutOver, Verdicts) {
     std::optional<system_clock::time_point> next_open;
   };
   const std::vector<Case> cases = {
-      {"no conditions", CutOverPolicy{}, now, std::nullopt, false, CutOverVerdict::kGo, "no cut-over conditions", std::nullopt},
+      {"no conditions", CutOverPolicy{}, now, std::nullopt, false, CutOverVerdict::kGo, "no cut-over conditions",
+       std::nullopt},
       {"outside the window", windows, now, std::nullopt, false, CutOverVerdict::kWait,
        "outside cut-over windows; next opens 2026-11-26 22:30 UTC (in 1h05m)", utc(2026, 11, 26, 22, 30)},
       {"inside the window", windows, utc(2026, 11, 26, 23, 0), std::nullopt, false, CutOverVerdict::kGo,
@@ -68,10 +68,13 @@ TEST(DecideCutOver, Verdicts) {
       {"forced outside the window", windows, now, std::nullopt, true, CutOverVerdict::kGo,
        "cut-over forced from the control socket", std::nullopt},
       {"busy", quiet, now, 812.4, false, CutOverVerdict::kWait, "table busy: 812 row changes/s >= 100", std::nullopt},
-      {"at the threshold is busy", quiet, now, 100.0, false, CutOverVerdict::kWait, "table busy: 100 row changes/s >= 100", std::nullopt},
+      {"at the threshold is busy", quiet, now, 100.0, false, CutOverVerdict::kWait,
+       "table busy: 100 row changes/s >= 100", std::nullopt},
       {"quiet", quiet, now, 3.5, false, CutOverVerdict::kGo, "table quiet: 3.5 row changes/s < 100", std::nullopt},
-      {"rate unknown", quiet, now, std::nullopt, false, CutOverVerdict::kWait, "table change rate not measured yet", std::nullopt},
-      {"forced while busy", quiet, now, 5000.0, true, CutOverVerdict::kGo, "cut-over forced from the control socket", std::nullopt},
+      {"rate unknown", quiet, now, std::nullopt, false, CutOverVerdict::kWait, "table change rate not measured yet",
+       std::nullopt},
+      {"forced while busy", quiet, now, 5000.0, true, CutOverVerdict::kGo, "cut-over forced from the control socket",
+       std::nullopt},
       {"window open but busy", both, utc(2026, 11, 26, 23, 0), 812.0, false, CutOverVerdict::kWait,
        "table busy: 812 row changes/s >= 100", std::nullopt},
       {"quiet but outside", both, now, 0.0, false, CutOverVerdict::kWait,
@@ -85,13 +88,15 @@ TEST(DecideCutOver, Verdicts) {
       {"deadline passed without a window", fail_at_deadline, now, std::nullopt, false, CutOverVerdict::kFailDeadline,
        "deadline 2026-11-26 21:00 UTC passed without a window", std::nullopt},
       {"deadline passed, cut over anyway", go_at_deadline, now, std::nullopt, false, CutOverVerdict::kGo,
-       "deadline 2026-11-26 21:00 UTC passed without a window; cutting over anyway (cut-over-at-deadline)", std::nullopt},
+       "deadline 2026-11-26 21:00 UTC passed without a window; cutting over anyway (cut-over-at-deadline)",
+       std::nullopt},
       {"deadline passed while busy", busy_deadline, now, 812.0, false, CutOverVerdict::kFailDeadline,
        "deadline 2026-11-26 21:00 UTC passed while the table stayed busy (812 row changes/s >= 100)", std::nullopt},
       {"deadline passed before a rate", busy_deadline, now, std::nullopt, false, CutOverVerdict::kFailDeadline,
        "deadline 2026-11-26 21:00 UTC passed before the table change rate was measured", std::nullopt},
       {"deadline passed but the window is open", fail_at_deadline, utc(2026, 11, 26, 23, 0), std::nullopt, false,
-       CutOverVerdict::kGo, "inside cut-over window Mon-Fri 22:30-01:00 UTC (closes 2026-11-27 01:00 UTC)", std::nullopt},
+       CutOverVerdict::kGo, "inside cut-over window Mon-Fri 22:30-01:00 UTC (closes 2026-11-27 01:00 UTC)",
+       std::nullopt},
       {"forced after the deadline", fail_at_deadline, now, std::nullopt, true, CutOverVerdict::kGo,
        "cut-over forced from the control socket", std::nullopt},
       {"deadline ahead", future_deadline, now, std::nullopt, false, CutOverVerdict::kWait,
@@ -171,7 +176,7 @@ TEST(ChangeRateMeter, LateAddsLandInTheirBucket) {
   m.add(t0 + milliseconds(4200), 10);
   m.add(t0 + milliseconds(1200), 10);  // an add whose clock was read earlier
   m.add(t0 + milliseconds(4250), 10);
-  EXPECT_DOUBLE_EQ(m.rate(t0 + seconds(5)), 6.0);       // 30 rows / 5 s
+  EXPECT_DOUBLE_EQ(m.rate(t0 + seconds(5)), 6.0);          // 30 rows / 5 s
   EXPECT_DOUBLE_EQ(m.rate(t0 + milliseconds(6300)), 4.0);  // the 1.2 s bucket slid out: 20 / 5 s
 }
 

@@ -24,7 +24,6 @@ WallTime utc(int y, unsigned mo, unsigned d, int h, int mi) {
   return WallTime(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi));
 }
 
-
 bool have_zone(const std::string& name) {
   const char* dir = std::getenv("TZDIR");
   return std::filesystem::exists(std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + name);
@@ -85,7 +84,8 @@ TEST(TzifZone, RejectsBadInput) {
 // The IANA zone must agree with glibc reading the same tz database as the process's TZ, instant by
 // instant: through both DST changes of 2026, and in 2040, past the transition table (footer rule).
 TEST(TzifZone, AgreesWithLocaltime) {
-  for (const char* name : {"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo"}) {
+  for (const char* name :
+       {"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo"}) {
     SCOPED_TRACE(name);
     if (!have_zone(name)) GTEST_SKIP() << "no tz database entry for " << name;
     auto zone = parse_wall_zone(name);

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/schedule/cut_over_window.h"
 #include "engine/errc.h"
+#include "engine/schedule/cut_over_window.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono;
@@ -29,7 +29,6 @@ CutOverWindow parse(const std::string& spec) {
 }
 
 // Sets TZ for one test and puts the old value back.
-
 
 }  // namespace
 
@@ -65,7 +64,8 @@ TEST(CutOverWindowParse, Accepted) {
     auto w = parse_cut_over_window(c.spec);
     ASSERT_TRUE(w.has_value()) << w.error().context;
     for (int d = 1; d <= 7; ++d)
-      EXPECT_EQ(w->days[static_cast<std::size_t>(d - 1)], std::find(c.days.begin(), c.days.end(), d) != c.days.end()) << "day " << d;
+      EXPECT_EQ(w->days[static_cast<std::size_t>(d - 1)], std::find(c.days.begin(), c.days.end(), d) != c.days.end())
+          << "day " << d;
     EXPECT_EQ(w->start_minute, c.start);
     EXPECT_EQ(w->end_minute, c.end);
     EXPECT_EQ(w->zone, c.zone);
@@ -90,7 +90,8 @@ TEST(CutOverWindowParse, Rejected) {
   };
   const std::vector<Case> cases = {
       {"", "bad cut-over window '': empty; expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'"},
-      {"Mon-Fri", "bad cut-over window 'Mon-Fri': no time range; expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'"},
+      {"Mon-Fri",
+       "bad cut-over window 'Mon-Fri': no time range; expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'"},
       {"Mon-Fri 25:00-01:00", "bad cut-over window 'Mon-Fri 25:00-01:00': hour 25 out of range (00-23)"},
       {"02:00-24:30", "bad cut-over window '02:00-24:30': hour 24 out of range (00-23)"},
       {"24:00-02:00", "bad cut-over window '24:00-02:00': hour 24 out of range (00-23)"},
@@ -100,25 +101,37 @@ TEST(CutOverWindowParse, Rejected) {
       {"02:0-04:00", "bad cut-over window '02:0-04:00': expected HH:MM, got '02:0'"},
       {"02:00:00-04:00", "bad cut-over window '02:00:00-04:00': expected HH:MM, got '02:00:00'"},
       {"123:00-04:00", "bad cut-over window '123:00-04:00': expected HH:MM, got '123:00'"},
-      {"02:00", "bad cut-over window '02:00': no end time after 02:00; expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'"},
-      {"02:00-", "bad cut-over window '02:00-': no end time after 02:00-; expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'"},
-      {"02:00 to 04:00", "bad cut-over window '02:00 to 04:00': expected '-' between start and end time, got 'to 04:00'"},
-      {"03:00-03:00", "bad cut-over window '03:00-03:00': start and end are both 03:00; use 00:00-24:00 for a whole day"},
-      {"Mo 02:00-04:00", "bad cut-over window 'Mo 02:00-04:00': unknown day 'Mo' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"},
-      {"Mon-Fry 02:00-04:00", "bad cut-over window 'Mon-Fry 02:00-04:00': unknown day 'Fry' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"},
-      {"Sat Sun 02:00-04:00", "bad cut-over window 'Sat Sun 02:00-04:00': unknown day 'Sat Sun' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"},
+      {"02:00",
+       "bad cut-over window '02:00': no end time after 02:00; expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'"},
+      {"02:00-",
+       "bad cut-over window '02:00-': no end time after 02:00-; expected [DAYS] HH:MM-HH:MM [ZONE], e.g. 'Mon-Fri 22:30-01:00 UTC'"},
+      {"02:00 to 04:00",
+       "bad cut-over window '02:00 to 04:00': expected '-' between start and end time, got 'to 04:00'"},
+      {"03:00-03:00",
+       "bad cut-over window '03:00-03:00': start and end are both 03:00; use 00:00-24:00 for a whole day"},
+      {"Mo 02:00-04:00",
+       "bad cut-over window 'Mo 02:00-04:00': unknown day 'Mo' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"},
+      {"Mon-Fry 02:00-04:00",
+       "bad cut-over window 'Mon-Fry 02:00-04:00': unknown day 'Fry' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"},
+      {"Sat Sun 02:00-04:00",
+       "bad cut-over window 'Sat Sun 02:00-04:00': unknown day 'Sat Sun' (use Mon, Tue, Wed, Thu, Fri, Sat, Sun)"},
       {"Mon,,Fri 02:00-04:00", "bad cut-over window 'Mon,,Fri 02:00-04:00': empty day in 'Mon,,Fri'"},
       {"Mon, 02:00-04:00", "bad cut-over window 'Mon, 02:00-04:00': empty day in 'Mon,'"},
       {"02:00-04:00 Mars/Olympus",
-       "bad cut-over window '02:00-04:00 Mars/Olympus': time zone 'Mars/Olympus' is not known (no zone file " + zoneinfo_dir() +
-           "/Mars/Olympus); " + kForms},
-      {"02:00-04:00 UTC junk", "bad cut-over window '02:00-04:00 UTC junk': time zone 'UTC junk' is not a zone name; " + kForms},
+       "bad cut-over window '02:00-04:00 Mars/Olympus': time zone 'Mars/Olympus' is not known (no zone file " +
+           zoneinfo_dir() + "/Mars/Olympus); " + kForms},
+      {"02:00-04:00 UTC junk",
+       "bad cut-over window '02:00-04:00 UTC junk': time zone 'UTC junk' is not a zone name; " + kForms},
       {"02:00-04:00 ../etc/passwd",
        "bad cut-over window '02:00-04:00 ../etc/passwd': time zone '../etc/passwd' is not a zone name; " + kForms},
-      {"02:00-04:00 +15:00", "bad cut-over window '02:00-04:00 +15:00': zone offset '+15:00' out of range (-14:00 to +14:00)"},
-      {"02:00-04:00 +02:75", "bad cut-over window '02:00-04:00 +02:75': bad zone offset '+02:75': minute 75 out of range (00-59)"},
-      {"02:00-04:00 +2:0", "bad cut-over window '02:00-04:00 +2:0': bad zone offset '+2:0': expected +HH:MM, +HHMM or +HH"},
-      {"02:00-04:00 +abc", "bad cut-over window '02:00-04:00 +abc': bad zone offset '+abc': expected +HH:MM, +HHMM or +HH"},
+      {"02:00-04:00 +15:00",
+       "bad cut-over window '02:00-04:00 +15:00': zone offset '+15:00' out of range (-14:00 to +14:00)"},
+      {"02:00-04:00 +02:75",
+       "bad cut-over window '02:00-04:00 +02:75': bad zone offset '+02:75': minute 75 out of range (00-59)"},
+      {"02:00-04:00 +2:0",
+       "bad cut-over window '02:00-04:00 +2:0': bad zone offset '+2:0': expected +HH:MM, +HHMM or +HH"},
+      {"02:00-04:00 +abc",
+       "bad cut-over window '02:00-04:00 +abc': bad zone offset '+abc': expected +HH:MM, +HHMM or +HH"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.spec);
@@ -151,9 +164,9 @@ TEST(CutOverWindowArithmetic, OpenAt) {
   };
   const std::vector<Case> cases = {
       {"02:00-04:00 UTC", utc(2026, 11, 26, 1, 59, 59), false},
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 2, 0), true},       // the start is inside
+      {"02:00-04:00 UTC", utc(2026, 11, 26, 2, 0), true},  // the start is inside
       {"02:00-04:00 UTC", utc(2026, 11, 26, 3, 59, 59), true},
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 4, 0), false},      // the end is outside
+      {"02:00-04:00 UTC", utc(2026, 11, 26, 4, 0), false},  // the end is outside
       // Crossing midnight: Thursday's opening runs into Friday morning.
       {"Thu 22:30-01:00 UTC", utc(2026, 11, 26, 22, 29), false},
       {"Thu 22:30-01:00 UTC", utc(2026, 11, 26, 23, 0), true},
@@ -224,8 +237,7 @@ TEST(CutOverWindowArithmetic, NextOpenAndCloseAfter) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.spec + " at " + format_wall_time(c.t, WallZone::utc()));
     const auto w = parse(c.spec);
-    EXPECT_EQ(format_wall_time(next_open(w, c.t), WallZone::utc()),
-              format_wall_time(c.next, WallZone::utc()));
+    EXPECT_EQ(format_wall_time(next_open(w, c.t), WallZone::utc()), format_wall_time(c.next, WallZone::utc()));
     EXPECT_EQ(next_open(w, c.t), c.next);
     EXPECT_EQ(close_after(w, c.t), c.close);
     EXPECT_TRUE(window_open(w, next_open(w, c.t)));
@@ -308,8 +320,11 @@ TEST(WallZone, FormatAndWait) {
     seconds d;
     std::string text;
   };
-  const std::vector<Case> cases = {{seconds(-5), "0s"},        {seconds(42), "42s"},       {seconds(330), "5m30s"},
-                                   {seconds(3900), "1h05m"},   {seconds(86400 + 3 * 3600 + 59), "1d03h"}};
+  const std::vector<Case> cases = {{seconds(-5), "0s"},
+                                   {seconds(42), "42s"},
+                                   {seconds(330), "5m30s"},
+                                   {seconds(3900), "1h05m"},
+                                   {seconds(86400 + 3 * 3600 + 59), "1d03h"}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
     EXPECT_EQ(format_wait(c.d), c.text);

@@ -12,8 +12,10 @@ std::string kinds(std::string_view sql, bool ansi_quotes = false) {
   const auto r = tokenize_sql(sql, ansi_quotes);
   std::string out;
   for (const auto& t : r.tokens) {
-    const char* k = t.kind == SqlTokKind::kWord ? "W" : t.kind == SqlTokKind::kQuotedIdent ? "I"
-                    : t.kind == SqlTokKind::kString ? "S" : "P";
+    const char* k = t.kind == SqlTokKind::kWord          ? "W"
+                    : t.kind == SqlTokKind::kQuotedIdent ? "I"
+                    : t.kind == SqlTokKind::kString      ? "S"
+                                                         : "P";
     out += (out.empty() ? "" : " ") + std::string(k) + ":" + t.text;
   }
   if (r.unterminated) out += std::string(out.empty() ? "" : " ") + "<unterminated>";
@@ -29,11 +31,11 @@ TEST(SqlTokens, QuotesAndEscapes) {
     const char* want;
   } cases[] = {
       {"a 'b' `c` \"d\"", false, "W:a S:b I:c S:d"},
-      {"\"d\"", true, "I:d"},                            // ANSI_QUOTES: an identifier
-      {"'it''s' 'it\\'s'", false, "S:it's S:it's"},      // doubling and backslash in strings
-      {"`a``b` `a\\`", false, "I:a`b I:a\\"},            // in identifiers only doubling escapes
-      {"\"a\\\"b\"", false, "S:a\"b"},                   // "…" as a string takes backslashes
-      {"\"a\\\"", true, "I:a\\"},                        // … as an identifier it does not
+      {"\"d\"", true, "I:d"},                        // ANSI_QUOTES: an identifier
+      {"'it''s' 'it\\'s'", false, "S:it's S:it's"},  // doubling and backslash in strings
+      {"`a``b` `a\\`", false, "I:a`b I:a\\"},        // in identifiers only doubling escapes
+      {"\"a\\\"b\"", false, "S:a\"b"},               // "…" as a string takes backslashes
+      {"\"a\\\"", true, "I:a\\"},                    // … as an identifier it does not
       {"'unterminated", false, "<unterminated>"},
       {"x `open", false, "W:x <unterminated>"},
   };
@@ -50,16 +52,16 @@ TEST(SqlTokens, Comments) {
   } cases[] = {
       {"a # to the end\nb", "W:a W:b"},
       {"a -- comment\nb", "W:a W:b"},
-      {"a --\tcomment\nb", "W:a W:b"},   // any white space after "--"
-      {"a --\x01x\nb", "W:a W:b"},       // or a control character
-      {"a --", "W:a"},                    // or the end of the text
-      {"a --b", "W:a P:- P:- W:b"},       // otherwise two minus signs
+      {"a --\tcomment\nb", "W:a W:b"},  // any white space after "--"
+      {"a --\x01x\nb", "W:a W:b"},      // or a control character
+      {"a --", "W:a"},                  // or the end of the text
+      {"a --b", "W:a P:- P:- W:b"},     // otherwise two minus signs
       {"a - -b", "W:a P:- P:- W:b"},
       {"a /* x; y */ b", "W:a W:b"},
       {"a /* open", "W:a <unterminated>"},
-      {"a /*! b */ c", "W:a W:b W:c"},          // executable: the server runs it
-      {"a /*!50100 b */ c", "W:a W:b W:c"},     // with a version
-      {"a /*M!100100 b */ c", "W:a W:b W:c"},   // MariaDB's
+      {"a /*! b */ c", "W:a W:b W:c"},         // executable: the server runs it
+      {"a /*!50100 b */ c", "W:a W:b W:c"},    // with a version
+      {"a /*M!100100 b */ c", "W:a W:b W:c"},  // MariaDB's
       {"'# not' \"-- a\" `/* c */`", "S:# not S:-- a I:/* c */"},
   };
   for (const auto& c : cases) {

@@ -63,7 +63,8 @@ TEST(ThrottleDecision, EachSourceAlone) {
   run_cases({
       {"nothing configured", [](auto&, auto&) {}, {false, "", ""}},
       {"manual", [](auto&, auto& s) { s.manual_throttle = true; }, {true, "manual", "throttle command"}},
-      {"flag file", [](auto& in, auto&) { in.flag_file_exists = true; },
+      {"flag file",
+       [](auto& in, auto&) { in.flag_file_exists = true; },
        {true, "flag-file", "flag file /tmp/ghostcut-throttle exists"}},
       {"critical-load hibernating",
        [](auto& in, auto&) {
@@ -84,9 +85,15 @@ TEST(ThrottleDecision, EachSourceAlone) {
        },
        {true, "critical-load", "Threads_running=31 >= 25 (aborting)"}},
       {"lag above max",
-       [](auto& in, auto&) { in.replicas = {{"127.0.0.1:3307", 2310ms, ""}}; },
+       [](auto& in, auto&) {
+         in.replicas = {{"127.0.0.1:3307", 2310ms, ""}};
+       },
        {true, "lag", "replica 127.0.0.1:3307 lag 2.31s > 1.5s"}},
-      {"lag below max", [](auto& in, auto&) { in.replicas = {{"127.0.0.1:3307", 1499ms, ""}}; }, {false, "", ""}},
+      {"lag below max",
+       [](auto& in, auto&) {
+         in.replicas = {{"127.0.0.1:3307", 1499ms, ""}};
+       },
+       {false, "", ""}},
       {"max-load",
        [](auto& in, auto& s) {
          s.max_load = {{"Threads_running", 25}};
@@ -124,8 +131,15 @@ TEST(ThrottleDecision, EachSourceAlone) {
 
 TEST(ThrottleDecision, ThresholdBoundaries) {
   run_cases({
-      {"lag equal to max is fine", [](auto& in, auto&) { in.replicas = {{"r:1", 1500ms, ""}}; }, {false, "", ""}},
-      {"lag 1 ms over max", [](auto& in, auto&) { in.replicas = {{"r:1", 1501ms, ""}}; },
+      {"lag equal to max is fine",
+       [](auto& in, auto&) {
+         in.replicas = {{"r:1", 1500ms, ""}};
+       },
+       {false, "", ""}},
+      {"lag 1 ms over max",
+       [](auto& in, auto&) {
+         in.replicas = {{"r:1", 1501ms, ""}};
+       },
        {true, "lag", "replica r:1 lag 1.501s > 1.5s"}},
       {"max-load equal to threshold throttles",
        [](auto& in, auto& s) {
@@ -141,7 +155,8 @@ TEST(ThrottleDecision, ThresholdBoundaries) {
          in.status = {{"Threads_running", 12}};
        },
        {true, "max-load", "threads_RUNNING=12 >= 10"}},
-      {"throttle-query exactly 1", [](auto& in, auto& s) {
+      {"throttle-query exactly 1",
+       [](auto& in, auto& s) {
          s.throttle_query = "SELECT 1";
          in.throttle_query_value = 1;
        },
@@ -152,9 +167,14 @@ TEST(ThrottleDecision, ThresholdBoundaries) {
 TEST(ThrottleDecision, ReplicaErrorsAndUnknownLag) {
   run_cases({
       {"no heartbeat row yet: unknown, not throttled",
-       [](auto& in, auto&) { in.replicas = {{"127.0.0.1:3307", std::nullopt, ""}}; }, {false, "", ""}},
+       [](auto& in, auto&) {
+         in.replicas = {{"127.0.0.1:3307", std::nullopt, ""}};
+       },
+       {false, "", ""}},
       {"unreachable replica counts as lagging",
-       [](auto& in, auto&) { in.replicas = {{"127.0.0.1:1", std::nullopt, "Can't connect"}}; },
+       [](auto& in, auto&) {
+         in.replicas = {{"127.0.0.1:1", std::nullopt, "Can't connect"}};
+       },
        {true, "lag", "replica 127.0.0.1:1 unreachable: Can't connect"}},
       {"unreachable wins over a measured lag",
        [](auto& in, auto&) {
@@ -218,7 +238,8 @@ TEST(ThrottleDecision, LoadErrorsAndUnknownVariablesThrottle) {
        {true, "throttle-query", "throttle query failed: Unknown column"}},
       {"throttle query not run yet", [](auto&, auto& s) { s.throttle_query = "SELECT 1"; }, {false, "", ""}},
       {"throttle query result without a query is ignored",
-       [](auto& in, auto&) { in.throttle_query_value = 5; }, {false, "", ""}},
+       [](auto& in, auto&) { in.throttle_query_value = 5; },
+       {false, "", ""}},
   });
 }
 
@@ -293,8 +314,8 @@ TEST(ThrottleStatusText, ToString) {
 
 TEST(ThrottleStatusText, FormatLagSeconds) {
   const std::vector<std::pair<std::chrono::milliseconds, std::string>> cases = {
-      {0ms, "0s"}, {1ms, "0.001s"}, {500ms, "0.5s"}, {1000ms, "1s"}, {1500ms, "1.5s"}, {2310ms, "2.31s"},
-      {86'400'000ms, "86400s"}};
+      {0ms, "0s"},      {1ms, "0.001s"},   {500ms, "0.5s"},         {1000ms, "1s"},
+      {1500ms, "1.5s"}, {2310ms, "2.31s"}, {86'400'000ms, "86400s"}};
   for (const auto& [ms, text] : cases) {
     SCOPED_TRACE(text);
     EXPECT_EQ(format_lag_seconds(ms), text);

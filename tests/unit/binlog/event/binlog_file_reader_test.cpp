@@ -112,8 +112,7 @@ TEST(BinlogFileReader, BadChecksumNamesTheEvent) {
   EXPECT_EQ(r.events.size(), 2u);
   ASSERT_TRUE(r.error);
   EXPECT_TRUE(r.error->is(Errc::kBadChecksum));
-  EXPECT_NE(r.error->message().find("XID event at " + std::to_string(xid_at)), std::string::npos)
-      << r.error->message();
+  EXPECT_NE(r.error->message().find("XID event at " + std::to_string(xid_at)), std::string::npos) << r.error->message();
 }
 
 TEST(BinlogFileReader, LaterFdeReplacesEarlier) {

@@ -170,7 +170,8 @@ std::vector<std::uint8_t> inner_events() {
   std::vector<std::uint8_t> all;
   for (const auto& ev :
        {build_event(EventType::kQuery, BodyWriter().u32(1).u32(0).u8(0).u16(0).u16(0).u8(0).str("BEGIN")),
-        build_event(EventType::kTableMap, table_map_body(9, "t")), build_event(EventType::kWriteRowsV2, write_rows_body(9)),
+        build_event(EventType::kTableMap, table_map_body(9, "t")),
+        build_event(EventType::kWriteRowsV2, write_rows_body(9)),
         build_event(EventType::kXid, BodyWriter().u64(462))}) {
     all.insert(all.end(), ev.begin(), ev.end());
   }
@@ -198,8 +199,8 @@ TEST(TransactionPayload, ZstdAndNone) {
   const std::size_t zn = ZSTD_compress(z.data(), z.size(), inner.data(), inner.size(), 3);
   ASSERT_FALSE(ZSTD_isError(zn));
   z.resize(zn);
-  for (const auto& [name, body] :
-       {std::pair{"zstd", payload_body(0, z, inner.size())}, std::pair{"none", payload_body(255, inner, inner.size())}}) {
+  for (const auto& [name, body] : {std::pair{"zstd", payload_body(0, z, inner.size())},
+                                   std::pair{"none", payload_body(255, inner, inner.size())}}) {
     SCOPED_TRACE(name);
     const auto ev = build_event(EventType::kTransactionPayload, body);
     auto r = decode(ev, default_binlog_format());
@@ -299,24 +300,40 @@ TEST(TrxBoundary, Sequences) {
   MariaGtid maria_ddl;
   maria_ddl.flags = MariaGtid::kFlStandalone;
   const std::vector<Case> cases = {
-      {"mysql gtid dml", {{Gtid{}, TrxStep::kStarted}, {query("BEGIN"), TrxStep::kInside},
-                          {TableMap{}, TrxStep::kInside}, {RowsEvent{}, TrxStep::kInside}, {Xid{}, TrxStep::kEnded}}},
+      {"mysql gtid dml",
+       {{Gtid{}, TrxStep::kStarted},
+        {query("BEGIN"), TrxStep::kInside},
+        {TableMap{}, TrxStep::kInside},
+        {RowsEvent{}, TrxStep::kInside},
+        {Xid{}, TrxStep::kEnded}}},
       {"mysql ddl", {{Gtid{}, TrxStep::kStarted}, {query("ALTER TABLE t ADD c INT"), TrxStep::kEnded}}},
-      {"no gtid myisam", {{query("BEGIN"), TrxStep::kStarted}, {RowsEvent{}, TrxStep::kInside},
-                          {query("COMMIT"), TrxStep::kEnded}}},
-      {"autocommit statement", {{Intvar{}, TrxStep::kStarted}, {query("INSERT INTO t VALUES (NULL)"), TrxStep::kEnded}}},
-      {"statement inside trx", {{query("BEGIN"), TrxStep::kStarted}, {query("UPDATE t SET a=1"), TrxStep::kInside},
-                                {query("ROLLBACK"), TrxStep::kEnded}}},
-      {"mariadb trx", {{maria_trx, TrxStep::kStarted}, {AnnotateRows{}, TrxStep::kInside},
-                       {TableMap{}, TrxStep::kInside}, {RowsEvent{}, TrxStep::kInside},
-                       {Xid{}, TrxStep::kEnded}}},
+      {"no gtid myisam",
+       {{query("BEGIN"), TrxStep::kStarted}, {RowsEvent{}, TrxStep::kInside}, {query("COMMIT"), TrxStep::kEnded}}},
+      {"autocommit statement",
+       {{Intvar{}, TrxStep::kStarted}, {query("INSERT INTO t VALUES (NULL)"), TrxStep::kEnded}}},
+      {"statement inside trx",
+       {{query("BEGIN"), TrxStep::kStarted},
+        {query("UPDATE t SET a=1"), TrxStep::kInside},
+        {query("ROLLBACK"), TrxStep::kEnded}}},
+      {"mariadb trx",
+       {{maria_trx, TrxStep::kStarted},
+        {AnnotateRows{}, TrxStep::kInside},
+        {TableMap{}, TrxStep::kInside},
+        {RowsEvent{}, TrxStep::kInside},
+        {Xid{}, TrxStep::kEnded}}},
       {"mariadb standalone ddl", {{maria_ddl, TrxStep::kStarted}, {query("CREATE TABLE t (a INT)"), TrxStep::kEnded}}},
       {"payload", {{Gtid{}, TrxStep::kStarted}, {TransactionPayload{}, TrxStep::kEnded}}},
-      {"xa", {{Gtid{}, TrxStep::kStarted}, {query("XA START 'x'"), TrxStep::kInside},
-              {RowsEvent{}, TrxStep::kInside}, {query("XA END 'x'"), TrxStep::kInside},
-              {Unknown{EventType::kXaPrepare, 0}, TrxStep::kEnded}}},
-      {"outside", {{Rotate{}, TrxStep::kOutside}, {FormatDescription{}, TrxStep::kOutside},
-                   {PreviousGtids{}, TrxStep::kOutside}, {Heartbeat{}, TrxStep::kOutside}}},
+      {"xa",
+       {{Gtid{}, TrxStep::kStarted},
+        {query("XA START 'x'"), TrxStep::kInside},
+        {RowsEvent{}, TrxStep::kInside},
+        {query("XA END 'x'"), TrxStep::kInside},
+        {Unknown{EventType::kXaPrepare, 0}, TrxStep::kEnded}}},
+      {"outside",
+       {{Rotate{}, TrxStep::kOutside},
+        {FormatDescription{}, TrxStep::kOutside},
+        {PreviousGtids{}, TrxStep::kOutside},
+        {Heartbeat{}, TrxStep::kOutside}}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

@@ -25,8 +25,12 @@ TEST(Events, Rotate) {
 
 TEST(Events, QueryWithStatusVars) {
   const auto body = BodyWriter()
-                        .u32(107).u32(3).u8(4).u16(0)  // thread, exec_time, db_len, error
-                        .u16(5).bytes({0x00, 1, 2, 3, 4})  // status vars, skipped by length
+                        .u32(107)
+                        .u32(3)
+                        .u8(4)
+                        .u16(0)  // thread, exec_time, db_len, error
+                        .u16(5)
+                        .bytes({0x00, 1, 2, 3, 4})  // status vars, skipped by length
                         .null_str("test")
                         .str("BEGIN")
                         .take();
@@ -65,9 +69,9 @@ TEST(Events, QueryKinds) {
     const char* sql;
     bool begin, commit, rollback;
   };
-  const Case cases[] = {{"BEGIN", true, false, false},       {"  begin", true, false, false},
-                        {"COMMIT", false, true, false},      {"ROLLBACK", false, false, true},
-                        {"BEGINNING", false, false, false},  {"ALTER TABLE t", false, false, false},
+  const Case cases[] = {{"BEGIN", true, false, false},         {"  begin", true, false, false},
+                        {"COMMIT", false, true, false},        {"ROLLBACK", false, false, true},
+                        {"BEGINNING", false, false, false},    {"ALTER TABLE t", false, false, false},
                         {"commit /* x */", false, true, false}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.sql);
@@ -140,7 +144,7 @@ TEST(Events, Heartbeat) {
 BodyWriter gtid80_body() {
   BodyWriter w;
   w.u8(1).bytes(kSid).u64(7);
-  w.u8(2).u64(5).u64(6);                                                     // logical timestamps
+  w.u8(2).u64(5).u64(6);                                                   // logical timestamps
   w.le(1695159109445737ULL | (1ULL << 55), 7).le(1695159100000000ULL, 7);  // immediate (+flag), original
   w.lenenc(234);
   w.u32(80032u | 0x80000000u).u32(80027);
@@ -168,9 +172,9 @@ TEST(Events, MySqlGtidAllSections) {
     std::size_t len;
     bool ok;
   };
-  const Cut cuts[] = {{0, false},  {1, false},  {24, false}, {25, true},  {26, false}, {41, false},
-                      {42, true},  {45, false}, {49, false}, {56, true},  {57, true},  {59, false},
-                      {61, false}, {64, false}, {65, true}};
+  const Cut cuts[] = {{0, false},  {1, false},  {24, false}, {25, true},  {26, false},
+                      {41, false}, {42, true},  {45, false}, {49, false}, {56, true},
+                      {57, true},  {59, false}, {61, false}, {64, false}, {65, true}};
   ASSERT_EQ(body.size(), 65u);
   for (const auto& c : cuts) {
     SCOPED_TRACE(c.len);
@@ -247,8 +251,7 @@ TEST(Events, GtidTaggedUnknownFields) {
 }
 
 TEST(Events, VarlenIntegers) {
-  const std::uint64_t values[] = {0, 1, 127, 128, 16383, 16384, 90600, 1ULL << 40, (1ULL << 56) - 1, 1ULL << 56,
-                                  ~0ULL};
+  const std::uint64_t values[] = {0, 1, 127, 128, 16383, 16384, 90600, 1ULL << 40, (1ULL << 56) - 1, 1ULL << 56, ~0ULL};
   for (std::uint64_t v : values) {
     SCOPED_TRACE(v);
     const auto b = BodyWriter().varlen(v).take();
@@ -280,14 +283,22 @@ TEST(Events, PreviousGtidsUntaggedAndTagged) {
 
   const auto tagged = BodyWriter()
                           .u64((1ULL << 56) | (2ULL << 8) | 1)
-                          .bytes(kSid).varlen(0).u64(1).u64(1).u64(14)
-                          .bytes(kSid).varlen(5).str("mytag").u64(1).u64(1).u64(3)
+                          .bytes(kSid)
+                          .varlen(0)
+                          .u64(1)
+                          .u64(1)
+                          .u64(14)
+                          .bytes(kSid)
+                          .varlen(5)
+                          .str("mytag")
+                          .u64(1)
+                          .u64(1)
+                          .u64(3)
                           .take();
   auto t = parse_previous_gtids(span_of(tagged));
   ASSERT_TRUE(t) << t.error().message();
   EXPECT_TRUE(t->tagged_format);
-  EXPECT_EQ(t->to_string(),
-            "55778904-0299-11f1-b1b8-4ef0c4956feb:1-13,55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:1-2");
+  EXPECT_EQ(t->to_string(), "55778904-0299-11f1-b1b8-4ef0c4956feb:1-13,55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:1-2");
   expect_truncations_fail(tagged, tagged.size(), [](Bytes b) { return parse_previous_gtids(b); });
 
   const auto huge = BodyWriter().u64(1ULL << 40).take();

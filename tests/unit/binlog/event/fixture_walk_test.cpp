@@ -15,16 +15,16 @@
 #include "binlog/event/binlog_file_reader.h"
 #include "binlog/event/event_decoder.h"
 #include "binlog/event/table_map_cache.h"
-#include "support/mini_json.h"
 #include "binlog/event/trx_boundary.h"
+#include "support/mini_json.h"
 
 namespace ghostcut::binlog {
 namespace {
 
 namespace fs = std::filesystem;
-using test::JsonNode;
 using test::json_child;
 using test::json_get;
+using test::JsonNode;
 
 // manifest.json spells MariaDB types with a MARIA_ prefix.
 std::string manifest_name(EventType t) {
@@ -204,8 +204,7 @@ TEST(FixtureWalk, EveryFileMatchesManifest) {
         ASSERT_TRUE(w.reader_error.has_value());
         EXPECT_TRUE(w.reader_error->is(Errc::kTruncated)) << w.reader_error->message();
         EXPECT_EQ(w.reader_error->offset, at);
-        EXPECT_NE(w.reader_error->message().find(std::to_string(at)), std::string::npos)
-            << w.reader_error->message();
+        EXPECT_NE(w.reader_error->message().find(std::to_string(at)), std::string::npos) << w.reader_error->message();
       } else {
         const std::string type = e.substr(0, e.find(' '));
         if (type.find("ROWS") != std::string::npos) continue;  // row values: binlog/row

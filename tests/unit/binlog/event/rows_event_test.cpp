@@ -33,11 +33,15 @@ TEST(RowsEvent, AllPlainTypes) {
     std::uint8_t post_header_len;
   };
   const Case cases[] = {
-      {EventType::kWriteRowsV1, RowsKind::kWrite, 1, 8},         {EventType::kUpdateRowsV1, RowsKind::kUpdate, 1, 8},
-      {EventType::kDeleteRowsV1, RowsKind::kDelete, 1, 8},       {EventType::kWriteRowsV2, RowsKind::kWrite, 2, 10},
-      {EventType::kUpdateRowsV2, RowsKind::kUpdate, 2, 10},      {EventType::kDeleteRowsV2, RowsKind::kDelete, 2, 10},
+      {EventType::kWriteRowsV1, RowsKind::kWrite, 1, 8},
+      {EventType::kUpdateRowsV1, RowsKind::kUpdate, 1, 8},
+      {EventType::kDeleteRowsV1, RowsKind::kDelete, 1, 8},
+      {EventType::kWriteRowsV2, RowsKind::kWrite, 2, 10},
+      {EventType::kUpdateRowsV2, RowsKind::kUpdate, 2, 10},
+      {EventType::kDeleteRowsV2, RowsKind::kDelete, 2, 10},
       {EventType::kPartialUpdateRows, RowsKind::kPartialUpdate, 2, 10},
-      {EventType::kPreGaWriteRows, RowsKind::kWrite, 1, 8},      {EventType::kPreGaUpdateRows, RowsKind::kUpdate, 1, 8},
+      {EventType::kPreGaWriteRows, RowsKind::kWrite, 1, 8},
+      {EventType::kPreGaUpdateRows, RowsKind::kUpdate, 1, 8},
       {EventType::kPreGaDeleteRows, RowsKind::kDelete, 1, 8},
   };
   const std::vector<std::uint8_t> extra = {0x00, 0x01, 0x02};

@@ -28,18 +28,18 @@ Fixture build_core() {
   const std::vector<std::uint8_t> types = {3, 15, 254, 252, 17, 246, 16, 5, 254, 1, 242, 18, 19, 245};
   w.lenenc(types.size()).bytes(types);
   BodyWriter meta;
-  meta.bytes({0xfc, 0x03})   // VARCHAR 1020, LE
-      .bytes({0xf7, 0x01})   // ENUM: real type, pack length
-      .u8(2)                 // BLOB length bytes
-      .u8(3)                 // TIMESTAMP2 fsp
-      .bytes({10, 2})        // NEWDECIMAL precision, scale
-      .bytes({5, 1})         // BIT: bits % 8, bytes
-      .u8(8)                 // DOUBLE
-      .bytes({0xde, 0x00})   // CHAR(512 bytes): high length bits folded into byte0
-      .u8(4)                 // VECTOR
-      .u8(6)                 // DATETIME2 fsp
-      .u8(0)                 // TIME2 fsp
-      .u8(4);                // JSON
+  meta.bytes({0xfc, 0x03})  // VARCHAR 1020, LE
+      .bytes({0xf7, 0x01})  // ENUM: real type, pack length
+      .u8(2)                // BLOB length bytes
+      .u8(3)                // TIMESTAMP2 fsp
+      .bytes({10, 2})       // NEWDECIMAL precision, scale
+      .bytes({5, 1})        // BIT: bits % 8, bytes
+      .u8(8)                // DOUBLE
+      .bytes({0xde, 0x00})  // CHAR(512 bytes): high length bits folded into byte0
+      .u8(4)                // VECTOR
+      .u8(6)                // DATETIME2 fsp
+      .u8(0)                // TIME2 fsp
+      .u8(4);               // JSON
   w.lenenc(meta.size()).bytes(meta.data());
   w.bytes({0xfe, 0x3f});  // nullable: all but column 0
   f.required = w.size();
@@ -53,7 +53,8 @@ BodyWriter optional_all() {
   field(2, BodyWriter().lenenc(255).lenenc(1).lenenc(63));
   field(3, BodyWriter().lenenc(45).lenenc(63).lenenc(33));
   BodyWriter names;
-  for (const char* n : {"id", "name", "kind", "doc", "ts", "price", "bits", "ratio", "code", "flag", "vec", "dt", "t", "js"}) {
+  for (const char* n :
+       {"id", "name", "kind", "doc", "ts", "price", "bits", "ratio", "code", "flag", "vec", "dt", "t", "js"}) {
     names.lenenc_str(n);
   }
   field(4, names);
@@ -64,7 +65,7 @@ BodyWriter optional_all() {
   field(9, BodyWriter().lenenc(1).lenenc(10));
   field(10, BodyWriter().lenenc(255).lenenc(2).lenenc(8));
   field(11, BodyWriter().lenenc(255));
-  field(99, BodyWriter().bytes({1, 2, 3}));  // unknown: skipped by length
+  field(99, BodyWriter().bytes({1, 2, 3}));     // unknown: skipped by length
   field(12, BodyWriter().bytes({0xff, 0xf8}));  // 14 columns, MSB first; last one (js) invisible
   field(13, BodyWriter().lenenc(3));
   return o;
@@ -99,10 +100,10 @@ TEST(TableMap, EveryOptionalMetadataField) {
   ASSERT_TRUE(m) << m.error().message();
   const auto& o = m->optional;
   EXPECT_EQ(o.signedness, (std::vector<bool>{true, false, false, true}));
-  EXPECT_EQ(m->is_unsigned(0), true);    // id
-  EXPECT_EQ(m->is_unsigned(5), false);   // price
-  EXPECT_EQ(m->is_unsigned(7), false);   // ratio
-  EXPECT_EQ(m->is_unsigned(9), true);    // flag
+  EXPECT_EQ(m->is_unsigned(0), true);          // id
+  EXPECT_EQ(m->is_unsigned(5), false);         // price
+  EXPECT_EQ(m->is_unsigned(7), false);         // ratio
+  EXPECT_EQ(m->is_unsigned(9), true);          // flag
   EXPECT_EQ(m->is_unsigned(1), std::nullopt);  // VARCHAR has no sign
   EXPECT_EQ(m->is_unsigned(99), std::nullopt);
   EXPECT_EQ(o.default_charset, 255u);

@@ -3,23 +3,23 @@
 // The main tests run against a real server: tests/integration/binlog_connection_test.cpp.
 #include "binlog/net/binlog_connection.h"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <cstdio>
 #include <unistd.h>
+#include <cstdio>
 
 #include <functional>
 
@@ -35,7 +35,8 @@ using ghostcut::TlsMode;
 
 namespace {
 
-const std::vector<std::uint8_t> kSalt{70, 114, 92, 94, 1, 38, 11, 116, 63, 114, 23, 101, 126, 103, 26, 95, 81, 17, 24, 21};
+const std::vector<std::uint8_t> kSalt{70, 114, 92,  94,  1,  38, 11, 116, 63, 114,
+                                      23, 101, 126, 103, 26, 95, 81, 17,  24, 21};
 
 std::vector<std::uint8_t> greeting(std::string_view version, bool tls = false,
                                    std::string_view plugin = "mysql_native_password") {
@@ -67,10 +68,10 @@ const std::vector<std::uint8_t> kBadSequence{0x05, 0x00, 0x00, 0x09, 0x00, 1, 2,
 const std::vector<std::uint8_t> kUnexpected{0x07, 0x01};
 
 // gtest's ASSERT_* returns; coroutines must co_return.
-#define CO_ASSERT_TRUE(cond)                              \
-  if (!(cond)) {                                          \
-    ADD_FAILURE() << "assertion failed: " #cond;          \
-    co_return;                                            \
+#define CO_ASSERT_TRUE(cond)                     \
+  if (!(cond)) {                                 \
+    ADD_FAILURE() << "assertion failed: " #cond; \
+    co_return;                                   \
   }
 
 std::vector<std::uint8_t> ok_packet() { return {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}; }
@@ -160,7 +161,8 @@ class FakeServerTest : public ::testing::Test {
   }
 
   // Runs the server script and the client body together; rethrows the client's exception.
-  void run(std::function<awaitable<void>(ServerConn&)> server, std::function<awaitable<void>(BinlogConnection&)> client) {
+  void run(std::function<awaitable<void>(ServerConn&)> server,
+           std::function<awaitable<void>(BinlogConnection&)> client) {
     std::exception_ptr client_failure;
     std::string server_failure;
     asio::co_spawn(
@@ -278,11 +280,10 @@ TEST_F(FakeServerTest, DumpSetsSessionVariablesMySql) {
         EXPECT_FALSE(co_await c.async_read_event());
         EXPECT_FALSE(c.dumping());
       });
-  EXPECT_EQ(server_conn_queries_,
-            (std::vector<std::string>{"SET @master_binlog_checksum = @@global.binlog_checksum",
-                                      "SET @source_binlog_checksum = @@global.binlog_checksum",
-                                      "SET @master_heartbeat_period = 5000000000",
-                                      "SET @source_heartbeat_period = 5000000000"}));
+  EXPECT_EQ(server_conn_queries_, (std::vector<std::string>{"SET @master_binlog_checksum = @@global.binlog_checksum",
+                                                            "SET @source_binlog_checksum = @@global.binlog_checksum",
+                                                            "SET @master_heartbeat_period = 5000000000",
+                                                            "SET @source_heartbeat_period = 5000000000"}));
 }
 
 TEST_F(FakeServerTest, DumpSetsSessionVariablesMariaDb) {
@@ -354,21 +355,20 @@ TEST_F(FakeServerTest, DumpErrors) {
        [](const ConnectionError& e) {
          EXPECT_TRUE(e.connection_lost()) << e.what();
          EXPECT_NE(std::string(e.what()).find("connection lost"), std::string::npos) << e.what();
-       }, true},
+       },
+       true},
       {"killed connection (MariaDB 1927)",
        [](ServerConn& s) -> awaitable<void> { co_await s.send(err_packet(1927, "70100", "Connection was killed")); },
        kDefaultMaxPacketSize, [](const ConnectionError& e) { EXPECT_TRUE(e.connection_lost()) << e.what(); }},
-      {"bad sequence id",
-       [](ServerConn& s) -> awaitable<void> {
-         co_await s.send_raw(kBadSequence);
-       },
+      {"bad sequence id", [](ServerConn& s) -> awaitable<void> { co_await s.send_raw(kBadSequence); },
        kDefaultMaxPacketSize,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kSequenceMismatch)) << e.what(); }, true},
-      {"event larger than the limit",
-       [](ServerConn& s) -> awaitable<void> { co_await s.send(event_packet(30, 5000)); }, 4096,
-       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kPacketTooLarge)) << e.what(); }, true},
-      {"unexpected packet header",
-       [](ServerConn& s) -> awaitable<void> { co_await s.send(kUnexpected); }, kDefaultMaxPacketSize,
+       [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kSequenceMismatch)) << e.what(); },
+       true},
+      {"event larger than the limit", [](ServerConn& s) -> awaitable<void> { co_await s.send(event_packet(30, 5000)); },
+       4096, [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kPacketTooLarge)) << e.what(); },
+       true},
+      {"unexpected packet header", [](ServerConn& s) -> awaitable<void> { co_await s.send(kUnexpected); },
+       kDefaultMaxPacketSize,
        [](const ConnectionError& e) { EXPECT_EQ(e.code(), make_error_code(Errc::kProtocolError)) << e.what(); }, true},
   };
   for (const auto& c : cases) {
@@ -468,7 +468,8 @@ awaitable<std::vector<std::uint8_t>> read_packet(Stream& stream, FrameAssembler&
   }
 }
 template <class Stream>
-awaitable<void> write_packet(Stream& stream, FrameAssembler& fa, std::uint8_t& seq, const std::vector<std::uint8_t>& p) {
+awaitable<void> write_packet(Stream& stream, FrameAssembler& fa, std::uint8_t& seq,
+                             const std::vector<std::uint8_t>& p) {
   auto wire = frame_payload(p, seq);
   fa.set_expected_sequence(seq);
   co_await asio::async_write(stream, asio::buffer(wire), use_awaitable);

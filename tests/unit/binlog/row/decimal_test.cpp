@@ -109,8 +109,8 @@ TEST(Decimal, RejectsBadMetaAndDigitGroups) {
       {"precision 0", "80", 0, 0, Errc::kBadValue},
       {"precision 66", "80", 66, 0, Errc::kBadValue},
       {"scale > precision", "80", 2, 3, Errc::kBadValue},
-      {"2-digit group holding 100", "e4", 2, 0, Errc::kBadValue},           // 0x80 | 100
-      {"9-digit word holding 10^9", "bb9aca00", 9, 0, Errc::kBadValue},      // 0x80 | 0x3B9ACA00
+      {"2-digit group holding 100", "e4", 2, 0, Errc::kBadValue},        // 0x80 | 100
+      {"9-digit word holding 10^9", "bb9aca00", 9, 0, Errc::kBadValue},  // 0x80 | 0x3B9ACA00
       {"fraction group holding 100", "80e4", 4, 2, Errc::kBadValue},
       {"extra byte", "8000", 1, 0, Errc::kExtraBytes},
   };

@@ -107,7 +107,8 @@ TEST_F(FixtureRows, NegativeTime2OverTwoHundredFiftyFiveHours) {
 // mysql-8.0/rmc__mysql_type_bit.000001 @927: foo(a BIT(3), b TEXT, c BIT(8)) = (0b100, 'foo', 0b100000).
 TEST_F(FixtureRows, BitColumns) {
   auto fx = load_fixture_rows("mysql-8.0/rmc__mysql_type_bit.000001", 927, RowsKind::kWrite);
-  auto rows = decode_rows(fx.ev, make_map(124, {ColumnType::kBit, ColumnType::kBlob, ColumnType::kBit}, {0x0003, 2, 0x0100}));
+  auto rows =
+      decode_rows(fx.ev, make_map(124, {ColumnType::kBit, ColumnType::kBlob, ColumnType::kBit}, {0x0003, 2, 0x0100}));
   ASSERT_TRUE(rows) << rows.error().message();
   ASSERT_EQ(rows->size(), 1u);
   const RowImage& img = *(*rows)[0].after;
@@ -119,9 +120,9 @@ TEST_F(FixtureRows, BitColumns) {
 // mysql-8.0/rmc__mysql-enum-string-set.000001: t(f1 CHAR(128) utf8mb4 → STRING meta ee00,
 // f2 VARCHAR(300) utf8mb4 → 1200, f3 ENUM → f701, f4 SET → f801, f5 TEXT → BLOB len2).
 TableMap enum_table() {
-  return make_map(124, {ColumnType::kString, ColumnType::kVarchar, ColumnType::kString, ColumnType::kString,
-                        ColumnType::kBlob},
-                  {0xee00, 1200, 0xf701, 0xf801, 2});
+  return make_map(
+      124, {ColumnType::kString, ColumnType::kVarchar, ColumnType::kString, ColumnType::kString, ColumnType::kBlob},
+      {0xee00, 1200, 0xf701, 0xf801, 2});
 }
 
 TEST_F(FixtureRows, LongCharEnumSetWriteUpdateDelete) {
@@ -164,9 +165,9 @@ TEST_F(FixtureRows, LongCharEnumSetWriteUpdateDelete) {
 // column 5 is INT UNSIGNED = 3230202323, known only from SIGNEDNESS (third numeric column).
 TEST_F(FixtureRows, MinimalImageAndSignedness) {
   auto fx = load_fixture_rows("mysql-8.0/rmc__minimal_row_metadata.000001", 374, RowsKind::kWrite);
-  TableMap map = make_map(111, {ColumnType::kLong, ColumnType::kBlob, ColumnType::kString, ColumnType::kLong,
-                                ColumnType::kLong},
-                          {0, 2, 0xfe08, 0, 0});
+  TableMap map =
+      make_map(111, {ColumnType::kLong, ColumnType::kBlob, ColumnType::kString, ColumnType::kLong, ColumnType::kLong},
+               {0, 2, 0xfe08, 0, 0});
   map.optional.signedness = {false, false, true};
   auto rows = decode_rows(fx.ev, map);
   ASSERT_TRUE(rows) << rows.error().message();
@@ -186,9 +187,20 @@ TEST_F(FixtureRows, DecimalTable) {
   auto fx = load_fixture_rows("mysql-5.6/gomysql__tcb-eval002c-bin.003320", 284, RowsKind::kWrite);
   std::vector<ColumnType> types(14, ColumnType::kNewDecimal);
   types[0] = types[12] = types[13] = ColumnType::kLong;
-  std::vector<std::uint16_t> meta = {0,          4 << 8 | 2,   5 << 8 | 0,   7 << 8 | 3,   10 << 8 | 2,
-                                     10 << 8 | 3, 13 << 8 | 2, 15 << 8 | 14, 20 << 8 | 10, 30 << 8 | 5,
-                                     30 << 8 | 20, 30 << 8 | 25, 0,          0};
+  std::vector<std::uint16_t> meta = {0,
+                                     4 << 8 | 2,
+                                     5 << 8 | 0,
+                                     7 << 8 | 3,
+                                     10 << 8 | 2,
+                                     10 << 8 | 3,
+                                     13 << 8 | 2,
+                                     15 << 8 | 14,
+                                     20 << 8 | 10,
+                                     30 << 8 | 5,
+                                     30 << 8 | 20,
+                                     30 << 8 | 25,
+                                     0,
+                                     0};
   auto rows = decode_rows(fx.ev, make_map(89, types, meta));
   ASSERT_TRUE(rows) << rows.error().message();
   ASSERT_EQ(rows->size(), 17u);

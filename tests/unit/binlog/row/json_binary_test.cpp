@@ -43,15 +43,34 @@ const JsonCase kCases[] = {
     {"double 1e-16", "0bbc89d897b2d29c3c", "1e-16"},
     {"double -0.0", "0b0000000000000080", "-0.0"},
     {"empty string", "0c00", "\"\""},
-    {"escapes", "0c0e6122625c630a090d080c011f7f2f", "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f\x7f""/\""},
-    {"unicode", "0c0f68c3a96c6c6f20e282ac20f09f9880", "\"h\xc3""\xa9""llo \xe2""\x82""\xac"" \xf0""\x9f""\x98""\x80""\""},
+    {"escapes", "0c0e6122625c630a090d080c011f7f2f",
+     "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f\x7f"
+     "/\""},
+    {"unicode", "0c0f68c3a96c6c6f20e282ac20f09f9880",
+     "\"h\xc3"
+     "\xa9"
+     "llo \xe2"
+     "\x82"
+     "\xac"
+     " \xf0"
+     "\x9f"
+     "\x98"
+     "\x80"
+     "\""},
     {"empty object", "0000000400", "{}"},
     {"empty array", "0200000400", "[]"},
-    {"object stored order", "0003003300190003001c000400200004000518000c24000c2f00616765646174616e616d650a78787878787878787878034a6f65", "{\"age\": 24, \"data\": \"xxxxxxxxxx\", \"name\": \"Joe\"}"},
-    {"array mixed", "0207002f000501000401000400000c19000b1b000723000a270001780000000000000440701101000500000000000000", "[1, true, null, \"x\", 2.5, 70000, 5]"},
-    {"nested", "0002003a001200010013000100021400002e00616302001a00050100000a00010010000b000100020c00620000040001000c000b00010004020064", "{\"a\": [1, {\"b\": []}], \"c\": {\"d\": false}}"},
+    {"object stored order",
+     "0003003300190003001c000400200004000518000c24000c2f00616765646174616e616d650a78787878787878787878034a6f65",
+     "{\"age\": 24, \"data\": \"xxxxxxxxxx\", \"name\": \"Joe\"}"},
+    {"array mixed", "0207002f000501000401000400000c19000b1b000723000a270001780000000000000440701101000500000000000000",
+     "[1, true, null, \"x\", 2.5, 70000, 5]"},
+    {"nested",
+     "0002003a001200010013000100021400002e00616302001a00050100000a00010010000b000100020c00620000040001000c000b00010004020064",
+     "{\"a\": [1, {\"b\": []}], \"c\": {\"d\": false}}"},
     {"key escaping", "0001000e000b0003000501006b225c", "{\"k\\\"\\\\\": 1}"},
-    {"large object inlines int32", "01030000002e0000002900000001002a00000001002b000000010007fbffffff08070000000c2c00000078797a0173", "{\"x\": -5, \"y\": 7, \"z\": \"s\"}"},
+    {"large object inlines int32",
+     "01030000002e0000002900000001002a00000001002b000000010007fbffffff08070000000c2c00000078797a0173",
+     "{\"x\": -5, \"y\": 7, \"z\": \"s\"}"},
     {"large array", "03020000001f00000005010000000312000000010000000d0000000602000000", "[1, [2]]"},
     {"opaque decimal", "00010014000b0001000f0c0064f6060603807b01c8", "{\"d\": 123.456}"},
     {"opaque date", "00010016000b0001000f0c00620a080000000000e48b19", "{\"b\": \"2012-03-18\"}"},
@@ -62,7 +81,9 @@ const JsonCase kCases[] = {
     {"opaque bit", "0001000f000b0001000f0c00610f0155", "{\"a\": \"base64:type15:VQ==\"}"},
     {"opaque blob", "0ffc04000102ff", "\"base64:type252:AAEC/w==\""},
     {"opaque var_string", "0ffd05706c61696e", "\"plain\""},
-    {"opaque geometry long", "0fff3c000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b", "\"base64:type255:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4\\nOTo7\""},
+    {"opaque geometry long",
+     "0fff3c000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b",
+     "\"base64:type255:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4\\nOTo7\""},
 };
 
 TEST(JsonBinary, RendersLikeMySql) {
@@ -126,8 +147,8 @@ std::vector<std::uint8_t> nested_arrays(int depth) {
   std::vector<std::uint8_t> v = {0x00, 0x00, 0x04, 0x00};  // empty array body
   for (int i = 1; i < depth; ++i) {
     const std::size_t size = 7 + v.size();
-    std::vector<std::uint8_t> outer = {0x01, 0x00, static_cast<std::uint8_t>(size), static_cast<std::uint8_t>(size >> 8),
-                                       0x02, 0x07, 0x00};
+    std::vector<std::uint8_t> outer = {
+        0x01, 0x00, static_cast<std::uint8_t>(size), static_cast<std::uint8_t>(size >> 8), 0x02, 0x07, 0x00};
     outer.insert(outer.end(), v.begin(), v.end());
     v = std::move(outer);
   }
@@ -208,8 +229,14 @@ TEST(JsonBinary, Diffs) {
     std::size_t boundary;  // a prefix that ends exactly after a whole diff is a valid list
   } cases[] = {
       // From mysql-8.0/rmc__json.binlog.000001 @3750 (PARTIAL_UPDATE_ROWS), first row.
-      {"replace from fixture", "0005242e616765" "03" "051a00", "JSON_DIFF[REPLACE $.age 26]", 0},
-      {"insert then remove", "01 09 242e746167735b305d 03 0c0178" "02 05 242e6f6c64",
+      {"replace from fixture",
+       "0005242e616765"
+       "03"
+       "051a00",
+       "JSON_DIFF[REPLACE $.age 26]", 0},
+      {"insert then remove",
+       "01 09 242e746167735b305d 03 0c0178"
+       "02 05 242e6f6c64",
        "JSON_DIFF[INSERT $.tags[0] \"x\", REMOVE $.old]", 15},
       {"empty list", "", "JSON_DIFF[]", 0},
   };
@@ -254,9 +281,17 @@ TEST(JsonBinary, DoubleFormatting) {
     double d;
     const char* text;
   } cases[] = {
-      {0.0, "0"}, {1.0, "1"}, {-1.5, "-1.5"}, {1e21, "1e21"}, {123456789012345.0, "123456789012345"},
-      {1234567890123456.0, "1.234567890123456e15"}, {0.5, "0.5"}, {1.7976931348623157e308, "1.7976931348623157e308"},
-      {5e-324, "5e-324"}, {0.30000000000000004, "0.30000000000000004"}, {1e-14, "0.00000000000001"},
+      {0.0, "0"},
+      {1.0, "1"},
+      {-1.5, "-1.5"},
+      {1e21, "1e21"},
+      {123456789012345.0, "123456789012345"},
+      {1234567890123456.0, "1.234567890123456e15"},
+      {0.5, "0.5"},
+      {1.7976931348623157e308, "1.7976931348623157e308"},
+      {5e-324, "5e-324"},
+      {0.30000000000000004, "0.30000000000000004"},
+      {1e-14, "0.00000000000001"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);

@@ -32,13 +32,22 @@ struct Case {
 
 TEST_F(Pipeline, FixtureEventsDecodeThroughEventLayer) {
   const Case cases[] = {
-      {"mysql-8.0/rmc__minimal_row_metadata.000001", 312, 374, EventType::kWriteRowsV2,
+      {"mysql-8.0/rmc__minimal_row_metadata.000001",
+       312,
+       374,
+       EventType::kWriteRowsV2,
        {"@1=1, @3='a', @5=3230202323"}},
-      {"mysql-8.0/rmc__mysql_type_bit.000001", 857, 927, EventType::kWriteRowsV2,
+      {"mysql-8.0/rmc__mysql_type_bit.000001",
+       857,
+       927,
+       EventType::kWriteRowsV2,
        {"@1=b'100', @2='foo', @3=b'00100000'"}},
       {"mysql-8.0/rmc__time_issue.000001", 312, 358, EventType::kWriteRowsV2, {"@1='-507:48:27'"}},
       {"mysql-9.x/rmc__json-opaque.binlog", 1143, 1197, EventType::kWriteRowsV2, {R"(@1='{"d": 123.456}')"}},
-      {"mysql-8.0/rmc__json.binlog.000001", 3691, 3750, EventType::kPartialUpdateRows,
+      {"mysql-8.0/rmc__json.binlog.000001",
+       3691,
+       3750,
+       EventType::kPartialUpdateRows,
        {"@1=1", "@2='JSON_DIFF[REPLACE $.age 26]', @3='Joe', @4=26"}},
   };
   for (const auto& c : cases) {
@@ -61,7 +70,8 @@ TEST_F(Pipeline, FixtureEventsDecodeThroughEventLayer) {
 }
 
 TEST_F(Pipeline, EnumSetLongCharMetadataFromTableMap) {
-  const auto file = test::read_file(std::string(GHOSTCUT_FIXTURES_DIR) + "/mysql-8.0/rmc__mysql-enum-string-set.000001");
+  const auto file =
+      test::read_file(std::string(GHOSTCUT_FIXTURES_DIR) + "/mysql-8.0/rmc__mysql-enum-string-set.000001");
   auto map = parse_table_map(event_body(file, 946), 8);
   ASSERT_TRUE(map) << map.error().message();
   auto ev = parse_rows_event(EventType::kUpdateRowsV2, event_body(file, 1855), 8);

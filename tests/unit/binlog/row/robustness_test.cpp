@@ -37,15 +37,15 @@ void mutate_and_decode(const RowsEvent& base, const TableMap& map, std::uint32_t
 
 TEST_F(Robustness, MutatedRowsEvents) {
   auto json = load_fixture_rows("mysql-8.0/rmc__json.binlog.000001", 2612, RowsKind::kUpdate);
-  mutate_and_decode(json.ev,
-                    make_map(119, {ColumnType::kLong, ColumnType::kJson, ColumnType::kVarchar, ColumnType::kLong},
-                             {0, 4, 400, 0}),
-                    1, 3000);
+  mutate_and_decode(
+      json.ev,
+      make_map(119, {ColumnType::kLong, ColumnType::kJson, ColumnType::kVarchar, ColumnType::kLong}, {0, 4, 400, 0}), 1,
+      3000);
   auto partial = load_fixture_rows("mysql-8.0/rmc__json.binlog.000001", 3750, RowsKind::kPartialUpdate);
-  mutate_and_decode(partial.ev,
-                    make_map(119, {ColumnType::kLong, ColumnType::kJson, ColumnType::kVarchar, ColumnType::kLong},
-                             {0, 4, 400, 0}),
-                    2, 3000);
+  mutate_and_decode(
+      partial.ev,
+      make_map(119, {ColumnType::kLong, ColumnType::kJson, ColumnType::kVarchar, ColumnType::kLong}, {0, 4, 400, 0}), 2,
+      3000);
   auto dec = load_fixture_rows("mysql-5.6/gomysql__tcb-eval002c-bin.003320", 284, RowsKind::kWrite);
   std::vector<ColumnType> types(14, ColumnType::kNewDecimal);
   types[0] = types[12] = types[13] = ColumnType::kLong;

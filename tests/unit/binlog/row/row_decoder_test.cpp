@@ -61,8 +61,8 @@ const ValueCase kValueCases[] = {
     {"long char", ColumnType::kString, 0xee00, false, "02007879", BytesValue{"xy"}, "'xy'"},
     // CHAR(255) utf8mb4 = 1020 bytes = 0x3fc: byte0 = 0xfe ^ 0x30 = 0xce, byte1 = 0xfc
     {"char(255) utf8mb4", ColumnType::kString, 0xcefc, false, "02007879", BytesValue{"xy"}, "'xy'"},
-    {"binary with zero bytes", ColumnType::kString, 0xfe04, false, "0400ff0001", BytesValue{std::string("\0\xff\0\x01", 4)},
-     "'\\x00\xff\\x00\\x01'"},
+    {"binary with zero bytes", ColumnType::kString, 0xfe04, false, "0400ff0001",
+     BytesValue{std::string("\0\xff\0\x01", 4)}, "'\\x00\xff\\x00\\x01'"},
     {"enum 1 byte", ColumnType::kString, 0xf701, false, "02", EnumValue{2}, "2"},
     {"enum 2 bytes", ColumnType::kString, 0xf702, false, "0401", EnumValue{260}, "260"},
     {"set 1 byte", ColumnType::kString, 0xf801, false, "05", SetValue{5}, "b'00000101'"},
@@ -81,8 +81,8 @@ const ValueCase kValueCases[] = {
     {"mediumblob", ColumnType::kBlob, 3, false, "030000666f6f", BytesValue{"foo"}, "'foo'"},
     {"longblob", ColumnType::kBlob, 4, false, "03000000666f6f", BytesValue{"foo"}, "'foo'"},
     {"geometry", ColumnType::kGeometry, 4, false, "0200000001ff", BytesValue{"\x01\xff"}, "'\\x01\xff'"},
-    {"vector", ColumnType::kVector, 4, false, "080000000000803f00000040", BytesValue{std::string("\0\0\x80\x3f\0\0\0\x40", 8)},
-     "'\\x00\\x00\x80?\\x00\\x00\\x00@'"},
+    {"vector", ColumnType::kVector, 4, false, "080000000000803f00000040",
+     BytesValue{std::string("\0\0\x80\x3f\0\0\0\x40", 8)}, "'\\x00\\x00\x80?\\x00\\x00\\x00@'"},
     {"json", ColumnType::kJson, 4, false, "020000000401", JsonValue{"true"}, "'true'"},
     {"null type", ColumnType::kNull, 0, false, "", NullValue{}, "NULL"},
     {"newdecimal", ColumnType::kNewDecimal, 0x0402, false, "75c8", DecimalValue{"-10.55"}, "-10.55"},
@@ -177,7 +177,9 @@ TableMap sample_map() {
 TEST(RowDecoder, WriteRowsWithNulls) {
   // row 1: id=1, name='ab', score=-10.55, created=2024-02-29 01:02:03.456 (null bitmap 00)
   // row 2: id=2, name=NULL, score=NULL, created=NULL             (null bitmap 0e)
-  const auto rows = hex("00 01000000 026162 75c8 99b2ba108311d0" "0e 02000000");
+  const auto rows =
+      hex("00 01000000 026162 75c8 99b2ba108311d0"
+          "0e 02000000");
   auto ev = make_event(RowsKind::kWrite, 4, rows);
   auto res = decode_rows(ev, sample_map());
   ASSERT_TRUE(res) << res.error().message();
@@ -200,11 +202,11 @@ TEST(RowDecoder, DeleteRowsAndUpdatePairs) {
   EXPECT_EQ(test::image_text(*(*d)[0].before), "@1=5, @2='x', @3=1.00, @4='0000-00-00 00:00:00.000'");
 
   // Two update pairs; before image: all 4 columns; after image: only id and score (MINIMAL-like).
-  const auto upd_rows = hex(
-      "00 01000000 0161 8100 80000000000000"  // before #1
-      "00 01000000 8200"                  // after  #1 (2 present columns)
-      "08 02000000 0162 8300"             // before #2: created NULL
-      "02 02000000");                     // after  #2: score NULL
+  const auto upd_rows =
+      hex("00 01000000 0161 8100 80000000000000"  // before #1
+          "00 01000000 8200"                      // after  #1 (2 present columns)
+          "08 02000000 0162 8300"                 // before #2: created NULL
+          "02 02000000");                         // after  #2: score NULL
   auto upd = make_event(RowsKind::kUpdate, 4, upd_rows, {}, {true, false, true, false});
   auto u = decode_rows(upd, sample_map());
   ASSERT_TRUE(u) << u.error().message();
@@ -237,9 +239,9 @@ TEST(RowDecoder, PartialBeforeImageNullBitmapCoversPresentColumnsOnly) {
 
 TEST(RowDecoder, SignednessPrecedence) {
   // (a TINYINT, b VARCHAR(5), c INT, d DOUBLE, e SMALLINT): numeric columns a, c, d, e.
-  TableMap map = make_map(42, {ColumnType::kTiny, ColumnType::kVarchar, ColumnType::kLong, ColumnType::kDouble,
-                               ColumnType::kShort},
-                          {0, 5, 0, 8, 0});
+  TableMap map = make_map(
+      42, {ColumnType::kTiny, ColumnType::kVarchar, ColumnType::kLong, ColumnType::kDouble, ColumnType::kShort},
+      {0, 5, 0, 8, 0});
   const auto rows = hex("00 ff 00 ffffffff 000000000000f03f ffff");
   auto ev = make_event(RowsKind::kWrite, 5, rows);
 
@@ -265,12 +267,12 @@ TEST(RowDecoder, PartialJsonUpdate) {
   // (id INT, doc JSON, other JSON): after image value_options=1, partial bitmap over the 2 JSON
   // columns = 01 (doc partial), then NULL bitmap, values.
   TableMap map = make_map(42, {ColumnType::kLong, ColumnType::kJson, ColumnType::kJson}, {0, 4, 4});
-  const auto rows = hex(
-      "00 07000000"                                   // before: id = 7 (only id present)
-      "01 01 00 0b000000 0005242e616765 03 051a00"    // after: doc = diff REPLACE $.age 26
-      "02000000 0401"                                 //        other = full doc true
-      "00 08000000"                                   // second row before
-      "00 00 020000000400 020000000401");                // after: value_options 0, full docs
+  const auto rows =
+      hex("00 07000000"                                 // before: id = 7 (only id present)
+          "01 01 00 0b000000 0005242e616765 03 051a00"  // after: doc = diff REPLACE $.age 26
+          "02000000 0401"                               //        other = full doc true
+          "00 08000000"                                 // second row before
+          "00 00 020000000400 020000000401");           // after: value_options 0, full docs
   auto ev = make_event(RowsKind::kPartialUpdate, 3, rows, {true, false, false}, {false, true, true});
   auto res = decode_rows(ev, map);
   ASSERT_TRUE(res) << res.error().message();
@@ -283,7 +285,9 @@ TEST(RowDecoder, PartialJsonUpdate) {
 }
 
 TEST(RowDecoder, ErrorsNameRowAndColumn) {
-  const auto rows = hex("00 01000000 026162 75c8 99b2ba108311d0" "00 02000000 05616263");
+  const auto rows =
+      hex("00 01000000 026162 75c8 99b2ba108311d0"
+          "00 02000000 05616263");
   auto ev = make_event(RowsKind::kWrite, 4, rows);
   auto res = decode_rows(ev, sample_map());
   ASSERT_FALSE(res);
@@ -300,7 +304,11 @@ TEST(RowDecoder, ErrorsNameRowAndColumn) {
 }
 
 TEST(RowDecoder, EveryTruncationOfAnEventFailsCleanly) {
-  const auto rows = hex("00 01000000 0161 8100 80000000000000" "00 01000000 8200" "08 02000000 0162 8300" "02 02000000");
+  const auto rows =
+      hex("00 01000000 0161 8100 80000000000000"
+          "00 01000000 8200"
+          "08 02000000 0162 8300"
+          "02 02000000");
   for (std::size_t n = 1; n < rows.size(); ++n) {
     SCOPED_TRACE(n);
     if (n == 23) continue;  // exactly one complete update pair: a valid event
@@ -325,8 +333,12 @@ TEST(RowDecoder, MismatchedTableMap) {
 }
 
 TEST(RowDecoder, DecodeIntoReusesRowsAndMatchesFreshDecode) {
-  const auto write_rows = hex("00 01000000 026162 75c8 99b2ba108311d0" "0e 02000000");
-  const auto upd_rows = hex("00 01000000 0161 8100 80000000000000" "00 01000000 8200");
+  const auto write_rows =
+      hex("00 01000000 026162 75c8 99b2ba108311d0"
+          "0e 02000000");
+  const auto upd_rows =
+      hex("00 01000000 0161 8100 80000000000000"
+          "00 01000000 8200");
   const auto del_rows = hex("0a 05000000 8100");
   auto w = make_event(RowsKind::kWrite, 4, write_rows);
   auto u = make_event(RowsKind::kUpdate, 4, upd_rows, {}, {true, false, true, false});

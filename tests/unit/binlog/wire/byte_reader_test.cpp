@@ -25,7 +25,12 @@ TEST(ByteReader, FailureSticksAndReturnsZero) {
 }
 
 TEST(ByteReader, LengthEncodedIntegers) {
-  struct Case { const char* name; std::vector<std::uint8_t> bytes; std::optional<std::uint64_t> want; bool ok; };
+  struct Case {
+    const char* name;
+    std::vector<std::uint8_t> bytes;
+    std::optional<std::uint64_t> want;
+    bool ok;
+  };
   const Case cases[] = {
       {"one byte", {0xFA}, 250, true},
       {"null marker", {0xFB}, std::nullopt, true},
@@ -48,13 +53,19 @@ TEST(ByteReader, LengthEncodedIntegers) {
 }
 
 TEST(ByteReader, Strings) {
-  std::string s("\x03" "abc" "xyz\0rest", 12);
+  std::string s(
+      "\x03"
+      "abc"
+      "xyz\0rest",
+      12);
   ByteReader r{as_bytes(s)};
   EXPECT_EQ(r.lenenc_str(), "abc");
   EXPECT_EQ(r.null_str(), "xyz");
   EXPECT_EQ(r.rest_str(), "rest");
   EXPECT_TRUE(r.at_end());
-  ByteReader bad{as_bytes(std::string_view("\x05" "ab"))};
+  ByteReader bad{
+      as_bytes(std::string_view("\x05"
+                                "ab"))};
   EXPECT_EQ(bad.lenenc_str(), "");
   EXPECT_FALSE(bad.ok());
 }

@@ -18,7 +18,11 @@ TEST(ByteWriter, FixedWidthLittleEndian) {
 }
 
 TEST(ByteWriter, LengthEncodedIntegerBoundaries) {
-  struct Case { const char* name; std::uint64_t v; const char* hex; };
+  struct Case {
+    const char* name;
+    std::uint64_t v;
+    const char* hex;
+  };
   const Case cases[] = {
       {"zero", 0, "00"},
       {"250 one byte", 250, "fa"},

@@ -70,7 +70,10 @@ TEST(FrameAssembler, SequenceWrapsAt256) {
 }
 
 TEST(FrameAssembler, JoinsContinuationFrames) {
-  struct Case { const char* name; std::size_t size; };
+  struct Case {
+    const char* name;
+    std::size_t size;
+  };
   const Case cases[] = {
       {"one full frame + empty trailer", kMaxFramePayload},
       {"one full frame + 10", kMaxFramePayload + 10},
@@ -123,7 +126,12 @@ TEST(FrameAssembler, ContinuationFramesFedOneByteAtATimeAroundBoundaries) {
 }
 
 TEST(FrameAssembler, PacketTooLarge) {
-  struct Case { const char* name; std::size_t limit; std::size_t size; bool ok; };
+  struct Case {
+    const char* name;
+    std::size_t limit;
+    std::size_t size;
+    bool ok;
+  };
   const Case cases[] = {
       {"at the limit", 100, 100, true},
       {"one over", 100, 101, false},
@@ -156,7 +164,11 @@ TEST(FrameAssembler, TooLargeDetectedFromHeaderAlone) {
 }
 
 TEST(FramePayload, SplitsAtSixteenMegabytes) {
-  struct Case { const char* name; std::size_t size; std::vector<std::size_t> frames; };
+  struct Case {
+    const char* name;
+    std::size_t size;
+    std::vector<std::size_t> frames;
+  };
   const Case cases[] = {
       {"empty", 0, {0}},
       {"small", 5, {5}},

@@ -51,7 +51,13 @@ HandshakeConfig config(TlsMode tls = TlsMode::kDisabled) {
 }
 
 // Splits a HandshakeResponse41 into (user, auth_response, plugin) for the checks.
-struct ParsedResponse { std::uint32_t caps; std::string user; std::vector<std::uint8_t> auth; std::string db; std::string plugin; };
+struct ParsedResponse {
+  std::uint32_t caps;
+  std::string user;
+  std::vector<std::uint8_t> auth;
+  std::string db;
+  std::string plugin;
+};
 ParsedResponse parse_response(Bytes p) {
   ByteReader r(p);
   ParsedResponse out;
@@ -102,9 +108,9 @@ TEST(Handshake, CachingSha2FastPath) {
   ASSERT_EQ(s.action, HandshakeAction::kSend);
   auto resp = parse_response(s.payload);
   EXPECT_EQ(resp.plugin, "caching_sha2_password");
-  EXPECT_EQ(to_hex(resp.auth), to_hex(std::vector<std::uint8_t>{171, 201, 138, 146, 89, 159, 11, 170, 0, 67, 165, 49,
-                                                                175, 94, 218, 68, 177, 109, 110, 86, 34, 33, 44, 190,
-                                                                67, 240, 70, 110, 40, 139, 124, 41}));
+  EXPECT_EQ(to_hex(resp.auth), to_hex(std::vector<std::uint8_t>{171, 201, 138, 146, 89, 159, 11,  170, 0,   67, 165,
+                                                                49,  175, 94,  218, 68, 177, 109, 110, 86,  34, 33,
+                                                                44,  190, 67,  240, 70, 110, 40,  139, 124, 41}));
   EXPECT_EQ(hs.on_packet(from_hex("01 03")).action, HandshakeAction::kWait);
   EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
 }
@@ -169,11 +175,12 @@ TEST(Handshake, BadPublicKeyFails) {
 TEST(Handshake, AuthSwitchToNative) {
   HandshakeAlgorithm hs(config());
   ASSERT_EQ(hs.on_packet(greeting("caching_sha2_password", kServerCaps)).action, HandshakeAction::kSend);
-  const std::vector<std::uint8_t> salt2{70, 114, 92, 94, 1, 38, 11, 116, 63, 114, 23, 101, 126, 103, 26, 95, 81, 17, 24, 21};
+  const std::vector<std::uint8_t> salt2{70, 114, 92,  94,  1,  38, 11, 116, 63, 114,
+                                        23, 101, 126, 103, 26, 95, 81, 17,  24, 21};
   auto s = hs.on_packet(concat({{0xfe}, bytes_of("mysql_native_password"), {0}, salt2, {0}}));
   ASSERT_EQ(s.action, HandshakeAction::kSend) << s.error.message();
-  EXPECT_EQ(s.payload, (std::vector<std::uint8_t>{53, 177, 140, 159, 251, 189, 127, 53, 109, 252, 172, 50, 211, 192,
-                                                  240, 164, 26, 48, 207, 45}));
+  EXPECT_EQ(s.payload, (std::vector<std::uint8_t>{53,  177, 140, 159, 251, 189, 127, 53, 109, 252,
+                                                  172, 50,  211, 192, 240, 164, 26,  48, 207, 45}));
   EXPECT_EQ(hs.plugin(), "mysql_native_password");
   EXPECT_EQ(hs.on_packet(kOk).action, HandshakeAction::kDone);
 }
@@ -230,7 +237,8 @@ TEST(Handshake, ClearPasswordOnlyOverVerifiedTlsOrSocket) {
     auto cfg = config(c.tls);
     cfg.transport_secure = c.socket;
     HandshakeAlgorithm hs(cfg);
-    auto s = hs.on_packet(greeting("mysql_native_password", c.tls == TlsMode::kDisabled ? kServerCaps : kServerCapsTls));
+    auto s =
+        hs.on_packet(greeting("mysql_native_password", c.tls == TlsMode::kDisabled ? kServerCaps : kServerCapsTls));
     if (s.action == HandshakeAction::kSendAndStartTls) s = hs.on_tls_established();
     ASSERT_EQ(s.action, HandshakeAction::kSend);
     s = hs.on_packet(switch_to_clear);
@@ -247,8 +255,8 @@ TEST(Handshake, ClearPasswordOnlyOverVerifiedTlsOrSocket) {
 
 // Every mode from required up refuses a server without TLS; disabled/preferred go on in clear.
 TEST(Handshake, TlsModesAgainstServerWithoutTls) {
-  for (TlsMode m : {TlsMode::kDisabled, TlsMode::kPreferred, TlsMode::kRequired, TlsMode::kVerifyCa,
-                    TlsMode::kVerifyIdentity}) {
+  for (TlsMode m :
+       {TlsMode::kDisabled, TlsMode::kPreferred, TlsMode::kRequired, TlsMode::kVerifyCa, TlsMode::kVerifyIdentity}) {
     SCOPED_TRACE(to_string(m));
     HandshakeAlgorithm hs(config(m));
     auto s = hs.on_packet(greeting("mysql_native_password", kServerCaps));
@@ -290,7 +298,10 @@ TEST(Handshake, ErrorsKeepTheServersWords) {
       {"access denied", {kAccessDenied}, Errc::kAuthFailed, 1045},
       {"access denied after fast auth", {from_hex("01 03"), kAccessDenied}, Errc::kAuthFailed, 1045},
       {"switch to unknown plugin", {concat({{0xfe}, bytes_of("dialog"), {0}, {1, 2}})}, Errc::kAuthFailed, 0},
-      {"switch to clear text without TLS", {concat({{0xfe}, bytes_of("mysql_clear_password"), {0}})}, Errc::kAuthFailed, 0},
+      {"switch to clear text without TLS",
+       {concat({{0xfe}, bytes_of("mysql_clear_password"), {0}})},
+       Errc::kAuthFailed,
+       0},
       {"old password switch", {from_hex("fe")}, Errc::kUnsupported, 0},
       {"bad more-data code", {from_hex("01 09")}, Errc::kProtocolError, 0},
       {"unexpected packet", {from_hex("05 01")}, Errc::kProtocolError, 0},
@@ -317,11 +328,17 @@ TEST(Handshake, ErrorsKeepTheServersWords) {
 }
 
 TEST(Handshake, GreetingProblems) {
-  struct Case { const char* name; std::vector<std::uint8_t> greeting; TlsMode tls; Errc want; };
+  struct Case {
+    const char* name;
+    std::vector<std::uint8_t> greeting;
+    TlsMode tls;
+    Errc want;
+  };
   const Case cases[] = {
       {"ERR instead of greeting", concat({{0xff, 0x10, 0x04}, bytes_of("Too many connections")}), TlsMode::kDisabled,
        Errc::kServerError},
-      {"TLS required, not offered", greeting("mysql_native_password", kServerCaps), TlsMode::kRequired, Errc::kUnsupported},
+      {"TLS required, not offered", greeting("mysql_native_password", kServerCaps), TlsMode::kRequired,
+       Errc::kUnsupported},
       {"no PROTOCOL_41", greeting("mysql_native_password", kServerCaps & ~capability::kProtocol41), TlsMode::kDisabled,
        Errc::kUnsupported},
       {"truncated greeting", from_hex("0a 38 2e 30 00 07"), TlsMode::kDisabled, Errc::kTruncated},

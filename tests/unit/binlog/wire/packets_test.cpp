@@ -16,14 +16,21 @@ const char* kMariaDbGreeting =
 
 // A MySQL 8.0-shaped greeting (caching_sha2_password, SSL offered), built by hand from the spec.
 std::vector<std::uint8_t> mysql8_greeting() {
-  return concat({{0x0a}, bytes_of("8.0.36"), {0x00}, {0x2a, 0, 0, 0},
-                 {1, 2, 3, 4, 5, 6, 7, 8}, {0x00},
-                 {0xff, 0xff},              // caps low (incl. SSL 0x800)
-                 {0xff}, {0x02, 0x00},      // charset, status
-                 {0xff, 0xdf},              // caps high
-                 {21}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+  return concat({{0x0a},
+                 bytes_of("8.0.36"),
+                 {0x00},
+                 {0x2a, 0, 0, 0},
+                 {1, 2, 3, 4, 5, 6, 7, 8},
+                 {0x00},
+                 {0xff, 0xff},  // caps low (incl. SSL 0x800)
+                 {0xff},
+                 {0x02, 0x00},  // charset, status
+                 {0xff, 0xdf},  // caps high
+                 {21},
+                 {0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
                  {9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 0},
-                 bytes_of("caching_sha2_password"), {0x00}});
+                 bytes_of("caching_sha2_password"),
+                 {0x00}});
 }
 }  // namespace
 
@@ -53,11 +60,17 @@ TEST(Packets, ParseOkTruncatedAtEachField) {
 }
 
 TEST(Packets, ParseErr) {
-  struct Case { const char* name; std::vector<std::uint8_t> bytes; ErrPacket want; };
+  struct Case {
+    const char* name;
+    std::vector<std::uint8_t> bytes;
+    ErrPacket want;
+  };
   const Case cases[] = {
-      {"with sql state", concat({{0xff, 0x15, 0x04}, bytes_of("#28000Access denied for user 'x'@'localhost'")}),
+      {"with sql state",
+       concat({{0xff, 0x15, 0x04}, bytes_of("#28000Access denied for user 'x'@'localhost'")}),
        {1045, "28000", "Access denied for user 'x'@'localhost'"}},
-      {"pre-handshake, no sql state", concat({{0xff, 0x10, 0x04}, bytes_of("Too many connections")}),
+      {"pre-handshake, no sql state",
+       concat({{0xff, 0x10, 0x04}, bytes_of("Too many connections")}),
        {1040, "", "Too many connections"}},
       {"empty message", {0xff, 0x10, 0x04}, {1040, "", ""}},
   };
@@ -107,8 +120,8 @@ TEST(Packets, ParseMysql8Greeting) {
   EXPECT_EQ(h->server_version, "8.0.36");
   EXPECT_FALSE(h->is_mariadb());
   EXPECT_EQ(h->connection_id, 42u);
-  EXPECT_EQ(h->auth_plugin_data, (std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                                           17, 18, 19, 20}));
+  EXPECT_EQ(h->auth_plugin_data,
+            (std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}));
   EXPECT_NE(h->capabilities & capability::kSsl, 0u);
   EXPECT_EQ(h->auth_plugin_name, "caching_sha2_password");
 }
@@ -145,21 +158,39 @@ TEST(Packets, HandshakeResponse41Bytes) {
   r.auth_response = {0xAA, 0xBB};
   r.database = "db";
   r.auth_plugin_name = "mysql_native_password";
-  const auto want = concat({{0x08, 0x82, 0x28, 0x00}, {0x00, 0x00, 0x00, 0x01}, {45}, std::vector<std::uint8_t>(23, 0),
-                            bytes_of("gc"), {0}, {2, 0xAA, 0xBB}, bytes_of("db"), {0},
-                            bytes_of("mysql_native_password"), {0}});
+  const auto want = concat({{0x08, 0x82, 0x28, 0x00},
+                            {0x00, 0x00, 0x00, 0x01},
+                            {45},
+                            std::vector<std::uint8_t>(23, 0),
+                            bytes_of("gc"),
+                            {0},
+                            {2, 0xAA, 0xBB},
+                            bytes_of("db"),
+                            {0},
+                            bytes_of("mysql_native_password"),
+                            {0}});
   EXPECT_EQ(to_hex(build_handshake_response(r)), to_hex(want));
 
   // Without CONNECT_WITH_DB the database is not sent; without LENENC the length is one byte.
   r.capabilities = capability::kProtocol41 | capability::kSecureConnection | capability::kPluginAuth;
-  const auto want2 = concat({{0x00, 0x82, 0x08, 0x00}, {0x00, 0x00, 0x00, 0x01}, {45}, std::vector<std::uint8_t>(23, 0),
-                             bytes_of("gc"), {0}, {2, 0xAA, 0xBB}, bytes_of("mysql_native_password"), {0}});
+  const auto want2 = concat({{0x00, 0x82, 0x08, 0x00},
+                             {0x00, 0x00, 0x00, 0x01},
+                             {45},
+                             std::vector<std::uint8_t>(23, 0),
+                             bytes_of("gc"),
+                             {0},
+                             {2, 0xAA, 0xBB},
+                             bytes_of("mysql_native_password"),
+                             {0}});
   EXPECT_EQ(to_hex(build_handshake_response(r)), to_hex(want2));
 }
 
 TEST(Packets, SslRequestIsTheResponsePrefix) {
   const auto ssl = build_ssl_request(capability::kProtocol41 | capability::kSsl, 0x40000000, 45);
-  EXPECT_EQ(to_hex(ssl), "000a000000000040" "2d" + std::string(46, '0'));
+  EXPECT_EQ(to_hex(ssl),
+            "000a000000000040"
+            "2d" +
+                std::string(46, '0'));
 }
 
 TEST(Packets, AuthSwitchAndMoreData) {
@@ -183,11 +214,22 @@ TEST(Packets, SimpleCommands) {
 }
 
 TEST(Packets, ComRegisterSlave) {
-  RegisterReplica r{.server_id = 0x01020304, .host = "h", .user = "us", .password = "pw", .port = 3306,
-                    .rank = 0, .master_id = 7};
+  RegisterReplica r{
+      .server_id = 0x01020304, .host = "h", .user = "us", .password = "pw", .port = 3306, .rank = 0, .master_id = 7};
   auto p = build_com_register_slave(r);
   ASSERT_TRUE(p);
-  EXPECT_EQ(to_hex(*p), "15" "04030201" "01" "68" "02" "7573" "02" "7077" "ea0c" "00000000" "07000000");
+  EXPECT_EQ(to_hex(*p),
+            "15"
+            "04030201"
+            "01"
+            "68"
+            "02"
+            "7573"
+            "02"
+            "7077"
+            "ea0c"
+            "00000000"
+            "07000000");
   r.password = std::string(256, 'x');
   auto too_long = build_com_register_slave(r);
   ASSERT_FALSE(too_long);
@@ -196,14 +238,30 @@ TEST(Packets, ComRegisterSlave) {
 
 TEST(Packets, ComBinlogDump) {
   BinlogDump d{.file = "mysql-bin.000001", .position = 0x1234, .flags = kBinlogDumpNonBlock, .server_id = 99};
-  EXPECT_EQ(to_hex(build_com_binlog_dump(d)), "12" "34120000" "0100" "63000000" + to_hex(bytes_of("mysql-bin.000001")));
+  EXPECT_EQ(to_hex(build_com_binlog_dump(d)),
+            "12"
+            "34120000"
+            "0100"
+            "63000000" +
+                to_hex(bytes_of("mysql-bin.000001")));
 }
 
 TEST(Packets, ComBinlogDumpGtid) {
   BinlogDumpGtid d{.file = "b.1", .position = 4, .flags = 0, .server_id = 2, .gtid_set = {}};
   EXPECT_EQ(to_hex(build_com_binlog_dump_gtid(d)),
-            "1e" "0000" "02000000" "03000000" + to_hex(bytes_of("b.1")) + "0400000000000000");
+            "1e"
+            "0000"
+            "02000000"
+            "03000000" +
+                to_hex(bytes_of("b.1")) + "0400000000000000");
   d.gtid_set = {0xAB, 0xCD};
   EXPECT_EQ(to_hex(build_com_binlog_dump_gtid(d)),
-            "1e" "0400" "02000000" "03000000" + to_hex(bytes_of("b.1")) + "0400000000000000" "02000000" "abcd");
+            "1e"
+            "0400"
+            "02000000"
+            "03000000" +
+                to_hex(bytes_of("b.1")) +
+                "0400000000000000"
+                "02000000"
+                "abcd");
 }

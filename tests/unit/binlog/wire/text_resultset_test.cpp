@@ -114,7 +114,11 @@ TEST(TextResultSet, ErrorInTheMiddleOfRows) {
 }
 
 TEST(TextResultSet, MalformedResponses) {
-  struct Case { const char* name; std::vector<std::vector<std::uint8_t>> packets; Errc want; };
+  struct Case {
+    const char* name;
+    std::vector<std::vector<std::uint8_t>> packets;
+    Errc want;
+  };
   const auto col = column_def("a");
   const Case cases[] = {
       {"stops early", {{0x01}, col}, Errc::kTruncated},

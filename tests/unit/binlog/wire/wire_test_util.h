@@ -53,7 +53,8 @@ inline std::vector<std::uint8_t> concat(std::initializer_list<std::vector<std::u
 
 // One frame: 3-byte length, sequence id, payload (payload must be < 16 MiB).
 inline std::vector<std::uint8_t> frame(std::uint8_t seq, const std::vector<std::uint8_t>& payload) {
-  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(payload.size()), static_cast<std::uint8_t>(payload.size() >> 8),
+  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(payload.size()),
+                                static_cast<std::uint8_t>(payload.size() >> 8),
                                 static_cast<std::uint8_t>(payload.size() >> 16), seq};
   out.insert(out.end(), payload.begin(), payload.end());
   return out;

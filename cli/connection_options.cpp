@@ -205,7 +205,9 @@ ConnectionSettings connection_settings(const po::variables_map& vm) {
   if (ask && vm.count("password")) throw std::runtime_error("--ask-pass and --password exclude each other");
   if (vm.count("password")) s.password = vm["password"].as<std::string>();
   else if (ask) s.password = prompt_password();
-  else if (const char* env = std::getenv("GHOSTCUT_PASSWORD")) s.password = env;
+  // Set but empty counts as unset (a deploy template's `GHOSTCUT_PASSWORD=`): it must not hide the
+  // option file's password. An empty password is still given by `password=` in a file.
+  else if (const char* env = std::getenv("GHOSTCUT_PASSWORD"); env && *env) s.password = env;
   else if (auto v = from_file("password")) s.password = *v;
 
   std::string mode;

@@ -28,13 +28,17 @@ CutOverGate::Closed CutOverGate::check() {
   const bool forced = m_.runtime.cut_over_requested();
   const bool flag = file_exists(config.postpone_flag_file);
   if (m_.runtime.postpone_cut_over() || (flag && !forced)) {
+    // The deadline is checked first: a hold must not outlive it silently (the binlog may be purged).
+    const auto held = decide_while_postponed(policy_, config.clock());
+    if (held.verdict == CutOverVerdict::kFailDeadline) throw std::runtime_error("cut-over: " + held.reason);
     if (!announced_postpone_) {
       announced_postpone_ = true;
       m_.run_gating_hook("on-begin-postponed");
     }
-    return {Phase::kPostponed, m_.runtime.postpone_cut_over()
-                                   ? "postponed by the operator (unpostpone or cut-over releases it)"
-                                   : "flag file " + config.postpone_flag_file + " exists"};
+    std::string why = m_.runtime.postpone_cut_over() ? "postponed by the operator (unpostpone or cut-over releases it)"
+                                                     : "flag file " + config.postpone_flag_file + " exists";
+    if (!held.reason.empty()) why += "; " + held.reason;
+    return {Phase::kPostponed, why};
   }
   // Windows are re-read each time: window= may have replaced them (parsed when they were set).
   policy_.windows = m_.runtime.parsed_cut_over_windows();

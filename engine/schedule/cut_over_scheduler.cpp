@@ -113,4 +113,12 @@ CutOverDecision decide_cut_over(const CutOverPolicy& p, system_clock::time_point
   return d;
 }
 
+CutOverDecision decide_while_postponed(const CutOverPolicy& p, system_clock::time_point now) {
+  if (!p.deadline || now < *p.deadline) return {CutOverVerdict::kWait, "", std::nullopt};
+  const auto base = "deadline " + local_time(*p.deadline) + " passed while the cut-over was postponed";
+  if (p.cut_over_at_deadline)
+    return {CutOverVerdict::kWait, base + "; still held (a postpone outranks cut-over-at-deadline)", std::nullopt};
+  return {CutOverVerdict::kFailDeadline, base, std::nullopt};
+}
+
 }  // namespace ghostcut::engine

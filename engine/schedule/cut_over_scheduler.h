@@ -42,6 +42,11 @@ struct CutOverDecision {
 CutOverDecision decide_cut_over(const CutOverPolicy& p, std::chrono::system_clock::time_point now,
                                 std::optional<double> change_rate, bool forced);
 
+// While the operator holds the cut-over (postpone flag file or command): a passed deadline still fails
+// the run (kFailDeadline), unless cut_over_at_deadline — an explicit hold outranks "cut over anyway",
+// so then it keeps waiting (kWait, with the reason). Otherwise kWait with an empty reason.
+CutOverDecision decide_while_postponed(const CutOverPolicy& p, std::chrono::system_clock::time_point now);
+
 // "812", "3.5", "0" — the rate as the reasons write it.
 std::string format_rate(double rows_per_second);
 

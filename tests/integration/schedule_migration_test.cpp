@@ -281,6 +281,25 @@ TEST_F(ScheduleMigrationTest, DeadlineWithoutAWindowFailsCleanly) {
   EXPECT_EQ(cols.rows[0][0].value_or(""), "3");
 }
 
+// A postpone flag file does not outlive the deadline: the run fails cleanly at it, as without a window.
+TEST_F(ScheduleMigrationTest, DeadlineFiresWhilePostponedByAFlagFile) {
+  const auto flag = dir_ + "/postpone";
+  { std::ofstream(flag) << "hold"; }
+  const auto before = checksum("t");
+  auto c = config();
+  c.postpone_flag_file = flag;
+  c.cut_over_deadline = std::chrono::system_clock::time_point(std::chrono::seconds(kThursday10Utc + 1800));
+  start(c);
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kPostponed; }, 20s)) << migrator_->state();
+  clock_.epoch_seconds = kThursday10Utc + 1801;
+  const auto error = finish();
+  EXPECT_NE(error.find("deadline"), std::string::npos) << error;
+  EXPECT_NE(error.find("postponed"), std::string::npos) << error;
+  EXPECT_EQ(migrator_->phase(), Phase::kFailed);
+  EXPECT_EQ(checksum("t"), before);
+  EXPECT_FALSE(table_exists("t_del"));
+}
+
 // (A failing on-before-cut-over now stops the migration, as gh-ost's does: GhOstCompatTest.)
 TEST_F(ScheduleMigrationTest, HooksFireInOrder) {
   const std::string hooks = dir_ + "/hooks", log = dir_ + "/hooks.log";

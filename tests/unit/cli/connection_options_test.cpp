@@ -139,6 +139,17 @@ TEST_F(OptionFiles, HomeFileExtraFileAndNoDefaults) {
   EXPECT_NE(error_of({"--no-defaults", "--defaults-extra-file", extra}).find("--no-defaults"), std::string::npos);
 }
 
+// The environment variable outranks the option file, but a set-but-empty one does not hide it.
+TEST_F(OptionFiles, PasswordFromEnvironmentUnlessEmpty) {
+  const auto file = write("pw.cnf", "[client]\nuser = u\npassword = file-pw\n");
+  ::setenv("GHOSTCUT_PASSWORD", "env-pw", 1);
+  EXPECT_EQ(settings({"--defaults-file", file}).password, "env-pw");
+  ::setenv("GHOSTCUT_PASSWORD", "", 1);
+  EXPECT_EQ(settings({"--defaults-file", file}).password, "file-pw");
+  ::unsetenv("GHOSTCUT_PASSWORD");
+  EXPECT_EQ(settings({"--defaults-file", file}).password, "file-pw");
+}
+
 // gh-ost's --conf: a my.cnf-style file with [client] user/password, read instead of ~/.my.cnf.
 TEST_F(OptionFiles, GhostConfIsTheOptionFile) {
   write(".my.cnf", "[client]\nuser = home-user\npassword = home-pw\n");

@@ -191,3 +191,24 @@ TEST(ChangeRateMeter, ConcurrentAdds) {
   for (auto& t : threads) t.join();
   EXPECT_DOUBLE_EQ(m.rate(t0), 4000.0 / 60.0);
 }
+
+// A postponed cut-over still fails at the deadline; with cut-over-at-deadline the hold wins.
+TEST(DecideCutOver, DeadlineWhilePostponed) {
+  const auto now = utc(2026, 11, 26, 21, 25);
+  CutOverPolicy none;
+  EXPECT_EQ(decide_while_postponed(none, now).verdict, CutOverVerdict::kWait);
+  EXPECT_EQ(decide_while_postponed(none, now).reason, "");
+  CutOverPolicy later;
+  later.deadline = now + minutes(1);
+  EXPECT_EQ(decide_while_postponed(later, now).verdict, CutOverVerdict::kWait);
+  EXPECT_EQ(decide_while_postponed(later, now).reason, "");
+  CutOverPolicy passed;
+  passed.deadline = now;
+  const auto fail = decide_while_postponed(passed, now);
+  EXPECT_EQ(fail.verdict, CutOverVerdict::kFailDeadline);
+  EXPECT_NE(fail.reason.find("passed while the cut-over was postponed"), std::string::npos) << fail.reason;
+  passed.cut_over_at_deadline = true;
+  const auto held = decide_while_postponed(passed, now + hours(1));
+  EXPECT_EQ(held.verdict, CutOverVerdict::kWait);
+  EXPECT_NE(held.reason.find("still held"), std::string::npos) << held.reason;
+}

@@ -149,6 +149,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.keep_old_table_in_sync = std::chrono::seconds(config.keep_old_table_in_sync_seconds);
   mc.resume = !config.no_resume;
   mc.analyze_ghost = !config.no_analyze_ghost;
+  mc.defer_secondary_indexes = config.defer_secondary_indexes;
   mc.attempt_instant = !config.no_attempt_instant;
   mc.version = GHOSTCUT_VERSION;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);

@@ -27,10 +27,11 @@ struct MigrateConfig {
   bool execute = false;  // --execute; without it: dry run
   bool allow_foreign_keys = false;
   bool allow_add_unique_key = false;
-  bool drop_leftover_tables = false;  // also --initially-drop-ghost-table / --initially-drop-old-table
-  bool no_analyze_ghost = false;      // --no-analyze-ghost
-  bool no_resume = false;             // --no-resume: start over instead of resuming an interrupted run
-  std::uint32_t server_id = 0;        // --server-id; random high id when not given
+  bool drop_leftover_tables = false;     // also --initially-drop-ghost-table / --initially-drop-old-table
+  bool no_analyze_ghost = false;         // --no-analyze-ghost
+  bool defer_secondary_indexes = false;  // --defer-secondary-indexes
+  bool no_resume = false;                // --no-resume: start over instead of resuming an interrupted run
+  std::uint32_t server_id = 0;           // --server-id; random high id when not given
 
   // Copy
   int threads{};

@@ -41,6 +41,8 @@ struct MigratorConfig {
   // repair differing rows; a difference that persists fails the migration with the original untouched.
   bool checksum = true;
   std::uint64_t checksum_chunk_rows = 10000;
+  // Copy without the ghost's plain secondary keys, built after the copy (engine/create/deferred_indexes.h).
+  bool defer_secondary_indexes = false;
   // ANALYZE TABLE on the ghost before the cut-over (engine/verify/analyze_phase.h).
   bool analyze_ghost = true;
   // After the cut-over, keep the old table in sync this long so `revert` can swap it back with

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/create/deferred_indexes.h"
 #include "engine/resume/resume_session.h"
 #include "engine/sql/sql_connection.h"
 
@@ -24,6 +25,7 @@ void GhostTables::create(SqlConnection& c) {
   created_ = true;
   c.execute(m_.qb.create_ghost_query());
   c.execute(m_.qb.alter_ghost_query(plan.alter));
+  if (m_.config.defer_secondary_indexes) defer_secondary_indexes(m_, c);
 }
 
 void GhostTables::drop(bool changelog, bool ghost) {

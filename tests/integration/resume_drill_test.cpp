@@ -376,4 +376,26 @@ TEST_F(ResumeDrillTest, SecondRunRefusesWhileTheFirstRuns) {
   ::waitpid(first, nullptr, 0);
 }
 
+// --defer-secondary-indexes killed mid-copy: the ghost lacks its plain keys; the rerun (without the
+// flag) resumes, builds them after the copy, and the new table is the one native ALTER makes.
+TEST_F(ResumeDrillTest, KilledDuringADeferredCopyResumesAndBuildsTheKeys) {
+  conn_->execute("ALTER TABLE t ADD KEY ka (a), ADD KEY kab (a, b(8)) COMMENT 'two'");
+  conn_->execute("CREATE TABLE native LIKE t");
+  conn_->execute("ALTER TABLE native ADD COLUMN z INT NOT NULL DEFAULT 7");
+  const auto show = [&](const char* table) {
+    return conn_->query(std::string("SHOW CREATE TABLE ") + table).at(0, "Create Table").value_or("");
+  };
+  const std::uint64_t at = kRows / 5;
+  const std::string first = std::string(kArgs) + " --defer-secondary-indexes";
+  const auto c = kill_when(start(first, std::to_string(at)), [&](const Checkpoint& c) {
+    return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= at;
+  });
+  ASSERT_FALSE(c.ranges.empty());
+  const auto ghost = show("t_gho");
+  EXPECT_EQ(ghost.find("KEY `ka`"), std::string::npos) << ghost;
+  EXPECT_EQ(ghost.find("KEY `kab`"), std::string::npos) << ghost;
+  rerun_resumes(kArgs, c.ranges[0].rows_below);
+  EXPECT_EQ(schema_fingerprint(show("t"), "t"), schema_fingerprint(show("native"), "native")) << show("t");
+}
+
 }  // namespace

@@ -17,6 +17,7 @@
 #include "engine/resume/run_guard.h"
 #include "engine/revert/reverse_plan.h"
 #include "engine/revert/reverse_resume.h"
+#include "engine/verify/plan_preflight.h"
 
 namespace ghostcut::cli {
 
@@ -120,6 +121,24 @@ int run_migrate(const std::vector<std::string>& args) {
       return refuse(text);
     }
   }
+  // #15: --check-queries and --kill-blockers-after, checked against the server before anything changes.
+  engine::PhasedPreflight preflight;
+  {
+    engine::PlanCheckConfig pc;
+    pc.queries = config.check_queries;
+    pc.top_digests = config.check_top_digests;
+    pc.on_regression = config.on_plan_regression == "fail"   ? engine::OnPlanRegression::kFail
+                       : config.on_plan_regression == "warn" ? engine::OnPlanRegression::kWarn
+                                                             : engine::OnPlanRegression::kPostpone;
+    std::optional<std::chrono::seconds> kill;
+    if (config.kill_blockers_after_seconds) kill = std::chrono::seconds(*config.kill_blockers_after_seconds);
+    preflight = engine::phased_preflight(*conn, plan, pc, kill);
+    if (!preflight.refusals.empty()) {
+      std::string text = "the phased-change flags cannot be honoured:";
+      for (const auto& r : preflight.refusals) text += "\n  - " + r;
+      return refuse(text);
+    }
+  }
   if (!config.execute) {
     engine::CostEstimate cost;
     try {
@@ -131,7 +150,7 @@ int run_migrate(const std::vector<std::string>& args) {
       std::cout << engine::plan_json(plan, cost) << "\n";
       return kExitOk;
     }
-    std::cout << plan.describe() << engine::describe_cost(cost, plan)
+    std::cout << plan.describe() << engine::describe_cost(cost, plan) << preflight.text
               << "\nDry run: nothing was changed. Add --execute to migrate.\n";
     return kExitOk;
   }

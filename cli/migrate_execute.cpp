@@ -151,6 +151,14 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.analyze_ghost = !config.no_analyze_ghost;
   mc.defer_secondary_indexes = config.defer_secondary_indexes;
   mc.attempt_instant = !config.no_attempt_instant;
+  mc.plan_check.queries = config.check_queries;
+  mc.plan_check.source = config.check_queries_file;
+  mc.plan_check.top_digests = config.check_top_digests;
+  mc.plan_check.on_regression = config.on_plan_regression == "fail"   ? engine::OnPlanRegression::kFail
+                                : config.on_plan_regression == "warn" ? engine::OnPlanRegression::kWarn
+                                                                      : engine::OnPlanRegression::kPostpone;
+  if (config.kill_blockers_after_seconds)
+    mc.kill_blockers_after = std::chrono::seconds(*config.kill_blockers_after_seconds);
   mc.version = GHOSTCUT_VERSION;
   mc.copier.target_chunk_time = std::chrono::milliseconds(config.target_chunk_time_ms);
   mc.copier.conflict_retry.limit = std::chrono::seconds(config.lock_conflict_retry_seconds);

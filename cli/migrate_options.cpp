@@ -5,6 +5,7 @@
 #include <cctype>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "cli/connection_options.h"
 #include "cli/ghost_compat.h"
@@ -13,6 +14,7 @@
 #include "engine/migrator.h"
 #include "engine/schedule/cut_over_deadline.h"
 #include "engine/sql/changelog.h"
+#include "engine/verify/plan_compare.h"
 
 namespace po = boost::program_options;
 
@@ -207,10 +209,47 @@ po::options_description migrate_options_description() {
       "plan-format", po::value<std::string>()->default_value("text"),
       "text or json: the dry run prints the plan with its cost estimate as text, or as one JSON object")(
       "allow-nondeterministic-backfill", po::bool_switch(),
-      "let a --backfill expression call NOW(), RAND(), UUID() and the like (copied and binlog rows then get values of different moments)");
+      "let a --backfill expression call NOW(), RAND(), UUID() and the like (copied and binlog rows then get values of different moments)")(
+      "check-queries", po::value<std::string>(),
+      "FILE of SELECTs (one per line, or ;-separated) EXPLAINed on the original and on the ghost before each cut-over attempt; a worse plan is a regression (see --on-plan-regression)")(
+      "check-top-digests", po::value<int>()->default_value(10),
+      "also check the N SELECT digests that read the table and took the most time, from performance_schema where it is on (0-100; 0: none)")(
+      "on-plan-regression", po::value<std::string>()->default_value("postpone"),
+      "postpone (hold the cut-over and re-check before each attempt; `ctl cut-over` goes ahead anyway), fail (the original intact), or warn")(
+      "kill-blockers-after", po::value<std::string>(),
+      "SECONDS (or 90s, 5m): before each cut-over or instant attempt, kill sessions that have held the table's metadata lock this long (needs exact holders: MySQL performance_schema, MariaDB's metadata_lock_info plugin)");
   all.add(phased);
   return all;
 }
+
+namespace {
+// #15: --check-queries (read and split here: an unreadable or empty file is a usage error),
+// --check-top-digests, --on-plan-regression, --kill-blockers-after.
+void parse_plan_check_flags(const boost::program_options::variables_map& vm, MigrateConfig& c) {
+  if (vm.count("check-queries")) {
+    c.check_queries_file = vm["check-queries"].as<std::string>();
+    std::ifstream in(c.check_queries_file);
+    if (!in) throw MigrateUsageError("--check-queries: cannot read " + c.check_queries_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    c.check_queries = engine::split_check_queries(text.str());
+    if (c.check_queries.empty()) throw MigrateUsageError("--check-queries: no statement in " + c.check_queries_file);
+  }
+  c.check_top_digests = vm["check-top-digests"].as<int>();
+  if (c.check_top_digests < 0 || c.check_top_digests > 100)
+    throw MigrateUsageError("--check-top-digests must be 0-100, got " + std::to_string(c.check_top_digests));
+  c.on_plan_regression = vm["on-plan-regression"].as<std::string>();
+  if (c.on_plan_regression != "postpone" && c.on_plan_regression != "fail" && c.on_plan_regression != "warn")
+    throw MigrateUsageError("--on-plan-regression must be postpone, fail or warn, got '" + c.on_plan_regression + "'");
+  if (vm.count("kill-blockers-after")) {
+    const auto d = parse_duration_seconds(vm["kill-blockers-after"].as<std::string>());
+    if (!d || *d < 1 || *d > 86'400)
+      throw MigrateUsageError("--kill-blockers-after takes 1s to 24h (e.g. 30, 90s, 5m), got '" +
+                              vm["kill-blockers-after"].as<std::string>() + "'");
+    c.kill_blockers_after_seconds = *d;
+  }
+}
+}  // namespace
 
 std::optional<std::int64_t> parse_duration_seconds(std::string_view text) {
   std::int64_t n = 0;
@@ -402,6 +441,7 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
     throw MigrateUsageError("--plan-format must be text or json, got '" + c.plan_format + "'");
   if (c.no_attempt_instant && vm["attempt-instant"].as<bool>())
     throw MigrateUsageError("choose one of --attempt-instant and --no-attempt-instant");
+  parse_plan_check_flags(vm, c);
   return out;
 }
 

@@ -103,7 +103,12 @@ struct MigrateConfig {
   bool no_attempt_instant = false;     // --no-attempt-instant: always copy
   std::vector<std::string> backfills;  // --backfill col=EXPR (repeatable)
   bool allow_nondeterministic_backfill = false;
-  std::string plan_format = "text";  // --plan-format text|json (the dry run's plan)
+  std::string plan_format = "text";                         // --plan-format text|json (the dry run's plan)
+  std::string check_queries_file;                           // --check-queries FILE
+  std::vector<std::string> check_queries;                   // its statements
+  int check_top_digests = 10;                               // --check-top-digests N
+  std::string on_plan_regression = "postpone";              // --on-plan-regression postpone|fail|warn
+  std::optional<std::int64_t> kill_blockers_after_seconds;  // --kill-blockers-after; nullopt: never
 
   engine::InspectorConfig inspector_config() const;
 };

@@ -18,6 +18,7 @@
 #include "engine/sql/changelog.h"
 #include "engine/throttle/throttler.h"
 #include "engine/verify/checksum.h"
+#include "engine/verify/plan_check_config.h"
 
 namespace ghostcut::engine {
 
@@ -53,6 +54,11 @@ struct MigratorConfig {
   // Off for an engine caller (tests of the copy add columns); the CLI turns it on unless
   // --no-attempt-instant.
   bool attempt_instant = false;
+  // #15: query plans compared on both tables before each cut-over attempt (engine/verify/plan_check.h),
+  // and --kill-blockers-after: metadata-lock holders older than this are killed before each
+  // cut-over or instant attempt (engine/cutover/blockers.h); nullopt: never.
+  PlanCheckConfig plan_check;
+  std::optional<std::chrono::seconds> kill_blockers_after;
   // Test seam: runs after the copy, before the checksum.
   std::function<void()> after_copy;
 

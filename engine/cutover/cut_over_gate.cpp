@@ -71,6 +71,14 @@ void CutOverGate::wait_until_open() {
       m_.wait_for_change(seen, std::chrono::milliseconds(50));
       continue;
     }
+    if (auto why = hold_ ? hold_() : std::nullopt) {
+      if (!announced_postpone_) {
+        announced_postpone_ = true;
+        m_.run_gating_hook("on-begin-postponed");
+      }
+      wait(seen, {Phase::kPostponed, std::move(*why)});
+      continue;
+    }
     m_.run_gating_hook("on-before-cut-over");  // a failure stops the migration (gh-ost)
     last_wait_.clear();
     return;

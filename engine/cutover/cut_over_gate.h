@@ -7,6 +7,7 @@
 // the instant ALTER (engine/cutover/instant_phase.h); GateSignals is what each run tells it.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,9 @@ class CutOverGate {
   void wait_until_open();
   // After an aborted attempt: no new one before `until`.
   void hold_off(std::chrono::steady_clock::time_point until) { next_try_ = until; }
+  // #15: asked before each attempt once everything else lets it go; a reason holds the attempt
+  // (shown as postponed) and the gate asks again (the query-plan check, engine/verify/plan_check.h).
+  void hold_while(std::function<std::optional<std::string>()> check) { hold_ = std::move(check); }
 
   // The attempt loop (`what` names it in logs, `detail` in the status): wait until the gate opens, `attempt(n)`; an
   // attempt that throws CutOverAborted was undone (the original intact): `undone()`, count its stall, and after
@@ -82,6 +86,7 @@ class CutOverGate {
   bool announced_postpone_ = false;
   std::string last_wait_;
   std::chrono::steady_clock::time_point next_try_;
+  std::function<std::optional<std::string>()> hold_;
 };
 
 }  // namespace ghostcut::engine

@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/create/ghost_tables.h"
+#include "engine/cutover/blockers.h"
 #include "engine/cutover/cut_over_gate.h"
 #include "engine/run/sync.h"
 #include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/verify/plan_check.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -39,9 +41,19 @@ CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables) {
       [&](const binlog::BinlogPosition& pos, Clock::time_point deadline) { return applier.drain_to(pos, deadline); },
       m.log);
   CutOverGate gate(m, sync);
+  PlanCheck plan_check(m);  // 6a. query plans on both tables, before each attempt
+  gate.hold_while([&] { return plan_check.hold(); });
+  std::unique_ptr<SqlConnection> admin;  // --kill-blockers-after
   return gate.attempts(
       "cut-over", "",
       [&](int attempt) {
+        if (m.config.kill_blockers_after) try {
+            if (!admin) admin = SqlConnection::open(m.cs);
+            kill_blockers(m, *admin, *m.config.kill_blockers_after, {});
+          } catch (const SqlError& e) {
+            admin.reset();
+            m.log->warn("kill-blockers: cannot look for blockers ({}); attempting anyway", e.what());
+          }
         applier.take(ApplierControl::Owner::kCutOver);
         try {
           CutOverResult r;

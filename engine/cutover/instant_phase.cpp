@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "engine/cutover/blockers.h"
 #include "engine/cutover/cut_over_gate.h"
 #include "engine/inspect/inspector.h"
 #include "engine/inspect/instant_check.h"
@@ -80,6 +81,7 @@ std::string declined(const MigrationContext& m) {
     return "--keep-old-table-in-sync needs the old table the copy leaves";
   if (m.resume && m.resume->resuming()) return "an interrupted copy is resumed";
   if (!m.plan.leftover_tables.empty()) return "leftover tables are dropped by the copy's set-up";
+  if (!m.config.plan_check.queries.empty()) return "--check-queries compares plans on the ghost, which the copy builds";
   return {};
 }
 
@@ -130,6 +132,7 @@ InstantResult alter_instantly(MigrationContext& m, SqlConnection& main) {
   return gate.attempts(
       "instant ALTER", "instant ALTER (ALGORITHM=INSTANT)",
       [&](int n) -> InstantResult {
+        if (m.config.kill_blockers_after) kill_blockers(m, main, *m.config.kill_blockers_after, {});
         auto c = SqlConnection::open(m.cs);
         c->execute("SET SESSION lock_wait_timeout = " + std::to_string(timeout));
         const auto t0 = Clock::now();

@@ -60,6 +60,7 @@ std::vector<std::string> hook_environment(std::string_view hook, const HookConte
       {{"GHOSTCUT_BINLOG_POSITION"}, ctx.binlog_position},
       {{"GHOSTCUT_THROTTLE_REASON"}, ctx.throttle_reason},
       {{"GHOSTCUT_FAILURE_MESSAGE"}, ctx.failure_message},
+      {{"GHOSTCUT_PLAN_REGRESSIONS"}, ctx.plan_regressions},
       {{"GHOSTCUT_ELAPSED_COPY_SECONDS", "GH_OST_ELAPSED_COPY_SECONDS"}, std::to_string(ctx.copy_elapsed.count())},
       {{"GHOSTCUT_LAG_SECONDS", "GH_OST_INSPECTED_LAG", "GH_OST_HEARTBEAT_LAG"}, lag_text},
       {{"GHOSTCUT_ETA_SECONDS", "GH_OST_ETA_SECONDS"},

@@ -59,6 +59,7 @@ struct HookContext {
   std::string hooks_hint, hooks_hint_owner, hooks_hint_token;  // --hooks-hint, -owner, -token
   bool dry_run = false;                                        // GH_OST_DRY_RUN
   bool revert = false;                                         // GH_OST_REVERT: the reverse sync / revert hooks
+  std::string plan_regressions;  // #15 plan check: each regressed query with both plans (empty: none)
 };
 
 // Every variable below is always set (empty or 0 when unknown):
@@ -76,6 +77,7 @@ struct HookContext {
 //   GHOSTCUT_MIGRATED_HOST       GH_OST_MIGRATED_HOST, GH_OST_INSPECTED_HOST
 //   GHOSTCUT_STATUS              GH_OST_STATUS
 //   GHOSTCUT_STATE, GHOSTCUT_BINLOG_POSITION, GHOSTCUT_THROTTLE_REASON, GHOSTCUT_FAILURE_MESSAGE
+//   GHOSTCUT_PLAN_REGRESSIONS                      the plan check's regressed queries and both plans
 //   GHOSTCUT_ELAPSED_COPY_SECONDS GH_OST_ELAPSED_COPY_SECONDS
 //   GHOSTCUT_LAG_SECONDS         GH_OST_INSPECTED_LAG, GH_OST_HEARTBEAT_LAG   seconds, 3 decimals
 //   GHOSTCUT_ETA_SECONDS         GH_OST_ETA_SECONDS       empty when unknown

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/inspect/phased_queries.h"
 #include "engine/inspect/plan.h"
 
 namespace ghostcut::engine {
@@ -18,7 +19,11 @@ struct LockHolder {
   long long seconds = 0;  // in its transaction (or its current command)
   std::string state;
   std::string statement;  // what it runs now (empty: idle inside a transaction)
+  bool exact = true;      // read from a metadata-lock view (false: any open transaction, see phased_queries.h)
 };
+
+// Which view this server offers now (phased_queries.h LockView); never throws.
+LockView lock_view(SqlConnection& conn, const ServerInfo& server);
 
 // Never throws: an unreadable view gives an empty list (the caller says "unknown" where it matters).
 std::vector<LockHolder> lock_holders(SqlConnection& conn, const MigrationPlan& plan);

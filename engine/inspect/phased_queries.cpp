@@ -31,7 +31,41 @@ RowVersionVerdict row_version_verdict(long long current_versions) {
 bool lock_holders_exact(const ServerInfo& server) { return server.flavour == Flavour::kMySql; }
 
 std::string lock_holders_query(const ServerInfo& server) {
-  if (lock_holders_exact(server))
+  return lock_holders_query(lock_holders_exact(server) ? LockView::kPerformanceSchema : LockView::kOpenTransactions);
+}
+
+std::string lock_view_probe_query(const ServerInfo& server) {
+  if (server.flavour == Flavour::kMySql)
+    return "SELECT /* ghostcut blockers */ @@performance_schema AND EXISTS (SELECT 1 FROM "
+           "performance_schema.setup_instruments WHERE NAME = 'wait/lock/metadata/sql/mdl' AND ENABLED = 'YES')";
+  return "SELECT /* ghostcut blockers */ COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = "
+         "'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'";
+}
+
+LockView lock_view_for(const ServerInfo& server, bool probe_ok) {
+  if (!probe_ok) return LockView::kOpenTransactions;
+  return server.flavour == Flavour::kMySql ? LockView::kPerformanceSchema : LockView::kMetadataLockInfo;
+}
+
+std::string lock_view_missing(const ServerInfo& server) {
+  if (server.flavour == Flavour::kMySql)
+    return "performance_schema or its metadata-lock instrument (wait/lock/metadata/sql/mdl) is off, so the holders of "
+           "the table's metadata lock cannot be known; turn them on (UPDATE performance_schema.setup_instruments SET "
+           "ENABLED = 'YES' WHERE NAME = 'wait/lock/metadata/sql/mdl')";
+  return "MariaDB names the holders of a metadata lock only through the metadata_lock_info plugin, which is not "
+         "loaded (INSTALL SONAME 'metadata_lock_info' loads it; it ships with the server); without it only every "
+         "open transaction is known, and ghostcut does not kill a guess";
+}
+
+std::string lock_holders_query(LockView view) {
+  if (view == LockView::kMetadataLockInfo)
+    return "SELECT /* ghostcut blockers */ p.ID, p.USER, COALESCE(TIMESTAMPDIFF(SECOND, x.trx_started, NOW()), p.TIME), "
+           "p.STATE, p.INFO FROM information_schema.METADATA_LOCK_INFO ml "
+           "JOIN information_schema.PROCESSLIST p ON p.ID = ml.THREAD_ID "
+           "LEFT JOIN information_schema.INNODB_TRX x ON x.trx_mysql_thread_id = p.ID "
+           "WHERE ml.TABLE_SCHEMA = ? AND ml.TABLE_NAME = ? AND p.ID <> CONNECTION_ID() "
+           "GROUP BY p.ID, p.USER, x.trx_started, p.TIME, p.STATE, p.INFO ORDER BY 3 DESC";
+  if (view == LockView::kPerformanceSchema)
     return "SELECT /* ghostcut blockers */ t.PROCESSLIST_ID, t.PROCESSLIST_USER, "
            "COALESCE(TIMESTAMPDIFF(SECOND, x.trx_started, NOW()), t.PROCESSLIST_TIME), t.PROCESSLIST_STATE, "
            "t.PROCESSLIST_INFO FROM performance_schema.metadata_locks ml "

@@ -39,6 +39,21 @@ std::string lock_holders_query(const ServerInfo& server);
 // Whether lock_holders_query names only holders of this table's lock (true) or every open transaction.
 bool lock_holders_exact(const ServerInfo& server);
 
+// Where the exact holders of a table's metadata lock can be read (#15 --kill-blockers-after):
+// MySQL performance_schema.metadata_locks (needs performance_schema and the wait/lock/metadata/sql/mdl
+// instrument, both on by default in 8.0); MariaDB information_schema.METADATA_LOCK_INFO (the
+// metadata_lock_info plugin, shipped with the server but not loaded: INSTALL SONAME
+// 'metadata_lock_info'). kOpenTransactions: neither; only every open InnoDB transaction is known.
+enum class LockView { kPerformanceSchema, kMetadataLockInfo, kOpenTransactions };
+// One row, one column: 1 when the exact view is available, else 0 (or an error: not available).
+std::string lock_view_probe_query(const ServerInfo& server);
+// The exact view of the flavour when the probe said 1, else kOpenTransactions.
+LockView lock_view_for(const ServerInfo& server, bool probe_ok);
+// Holders as in lock_holders_query, read from `view` (exact views bind: database, table).
+std::string lock_holders_query(LockView view);
+// Why exact holders are unknown and how to make them known (for a refusal of --kill-blockers-after).
+std::string lock_view_missing(const ServerInfo& server);
+
 }  // namespace ghostcut::engine
 
 namespace ghostcut::engine {

@@ -123,8 +123,19 @@ std::string MigrationStatus::text() const {
   for (std::size_t i = 0; i < windows.size(); ++i) out += (i ? "; " : "") + windows[i];
   if (s.postpone_cut_over) out += "; postponed by the operator";
   if (!postpone_flag_file_.empty()) out += "; postpone flag file: " + postpone_flag_file_;
-  out += "\n" + snapshot().status_line();
+  out += "\n" + plan_check_text() + snapshot().status_line();
   return out;
+}
+
+void MigrationStatus::set_plan_check(std::string text, std::string json) {
+  std::lock_guard lk(mu_);
+  plan_check_text_ = std::move(text);
+  plan_check_json_ = std::move(json);
+}
+
+std::string MigrationStatus::plan_check_text() const {
+  std::lock_guard lk(mu_);
+  return plan_check_text_;
 }
 
 std::string MigrationStatus::json() const {
@@ -148,6 +159,7 @@ std::string MigrationStatus::json() const {
   j["next_window_epoch"] = epoch(next_window_);
   j["revert_until_epoch"] = epoch(revert_until_);
   j["cut_over_attempts"] = cut_over_attempts_;
+  if (!plan_check_json_.empty()) j["plan_check"] = nlohmann::ordered_json::parse(plan_check_json_, nullptr, false);
   auto replicas = nlohmann::ordered_json::array();
   if (throttler_)
     for (const auto& [addr, lag] : throttler_->replica_lags()) {

@@ -53,6 +53,10 @@ class MigrationStatus {
   void set_revert_until(std::optional<std::chrono::system_clock::time_point> until);
   // A cut-over attempt and how long it held writers.
   void record_cut_over_attempt(int attempt, std::chrono::duration<double> stall);
+  // #15 plan check (engine/verify/plan_check.h): the regressions as `status` lines (empty: none)
+  // and the check as a JSON object for `status json` ("plan_check").
+  void set_plan_check(std::string text, std::string json);
+  std::string plan_check_text() const;
 
   ProgressSnapshot snapshot() const;
   std::string text() const;  // the control socket's `status`
@@ -77,6 +81,7 @@ class MigrationStatus {
   std::optional<std::chrono::system_clock::time_point> revert_until_;
   int cut_over_attempts_ = 0;
   std::vector<double> stalls_;  // seconds, per attempt
+  std::string plan_check_text_, plan_check_json_;
 };
 
 }  // namespace ghostcut::engine

@@ -32,6 +32,7 @@ HookContext MigrationContext::hook_context(std::string failure) const {
   h.hooks_hint_owner = config.hooks_hint_owner;
   h.hooks_hint_token = config.hooks_hint_token;
   h.revert = status.phase() == Phase::kKeepingOldInSync;
+  h.plan_regressions = status.plan_check_text();
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0) h.executing_host = host;
   return h;

@@ -76,6 +76,7 @@ TEST(HookEnvironment, EveryVariableUnderBothNames) {
       {"GHOSTCUT_BINLOG_POSITION", "mysql-bin.000042:1234"},
       {"GHOSTCUT_THROTTLE_REASON", "max-lag 2100ms > 1500ms"},
       {"GHOSTCUT_FAILURE_MESSAGE", "cut-over failed 5 times"},
+      {"GHOSTCUT_PLAN_REGRESSIONS", ""},
       // gh-ost's doc/hooks.md set (the context leaves these at their defaults)
       {"GHOSTCUT_ELAPSED_COPY_SECONDS", "0"},
       {"GH_OST_ELAPSED_COPY_SECONDS", "0"},

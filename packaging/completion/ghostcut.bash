@@ -12,7 +12,7 @@ _ghostcut() {
   fi
   case $prev in
     --socket|--serve-socket-file|--defaults-file|--config|--token-file|--serve-tcp-token-file|--panic-flag-file|\
-    --throttle-flag-file|--postpone-cut-over-flag-file|--throttle-additional-flag-file|--file)
+    --throttle-flag-file|--postpone-cut-over-flag-file|--throttle-additional-flag-file|--file|--check-queries)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --hooks-path)
       COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -20,6 +20,10 @@ _ghostcut() {
       COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --checksum)
       COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+    --plan-format)
+      COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --on-plan-regression)
+      COMPREPLY=($(compgen -W "postpone fail warn" -- "$cur")); return ;;
     --cut-over)
       COMPREPLY=($(compgen -W "atomic default" -- "$cur")); return ;;
   esac

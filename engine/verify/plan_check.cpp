@@ -98,11 +98,21 @@ std::optional<std::string> PlanCheck::hold() {
     return last_hold_;
   last_check_ = now;
   last_version_ = version;
-  if (!conn_) conn_ = SqlConnection::open(m_.cs);
-  if (!collected_) collect(*conn_);
+  try {
+    if (!conn_) conn_ = SqlConnection::open(m_.cs);
+    if (!collected_) collect(*conn_);
+  } catch (const SqlError& e) {
+    // Not a reason to fail the migration; not a reason to switch unchecked either.
+    conn_.reset();
+    m_.log->warn("plan check: cannot reach the server ({}); asking again before the next attempt", e.what());
+    if (cfg.on_regression == OnPlanRegression::kWarn) return std::nullopt;
+    last_hold_ = std::string("plan check: cannot reach the server (") + e.what() + ")";
+    return last_hold_;
+  }
   if (queries_.empty()) return std::nullopt;
 
-  const auto prefix = explain_prefix(m_.plan.server);
+  // Tagged, so a process list (and --kill-blockers-after) tells these sessions as ghostcut's.
+  const auto prefix = explain_prefix(m_.plan.server) + "/* ghostcut plan check */ ";
   std::vector<PlanFinding> findings;
   int checked = 0, regressed = 0;
   for (const auto& q : queries_) {
@@ -111,6 +121,13 @@ std::optional<std::string> PlanCheck::hold() {
     try {
       before = explain_plan(conn_->query(prefix + q.sql));
     } catch (const SqlError& e) {
+      if (e.connection_lost()) {
+        conn_.reset();
+        m_.log->warn("plan check: connection lost ({}); asking again before the next attempt", e.what());
+        if (cfg.on_regression == OnPlanRegression::kWarn) return std::nullopt;
+        last_hold_ = std::string("plan check: connection lost (") + e.what() + ")";
+        return last_hold_;
+      }
       if (warned_.find(q.sql + "\n") == std::string::npos)
         m_.log->warn("plan check: cannot EXPLAIN on the original ({}); not checked: {}", e.what(), q.sql);
       warned_ += q.sql + "\n";
@@ -123,6 +140,13 @@ std::optional<std::string> PlanCheck::hold() {
       f.after = describe_plan(after);
       f.regression = describe_regressions(compare_plans(before, after));
     } catch (const SqlError& e) {
+      if (e.connection_lost()) {
+        conn_.reset();
+        m_.log->warn("plan check: connection lost ({}); asking again before the next attempt", e.what());
+        if (cfg.on_regression == OnPlanRegression::kWarn) return std::nullopt;
+        last_hold_ = std::string("plan check: connection lost (") + e.what() + ")";
+        return last_hold_;
+      }
       f.after = std::string("error: ") + e.what();
       f.regression = std::string("fails on the new schema: ") + e.what();
     }

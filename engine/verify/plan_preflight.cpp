@@ -21,7 +21,7 @@ PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan,
         out.refusals.push_back("--check-queries: " + why + ": " + q);
       } else {
         try {
-          const auto p = explain_plan(conn.query(explain_prefix(plan.server) + q));
+          const auto p = explain_plan(conn.query(explain_prefix(plan.server) + "/* ghostcut plan check */ " + q));
           t += "  query: " + q + "\n    plan now: " + describe_plan(p) + "\n";
         } catch (const SqlError& e) {
           out.refusals.push_back(std::string("--check-queries: EXPLAIN fails on the original (") + e.what() +
@@ -35,12 +35,23 @@ PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan,
         ps = conn.query(digests_on_query(plan.server)).scalar().value_or("0") == "1" ? "on" : "off";
       } catch (const std::exception&) {
       }
+      std::string texts;
+      if (ps == "on" && !digest_samples_always(plan.server)) {
+        std::string on;
+        try {
+          on = conn.query(statement_consumers_query()).scalar().value_or("");
+        } catch (const std::exception&) {
+        }
+        const bool current = on.find("events_statements_current") != std::string::npos;
+        const bool history = on.find("events_statements_history") != std::string::npos;
+        texts = current && history
+                    ? "; statement texts from the statement history (" + on + "): recent statements only"
+                    : "; WARNING: no statement texts (consumers on: " + (on.empty() ? std::string("none") : on) +
+                          "), so no digest can be EXPLAINed: UPDATE performance_schema.setup_consumers SET ENABLED = "
+                          "'YES' WHERE NAME LIKE 'events_statements%'";
+      }
       t += "  top digests: " + std::to_string(check.top_digests) + " (performance_schema " + ps +
-           (ps == "off" ? ": none will be checked" : "") +
-           (ps == "on" && !digest_samples_always(plan.server)
-                ? "; statement texts come from events_statements_history[_long] only"
-                : "") +
-           "); collected before the first attempt\n";
+           (ps == "off" ? ": none will be checked" : "") + texts + "); collected before the first attempt\n";
     }
     t += "  on regression: " +
          std::string(check.on_regression == OnPlanRegression::kFail   ? "fail"

@@ -19,6 +19,11 @@ std::string digest_like(const std::string& table) {
   return p + "`%";
 }
 
+std::string statement_consumers_query() {
+  return "SELECT /* ghostcut plan check */ GROUP_CONCAT(NAME ORDER BY NAME) FROM performance_schema.setup_consumers "
+         "WHERE NAME LIKE 'events\\_statements\\_%' AND ENABLED = 'YES'";
+}
+
 std::string digests_on_query(const ServerInfo&) { return "SELECT /* ghostcut plan check */ @@performance_schema"; }
 
 std::string top_digests_query(const ServerInfo& server, int limit) {

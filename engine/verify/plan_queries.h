@@ -23,6 +23,10 @@ std::string top_digests_query(const ServerInfo& server, int limit);
 std::string digest_like(const std::string& table);
 // Whether every digest has its sample text (MySQL 8.0.3+).
 bool digest_samples_always(const ServerInfo& server);
+// One row, one column: the enabled statement consumers, comma-separated (NULL: none). Without
+// digest samples (MariaDB, MySQL < 8.0.3) the texts need events_statements_current and
+// events_statements_history_long (or _history) on; MariaDB has them off by default.
+std::string statement_consumers_query();
 // One row, one column: 1 when digests are collected (performance_schema on).
 std::string digests_on_query(const ServerInfo& server);
 

@@ -180,6 +180,7 @@ TEST(PlanQueries, ExplainAndDigestsByFlavour) {
     EXPECT_EQ(std::count(q->begin(), q->end(), '?'), 2);
   }
   EXPECT_EQ(digest_like("my_table"), "%`my\\_table`%");
+  EXPECT_NE(statement_consumers_query().find("setup_consumers"), std::string::npos);
   EXPECT_EQ(digest_like("50%"), "%`50\\%`%");
 }
 

@@ -123,8 +123,13 @@ TEST_F(PlanCheckTest, ADroppedIndexPostponesTheCutOverWithBothPlansInStatus) {
   EXPECT_TRUE(has_index("t", "kb")) << "held: the original is still in place";
 
   // The operator's `cut-over` goes ahead despite the regression.
+  const auto released = std::chrono::steady_clock::now();
   EXPECT_TRUE(migrator.handle_control_line("cut-over").ok);
   run.join();
+  std::printf(
+      "released by `cut-over`: swapped %lld ms later\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - released).count()));
   const auto& r = run.result();
   EXPECT_GE(r.cut_over.attempts, 1);
   EXPECT_FALSE(has_index("t", "kb")) << "the ALTER is done";
@@ -215,7 +220,11 @@ TEST_F(BlockersTest, ABlockerIsNamedInTheDryRunAndKilledAtTheCutOver) {
                            "--execute --kill-blockers-after 1 --cut-over-lock-timeout-seconds 1 "
                            "--no-attempt-instant");
   EXPECT_EQ(run.status, 0) << run.out;
-  EXPECT_NE(run.out.find("kill-blockers: killed session " + id), std::string::npos) << run.out;
+  const auto kill = run.out.find("kill-blockers: killed session " + id);
+  ASSERT_NE(kill, std::string::npos) << run.out;
+  const auto done = run.out.find("cut-over: done in attempt");
+  std::printf("%s\n%s\n", run.out.substr(kill, run.out.find('\n', kill) - kill).c_str(),
+              done == std::string::npos ? "" : run.out.substr(done, run.out.find('\n', done) - done).c_str());
   EXPECT_THROW(blocker->query("SELECT 1"), SqlError) << "the blocker's connection was killed";
   EXPECT_EQ(differences(), "0/0");
   EXPECT_EQ(conn_

@@ -136,6 +136,27 @@ TEST_F(PlanCheckTest, ADroppedIndexPostponesTheCutOverWithBothPlansInStatus) {
   EXPECT_EQ(differences(), "0/0");
 }
 
+TEST_F(PlanCheckTest, AnIndexAddedToTheHeldGhostLetsTheCutOverGoOn) {
+  const auto plan = inspect("DROP INDEX kb, ADD COLUMN d INT NULL");
+  auto cfg = ghostcut::testing::test_migrator_config(settings_, 973000);
+  cfg.plan_check.queries = {"SELECT id FROM t WHERE b = 9"};
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  Migrator migrator(cfg, plan, runtime, progress, nullptr);
+  BackgroundMigration run(migrator);
+  ASSERT_TRUE(run.wait_for_phase(Phase::kPostponed)) << migrator.status_text();
+  // The DBA's fix, on the ghost: the plan check sees it before the next attempt, nothing else does.
+  conn_->execute("ALTER TABLE t_gho ADD INDEX kb_new (b)");
+  run.join();
+  const auto& r = run.result();
+  EXPECT_GE(r.cut_over.attempts, 1);
+  EXPECT_FALSE(runtime.cut_over_requested()) << "no operator override was needed";
+  EXPECT_TRUE(has_index("t", "kb_new"));
+  EXPECT_EQ(differences(), "0/0");
+  const auto json = migrator.status_json();
+  EXPECT_NE(json.find("\"regressions\":[]"), std::string::npos) << json;
+}
+
 TEST_F(PlanCheckTest, ANonRegressingAlterPasses) {
   const auto plan = inspect("ADD COLUMN d INT NULL, ADD INDEX kc (c)");
   auto cfg = ghostcut::testing::test_migrator_config(settings_, 972000);

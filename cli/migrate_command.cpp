@@ -147,7 +147,10 @@ int run_migrate(const std::vector<std::string>& args) {
       cost.warnings.push_back(std::string("no cost estimate: ") + e.what());
     }
     if (config.plan_format == "json") {
-      std::cout << engine::plan_json(plan, cost) << "\n";
+      std::string json = engine::plan_json(plan, cost);
+      if (!preflight.json.empty() && !json.empty() && json.back() == '}')
+        json.insert(json.size() - 1, ",\"phased_checks\":" + preflight.json);
+      std::cout << json << "\n";
       return kExitOk;
     }
     std::cout << plan.describe() << engine::describe_cost(cost, plan) << preflight.text

@@ -1,5 +1,7 @@
 #include "engine/verify/plan_preflight.h"
 
+#include <nlohmann/json.hpp>
+
 #include "engine/inspect/lock_holders.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/verify/plan_compare.h"
@@ -11,6 +13,7 @@ PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan,
                                  std::optional<std::chrono::seconds> kill_blockers_after) {
   PhasedPreflight out;
   std::string& t = out.text;
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
   if (check.enabled()) {
     t += "Plan check (before each cut-over attempt, on the original and on the ghost)\n";
     for (const auto& q : check.queries) {
@@ -23,6 +26,7 @@ PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan,
         try {
           const auto p = explain_plan(conn.query(explain_prefix(plan.server) + "/* ghostcut plan check */ " + q));
           t += "  query: " + q + "\n    plan now: " + describe_plan(p) + "\n";
+          j["queries"].push_back({{"query", q}, {"plan", describe_plan(p)}});
         } catch (const SqlError& e) {
           out.refusals.push_back(std::string("--check-queries: EXPLAIN fails on the original (") + e.what() +
                                  "): " + q);
@@ -50,9 +54,14 @@ PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan,
                           "), so no digest can be EXPLAINed: UPDATE performance_schema.setup_consumers SET ENABLED = "
                           "'YES' WHERE NAME LIKE 'events_statements%'";
       }
+      j["top_digests"] = check.top_digests;
+      j["performance_schema"] = ps == "on";
       t += "  top digests: " + std::to_string(check.top_digests) + " (performance_schema " + ps +
            (ps == "off" ? ": none will be checked" : "") + texts + "); collected before the first attempt\n";
     }
+    j["on_regression"] = check.on_regression == OnPlanRegression::kFail   ? "fail"
+                         : check.on_regression == OnPlanRegression::kWarn ? "warn"
+                                                                          : "postpone";
     t += "  on regression: " +
          std::string(check.on_regression == OnPlanRegression::kFail   ? "fail"
                      : check.on_regression == OnPlanRegression::kWarn ? "warn"
@@ -63,6 +72,10 @@ PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan,
     const auto view = lock_view(conn, plan.server);
     if (view == LockView::kOpenTransactions)
       out.refusals.push_back("--kill-blockers-after: " + lock_view_missing(plan.server));
+    j["kill_blockers_after_seconds"] = kill_blockers_after->count();
+    j["lock_view"] = view == LockView::kPerformanceSchema  ? "performance_schema.metadata_locks"
+                     : view == LockView::kMetadataLockInfo ? "information_schema.METADATA_LOCK_INFO"
+                                                           : "none";
     t += "Kill blockers: sessions holding " + plan.table + "'s metadata lock for " +
          std::to_string(kill_blockers_after->count()) + " s or more are killed before each attempt (holders from " +
          (view == LockView::kPerformanceSchema  ? "performance_schema.metadata_locks"
@@ -70,6 +83,7 @@ PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan,
                                                 : "nowhere exact: refused") +
          ")\n";
   }
+  if (!j.empty()) out.json = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   return out;
 }
 

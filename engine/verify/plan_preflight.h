@@ -18,6 +18,7 @@ class SqlConnection;
 struct PhasedPreflight {
   std::vector<std::string> refusals;
   std::string text;  // "Plan check\n  …" lines; empty when neither flag applies
+  std::string json;  // the same as one JSON object (--plan-format json: "phased_checks"); empty likewise
 };
 
 PhasedPreflight phased_preflight(SqlConnection& conn, const MigrationPlan& plan, const PlanCheckConfig& check,

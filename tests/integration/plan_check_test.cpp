@@ -185,6 +185,12 @@ TEST_F(PlanCheckTest, FailExitsWithTheOriginalIntactAndTheDryRunChecksTheQueries
   const auto dry = migrate("DROP INDEX kb", "--check-queries " + file);
   EXPECT_EQ(dry.status, 0) << dry.out;
   EXPECT_NE(dry.out.find("plan now: t: type=ref key=kb"), std::string::npos) << dry.out;
+  const auto json = migrate("DROP INDEX kb", "--check-queries " + file + " --plan-format json");
+  EXPECT_EQ(json.status, 0) << json.out;
+  EXPECT_NE(json.out.find("\"phased_checks\":{\"queries\":[{\"query\":\"SELECT * FROM t WHERE b = 7\",\"plan\":\"t: "
+                          "type=ref key=kb"),
+            std::string::npos)
+      << json.out;
 
   const auto run = migrate("DROP INDEX kb", "--execute --check-queries " + file +
                                                 " --on-plan-regression fail --cut-over-lock-timeout-seconds 1");

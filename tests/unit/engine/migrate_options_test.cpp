@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -430,6 +431,39 @@ TEST_F(MigrateOptions, RevertTakesTheFlagsWithoutAlter) {
   EXPECT_TRUE(p.config.ok_to_drop_table);
   EXPECT_THROW((void)parse_migrate_args(args), MigrateUsageError);
   EXPECT_THROW((void)parse_migrate_args({"--user", "u", "--database", "db"}, false), MigrateUsageError);  // no table
+}
+
+}  // namespace
+
+namespace {
+
+// #15: the plan check's and the blocker killer's flags.
+TEST_F(MigrateOptions, PlanCheckAndKillBlockersFlags) {
+  const auto d = parse_migrate_args(base()).config;
+  EXPECT_TRUE(d.check_queries.empty());
+  EXPECT_EQ(d.check_top_digests, 10);
+  EXPECT_EQ(d.on_plan_regression, "postpone");
+  EXPECT_FALSE(d.kill_blockers_after_seconds);
+
+  const auto path = ::testing::TempDir() + "ghostcut-check-queries.sql";
+  std::ofstream(path) << "# the two that matter\nSELECT * FROM t WHERE b = 1\nSELECT c FROM t WHERE id = 2\n";
+  const auto c = parse_migrate_args(with({"--check-queries", path, "--check-top-digests", "0", "--on-plan-regression",
+                                          "fail", "--kill-blockers-after", "90s"}))
+                     .config;
+  EXPECT_EQ(c.check_queries_file, path);
+  EXPECT_EQ(c.check_queries, (std::vector<std::string>{"SELECT * FROM t WHERE b = 1", "SELECT c FROM t WHERE id = 2"}));
+  EXPECT_EQ(c.check_top_digests, 0);
+  EXPECT_EQ(c.on_plan_regression, "fail");
+  EXPECT_EQ(c.kill_blockers_after_seconds, 90);
+
+  std::ofstream(path) << "-- nothing here\n";
+  EXPECT_THROW((void)parse_migrate_args(with({"--check-queries", path})), MigrateUsageError) << "no statement";
+  EXPECT_THROW((void)parse_migrate_args(with({"--check-queries", path + ".missing"})), MigrateUsageError);
+  EXPECT_THROW((void)parse_migrate_args(with({"--on-plan-regression", "ignore"})), MigrateUsageError);
+  EXPECT_THROW((void)parse_migrate_args(with({"--check-top-digests", "101"})), MigrateUsageError);
+  for (const char* bad : {"0", "-1", "2d", "soon"})
+    EXPECT_THROW((void)parse_migrate_args(with({"--kill-blockers-after", bad})), MigrateUsageError) << bad;
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -263,3 +263,35 @@ TEST_F(BlockersTest, ABlockerIsNamedInTheDryRunAndKilledAtTheCutOver) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(BlockersTest, TheInstantAlterEndsABlockerToo) {
+  if (plugin_active()) GTEST_SKIP() << "metadata_lock_info is loaded on this server already (not by this test)";
+  try {
+    admin_->execute("INSTALL SONAME 'metadata_lock_info'");
+  } catch (const SqlError& e) {
+    GTEST_SKIP() << "cannot load metadata_lock_info: " << e.what();
+  }
+  installed_ = true;
+  const auto plan = inspect("ADD COLUMN z INT NULL");
+  ASSERT_TRUE(plan.instant.possible) << plan.instant.reason;
+  auto blocker = SqlConnection::open(settings_);
+  blocker->execute("BEGIN");
+  blocker->query("SELECT COUNT(*) FROM t WHERE b = 4");
+  auto cfg = ghostcut::testing::test_migrator_config(settings_, 974000);
+  cfg.attempt_instant = true;
+  cfg.kill_blockers_after = 1s;
+  cfg.cut_over.lock_timeout = 1s;
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  Migrator migrator(cfg, plan, runtime, progress, nullptr);
+  const auto r = migrator.run(std::stop_token{});
+  ASSERT_TRUE(r.instant);
+  EXPECT_TRUE(r.instant->done) << r.instant->declined;
+  EXPECT_THROW(blocker->query("SELECT 1"), SqlError) << "the blocker's connection was killed";
+  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE z IS NULL").scalar(), "5000");
+  std::printf("instant with a blocker: done in attempt %d\n", r.instant->attempts);
+}
+
+}  // namespace

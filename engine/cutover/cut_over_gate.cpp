@@ -72,6 +72,11 @@ void CutOverGate::wait_until_open() {
       continue;
     }
     if (auto why = hold_ ? hold_() : std::nullopt) {
+      // A hold, like the operator's: a passed deadline fails the run unless --cut-over-at-deadline.
+      const auto held = decide_while_postponed(policy_, m_.config.clock());
+      if (held.verdict == CutOverVerdict::kFailDeadline)
+        throw std::runtime_error("cut-over: " + held.reason + "; " + *why);
+      if (!held.reason.empty()) *why += "; " + held.reason;
       if (!announced_postpone_) {
         announced_postpone_ = true;
         m_.run_gating_hook("on-begin-postponed");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/create/deferred_indexes.h"
+#include "engine/cutover/ghost_triggers.h"
 #include "engine/resume/resume_session.h"
 #include "engine/sql/sql_connection.h"
 
@@ -13,6 +14,11 @@ void GhostTables::create(SqlConnection& c) {
   if (m_.resume && m_.resume->resuming()) {  // the interrupted run's tables, as its checkpoint left them
     m_.log->info("resuming into the existing {} and {}", plan.changelog_table, plan.ghost_table);
     created_ = true;
+    // A run killed in its cut-over after creating the ghost's triggers (--include-triggers) left
+    // them: applying into the ghost would fire them again. Dropped before anything is applied;
+    // every trigger on our ghost is ours (ghost_triggers.h).
+    if (const int n = drop_table_triggers(c, plan.database, plan.ghost_table); n > 0)
+      m_.log->warn("dropped {} trigger(s) an interrupted cut-over left on {}", n, plan.ghost_table);
     return;
   }
   if (m_.config.drop_leftover_tables) {

@@ -68,7 +68,10 @@ CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables) {
         } catch (const CutOverAborted&) {
           throw;  // undone: the gate's loop retries
         } catch (const std::exception& e) {
-          applier.resume();
+          // With --include-triggers the ghost may still carry its triggers here (the RENAME's end
+          // unconfirmed, or their drop failed): applying into it would fire them a second time,
+          // so the applier stays paused; the run ends with this error anyway (ghost_triggers.h).
+          if (m.plan.triggers.empty()) applier.resume();
           const std::string state = describe_tables(m, tables);
           throw CutOverStateError(std::string(e.what()) + "; " + state, tables.swapped());
         }

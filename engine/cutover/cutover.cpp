@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "engine/cutover/ghost_triggers.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/server_queries.h"
@@ -16,13 +17,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::array<std::pair<CutOverStep, const char*>, 6> kSteps = {{
+constexpr std::array<std::pair<CutOverStep, const char*>, 7> kSteps = {{
     {CutOverStep::kSentryCreated, "sentry"},
     {CutOverStep::kLocked, "lock"},
     {CutOverStep::kRenameQueued, "queued"},
     {CutOverStep::kDrained, "drained"},
     {CutOverStep::kSentryDropped, "dropped"},
     {CutOverStep::kUnlocked, "unlocked"},
+    {CutOverStep::kTriggersCreated, "triggers"},
 }};
 
 std::string tag(const MigrationPlan& p, const char* purpose) {
@@ -103,6 +105,10 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     return c;
   };
   std::unique_ptr<SqlConnection> admin = open_admin();
+  // --include-triggers: its own session (create_ghost_triggers changes sql_mode and charsets),
+  // connected before the lock so that the stall does not include a connect.
+  std::unique_ptr<SqlConnection> trigger_conn = plan_.triggers.empty() ? nullptr : open_admin();
+  bool triggers_maybe_created = false;
   // Server checks go through `admin`, reopened once if it broke: the outcome must come from the
   // server, never be assumed from a client-side error.
   auto on_server = [&](auto&& fn) {
@@ -144,6 +150,21 @@ std::chrono::milliseconds CutOver::attempt(int n) {
         throw std::runtime_error("`" + plan_.old_table + "` is not the cut-over sentry (were the tables swapped?)");
       c.execute(tag(plan_, "cut-over cleanup") + "DROP TABLE IF EXISTS " + sentry);
     });
+  };
+
+  // Only once the RENAME has ended on the server with the tables not swapped (the sentry still in
+  // place, or confirmed not swapped): the applier resumes after this, and it must never write into
+  // a ghost with triggers (ghost_triggers.h). If the drop fails the attempt is not "undone".
+  auto drop_ghost_triggers = [&](const std::string& why) {
+    if (!triggers_maybe_created) return;
+    try {
+      on_server([&](SqlConnection& c) { return drop_table_triggers(c, plan_.database, plan_.ghost_table); });
+      triggers_maybe_created = false;
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cut-over " + what + why + "; the triggers created on `" + plan_.ghost_table +
+                               "` could not be dropped (" + e.what() + "), so the applier is not resumed: drop them " +
+                               "(or the ghost) by hand; a new run drops them before applying anything");
+    }
   };
 
   std::promise<void> rename_done;
@@ -220,6 +241,7 @@ std::chrono::milliseconds CutOver::attempt(int n) {
       throw std::runtime_error("cut-over " + what + why + "; the RENAME completed nevertheless (the ghost was fully " +
                                "drained): `" + plan_.table + "` is the new table, `" + plan_.old_table +
                                "` the old one");
+    drop_ghost_triggers(why);
     try {
       drop_sentry();
     } catch (const std::exception& e) {
@@ -282,6 +304,20 @@ std::chrono::milliseconds CutOver::attempt(int n) {
     if (!drain_(target, deadline))
       throw abort_before_drop("the applier did not reach " + target.to_string() + " within the lock timeout");
     step(CutOverStep::kDrained);
+    if (trigger_conn) {
+      // 5b. Writers wait on t and the applier is drained through P and paused, so from here on
+      // nothing writes to the ghost until the RENAME makes it t: the triggers go on now, before the
+      // sentry drop lets the RENAME through. MDL: the queued RENAME waits for t, its FIRST table
+      // lock (a, b above), and holds no lock on the ghost; CREATE TRIGGER needs only the ghost's
+      // (and intention locks, compatible with the RENAME's), so it does not queue behind it. Were
+      // that ever wrong, it would wait lock_wait_timeout (no cycle: our lock waits on nothing),
+      // fail, and the abort drops what was created. gh-ost creates them at the same point of its
+      // cut-over (after the lock and the drain; it issues its RENAME afterwards).
+      triggers_maybe_created = true;
+      create_ghost_triggers(*trigger_conn, plan_);
+      log_->info("cut-over: created {} trigger(s) on {}", plan_.triggers.size(), plan_.ghost_table);
+      step(CutOverStep::kTriggersCreated);
+    }
     if (config_.before_unlock) config_.before_unlock(n);
 
     try {
@@ -380,8 +416,10 @@ std::chrono::milliseconds CutOver::attempt(int n) {
       client_error = e.what();
     }
   }
-  if (!old_exists && ghost_exists)
+  if (!old_exists && ghost_exists) {
+    drop_ghost_triggers("the RENAME ended without swapping");  // it ended: it can no longer swap
     throw CutOverAborted(what + "the RENAME ended without swapping (" + client_error + "); the original is live");
+  }
   throw std::runtime_error("cut-over: after the RENAME, `" + plan_.old_table +
                            (old_exists ? "` exists" : "` is missing") + " and `" + plan_.ghost_table +
                            (ghost_exists ? "` exists" : "` is missing") + "; check `" + plan_.database + "`.`" +

@@ -8,6 +8,7 @@
 //   3. lock conn:   binlog position → P                       — every committed write to t is before P
 //   4. rename conn: RENAME TABLE t TO t_del, t_gho TO t       — pending on t's metadata lock
 //   5. drain:       wait until the applier has applied the binlog through P
+//   5b. trigger conn: --include-triggers only: CREATE TRIGGER … ON t_gho (ghost_triggers.h)
 //   6. lock conn:   DROP TABLE t_del
 //   7. lock conn:   UNLOCK TABLES                             — the pending RENAME goes first; writers
 //                                                               resume on the new t (stall ends)
@@ -74,7 +75,15 @@ namespace ghostcut::engine {
 class SqlConnection;
 
 // The steps of one attempt, for the fault-injection seam (crash drills).
-enum class CutOverStep { kSentryCreated, kLocked, kRenameQueued, kDrained, kSentryDropped, kUnlocked };
+enum class CutOverStep {
+  kSentryCreated,
+  kLocked,
+  kRenameQueued,
+  kDrained,
+  kSentryDropped,
+  kUnlocked,
+  kTriggersCreated
+};
 const char* to_string(CutOverStep s);
 std::optional<CutOverStep> parse_cut_over_step(const std::string& s);
 

@@ -1,5 +1,6 @@
 // The Inspector's pure checks (exposed in inspector.h for unit tests): server, ALTER text, grants.
 #include "engine/inspect/inspector.h"
+#include "engine/inspect/trigger_check.h"
 
 #include <algorithm>
 #include <cctype>
@@ -214,6 +215,30 @@ std::vector<std::string> missing_privileges(const std::vector<std::string>& gran
       if (!global.count(p) && !on_db.count(p)) table_privs.push_back(p);
     if (!table_privs.empty()) missing.push_back(join(table_privs) + " (ON `" + database + "`.*)");
   }
+  return missing;
+}
+
+std::vector<std::string> missing_trigger_privileges(const std::vector<std::string>& grants, const std::string& database,
+                                                    Flavour flavour, bool other_definer) {
+  std::set<std::string> global, on_db;
+  for (const auto& line : grants) {
+    auto g = parse_grant(line);
+    if (!g) continue;
+    if (g->global) global.insert(g->privileges.begin(), g->privileges.end());
+    else if (g->database_pattern && like_match(*g->database_pattern, database))
+      on_db.insert(g->privileges.begin(), g->privileges.end());
+  }
+  const bool all_global = global.count("ALL PRIVILEGES") || global.count("ALL");
+  const bool all_db = all_global || on_db.count("ALL PRIVILEGES") || on_db.count("ALL");
+  std::vector<std::string> missing;
+  if (!all_db && !global.count("TRIGGER") && !on_db.count("TRIGGER"))
+    missing.push_back("TRIGGER (ON `" + database + "`.*: needed to create the triggers on the new table)");
+  // ALL PRIVILEGES ON *.* includes SUPER / SET USER / SET_USER_ID.
+  if (other_definer && !all_global && !global.count("SUPER") && !global.count("SET USER") &&
+      !global.count("SET_USER_ID") && !global.count("SET_ANY_DEFINER"))
+    missing.push_back(
+        std::string(flavour == Flavour::kMariaDb ? "SUPER or SET USER" : "SET_USER_ID or SET_ANY_DEFINER") +
+        " (global, ON *.*: a trigger's DEFINER is another user, and it is recreated with that DEFINER)");
   return missing;
 }
 

@@ -99,9 +99,9 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     plan.notes.push_back("binlog_transaction_compression is ON: transaction payloads are decompressed while reading");
 
   // Privileges.
+  std::vector<std::string> lines;  // the grants, also for the triggers' checks
   try {
     auto g = conn_.query("SHOW /* ghostcut inspect */ GRANTS FOR CURRENT_USER");
-    std::vector<std::string> lines;
     for (const auto& row : g.rows) lines.push_back(row.at(0).value_or(""));
     auto missing = missing_privileges(lines, database, plan.server.flavour);
     if (!missing.empty())
@@ -134,16 +134,8 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
   plan.estimated_rows = tbl.rows[0][2] ? to_uint64(tbl.rows[0][2]) : 0;
   plan.original = load_table_schema(conn_, database, table);
 
-  // Triggers.
-  auto trg = conn_.query(
-      "SELECT /* ghostcut inspect */ TRIGGER_NAME FROM information_schema.TRIGGERS "
-      "WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY TRIGGER_NAME",
-      {database, table});
-  if (!trg.empty()) {
-    std::vector<std::string> names;
-    for (const auto& row : trg.rows) names.push_back(row[0].value_or(""));
-    refusals.push_back(where + " has triggers (" + join(names) + "): they would not follow the table through the swap");
-  }
+  // Triggers: refused, or with --include-triggers read for the cut-over (trigger_check.h).
+  check_triggers(conn_, config_.triggers, lines, plan, refusals);
 
   // Foreign keys, in either direction.
   auto fks = conn_.query(

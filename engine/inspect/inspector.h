@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/inspect/plan.h"
+#include "engine/inspect/trigger_check.h"
 
 namespace ghostcut::engine {
 
@@ -23,6 +24,7 @@ struct InspectorConfig {
   bool resume = false;
   // --no-resume: an interrupted run's t_gho and t_ghc (no t_del) are dropped before starting over.
   bool start_over = false;
+  TriggerOptions triggers;  // --include-triggers and its companions
 };
 
 class InspectionError : public std::runtime_error {

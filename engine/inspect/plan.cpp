@@ -77,6 +77,9 @@ std::string MigrationPlan::describe() const {
     o << "  implicit defaults: " << join(implicit_default_columns) << " (NOT NULL without DEFAULT, as native ALTER)\n";
   o << "  instant:         " << (instant.possible ? "yes: " : "no: ") << instant.reason << "\n";
   o << "  cut-over:        queued rename (LOCK TABLES + sentry table, RENAME queued behind it)\n";
+  for (const auto& t : triggers)
+    o << "  trigger:         " << t.name << " (" << t.timing << " " << t.event << ", definer " << t.definer << ") -> "
+      << t.ghost_name << " on the new table, created in the cut-over\n";
   if (!leftover_tables.empty())
     o << "  leftover tables: " << join(leftover_tables) << " (will be dropped before the migration starts)\n";
   o << "  ghost table DDL:\n";

@@ -8,6 +8,7 @@
 
 #include "common/flavour.h"
 #include "engine/inspect/column_mapping.h"
+#include "engine/inspect/trigger_def.h"
 #include "engine/schema/table_schema.h"
 
 namespace ghostcut::engine {
@@ -90,6 +91,9 @@ struct MigrationPlan {
   // The Inspector never drops anything; the execute path drops these before it creates its own.
   std::vector<std::string> leftover_tables;
   InstantEligibility instant;  // --attempt-instant does it natively when possible
+  // --include-triggers: the original's triggers, recreated on the ghost during the cut-over only
+  // (engine/cutover/ghost_triggers.h); empty without the flag (a table with triggers is refused).
+  std::vector<TriggerDef> triggers;
 
   // The plan as text for the dry run (shadow DDL, chosen key, shared columns, estimated rows, …).
   std::string describe() const;

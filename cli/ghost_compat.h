@@ -1,7 +1,8 @@
 // gh-ost drop-in (issue #16): every gh-ost flag a runbook may carry is accepted — as an alias where
 // ghostcut has the feature, as a documented no-op with a one-line notice where it does not apply —
 // or refused with the reason where ignoring it would do something other than the runbook expects.
-// (--ssl*, --ask-pass and --conf are in connection_options.cpp; --include-triggers is not offered.)
+// (--ssl*, --ask-pass and --conf are in connection_options.cpp; --include-triggers, --trigger-suffix and
+// --remove-trigger-suffix-if-exists are native flags of the same names, in migrate_options.cpp.)
 #pragma once
 #include <boost/program_options.hpp>
 #include <string>

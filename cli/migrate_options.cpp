@@ -61,6 +61,8 @@ engine::InspectorConfig MigrateConfig::inspector_config() const {
   c.drop_leftover_tables = drop_leftover_tables;
   c.resume = !no_resume;
   c.start_over = no_resume;
+  c.triggers = triggers;
+  c.triggers.reverse_sync = keep_old_table_in_sync_seconds > 0;
   return c;
 }
 
@@ -87,7 +89,13 @@ po::options_description migrate_options_description() {
       "no-resume", po::bool_switch(),
       "start over: drop an interrupted run's <table>_gho/_ghc instead of resuming it from its checkpoint")(
       "server-id", po::value<std::int64_t>(),
-      "replica server id for reading the binlog (default: random, >= 1000000000)");
+      "replica server id for reading the binlog (default: random, >= 1000000000)")(
+      "include-triggers", po::bool_switch(),
+      "migrate a table with triggers: they are recreated on the new table in the cut-over (gh-ost's flag)")(
+      "trigger-suffix", po::value<std::string>(),
+      "with --include-triggers (required): the new table's triggers are named <name><suffix> ([A-Za-z0-9_])")(
+      "remove-trigger-suffix-if-exists", po::bool_switch(),
+      "with --include-triggers: a trigger whose name ends with the suffix gets the name without it");
   all.add(migration);
 
   po::options_description copy("Copy");
@@ -321,6 +329,10 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   c.drop_leftover_tables = vm["drop-leftover-tables"].as<bool>() || vm["initially-drop-ghost-table"].as<bool>() ||
                            vm["initially-drop-old-table"].as<bool>();
   c.no_resume = vm["no-resume"].as<bool>();
+  c.triggers.include = vm["include-triggers"].as<bool>();
+  if (vm.count("trigger-suffix")) c.triggers.suffix = vm["trigger-suffix"].as<std::string>();
+  c.triggers.remove_suffix = vm["remove-trigger-suffix-if-exists"].as<bool>();
+  if (const auto bad = engine::check_trigger_options(c.triggers); !bad.empty()) throw MigrateUsageError(bad.front());
   c.no_analyze_ghost = vm["no-analyze-ghost"].as<bool>();
   c.defer_secondary_indexes = vm["defer-secondary-indexes"].as<bool>();
   c.server_id =

@@ -32,6 +32,7 @@ struct MigrateConfig {
   bool defer_secondary_indexes = false;  // --defer-secondary-indexes
   bool no_resume = false;                // --no-resume: start over instead of resuming an interrupted run
   std::uint32_t server_id = 0;           // --server-id; random high id when not given
+  engine::TriggerOptions triggers;       // --include-triggers, --trigger-suffix, --remove-trigger-suffix-if-exists
 
   // Copy
   int threads{};

@@ -90,11 +90,11 @@ po::options_description migrate_options_description() {
       "start over: drop an interrupted run's <table>_gho/_ghc instead of resuming it from its checkpoint")(
       "server-id", po::value<std::int64_t>(),
       "replica server id for reading the binlog (default: random, >= 1000000000)")(
-      "include-triggers", po::bool_switch(),
+      "include-triggers", po::value<std::string>()->implicit_value("true"),
       "migrate a table with triggers: they are recreated on the new table in the cut-over (gh-ost's flag)")(
       "trigger-suffix", po::value<std::string>(),
       "with --include-triggers (required): the new table's triggers are named <name><suffix> ([A-Za-z0-9_])")(
-      "remove-trigger-suffix-if-exists", po::bool_switch(),
+      "remove-trigger-suffix-if-exists", po::value<std::string>()->implicit_value("true"),
       "with --include-triggers: a trigger whose name ends with the suffix gets the name without it");
   all.add(migration);
 
@@ -329,9 +329,17 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   c.drop_leftover_tables = vm["drop-leftover-tables"].as<bool>() || vm["initially-drop-ghost-table"].as<bool>() ||
                            vm["initially-drop-old-table"].as<bool>();
   c.no_resume = vm["no-resume"].as<bool>();
-  c.triggers.include = vm["include-triggers"].as<bool>();
+  // gh-ost's boolean flags also come as --flag=true/false in runbooks.
+  auto switch_value = [&](const char* name) {
+    if (!vm.count(name)) return false;
+    const auto& v = vm[name].as<std::string>();
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    throw MigrateUsageError("--" + std::string(name) + " takes no value (or true/false), got '" + v + "'");
+  };
+  c.triggers.include = switch_value("include-triggers");
   if (vm.count("trigger-suffix")) c.triggers.suffix = vm["trigger-suffix"].as<std::string>();
-  c.triggers.remove_suffix = vm["remove-trigger-suffix-if-exists"].as<bool>();
+  c.triggers.remove_suffix = switch_value("remove-trigger-suffix-if-exists");
   if (const auto bad = engine::check_trigger_options(c.triggers); !bad.empty()) throw MigrateUsageError(bad.front());
   c.no_analyze_ghost = vm["no-analyze-ghost"].as<bool>();
   c.defer_secondary_indexes = vm["defer-secondary-indexes"].as<bool>();

@@ -12,9 +12,10 @@ _ghostcut() {
   fi
   case $prev in
     --socket|--serve-socket-file|--defaults-file|--config|--token-file|--serve-tcp-token-file|--panic-flag-file|\
-    --throttle-flag-file|--postpone-cut-over-flag-file|--throttle-additional-flag-file|--file|--check-queries)
+    --throttle-flag-file|--postpone-cut-over-flag-file|--throttle-additional-flag-file|--file|--check-queries|\
+    --ssl-ca|--ssl-cert|--ssl-key|--server-public-key-path)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --hooks-path)
+    --hooks-path|--ssl-capath)
       COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --log-format)
       COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
@@ -26,6 +27,10 @@ _ghostcut() {
       COMPREPLY=($(compgen -W "postpone fail warn" -- "$cur")); return ;;
     --cut-over)
       COMPREPLY=($(compgen -W "atomic default" -- "$cur")); return ;;
+    --ssl-mode)
+      COMPREPLY=($(compgen -W "disabled preferred required verify-ca verify-identity" -- "$cur")); return ;;
+    --trigger-suffix)
+      COMPREPLY=($(compgen -W "_gc _v2" -- "$cur")); return ;;
   esac
   if [[ $cur == -* ]]; then
     local flags

@@ -314,8 +314,10 @@ std::chrono::milliseconds CutOver::attempt(int n) {
       // fail, and the abort drops what was created. gh-ost creates them at the same point of its
       // cut-over (after the lock and the drain; it issues its RENAME afterwards).
       triggers_maybe_created = true;
+      const auto t0 = Clock::now();
       create_ghost_triggers(*trigger_conn, plan_);
-      log_->info("cut-over: created {} trigger(s) on {}", plan_.triggers.size(), plan_.ghost_table);
+      log_->info("cut-over: created {} trigger(s) on {} in {} ms", plan_.triggers.size(), plan_.ghost_table,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
       step(CutOverStep::kTriggersCreated);
     }
     if (config_.before_unlock) config_.before_unlock(n);

@@ -42,7 +42,7 @@ struct FakeClock {
 };
 
 // Updates and inserts on the table until stopped; counts what it did.
-struct Writer {
+struct LoadWriter {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> ops{0}, errors{0};
   std::thread thread;
@@ -68,7 +68,7 @@ struct Writer {
     stop = true;
     if (thread.joinable()) thread.join();
   }
-  ~Writer() { finish(); }
+  ~LoadWriter() { finish(); }
 };
 
 class ScheduleMigrationTest : public LiveServerTest {
@@ -138,7 +138,7 @@ class ScheduleMigrationTest : public LiveServerTest {
 
 TEST_F(ScheduleMigrationTest, WaitsForTheWindowInSyncThenCutsOverInsideIt) {
   ASSERT_TRUE(runtime_.set_cut_over_windows({"Thu 10:05-10:30 UTC"}));
-  Writer writer;
+  LoadWriter writer;
   writer.start(settings_, 2ms);
   start(config());
   ASSERT_TRUE(eventually(
@@ -247,7 +247,7 @@ TEST_F(ScheduleMigrationTest, QuietThresholdWaitsForTheLoadToStop) {
   auto c = config();
   c.cut_over_when_quiet = 20;  // row changes/s
   c.quiet_window = 2s;
-  Writer writer;
+  LoadWriter writer;
   writer.start(settings_, 1ms);  // hundreds of changes per second
   start(c);
   ASSERT_TRUE(eventually(

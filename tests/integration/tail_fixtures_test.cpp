@@ -26,6 +26,12 @@
 #include <vector>
 
 #include "support/mini_json.h"
+#include "support/process.h"
+
+using ghostcut::test::CommandOutput;
+using ghostcut::test::read_file;
+using ghostcut::test::run_shell_split;
+using ghostcut::test::shell_quote;
 
 namespace {
 
@@ -36,55 +42,11 @@ using Kind = JsonNode::Kind;
 
 const std::filesystem::path kFixtures{GHOSTCUT_FIXTURES_DIR};
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 
-struct ToolRun {
-  int status = -1;  // exit status, or -1 when killed by a signal
-  std::string out;
-  std::string err;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q.push_back(c);
-  }
-  return q + "'";
-}
-
-ToolRun run_ghostcut(const std::string& args) {
-  char err_path[] = "/tmp/ghostcut_tail_fixtures_XXXXXX";
-  const int fd = mkstemp(err_path);
-  ToolRun r;
-  if (fd < 0) {
-    r.err = std::string("mkstemp: ") + std::strerror(errno);
-    return r;
-  }
-  ::close(fd);
-  const std::string cmd = shell_quote(GHOSTCUT_BINARY) + " " + args + " 2>" + shell_quote(err_path);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    r.err = std::string("popen: ") + std::strerror(errno);
-    ::unlink(err_path);
-    return r;
-  }
-  std::array<char, 65536> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.err = read_text(err_path);
-  ::unlink(err_path);
-  return r;
-}
+// `ghostcut ARGS`, stdout and stderr apart.
+CommandOutput run_tool(const std::string& args) { return run_shell_split(shell_quote(GHOSTCUT_BINARY) + " " + args); }
 
 // ---------------------------------------------------------------------------------------------
 // manifest.json
@@ -101,7 +63,7 @@ std::vector<ManifestFile> load_manifest() {
   std::vector<ManifestFile> files;
   const auto path = kFixtures / "manifest.json";
   if (!std::filesystem::exists(path)) return files;
-  auto doc = parse_json(read_text(path));
+  auto doc = parse_json(read_file(path));
   if (!doc || !doc->find("files")) return files;
   for (const auto& f : doc->find("files")->items) {
     ManifestFile m;
@@ -755,7 +717,7 @@ TEST_P(TailFixturesFile, DecodesLikeTheExpectedFile) {
   const auto expected = load_expected(exp_path, exp_error);
   ASSERT_TRUE(exp_error.empty()) << exp_error;
 
-  const ToolRun r = run_ghostcut("tail --binlog-file " + shell_quote(bin_path.string()));
+  const CommandOutput r = run_tool("tail --binlog-file " + shell_quote(bin_path.string()));
   std::vector<std::string> parse_errors;
   const auto ours = parse_our_rows(r.out, parse_errors);
   for (const auto& e : parse_errors) ADD_FAILURE() << e;
@@ -925,8 +887,8 @@ TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   ASSERT_FALSE(want.empty());
   ASSERT_GT(others, 0u) << "the file must also have rows of other tables";
 
-  const ToolRun r =
-      run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table " + table);
+  const CommandOutput r =
+      run_tool("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table " + table);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::vector<std::string> errors;
@@ -940,8 +902,8 @@ TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   EXPECT_EQ(got, want);
 
   // A table that is not in the file: nothing, and still success.
-  const ToolRun none =
-      run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table nosuch.table");
+  const CommandOutput none =
+      run_tool("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table nosuch.table");
   EXPECT_EQ(none.status, 0) << none.err;
   EXPECT_EQ(none.out, "");
 }

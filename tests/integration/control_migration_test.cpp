@@ -23,6 +23,7 @@
 #include "integration/test_server.h"
 #include "support/eventually.h"
 #include "support/mini_json.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using ghostcut::ConnectionSettings;
@@ -74,9 +75,8 @@ class ControlMigrationTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-ctlmig-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-ctlmig");
+    ASSERT_FALSE(dir_.empty());
     socket_ = dir_ + "/ghostcut.sock";
   }
   void TearDown() override {

@@ -20,6 +20,7 @@
 #include "integration/test_server.h"
 #include "support/eventually.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
@@ -36,9 +37,8 @@ class GhOstCompatTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-ghost-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-ghost");
+    ASSERT_FALSE(dir_.empty());
     hooks_ = dir_ + "/hooks";
     std::filesystem::create_directory(hooks_);
     // Host, port and credentials come from an option file: the only change to gh-ost's lines.

@@ -27,6 +27,7 @@
 #include "support/ports.h"
 #include "support/process.h"
 #include "support/prometheus_text.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
@@ -54,9 +55,8 @@ class OperatorCliTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-opcli-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-opcli");
+    ASSERT_FALSE(dir_.empty());
     socket_ = dir_ + "/ctl.sock";
   }
   void TearDown() override {

@@ -20,6 +20,7 @@
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 #include "support/eventually.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using ghostcut::ConnectionSettings;
@@ -76,9 +77,8 @@ class ScheduleMigrationTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-sched-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-sched");
+    ASSERT_FALSE(dir_.empty());
     conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
     conn_->execute("INSERT INTO t SELECT seq, seq, CONCAT('row-', seq) FROM seq_1_to_5000");
   }

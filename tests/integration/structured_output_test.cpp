@@ -21,6 +21,7 @@
 #include "support/eventually.h"
 #include "support/http_get.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 using namespace std::chrono_literals;
 using ghostcut::test::eventually;
@@ -52,9 +53,8 @@ class StructuredOutputTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-json-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-json");
+    ASSERT_FALSE(dir_.empty());
     err_ = dir_ + "/stderr";
   }
   void TearDown() override {

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "support/fixtures.h"
 #include "support/mini_json.h"
 #include "support/process.h"
 
@@ -666,7 +667,8 @@ std::string test_name(const std::string& file) {
   return n;
 }
 
-class TailFixturesFile : public ::testing::TestWithParam<ManifestFile> {};
+class TailFixturesFile : public ::ghostcut::test::RequiresFixtures,
+                         public ::testing::WithParamInterface<ManifestFile> {};
 
 // Compares one expected image (column list text) with ours; appends failures.
 void compare_image(const std::string& where, const std::string& exp_text, const JsonNode& ours,
@@ -853,8 +855,9 @@ INSTANTIATE_TEST_SUITE_P(TailFixtures, TailFixturesFile, ::testing::ValuesIn(man
                          [](const ::testing::TestParamInfo<ManifestFile>& info) { return test_name(info.param.file); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TailFixturesFile);
 
-TEST(TailFixturesManifest, ListsEveryFixtureFile) {
-  if (!std::filesystem::exists(kFixtures / "manifest.json")) GTEST_SKIP() << "no fixtures at " << kFixtures;
+using TailFixturesManifest = ::ghostcut::test::RequiresFixtures;
+
+TEST_F(TailFixturesManifest, ListsEveryFixtureFile) {
   std::set<std::string> listed;
   for (const auto& m : manifest()) listed.insert(m.file);
   EXPECT_GE(listed.size(), 50u);
@@ -869,7 +872,9 @@ TEST(TailFixturesManifest, ListsEveryFixtureFile) {
 }
 
 // --table db.tbl keeps only that table's rows: a multi-table file (22 tables in 4 schemas).
-TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
+using TailFixturesFilter = ::ghostcut::test::RequiresFixtures;
+
+TEST_F(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   const std::string file = "mysql-5.7/shyiko__mysql-bin.checksum-crc32";
   const std::string table = "simu_file_dev.file";
   const ManifestFile* m = nullptr;

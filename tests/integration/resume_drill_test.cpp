@@ -375,7 +375,7 @@ TEST_F(ResumeDrillTest, KilledDuringADeferredCopyResumesAndBuildsTheKeys) {
   const auto show = [&](const char* table) {
     return conn_->query(std::string("SHOW CREATE TABLE ") + table).at(0, "Create Table").value_or("");
   };
-  const std::uint64_t at = kRows / 5;
+  const std::uint64_t at = kDrillRows / 5;
   const std::string first = std::string(kArgs) + " --defer-secondary-indexes";
   const auto c = kill_when(start(first, std::to_string(at)), [&](const Checkpoint& c) {
     return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= at;

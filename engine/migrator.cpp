@@ -9,6 +9,7 @@
 #include "engine/cutover/instant_phase.h"
 #include "engine/metrics/build_info.h"
 #include "engine/metrics/prometheus_format.h"
+#include "engine/migrator_session.h"
 #include "engine/resume/resume_session.h"
 #include "engine/revert/reverse_sync_phase.h"
 #include "engine/run/context.h"
@@ -69,6 +70,16 @@ void Migrator::serve(IoServices& io) {
   io.start();
 }
 
+Migrator::Session::Session(Migrator& self, std::stop_token stop)
+    : qb(self.query_builder()),
+      cs(self.session_settings()),
+      hooks(self.config_.hooks_path, self.config_.hooks_timeout, self.log_),
+      m{self.config_, self.plan_, qb, cs, self.runtime_, self.progress_, self.status_, hooks, self.log_, stop, {}},
+      forward(stop, [this] { m.abort.request_stop(); }),
+      io(self.log_) {
+  self.serve(io);
+}
+
 // Steps 2-6b: the ghost, the stream, the copy, the checks and the swap.
 void Migrator::copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnection& main, GhostTables& tables,
                                  ResumeSession& resume, MigrationResult& result) {
@@ -97,13 +108,11 @@ void Migrator::copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnect
 
 MigrationResult Migrator::run(std::stop_token stop) {
   status_.restart_clock();
-  const auto qb = query_builder();
-  const auto cs = session_settings();
-  HookQueue hooks(config_.hooks_path, config_.hooks_timeout, log_);
-  MigrationContext m{config_, plan_, qb, cs, runtime_, progress_, status_, hooks, log_, stop, {}};
-  std::stop_callback forward(stop, [&] { m.abort.request_stop(); });
-  IoServices io(log_);
-  serve(io);
+  Session session(*this, stop);
+  const auto& cs = session.cs;
+  auto& hooks = session.hooks;
+  auto& m = session.m;
+  auto& io = session.io;
 
   MigrationResult result;
   GhostTables tables(m);

@@ -70,6 +70,7 @@ class Migrator {
   QueryBuilder query_builder() const;
   ConnectionSettings session_settings() const;
   void serve(IoServices& io);
+  struct Session;  // engine/migrator_session.h
   // Steps 2-6b of run(): create the ghost, stream, copy, verify, cut over, keep the old table in sync.
   void copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnection& main, GhostTables& tables,
                          ResumeSession& resume, MigrationResult& result);

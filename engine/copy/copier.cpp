@@ -17,6 +17,7 @@
 #include "engine/apply/apply_sql.h"
 #include "engine/copy/chunk_copy.h"
 #include "engine/copy/chunker.h"
+#include "engine/copy/copy_state.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
@@ -36,40 +37,6 @@ bool is_integer_type(const std::string& data_type) {
 }
 
 }  // namespace
-
-// The low-water mark: chunks are handed out in key order with a sequence number; the mark moves
-// up over the longest prefix of finished ones, so it stays below every chunk still in flight.
-// Its own mutex, never held across SQL: the checkpoint writer reads it without waiting on a chunk.
-struct Copier::Watermark {
-  mutable std::mutex mu;
-  CopyRangeProgress mark;
-  std::uint64_t skipped = 0;
-  std::uint64_t next_seq = 0;
-  struct InFlight {
-    KeyTuple upper;
-    bool done = false;
-    std::uint64_t rows = 0;
-  };
-  std::map<std::uint64_t, InFlight> in_flight;
-
-  std::uint64_t issue(const KeyTuple& upper) {
-    std::lock_guard lk(mu);
-    in_flight.emplace(next_seq, InFlight{upper, false, 0});
-    return next_seq++;
-  }
-  void complete(std::uint64_t seq, std::uint64_t rows) {
-    std::lock_guard lk(mu);
-    auto it = in_flight.find(seq);
-    if (it == in_flight.end()) return;
-    it->second.done = true;
-    it->second.rows = rows;
-    while (!in_flight.empty() && in_flight.begin()->second.done) {
-      mark.low_water = std::move(in_flight.begin()->second.upper);
-      mark.rows_below += in_flight.begin()->second.rows;
-      in_flight.erase(in_flight.begin());
-    }
-  }
-};
 
 Copier::Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime,
                ProgressCounters& progress, CopierConfig config, std::shared_ptr<spdlog::logger> logger)
@@ -95,83 +62,9 @@ std::uint64_t Copier::rows_skipped() const noexcept {
 
 namespace {
 
-struct CopyState {
-  const MigrationPlan& plan;
-  RuntimeSettings& runtime;
-  ProgressCounters& progress;
-  const CopierConfig& config;
-  spdlog::logger& log;
-  Copier::Watermark& mark;
-  ChunkCopy copy;
-  std::vector<bool> key_is_int;
-
-  std::mutex mu;  // guards chunker, sizer, error
-  std::optional<Chunker> chunker;
-  DynamicChunkSizer sizer;
-  std::exception_ptr error;
-  std::atomic<bool> done{false};
-  std::stop_source stop;    // the caller's stop, or a failure
-  bool arithmetic = false;  // guarded by mu: chunk a dense integer key by value (see arithmetic_chunk_end)
-  // Key-range coverage for a single integer key (progress % that does not trust row estimates).
-  std::optional<__int128> key_lo, key_hi;
-  long double covered = 0;  // guarded by mu: key span of the chunks copied so far
-
-  static std::optional<__int128> as_i128(const SqlParam& p) {
-    if (const auto* v = std::get_if<std::int64_t>(&p)) return *v;
-    if (const auto* v = std::get_if<std::uint64_t>(&p)) return *v;
-    return std::nullopt;
-  }
-  // Called under mu after a chunk is copied.
-  void record_coverage(const Chunk& c) {
-    if (!key_lo || !key_hi || c.upper.size() != 1) return;
-    const auto hi = as_i128(c.upper[0]);
-    const auto lo = c.lower && c.lower->size() == 1 ? as_i128((*c.lower)[0]) : key_lo;
-    if (!hi || !lo) return;
-    covered += static_cast<long double>(*hi - *lo + (c.first ? 1 : 0));
-    const long double total = static_cast<long double>(*key_hi - *key_lo + 1);
-    progress.key_range_ppm = static_cast<std::uint64_t>(std::min<long double>(1.0L, covered / total) * 1e6L);
-  }
-
-  // Bounds are read and bound as typed values in the index's order (key_bounds.h).
-  KeyTuple key_tuple(const std::vector<Cell>& row) const {
-    auto k = copy.builder().key_tuple(row);
-    if (!k) throw std::runtime_error("chunk key: " + k.error().message());
-    return std::move(*k);
-  }
-
-  void fail(std::exception_ptr e) {
-    {
-      std::lock_guard lk(mu);
-      if (!error) error = e;
-    }
-    stop.request_stop();
-  }
-};
-
-// A single integer key is chunked by value: [lower, lower + size) capped at the max key, with no
-// query to find the chunk's end (Spirit's optimistic chunker). That halves the rows read per chunk;
-// gaps only make a chunk hold fewer rows, and the sizer adapts to the time chunks take.
-std::optional<KeyTuple> arithmetic_chunk_end(const CopyState& s, std::uint64_t size) {
-  if (!s.arithmetic || size == 0) return std::nullopt;
-  const auto& lower = s.chunker->lower_bound();
-  const auto& max = s.chunker->max();
-  if (!lower || lower->size() != 1 || max.size() != 1) return std::nullopt;
-  // The first chunk includes its lower bound; later ones start just after it.
-  const __int128 step = static_cast<__int128>(size) - (s.chunker->lower_inclusive() ? 1 : 0);
-  if (const auto* lo = std::get_if<std::int64_t>(&lower->front())) {
-    const auto* hi = std::get_if<std::int64_t>(&max.front());
-    if (!hi) return std::nullopt;
-    const __int128 end = std::min<__int128>(static_cast<__int128>(*lo) + step, *hi);
-    return KeyTuple{static_cast<std::int64_t>(end)};
-  }
-  if (const auto* lo = std::get_if<std::uint64_t>(&lower->front())) {
-    const auto* hi = std::get_if<std::uint64_t>(&max.front());
-    if (!hi) return std::nullopt;
-    const __int128 end = std::min<__int128>(static_cast<__int128>(*lo) + step, *hi);
-    return KeyTuple{static_cast<std::uint64_t>(end)};
-  }
-  return std::nullopt;
-}
+using copy_detail::arithmetic_chunk_end;
+using copy_detail::CopyState;
+using copy_detail::plan_key_chunking;
 
 void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings) {
   try {
@@ -412,30 +305,7 @@ void Copier::run(std::stop_token stop) {
       std::lock_guard lk(mark_->mu);
       mark_->mark = CopyRangeProgress{std::nullopt, s.chunker->max(), 0, false};
     }
-    // Chunk by value only when the key is dense (span at most twice the estimated rows), so value
-    // ranges hold about as many rows as asked for; a sparse key keeps the end-finding query.
-    if (s.key_is_int.size() == 1 && s.key_is_int[0] && plan_.estimated_rows > 0) {
-      const auto as_i128 = [](const SqlParam& p) -> std::optional<__int128> {
-        if (const auto* v = std::get_if<std::int64_t>(&p)) return *v;
-        if (const auto* v = std::get_if<std::uint64_t>(&p)) return *v;
-        return std::nullopt;
-      };
-      const auto lo = as_i128(s.chunker->lower_bound()->front());
-      const auto hi = as_i128(s.chunker->max().front());
-      s.arithmetic = lo && hi && *hi - *lo + 1 <= static_cast<__int128>(plan_.estimated_rows) * 2;
-    }
-    if (s.key_is_int.size() == 1 && s.key_is_int[0]) {
-      s.key_lo = CopyState::as_i128(s.chunker->lower_bound()->front());
-      s.key_hi = CopyState::as_i128(s.chunker->max().front());
-      // Resumed: the span below the low-water mark counts as covered.
-      if (!s.chunker->lower_inclusive() && !min.empty()) {
-        const auto first = s.key_tuple(min.rows[0]);
-        if (const auto lo = CopyState::as_i128(first.front()); lo && s.key_lo && *lo <= *s.key_lo) {
-          s.covered = static_cast<long double>(*s.key_lo - *lo + 1);
-          s.key_lo = lo;
-        }
-      }
-    }
+    plan_key_chunking(s, min, plan_.estimated_rows);
   }
 
   std::stop_callback forward(stop, [&] { s.stop.request_stop(); });

@@ -34,12 +34,26 @@ std::string describe_tables(const MigrationContext& m, GhostTables& tables) {
 
 }  // namespace
 
+CutOver applier_cut_over(MigrationContext& m, ApplierControl& applier) {
+  return CutOver(
+      m.cs, m.plan, m.config.cut_over,
+      [a = &applier](const binlog::BinlogPosition& pos, Clock::time_point deadline) {
+        return a->drain_to(pos, deadline);
+      },
+      m.log);
+}
+
+CutOverResult attempt_swap(CutOver& cutover, int attempt) {
+  CutOverResult r;
+  r.write_stall = cutover.attempt(attempt);
+  r.attempts = attempt;
+  r.lock_position = cutover.lock_position();
+  return r;
+}
+
 CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables) {
   auto& applier = sync.applier_control();
-  CutOver cutover(
-      m.cs, m.plan, m.config.cut_over,
-      [&](const binlog::BinlogPosition& pos, Clock::time_point deadline) { return applier.drain_to(pos, deadline); },
-      m.log);
+  CutOver cutover = applier_cut_over(m, applier);
   CutOverGate gate(m, sync);
   PlanCheck plan_check(m);  // 6a. query plans on both tables, before each attempt
   gate.hold_while([&] { return plan_check.hold(); });
@@ -56,10 +70,7 @@ CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables) {
           }
         applier.take(ApplierControl::Owner::kCutOver);
         try {
-          CutOverResult r;
-          r.write_stall = cutover.attempt(attempt);
-          r.attempts = attempt;
-          r.lock_position = cutover.lock_position();
+          CutOverResult r = attempt_swap(cutover, attempt);
           tables.mark_swapped();
           m.status.record_cut_over_attempt(attempt, r.write_stall);
           m.log->info("cut-over: done in attempt {}; writes to {} waited {} ms", attempt, m.plan.table,

@@ -7,9 +7,15 @@
 
 namespace ghostcut::engine {
 
+class ApplierControl;
 class GhostTables;
 class Sync;
 
 CutOverResult cut_over(MigrationContext& m, Sync& sync, GhostTables& tables);
+
+// The forward cut-over's and the revert's shared steps: a CutOver on m's plan whose drain step is
+// the applier's, and one attempt of it (the caller holds the applier for it) as a result.
+CutOver applier_cut_over(MigrationContext& m, ApplierControl& applier);
+CutOverResult attempt_swap(CutOver& cutover, int attempt);
 
 }  // namespace ghostcut::engine

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/resume/checkpoint_rows.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/text.h"
@@ -240,34 +241,17 @@ void CheckpointStore::write(SqlConnection& conn, const Checkpoint& c) const {
     rows.push_back({Field{kRangeKeys + 2 * r + 1, kRangeHints[2 * r + 1]}, max_ok ? max : std::string()});
   }
   rows.push_back({kCopy, copy});
-  std::string sql = "/* ghostcut checkpoint */ INSERT INTO " + quote_qualified(database_, table_) +
-                    " (`id`, `hint`, `value`) VALUES ";
-  std::vector<SqlParam> params;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    sql += i ? ", (?, ?, ?)" : "(?, ?, ?)";
-    params.emplace_back(rows[i].first.id);
-    params.emplace_back(std::string(rows[i].first.hint));
-    params.emplace_back(rows[i].second);
-  }
-  sql += " ON DUPLICATE KEY UPDATE `value` = VALUES(`value`), `last_update` = NOW(6)";
-  conn.update(sql, params);
+  std::vector<CheckpointRow> out;
+  for (auto& [field, value] : rows) out.push_back({field.id, field.hint, std::move(value)});
+  write_checkpoint_rows(conn, database_, table_, "ghostcut checkpoint", out);
 }
 
 std::optional<Checkpoint> CheckpointStore::read(SqlConnection& conn) const {
-  if (conn.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                 {database_, table_})
-          .empty())
-    return std::nullopt;
-  const auto t =
-      conn.query("SELECT `id`, `value`, CAST(UNIX_TIMESTAMP(`last_update`) * 1000000 AS SIGNED) AS `at` FROM " +
-                 quote_qualified(database_, table_) + " WHERE `id` BETWEEN 16 AND 31 ORDER BY `id`");
-  if (t.empty()) return std::nullopt;
-  std::map<std::uint64_t, std::string> v;
+  auto read = read_checkpoint_rows(conn, database_, table_, 16, 31);
+  if (!read) return std::nullopt;
+  auto& v = read->values;
   Checkpoint c;
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    v[to_uint64(t.at(r, "id"))] = t.at(r, "value").value_or("");
-    c.written_micros = std::max(c.written_micros, to_int64(t.at(r, "at")));
-  }
+  c.written_micros = read->written_micros;
   auto get = [&](Field f) -> std::string {
     auto it = v.find(f.id);
     if (it == v.end()) throw std::runtime_error("checkpoint in " + table_ + " lacks its " + f.hint + " row");

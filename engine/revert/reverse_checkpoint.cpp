@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engine/resume/checkpoint_rows.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 
@@ -41,35 +42,17 @@ void ReverseCheckpointStore::write(SqlConnection& conn, const ReverseCheckpoint&
       c.applied.empty() ? std::string() : c.applied.to_string() + (c.past_rename ? " past-rename" : " before-rename"),
       std::to_string(c.until_epoch),
       c.state.substr(0, 4000)};
-  std::string sql = "/* ghostcut reverse checkpoint */ INSERT INTO " + quote_qualified(database_, table_) +
-                    " (`id`, `hint`, `value`) VALUES ";
-  std::vector<SqlParam> params;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    sql += i ? ", (?, ?, ?)" : "(?, ?, ?)";
-    params.emplace_back(static_cast<std::uint64_t>(kFirst + i));
-    params.emplace_back(std::string(kHints[i]));
-    params.emplace_back(values[i]);
-  }
-  sql += " ON DUPLICATE KEY UPDATE `value` = VALUES(`value`), `last_update` = NOW(6)";
-  conn.update(sql, params);
+  std::vector<CheckpointRow> rows;
+  for (std::size_t i = 0; i < values.size(); ++i) rows.push_back({kFirst + i, kHints[i], values[i]});
+  write_checkpoint_rows(conn, database_, table_, "ghostcut reverse checkpoint", rows);
 }
 
 std::optional<ReverseCheckpoint> ReverseCheckpointStore::read(SqlConnection& conn) const {
-  if (conn.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                 {database_, table_})
-          .empty())
-    return std::nullopt;
-  const auto t =
-      conn.query("SELECT `id`, `value`, CAST(UNIX_TIMESTAMP(`last_update`) * 1000000 AS SIGNED) AS `at` FROM " +
-                 quote_qualified(database_, table_) + " WHERE `id` BETWEEN " + std::to_string(kFirst) + " AND " +
-                 std::to_string(kLast) + " ORDER BY `id`");
-  if (t.empty()) return std::nullopt;
-  std::map<std::uint64_t, std::string> v;
+  const auto read = read_checkpoint_rows(conn, database_, table_, kFirst, kLast);
+  if (!read) return std::nullopt;
+  const auto& v = read->values;
   ReverseCheckpoint c;
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    v[to_uint64(t.at(r, "id"))] = t.at(r, "value").value_or("");
-    c.written_micros = std::max(c.written_micros, to_int64(t.at(r, "at")));
-  }
+  c.written_micros = read->written_micros;
   auto get = [&](std::uint64_t id) -> std::string {
     auto it = v.find(id);
     if (it == v.end())

@@ -9,6 +9,7 @@
 #include "engine/inspect/inspector.h"
 #include "engine/metrics/prometheus_format.h"
 #include "engine/migrator.h"
+#include "engine/migrator_session.h"
 #include "engine/resume/checkpoint.h"
 #include "engine/resume/resume.h"
 #include "engine/revert/reverse_plan.h"
@@ -166,13 +167,10 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
 
 MigrationResult Migrator::resume_reverse_sync(std::stop_token stop, const ReverseResume& from, bool revert_at_once) {
   status_.restart_clock();
-  const auto qb = query_builder();
-  const auto cs = session_settings();
-  HookQueue hooks(config_.hooks_path, config_.hooks_timeout, log_);
-  MigrationContext m{config_, plan_, qb, cs, runtime_, progress_, status_, hooks, log_, stop, {}};
-  std::stop_callback forward(stop, [&] { m.abort.request_stop(); });
-  IoServices io(log_);
-  serve(io);
+  Session session(*this, stop);
+  auto& hooks = session.hooks;
+  auto& m = session.m;
+  auto& io = session.io;
   hooks.post("on-startup", m.hook_context());
 
   MigrationResult result;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/create/ghost_tables.h"
+#include "engine/cutover/cut_over_phase.h"
 #include "engine/cutover/cutover.h"
 #include "engine/resume/checkpoint.h"
 #include "engine/revert/reverse_checkpoint.h"
@@ -30,10 +31,7 @@ std::string utc_text(std::chrono::system_clock::time_point t) {
 // attempt was undone (the new table stays live), CutOverStateError when the state is unknown.
 CutOverResult revert(MigrationContext& r, Sync& sync) {
   auto& applier = sync.applier_control();
-  CutOver cutover(
-      r.cs, r.plan, r.config.cut_over,
-      [&](const binlog::BinlogPosition& pos, Clock::time_point deadline) { return applier.drain_to(pos, deadline); },
-      r.log);
+  CutOver cutover = applier_cut_over(r, applier);
   for (int attempt = 1;; ++attempt) {
     while (auto why = sync.not_caught_up(r.config.cut_over_lag_threshold)) {
       sync.check_failures();
@@ -43,11 +41,7 @@ CutOverResult revert(MigrationContext& r, Sync& sync) {
     r.status.set_state(Phase::kReverting, "swapping " + r.plan.ghost_table + " back in");
     applier.take(ApplierControl::Owner::kCutOver);
     try {
-      CutOverResult out;
-      out.write_stall = cutover.attempt(attempt);
-      out.attempts = attempt;
-      out.lock_position = cutover.lock_position();
-      return out;
+      return attempt_swap(cutover, attempt);
     } catch (const CutOverAborted& e) {
       applier.release();
       if (attempt > r.config.cut_over.retries) throw;

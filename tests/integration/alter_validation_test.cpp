@@ -113,7 +113,7 @@ class AlterValidationTest : public LiveServerTest {
 // A writer owns the ids ≡ w (mod writers): inserts, payload updates, chunk-key (u) changes,
 // changes of i (part of the new primary key) and deletes. Lock waits and deadlocks with the copy
 // just drop that statement (autocommit: all or nothing); the check compares t with the old table.
-struct Writer {
+struct UniqueKeyWriter {
   int w = 0, writers = 2;
   std::vector<std::int64_t> ids;
   std::int64_t next_id = 0, next_u = 0;
@@ -121,7 +121,7 @@ struct Writer {
   std::uint64_t failed = 0;
 };
 
-void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& stop) {
+void unique_key_writer_loop(UniqueKeyWriter& wr, ConnectionSettings cs, std::atomic<bool>& stop) {
   SqlThreadGuard guard;
   auto c = SqlConnection::open(cs);
   c->execute("SET SESSION innodb_lock_wait_timeout = 5");
@@ -178,12 +178,12 @@ TEST_F(AlterValidationTest, NewPrimaryKeyHoldingTheOldOneIsCopiedByTheSharedUniq
       << plan.describe();
 
   std::atomic<bool> stop{false};
-  std::vector<std::unique_ptr<Writer>> writers;
+  std::vector<std::unique_ptr<UniqueKeyWriter>> writers;
   std::vector<std::thread> threads;
   std::exception_ptr writer_failure;
   std::mutex failure_mu;
   for (int w = 0; w < 2; ++w) {
-    auto wr = std::make_unique<Writer>();
+    auto wr = std::make_unique<UniqueKeyWriter>();
     wr->w = w;
     for (std::int64_t id = 1; id <= 4000; ++id)
       if (id % 2 == w) wr->ids.push_back(id);
@@ -192,7 +192,7 @@ TEST_F(AlterValidationTest, NewPrimaryKeyHoldingTheOldOneIsCopiedByTheSharedUniq
   for (auto& wr : writers)
     threads.emplace_back([&, p = wr.get()] {
       try {
-        writer_loop(*p, settings_, stop);
+        unique_key_writer_loop(*p, settings_, stop);
       } catch (...) {
         std::lock_guard lk(failure_mu);
         writer_failure = std::current_exception();

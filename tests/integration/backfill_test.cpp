@@ -29,8 +29,7 @@ class BackfillTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
-    conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(kRows));
+    ghostcut::testing::create_seeded_table(*conn_, kRows);
   }
   MigrationPlan plan(const std::string& alter, const std::vector<std::string>& backfills, bool allow = false) {
     Inspector inspector(*conn_, InspectorConfig{});
@@ -83,12 +82,8 @@ TEST_F(BackfillTest, CopiedAndBinlogRowsAreFilledFromTheExpression) {
     ASSERT_TRUE(r.checksum);
     EXPECT_EQ(r.checksum->rows_repaired, 0u) << "the backfilled column is new: never a difference";
   }
-  ghostcut::testing::Table expected;
-  for (const auto& wr : writers) {
-    EXPECT_EQ(wr.errors, 0u) << wr.last_error;
-    for (const auto& [id, v] : wr.model)
-      expected[std::to_string(id)] = ghostcut::testing::Row{std::to_string(v.first), v.second};
-  }
+  const auto expected = ghostcut::testing::model_rows(writers);
+  for (const auto& wr : writers) EXPECT_EQ(wr.errors, 0u) << wr.last_error;
   const auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");
   EXPECT_EQ(ghostcut::testing::count_differences(expected, got, {}), 0u);
   // Row by row: s is the expression over the row's (final) values.

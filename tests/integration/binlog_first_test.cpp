@@ -14,26 +14,17 @@
 #include "engine/sql/sql_connection.h"
 #include "integration/migrator_config.h"
 #include "integration/test_server.h"
+#include "support/eventually.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
 using namespace ghostcut::testing;
 using namespace std::chrono_literals;
+using ghostcut::test::eventually;
 
 namespace {
 
 class BinlogFirstTest : public LiveServerTest {};
-
-// Polls `done` every 20 ms for up to a minute (a condition, not a guess at how long things take).
-template <class F>
-bool eventually(F done) {
-  const auto until = std::chrono::steady_clock::now() + 60s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 TEST_F(BinlogFirstTest, TheCopyWaitsWhileTheApplierLagsAndGoesOnWhenItCatchesUp) {
   constexpr int kRows = 20000;
@@ -70,17 +61,20 @@ TEST_F(BinlogFirstTest, TheCopyWaitsWhileTheApplierLagsAndGoesOnWhenItCatchesUp)
   locker->execute("BEGIN");
   ASSERT_EQ(locker->query("SELECT id FROM t_gho WHERE id = 1 FOR UPDATE").size(), 1u);
   conn_->update("UPDATE t SET a = a + 1000 WHERE id = 1");
-  EXPECT_TRUE(eventually([&] {
-    const auto lag = migrator.metrics_snapshot().applier_lag_seconds;
-    return lag && *lag > 0.3;
-  })) << migrator.status_json();
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto lag = migrator.metrics_snapshot().applier_lag_seconds;
+        return lag && *lag > 0.3;
+      },
+      60s))
+      << migrator.status_json();
   {
     std::lock_guard lk(mu);
     gate_open = true;
   }
   cv.notify_all();
   // The copy copies the chunk it was let through, then yields; while it does, no row is copied.
-  EXPECT_TRUE(eventually([&] { return progress.copy_yielding.load() > 0; })) << migrator.status_json();
+  EXPECT_TRUE(eventually([&] { return progress.copy_yielding.load() > 0; }, 60s)) << migrator.status_json();
   const auto copied = progress.rows_copied.load();
   EXPECT_LT(copied, static_cast<std::uint64_t>(kRows));
   std::this_thread::sleep_for(500ms);

@@ -292,8 +292,7 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
   using namespace std::chrono_literals;
   constexpr int kWriters = 3;
   std::vector<ghostcut::testing::Writer> writers(kWriters);
-  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
-  conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_4000");
+  ghostcut::testing::create_seeded_table(*conn_, 4000);
   ghostcut::testing::seed_models(writers, 4000);
   Inspector inspector(*conn_, InspectorConfig{});
   plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
@@ -323,13 +322,11 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
   ASSERT_TRUE(r.checksum);
   EXPECT_GE(r.checksum->rows_repaired, 1u);
   EXPECT_EQ(progress.checksum_rows_repaired.load(), r.checksum->rows_repaired);
-  ghostcut::testing::Table expected;
+  const auto expected = ghostcut::testing::model_rows(writers);
   std::uint64_t ops = 0;
   for (const auto& wr : writers) {
     EXPECT_EQ(wr.errors, 0u) << wr.last_error;
     ops += wr.ops;
-    for (const auto& [id, v] : wr.model)
-      expected[std::to_string(id)] = ghostcut::testing::Row{std::to_string(v.first), v.second};
   }
   EXPECT_GT(ops, 50u) << "the writers barely ran";
   const auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");

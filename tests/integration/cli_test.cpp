@@ -6,48 +6,41 @@
 #include <cstdio>
 #include <string>
 
+#include "support/process.h"
+
 namespace {
-struct Run {
-  int status;
-  std::string out;  // stdout + stderr
-};
-Run run(const std::string& args) {
-  std::string cmd = std::string(GHOSTCUT_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+// `ghostcut ARGS`, stdout and stderr together.
+ghostcut::test::CommandResult run_cli(const std::string& args) {
+  return ghostcut::test::run_shell(std::string(GHOSTCUT_BINARY) + " " + args);
 }
 }  // namespace
 
 TEST(Cli, Version) {
-  auto r = run("--version");
+  auto r = run_cli("--version");
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out.rfind("ghostcut ", 0), 0u) << r.out;
 }
 
 TEST(Cli, HelpListsSubcommands) {
-  auto r = run("--help");
+  auto r = run_cli("--help");
   EXPECT_EQ(r.status, 0);
   for (const char* c : {"migrate", "tail", "ctl"}) EXPECT_NE(r.out.find(c), std::string::npos) << c;
 }
 
 TEST(Cli, UnknownCommandIsAUsageError) {
-  auto r = run("frobnicate");
+  auto r = run_cli("frobnicate");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.out.find("unknown command 'frobnicate'"), std::string::npos) << r.out;
 }
 
 TEST(Cli, NoArgumentsIsAUsageError) {
-  auto r = run("");
+  auto r = run_cli("");
   EXPECT_EQ(r.status, 2);
 }
 
 // ctl exists now: with nothing listening it fails (1, not "not implemented" 3) and says where it looked.
 TEST(Cli, UnbuiltSubcommandSaysSoAndFails) {
-  auto r = run("ctl --socket /nonexistent status");
+  auto r = run_cli("ctl --socket /nonexistent status");
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("cannot connect to /nonexistent"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("No such file or directory"), std::string::npos) << r.out;
@@ -60,7 +53,7 @@ TEST(Cli, AskPassWithoutTerminalIsRefused) {
   for (const char* cmd : {"migrate --no-defaults --user u --ask-pass --database d --table t --alter 'ADD COLUMN c INT'",
                           "tail --no-defaults --user u --ask-pass --table d.t"}) {
     SCOPED_TRACE(cmd);
-    auto r = run(std::string(cmd) + " </dev/null");
+    auto r = run_cli(std::string(cmd) + " </dev/null");
     EXPECT_NE(r.status, 0) << r.out;
     EXPECT_NE(r.out.find("--ask-pass needs a terminal"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("GHOSTCUT_PASSWORD"), std::string::npos) << r.out;
@@ -69,7 +62,8 @@ TEST(Cli, AskPassWithoutTerminalIsRefused) {
 }
 
 TEST(Cli, SslModeMustBeKnown) {
-  auto r = run("migrate --no-defaults --user u --ssl-mode verify --database d --table t --alter 'ADD COLUMN c INT'");
+  auto r =
+      run_cli("migrate --no-defaults --user u --ssl-mode verify --database d --table t --alter 'ADD COLUMN c INT'");
   EXPECT_NE(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("verify-ca or verify-identity"), std::string::npos) << r.out;
 }

@@ -23,6 +23,7 @@
 #include "integration/test_server.h"
 #include "support/eventually.h"
 #include "support/mini_json.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using ghostcut::ConnectionSettings;
@@ -64,7 +65,9 @@ std::string send_lines(const std::string& path, const std::vector<std::string>& 
 }
 std::string send(const std::string& path, const std::string& line) { return send_lines(path, {line}); }
 
-ghostcut::test::JsonNode parse_json(const std::string& text) { return ghostcut::test::parse_json_or_throw(text); }
+ghostcut::test::JsonNode parse_status_json(const std::string& text) {
+  return ghostcut::test::parse_json_or_throw(text);
+}
 using ghostcut::test::json_get;
 
 class ControlMigrationTest : public LiveServerTest {
@@ -72,9 +75,8 @@ class ControlMigrationTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-ctlmig-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-ctlmig");
+    ASSERT_FALSE(dir_.empty());
     socket_ = dir_ + "/ghostcut.sock";
   }
   void TearDown() override {
@@ -161,7 +163,7 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   // Throttled from the start: the state says so and no rows move.
   ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kCopying; }, 10s));
   ASSERT_TRUE(eventually([&] { return send(socket_, "status").find("throttled") != std::string::npos; }, 5s));
-  auto json = parse_json(send(socket_, "status json"));
+  auto json = parse_status_json(send(socket_, "status json"));
   EXPECT_EQ(json_get<std::string>(json, "database"), db_);
   EXPECT_EQ(json_get<std::string>(json, "table"), "t");
   EXPECT_EQ(json_get<std::string>(json, "state"), "throttled");
@@ -202,7 +204,7 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   // threads=: more copy workers run.
   EXPECT_NE(send(socket_, "threads=3").find("1 -> 3"), std::string::npos);
   ASSERT_TRUE(eventually([&] { return progress_.copy_threads.load() == 3; }, 5s)) << progress_.copy_threads.load();
-  EXPECT_EQ(json_get<int>(parse_json(send(socket_, "status json")), "threads"), 3);
+  EXPECT_EQ(json_get<int>(parse_status_json(send(socket_, "status json")), "threads"), 3);
 
   // throttle again: rows stop (counted), then resume.
   send(socket_, "throttle");
@@ -381,7 +383,7 @@ TEST_F(ControlMigrationTest, ReplicaLagThrottlesAndResumes) {
       << migrator_->throttle_status().to_string();
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(took, 2s);
-  auto json = parse_json(send(socket_, "status json"));
+  auto json = parse_status_json(send(socket_, "status json"));
   EXPECT_EQ(json_get<std::string>(json, "throttle_reason").rfind("lag", 0), 0u);
   const auto held = progress_.rows_copied.load();
   std::this_thread::sleep_for(300ms);

@@ -21,6 +21,7 @@
 
 #include "engine/control/control_access.h"
 #include "engine/control/control_server.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -36,9 +37,8 @@ struct CtlRun {
 class CtlCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/gc-ctlcli-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-ctlcli");
+    ASSERT_FALSE(dir_.empty());
     path_ = dir_ + "/c.sock";
     // The default socket directory becomes <dir_>/ghostcut, for this process and the ctl it runs.
     ::setenv("XDG_RUNTIME_DIR", dir_.c_str(), 1);

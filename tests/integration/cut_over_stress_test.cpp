@@ -46,8 +46,7 @@ TEST_F(CutOverStressTest, ManyCutOversUnderLoadLoseNothing) {
   const int runs = env_int("GHOSTCUT_CUT_OVER_STRESS_RUNS", 20);
   const int hogs = env_int("GHOSTCUT_CUT_OVER_STRESS_HOGS", 2);
   constexpr int kWriters = 3, kRows = 2000;
-  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
-  conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(kRows));
+  create_seeded_table(*conn_, kRows);
   std::vector<Writer> writers(kWriters);
   for (int w = 0; w < kWriters; ++w) {
     writers[w].w = w;
@@ -142,9 +141,7 @@ TEST_F(CutOverStressTest, ManyCutOversUnderLoadLoseNothing) {
       stalls_ms.push_back(static_cast<double>(result.cut_over.write_stall.count()));
       attempts_total += result.cut_over.attempts;
     }
-    Table expected;
-    for (const auto& wr : writers)
-      for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second};
+    const Table expected = model_rows(writers);
     const Table got = read_table(*conn_, db_, "t", "a, b", "id");
     const auto diffs = count_differences(expected, got, Table{});
     diffs_total += diffs;

@@ -24,12 +24,15 @@
 #include "integration/migrator_config.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
 using ghostcut::ConnectionSettings;
 using namespace ghostcut::testing;
 using namespace std::chrono_literals;
+using ghostcut::test::read_file;
+using ghostcut::test::shell_quote;
 
 namespace {
 
@@ -54,15 +57,12 @@ class CutOverTest : public LiveServerTest {
     return inspector.inspect(db_, table, alter);
   }
   void make_table(int rows, std::vector<Writer>& writers) {
-    conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
-    conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(rows));
+    create_seeded_table(*conn_, rows);
     seed_models(writers, rows);
   }
   // t's rows on (a, b) against the writers' models; 0 = equal.
   std::size_t compare_with_model(const std::vector<Writer>& writers, const std::string& old_table = "t_del") {
-    Table expected;
-    for (const auto& wr : writers)
-      for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second};
+    const Table expected = model_rows(writers);
     const Table got = read_table(*conn_, db_, "t", "a, b", "id");
     Table old;
     if (!conn_->query("SHOW TABLES LIKE '" + old_table + "'").empty() &&
@@ -358,12 +358,6 @@ INSTANTIATE_TEST_SUITE_P(Steps, CutOverConnectionKillTest,
 
 // ---- crash drills: the real binary, stopped or killed at each step of the cut-over ----
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 struct Child {
   pid_t pid = -1;
   std::string log;  // its output file
@@ -387,11 +381,6 @@ Child start_ghostcut(const ConnectionSettings& s, const std::string& db, const s
     ::_exit(127);
   }
   return c;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 class CutOverDrillTest : public CutOverTest, public ::testing::WithParamInterface<const char*> {};

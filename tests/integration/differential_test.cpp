@@ -25,13 +25,17 @@
 #include "engine/sql/quoting.h"
 #include "integration/every_type_table.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut::engine;
+using ghostcut::test::CommandResult;
+using ghostcut::test::run_shell;
+using ghostcut::test::shell_quote;
 using ghostcut::testing::LiveServerTest;
 
 namespace {
 
-struct Case {
+struct CorpusCase {
   const char* alter;
   const char* source = "every_type";  // which source table
   const char* flags = "";             // extra ghostcut flags
@@ -44,7 +48,7 @@ struct Case {
 // Every type family changed, renames and swaps, charset and collation changes on keys and
 // non-keys, implicit defaults, generated columns, keys added and dropped, PRIMARY KEY changes,
 // column reorders, table options, partitioning, CHECK constraints, and the ALTERs of issue #21.
-const Case kCorpus[] = {
+const CorpusCase kCorpus[] = {
     // integers
     {"MODIFY ti SMALLINT"},
     {"MODIFY i BIGINT"},
@@ -148,26 +152,6 @@ const Case kCorpus[] = {
     {"CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci", "case_key"},
     {"CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", "bin_key"},
 };
-
-struct CliRun {
-  int status;
-  std::string out;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CliRun run(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
 
 // Each worker thread of the corpus runs on its own connection (Connector/C++ connections are not
 // shared between threads); the fixture's helpers use it.
@@ -282,7 +266,7 @@ class DifferentialTest : public LiveServerTest {
     }
   }
 
-  CaseResult run_case(const Case& c, std::size_t n, bool applier_path) {
+  CaseResult run_case(const CorpusCase& c, std::size_t n, bool applier_path) {
     const std::string connection = "--host " + settings_.host + " --port " + std::to_string(settings_.port) +
                                    " --user " + shell_quote(settings_.user) + " --ssl-mode disabled --database " +
                                    shell_quote(db_);
@@ -306,14 +290,14 @@ class DifferentialTest : public LiveServerTest {
           "env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(settings_.password) + " " +
           GHOSTCUT_BINARY + " migrate " + connection + " --table " + gho + " --alter " + shell_quote(c.alter) +
           " --execute --no-attempt-instant --ok-to-drop-table --cleanup-on-failure --no-serve-socket " + c.flags;
-      CliRun r;
+      CommandResult r;
       if (applier_path) {
         // Hold the cut-over, wait for the migration to stream (heartbeats in its changelog), then
         // write every row: the rows reach the ghost only through the binlog applier.
         std::fclose(std::fopen(flag.c_str(), "w"));
         std::atomic<bool> finished{false};
         std::thread mig([&] {
-          r = run(cmd + " --postpone-cut-over-flag-file " + flag);
+          r = run_shell(cmd + " --postpone-cut-over-flag-file " + flag);
           finished = true;
         });
         const std::string ghc = changelog_table_name(gho);
@@ -334,7 +318,7 @@ class DifferentialTest : public LiveServerTest {
         std::remove(flag.c_str());
         mig.join();
       } else {
-        r = run(cmd + " --quiet");
+        r = run_shell(cmd + " --quiet");
       }
       std::string verdict, detail, refusal;
       const auto source_rows = rows(c.source);

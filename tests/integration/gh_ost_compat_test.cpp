@@ -19,35 +19,26 @@
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 #include "support/eventually.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
 using ghostcut::test::eventually;
+using ghostcut::test::read_file;
+using ghostcut::test::shell_quote;
+using ghostcut::test::split_lines;
 using ghostcut::testing::LiveServerTest;
 
 namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class GhOstCompatTest : public LiveServerTest {
  protected:
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-ghost-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-ghost");
+    ASSERT_FALSE(dir_.empty());
     hooks_ = dir_ + "/hooks";
     std::filesystem::create_directory(hooks_);
     // Host, port and credentials come from an option file: the only change to gh-ost's lines.
@@ -83,7 +74,7 @@ class GhOstCompatTest : public LiveServerTest {
       return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     });
   }
-  bool log_has(const std::string& text) { return slurp(log_).find(text) != std::string::npos; }
+  bool log_has(const std::string& text) { return read_file(log_).find(text) != std::string::npos; }
   int columns() {
     auto r = conn_->query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'",
                           {db_});
@@ -101,12 +92,7 @@ class GhOstCompatTest : public LiveServerTest {
     std::ofstream(path) << "#!/bin/sh\necho " << file << " >> " << calls_ << "\n" << extra << "exit " << code << "\n";
     ::chmod(path.c_str(), 0755);
   }
-  std::vector<std::string> calls() {
-    std::vector<std::string> out;
-    std::istringstream in(slurp(calls_));
-    for (std::string l; std::getline(in, l);) out.push_back(l);
-    return out;
-  }
+  std::vector<std::string> calls() { return split_lines(read_file(calls_)); }
 
   std::string dir_, hooks_, cnf_, log_ = "/dev/null";
   std::string calls_;
@@ -149,7 +135,7 @@ TEST_F(GhOstCompatTest, ACommandLineFromGhOstsDocumentationRunsUnchanged) {
                           " --execute >" +
                           log_ + " 2>&1";
   const int st = std::system(cmd.c_str());
-  const std::string log = slurp(log_);
+  const std::string log = read_file(log_);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << log;
   EXPECT_NE(log.find("migration of my_schema.my_table done"), std::string::npos) << log;
   for (const char* flag :
@@ -171,11 +157,11 @@ TEST_F(GhOstCompatTest, PanicFlagFileAbortsAtOnceAndLeavesTheOriginal) {
   const std::string panic = dir_ + "/panic.flag", hold = dir_ + "/hold";
   std::ofstream(hold) << "hold";  // keeps it waiting in sync before the cut-over
   start("--panic-flag-file " + panic + " --postpone-cut-over-flag-file " + hold);
-  ASSERT_TRUE(eventually([&] { return log_has("cut-over postponed"); }, 60s)) << slurp(log_);
+  ASSERT_TRUE(eventually([&] { return log_has("cut-over postponed"); }, 60s)) << read_file(log_);
   std::ofstream(panic) << "";
-  ASSERT_EQ(migration_.wait_for(30s), std::future_status::ready) << slurp(log_);
-  EXPECT_EQ(migration_.get(), 1) << slurp(log_);
-  EXPECT_TRUE(log_has("panic flag file " + panic + " exists: aborting the migration")) << slurp(log_);
+  ASSERT_EQ(migration_.wait_for(30s), std::future_status::ready) << read_file(log_);
+  EXPECT_EQ(migration_.get(), 1) << read_file(log_);
+  EXPECT_TRUE(log_has("panic flag file " + panic + " exists: aborting the migration")) << read_file(log_);
   EXPECT_EQ(columns(), 3);
   EXPECT_FALSE(table_exists("t_del"));
 }
@@ -202,8 +188,8 @@ TEST_F(GhOstCompatTest, EachGatingHookThatFailsStopsTheMigrationBeforeTheCutOver
     hook("on-begin-postponed", failing == 4 ? 7 : 0, "rm -f " + hold + "\n");
     log_ = dir_ + "/log-" + order[failing];
     const int code = migrate("--hooks-path " + hooks_ + " --postpone-cut-over-flag-file " + hold);
-    EXPECT_EQ(code, 1) << slurp(log_);
-    EXPECT_TRUE(log_has("hook " + order[failing] + " failed (exit code 7): the migration stops")) << slurp(log_);
+    EXPECT_EQ(code, 1) << read_file(log_);
+    EXPECT_TRUE(log_has("hook " + order[failing] + " failed (exit code 7): the migration stops")) << read_file(log_);
     auto expected = std::vector<std::string>(order.begin(), order.begin() + static_cast<long>(failing) + 1);
     expected.push_back("on-failure");
     EXPECT_EQ(calls(), expected);
@@ -226,13 +212,14 @@ TEST_F(GhOstCompatTest, NonGatingHooksOnlyLogAndAFailingOnSuccessExitsFive) {
   hook("on-success", 9);
   start("--hooks-path " + hooks_ + " --hooks-status-interval 1 --status-interval-seconds 1 --throttle-flag-file " +
         throttle + " --postpone-cut-over-flag-file " + hold);
-  ASSERT_TRUE(eventually([&] { return log_has("hook on-throttled: failed with exit code 9"); }, 60s)) << slurp(log_);
+  ASSERT_TRUE(eventually([&] { return log_has("hook on-throttled: failed with exit code 9"); }, 60s))
+      << read_file(log_);
   std::filesystem::remove(throttle);
-  ASSERT_TRUE(eventually([&] { return log_has("hook on-status: failed with exit code 9"); }, 60s)) << slurp(log_);
+  ASSERT_TRUE(eventually([&] { return log_has("hook on-status: failed with exit code 9"); }, 60s)) << read_file(log_);
   std::filesystem::remove(hold);
   ASSERT_EQ(migration_.wait_for(60s), std::future_status::ready);
-  EXPECT_EQ(migration_.get(), 5) << slurp(log_);
-  EXPECT_TRUE(log_has("hook on-success failed (exit code 9)")) << slurp(log_);
+  EXPECT_EQ(migration_.get(), 5) << read_file(log_);
+  EXPECT_TRUE(log_has("hook on-success failed (exit code 9)")) << read_file(log_);
   EXPECT_EQ(columns(), 4);  // migrated
   EXPECT_TRUE(table_exists("t_del"));
   // A failing on-failure changes nothing either: a refused run stays exit 1.
@@ -243,8 +230,8 @@ TEST_F(GhOstCompatTest, NonGatingHooksOnlyLogAndAFailingOnSuccessExitsFive) {
   log_ = dir_ + "/log2";
   conn_->execute("DROP TABLE t_del");
   conn_->execute("ALTER TABLE t DROP COLUMN c");
-  EXPECT_EQ(migrate("--hooks-path " + hooks_), 1) << slurp(log_);
-  EXPECT_TRUE(log_has("hook on-failure: failed with exit code 9")) << slurp(log_);
+  EXPECT_EQ(migrate("--hooks-path " + hooks_), 1) << read_file(log_);
+  EXPECT_TRUE(log_has("hook on-failure: failed with exit code 9")) << read_file(log_);
 }
 
 // Several files per event, gh-ost's names too, in name order; the first failure ends the list.
@@ -262,11 +249,11 @@ TEST_F(GhOstCompatTest, EveryFileWhoseNameStartsWithTheHookRunsInOrder) {
   hook("on-status-not-a-startup", 0);  // belongs to on-status (never fires here)
   const std::string notexec = hooks_ + "/on-startup-3-disabled";
   std::ofstream(notexec) << "#!/bin/sh\necho must-not-run >> " << calls_ << "\n";
-  EXPECT_EQ(migrate("--hooks-path " + hooks_), 0) << slurp(log_);
+  EXPECT_EQ(migrate("--hooks-path " + hooks_), 0) << read_file(log_);
   EXPECT_EQ(calls(), (std::vector<std::string>{"gh-ost-on-startup--mail", "gh-ost-on-startup12345", "on-startup",
                                                "on-startup-2-notify", "gh-ost-on-success-1", "gh-ost-on-success-2",
                                                "on-success"}));
-  EXPECT_TRUE(log_has("is not an executable file; not run")) << slurp(log_);
+  EXPECT_TRUE(log_has("is not an executable file; not run")) << read_file(log_);
   // The first failing file ends the event's list.
   std::filesystem::remove(calls_);
   hook("gh-ost-on-startup12345", 4);
@@ -290,13 +277,14 @@ TEST_F(GhOstCompatTest, HooksGetGhOstsFullEnvironmentAndNoPassword) {
   std::ofstream(hold) << "";
   start("--hooks-path " + hooks_ + " --hooks-status-interval 1 --postpone-cut-over-flag-file " + hold +
         " --hooks-hint 'the hint' --hooks-hint-owner team-db --hooks-hint-token T-42");
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_ + "/env-gh-ost-on-status"); }, 60s)) << slurp(log_);
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_ + "/env-gh-ost-on-status"); }, 60s))
+      << read_file(log_);
   std::filesystem::remove(hold);
   ASSERT_EQ(migration_.wait_for(60s), std::future_status::ready);
-  EXPECT_EQ(migration_.get(), 0) << slurp(log_);
+  EXPECT_EQ(migration_.get(), 0) << read_file(log_);
   auto vars = [&](const std::string& hook) {
     std::map<std::string, std::string> out;
-    std::istringstream in(slurp(dir_ + "/env-" + hook));
+    std::istringstream in(read_file(dir_ + "/env-" + hook));
     for (std::string l; std::getline(in, l);)
       if (auto eq = l.find('='); eq != std::string::npos) out[l.substr(0, eq)] = l.substr(eq + 1);
     return out;

@@ -20,15 +20,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kRows = 3000;
+constexpr int kInstantRows = 3000;
 
 class InstantTest : public LiveServerTest {
  protected:
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
-    conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(kRows));
+    ghostcut::testing::create_seeded_table(*conn_, kInstantRows);
   }
   MigrationPlan inspect(const std::string& alter) {
     Inspector inspector(*conn_, InspectorConfig{});
@@ -36,7 +35,7 @@ class InstantTest : public LiveServerTest {
   }
   void start_writers(int n) {
     writers_.resize(static_cast<std::size_t>(n));
-    ghostcut::testing::seed_models(writers_, kRows);
+    ghostcut::testing::seed_models(writers_, kInstantRows);
     for (auto& wr : writers_)
       threads_.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop_));
   }
@@ -45,15 +44,13 @@ class InstantTest : public LiveServerTest {
     std::this_thread::sleep_for(200ms);  // writes after the change, too
     stop_ = true;
     for (auto& th : threads_) th.join();
-    ghostcut::testing::Table expected;
+    const auto expected = ghostcut::testing::model_rows(writers_);
     std::uint64_t ops = 0;
     std::chrono::steady_clock::duration longest{};
     for (const auto& wr : writers_) {
       EXPECT_EQ(wr.errors, 0u) << wr.last_error;
       ops += wr.ops;
       longest = std::max(longest, wr.longest);
-      for (const auto& [id, v] : wr.model)
-        expected[std::to_string(id)] = ghostcut::testing::Row{std::to_string(v.first), v.second};
     }
     EXPECT_GT(ops, 50u) << "the writers barely ran";
     const auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");
@@ -113,7 +110,7 @@ TEST_F(InstantTest, AnAlterThatCannotBeInstantIsCopied) {
   stop_writers_and_compare();
   ASSERT_TRUE(r.instant);
   EXPECT_FALSE(r.instant->done);
-  EXPECT_GE(r.rows_copied, static_cast<std::uint64_t>(kRows) / 2);
+  EXPECT_GE(r.rows_copied, static_cast<std::uint64_t>(kInstantRows) / 2);
   EXPECT_TRUE(table_exists("t_del")) << "the copy's swap leaves the old table";
   EXPECT_EQ(conn_
                 ->query("SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
@@ -135,7 +132,7 @@ TEST_F(InstantTest, NoAttemptInstantForcesTheCopy) {
   ASSERT_TRUE(r.instant);
   EXPECT_FALSE(r.instant->done);
   EXPECT_EQ(r.instant->declined, "--no-attempt-instant");
-  EXPECT_EQ(r.rows_copied, static_cast<std::uint64_t>(kRows));
+  EXPECT_EQ(r.rows_copied, static_cast<std::uint64_t>(kInstantRows));
   EXPECT_TRUE(table_exists("t_del"));
 }
 

@@ -22,33 +22,16 @@
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
+using ghostcut::test::run_shell;
+using ghostcut::test::shell_quote;
 using ghostcut::testing::LiveServerTest;
 
 namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-struct Shell {
-  int status;
-  std::string out;
-};
-
-Shell run_shell(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
 
 class KeyTypesCopyTest : public LiveServerTest {
  protected:

@@ -11,34 +11,15 @@
 
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut::engine;
+using ghostcut::test::CommandResult;
+using ghostcut::test::run_ghostcut;
+using ghostcut::test::shell_quote;
 using ghostcut::testing::LiveServerTest;
 
 namespace {
-
-struct CliRun {
-  int status;
-  std::string out;  // stdout + stderr
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs ghostcut with `password` in GHOSTCUT_PASSWORD; HOME is pointed away from any ~/.my.cnf.
-CliRun run_ghostcut(const std::string& args, const std::string& password) {
-  const std::string cmd = "env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(password) + " " +
-                          std::string(GHOSTCUT_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
 
 class MigrateCliTest : public LiveServerTest {
  protected:
@@ -46,7 +27,7 @@ class MigrateCliTest : public LiveServerTest {
     return "--host " + settings_.host + " --port " + std::to_string(port ? port : settings_.port) + " --user " +
            shell_quote(settings_.user) + " --ssl-mode disabled --database " + shell_quote(db_);
   }
-  CliRun migrate(const std::string& table, const std::string& alter, const std::string& extra = "") {
+  CommandResult migrate(const std::string& table, const std::string& alter, const std::string& extra = "") {
     return run_ghostcut(
         "migrate " + connection_args() + " --table " + table + " --alter " + shell_quote(alter) + " " + extra,
         settings_.password);

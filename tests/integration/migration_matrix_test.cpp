@@ -19,7 +19,7 @@ using ghostcut::testing::LiveServerTest;
 
 namespace {
 
-struct Case {
+struct MatrixCase {
   const char* name;
   std::vector<std::string> setup;  // CREATE + seed
   std::string alter;
@@ -87,7 +87,7 @@ class MigrationMatrixTest : public LiveServerTest {
   }
 };
 
-class AlterMatrix : public MigrationMatrixTest, public ::testing::WithParamInterface<Case> {};
+class AlterMatrix : public MigrationMatrixTest, public ::testing::WithParamInterface<MatrixCase> {};
 
 const std::string kSeed = "INSERT INTO t (id, a, b) SELECT seq, seq * 3, CONCAT('b', seq) FROM seq_1_to_300";
 const std::vector<std::string> kDuring = {
@@ -103,7 +103,7 @@ const std::vector<std::string> kDuring = {
 };
 
 TEST_P(AlterMatrix, NewTableEqualsTheOldOnSharedColumns) {
-  const Case& c = GetParam();
+  const MatrixCase& c = GetParam();
   for (const auto& q : c.setup) conn_->execute(q);
   MigrationPlan plan;
   migrate(c.alter, c.during, plan);
@@ -123,58 +123,60 @@ TEST_P(AlterMatrix, NewTableEqualsTheOldOnSharedColumns) {
 INSTANTIATE_TEST_SUITE_P(
     Alters, AlterMatrix,
     ::testing::Values(
-        Case{"AddNullableColumnAfter",
-             {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "ADD COLUMN x INT NULL AFTER a",
-             kDuring,
-             {"x"}},
-        Case{"AddNotNullDefaultFirst",
-             {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "ADD COLUMN y VARCHAR(10) NOT NULL DEFAULT 'dflt' FIRST",
-             kDuring,
-             {"y"}},
-        Case{"DropColumn",
-             {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL, gone TEXT)", kSeed},
-             "DROP COLUMN gone",
-             kDuring,
-             {}},
-        Case{"ModifyType",
-             {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "MODIFY a BIGINT NOT NULL",
-             kDuring,
-             {}},
-        Case{"AddIndex",
-             {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
-             "ADD INDEX b_idx (b)",
-             kDuring,
-             {}},
-        Case{"ChangeCharset",
-             {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL) CHARACTER SET latin1",
-              "INSERT INTO t (id, a, b) SELECT seq, seq, CONCAT('caf', CHAR(233 USING latin1), seq) FROM seq_1_to_300"},
-             "CONVERT TO CHARACTER SET utf8mb4",
-             {"UPDATE t SET b = CONCAT('na', CHAR(239 USING latin1), 've ', id) WHERE id < 20",
-              "INSERT INTO t VALUES (1001, 1, CONCAT(CHAR(233 USING latin1), 't', CHAR(233 USING latin1)))",
-              "UPDATE t SET id = id + 5000 WHERE id BETWEEN 30 AND 35", "DELETE FROM t WHERE id BETWEEN 40 AND 45"},
-             {},
-             true},
-        Case{"CompositeVarcharPrimaryKey",
-             {"CREATE TABLE t (k VARCHAR(20) NOT NULL, id INT NOT NULL, a INT NOT NULL, b VARCHAR(40) NOT NULL, "
-              "PRIMARY KEY (k, id))",
-              "INSERT INTO t SELECT CONCAT('key', seq % 7), seq, seq, CONCAT('b', seq) FROM seq_1_to_300"},
-             "ADD COLUMN z INT NULL",
-             {"INSERT INTO t VALUES ('key1', 1001, 1, 'x'), ('zzz', 1, 2, 'y')",
-              "UPDATE t SET k = 'moved' WHERE id BETWEEN 10 AND 12", "UPDATE t SET a = -a WHERE k = 'key3'",
-              "DELETE FROM t WHERE id BETWEEN 40 AND 45"},
-             {"z"}},
-        Case{"UniqueNonPrimaryChunkKey",
-             {"CREATE TABLE t (id INT NOT NULL, u VARCHAR(30) NOT NULL, a INT NOT NULL, b VARCHAR(40) NOT NULL, "
-              "UNIQUE KEY u_uidx (u), KEY (id))",
-              "INSERT INTO t SELECT seq, CONCAT('u', seq), seq, CONCAT('b', seq) FROM seq_1_to_300"},
-             "ADD COLUMN z INT NULL",
-             {"INSERT INTO t VALUES (1001, 'new-u', 1, 'x')", "UPDATE t SET u = CONCAT(u, '-moved') WHERE id < 20",
-              "DELETE FROM t WHERE id BETWEEN 40 AND 45", "UPDATE t SET a = a * 2 WHERE id > 200"},
-             {"z"}}),
-    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+        MatrixCase{"AddNullableColumnAfter",
+                   {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
+                   "ADD COLUMN x INT NULL AFTER a",
+                   kDuring,
+                   {"x"}},
+        MatrixCase{"AddNotNullDefaultFirst",
+                   {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
+                   "ADD COLUMN y VARCHAR(10) NOT NULL DEFAULT 'dflt' FIRST",
+                   kDuring,
+                   {"y"}},
+        MatrixCase{"DropColumn",
+                   {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL, gone TEXT)", kSeed},
+                   "DROP COLUMN gone",
+                   kDuring,
+                   {}},
+        MatrixCase{"ModifyType",
+                   {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
+                   "MODIFY a BIGINT NOT NULL",
+                   kDuring,
+                   {}},
+        MatrixCase{"AddIndex",
+                   {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL)", kSeed},
+                   "ADD INDEX b_idx (b)",
+                   kDuring,
+                   {}},
+        MatrixCase{
+            "ChangeCharset",
+            {"CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL) CHARACTER SET latin1",
+             "INSERT INTO t (id, a, b) SELECT seq, seq, CONCAT('caf', CHAR(233 USING latin1), seq) FROM seq_1_to_300"},
+            "CONVERT TO CHARACTER SET utf8mb4",
+            {"UPDATE t SET b = CONCAT('na', CHAR(239 USING latin1), 've ', id) WHERE id < 20",
+             "INSERT INTO t VALUES (1001, 1, CONCAT(CHAR(233 USING latin1), 't', CHAR(233 USING latin1)))",
+             "UPDATE t SET id = id + 5000 WHERE id BETWEEN 30 AND 35", "DELETE FROM t WHERE id BETWEEN 40 AND 45"},
+            {},
+            true},
+        MatrixCase{"CompositeVarcharPrimaryKey",
+                   {"CREATE TABLE t (k VARCHAR(20) NOT NULL, id INT NOT NULL, a INT NOT NULL, b VARCHAR(40) NOT NULL, "
+                    "PRIMARY KEY (k, id))",
+                    "INSERT INTO t SELECT CONCAT('key', seq % 7), seq, seq, CONCAT('b', seq) FROM seq_1_to_300"},
+                   "ADD COLUMN z INT NULL",
+                   {"INSERT INTO t VALUES ('key1', 1001, 1, 'x'), ('zzz', 1, 2, 'y')",
+                    "UPDATE t SET k = 'moved' WHERE id BETWEEN 10 AND 12", "UPDATE t SET a = -a WHERE k = 'key3'",
+                    "DELETE FROM t WHERE id BETWEEN 40 AND 45"},
+                   {"z"}},
+        MatrixCase{
+            "UniqueNonPrimaryChunkKey",
+            {"CREATE TABLE t (id INT NOT NULL, u VARCHAR(30) NOT NULL, a INT NOT NULL, b VARCHAR(40) NOT NULL, "
+             "UNIQUE KEY u_uidx (u), KEY (id))",
+             "INSERT INTO t SELECT seq, CONCAT('u', seq), seq, CONCAT('b', seq) FROM seq_1_to_300"},
+            "ADD COLUMN z INT NULL",
+            {"INSERT INTO t VALUES (1001, 'new-u', 1, 'x')", "UPDATE t SET u = CONCAT(u, '-moved') WHERE id < 20",
+             "DELETE FROM t WHERE id BETWEEN 40 AND 45", "UPDATE t SET a = a * 2 WHERE id > 200"},
+            {"z"}}),
+    [](const ::testing::TestParamInfo<MatrixCase>& info) { return std::string(info.param.name); });
 
 TEST_F(MigrationMatrixTest, EveryColumnTypeSurvivesCopyAndApply) {
   conn_->execute(R"(CREATE TABLE t (

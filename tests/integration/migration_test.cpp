@@ -96,9 +96,7 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
   EXPECT_GE(result.rows_copied, static_cast<std::uint64_t>(kRows) / 2);
 
   // The new table holds exactly what the writers committed, plus the new column's default.
-  Table expected;
-  for (const auto& wr : writers)
-    for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second, "7"};
+  const Table expected = model_rows(writers, {"7"});
   const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");
   EXPECT_EQ(got.size(), expected.size());
   const auto diffs = count_differences(expected, got, read_table(*conn_, db_, "t_del", "a, b", "id"));
@@ -239,12 +237,11 @@ TEST_F(MigrationTest, CutOverNeverUnlocksBeforeTheRenameQueuesOnTheTable) {
   if (failure) std::rethrow_exception(failure);
   EXPECT_EQ(result.cut_over.attempts, 1);
 
-  Table expected;
+  const Table expected = model_rows(writers, {"7"});
   std::uint64_t ops = 0;
   for (const auto& wr : writers) {
     EXPECT_EQ(wr.errors, 0u) << wr.last_error;
     ops += wr.ops;
-    for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second, "7"};
   }
   EXPECT_GT(ops, 50u) << "the writers barely ran";
   const Table got = read_table(*conn_, db_, "t", "a, b, z", "id");

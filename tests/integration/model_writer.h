@@ -63,6 +63,12 @@ inline std::size_t count_differences(const Table& expected, const Table& got, co
   return diffs;
 }
 
+// Table t as the writers expect it: ids 1..rows with a = id and b = 'seed'.
+inline void create_seeded_table(SqlConnection& c, int rows) {
+  c.execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
+  c.execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(rows));
+}
+
 // A writer owns the ids ≡ w (mod writers) and mirrors every committed change in its model.
 struct Writer {
   int w = 0, writers = 1;
@@ -85,6 +91,19 @@ inline void seed_models(std::vector<Writer>& writers, int rows) {
     writers[w].next_id = rows + w;
   }
   for (std::int64_t id = 1; id <= rows; ++id) writers[static_cast<std::size_t>(id % n)].model[id] = {id, "seed"};
+}
+
+// What t must hold after the writers stopped: the union of their models as (a, b), each row
+// followed by `extra` (the values of columns the migration added).
+inline Table model_rows(const std::vector<Writer>& writers, const std::vector<std::string>& extra = {}) {
+  Table expected;
+  for (const auto& wr : writers)
+    for (const auto& [id, v] : wr.model) {
+      Row row{std::to_string(v.first), v.second};
+      row.insert(row.end(), extra.begin(), extra.end());
+      expected[std::to_string(id)] = std::move(row);
+    }
+  return expected;
 }
 
 inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& stop) {

@@ -24,49 +24,23 @@
 #include "support/eventually.h"
 #include "support/http_get.h"
 #include "support/mini_json.h"
+#include "support/ports.h"
+#include "support/process.h"
 #include "support/prometheus_text.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
 
+using ghostcut::test::CommandResult;
 using ghostcut::test::eventually;
+using ghostcut::test::free_local_port;
 using ghostcut::test::json_get;
+using ghostcut::test::run_shell;
+using ghostcut::test::shell_quote;
 
 namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-struct Result {
-  int status = -1;
-  std::string out;
-};
-
-Result run(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  Result r;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 double sample(const std::string& metrics, const std::string& name) {
   std::istringstream in(metrics);
@@ -81,9 +55,8 @@ class OperatorCliTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-opcli-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-opcli");
+    ASSERT_FALSE(dir_.empty());
     socket_ = dir_ + "/ctl.sock";
   }
   void TearDown() override {
@@ -96,7 +69,7 @@ class OperatorCliTest : public LiveServerTest {
     LiveServerTest::TearDown();
   }
   std::string ctl(const std::string& args) {
-    return run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " " + args).out;
+    return run_shell(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " " + args).out;
   }
   std::string checksum(const std::string& table) {
     auto r = conn_->query("SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS('|', id, a, b))), 0) FROM " +
@@ -104,14 +77,14 @@ class OperatorCliTest : public LiveServerTest {
     return r.rows[0][0].value_or("") + "/" + r.rows[0][1].value_or("");
   }
   std::string dir_, socket_;
-  std::future<Result> migration_;
+  std::future<CommandResult> migration_;
 };
 
 TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
   conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
   conn_->execute("INSERT INTO t SELECT seq, seq, CONCAT('row-', seq) FROM seq_1_to_60000");
   const auto before = checksum("t");
-  const auto port = free_port();
+  const auto port = free_local_port();
   const std::string flag = dir_ + "/postpone.flag";
   std::ofstream(flag) << "hold";
   const std::string cmd =
@@ -122,14 +95,14 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
       " --serve-socket-file " +
       socket_ + " --postpone-cut-over-flag-file " + flag + " --metrics-port " + std::to_string(port) +
       " --log-format json --status-interval-seconds 1";
-  migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
+  migration_ = std::async(std::launch::async, [cmd] { return run_shell(cmd); });
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));
 
   // ctl: status, a setting, an error with exit 1.
-  const auto status = run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " status");
+  const auto status = run_shell(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " status");
   EXPECT_EQ(status.status, 0) << status.out;
   EXPECT_NE(status.out.find("Migrating `" + db_ + "`.`t`"), std::string::npos) << status.out;
-  const auto bad = run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " chunk-size=-5");
+  const auto bad = run_shell(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " chunk-size=-5");
   EXPECT_EQ(bad.status, 1) << bad.out;
   EXPECT_NE(bad.out.find("ERROR"), std::string::npos);
 
@@ -158,7 +131,7 @@ TEST_F(OperatorCliTest, CtlMetricsAndJsonLogsDuringARealMigration) {
   // Held by the flag file after the copy; ctl unpostpone releases it.
   ASSERT_TRUE(eventually([&] { return ctl("status").find("postponed") != std::string::npos; }, 60s, 100ms))
       << ctl("status");
-  const auto un = run(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " unpostpone");
+  const auto un = run_shell(std::string(GHOSTCUT_BINARY) + " ctl --socket " + socket_ + " unpostpone");
   EXPECT_EQ(un.status, 0) << un.out;
   ASSERT_EQ(migration_.wait_for(60s), std::future_status::ready);
   const auto r = migration_.get();
@@ -201,7 +174,7 @@ TEST_F(OperatorCliTest, ConfigFileAndOptionFileSupplySettingsAndTheCommandLineWi
                           " --table t --alter 'ADD COLUMN c INT NULL' --execute --no-attempt-instant --config " +
                           config + " --threads 3";
   // Held by the config file's postpone flag file, so the settings can be read while it runs.
-  migration_ = std::async(std::launch::async, [cmd] { return run(cmd); });
+  migration_ = std::async(std::launch::async, [cmd] { return run_shell(cmd); });
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socket_); }, 15s, 100ms));
   const auto json = ctl("'status json'");
   const auto t = ghostcut::test::parse_json(json);

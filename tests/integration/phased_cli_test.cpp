@@ -11,33 +11,15 @@
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 #include "support/mini_json.h"
+#include "support/process.h"
 
 using namespace ghostcut::engine;
+using ghostcut::test::CommandResult;
+using ghostcut::test::run_ghostcut;
+using ghostcut::test::shell_quote;
 using ghostcut::testing::LiveServerTest;
 
 namespace {
-
-struct CliRun {
-  int status;
-  std::string out;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CliRun run_ghostcut(const std::string& args, const std::string& password, bool with_stderr) {
-  const std::string cmd = "env HOME=/nonexistent-ghostcut-home GHOSTCUT_PASSWORD=" + shell_quote(password) + " " +
-                          std::string(GHOSTCUT_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
 
 // The number after "key": in a one-line JSON object (first occurrence).
 double number_after(const std::string& json, const std::string& key) {
@@ -48,7 +30,7 @@ double number_after(const std::string& json, const std::string& key) {
 
 class PhasedCliTest : public LiveServerTest {
  protected:
-  CliRun migrate(const std::string& alter, const std::string& extra, bool with_stderr = false) {
+  CommandResult migrate(const std::string& alter, const std::string& extra, bool with_stderr = false) {
     return run_ghostcut("migrate --host " + settings_.host + " --port " + std::to_string(settings_.port) + " --user " +
                             shell_quote(settings_.user) + " --ssl-mode disabled --database " + shell_quote(db_) +
                             " --table t --alter " + shell_quote(alter) + " " + extra,

@@ -19,28 +19,20 @@
 #include "engine/sql/binlog_settings.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
 using namespace ghostcut::testing;
 using namespace std::chrono_literals;
+using ghostcut::test::read_file;
+using ghostcut::test::shell_quote;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-constexpr int kRows = 60000;
+constexpr int kDrillRows = 60000;
 // A copy slow enough to be caught part-way by polling its checkpoint: small chunks, each followed
 // by a sleep twice its length (the sleep scales with the machine's speed, so the copy does too).
 const char* kArgs =
@@ -53,15 +45,15 @@ class ResumeDrillTest : public LiveServerTest {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
     writers_.resize(3);
-    conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
-    conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(kRows));
+    create_seeded_table(*conn_, kDrillRows);
     const int n = static_cast<int>(writers_.size());
     for (int w = 0; w < n; ++w) {
       writers_[w].w = w;
       writers_[w].writers = n;
-      writers_[w].next_id = kRows + w;
+      writers_[w].next_id = kDrillRows + w;
     }
-    for (std::int64_t id = 1; id <= kRows; ++id) writers_[static_cast<std::size_t>(id % n)].model[id] = {id, "seed"};
+    for (std::int64_t id = 1; id <= kDrillRows; ++id)
+      writers_[static_cast<std::size_t>(id % n)].model[id] = {id, "seed"};
     for (auto& wr : writers_) threads_.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_writers_));
     tmp_ = "/tmp/ghostcut-resume-" + std::to_string(::getpid()) + "-" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -156,9 +148,7 @@ class ResumeDrillTest : public LiveServerTest {
     expect_model();
   }
   void expect_model() {
-    Table expected;
-    for (const auto& wr : writers_)
-      for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second};
+    const Table expected = model_rows(writers_);
     const Table got = read_table(*conn_, db_, "t", "a, b", "id");
     Table old;
     EXPECT_EQ(got.size(), expected.size());
@@ -176,7 +166,7 @@ class ResumeCopyDrillTest : public ResumeDrillTest, public ::testing::WithParamI
 
 // Killed when the checkpoint shows GetParam() % of the rows copied.
 TEST_P(ResumeCopyDrillTest, KilledDuringTheCopyResumes) {
-  const std::uint64_t at = static_cast<std::uint64_t>(kRows) * static_cast<std::uint64_t>(GetParam()) / 100;
+  const std::uint64_t at = static_cast<std::uint64_t>(kDrillRows) * static_cast<std::uint64_t>(GetParam()) / 100;
   const auto c = kill_when(start(kArgs, std::to_string(at)), [&](const Checkpoint& c) {
     return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= at;
   });
@@ -200,10 +190,10 @@ TEST_F(ResumeDrillTest, KilledWhilePostponedResumesWithoutCopying) {
 
 TEST_F(ResumeDrillTest, KilledWhileThrottledResumes) {
   const std::string args = std::string(kArgs) + " --throttle-flag-file " + shell_quote(tmp_ + ".throttle");
-  const pid_t pid = start(args, std::to_string(kRows / 3));
+  const pid_t pid = start(args, std::to_string(kDrillRows / 3));
   // Throttle it a third of the way through, then kill it while it waits.
   kill_when(pid, [&](const Checkpoint& c) {
-    if (!c.ranges.empty() && c.ranges[0].rows_below >= kRows / 3) std::ofstream(tmp_ + ".throttle") << "x";
+    if (!c.ranges.empty() && c.ranges[0].rows_below >= kDrillRows / 3) std::ofstream(tmp_ + ".throttle") << "x";
     return c.phase == "copying (throttled)";
   });
   const auto c = checkpoint();
@@ -216,8 +206,8 @@ TEST_F(ResumeDrillTest, KilledWhileThrottledResumes) {
 // The checkpoint's binlog file purged while ghostcut was down: refused, naming the file and the way
 // forward; --no-resume then starts over and succeeds.
 TEST_F(ResumeDrillTest, PurgedBinlogRefusesNamingTheFile) {
-  const auto c = kill_when(start(kArgs, std::to_string(kRows / 5)), [](const Checkpoint& c) {
-    return !c.ranges.empty() && c.ranges[0].rows_below >= kRows / 5 && !c.applied.empty();
+  const auto c = kill_when(start(kArgs, std::to_string(kDrillRows / 5)), [](const Checkpoint& c) {
+    return !c.ranges.empty() && c.ranges[0].rows_below >= kDrillRows / 5 && !c.applied.empty();
   });
   ASSERT_FALSE(c.applied.empty());
   admin_->execute("FLUSH BINARY LOGS");
@@ -242,7 +232,7 @@ TEST_F(ResumeDrillTest, PurgedBinlogRefusesNamingTheFile) {
   ASSERT_EQ(code2, 0) << log2;
   EXPECT_EQ(log2.find("resuming the interrupted run"), std::string::npos) << log2;
   const auto fresh = rows_copied(log2);
-  EXPECT_GE(fresh, static_cast<std::uint64_t>(kRows) * 9 / 10) << "--no-resume copies from the first row";
+  EXPECT_GE(fresh, static_cast<std::uint64_t>(kDrillRows) * 9 / 10) << "--no-resume copies from the first row";
   std::printf("[ drill ] --no-resume started over and copied %llu rows\n", static_cast<unsigned long long>(fresh));
   stop_writers_ = true;
   for (auto& th : threads_) th.join();
@@ -255,11 +245,11 @@ TEST_F(ResumeDrillTest, PurgedBinlogRefusesNamingTheFile) {
 // correct cut-over, without a rerun. The writers pause over the restart, so the model stays exact.
 TEST_F(ResumeDrillTest, ServerRestartMidCopyIsAPauseForTheSameProcess) {
   { std::ofstream(tmp_ + ".postpone") << "hold"; }  // holds the copy (not the cut-over) here
-  const pid_t pid = start(kArgs, std::to_string(kRows / 4) + ":" + tmp_ + ".postpone");
+  const pid_t pid = start(kArgs, std::to_string(kDrillRows / 4) + ":" + tmp_ + ".postpone");
   const auto deadline = Clock::now() + 120s;
   for (;;) {
     auto c = checkpoint();
-    if (c && !c->ranges.empty() && c->ranges[0].rows_below >= kRows / 4) break;
+    if (c && !c->ranges.empty() && c->ranges[0].rows_below >= kDrillRows / 4) break;
     ASSERT_LT(Clock::now(), deadline) << read_file(tmp_ + ".log");
     std::this_thread::sleep_for(20ms);
   }
@@ -340,8 +330,8 @@ TEST_F(ResumeDrillTest, ServerRestartMidCopyIsAPauseForTheSameProcess) {
 // The rerun asks for a different ALTER: refused, naming both ALTERs, nothing dropped; the original
 // command then resumes.
 TEST_F(ResumeDrillTest, DifferentPlanIsRefusedNamingTheDifference) {
-  const auto c = kill_when(start(kArgs, std::to_string(kRows / 10)), [](const Checkpoint& c) {
-    return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= kRows / 10;
+  const auto c = kill_when(start(kArgs, std::to_string(kDrillRows / 10)), [](const Checkpoint& c) {
+    return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= kDrillRows / 10;
   });
   ASSERT_FALSE(c.ranges.empty());
   std::string other = kArgs;
@@ -385,7 +375,7 @@ TEST_F(ResumeDrillTest, KilledDuringADeferredCopyResumesAndBuildsTheKeys) {
   const auto show = [&](const char* table) {
     return conn_->query(std::string("SHOW CREATE TABLE ") + table).at(0, "Create Table").value_or("");
   };
-  const std::uint64_t at = kRows / 5;
+  const std::uint64_t at = kDrillRows / 5;
   const std::string first = std::string(kArgs) + " --defer-secondary-indexes";
   const auto c = kill_when(start(first, std::to_string(at)), [&](const Checkpoint& c) {
     return !c.ranges.empty() && !c.ranges[0].done && c.ranges[0].rows_below >= at;

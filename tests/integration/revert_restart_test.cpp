@@ -24,28 +24,20 @@
 #include "engine/sql/changelog.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
 using namespace ghostcut::testing;
 using namespace std::chrono_literals;
+using ghostcut::test::read_file;
+using ghostcut::test::shell_quote;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-constexpr int kRows = 3000;
+constexpr int kRevertRows = 3000;
 // An added column, a widening and a rename: each has an exact way back.
 const char* kAlter = "'ADD COLUMN z INT NOT NULL DEFAULT 7, MODIFY a BIGINT NOT NULL, CHANGE c c2 INT NULL'";
 
@@ -60,7 +52,7 @@ class RevertRestartTest : public LiveServerTest {
     // t(id, a INT, b, c): writers own a and b; c is the seed's copy of id, renamed by the ALTER.
     conn_->execute(
         "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a INT NOT NULL, b VARCHAR(64) NOT NULL, c INT NULL)");
-    conn_->execute("INSERT INTO t SELECT seq, seq, 'seed', seq FROM seq_1_to_" + std::to_string(kRows));
+    conn_->execute("INSERT INTO t SELECT seq, seq, 'seed', seq FROM seq_1_to_" + std::to_string(kRevertRows));
   }
   void TearDown() override {
     stop_writers();
@@ -70,7 +62,7 @@ class RevertRestartTest : public LiveServerTest {
 
   void start_writers() {
     writers_.resize(3);
-    seed_models(writers_, kRows);
+    seed_models(writers_, kRevertRows);
     for (auto& wr : writers_) threads_.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_));
   }
   void stop_writers() {
@@ -215,11 +207,10 @@ class RevertRestartTest : public LiveServerTest {
   // After the writers stopped: t is the old table again and equals their model.
   void expect_reverted_to_model() {
     std::uint64_t n = 0;
-    Table expected;
+    const Table expected = model_rows(writers_);
     for (const auto& wr : writers_) {
       EXPECT_EQ(wr.errors, 0u) << wr.last_error;
       n += wr.ops;
-      for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second};
     }
     EXPECT_GT(n, 600u) << "the writers barely ran";
     EXPECT_EQ(columns("t"), "id,a,b,c");

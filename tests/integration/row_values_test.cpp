@@ -12,6 +12,7 @@
 #include "integration/every_type_table.h"
 #include "integration/stream_harness.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut;
 using namespace std::chrono_literals;
@@ -23,14 +24,12 @@ namespace {
 
 using ghostcut::testing::kEveryTypeCreate;
 using ghostcut::testing::kEveryTypeInserts;
-const auto& kCreate = kEveryTypeCreate;
-const auto& kInserts = kEveryTypeInserts;
-const char* kUpdates[] = {
+const char* kRowUpdates[] = {
     "UPDATE every_type SET ti = ti + 1, vc = 'changed', j = '{\"changed\": true}', dtt6 = '2000-01-01 00:00:00.5' WHERE id = 4",
     "UPDATE every_type SET c = NULL, tx = NULL, bu = 42 WHERE id = 3",
     "UPDATE every_type SET id = 5 WHERE id = 1",
 };
-const char* kDeletes[] = {"DELETE FROM every_type WHERE id IN (2, 3)"};
+const char* kRowDeletes[] = {"DELETE FROM every_type WHERE id IN (2, 3)"};
 
 // One row image as mariadb-binlog -v prints it: the text after "@N=" for each column.
 struct PrintedRow {
@@ -38,15 +37,8 @@ struct PrintedRow {
   std::vector<std::string> values;
 };
 
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 65536> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  pclose(p);
-  return out;
-}
+// What `cmd` prints on stdout.
+std::string run_capture(const std::string& cmd) { return ghostcut::test::run_shell_stdout(cmd).out; }
 
 std::vector<PrintedRow> parse_mariadb_binlog(const std::string& text, const std::string& table) {
   std::vector<PrintedRow> rows;
@@ -169,7 +161,7 @@ class RowValuesTest : public LiveServerTest {};
 
 TEST_F(RowValuesTest, EveryTypeMatchesMariadbBinlog) {
   if (run_capture("command -v mariadb-binlog").empty()) GTEST_SKIP() << "mariadb-binlog not installed";
-  conn_->execute(kCreate);
+  conn_->execute(kEveryTypeCreate);
   const auto schema = engine::load_table_schema(*conn_, db_, "every_type");
   binlog::TableColumns cols{schema.column_names(), schema.signs()};
 
@@ -187,12 +179,12 @@ TEST_F(RowValuesTest, EveryTypeMatchesMariadbBinlog) {
       [&](const binlog::TableMap&) { return &cols; });
 
   conn_->execute("SET time_zone = '+00:00'");
-  for (const char* q : kInserts) conn_->execute(q);
-  for (const char* q : kUpdates) conn_->execute(q);
-  for (const char* q : kDeletes) conn_->execute(q);
+  for (const char* q : kEveryTypeInserts) conn_->execute(q);
+  for (const char* q : kRowUpdates) conn_->execute(q);
+  for (const char* q : kRowDeletes) conn_->execute(q);
   status = admin_->query("SHOW MASTER STATUS");
   const binlog::BinlogPosition end{*status.rows[0][0], engine::to_uint64(status.rows[0][1])};
-  const std::size_t expected_changes = std::size(kInserts) + std::size(kUpdates) + 2;
+  const std::size_t expected_changes = std::size(kEveryTypeInserts) + std::size(kRowUpdates) + 2;
 
   std::vector<binlog::RowChange> changes;
   while (changes.size() < expected_changes) {

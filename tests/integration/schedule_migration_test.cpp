@@ -20,6 +20,7 @@
 #include "engine/sql/quoting.h"
 #include "integration/test_server.h"
 #include "support/eventually.h"
+#include "support/temp_dir.h"
 
 using namespace ghostcut::engine;
 using ghostcut::ConnectionSettings;
@@ -42,7 +43,7 @@ struct FakeClock {
 };
 
 // Updates and inserts on the table until stopped; counts what it did.
-struct Writer {
+struct LoadWriter {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> ops{0}, errors{0};
   std::thread thread;
@@ -68,7 +69,7 @@ struct Writer {
     stop = true;
     if (thread.joinable()) thread.join();
   }
-  ~Writer() { finish(); }
+  ~LoadWriter() { finish(); }
 };
 
 class ScheduleMigrationTest : public LiveServerTest {
@@ -76,9 +77,8 @@ class ScheduleMigrationTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-sched-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-sched");
+    ASSERT_FALSE(dir_.empty());
     conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL)");
     conn_->execute("INSERT INTO t SELECT seq, seq, CONCAT('row-', seq) FROM seq_1_to_5000");
   }
@@ -138,7 +138,7 @@ class ScheduleMigrationTest : public LiveServerTest {
 
 TEST_F(ScheduleMigrationTest, WaitsForTheWindowInSyncThenCutsOverInsideIt) {
   ASSERT_TRUE(runtime_.set_cut_over_windows({"Thu 10:05-10:30 UTC"}));
-  Writer writer;
+  LoadWriter writer;
   writer.start(settings_, 2ms);
   start(config());
   ASSERT_TRUE(eventually(
@@ -247,7 +247,7 @@ TEST_F(ScheduleMigrationTest, QuietThresholdWaitsForTheLoadToStop) {
   auto c = config();
   c.cut_over_when_quiet = 20;  // row changes/s
   c.quiet_window = 2s;
-  Writer writer;
+  LoadWriter writer;
   writer.start(settings_, 1ms);  // hundreds of changes per second
   start(c);
   ASSERT_TRUE(eventually(

@@ -20,25 +20,16 @@
 #include "integration/test_server.h"
 #include "support/eventually.h"
 #include "support/http_get.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 using namespace std::chrono_literals;
 using ghostcut::test::eventually;
+using ghostcut::test::read_file;
+using ghostcut::test::shell_quote;
 using ghostcut::testing::LiveServerTest;
 
 namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Every line parses as a JSON object with the stable fields; returns them.
 std::vector<nlohmann::json> json_lines(const std::string& text) {
@@ -62,9 +53,8 @@ class StructuredOutputTest : public LiveServerTest {
   void SetUp() override {
     LiveServerTest::SetUp();
     if (IsSkipped()) return;
-    char tmpl[] = "/tmp/gc-json-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-json");
+    ASSERT_FALSE(dir_.empty());
     err_ = dir_ + "/stderr";
   }
   void TearDown() override {
@@ -92,21 +82,21 @@ TEST_F(StructuredOutputTest, EveryLineIsJsonFromABadFlagOnAndExitTwo) {
   const int st = std::system(
       (std::string(GHOSTCUT_BINARY) + " migrate --log-format json --no-such-flag 2>" + err_ + " >/dev/null").c_str());
   EXPECT_EQ(code_of(st), 2);
-  const auto lines = json_lines(slurp(err_));
-  ASSERT_EQ(lines.size(), 1u) << slurp(err_);
+  const auto lines = json_lines(read_file(err_));
+  ASSERT_EQ(lines.size(), 1u) << read_file(err_);
   EXPECT_EQ(lines[0]["event"], "usage-error");
   EXPECT_EQ(lines[0]["level"], "error");
   EXPECT_NE(lines[0]["msg"].get<std::string>().find("no-such-flag"), std::string::npos);
   // An unknown subcommand too.
   EXPECT_EQ(code_of(std::system((std::string(GHOSTCUT_BINARY) + " frobnicate --log-format json 2>" + err_).c_str())),
             2);
-  ASSERT_EQ(json_lines(slurp(err_)).size(), 1u) << slurp(err_);
+  ASSERT_EQ(json_lines(read_file(err_)).size(), 1u) << read_file(err_);
 }
 
 TEST_F(StructuredOutputTest, ARefusalIsJsonAndExitsFour) {
   conn_->execute("CREATE TABLE t (id INT, KEY (id))");  // no unique key: refused before any change
-  EXPECT_EQ(migrate("--table t --alter 'ADD COLUMN c INT' --execute --log-format json"), 4) << slurp(err_);
-  const auto lines = json_lines(slurp(err_));
+  EXPECT_EQ(migrate("--table t --alter 'ADD COLUMN c INT' --execute --log-format json"), 4) << read_file(err_);
+  const auto lines = json_lines(read_file(err_));
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back()["event"], "refused");
   EXPECT_EQ(lines.back()["database"], db_);
@@ -126,7 +116,7 @@ TEST_F(StructuredOutputTest, AFailingRunIsJsonToTheLastLineAndExitsOne) {
           "--table t --alter 'ADD COLUMN c INT' --no-attempt-instant --execute --log-format json --no-serve-socket --hooks-path " +
           hooks),
       1);
-  const std::string log = slurp(err_);
+  const std::string log = read_file(err_);
   const auto lines = json_lines(log);
   ASSERT_GT(lines.size(), 3u) << log;
   // The pipe: the same text through a separate JSON parser process, line by line.
@@ -160,17 +150,17 @@ TEST_F(StructuredOutputTest, ProgressNumbersAreNumbersAndBuildInfoIsAMetric) {
       "--status-interval-seconds 1 --postpone-cut-over-flag-file " +
       hold + " --metrics-port " + std::to_string(port));
   running_ = std::async(std::launch::async, [cmd] { return code_of(std::system(cmd.c_str())); });
-  ASSERT_TRUE(eventually([&] { return slurp(err_).find("\"event\":\"progress\"") != std::string::npos; }, 60s))
-      << slurp(err_);
+  ASSERT_TRUE(eventually([&] { return read_file(err_).find("\"event\":\"progress\"") != std::string::npos; }, 60s))
+      << read_file(err_);
   const auto metrics = ghostcut::test::http_get(port, "/metrics");
   ASSERT_TRUE(metrics.has_value());
   EXPECT_NE(metrics->body.find("ghostcut_build_info{version=\""), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("\",build_type=\""), std::string::npos) << metrics->body;
   std::filesystem::remove(hold);
   ASSERT_EQ(running_.wait_for(60s), std::future_status::ready);
-  EXPECT_EQ(running_.get(), 0) << slurp(err_);
+  EXPECT_EQ(running_.get(), 0) << read_file(err_);
   bool progress = false, done = false;
-  for (const auto& j : json_lines(slurp(err_))) {
+  for (const auto& j : json_lines(read_file(err_))) {
     if (j["event"] == "progress") {
       progress = true;
       EXPECT_TRUE(j["rows_copied"].is_number_unsigned()) << j.dump();
@@ -205,17 +195,17 @@ TEST_F(StructuredOutputTest, ASignalExitsOneHundredThirtyWithTheOriginalIntact) 
       << "\n";
   const std::string cmd = "sh " + script;
   running_ = std::async(std::launch::async, [cmd] { return code_of(std::system(cmd.c_str())); });
-  ASSERT_TRUE(eventually([&] { return slurp(err_).find("cut-over postponed") != std::string::npos; }, 60s))
-      << slurp(err_);
-  const pid_t pid = std::stoi(slurp(pidfile));
+  ASSERT_TRUE(eventually([&] { return read_file(err_).find("cut-over postponed") != std::string::npos; }, 60s))
+      << read_file(err_);
+  const pid_t pid = std::stoi(read_file(pidfile));
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   ASSERT_EQ(running_.wait_for(60s), std::future_status::ready);
-  EXPECT_EQ(running_.get(), 130) << slurp(err_);
-  const auto lines = json_lines(slurp(err_));
+  EXPECT_EQ(running_.get(), 130) << read_file(err_);
+  const auto lines = json_lines(read_file(err_));
   ASSERT_FALSE(lines.empty());
   bool interrupted = false;
   for (const auto& j : lines) interrupted = interrupted || j["event"] == "interrupted";
-  EXPECT_TRUE(interrupted) << slurp(err_);
+  EXPECT_TRUE(interrupted) << read_file(err_);
   auto cols = conn_->query(
       "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
   EXPECT_EQ(cols.rows[0][0].value_or(""), "2");

@@ -25,7 +25,14 @@
 #include <string>
 #include <vector>
 
+#include "support/fixtures.h"
 #include "support/mini_json.h"
+#include "support/process.h"
+
+using ghostcut::test::CommandOutput;
+using ghostcut::test::read_file;
+using ghostcut::test::run_shell_split;
+using ghostcut::test::shell_quote;
 
 namespace {
 
@@ -36,55 +43,11 @@ using Kind = JsonNode::Kind;
 
 const std::filesystem::path kFixtures{GHOSTCUT_FIXTURES_DIR};
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 
-struct ToolRun {
-  int status = -1;  // exit status, or -1 when killed by a signal
-  std::string out;
-  std::string err;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q.push_back(c);
-  }
-  return q + "'";
-}
-
-ToolRun run_ghostcut(const std::string& args) {
-  char err_path[] = "/tmp/ghostcut_tail_fixtures_XXXXXX";
-  const int fd = mkstemp(err_path);
-  ToolRun r;
-  if (fd < 0) {
-    r.err = std::string("mkstemp: ") + std::strerror(errno);
-    return r;
-  }
-  ::close(fd);
-  const std::string cmd = shell_quote(GHOSTCUT_BINARY) + " " + args + " 2>" + shell_quote(err_path);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    r.err = std::string("popen: ") + std::strerror(errno);
-    ::unlink(err_path);
-    return r;
-  }
-  std::array<char, 65536> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.err = read_text(err_path);
-  ::unlink(err_path);
-  return r;
-}
+// `ghostcut ARGS`, stdout and stderr apart.
+CommandOutput run_tool(const std::string& args) { return run_shell_split(shell_quote(GHOSTCUT_BINARY) + " " + args); }
 
 // ---------------------------------------------------------------------------------------------
 // manifest.json
@@ -101,7 +64,7 @@ std::vector<ManifestFile> load_manifest() {
   std::vector<ManifestFile> files;
   const auto path = kFixtures / "manifest.json";
   if (!std::filesystem::exists(path)) return files;
-  auto doc = parse_json(read_text(path));
+  auto doc = parse_json(read_file(path));
   if (!doc || !doc->find("files")) return files;
   for (const auto& f : doc->find("files")->items) {
     ManifestFile m;
@@ -704,7 +667,8 @@ std::string test_name(const std::string& file) {
   return n;
 }
 
-class TailFixturesFile : public ::testing::TestWithParam<ManifestFile> {};
+class TailFixturesFile : public ::ghostcut::test::RequiresFixtures,
+                         public ::testing::WithParamInterface<ManifestFile> {};
 
 // Compares one expected image (column list text) with ours; appends failures.
 void compare_image(const std::string& where, const std::string& exp_text, const JsonNode& ours,
@@ -755,7 +719,7 @@ TEST_P(TailFixturesFile, DecodesLikeTheExpectedFile) {
   const auto expected = load_expected(exp_path, exp_error);
   ASSERT_TRUE(exp_error.empty()) << exp_error;
 
-  const ToolRun r = run_ghostcut("tail --binlog-file " + shell_quote(bin_path.string()));
+  const CommandOutput r = run_tool("tail --binlog-file " + shell_quote(bin_path.string()));
   std::vector<std::string> parse_errors;
   const auto ours = parse_our_rows(r.out, parse_errors);
   for (const auto& e : parse_errors) ADD_FAILURE() << e;
@@ -891,8 +855,9 @@ INSTANTIATE_TEST_SUITE_P(TailFixtures, TailFixturesFile, ::testing::ValuesIn(man
                          [](const ::testing::TestParamInfo<ManifestFile>& info) { return test_name(info.param.file); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TailFixturesFile);
 
-TEST(TailFixturesManifest, ListsEveryFixtureFile) {
-  if (!std::filesystem::exists(kFixtures / "manifest.json")) GTEST_SKIP() << "no fixtures at " << kFixtures;
+using TailFixturesManifest = ::ghostcut::test::RequiresFixtures;
+
+TEST_F(TailFixturesManifest, ListsEveryFixtureFile) {
   std::set<std::string> listed;
   for (const auto& m : manifest()) listed.insert(m.file);
   EXPECT_GE(listed.size(), 50u);
@@ -907,7 +872,9 @@ TEST(TailFixturesManifest, ListsEveryFixtureFile) {
 }
 
 // --table db.tbl keeps only that table's rows: a multi-table file (22 tables in 4 schemas).
-TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
+using TailFixturesFilter = ::ghostcut::test::RequiresFixtures;
+
+TEST_F(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   const std::string file = "mysql-5.7/shyiko__mysql-bin.checksum-crc32";
   const std::string table = "simu_file_dev.file";
   const ManifestFile* m = nullptr;
@@ -925,8 +892,8 @@ TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   ASSERT_FALSE(want.empty());
   ASSERT_GT(others, 0u) << "the file must also have rows of other tables";
 
-  const ToolRun r =
-      run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table " + table);
+  const CommandOutput r =
+      run_tool("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table " + table);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::vector<std::string> errors;
@@ -940,8 +907,8 @@ TEST(TailFixturesFilter, TableOptionKeepsOnlyThatTable) {
   EXPECT_EQ(got, want);
 
   // A table that is not in the file: nothing, and still success.
-  const ToolRun none =
-      run_ghostcut("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table nosuch.table");
+  const CommandOutput none =
+      run_tool("tail --binlog-file " + shell_quote((kFixtures / file).string()) + " --table nosuch.table");
   EXPECT_EQ(none.status, 0) << none.err;
   EXPECT_EQ(none.out, "");
 }

@@ -8,40 +8,18 @@
 #include <sstream>
 
 #include "integration/test_server.h"
+#include "support/process.h"
 
+using ghostcut::test::CommandOutput;
+using ghostcut::test::run_shell_split;
+using ghostcut::test::shell_quote;
+using ghostcut::test::split_lines;
 using ghostcut::testing::LiveServerTest;
 
 namespace {
 
-struct Run {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-Run run_tail(const std::string& args, const std::string& password) {
-  const std::string err_file = ::testing::TempDir() + "tail_live_err.txt";
-  ::setenv("GHOSTCUT_PASSWORD", password.c_str(), 1);
-  std::string cmd = std::string(GHOSTCUT_BINARY) + " tail " + args + " 2>" + err_file;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int st = pclose(p);
-  ::unsetenv("GHOSTCUT_PASSWORD");
-  std::string err;
-  if (FILE* f = fopen(err_file.c_str(), "r")) {
-    while (std::size_t n = fread(buf.data(), 1, buf.size(), f)) err.append(buf.data(), n);
-    fclose(f);
-  }
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out, err};
-}
-
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
+CommandOutput run_tail(const std::string& args, const std::string& password) {
+  return run_shell_split("env GHOSTCUT_PASSWORD=" + shell_quote(password) + " " + GHOSTCUT_BINARY + " tail " + args);
 }
 
 class TailLiveTest : public LiveServerTest {
@@ -62,7 +40,7 @@ TEST_F(TailLiveTest, PrintsRowChangesWithColumnNamesAndSignedness) {
   auto r = run_tail(conn_args() + " --table " + db_ + ".t --file " + file + " --pos " + pos + " --max-events 3",
                     settings_.password);
   ASSERT_EQ(r.status, 0) << r.err;
-  auto l = lines(r.out);
+  auto l = split_lines(r.out);
   ASSERT_EQ(l.size(), 3u) << r.out;
   EXPECT_NE(l[0].find(R"("kind":"insert")"), std::string::npos) << l[0];
   EXPECT_NE(l[0].find(R"("after":{"id":4294967295,"name":"héllo","big":18446744073709551615})"), std::string::npos)

@@ -21,11 +21,13 @@
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/test_server.h"
+#include "support/ports.h"
 
 using namespace ghostcut;
 using namespace std::chrono_literals;
 using ghostcut::testing::LiveServerTest;
 using Clock = std::chrono::steady_clock;
+using ghostcut::test::free_local_port;
 
 namespace {
 
@@ -49,20 +51,6 @@ std::int64_t global_status(engine::SqlConnection& c, const std::string& name) {
 }
 
 // A loopback port nothing listens on: bind an ephemeral port, then close it.
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("could not find a free port");
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class ThrottlerTest : public LiveServerTest {
  protected:
   void SetUp() override {
@@ -334,7 +322,7 @@ TEST_F(ThrottlerTest, ManualThrottleAndWaitWhileThrottled) {
 
 TEST_F(ThrottlerTest, UnreachableReplicaCountsAsLagging) {
   auto& t = start(config());
-  const std::uint16_t port = closed_port();
+  const std::uint16_t port = free_local_port();
   const std::string address = "127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(runtime_.set_throttle_control_replicas({{"127.0.0.1", port}}).has_value());
   ASSERT_TRUE(becomes_throttled("lag"));

@@ -1,5 +1,6 @@
 // ControlServer over real sockets (unix and TCP), with the real command handler and RuntimeSettings.
 #include "engine/control/control_server.h"
+#include "support/temp_dir.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -135,9 +136,8 @@ std::shared_ptr<spdlog::logger> quiet_logger() {
 class ControlServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/gc-ctl-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = ghostcut::test::make_temp_dir("gc-ctl");
+    ASSERT_FALSE(dir_.empty());
     path_ = dir_ + "/c.sock";
   }
   void TearDown() override {

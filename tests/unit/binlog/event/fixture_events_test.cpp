@@ -9,13 +9,14 @@
 #include "binlog/event/binlog_file_reader.h"
 #include "binlog/event/checksum.h"
 #include "binlog/event/event_decoder.h"
+#include "support/fixtures.h"
 
 namespace ghostcut::binlog {
 namespace {
 
 namespace fs = std::filesystem;
 
-class FixtureFile : public ::testing::Test {
+class FixtureFile : public ::ghostcut::test::RequiresFixtures {
  protected:
   // Loads `rel` or skips the test when the fixtures are not installed.
   bool load(const std::string& rel) {

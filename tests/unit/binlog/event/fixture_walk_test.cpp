@@ -16,6 +16,7 @@
 #include "binlog/event/event_decoder.h"
 #include "binlog/event/table_map_cache.h"
 #include "binlog/event/trx_boundary.h"
+#include "support/fixtures.h"
 #include "support/mini_json.h"
 
 namespace ghostcut::binlog {
@@ -139,9 +140,10 @@ Walk walk_file(Bytes file) {
   return w;
 }
 
-TEST(FixtureWalk, EveryFileMatchesManifest) {
+using FixtureWalk = ::ghostcut::test::RequiresFixtures;
+
+TEST_F(FixtureWalk, EveryFileMatchesManifest) {
   const fs::path dir = GHOSTCUT_FIXTURES_DIR;
-  if (!fs::exists(dir / "manifest.json")) GTEST_SKIP() << "no fixtures at " << dir;
   const auto manifest_bytes = read_file(dir / "manifest.json");
   const JsonNode manifest = test::parse_json_or_throw(
       std::string_view(reinterpret_cast<const char*>(manifest_bytes.data()), manifest_bytes.size()));

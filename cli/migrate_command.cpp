@@ -146,6 +146,9 @@ int run_migrate(const std::vector<std::string>& args) {
     } catch (const engine::SqlError& e) {
       cost.warnings.push_back(std::string("no cost estimate: ") + e.what());
     }
+    // What the run will do, as engine/cutover/instant_phase.cpp decides it: else the copy's costs.
+    cost.instant = plan.instant.possible && !config.no_attempt_instant && plan.mapping.backfills.empty() &&
+                   config.keep_old_table_in_sync_seconds == 0 && config.check_queries.empty();
     if (config.plan_format == "json") {
       std::string json = engine::plan_json(plan, cost);
       if (!preflight.json.empty() && !json.empty() && json.back() == '}')

@@ -86,8 +86,8 @@ void Migrator::copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnect
   tables.create(main);                              // 2. create
   auto sync = std::make_unique<Sync>(m, io, main);  // 3. stream, apply, watch
   m.run_gating_hook("on-before-row-copy");
-  copy_rows(m, *sync, main);        // 4. copy
-  complete_ghost_indexes(m, main);  // 4b. deferred keys built; the ghost is the ALTER's table
+  copy_rows(m, *sync, main);  // 4. copy
+  complete_ghost_indexes(m);  // 4b. deferred keys built; the ghost is the ALTER's table
   if (m.config.after_copy) m.config.after_copy();
   if (m.config.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
   if (m.config.analyze_ghost) analyze_ghost(m, main);                // 5b. fresh statistics

@@ -53,16 +53,7 @@ std::string show_create(SqlConnection& c, const std::string& database, const std
   return r.at(0, "Create Table").value_or("");
 }
 
-}  // namespace
-
-void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c) {
-  const auto keys = plain_secondary_keys(m.plan.ghost_create_statement);
-  if (keys.empty()) return;
-  c.execute("ALTER TABLE " + quote_qualified(m.plan.database, m.plan.ghost_table) + " " + drop_keys_clause(keys));
-  m.log->info("deferred {} secondary key(s) of {} until after the copy", keys.size(), m.plan.ghost_table);
-}
-
-void complete_ghost_indexes(MigrationContext& m, SqlConnection& c) {
+void complete_on(MigrationContext& m, SqlConnection& c) {
   const auto& plan = m.plan;
   std::vector<SecondaryKey> missing;
   {
@@ -92,6 +83,31 @@ void complete_ghost_indexes(MigrationContext& m, SqlConnection& c) {
     throw std::runtime_error("the definition of " + plan.ghost_table +
                              " differs from what the ALTER produced on a scratch copy (SHOW CREATE TABLE):\n" + now +
                              "\nexpected:\n" + plan.ghost_create_statement);
+}
+
+}  // namespace
+
+void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c) {
+  const auto keys = plain_secondary_keys(m.plan.ghost_create_statement);
+  if (keys.empty()) return;
+  c.execute("ALTER TABLE " + quote_qualified(m.plan.database, m.plan.ghost_table) + " " + drop_keys_clause(keys));
+  m.log->info("deferred {} secondary key(s) of {} until after the copy", keys.size(), m.plan.ghost_table);
+}
+
+void complete_ghost_indexes(MigrationContext& m) {
+  // Fresh connections: the migration's main one sat idle through the copy (and may have been killed);
+  // a build cut off by a lost connection rolled back, so it is simply done again on a new one.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto c = SqlConnection::open(m.cs);
+      complete_on(m, *c);
+      return;
+    } catch (const SqlError& e) {
+      if (e.category() != SqlErrorCategory::kConnectionLost || attempt >= 5 || m.abort.stop_requested()) throw;
+      m.log->warn("completing the keys of {}: connection lost ({}); again on a new connection", m.plan.ghost_table,
+                  e.what());
+    }
+  }
 }
 
 }  // namespace ghostcut::engine

@@ -34,6 +34,7 @@ void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c);
 
 // After the copy, always: add the plan's plain secondary keys the ghost lacks, then check the ghost's
 // definition equals the plan's (AUTO_INCREMENT aside); a difference fails the run, original intact.
-void complete_ghost_indexes(MigrationContext& m, SqlConnection& c);
+// On its own connection, done again on a new one when that is lost.
+void complete_ghost_indexes(MigrationContext& m);
 
 }  // namespace ghostcut::engine

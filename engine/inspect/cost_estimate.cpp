@@ -37,6 +37,7 @@ std::string json_string(const std::string& s) {
 
 CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
   CostEstimate c;
+  c.instant = plan.instant.possible;
   const auto t = conn.query(
       "SELECT /* ghostcut inspect */ TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, AVG_ROW_LENGTH "
       "FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
@@ -124,7 +125,7 @@ std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan) {
   o << "Cost estimate\n";
   o << "  table size:      " << mib(c.data_bytes) << " data + " << mib(c.index_bytes) << " indexes, ~" << c.rows
     << " rows of ~" << c.avg_row_bytes << " bytes\n";
-  if (plan.instant.possible) {
+  if (c.instant) {
     o << "  instant:         metadata only: no ghost, no copy, no binlog volume\n";
   } else {
     o << "  ghost space:     ~" << mib(c.ghost_bytes) << " (plus the old table until it is dropped)\n";
@@ -144,8 +145,8 @@ std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan) {
 std::string cost_json(const CostEstimate& c, const MigrationPlan& plan) {
   std::ostringstream o;
   o << "{\"rows\":" << c.rows << ",\"data_bytes\":" << c.data_bytes << ",\"index_bytes\":" << c.index_bytes
-    << ",\"ghost_bytes\":" << (plan.instant.possible ? 0 : c.ghost_bytes)
-    << ",\"binlog_bytes\":" << (plan.instant.possible ? 0 : c.binlog_bytes) << ",\"copy_seconds\":" << c.copy_seconds
+    << ",\"instant\":" << (c.instant ? "true" : "false") << ",\"ghost_bytes\":" << (c.instant ? 0 : c.ghost_bytes)
+    << ",\"binlog_bytes\":" << (c.instant ? 0 : c.binlog_bytes) << ",\"copy_seconds\":" << c.copy_seconds
     << ",\"sample_rows\":" << c.sample_rows << ",\"binlog_retention_seconds\":" << c.retention_seconds
     << ",\"read_only\":" << (c.read_only ? "true" : "false") << ",\"lock_holders\":[";
   for (std::size_t i = 0; i < c.lock_holders.size(); ++i) {

@@ -26,6 +26,9 @@ struct CostEstimate {
   double copy_seconds = 0;          // rows at the sample's rate (one thread, no load)
   long long retention_seconds = 0;  // 0: the binlog is not purged by age
   bool read_only = false;
+  // The run will be the instant ALTER: the plan says it can be, and the caller did not decline it
+  // (--no-attempt-instant, a backfill, …). Otherwise the copy's figures are reported.
+  bool instant = false;
   std::vector<LockHolder> lock_holders;
   std::vector<std::string> warnings;
 };

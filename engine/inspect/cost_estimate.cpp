@@ -142,7 +142,7 @@ std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan) {
   return o.str();
 }
 
-std::string cost_json(const CostEstimate& c, const MigrationPlan& plan) {
+std::string cost_json(const CostEstimate& c, const MigrationPlan& /*plan*/) {
   std::ostringstream o;
   o << "{\"rows\":" << c.rows << ",\"data_bytes\":" << c.data_bytes << ",\"index_bytes\":" << c.index_bytes
     << ",\"instant\":" << (c.instant ? "true" : "false") << ",\"ghost_bytes\":" << (c.instant ? 0 : c.ghost_bytes)

@@ -142,7 +142,7 @@ int run_migrate(const std::vector<std::string>& args) {
   if (!config.execute) {
     engine::CostEstimate cost;
     try {
-      cost = engine::estimate_cost(*conn, plan);
+      cost = engine::estimate_cost(*conn, plan, !config.skip_checksum);
     } catch (const engine::SqlError& e) {
       cost.warnings.push_back(std::string("no cost estimate: ") + e.what());
     }

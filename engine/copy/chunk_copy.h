@@ -33,6 +33,10 @@ class ChunkCopy {
  public:
   // Throws when the plan's chunk key has no query builder (the Inspector refuses such plans).
   explicit ChunkCopy(const MigrationPlan& plan);
+  // Copies into plan.ghost_table instead of `<t>_gho` (the dry run's sample into a scratch table).
+  ChunkCopy(const MigrationPlan& plan, bool into_plans_ghost_table) : ChunkCopy(plan) {
+    if (into_plans_ghost_table) builder_.set_ghost_table(plan.ghost_table);
+  }
 
   const QueryBuilder& builder() const { return builder_; }
   // What a copy session needs: the engine's time zone and modes, native ALTER's strictness,

@@ -3,7 +3,10 @@
 #include <chrono>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/apply/apply_sql.h"
+#include "engine/inspect/copy_sample.h"
 #include "engine/inspect/phased_queries.h"
 #include "engine/inspect/scratch_table.h"
 #include "engine/sql/query_builder.h"
@@ -23,19 +26,9 @@ std::string mib(std::uint64_t b) {
   return o.str();
 }
 
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += c;
-    else if (static_cast<unsigned char>(c) < 0x20) o += ' ';
-    else o += c;
-  }
-  return o + "\"";
-}
-
 }  // namespace
 
-CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
+CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool checksum) {
   CostEstimate c;
   c.instant = plan.instant.possible;
   const auto t = conn.query(
@@ -50,7 +43,9 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
   }
   c.ghost_bytes = c.data_bytes + c.index_bytes;
   c.binlog_bytes = c.rows * c.avg_row_bytes;
-  // A timed sample: the first rows by the chunk key, copied as the copier does into a scratch ghost.
+  // A timed sample: a few chunks copied as the copier copies them, into a scratch ghost.
+  std::string key;
+  for (const auto& k : plan.chunk_key.columns) key += (key.empty() ? "" : ", ") + quote_identifier(k);
   try {
     ScratchTable scratch(conn, plan.database);
     const std::string name = "_gct_sample_" + std::to_string(conn.connection_id());
@@ -58,17 +53,15 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
     conn.execute("CREATE /* ghostcut inspect */ TABLE " + q + " LIKE " + quote_qualified(plan.database, plan.table));
     scratch.created(name);
     conn.execute("ALTER /* ghostcut inspect */ TABLE " + q + " " + plan.alter);
-    std::string targets, sources, key;
-    for (const auto& sc : plan.mapping.shared) {
-      targets += (targets.empty() ? "" : ", ") + quote_identifier(sc.target_name);
-      sources += (sources.empty() ? "" : ", ") + tz_shifted(quote_identifier(sc.source_name), sc.tz_shift);
-    }
-    for (const auto& k : plan.chunk_key.columns) key += (key.empty() ? "" : ", ") + quote_identifier(k);
-    const auto t0 = std::chrono::steady_clock::now();
-    c.sample_rows = conn.update("INSERT IGNORE /* ghostcut inspect */ INTO " + q + " (" + targets + ") SELECT " +
-                                sources + " FROM " + quote_qualified(plan.database, plan.table) + " ORDER BY " + key +
-                                " LIMIT " + std::to_string(kSampleRows));
-    c.sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto sample = sample_copy(conn, plan, name, scratch.unlogged());
+    c.sample_rows = sample.rows;
+    c.sample_chunks = sample.chunks;
+    c.sample_seconds = sample.seconds;
+    c.copy_us_per_row = sample.copy_us_per_row;
+    const auto time = estimate_time(sample, c.rows, checksum);
+    c.copy_seconds = time.copy_seconds;
+    c.checksum_seconds = time.checksum_seconds;
+    c.run_seconds = time.run_seconds;
     if (auto failed = scratch.drop()) c.warnings.push_back(*failed);
     // The sample's bytes per row: the statistics of a freshly loaded table are stale or empty.
     std::string bytes;
@@ -93,12 +86,11 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan) {
   } catch (const std::exception& e) {
     c.warnings.push_back(std::string("no timed sample (") + e.what() + "): no copy-time estimate");
   }
-  if (c.sample_rows > 0 && c.sample_seconds > 0) c.copy_seconds = c.rows * c.sample_seconds / c.sample_rows;
   try {
     c.retention_seconds = std::stoll(conn.query(binlog_retention_query(plan.server)).scalar().value_or("0"));
     const auto basedir = conn.query("SELECT @@basedir").scalar().value_or("");
     const bool rds = basedir.rfind("/rdsdbbin", 0) == 0;
-    if (auto w = binlog_retention_warning(plan.server, c.retention_seconds, c.copy_seconds, rds))
+    if (auto w = binlog_retention_warning(plan.server, c.retention_seconds, c.run_seconds, rds))
       c.warnings.push_back(*w);
   } catch (const std::exception& e) {
     c.warnings.push_back(std::string("binlog retention not read: ") + e.what());
@@ -130,9 +122,12 @@ std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan) {
   } else {
     o << "  ghost space:     ~" << mib(c.ghost_bytes) << " (plus the old table until it is dropped)\n";
     o << "  binlog volume:   ~" << mib(c.binlog_bytes) << " for the copy (one row image per row), plus the writes\n";
-    if (c.sample_rows)
-      o << "  copy time:       ~" << static_cast<long long>(c.copy_seconds + 0.5) << " s (a sample of " << c.sample_rows
-        << " rows copied in " << static_cast<long long>(c.sample_seconds * 1000) << " ms, one thread, no load)\n";
+    if (c.sample_chunks)
+      o << "  run time:        ~" << static_cast<long long>(c.run_seconds + 0.5) << " s: copy ~"
+        << static_cast<long long>(c.copy_seconds + 0.5) << " s, checksum ~"
+        << static_cast<long long>(c.checksum_seconds + 0.5) << " s (a sample of " << c.sample_rows << " rows in "
+        << c.sample_chunks << " chunks: " << static_cast<long long>(c.copy_us_per_row + 0.5)
+        << " us/row; one thread, before throttling and the cut-over's wait)\n";
   }
   o << "  binlog retention: " << (c.retention_seconds > 0 ? std::to_string(c.retention_seconds) + " s" : "not by age")
     << " (" << binlog_retention_setting(plan.server) << ")\n";
@@ -142,41 +137,51 @@ std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan) {
   return o.str();
 }
 
-std::string cost_json(const CostEstimate& c, const MigrationPlan& /*plan*/) {
-  std::ostringstream o;
-  o << "{\"rows\":" << c.rows << ",\"data_bytes\":" << c.data_bytes << ",\"index_bytes\":" << c.index_bytes
-    << ",\"instant\":" << (c.instant ? "true" : "false") << ",\"ghost_bytes\":" << (c.instant ? 0 : c.ghost_bytes)
-    << ",\"binlog_bytes\":" << (c.instant ? 0 : c.binlog_bytes) << ",\"copy_seconds\":" << c.copy_seconds
-    << ",\"sample_rows\":" << c.sample_rows << ",\"binlog_retention_seconds\":" << c.retention_seconds
-    << ",\"read_only\":" << (c.read_only ? "true" : "false") << ",\"lock_holders\":[";
-  for (std::size_t i = 0; i < c.lock_holders.size(); ++i) {
-    const auto& h = c.lock_holders[i];
-    o << (i ? "," : "") << "{\"id\":" << h.id << ",\"user\":" << json_string(h.user) << ",\"seconds\":" << h.seconds
-      << ",\"statement\":" << json_string(h.statement) << "}";
-  }
-  o << "],\"warnings\":[";
-  for (std::size_t i = 0; i < c.warnings.size(); ++i) o << (i ? "," : "") << json_string(c.warnings[i]);
-  o << "]}";
-  return o.str();
+namespace {
+
+nlohmann::json cost_object(const CostEstimate& c) {
+  auto holders = nlohmann::json::array();
+  for (const auto& h : c.lock_holders)
+    holders.push_back({{"id", h.id}, {"user", h.user}, {"seconds", h.seconds}, {"statement", h.statement}});
+  return {{"rows", c.rows},
+          {"data_bytes", c.data_bytes},
+          {"index_bytes", c.index_bytes},
+          {"instant", c.instant},
+          {"ghost_bytes", c.instant ? 0 : c.ghost_bytes},
+          {"binlog_bytes", c.instant ? 0 : c.binlog_bytes},
+          {"copy_seconds", c.instant ? 0 : c.copy_seconds},
+          {"checksum_seconds", c.instant ? 0 : c.checksum_seconds},
+          {"run_seconds", c.instant ? 0 : c.run_seconds},
+          {"sample_rows", c.sample_rows},
+          {"sample_chunks", c.sample_chunks},
+          {"binlog_retention_seconds", c.retention_seconds},
+          {"read_only", c.read_only},
+          {"lock_holders", holders},
+          {"warnings", c.warnings}};
 }
 
+// Invalid UTF-8 in a statement or a name is replaced, never an exception.
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+}  // namespace
+
+std::string cost_json(const CostEstimate& c, const MigrationPlan& /*plan*/) { return dump(cost_object(c)); }
+
 std::string plan_json(const MigrationPlan& plan, const CostEstimate& c) {
-  auto list = [](const std::vector<std::string>& v) {
-    std::string o = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + json_string(v[i]);
-    return o + "]";
-  };
   std::vector<std::string> backfills;
   for (const auto& [col, expr] : plan.mapping.backfills) backfills.push_back(col + "=" + expr);
-  std::ostringstream o;
-  o << "{\"database\":" << json_string(plan.database) << ",\"table\":" << json_string(plan.table)
-    << ",\"alter\":" << json_string(plan.alter) << ",\"server\":" << json_string(plan.server.name())
-    << ",\"instant\":{\"possible\":" << (plan.instant.possible ? "true" : "false")
-    << ",\"reason\":" << json_string(plan.instant.reason) << "},\"chunk_key\":" << json_string(plan.chunk_key.name)
-    << ",\"columns_added\":" << list(plan.mapping.added) << ",\"columns_dropped\":" << list(plan.mapping.dropped)
-    << ",\"backfills\":" << list(backfills) << ",\"notes\":" << list(plan.notes) << ",\"cost\":" << cost_json(c, plan)
-    << "}";
-  return o.str();
+  const nlohmann::json j = {{"database", plan.database},
+                            {"table", plan.table},
+                            {"alter", plan.alter},
+                            {"server", plan.server.name()},
+                            {"instant", {{"possible", plan.instant.possible}, {"reason", plan.instant.reason}}},
+                            {"chunk_key", plan.chunk_key.name},
+                            {"columns_added", plan.mapping.added},
+                            {"columns_dropped", plan.mapping.dropped},
+                            {"backfills", backfills},
+                            {"notes", plan.notes},
+                            {"cost", cost_object(c)}};
+  return dump(j);
 }
 
 }  // namespace ghostcut::engine

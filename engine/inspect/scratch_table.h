@@ -38,6 +38,8 @@ class ScratchTable {
   ScratchTable(const ScratchTable&) = delete;
   ScratchTable& operator=(const ScratchTable&) = delete;
   void created(std::string name) { name_ = std::move(name); }
+  // Its DDL is kept out of the binlog: so must every write to it be.
+  bool unlogged() const noexcept { return unlogged_; }
   // nullopt once dropped (or never created); else what the operator must drop by hand.
   std::optional<std::string> drop() noexcept {
     if (name_.empty()) return std::nullopt;

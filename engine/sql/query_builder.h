@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "binlog/error.h"
@@ -76,6 +77,8 @@ class QueryBuilder {
                                                    const ColumnMapping& mapping, const TableSchema& original);
 
   const std::string& ghost_table() const { return ghost_; }
+  // Writes go to `table` instead of `<t>_gho` (the dry run's timed sample into a scratch table).
+  void set_ghost_table(std::string table) { ghost_ = std::move(table); }
   const std::string& changelog_table() const { return changelog_; }
   const std::string& old_table() const { return old_; }
   const std::vector<std::string>& key_columns() const { return key_.columns; }

@@ -57,10 +57,19 @@ TEST_F(PhasedCliTest, TheDryRunPredictsTheCostAndNamesABlocker) {
   EXPECT_NE(dry.out.find("\"read_only\":false"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("\"possible\":false"), std::string::npos) << dry.out;
   const double rows = number_after(dry.out, "rows"), binlog = number_after(dry.out, "binlog_bytes"),
-               ghost = number_after(dry.out, "ghost_bytes"), secs = number_after(dry.out, "copy_seconds");
+               ghost = number_after(dry.out, "ghost_bytes"), secs = number_after(dry.out, "copy_seconds"),
+               check = number_after(dry.out, "checksum_seconds"), total = number_after(dry.out, "run_seconds");
   EXPECT_GT(rows, 50000) << dry.out;
+  EXPECT_GT(number_after(dry.out, "sample_chunks"), 1) << dry.out;
   EXPECT_GT(secs, 0) << dry.out;
+  EXPECT_GT(check, 0) << "the checksum runs by default, so its time is predicted: " << dry.out;
+  EXPECT_GE(total, secs + check) << dry.out;
   blocker->execute("COMMIT");
+  // The sample went into a scratch table that is gone again; --skip-checksum drops its share.
+  EXPECT_EQ(conn_->query("SHOW TABLES").size(), 1u);
+  const auto unchecked = migrate(alter, "--plan-format json --skip-checksum");
+  ASSERT_EQ(unchecked.status, 0) << unchecked.out;
+  EXPECT_EQ(number_after(unchecked.out, "checksum_seconds"), 0) << unchecked.out;
 
   // The real migration: its binlog volume and the new table's size against the estimates (2×).
   const auto before = binlog_offset();

@@ -8,6 +8,8 @@
 #include "engine/resume/checkpoint.h"
 #include "engine/run/context.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/retry.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -47,17 +49,11 @@ std::string add_keys_clause(const std::vector<SecondaryKey>& keys) {
 
 namespace {
 
-std::string show_create(SqlConnection& c, const std::string& database, const std::string& table) {
-  const auto r = c.query("SHOW CREATE TABLE " + quote_qualified(database, table));
-  if (r.empty()) throw std::runtime_error("SHOW CREATE TABLE " + table + " returned nothing");
-  return r.at(0, "Create Table").value_or("");
-}
-
 void complete_on(MigrationContext& m, SqlConnection& c) {
   const auto& plan = m.plan;
   std::vector<SecondaryKey> missing;
   {
-    const auto have = plain_secondary_keys(show_create(c, plan.database, plan.ghost_table));
+    const auto have = plain_secondary_keys(show_create_table(c, plan.database, plan.ghost_table));
     for (auto& k : plain_secondary_keys(plan.ghost_create_statement)) {
       bool found = false;
       for (const auto& h : have) found = found || h.name == k.name;
@@ -78,7 +74,7 @@ void complete_on(MigrationContext& m, SqlConnection& c) {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
   }
   // The proof: whatever was deferred or resumed, the ghost is now the table the ALTER makes.
-  const auto now = show_create(c, plan.database, plan.ghost_table);
+  const auto now = show_create_table(c, plan.database, plan.ghost_table);
   if (schema_fingerprint(now, plan.ghost_table) != schema_fingerprint(plan.ghost_create_statement, plan.ghost_table))
     throw std::runtime_error("the definition of " + plan.ghost_table +
                              " differs from what the ALTER produced on a scratch copy (SHOW CREATE TABLE):\n" + now +
@@ -97,15 +93,19 @@ void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c) {
 void complete_ghost_indexes(MigrationContext& m) {
   // Fresh connections: the migration's main one sat idle through the copy (and may have been killed);
   // a build cut off by a lost connection rolled back, so it is simply done again on a new one.
-  for (int attempt = 1;; ++attempt) {
+  RetryBudget retry{ConflictRetryPolicy{}};
+  const auto stop = m.abort.get_token();
+  for (;;) {
     try {
       auto c = SqlConnection::open(m.cs);
       complete_on(m, *c);
       return;
     } catch (const SqlError& e) {
-      if (e.category() != SqlErrorCategory::kConnectionLost || attempt >= 5 || m.abort.stop_requested()) throw;
+      if (!retry.allows(e, SqlErrorCategory::kConnectionLost, stop)) throw;
       m.log->warn("completing the keys of {}: connection lost ({}); again on a new connection", m.plan.ghost_table,
                   e.what());
+      sleep_for(stop, retry.next_backoff(
+                          static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())));
     }
   }
 }

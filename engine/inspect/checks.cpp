@@ -188,18 +188,33 @@ AlterCheck check_alter_text(const std::string& alter, const std::string& databas
   return r;
 }
 
-std::vector<std::string> missing_privileges(const std::vector<std::string>& grants, const std::string& database,
-                                            Flavour flavour) {
+namespace {
+
+// The privileges SHOW GRANTS gives globally and on `database` (by its LIKE patterns).
+struct HeldPrivileges {
   std::set<std::string> global, on_db;
+  bool all_global = false, all_db = false;
+};
+
+HeldPrivileges held_privileges(const std::vector<std::string>& grants, const std::string& database) {
+  HeldPrivileges h;
   for (const auto& line : grants) {
     auto g = parse_grant(line);
     if (!g) continue;
-    if (g->global) global.insert(g->privileges.begin(), g->privileges.end());
+    if (g->global) h.global.insert(g->privileges.begin(), g->privileges.end());
     else if (g->database_pattern && like_match(*g->database_pattern, database))
-      on_db.insert(g->privileges.begin(), g->privileges.end());
+      h.on_db.insert(g->privileges.begin(), g->privileges.end());
   }
-  const bool all_global = global.count("ALL PRIVILEGES") || global.count("ALL");
-  const bool all_db = all_global || on_db.count("ALL PRIVILEGES") || on_db.count("ALL");
+  h.all_global = h.global.count("ALL PRIVILEGES") || h.global.count("ALL");
+  h.all_db = h.all_global || h.on_db.count("ALL PRIVILEGES") || h.on_db.count("ALL");
+  return h;
+}
+
+}  // namespace
+
+std::vector<std::string> missing_privileges(const std::vector<std::string>& grants, const std::string& database,
+                                            Flavour flavour) {
+  const auto [global, on_db, all_global, all_db] = held_privileges(grants, database);
   std::vector<std::string> missing;
   if (!all_global && !global.count("REPLICATION SLAVE"))
     missing.push_back("REPLICATION SLAVE (global, ON *.*: needed to read the binlog)");
@@ -220,16 +235,7 @@ std::vector<std::string> missing_privileges(const std::vector<std::string>& gran
 
 std::vector<std::string> missing_trigger_privileges(const std::vector<std::string>& grants, const std::string& database,
                                                     Flavour flavour, bool other_definer) {
-  std::set<std::string> global, on_db;
-  for (const auto& line : grants) {
-    auto g = parse_grant(line);
-    if (!g) continue;
-    if (g->global) global.insert(g->privileges.begin(), g->privileges.end());
-    else if (g->database_pattern && like_match(*g->database_pattern, database))
-      on_db.insert(g->privileges.begin(), g->privileges.end());
-  }
-  const bool all_global = global.count("ALL PRIVILEGES") || global.count("ALL");
-  const bool all_db = all_global || on_db.count("ALL PRIVILEGES") || on_db.count("ALL");
+  const auto [global, on_db, all_global, all_db] = held_privileges(grants, database);
   std::vector<std::string> missing;
   if (!all_db && !global.count("TRIGGER") && !on_db.count("TRIGGER"))
     missing.push_back("TRIGGER (ON `" + database + "`.*: needed to create the triggers on the new table)");

@@ -8,6 +8,7 @@
 
 #include "engine/resume/checkpoint_rows.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/text.h"
 
@@ -113,9 +114,7 @@ PlanIdentity plan_identity(const MigrationPlan& plan, std::string_view original_
 }
 
 PlanIdentity plan_identity(SqlConnection& conn, const MigrationPlan& plan, std::string_view version) {
-  const auto t = conn.query("SHOW CREATE TABLE " + quote_qualified(plan.database, plan.table));
-  if (t.empty()) throw std::runtime_error("SHOW CREATE TABLE " + plan.table + " returned nothing");
-  return plan_identity(plan, t.at(0, "Create Table").value_or(""), version);
+  return plan_identity(plan, show_create_table(conn, plan.database, plan.table), version);
 }
 
 std::vector<std::string> plan_differences(const PlanIdentity& was, const PlanIdentity& now) {

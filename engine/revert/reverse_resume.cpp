@@ -33,12 +33,6 @@ std::string utc(std::int64_t epoch) {
   return buf;
 }
 
-std::string show_create(SqlConnection& conn, const std::string& database, const std::string& table) {
-  const auto t = conn.query("SHOW CREATE TABLE " + quote_qualified(database, table));
-  if (t.empty()) throw std::runtime_error("SHOW CREATE TABLE " + table + " returned nothing");
-  return t.at(0, "Create Table").value_or("");
-}
-
 bool alter_was_cut(const std::string& stored) {
   return !stored.empty() && stored.back() == ']' && stored.find(" bytes, fnv64 ") != std::string::npos;
 }
@@ -105,13 +99,13 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
                                    "check " +
                                    what + " and drop " + changelog
                              : ": nothing to revert to"));
-  if (schema_fingerprint(show_create(conn, database, table), table) != ck.plan.new_schema)
+  if (schema_fingerprint(show_create_table(conn, database, table), table) != ck.plan.new_schema)
     throw RevertRefused(what +
                         " is not the table the migration produced any more (its definition changed since the "
                         "checkpoint" +
                         (ck.state == "reverting" ? ", or the interrupted revert swapped it" : "") +
                         "): a revert would not be exact");
-  if (schema_fingerprint(show_create(conn, database, old_table), old_table) != ck.plan.old_schema)
+  if (schema_fingerprint(show_create_table(conn, database, old_table), old_table) != ck.plan.old_schema)
     throw RevertRefused(old_table + "'s definition changed since the checkpoint: it is no longer the old table");
   if (ck.applied.empty()) throw RevertRefused("the reverse sync checkpoint holds no binlog position");
   const auto logs = binary_logs(conn);
@@ -148,7 +142,7 @@ ReverseResume prepare_reverse_resume(const ConnectionSettings& settings, SqlConn
     throw RevertRefused("the migration's plan cannot be derived again from " + old_table + ": " +
                         join(e.refusals(), "; "));
   }
-  const std::string old_create = show_create(conn, database, old_table);
+  const std::string old_create = show_create_table(conn, database, old_table);
   plan.table = table;
   plan.ghost_table = ghost_table_name(table);
   plan.changelog_table = changelog;

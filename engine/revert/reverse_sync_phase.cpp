@@ -11,6 +11,7 @@
 #include "engine/run/io_services.h"
 #include "engine/run/sync.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -107,10 +108,8 @@ RevertResult keep_old_table_in_sync(MigrationContext& m, IoServices& io, const R
   };
   try {
     auto main = SqlConnection::open(m.cs);
-    const auto old_create = main->query("SHOW CREATE TABLE " + quote_qualified(plan.database, plan.ghost_table));
-    if (old_create.empty()) throw std::runtime_error("SHOW CREATE TABLE " + plan.ghost_table + " returned nothing");
     const PlanIdentity identity =
-        plan_identity(m.plan, old_create.at(0, "Create Table").value_or(""), m.config.version);
+        plan_identity(m.plan, show_create_table(*main, plan.database, plan.ghost_table), m.config.version);
     Sync sync(r, io, *main, start.position, !start.past_rename);
     const auto until_epoch = std::chrono::duration_cast<std::chrono::seconds>(until_wall.time_since_epoch()).count();
     checkpoint = std::make_unique<CheckpointWriter>(

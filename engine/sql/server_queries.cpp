@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
 
 namespace ghostcut::engine {
@@ -12,6 +13,12 @@ binlog::BinlogPosition current_binlog_position(SqlConnection& c, const std::stri
   if (st.empty() || st.rows[0].size() < 2 || !st.rows[0][0] || !st.rows[0][1])
     throw std::runtime_error(statement + " returned nothing: is the binary log on?");
   return binlog::BinlogPosition{*st.rows[0][0], to_uint64(st.rows[0][1])};
+}
+
+std::string show_create_table(SqlConnection& c, const std::string& database, const std::string& table) {
+  const auto r = c.query("SHOW CREATE TABLE " + quote_qualified(database, table));
+  if (r.empty()) throw std::runtime_error("SHOW CREATE TABLE " + database + "." + table + " returned nothing");
+  return r.at(0, "Create Table").value_or("");
 }
 
 bool table_exists(SqlConnection& c, const std::string& database, const std::string& table) {

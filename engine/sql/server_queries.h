@@ -17,6 +17,8 @@ class SqlConnection;
 binlog::BinlogPosition current_binlog_position(SqlConnection& c, const std::string& server_version);
 
 bool table_exists(SqlConnection& c, const std::string& database, const std::string& table);
+// SHOW CREATE TABLE's definition; throws std::runtime_error when it returns nothing.
+std::string show_create_table(SqlConnection& c, const std::string& database, const std::string& table);
 // The table's comment; nullopt when the table does not exist.
 std::optional<std::string> table_comment(SqlConnection& c, const std::string& database, const std::string& table);
 // information_schema's row estimate; nullopt when the table does not exist or has none.

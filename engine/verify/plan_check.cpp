@@ -98,16 +98,20 @@ std::optional<std::string> PlanCheck::hold() {
     return last_hold_;
   last_check_ = now;
   last_version_ = version;
+  // The server out of reach is not a reason to fail the migration; not a reason to switch
+  // unchecked either (unless only warnings were asked for): ask again before the next attempt.
+  auto unreachable = [&](const std::string& what, const SqlError& e) -> std::optional<std::string> {
+    conn_.reset();
+    m_.log->warn("plan check: {} ({}); asking again before the next attempt", what, e.what());
+    if (cfg.on_regression == OnPlanRegression::kWarn) return std::nullopt;
+    last_hold_ = "plan check: " + what + " (" + e.what() + ")";
+    return last_hold_;
+  };
   try {
     if (!conn_) conn_ = SqlConnection::open(m_.cs);
     if (!collected_) collect(*conn_);
   } catch (const SqlError& e) {
-    // Not a reason to fail the migration; not a reason to switch unchecked either.
-    conn_.reset();
-    m_.log->warn("plan check: cannot reach the server ({}); asking again before the next attempt", e.what());
-    if (cfg.on_regression == OnPlanRegression::kWarn) return std::nullopt;
-    last_hold_ = std::string("plan check: cannot reach the server (") + e.what() + ")";
-    return last_hold_;
+    return unreachable("cannot reach the server", e);
   }
   if (queries_.empty()) return std::nullopt;
 
@@ -121,13 +125,7 @@ std::optional<std::string> PlanCheck::hold() {
     try {
       before = explain_plan(conn_->query(prefix + q.sql));
     } catch (const SqlError& e) {
-      if (e.connection_lost()) {
-        conn_.reset();
-        m_.log->warn("plan check: connection lost ({}); asking again before the next attempt", e.what());
-        if (cfg.on_regression == OnPlanRegression::kWarn) return std::nullopt;
-        last_hold_ = std::string("plan check: connection lost (") + e.what() + ")";
-        return last_hold_;
-      }
+      if (e.connection_lost()) return unreachable("connection lost", e);
       if (warned_.find(q.sql + "\n") == std::string::npos)
         m_.log->warn("plan check: cannot EXPLAIN on the original ({}); not checked: {}", e.what(), q.sql);
       warned_ += q.sql + "\n";
@@ -140,13 +138,7 @@ std::optional<std::string> PlanCheck::hold() {
       f.after = describe_plan(after);
       f.regression = describe_regressions(compare_plans(before, after));
     } catch (const SqlError& e) {
-      if (e.connection_lost()) {
-        conn_.reset();
-        m_.log->warn("plan check: connection lost ({}); asking again before the next attempt", e.what());
-        if (cfg.on_regression == OnPlanRegression::kWarn) return std::nullopt;
-        last_hold_ = std::string("plan check: connection lost (") + e.what() + ")";
-        return last_hold_;
-      }
+      if (e.connection_lost()) return unreachable("connection lost", e);
       f.after = std::string("error: ") + e.what();
       f.regression = std::string("fails on the new schema: ") + e.what();
     }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -79,6 +80,12 @@ struct Writer {
   std::string last_error;
   std::chrono::steady_clock::duration longest{};  // the longest single operation (a write stall)
   int lock_wait_timeout = 0;                      // seconds; 0 = the server's default
+  // Row changes committed (a trigger test counts what each must have fired), and the session's id.
+  std::uint64_t inserts = 0, updates = 0, deletes = 0;
+  std::uint64_t connection_id = 0;
+  // Called by the writer's thread after each committed operation (e.g. to bump a counter other
+  // threads may read while it runs: `ops` is the writer's own).
+  std::function<void()> on_commit;
 };
 
 // Writers for a table seeded with ids 1..rows (a = id, b = 'seed'): each owns the ids ≡ w (mod
@@ -110,6 +117,7 @@ inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& st
   SqlThreadGuard guard;
   auto c = SqlConnection::open(cs);
   if (wr.lock_wait_timeout > 0) c->execute("SET SESSION lock_wait_timeout = " + std::to_string(wr.lock_wait_timeout));
+  wr.connection_id = c->connection_id();
   std::mt19937_64 rng(static_cast<unsigned>(wr.w) * 7919u + 1);
   auto fresh_id = [&] {
     wr.next_id += wr.writers;
@@ -131,12 +139,14 @@ inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& st
         const std::string b = "w" + std::to_string(wr.w) + "-" + std::to_string(id);
         c->update("INSERT INTO t (id, a, b) VALUES (?, ?, ?)", {id, a, b});
         wr.model[id] = {a, b};
+        ++wr.inserts;
       } else if (op < 6) {  // non-key update
         const auto id = pick();
         if (id < 0) continue;
         const std::int64_t a = static_cast<std::int64_t>(rng() % 1000000);
         c->update("UPDATE t SET a = ? WHERE id = ?", {a, id});
         wr.model[id].first = a;
+        ++wr.updates;
       } else if (op < 7) {  // primary-key change
         const auto id = pick();
         if (id < 0) continue;
@@ -144,11 +154,13 @@ inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& st
         c->update("UPDATE t SET id = ? WHERE id = ?", {to, id});
         wr.model[to] = wr.model[id];
         wr.model.erase(id);
+        ++wr.updates;       // one UPDATE row event
       } else if (op < 8) {  // delete
         const auto id = pick();
         if (id < 0) continue;
         c->update("DELETE FROM t WHERE id = ?", {id});
         wr.model.erase(id);
+        ++wr.deletes;
       } else {  // multi-statement transaction: insert two, update one, delete one
         auto model = wr.model;
         c->execute("BEGIN");
@@ -165,8 +177,12 @@ inline void writer_loop(Writer& wr, ConnectionSettings cs, std::atomic<bool>& st
         }
         c->execute("COMMIT");
         wr.model = std::move(model);
+        wr.inserts += 2;
+        wr.updates += 1;
+        wr.deletes += victim >= 0 ? 1 : 0;
       }
       ++wr.ops;
+      if (wr.on_commit) wr.on_commit();
       wr.longest = std::max(wr.longest, std::chrono::steady_clock::now() - started);
     } catch (const std::exception& e) {
       // A deadlock between writers' transactions (gap locks) rolls the whole transaction back, as

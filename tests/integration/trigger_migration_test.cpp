@@ -28,6 +28,7 @@
 #include "engine/sql/sql_connection.h"
 #include "engine/sql/sql_error.h"
 #include "integration/migrator_config.h"
+#include "integration/model_writer.h"
 #include "integration/test_server.h"
 
 using namespace ghostcut;
@@ -38,101 +39,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int kSeedRows = 2000;
-
-// A writer owns the ids ≡ w (mod writers); it mirrors committed rows in `model` and counts the
-// row changes it committed (each one fires exactly one trigger of the original table).
-struct TrigWriter {
-  int w = 0, writers = 1;
-  std::map<std::int64_t, std::pair<std::int64_t, std::string>> model;  // id → (a, b)
-  std::int64_t next_id = 0;
-  std::atomic<std::uint64_t> ops{0};
-  std::uint64_t inserts = 0, updates = 0, deletes = 0, errors = 0, deadlocks = 0;
-  std::string last_error;
-  std::uint64_t connection_id = 0;
-};
-
-void trig_writer_loop(TrigWriter& wr, ConnectionSettings cs, std::atomic<bool>& stop) {
-  SqlThreadGuard guard;
-  auto c = SqlConnection::open(cs);
-  c->execute("SET SESSION lock_wait_timeout = 30");
-  wr.connection_id = c->connection_id();
-  std::mt19937_64 rng(static_cast<unsigned>(wr.w) * 7919u + 3);
-  auto fresh_id = [&] { return wr.next_id += wr.writers; };
-  auto pick = [&]() -> std::int64_t {
-    if (wr.model.empty()) return -1;
-    auto it = wr.model.begin();
-    std::advance(it, static_cast<long>(rng() % wr.model.size()));
-    return it->first;
-  };
-  while (!stop) {
-    const int op = static_cast<int>(rng() % 10);
-    try {
-      if (op < 3) {
-        const auto id = fresh_id();
-        const auto a = static_cast<std::int64_t>(rng() % 1000000);
-        const std::string b = "w" + std::to_string(wr.w) + "-" + std::to_string(id);
-        c->update("INSERT INTO t (id, a, b) VALUES (?, ?, ?)", {id, a, b});
-        wr.model[id] = {a, b};
-        ++wr.inserts;
-      } else if (op < 6) {
-        const auto id = pick();
-        if (id < 0) continue;
-        const auto a = static_cast<std::int64_t>(rng() % 1000000);
-        c->update("UPDATE t SET a = ? WHERE id = ?", {a, id});
-        wr.model[id].first = a;
-        ++wr.updates;
-      } else if (op < 7) {  // key change: one UPDATE row event
-        const auto id = pick();
-        if (id < 0) continue;
-        const auto to = fresh_id();
-        c->update("UPDATE t SET id = ? WHERE id = ?", {to, id});
-        wr.model[to] = wr.model[id];
-        wr.model.erase(id);
-        ++wr.updates;
-      } else if (op < 8) {
-        const auto id = pick();
-        if (id < 0) continue;
-        c->update("DELETE FROM t WHERE id = ?", {id});
-        wr.model.erase(id);
-        ++wr.deletes;
-      } else {  // multi-row transaction: two inserts, one update, one delete
-        auto model = wr.model;
-        c->execute("BEGIN");
-        const auto i1 = fresh_id(), i2 = fresh_id();
-        c->update("INSERT INTO t (id, a, b) VALUES (?, 1, 'trx'), (?, 2, 'trx')", {i1, i2});
-        model[i1] = {1, "trx"};
-        model[i2] = {2, "trx"};
-        c->update("UPDATE t SET a = a + 10, b = 'trx-upd' WHERE id = ?", {i1});
-        model[i1] = {11, "trx-upd"};
-        std::uint64_t d = 0;
-        if (const auto victim = pick(); victim >= 0) {
-          c->update("DELETE FROM t WHERE id = ?", {victim});
-          model.erase(victim);
-          d = 1;
-        }
-        c->execute("COMMIT");
-        wr.model = std::move(model);
-        wr.inserts += 2;
-        wr.updates += 1;
-        wr.deletes += d;
-      }
-      ++wr.ops;
-    } catch (const std::exception& e) {
-      // Writers deadlock among themselves on the counter rows their triggers update: InnoDB rolls
-      // the victim's whole transaction back (its trigger effects too), so the model stays right.
-      const auto* sql = dynamic_cast<const SqlError*>(&e);
-      if (sql && sql->code() == 1213) ++wr.deadlocks;
-      else {
-        ++wr.errors;
-        wr.last_error = e.what();
-      }
-      try {
-        c->execute("ROLLBACK");
-      } catch (...) {
-      }
-    }
-  }
-}
 
 class TriggerMigrationTest : public LiveServerTest {
  protected:
@@ -163,19 +69,19 @@ class TriggerMigrationTest : public LiveServerTest {
     conn_->execute(
         "CREATE TRIGGER t_ai_x AFTER INSERT ON t FOR EACH ROW FOLLOWS t_ai "
         "UPDATE counter SET n = n + 1 WHERE op = 'X'");
-    writers_ = std::vector<TrigWriter>(3);
-    for (int w = 0; w < 3; ++w) {
-      writers_[w].w = w;
-      writers_[w].writers = 3;
-      writers_[w].next_id = kSeedRows + w;
+    // Writers deadlock among themselves on the counter rows their triggers update: InnoDB rolls the
+    // victim's whole transaction back (its trigger effects too), so the models stay right.
+    writers_ = std::vector<Writer>(3);
+    seed_models(writers_, kSeedRows);
+    for (auto& wr : writers_) {
+      wr.lock_wait_timeout = 30;
+      wr.on_commit = [this] { ++ops_; };
     }
-    for (std::int64_t id = 1; id <= kSeedRows; ++id)
-      writers_[static_cast<std::size_t>(id % 3)].model[id] = {id, "seed"};
   }
 
   void start_writers() {
     stop_ = false;
-    for (auto& wr : writers_) threads_.emplace_back(trig_writer_loop, std::ref(wr), settings_, std::ref(stop_));
+    for (auto& wr : writers_) threads_.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop_));
   }
   void stop_writers() {
     stop_ = true;
@@ -183,11 +89,7 @@ class TriggerMigrationTest : public LiveServerTest {
     threads_.clear();
     for (const auto& wr : writers_) EXPECT_EQ(wr.errors, 0u) << wr.last_error;
   }
-  std::uint64_t total_ops() const {
-    std::uint64_t n = 0;
-    for (const auto& wr : writers_) n += wr.ops.load();
-    return n;
-  }
+  std::uint64_t total_ops() const { return ops_.load(); }
   // Until the writers committed `n` more operations (bounded: the test fails if they stall).
   void let_writers_run(std::uint64_t n) {
     const auto from = total_ops();
@@ -299,7 +201,8 @@ class TriggerMigrationTest : public LiveServerTest {
     LiveServerTest::TearDown();
   }
 
-  std::vector<TrigWriter> writers_;
+  std::vector<Writer> writers_;
+  std::atomic<std::uint64_t> ops_{0};  // committed by all writers, read while they run
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
 };

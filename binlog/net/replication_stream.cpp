@@ -218,6 +218,9 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   decoder.set_position(resume);
   decoder.set_format(default_binlog_format(checksum));
   Transaction cur;
+  // Of the transaction in progress: row changes and statements read so far (pieces: skip those
+  // delivered before a reconnect).
+  std::size_t trx_changes = 0, trx_queries = 0;
   for (;;) {
     auto bytes = co_await conn->async_read_event();
     // Our dump blocks, so an end means the server ended it (a shutdown, a restart): reconnect.
@@ -231,12 +234,14 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
     }
     auto ev = decoder.decode(Bytes(bytes->data(), bytes->size()));
     if (!ev) throw FatalStreamError("binlog decode failed: " + ev.error().message());
-    if (!ev->rows.empty() || std::holds_alternative<Query>(ev->event) || !ev->inner_queries.empty())
-      cur.bytes += bytes->size();
-    for (auto& row : ev->rows) cur.changes.push_back(std::move(row));
-    if (const auto* q = std::get_if<Query>(&ev->event); q && !is_trx_marker(*q)) cur.queries.push_back(*q);
+    const auto before = cur.changes.size() + cur.queries.size();
+    for (auto& row : ev->rows)
+      if (trx_changes++ >= piece_changes_) cur.changes.push_back(std::move(row));
+    if (const auto* q = std::get_if<Query>(&ev->event); q && !is_trx_marker(*q) && trx_queries++ >= piece_queries_)
+      cur.queries.push_back(*q);
     for (auto& q : ev->inner_queries)
-      if (!is_trx_marker(q)) cur.queries.push_back(std::move(q));
+      if (!is_trx_marker(q) && trx_queries++ >= piece_queries_) cur.queries.push_back(std::move(q));
+    if (cur.changes.size() + cur.queries.size() > before) cur.bytes += bytes->size();
 
     const bool rotated = std::holds_alternative<Rotate>(ev->event);
     if (ev->trx == TrxStep::kEnded || (rotated && !decoder.trx().in_transaction())) {
@@ -244,9 +249,21 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
       cur.timestamp = ev->header.timestamp;
       resume = ev->end;
       made_progress = true;
-      if (!cur.changes.empty() || !cur.queries.empty()) co_await push(std::move(cur));
+      // The last piece goes out even when empty: it carries the transaction's end.
+      if (!cur.changes.empty() || !cur.queries.empty() || piece_changes_ || piece_queries_)
+        co_await push(std::move(cur));
       cur = Transaction{};
+      trx_changes = trx_queries = piece_changes_ = piece_queries_ = 0;
       set_read_position(resume, ev->header.timestamp);
+    } else if (settings_.piece_bytes && cur.bytes >= settings_.piece_bytes && decoder.trx().in_transaction()) {
+      // A piece of a big transaction: `resume` stays at the transaction's start.
+      cur.end = ev->end;
+      cur.timestamp = ev->header.timestamp;
+      cur.more = true;
+      piece_changes_ = trx_changes;
+      piece_queries_ = trx_queries;
+      co_await push(std::move(cur));
+      cur = Transaction{};
     }
   }
 }

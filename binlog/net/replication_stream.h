@@ -4,11 +4,15 @@
 //               accumulate the rows of one transaction → push it on a bounded queue
 //   consumer:   pop() on any thread (the applier, `ghostcut tail`)
 //
-// Only complete transactions are delivered, each with its end position, so after a lost
+// Complete transactions are delivered, each with its end position, so after a lost
 // connection (KILL, network, missing heartbeats) the stream reconnects with backoff from the end
 // of the last delivered transaction: nothing is lost and nothing is delivered twice. The queue is
 // bounded: when it is full the reading coroutine parks on a timer (no thread blocks), the socket
 // is not read, and the server keeps the binlog for us.
+// With piece_bytes set, a transaction bigger than that is delivered in pieces of about that many
+// bytes (Transaction::more), so memory stays bounded whatever one transaction's size; after a
+// reconnect inside such a transaction the stream re-reads it from its start and skips what it
+// already delivered, so still nothing is delivered twice.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -51,6 +55,9 @@ struct StreamSettings {
   // And at most this many bytes of binlog events (Transaction::bytes), so memory stays bounded
   // whatever the transactions' size; one transaction larger than this still passes, alone.
   std::size_t queue_bytes = 16u << 20;
+  // A transaction bigger than this many bytes is delivered in pieces of about this size (each
+  // but the last with Transaction::more); 0 = whole transactions only, whatever their size.
+  std::size_t piece_bytes = 0;
 };
 
 struct StreamStats {
@@ -122,6 +129,9 @@ class ReplicationStream {
   std::atomic<std::chrono::steady_clock::rep> last_activity_{0};
   struct AsyncState;
   std::shared_ptr<AsyncState> async_;  // io-thread objects: space timer, current connection
+  // io thread: the row changes and statements of the transaction in progress already delivered
+  // in pieces (a reconnect re-reads the transaction from its start and skips these).
+  std::size_t piece_changes_ = 0, piece_queries_ = 0;
 };
 
 }  // namespace ghostcut::binlog

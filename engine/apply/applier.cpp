@@ -104,6 +104,10 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
                                  "STATEMENT or MIXED), so the ghost table would miss it; the migration must stop");
       if (auto x = parse_xa_statement(q.statement)) xa = x;
     }
+    // A later piece of an XA transaction's (its XA START came in an earlier piece) is held too.
+    if (!xa && xa_in_pieces_) xa = XaStatement{XaStatement::Kind::kStart, *xa_in_pieces_};
+    if (trx.more && xa) xa_in_pieces_ = xa->xid;
+    else xa_in_pieces_.reset();
     // MariaDB binlogs an XA transaction at XA PREPARE (XA START … XA END, then XA_PREPARE_LOG);
     // its outcome comes later as a transaction of its own holding XA COMMIT / XA ROLLBACK.
     if (xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kStart ||
@@ -113,7 +117,8 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
         if (c.schema == plan_.database && c.table == plan_.table) held.push_back(c);
       continue;
     }
-    if (xa && xa->kind == XaStatement::Kind::kCommit && !xa->one_phase) {
+    // XA COMMIT: the held rows; ONE PHASE: rows held from earlier pieces, then this piece's.
+    if (xa && xa->kind == XaStatement::Kind::kCommit) {
       if (auto it = prepared_xa_.find(xa->xid); it != prepared_xa_.end()) {
         committed_xa.push_back(std::move(it->second));
         prepared_xa_.erase(it);

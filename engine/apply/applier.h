@@ -4,7 +4,10 @@
 //   insert → REPLACE new row; update → REPLACE new row, and when the key changed DELETE old key first;
 //   delete → DELETE by key. Whole transactions go into one SQL transaction (batched), optionally
 //   deduplicated per key inside the batch (only the last image of a key matters, since REPLACE and
-//   DELETE by key are idempotent and replay is in order).
+//   DELETE by key are idempotent and replay is in order). A big transaction the stream delivers in
+//   pieces (Transaction::more) is applied a piece per SQL transaction, deduplicated within the
+//   piece only: replaying its row images from the transaction's start is idempotent too, so the
+//   caller moves its applied position only at the last piece.
 // When the ghost has unique keys the original lacks, REPLACE would silently delete a conflicting
 // row; then rows are written as DELETE by key + plain INSERT, so a duplicate fails loudly (1062).
 #pragma once
@@ -30,6 +33,9 @@ class SqlConnection;
 struct ApplierConfig {
   std::size_t max_statement_bytes = 4 << 20;  // split multi-row statements above this
   bool dedupe = true;                         // per key, within one apply() call
+  // The migration's stream delivers a transaction bigger than this (binlog bytes) in pieces of
+  // about this size, each applied in its own SQL transaction: memory stays bounded (0 = whole).
+  std::size_t piece_bytes = 4 << 20;
   // Lock conflicts (1213/1205, e.g. with a copy chunk's inserts) are retried until this policy's
   // time limit; a batch that lost split_after times in a row is applied in two halves (each
   // again split when it keeps losing), since a smaller transaction holds fewer locks.
@@ -84,7 +90,9 @@ class Applier {
   bool check_warnings_ = false;
   // XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the
   // XA COMMIT that makes them real, and are dropped on XA ROLLBACK.
+  // (A big XA transaction's rows are held whole, whatever the stream's piece size.)
   std::map<std::string, std::vector<binlog::RowChange>> prepared_xa_;
+  std::optional<std::string> xa_in_pieces_;  // the XA transaction whose pieces are arriving
 };
 
 // True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE

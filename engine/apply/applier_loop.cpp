@@ -98,6 +98,15 @@ std::string_view without_leading_comments(std::string_view s) {
   }
 }
 
+// The end of the batch's last whole transaction: a piece's end lies inside its transaction, and
+// the applied position (drain target, resume checkpoint) moves only at a transaction's last piece,
+// so a stop or crash in between replays the transaction from its start (idempotent, DESIGN §3).
+std::optional<binlog::BinlogPosition> complete_end(const std::vector<binlog::Transaction>& batch) {
+  for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+    if (!it->more) return it->end;
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool ApplierLoop::skip_through_rename(std::vector<binlog::Transaction>& batch) {
@@ -114,12 +123,12 @@ bool ApplierLoop::skip_through_rename(std::vector<binlog::Transaction>& batch) {
       continue;
     }
     log_->info("reverse sync: the cut-over's RENAME is at {}; applying from there", batch[i].end.to_string());
-    set_applied(batch[i].end);
+    if (!batch[i].more) set_applied(batch[i].end);
     batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     skip_to_rename_ = false;
     return !batch.empty();
   }
-  set_applied(batch.back().end);
+  if (auto end = complete_end(batch)) set_applied(*end);
   return false;
 }
 
@@ -179,7 +188,8 @@ void ApplierLoop::run(std::stop_token stop) {
       batch.clear();
       batch.push_back(std::move(*first));
       const auto limit = std::max<std::uint64_t>(1, runtime_.dml_batch_size());
-      while (batch.size() < limit) {
+      // A piece of a big transaction ends the batch: one SQL transaction holds at most one piece.
+      while (batch.size() < limit && !batch.back().more) {
         auto more = stream_.pop(std::chrono::milliseconds(0));
         if (!more) break;
         batch.push_back(std::move(*more));
@@ -217,7 +227,7 @@ void ApplierLoop::run(std::stop_token stop) {
       bool has_queries = false;
       for (const auto& trx : batch) has_queries = has_queries || !trx.queries.empty();
       if (has_rows || has_queries) apply(batch);
-      set_applied(batch.back().end);
+      if (auto end = complete_end(batch)) set_applied(*end);
     }
   } catch (...) {
     fail(std::current_exception());

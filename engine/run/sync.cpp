@@ -38,6 +38,7 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
   ss.start = start;
   ss.heartbeat_period = std::chrono::milliseconds(1000);
   ss.dead_after = std::chrono::milliseconds(5000);
+  ss.piece_bytes = m.config.applier.piece_bytes;  // a big transaction in pieces (applier.h)
   // Shared with the stream's lookup, which runs on the io thread until IoServices ends.
   auto columns = std::make_shared<const binlog::TableColumns>(
       binlog::TableColumns{m.plan.original.column_names(), m.plan.original.signs()});

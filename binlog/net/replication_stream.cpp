@@ -234,6 +234,8 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
     }
     auto ev = decoder.decode(Bytes(bytes->data(), bytes->size()));
     if (!ev) throw FatalStreamError("binlog decode failed: " + ev.error().message());
+    // MariaDB's FL_PREPARED_XA: XA START is no event of its own but this GTID's flag.
+    if (const auto* g = std::get_if<MariaGtid>(&ev->event); g && (g->flags & 0x40)) cur.prepared_xa = true;
     const auto before = cur.changes.size() + cur.queries.size();
     for (auto& row : ev->rows)
       if (trx_changes++ >= piece_changes_) cur.changes.push_back(std::move(row));
@@ -243,7 +245,9 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
       if (!is_trx_marker(q) && trx_queries++ >= piece_queries_) cur.queries.push_back(std::move(q));
     if (cur.changes.size() + cur.queries.size() > before) cur.bytes += bytes->size();
 
-    const bool rotated = std::holds_alternative<Rotate>(ev->event);
+    // A rotate outside a transaction moves the resume point — but not the dump's first (fake)
+    // rotate while re-reading a transaction delivered in part: that one is still in progress.
+    const bool rotated = std::holds_alternative<Rotate>(ev->event) && !piece_changes_ && !piece_queries_;
     if (ev->trx == TrxStep::kEnded || (rotated && !decoder.trx().in_transaction())) {
       cur.end = ev->end;
       cur.timestamp = ev->header.timestamp;
@@ -262,8 +266,10 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
       cur.more = true;
       piece_changes_ = trx_changes;
       piece_queries_ = trx_queries;
+      const bool xa = cur.prepared_xa;
       co_await push(std::move(cur));
       cur = Transaction{};
+      cur.prepared_xa = xa;
     }
   }
 }

@@ -21,6 +21,9 @@ struct Transaction {
   std::uint32_t timestamp = 0;  // header timestamp of the last event (source clock, seconds)
   std::size_t bytes = 0;        // size of the binlog events that carried its rows and statements
   bool more = false;            // a piece: the transaction goes on in the next one
+  // MariaDB: an XA transaction binlogged at XA PREPARE (its GTID event says so; its xid comes
+  // only in the XA END of its last piece). Set on every piece of it.
+  bool prepared_xa = false;
 };
 
 }  // namespace ghostcut::binlog

@@ -35,6 +35,16 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
   // (1364) where native ALTER stores the implicit default. Without STRICT the server stores that
   // default with a warning, and every other warning is checked after each statement (below), so
   // what strict mode would reject still fails — the same rule as the copier's INSERT IGNORE.
+  // MariaDB copies each statement's text into the binlog as an ANNOTATE_ROWS event before its
+  // rows: for our multi-MB statements that doubles what the server writes, sends to every replica
+  // and to our own stream, and it is informational only. Left on where the server refuses.
+  if (plan_.server.flavour == Flavour::kMariaDb) {
+    try {
+      conn_.execute("SET SESSION binlog_annotate_row_events = OFF");
+    } catch (const SqlError& e) {
+      if (e.code() != 1193 && e.code() != 1227) throw;  // unknown variable, access denied
+    }
+  }
   if (plan_.skip_check_constraints) conn_.execute("SET SESSION check_constraint_checks = OFF");  // as native ALTER
   if (!plan_.implicit_default_columns.empty()) {
     conn_.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
@@ -104,10 +114,33 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
                                  "STATEMENT or MIXED), so the ghost table would miss it; the migration must stop");
       if (auto x = parse_xa_statement(q.statement)) xa = x;
     }
-    // A later piece of an XA transaction's (its XA START came in an earlier piece) is held too.
-    if (!xa && xa_in_pieces_) xa = XaStatement{XaStatement::Kind::kStart, *xa_in_pieces_};
-    if (trx.more && xa) xa_in_pieces_ = xa->xid;
-    else xa_in_pieces_.reset();
+    // An XA transaction in pieces: its xid comes only with XA END in the last piece (MariaDB), so
+    // the rows of the pieces before wait here, then join the xid's held rows (or, XA COMMIT …
+    // ONE PHASE, are applied with the last piece).
+    std::vector<binlog::RowChange> earlier_pieces;
+    if (xa_in_pieces_ || (trx.more && (xa || trx.prepared_xa))) {
+      for (const auto& c : trx.changes)
+        if (c.schema == plan_.database && c.table == plan_.table) xa_pieces_.push_back(c);
+      xa_in_pieces_ = trx.more;
+      if (trx.more) continue;
+      earlier_pieces = std::move(xa_pieces_);
+      xa_pieces_.clear();
+      const bool ends = xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kPrepare ||
+                               (xa->kind == XaStatement::Kind::kCommit && xa->one_phase));
+      if (!ends)
+        throw std::runtime_error("an XA transaction delivered in pieces ended at " + trx.end.to_string() +
+                                 " without XA END / XA PREPARE / XA COMMIT ONE PHASE; the migration must stop");
+      if (xa->kind != XaStatement::Kind::kCommit) {
+        auto& held = prepared_xa_[xa->xid];
+        held.insert(held.end(), std::make_move_iterator(earlier_pieces.begin()),
+                    std::make_move_iterator(earlier_pieces.end()));
+        continue;  // this piece's rows were added to xa_pieces_ above, so they are held too
+      }
+      // ONE PHASE: the earlier pieces' rows and this piece's (already in earlier_pieces) now.
+      committed_xa.push_back(std::move(earlier_pieces));
+      for (const auto& c : committed_xa.back()) changes.push_back(&c);
+      continue;
+    }
     // MariaDB binlogs an XA transaction at XA PREPARE (XA START … XA END, then XA_PREPARE_LOG);
     // its outcome comes later as a transaction of its own holding XA COMMIT / XA ROLLBACK.
     if (xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kStart ||
@@ -117,8 +150,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
         if (c.schema == plan_.database && c.table == plan_.table) held.push_back(c);
       continue;
     }
-    // XA COMMIT: the held rows; ONE PHASE: rows held from earlier pieces, then this piece's.
-    if (xa && xa->kind == XaStatement::Kind::kCommit) {
+    if (xa && xa->kind == XaStatement::Kind::kCommit && !xa->one_phase) {
       if (auto it = prepared_xa_.find(xa->xid); it != prepared_xa_.end()) {
         committed_xa.push_back(std::move(it->second));
         prepared_xa_.erase(it);

@@ -92,7 +92,8 @@ class Applier {
   // XA COMMIT that makes them real, and are dropped on XA ROLLBACK.
   // (A big XA transaction's rows are held whole, whatever the stream's piece size.)
   std::map<std::string, std::vector<binlog::RowChange>> prepared_xa_;
-  std::optional<std::string> xa_in_pieces_;  // the XA transaction whose pieces are arriving
+  bool xa_in_pieces_ = false;                 // an XA transaction's pieces are arriving
+  std::vector<binlog::RowChange> xa_pieces_;  // their rows so far (the xid comes with the last)
 };
 
 // True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE

@@ -9,6 +9,21 @@
 namespace ghostcut::engine {
 namespace {
 
+// X'…' appended in place (hex_literal's temporary string showed in the applier's profile).
+void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const auto at = out.size();
+  out.resize(at + bytes.size() * 2 + 3);
+  char* p = out.data() + at;
+  *p++ = 'X';
+  *p++ = '\'';
+  for (unsigned char c : bytes) {
+    *p++ = kHex[c >> 4];
+    *p++ = kHex[c & 0xF];
+  }
+  *p = '\'';
+}
+
 // Days since 1970-01-01 → civil date (proleptic Gregorian; H. Hinnant's algorithm).
 void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
   z += 719468;
@@ -108,7 +123,7 @@ void append_sql_literal(std::string& out, const binlog::Value& v, std::string_vi
             out += charset;
             out.push_back(' ');
           }
-          out += hex_literal(x.bytes);
+          append_hex(out, x.bytes);
         } else if constexpr (std::is_same_v<T, JsonValue>) {
           if (x.partial)
             throw std::invalid_argument(

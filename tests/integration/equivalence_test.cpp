@@ -31,6 +31,8 @@ class EquivalenceTest : public LiveServerTest {
   MigratorConfig migrator_config() {
     auto cfg = ghostcut::testing::test_migrator_config(settings_, 930000);
     cfg.cleanup_on_failure = true;
+    if (piece_bytes_) cfg.applier.piece_bytes = piece_bytes_;
+    cfg.applier.before_transaction = [this](std::uint64_t n) { sql_transactions_ = n; };
     return cfg;
   }
   MigrationPlan plan_for(const std::string& table, const std::string& alter, InspectorConfig ic = {}) {
@@ -106,6 +108,8 @@ class EquivalenceTest : public LiveServerTest {
       std::this_thread::sleep_for(10ms);
   }
   std::atomic<bool>* finished_ = nullptr;
+  std::size_t piece_bytes_ = 0;                     // 0: the default
+  std::atomic<std::uint64_t> sql_transactions_{0};  // the applier's, so far
 };
 
 TEST_F(EquivalenceTest, RenamesSwapsAndRenameWithTypeChangeCarryValuesUnderConcurrentWrites) {
@@ -377,6 +381,72 @@ TEST_F(EquivalenceTest, XaTransactionsApplyAtCommitAndRolledBackOnesLeaveNoTrace
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE id = 1000").scalar(), "0");
   EXPECT_EQ(conn_->query("SELECT v FROM t WHERE id = 1").scalar(), "1");
   EXPECT_EQ(conn_->query("SELECT v FROM t WHERE id = 2000").scalar(), "2");
+}
+
+// A transaction far bigger than the piece size (an UPDATE of every row, deletes, key changes and
+// inserts in one transaction) is applied in pieces, each its own SQL transaction, and the table
+// after the cut-over equals the original's content row for row.
+TEST_F(EquivalenceTest, BigTransactionAppliedInPiecesThroughCutOver) {
+  conn_->execute("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT NOT NULL, pad CHAR(100) NOT NULL, KEY (v))");
+  conn_->execute("INSERT INTO t SELECT seq, seq, REPEAT('a', 100) FROM seq_1_to_20000");
+  piece_bytes_ = 64 * 1024;
+  std::vector<std::string> expected;
+  std::uint64_t transactions_during = 0;
+  const auto failure = migrate(plan_for("t", "ADD COLUMN z INT"), [&](ProgressCounters& p) {
+    const auto base = p.events_applied.load();
+    const auto trx0 = sql_transactions_.load();
+    conn_->execute("BEGIN");
+    conn_->execute("UPDATE t SET v = v + 1, pad = REPEAT(CHAR(98 + id % 20), 100)");
+    conn_->execute("DELETE FROM t WHERE id % 7 = 0");
+    conn_->execute("UPDATE t SET id = id + 100000 WHERE id % 11 = 0");
+    conn_->execute("INSERT INTO t SELECT 200000 + seq, seq, 'new' FROM seq_1_to_2000");
+    conn_->execute("COMMIT");
+    // 20000 updates, 2857 deletes, 1559 key changes, 2000 inserts.
+    wait_applied(p, base + 20000 + 2857 + 1559 + 2000);
+    transactions_during = sql_transactions_.load() - trx0;
+    expected = rows("t");
+  });
+  ASSERT_FALSE(failure) << what(failure);
+  EXPECT_GT(transactions_during, 20u) << "the ~6 MB transaction was applied whole, not in 64 KiB pieces";
+  for (auto& r : expected) r += "|NULL";  // the added column z
+  const auto got = rows("t");
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected) << "the migrated table differs from the original";
+}
+
+// An XA transaction delivered in pieces: none of its rows reach the ghost at XA PREPARE (later
+// pieces carry no XA statement of their own), all of them at XA COMMIT.
+TEST_F(EquivalenceTest, XaTransactionInPiecesAppliesOnlyAtCommit) {
+  conn_->execute("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT, pad CHAR(100))");
+  conn_->execute("INSERT INTO t SELECT seq, seq, 'x' FROM seq_1_to_200");
+  piece_bytes_ = 16 * 1024;
+  std::string ghost_after_prepare;
+  const auto failure = migrate(plan_for("t", "ADD COLUMN z INT"), [&](ProgressCounters& p) {
+    auto c = SqlConnection::open(settings_);
+    c->execute("XA START 'big'");
+    c->execute("INSERT INTO t SELECT 1000 + seq, seq, REPEAT('y', 100) FROM seq_1_to_3000");
+    c->execute("UPDATE t SET v = -v WHERE id <= 100");
+    c->execute("XA END 'big'");
+    c->execute("XA PREPARE 'big'");
+    const auto trx0 = sql_transactions_.load();
+    const auto base = p.events_applied.load();
+    conn_->execute("UPDATE t SET v = 77 WHERE id = 150");  // a marker: once applied, the XA rows were seen
+    wait_applied(p, base + 1);
+    EXPECT_EQ(sql_transactions_.load() - trx0, 1u) << "XA rows written before the commit";
+    ghost_after_prepare =
+        conn_->query("SELECT COUNT(*) FROM " + quote_identifier(ghost_table_name("t")) + " WHERE id > 1000")
+            .scalar()
+            .value_or("?");
+    c->execute("XA COMMIT 'big'");
+    const auto base2 = p.events_applied.load();
+    conn_->execute("UPDATE t SET v = 78 WHERE id = 151");
+    wait_applied(p, base2 + 3000 + 100 + 1);
+  });
+  ASSERT_FALSE(failure) << what(failure);
+  EXPECT_EQ(ghost_after_prepare, "0") << "rows applied at XA PREPARE";
+  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE id > 1000 AND z IS NULL").scalar(), "3000");
+  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE v < 0").scalar(), "100");
+  EXPECT_EQ(conn_->query("SELECT v FROM t WHERE id = 150").scalar(), "77");
 }
 
 }  // namespace

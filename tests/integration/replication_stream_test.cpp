@@ -226,6 +226,93 @@ TEST_F(ReplicationStreamTest, QueueIsBoundedByBytes) {
   EXPECT_LE(max_queued, 2u);
 }
 
+// A transaction bigger than piece_bytes arrives in pieces of about that size (all but the last
+// marked `more`, ends inside the transaction and increasing), together exactly the transaction.
+TEST_F(ReplicationStreamTest, BigTransactionArrivesInPiecesWithNothingLost) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL, pad CHAR(200) NOT NULL)");
+  auto settings = stream_settings(current_position(*admin_));
+  settings.piece_bytes = 16 * 1024;
+  settings.queue_bytes = 64 * 1024;
+  StreamHarness stream(settings, only("t"));
+  conn_->execute("INSERT INTO t VALUES (-1, -1, 'before')");
+  conn_->execute("BEGIN");
+  conn_->execute("INSERT INTO t SELECT seq, seq, REPEAT('p', 200) FROM seq_1_to_2000");
+  conn_->execute("UPDATE t SET v = v + 1 WHERE id BETWEEN 1 AND 500");
+  conn_->execute("DELETE FROM t WHERE id > 1900");
+  conn_->execute("COMMIT");
+  conn_->execute("INSERT INTO t VALUES (-2, -2, 'after')");
+  const auto end = current_position(*admin_);
+
+  auto first = stream->pop(10s);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(ops_of(*first), (std::vector<Op>{{RowsKind::kWrite, -1, -1}}));
+  EXPECT_FALSE(first->more);
+  std::vector<Op> expected;
+  for (int i = 1; i <= 2000; ++i) expected.push_back({RowsKind::kWrite, i, i});
+  for (int i = 1; i <= 500; ++i) expected.push_back({RowsKind::kUpdate, i, i + 1});
+  for (int i = 1901; i <= 2000; ++i) expected.push_back({RowsKind::kDelete, i, i});
+  std::vector<Op> got;
+  int pieces = 0;
+  binlog::BinlogPosition last = first->end;
+  for (;;) {
+    auto piece = stream->pop(10s);
+    ASSERT_TRUE(piece) << "missing piece after " << pieces;
+    ++pieces;
+    EXPECT_GT(piece->end, last);
+    last = piece->end;
+    // A piece closes once it holds piece_bytes; one rows event (≤ 8 KiB here) may overshoot.
+    EXPECT_LT(piece->bytes, settings.piece_bytes + 16 * 1024);
+    auto ops = ops_of(*piece);
+    got.insert(got.end(), ops.begin(), ops.end());
+    if (!piece->more) break;
+    EXPECT_LT(piece->end, end);
+  }
+  EXPECT_GT(pieces, 20) << "the ~600 KB transaction was not cut into 16 KiB pieces";
+  EXPECT_TRUE(got == expected) << "rows lost, repeated or reordered across pieces: " << got.size() << " of "
+                               << expected.size();
+  auto after = stream->pop(10s);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(ops_of(*after), (std::vector<Op>{{RowsKind::kWrite, -2, -2}}));
+  EXPECT_EQ(after->end, end);
+  EXPECT_FALSE(after->more);
+  EXPECT_TRUE(stream->wait_read_past(end, 5s));
+}
+
+// A lost connection inside a pieced transaction: the stream re-reads it from its start and skips
+// what it delivered, so the pieces still add up to the transaction exactly once.
+TEST_F(ReplicationStreamTest, KilledDumpConnectionInsideAPiecedTransactionRepeatsNothing) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL, pad CHAR(200) NOT NULL)");
+  auto settings = stream_settings(current_position(*admin_));
+  settings.piece_bytes = 64 * 1024;
+  settings.queue_capacity = 2;  // the stream parks two pieces in: the kill lands mid-transaction
+  StreamHarness stream(settings, only("t"));
+  // ~14 MB: more than the socket buffers hold, so the stream is inside it when the kill lands.
+  constexpr int kRows = 60000;
+  conn_->execute("INSERT INTO t SELECT seq, seq, REPEAT('p', 200) FROM seq_1_to_" + std::to_string(kRows));
+  std::vector<Op> got;
+  int kills = 0;
+  std::uint32_t killed = 0;
+  for (;;) {
+    auto piece = stream->pop(10s);
+    ASSERT_TRUE(piece) << "missing piece after " << got.size() << " rows";
+    auto ops = ops_of(*piece);
+    got.insert(got.end(), ops.begin(), ops.end());
+    if (!piece->more) break;
+    const auto id = stream->stats().connection_id;
+    if (kills < 2 && id != 0 && id != killed && got.size() >= static_cast<std::size_t>(5000 * (kills + 1))) {
+      admin_->execute("KILL " + std::to_string(id));
+      killed = id;
+      ++kills;
+    }
+  }
+  EXPECT_EQ(kills, 2);
+  EXPECT_GE(stream->stats().reconnects, 2u);
+  std::vector<Op> expected;
+  for (int i = 1; i <= kRows; ++i) expected.push_back({RowsKind::kWrite, i, i});
+  EXPECT_TRUE(got == expected) << got.size() << " rows delivered for " << expected.size();
+  EXPECT_FALSE(stream->pop(300ms)) << "a duplicate after the transaction";
+}
+
 TEST_F(ReplicationStreamTest, UnknownBinlogFileFailsClearly) {
   auto settings = stream_settings(binlog::BinlogPosition{"no-such-binlog.000042", 4});
   StreamHarness stream(settings, only("t"));

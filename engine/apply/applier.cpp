@@ -45,6 +45,10 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
       if (e.code() != 1193 && e.code() != 1227) throw;  // unknown variable, access denied
     }
   }
+  // The applier reads nothing it does not lock: REPLACE / DELETE / UPDATE by key always see the
+  // latest committed row, so READ COMMITTED changes no result — it only drops the gap locks that
+  // REPEATABLE READ adds to every key searched, which copy chunks inserting nearby wait on.
+  conn_.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
   if (plan_.skip_check_constraints) conn_.execute("SET SESSION check_constraint_checks = OFF");  // as native ALTER
   if (!plan_.implicit_default_columns.empty()) {
     conn_.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");

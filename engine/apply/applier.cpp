@@ -31,10 +31,6 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
   conn_.execute(kEngineSessionSetup);
   if (config_.lock_wait_timeout.count() > 0)
     conn_.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(config_.lock_wait_timeout.count()));
-  // An added NOT NULL column without DEFAULT: strict mode refuses a row that leaves it out
-  // (1364) where native ALTER stores the implicit default. Without STRICT the server stores that
-  // default with a warning, and every other warning is checked after each statement (below), so
-  // what strict mode would reject still fails — the same rule as the copier's INSERT IGNORE.
   // MariaDB copies each statement's text into the binlog as an ANNOTATE_ROWS event before its
   // rows: for our multi-MB statements that doubles what the server writes, sends to every replica
   // and to our own stream, and it is informational only. Left on where the server refuses.
@@ -49,6 +45,10 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
   // latest committed row, so READ COMMITTED changes no result — it only drops the gap locks that
   // REPEATABLE READ adds to every key searched, which copy chunks inserting nearby wait on.
   conn_.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  // An added NOT NULL column without DEFAULT: strict mode refuses a row that leaves it out
+  // (1364) where native ALTER stores the implicit default. Without STRICT the server stores that
+  // default with a warning, and every other warning is checked after each statement (below), so
+  // what strict mode would reject still fails — the same rule as the copier's INSERT IGNORE.
   if (plan_.skip_check_constraints) conn_.execute("SET SESSION check_constraint_checks = OFF");  // as native ALTER
   if (!plan_.implicit_default_columns.empty()) {
     conn_.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");

@@ -104,6 +104,16 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
   std::vector<const binlog::RowChange*> changes;
   // Rows of XA transactions committed in this batch: kept alive until the batch is written.
   std::vector<std::vector<binlog::RowChange>> committed_xa;
+  // The hold as this batch leaves it, kept only once the batch is written: a batch that throws
+  // leaves xa_ as it was, for the retry. Copied only when the batch touches XA at all.
+  bool touches_xa = xa_.in_pieces;
+  for (const auto& trx : batch) {
+    touches_xa = touches_xa || trx.prepared_xa;
+    for (const auto& q : trx.queries) touches_xa = touches_xa || parse_xa_statement(q.statement).has_value();
+  }
+  XaHold copy;
+  if (touches_xa) copy = xa_;
+  XaHold& hold = touches_xa ? copy : xa_;
   for (const auto& trx : batch) {
     std::optional<XaStatement> xa;
     for (const auto& q : trx.queries) {
@@ -122,23 +132,23 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
     // the rows of the pieces before wait here, then join the xid's held rows (or, XA COMMIT …
     // ONE PHASE, are applied with the last piece).
     std::vector<binlog::RowChange> earlier_pieces;
-    if (xa_in_pieces_ || (trx.more && (xa || trx.prepared_xa))) {
+    if (hold.in_pieces || (trx.more && (xa || trx.prepared_xa))) {
       for (const auto& c : trx.changes)
-        if (c.schema == plan_.database && c.table == plan_.table) xa_pieces_.push_back(c);
-      xa_in_pieces_ = trx.more;
+        if (c.schema == plan_.database && c.table == plan_.table) hold.pieces.push_back(c);
+      hold.in_pieces = trx.more;
       if (trx.more) continue;
-      earlier_pieces = std::move(xa_pieces_);
-      xa_pieces_.clear();
+      earlier_pieces = std::move(hold.pieces);
+      hold.pieces.clear();
       const bool ends = xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kPrepare ||
                                (xa->kind == XaStatement::Kind::kCommit && xa->one_phase));
       if (!ends)
         throw std::runtime_error("an XA transaction delivered in pieces ended at " + trx.end.to_string() +
                                  " without XA END / XA PREPARE / XA COMMIT ONE PHASE; the migration must stop");
       if (xa->kind != XaStatement::Kind::kCommit) {
-        auto& held = prepared_xa_[xa->xid];
+        auto& held = hold.prepared[xa->xid];
         held.insert(held.end(), std::make_move_iterator(earlier_pieces.begin()),
                     std::make_move_iterator(earlier_pieces.end()));
-        continue;  // this piece's rows were added to xa_pieces_ above, so they are held too
+        continue;  // this piece's rows were added to hold.pieces above, so they are held too
       }
       // ONE PHASE: the earlier pieces' rows and this piece's (already in earlier_pieces) now.
       committed_xa.push_back(std::move(earlier_pieces));
@@ -149,25 +159,28 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
     // its outcome comes later as a transaction of its own holding XA COMMIT / XA ROLLBACK.
     if (xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kStart ||
                xa->kind == XaStatement::Kind::kPrepare)) {
-      auto& held = prepared_xa_[xa->xid];
+      auto& held = hold.prepared[xa->xid];
       for (const auto& c : trx.changes)
         if (c.schema == plan_.database && c.table == plan_.table) held.push_back(c);
       continue;
     }
     if (xa && xa->kind == XaStatement::Kind::kCommit && !xa->one_phase) {
-      if (auto it = prepared_xa_.find(xa->xid); it != prepared_xa_.end()) {
+      if (auto it = hold.prepared.find(xa->xid); it != hold.prepared.end()) {
         committed_xa.push_back(std::move(it->second));
-        prepared_xa_.erase(it);
+        hold.prepared.erase(it);
         for (const auto& c : committed_xa.back()) changes.push_back(&c);
       }
     } else if (xa && xa->kind == XaStatement::Kind::kRollback) {
-      prepared_xa_.erase(xa->xid);
+      hold.prepared.erase(xa->xid);
       continue;
     }
     for (const auto& c : trx.changes)
       if (c.schema == plan_.database && c.table == plan_.table) changes.push_back(&c);
   }
-  if (changes.empty()) return;
+  if (changes.empty()) {
+    if (touches_xa) xa_ = std::move(copy);
+    return;
+  }
   auto ops = row_ops(changes, *target, config_.dedupe);
   if (!ops) throw std::runtime_error("applier: " + ops.error().message());
   Retry retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, batch.back().end.to_string()};
@@ -179,6 +192,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
     }
   } hand{config_, retry};
   apply_ops(*ops, *target, retry);
+  if (touches_xa) xa_ = std::move(copy);
   rows_applied_ += ops->size();
   progress_.events_applied += changes.size();
 }

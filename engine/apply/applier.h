@@ -48,6 +48,15 @@ struct ApplierConfig {
   std::function<void(std::uint64_t transaction)> before_transaction;
 };
 
+// XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the XA
+// COMMIT that makes them real, and are dropped on XA ROLLBACK. (A big XA transaction's rows are
+// held whole, whatever the stream's piece size.) It outlives an Applier: a reconnect hands it on.
+struct XaHold {
+  std::map<std::string, std::vector<binlog::RowChange>> prepared;
+  bool in_pieces = false;                 // an XA transaction's pieces are arriving
+  std::vector<binlog::RowChange> pieces;  // their rows so far (the xid comes with the last)
+};
+
 class Applier {
  public:
   // `conn` is the applier's own connection; the constructor sets its session
@@ -64,6 +73,11 @@ class Applier {
   // ghost, which is harmless — row images are idempotent and the caller fails the migration.
   // Adds the batch's row changes to progress.events_applied. SQL text: apply_sql.h.
   void apply(std::span<const binlog::Transaction> batch);
+
+  // The XA rows held; apply() changes them only once its batch is written, so a batch that
+  // throws (a lost connection) is applied again from the same hold, by this or a new Applier.
+  XaHold take_xa_hold() { return std::move(xa_); }
+  void set_xa_hold(XaHold h) { xa_ = std::move(h); }
 
   // Rows written (REPLACE/INSERT) and deleted so far.
   std::uint64_t rows_applied() const noexcept { return rows_applied_; }
@@ -88,12 +102,7 @@ class Applier {
   std::uint64_t conflicts_ = 0, splits_ = 0, transactions_ = 0;
   std::uint64_t random_state_;
   bool check_warnings_ = false;
-  // XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the
-  // XA COMMIT that makes them real, and are dropped on XA ROLLBACK.
-  // (A big XA transaction's rows are held whole, whatever the stream's piece size.)
-  std::map<std::string, std::vector<binlog::RowChange>> prepared_xa_;
-  bool xa_in_pieces_ = false;                 // an XA transaction's pieces are arriving
-  std::vector<binlog::RowChange> xa_pieces_;  // their rows so far (the xid comes with the last)
+  XaHold xa_;
 };
 
 // True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE

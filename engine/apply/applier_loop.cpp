@@ -140,6 +140,7 @@ void ApplierLoop::run(std::stop_token stop) {
     // A killed or dropped applier connection: the batch's commit may or may not have happened,
     // and either way applying it again from a new session is safe — its row images are written
     // and deleted by key, in order, and nothing later has been applied (DESIGN §3).
+    XaHold xa;  // in transit between a lost Applier and its successor
     auto apply = [&](std::span<const binlog::Transaction> b) {
       RetryBudget retry(applier_config_.conflict_retry);
       for (;;) {
@@ -147,6 +148,7 @@ void ApplierLoop::run(std::stop_token stop) {
           if (!applier) {
             conn = SqlConnection::open(settings_);
             applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+            applier->set_xa_hold(std::move(xa));
           }
           applier->apply(b);
           return;
@@ -157,6 +159,7 @@ void ApplierLoop::run(std::stop_token stop) {
               std::chrono::steady_clock::now() - retry.started() < applier_config_.conflict_retry.limit;
           if (!unreachable && !retry.allows(e, SqlErrorCategory::kConnectionLost, stop)) throw;
           log_->warn("applier: {}; reconnecting and applying the batch again", e.what());
+          if (applier) xa = applier->take_xa_hold();  // as before this batch: applied again from there
           applier.reset();
           conn.reset();
           sleep_for(stop, retry.next_backoff(static_cast<std::uint64_t>(retry.started().time_since_epoch().count())));

@@ -32,7 +32,14 @@ class EquivalenceTest : public LiveServerTest {
     auto cfg = ghostcut::testing::test_migrator_config(settings_, 930000);
     cfg.cleanup_on_failure = true;
     if (piece_bytes_) cfg.applier.piece_bytes = piece_bytes_;
-    cfg.applier.before_transaction = [this](std::uint64_t n) { sql_transactions_ = n; };
+    cfg.applier.before_transaction = [this](std::uint64_t n) {
+      sql_transactions_ = n;
+      ++transaction_attempts_;
+      // Fault injection: the applier's connection "lost" before this SQL transaction, as a KILL
+      // or a network cut would leave it (the batch is applied again on a new connection).
+      if (lose_next_transaction_.exchange(false))
+        throw SqlError(sql_errc::kLostConnection, "HY000", "Lost connection to server during query (injected)");
+    };
     return cfg;
   }
   MigrationPlan plan_for(const std::string& table, const std::string& alter, InspectorConfig ic = {}) {
@@ -108,8 +115,10 @@ class EquivalenceTest : public LiveServerTest {
       std::this_thread::sleep_for(10ms);
   }
   std::atomic<bool>* finished_ = nullptr;
-  std::size_t piece_bytes_ = 0;                     // 0: the default
-  std::atomic<std::uint64_t> sql_transactions_{0};  // the applier's, so far
+  std::size_t piece_bytes_ = 0;  // 0: the default
+  std::atomic<bool> lose_next_transaction_{false};
+  std::atomic<std::uint64_t> transaction_attempts_{0};  // over every Applier (a reconnect starts anew)
+  std::atomic<std::uint64_t> sql_transactions_{0};      // the applier's, so far
 };
 
 TEST_F(EquivalenceTest, RenamesSwapsAndRenameWithTypeChangeCarryValuesUnderConcurrentWrites) {
@@ -345,6 +354,40 @@ TEST_F(EquivalenceTest, StatementFormatWriteDuringMigrationFailsLoudly) {
   ASSERT_TRUE(failure) << "a statement-format write went unseen";
   EXPECT_NE(what(failure).find("statement-format write"), std::string::npos) << what(failure);
   EXPECT_EQ(conn_->query("SELECT v FROM t WHERE id = 5").scalar(), "6");
+}
+
+// The applier's connection lost just as it writes an XA COMMIT's rows: the batch is applied again
+// on a new connection, and the rows held since XA PREPARE are still there to apply (a hold
+// changed before the write, or left behind with the lost Applier, would drop them silently).
+TEST_F(EquivalenceTest, XaCommitSurvivesTheApplierLosingItsConnection) {
+  conn_->execute("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)");
+  conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_100");
+  const auto failure = migrate(plan_for("t", "ADD COLUMN z INT"), [&](ProgressCounters& p) {
+    auto c = SqlConnection::open(settings_);
+    c->execute("XA START 'kept'");
+    c->execute("INSERT INTO t VALUES (2000, 2), (2001, 3)");
+    c->execute("UPDATE t SET v = -5 WHERE id = 5");
+    c->execute("XA END 'kept'");
+    c->execute("XA PREPARE 'kept'");
+    const auto base = p.events_applied.load();
+    conn_->execute("UPDATE t SET v = 77 WHERE id = 2");  // applied: the prepare is held by now
+    wait_applied(p, base + 1);
+    const auto trx = transaction_attempts_.load();
+    lose_next_transaction_ = true;  // the next SQL transaction is the XA COMMIT's
+    c->execute("XA COMMIT 'kept'");
+    wait_applied(p, base + 1 + 3);
+    EXPECT_GE(transaction_attempts_.load(), trx + 2) << "the XA COMMIT's batch was written again";
+    EXPECT_FALSE(lose_next_transaction_.load()) << "the fault was injected";
+    // In the ghost before any checksum could repair it: the applier wrote the held rows.
+    EXPECT_EQ(conn_
+                  ->query("SELECT CONCAT(COUNT(*), ':', SUM(v)) FROM " + quote_identifier(ghost_table_name("t")) +
+                          " WHERE id IN (5, 2000, 2001)")
+                  .scalar(),
+              "3:0");  // -5 + 2 + 3
+  });
+  ASSERT_FALSE(failure) << what(failure);
+  EXPECT_EQ(conn_->query("SELECT CONCAT(COUNT(*), ':', SUM(v)) FROM t WHERE id IN (2, 5, 2000, 2001)").scalar(),
+            "4:77");  // 77 - 5 + 2 + 3
 }
 
 TEST_F(EquivalenceTest, XaTransactionsApplyAtCommitAndRolledBackOnesLeaveNoTrace) {

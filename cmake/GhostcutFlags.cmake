@@ -20,7 +20,7 @@ endif()
 # file. File-local names (anonymous namespaces, static functions) must therefore be unique within a
 # target. -DGHOSTCUT_UNITY_BUILD=OFF builds file by file (quicker rebuilds after editing one file).
 option(GHOSTCUT_UNITY_BUILD "Compile each target's sources in batches (unity build)" ON)
-set(GHOSTCUT_UNITY_BATCH_SIZE 8 CACHE STRING "Source files per unity batch")
+set(GHOSTCUT_UNITY_BATCH_SIZE 32 CACHE STRING "Source files per unity batch")
 if(GHOSTCUT_UNITY_BUILD)
   set(CMAKE_UNITY_BUILD ON)
   set(CMAKE_UNITY_BUILD_BATCH_SIZE ${GHOSTCUT_UNITY_BATCH_SIZE})
@@ -30,3 +30,12 @@ if(GHOSTCUT_UNITY_BUILD)
     target_compile_options(ghostcut_flags INTERFACE -Wno-subobject-linkage)
   endif()
 endif()
+
+# A target whose batches are the build's longest steps gets `count` batches of equal size (one per
+# core of a `-j2` build) whatever its number of files.
+function(ghostcut_unity_batches target count)
+  get_target_property(sources ${target} SOURCES)
+  list(LENGTH sources n)
+  math(EXPR size "(${n} + ${count} - 1) / ${count}")
+  set_target_properties(${target} PROPERTIES UNITY_BUILD_BATCH_SIZE ${size})
+endfunction()

@@ -35,6 +35,35 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
+// How the client is told to check the server's certificate.
+enum class Ca { kNone, kGiven, kGivenByPath, kWrong };
+
+struct TlsModeCase {
+  const char* what;
+  TlsMode mode;
+  Ca ca;
+  const char* host;  // nullptr: the test server's 127.0.0.1, which is in the certificate's SAN
+  bool refused;      // the connection must fail: the certificate is not signed by the given CA
+  bool encrypted;    // otherwise: whether the session is encrypted
+};
+
+// Every mode, the CA given by file (--ssl-ca) and by directory (--ssl-capath), identity verified by
+// address and by name, and an unrelated CA: refused where verified, ignored where not (the CLI
+// warns that required checks nothing). The SQL connections and the binlog client get every row.
+const TlsModeCase kTlsModes[] = {
+    {"disabled", TlsMode::kDisabled, Ca::kNone, nullptr, false, false},
+    {"preferred", TlsMode::kPreferred, Ca::kNone, nullptr, false, true},
+    {"required", TlsMode::kRequired, Ca::kNone, nullptr, false, true},
+    {"verify_ca", TlsMode::kVerifyCa, Ca::kGiven, nullptr, false, true},
+    {"verify_ca by path", TlsMode::kVerifyCa, Ca::kGivenByPath, nullptr, false, true},
+    {"verify_identity", TlsMode::kVerifyIdentity, Ca::kGiven, nullptr, false, true},
+    {"verify_identity by name", TlsMode::kVerifyIdentity, Ca::kGiven, "localhost", false, true},
+    {"verify_identity by path", TlsMode::kVerifyIdentity, Ca::kGivenByPath, nullptr, false, true},
+    {"required, wrong CA", TlsMode::kRequired, Ca::kWrong, nullptr, false, true},
+    {"verify_ca, wrong CA", TlsMode::kVerifyCa, Ca::kWrong, nullptr, true, false},
+    {"verify_identity, wrong CA", TlsMode::kVerifyIdentity, Ca::kWrong, nullptr, true, false},
+};
+
 class TlsLive : public ghostcut::testing::LiveServerTest {
  protected:
   void SetUp() override {
@@ -65,10 +94,17 @@ class TlsLive : public ghostcut::testing::LiveServerTest {
     return dir.string();
   }
 
-  ConnectionSettings with(TlsMode mode, const std::string& ca = {}) const {
+  // The base settings with one row of kTlsModes applied.
+  ConnectionSettings settings_for(const TlsModeCase& c) {
     ConnectionSettings s = base_;
-    s.tls_mode = mode;
-    s.ssl_ca = ca;
+    s.tls_mode = c.mode;
+    if (c.ca == Ca::kGiven) s.ssl_ca = ca_;
+    if (c.ca == Ca::kWrong) s.ssl_ca = wrong_ca_;
+    if (c.ca == Ca::kGivenByPath) s.ssl_capath = ca_dir();
+    if (c.host) {
+      s.host = c.host;  // a TCP name, no unix socket: still TLS, still verified
+      s.socket.clear();
+    }
     return s;
   }
 
@@ -109,61 +145,39 @@ class TlsLive : public ghostcut::testing::LiveServerTest {
 };
 
 TEST_F(TlsLive, SqlConnectionEveryMode) {
-  EXPECT_EQ(sql_tls(with(TlsMode::kDisabled)), "");
-  EXPECT_NE(sql_tls(with(TlsMode::kPreferred)), "");
-  EXPECT_NE(sql_tls(with(TlsMode::kRequired)), "");
-  EXPECT_NE(sql_tls(with(TlsMode::kVerifyCa, ca_)), "");
-  EXPECT_NE(sql_tls(with(TlsMode::kVerifyIdentity, ca_)), "");  // 127.0.0.1 is in the certificate's SAN
-  auto by_name = with(TlsMode::kVerifyIdentity, ca_);
-  by_name.host = "localhost";  // a unix-socket-free TCP name: still TLS, still verified
-  by_name.socket.clear();
-  EXPECT_NO_THROW((void)SqlConnection::open(by_name));
-  auto by_path = with(TlsMode::kVerifyCa);
-  by_path.ssl_capath = ca_dir();
-  EXPECT_NE(sql_tls(by_path), "");
-}
-
-TEST_F(TlsLive, SqlConnectionWrongCaRefused) {
-  for (TlsMode m : {TlsMode::kVerifyCa, TlsMode::kVerifyIdentity}) {
-    SCOPED_TRACE(to_string(m));
+  for (const TlsModeCase& c : kTlsModes) {
+    SCOPED_TRACE(c.what);
+    const ConnectionSettings s = settings_for(c);
+    if (!c.refused) {
+      EXPECT_EQ(sql_tls(s).empty(), !c.encrypted);
+      continue;
+    }
     try {
-      (void)SqlConnection::open(with(m, wrong_ca_));
+      (void)SqlConnection::open(s);
       ADD_FAILURE() << "connected although the server certificate is not signed by the given CA";
     } catch (const SqlError& e) {
       EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
       EXPECT_EQ(std::string(e.what()).find(base_.password), std::string::npos);
     }
   }
-  // Not verifying: the wrong CA does not matter (the CLI warns that it checks nothing there).
-  EXPECT_NE(sql_tls(with(TlsMode::kRequired, wrong_ca_)), "");
 }
 
 TEST_F(TlsLive, BinlogClientEveryMode) {
-  EXPECT_FALSE(binlog_tls(with(TlsMode::kDisabled)));
-  EXPECT_TRUE(binlog_tls(with(TlsMode::kPreferred)));
-  EXPECT_TRUE(binlog_tls(with(TlsMode::kRequired)));
-  EXPECT_TRUE(binlog_tls(with(TlsMode::kVerifyCa, ca_)));
-  EXPECT_TRUE(binlog_tls(with(TlsMode::kVerifyIdentity, ca_)));
-  auto by_name = with(TlsMode::kVerifyIdentity, ca_);
-  by_name.host = "localhost";
-  EXPECT_TRUE(binlog_tls(by_name));
-  auto by_path = with(TlsMode::kVerifyIdentity);
-  by_path.ssl_capath = ca_dir();
-  EXPECT_TRUE(binlog_tls(by_path));
-}
-
-TEST_F(TlsLive, BinlogClientWrongCaRefused) {
-  for (TlsMode m : {TlsMode::kVerifyCa, TlsMode::kVerifyIdentity}) {
-    SCOPED_TRACE(to_string(m));
+  for (const TlsModeCase& c : kTlsModes) {
+    SCOPED_TRACE(c.what);
+    const ConnectionSettings s = settings_for(c);
+    if (!c.refused) {
+      EXPECT_EQ(binlog_tls(s), c.encrypted);
+      continue;
+    }
     try {
-      (void)binlog_tls(with(m, wrong_ca_));
+      (void)binlog_tls(s);
       ADD_FAILURE() << "connected although the server certificate is not signed by the given CA";
     } catch (const ConnectionError& e) {
       EXPECT_NE(std::string(e.what()).find("TLS handshake with"), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos) << e.what();
     }
   }
-  EXPECT_TRUE(binlog_tls(with(TlsMode::kRequired, wrong_ca_)));
 }
 
 // A user that must present a client certificate (REQUIRE X509): --ssl-cert/--ssl-key send it.
@@ -183,7 +197,9 @@ TEST_F(TlsLive, ClientCertificateForX509User) {
       }
     }
   } drop{*admin_, user};
-  auto s = with(TlsMode::kVerifyIdentity, ca_);
+  auto s = base_;
+  s.tls_mode = TlsMode::kVerifyIdentity;
+  s.ssl_ca = ca_;
   s.user = user;
   s.password = pw;
   EXPECT_THROW((void)sql_tls(s), SqlError);  // no certificate: access denied

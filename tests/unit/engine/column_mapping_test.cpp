@@ -5,7 +5,7 @@
 using namespace ghostcut::engine;
 
 namespace {
-ColumnInfo col(std::string name, std::string type = "int", bool generated = false) {
+ColumnInfo cm_col(std::string name, std::string type = "int", bool generated = false) {
   ColumnInfo c;
   c.name = std::move(name);
   c.data_type = type;
@@ -13,7 +13,7 @@ ColumnInfo col(std::string name, std::string type = "int", bool generated = fals
   c.generated = generated;
   return c;
 }
-TableSchema table(std::vector<ColumnInfo> cols) {
+TableSchema cm_table(std::vector<ColumnInfo> cols) {
   TableSchema t;
   t.schema = "db";
   t.table = "t";
@@ -31,8 +31,8 @@ TEST(ColumnMapping, Cases) {
   };
   const std::vector<Case> cases = {
       {"identical",
-       table({col("a"), col("b")}),
-       table({col("a"), col("b")}),
+       cm_table({cm_col("a"), cm_col("b")}),
+       cm_table({cm_col("a"), cm_col("b")}),
        {"a", "b"},
        {"a", "b"},
        {},
@@ -40,8 +40,8 @@ TEST(ColumnMapping, Cases) {
        {},
        {false, false}},
       {"drop and add",
-       table({col("a"), col("b")}),
-       table({col("a"), col("c")}),
+       cm_table({cm_col("a"), cm_col("b")}),
+       cm_table({cm_col("a"), cm_col("c")}),
        {"a"},
        {"a"},
        {"b"},
@@ -49,18 +49,26 @@ TEST(ColumnMapping, Cases) {
        {},
        {false}},
       {"case-insensitive, old order kept",
-       table({col("A"), col("b")}),
-       table({col("B"), col("a")}),
+       cm_table({cm_col("A"), cm_col("b")}),
+       cm_table({cm_col("B"), cm_col("a")}),
        {"A", "b"},
        {"a", "B"},
        {},
        {},
        {},
        {false, false}},
-      {"type change", table({col("a", "int")}), table({col("a", "bigint")}), {"a"}, {"a"}, {}, {}, {}, {true}},
+      {"type change",
+       cm_table({cm_col("a", "int")}),
+       cm_table({cm_col("a", "bigint")}),
+       {"a"},
+       {"a"},
+       {},
+       {},
+       {},
+       {true}},
       {"generated both sides",
-       table({col("a"), col("g", "int", true)}),
-       table({col("a"), col("g", "int", true)}),
+       cm_table({cm_col("a"), cm_col("g", "int", true)}),
+       cm_table({cm_col("a"), cm_col("g", "int", true)}),
        {"a"},
        {"a"},
        {},
@@ -68,8 +76,8 @@ TEST(ColumnMapping, Cases) {
        {"g"},
        {false}},
       {"becomes generated",
-       table({col("a"), col("g")}),
-       table({col("a"), col("g", "int", true)}),
+       cm_table({cm_col("a"), cm_col("g")}),
+       cm_table({cm_col("a"), cm_col("g", "int", true)}),
        {"a"},
        {"a"},
        {"g"},
@@ -77,15 +85,15 @@ TEST(ColumnMapping, Cases) {
        {},
        {false}},
       {"stops being generated",
-       table({col("a"), col("g", "int", true)}),
-       table({col("a"), col("g")}),
+       cm_table({cm_col("a"), cm_col("g", "int", true)}),
+       cm_table({cm_col("a"), cm_col("g")}),
        {"a"},
        {"a"},
        {},
        {"g"},
        {},
        {false}},
-      {"nothing shared", table({col("a")}), table({col("b")}), {}, {}, {"a"}, {"b"}, {}, {}},
+      {"nothing shared", cm_table({cm_col("a")}), cm_table({cm_col("b")}), {}, {}, {"a"}, {"b"}, {}, {}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -101,7 +109,8 @@ TEST(ColumnMapping, Cases) {
 }
 
 TEST(ColumnMapping, IndexesAndLookup) {
-  const auto m = build_column_mapping(table({col("x"), col("a"), col("b")}), table({col("b"), col("a")}));
+  const auto m =
+      build_column_mapping(cm_table({cm_col("x"), cm_col("a"), cm_col("b")}), cm_table({cm_col("b"), cm_col("a")}));
   ASSERT_EQ(m.shared.size(), 2u);
   EXPECT_EQ(m.shared[0].source_index, 1u);
   EXPECT_EQ(m.shared[0].target_index, 1u);

@@ -8,8 +8,9 @@ using namespace ghostcut::engine;
 
 namespace {
 
-ColumnInfo col(std::string name, std::string data_type, std::string column_type, bool is_unsigned = false,
-               std::optional<std::string> charset = std::nullopt, std::optional<std::string> collation = std::nullopt) {
+ColumnInfo kb_col(std::string name, std::string data_type, std::string column_type, bool is_unsigned = false,
+                  std::optional<std::string> charset = std::nullopt,
+                  std::optional<std::string> collation = std::nullopt) {
   ColumnInfo c;
   c.name = std::move(name);
   c.data_type = std::move(data_type);
@@ -45,25 +46,25 @@ TEST(KeyBounds, EachTypeIsReadExactlyAndComparedAsItsOwnType) {
   };
   using P = KeyBound::Param;
   const std::vector<Case> cases = {
-      {col("i", "int", "int(11)"), P::kInt64, "`i`", "?", 0},
-      {col("u", "bigint", "bigint(20) unsigned", true), P::kUInt64, "`u`", "?", 0},
-      {col("e", "enum", "enum('red','green','blue','orange')"), P::kUInt64, "`e` + 0", "?", 5},
-      {col("s", "set", "set('a','b','c')"), P::kUInt64, "`s` + 0", "?", 8},
-      {col("b", "bit", "bit(10)"), P::kUInt64, "`b` + 0", "?", 0},
-      {col("y", "year", "year(4)"), P::kUInt64, "`y` + 0", "?", 0},
-      {col("d", "decimal", "decimal(65,30) unsigned"), P::kString, "`d`", "CAST(? AS DECIMAL(65,30))", 0},
-      {col("d0", "decimal", "decimal(10,0)"), P::kString, "`d0`", "CAST(? AS DECIMAL(10,0))", 0},
-      {col("f", "float", "float"), P::kDouble, "CAST(`f` + 0e0 AS CHAR)", "?", 0},
-      {col("dt", "datetime", "datetime(6)"), P::kString, "CAST(`dt` AS CHAR)", "CAST(? AS DATETIME(6))", 0},
-      {col("ts", "timestamp", "timestamp(3)"), P::kString, "CAST(`ts` AS CHAR)", "CAST(? AS DATETIME(6))", 0},
-      {col("da", "date", "date"), P::kString, "CAST(`da` AS CHAR)", "CAST(? AS DATE)", 0},
-      {col("t", "time", "time(6)"), P::kString, "CAST(`t` AS CHAR)", "CAST(? AS TIME(6))", 0},
-      {col("v", "varchar", "varchar(10)", false, "latin1", "latin1_swedish_ci"), P::kString, "HEX(`v`)",
+      {kb_col("i", "int", "int(11)"), P::kInt64, "`i`", "?", 0},
+      {kb_col("u", "bigint", "bigint(20) unsigned", true), P::kUInt64, "`u`", "?", 0},
+      {kb_col("e", "enum", "enum('red','green','blue','orange')"), P::kUInt64, "`e` + 0", "?", 5},
+      {kb_col("s", "set", "set('a','b','c')"), P::kUInt64, "`s` + 0", "?", 8},
+      {kb_col("b", "bit", "bit(10)"), P::kUInt64, "`b` + 0", "?", 0},
+      {kb_col("y", "year", "year(4)"), P::kUInt64, "`y` + 0", "?", 0},
+      {kb_col("d", "decimal", "decimal(65,30) unsigned"), P::kString, "`d`", "CAST(? AS DECIMAL(65,30))", 0},
+      {kb_col("d0", "decimal", "decimal(10,0)"), P::kString, "`d0`", "CAST(? AS DECIMAL(10,0))", 0},
+      {kb_col("f", "float", "float"), P::kDouble, "CAST(`f` + 0e0 AS CHAR)", "?", 0},
+      {kb_col("dt", "datetime", "datetime(6)"), P::kString, "CAST(`dt` AS CHAR)", "CAST(? AS DATETIME(6))", 0},
+      {kb_col("ts", "timestamp", "timestamp(3)"), P::kString, "CAST(`ts` AS CHAR)", "CAST(? AS DATETIME(6))", 0},
+      {kb_col("da", "date", "date"), P::kString, "CAST(`da` AS CHAR)", "CAST(? AS DATE)", 0},
+      {kb_col("t", "time", "time(6)"), P::kString, "CAST(`t` AS CHAR)", "CAST(? AS TIME(6))", 0},
+      {kb_col("v", "varchar", "varchar(10)", false, "latin1", "latin1_swedish_ci"), P::kString, "HEX(`v`)",
        "CONVERT(UNHEX(?) USING latin1) COLLATE latin1_swedish_ci", 0},
-      {col("np", "varchar", "varchar(10)", false, "utf8mb4", "utf8mb4_nopad_bin"), P::kString, "HEX(`np`)",
+      {kb_col("np", "varchar", "varchar(10)", false, "utf8mb4", "utf8mb4_nopad_bin"), P::kString, "HEX(`np`)",
        "CONVERT(UNHEX(?) USING utf8mb4) COLLATE utf8mb4_nopad_bin", 0},
-      {col("vb", "varbinary", "varbinary(8)"), P::kString, "HEX(`vb`)", "UNHEX(?)", 0},
-      {col("uu", "uuid", "uuid"), P::kString, "CAST(`uu` AS CHAR)", "CAST(? AS UUID)", 0},
+      {kb_col("vb", "varbinary", "varbinary(8)"), P::kString, "HEX(`vb`)", "UNHEX(?)", 0},
+      {kb_col("uu", "uuid", "uuid"), P::kString, "CAST(`uu` AS CHAR)", "CAST(? AS UUID)", 0},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.c.name);
@@ -75,16 +76,16 @@ TEST(KeyBounds, EachTypeIsReadExactlyAndComparedAsItsOwnType) {
     EXPECT_EQ(b->ordinal_domain, c.domain);
   }
   // A SET of 11 members has 2048 values: too many for an IN list, compared with `>` instead.
-  auto big_set = key_bound_for(col("s", "set", "set('a','b','c','d','e','f','g','h','i','j','k')"));
+  auto big_set = key_bound_for(kb_col("s", "set", "set('a','b','c','d','e','f','g','h','i','j','k')"));
   ASSERT_TRUE(big_set.has_value());
   EXPECT_EQ(big_set->ordinal_domain, 0u);
 }
 
 TEST(KeyBounds, UnknownTypesAndUnusualCollationsAreRefused) {
-  for (const auto& c : {col("g", "point", "point"), col("j", "json", "longtext"),
-                        col("v", "varchar", "varchar(3)", false, std::nullopt, std::nullopt),
-                        col("v", "varchar", "varchar(3)", false, "utf8mb4", "x; DROP TABLE t"),
-                        col("e", "enum", "enum('a'"), col("d", "decimal", "decimal(1,2,3)")}) {
+  for (const auto& c : {kb_col("g", "point", "point"), kb_col("j", "json", "longtext"),
+                        kb_col("v", "varchar", "varchar(3)", false, std::nullopt, std::nullopt),
+                        kb_col("v", "varchar", "varchar(3)", false, "utf8mb4", "x; DROP TABLE t"),
+                        kb_col("e", "enum", "enum('a'"), kb_col("d", "decimal", "decimal(1,2,3)")}) {
     SCOPED_TRACE(c.name + " " + c.column_type);
     auto b = key_bound_for(c);
     ASSERT_FALSE(b.has_value());
@@ -93,22 +94,22 @@ TEST(KeyBounds, UnknownTypesAndUnusualCollationsAreRefused) {
 }
 
 TEST(KeyBounds, ParseKeyValues) {
-  auto u = *key_bound_for(col("u", "bigint", "bigint(20) unsigned", true));
+  auto u = *key_bound_for(kb_col("u", "bigint", "bigint(20) unsigned", true));
   EXPECT_EQ(parse_key_value(u, "18446744073709551615").value(), SqlParam{std::uint64_t{18446744073709551615ull}});
   EXPECT_FALSE(parse_key_value(u, "-1").has_value());
-  auto i = *key_bound_for(col("i", "bigint", "bigint(20)"));
+  auto i = *key_bound_for(kb_col("i", "bigint", "bigint(20)"));
   EXPECT_EQ(parse_key_value(i, "-9223372036854775808").value(), SqlParam{std::int64_t{INT64_MIN}});
   EXPECT_FALSE(parse_key_value(i, "1x").has_value());
-  auto f = *key_bound_for(col("f", "float", "float"));
+  auto f = *key_bound_for(kb_col("f", "float", "float"));
   EXPECT_EQ(parse_key_value(f, "0.10000000149011612").value(), SqlParam{static_cast<double>(0.1f)});
   EXPECT_EQ(parse_key_value(f, "0.30000000000000004").value(), SqlParam{0.1 + 0.2});
   EXPECT_FALSE(parse_key_value(f, "").has_value());
-  auto v = *key_bound_for(col("v", "varbinary", "varbinary(3)"));
+  auto v = *key_bound_for(kb_col("v", "varbinary", "varbinary(3)"));
   EXPECT_EQ(parse_key_value(v, "00FF").value(), SqlParam{std::string("00FF")});
 }
 
 TEST(KeyBounds, OrdinalBoundsAreInListsOverTheDomain) {
-  auto e = *key_bound_for(col("e", "enum", "enum('red','green','blue','orange')"));  // ordinals 0..4
+  auto e = *key_bound_for(kb_col("e", "enum", "enum('red','green','blue','orange')"));  // ordinals 0..4
   struct Case {
     const char* op;
     std::uint64_t v;
@@ -141,9 +142,9 @@ TEST(KeyBounds, QueryBuilderReadsAndComparesTypedBounds) {
   TableSchema t;
   t.schema = "db";
   t.table = "t";
-  t.columns = {col("id", "int", "int(11)"), col("i", "int", "int(11)"),
-               col("e", "enum", "enum('red','green','blue','orange')"),
-               col("s", "varchar", "varchar(5)", false, "utf8mb4", "utf8mb4_general_ci")};
+  t.columns = {kb_col("id", "int", "int(11)"), kb_col("i", "int", "int(11)"),
+               kb_col("e", "enum", "enum('red','green','blue','orange')"),
+               kb_col("s", "varchar", "varchar(5)", false, "utf8mb4", "utf8mb4_general_ci")};
   IndexInfo k;
   k.name = "PRIMARY";
   k.primary = k.unique = true;

@@ -12,16 +12,16 @@ using namespace ghostcut::engine;
 
 namespace {
 
-ServerInfo server(const std::string& version) { return parse_server_version(version, ""); }
+ServerInfo phased_server(const std::string& version) { return parse_server_version(version, ""); }
 
 TEST(PhasedQueries, InstantRowVersionsAreReadOnMySql8029AndLaterOnly) {
-  EXPECT_FALSE(instant_row_versions_query(server("10.11.6-MariaDB-log")));
-  EXPECT_FALSE(instant_row_versions_query(server("11.4.2-MariaDB")));
-  EXPECT_FALSE(instant_row_versions_query(server("8.0.28")));
-  EXPECT_FALSE(instant_row_versions_query(server("5.7.44-log")));
+  EXPECT_FALSE(instant_row_versions_query(phased_server("10.11.6-MariaDB-log")));
+  EXPECT_FALSE(instant_row_versions_query(phased_server("11.4.2-MariaDB")));
+  EXPECT_FALSE(instant_row_versions_query(phased_server("8.0.28")));
+  EXPECT_FALSE(instant_row_versions_query(phased_server("5.7.44-log")));
   for (const char* v : {"8.0.29", "8.0.36", "8.4.0", "9.1.0"}) {
     SCOPED_TRACE(v);
-    const auto q = instant_row_versions_query(server(v));
+    const auto q = instant_row_versions_query(phased_server(v));
     ASSERT_TRUE(q);
     EXPECT_NE(q->find("INNODB_TABLES"), std::string::npos);
     EXPECT_NE(q->find("TOTAL_ROW_VERSIONS"), std::string::npos);
@@ -44,36 +44,36 @@ TEST(PhasedQueries, InnodbTableNameOnlyForPlainNames) {
 }
 
 TEST(PhasedQueries, LockHoldersExactOnMySqlEveryOpenTransactionOnMariaDb) {
-  const auto mysql = server("8.0.36");
+  const auto mysql = phased_server("8.0.36");
   EXPECT_TRUE(lock_holders_exact(mysql));
   EXPECT_NE(lock_holders_query(mysql).find("performance_schema.metadata_locks"), std::string::npos);
   const auto q = lock_holders_query(mysql);
   EXPECT_EQ(std::count(q.begin(), q.end(), '?'), 2);
-  const auto maria = server("10.11.6-MariaDB");
+  const auto maria = phased_server("10.11.6-MariaDB");
   EXPECT_FALSE(lock_holders_exact(maria));
   EXPECT_NE(lock_holders_query(maria).find("INNODB_TRX"), std::string::npos);
   EXPECT_EQ(lock_holders_query(maria).find('?'), std::string::npos);
 }
 
 TEST(PhasedQueries, BinlogRetentionSettingByFlavourAndVersion) {
-  EXPECT_EQ(binlog_retention_setting(server("8.0.36")), "binlog_expire_logs_seconds");
-  EXPECT_EQ(binlog_retention_setting(server("10.11.6-MariaDB")), "binlog_expire_logs_seconds");
-  EXPECT_EQ(binlog_retention_setting(server("10.5.20-MariaDB")), "expire_logs_days");
-  EXPECT_NE(binlog_retention_query(server("10.5.20-MariaDB")).find("expire_logs_days"), std::string::npos);
+  EXPECT_EQ(binlog_retention_setting(phased_server("8.0.36")), "binlog_expire_logs_seconds");
+  EXPECT_EQ(binlog_retention_setting(phased_server("10.11.6-MariaDB")), "binlog_expire_logs_seconds");
+  EXPECT_EQ(binlog_retention_setting(phased_server("10.5.20-MariaDB")), "expire_logs_days");
+  EXPECT_NE(binlog_retention_query(phased_server("10.5.20-MariaDB")).find("expire_logs_days"), std::string::npos);
   // Long enough (2× the estimate), never purged by age, too short, and RDS.
-  EXPECT_FALSE(binlog_retention_warning(server("8.0.36"), 86400, 3600, false));
-  EXPECT_FALSE(binlog_retention_warning(server("8.0.36"), 0, 3600, false));
-  const auto w = binlog_retention_warning(server("8.0.36"), 3600, 3600, false);
+  EXPECT_FALSE(binlog_retention_warning(phased_server("8.0.36"), 86400, 3600, false));
+  EXPECT_FALSE(binlog_retention_warning(phased_server("8.0.36"), 0, 3600, false));
+  const auto w = binlog_retention_warning(phased_server("8.0.36"), 3600, 3600, false);
   ASSERT_TRUE(w);
   EXPECT_NE(w->find("binlog_expire_logs_seconds"), std::string::npos) << *w;
-  const auto rds = binlog_retention_warning(server("8.0.36"), 0, 3600, true);
+  const auto rds = binlog_retention_warning(phased_server("8.0.36"), 0, 3600, true);
   ASSERT_TRUE(rds);
   EXPECT_NE(rds->find("mysql.rds_set_configuration('binlog retention hours'"), std::string::npos) << *rds;
 }
 
 TEST(PhasedQueries, ReadOnlyAlsoAsksSuperReadOnlyOnMySql) {
-  EXPECT_NE(read_only_query(server("8.0.36")).find("super_read_only"), std::string::npos);
-  EXPECT_EQ(read_only_query(server("10.11.6-MariaDB")).find("super_read_only"), std::string::npos);
+  EXPECT_NE(read_only_query(phased_server("8.0.36")).find("super_read_only"), std::string::npos);
+  EXPECT_EQ(read_only_query(phased_server("10.11.6-MariaDB")).find("super_read_only"), std::string::npos);
 }
 
 TEST(Backfill, SpecsAndNondeterministicCalls) {

@@ -26,7 +26,7 @@ std::string normalize(const std::string& s) {
   return out;
 }
 
-ColumnInfo col(std::string name, std::string type = "int", bool generated = false) {
+ColumnInfo qb_col(std::string name, std::string type = "int", bool generated = false) {
   ColumnInfo c;
   c.name = std::move(name);
   c.data_type = type;
@@ -53,7 +53,7 @@ IndexInfo key(std::string name, std::vector<std::string> cols) {
 }
 
 QueryBuilder builder(IndexInfo k, std::string table = "t") {
-  auto s = schema_of({col("id"), col("k2"), col("name", "varchar(20)")});
+  auto s = schema_of({qb_col("id"), qb_col("k2"), qb_col("name", "varchar(20)")});
   auto r = QueryBuilder::create("db", std::move(table), std::move(k), build_column_mapping(s, s), s);
   EXPECT_TRUE(r.has_value());
   return *r;
@@ -159,8 +159,8 @@ TEST(TableNames, LongNamesStayWithin64Characters) {
 }
 
 TEST(QueryBuilder, CreateRejectsBadInput) {
-  auto s = schema_of({col("id"), col("v")});
-  auto only_v = schema_of({col("v")});
+  auto s = schema_of({qb_col("id"), qb_col("v")});
+  auto only_v = schema_of({qb_col("v")});
   struct Case {
     const char* name;
     IndexInfo key;
@@ -267,7 +267,7 @@ TEST(QueryBuilder, NextChunkEnd) {
 }
 
 TEST(QueryBuilder, ThreeColumnKeyExpandsEveryPrefix) {
-  auto s = schema_of({col("a"), col("b"), col("c")});
+  auto s = schema_of({qb_col("a"), qb_col("b"), qb_col("c")});
   auto b = QueryBuilder::create("db", "t", key("k", {"a", "b", "c"}), build_column_mapping(s, s), s);
   ASSERT_TRUE(b.has_value());
   auto r = b->range_copy_query(KeyTuple{std::int64_t{1}, std::int64_t{2}, std::int64_t{3}}, false,
@@ -335,8 +335,9 @@ TEST(QueryBuilder, RangeCopy) {
 }
 
 TEST(QueryBuilder, RangeCopyUsesMappingAndSkipsGeneratedAndDropped) {
-  auto old_t = schema_of({col("id"), col("Name", "varchar(10)"), col("gone"), col("g", "int", true)});
-  auto new_t = schema_of({col("id", "bigint"), col("name", "varchar(20)"), col("g", "int", true), col("added")});
+  auto old_t = schema_of({qb_col("id"), qb_col("Name", "varchar(10)"), qb_col("gone"), qb_col("g", "int", true)});
+  auto new_t =
+      schema_of({qb_col("id", "bigint"), qb_col("name", "varchar(20)"), qb_col("g", "int", true), qb_col("added")});
   auto b = QueryBuilder::create("db", "t", key("PRIMARY", {"ID"}), build_column_mapping(old_t, new_t), old_t);
   ASSERT_TRUE(b.has_value()) << b.error().message();
   auto r = b->range_copy_query(std::nullopt, false, {std::int64_t{1}});
@@ -386,7 +387,7 @@ TEST(QueryBuilder, HeartbeatForwardsToTheChangelog) {
 }
 
 TEST(QueryBuilder, CommentCannotBeClosedByAName) {
-  auto s = schema_of({col("id")});
+  auto s = schema_of({qb_col("id")});
   auto b = QueryBuilder::create("d*/b", "t*/x", key("PRIMARY", {"id"}), build_column_mapping(s, s), s);
   ASSERT_TRUE(b.has_value());
   const auto sql = b->drop_table_query("u");

@@ -18,7 +18,7 @@ using ghostcut::test::zoneinfo_dir;
 
 namespace {
 
-system_clock::time_point utc(int y, unsigned mo, unsigned d, int h, int mi) {
+system_clock::time_point sched_utc(int y, unsigned mo, unsigned d, int h, int mi) {
   return system_clock::time_point(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi));
 }
 
@@ -32,7 +32,7 @@ CutOverWindow window(const std::string& spec) {
 
 // 2026-11-26 is a Thursday.
 TEST(DecideCutOver, Verdicts) {
-  const auto now = utc(2026, 11, 26, 21, 25);
+  const auto now = sched_utc(2026, 11, 26, 21, 25);
   CutOverPolicy windows;
   windows.windows = {window("Mon-Fri 22:30-01:00 UTC")};
   CutOverPolicy quiet;
@@ -40,13 +40,13 @@ TEST(DecideCutOver, Verdicts) {
   CutOverPolicy both = windows;
   both.quiet_rows_per_second = 100;
   CutOverPolicy fail_at_deadline = windows;
-  fail_at_deadline.deadline = utc(2026, 11, 26, 21, 0);
+  fail_at_deadline.deadline = sched_utc(2026, 11, 26, 21, 0);
   CutOverPolicy go_at_deadline = fail_at_deadline;
   go_at_deadline.cut_over_at_deadline = true;
   CutOverPolicy busy_deadline = quiet;
-  busy_deadline.deadline = utc(2026, 11, 26, 21, 0);
+  busy_deadline.deadline = sched_utc(2026, 11, 26, 21, 0);
   CutOverPolicy future_deadline = windows;
-  future_deadline.deadline = utc(2026, 11, 27, 6, 0);
+  future_deadline.deadline = sched_utc(2026, 11, 27, 6, 0);
 
   struct Case {
     std::string name;
@@ -62,8 +62,8 @@ TEST(DecideCutOver, Verdicts) {
       {"no conditions", CutOverPolicy{}, now, std::nullopt, false, CutOverVerdict::kGo, "no cut-over conditions",
        std::nullopt},
       {"outside the window", windows, now, std::nullopt, false, CutOverVerdict::kWait,
-       "outside cut-over windows; next opens 2026-11-26 22:30 UTC (in 1h05m)", utc(2026, 11, 26, 22, 30)},
-      {"inside the window", windows, utc(2026, 11, 26, 23, 0), std::nullopt, false, CutOverVerdict::kGo,
+       "outside cut-over windows; next opens 2026-11-26 22:30 UTC (in 1h05m)", sched_utc(2026, 11, 26, 22, 30)},
+      {"inside the window", windows, sched_utc(2026, 11, 26, 23, 0), std::nullopt, false, CutOverVerdict::kGo,
        "inside cut-over window Mon-Fri 22:30-01:00 UTC (closes 2026-11-27 01:00 UTC)", std::nullopt},
       {"forced outside the window", windows, now, std::nullopt, true, CutOverVerdict::kGo,
        "cut-over forced from the control socket", std::nullopt},
@@ -75,14 +75,14 @@ TEST(DecideCutOver, Verdicts) {
        std::nullopt},
       {"forced while busy", quiet, now, 5000.0, true, CutOverVerdict::kGo, "cut-over forced from the control socket",
        std::nullopt},
-      {"window open but busy", both, utc(2026, 11, 26, 23, 0), 812.0, false, CutOverVerdict::kWait,
+      {"window open but busy", both, sched_utc(2026, 11, 26, 23, 0), 812.0, false, CutOverVerdict::kWait,
        "table busy: 812 row changes/s >= 100", std::nullopt},
       {"quiet but outside", both, now, 0.0, false, CutOverVerdict::kWait,
-       "outside cut-over windows; next opens 2026-11-26 22:30 UTC (in 1h05m)", utc(2026, 11, 26, 22, 30)},
+       "outside cut-over windows; next opens 2026-11-26 22:30 UTC (in 1h05m)", sched_utc(2026, 11, 26, 22, 30)},
       {"busy and outside", both, now, 812.0, false, CutOverVerdict::kWait,
        "outside cut-over windows; next opens 2026-11-26 22:30 UTC (in 1h05m); table busy: 812 row changes/s >= 100",
-       utc(2026, 11, 26, 22, 30)},
-      {"window and quiet", both, utc(2026, 11, 26, 23, 0), 12.0, false, CutOverVerdict::kGo,
+       sched_utc(2026, 11, 26, 22, 30)},
+      {"window and quiet", both, sched_utc(2026, 11, 26, 23, 0), 12.0, false, CutOverVerdict::kGo,
        "inside cut-over window Mon-Fri 22:30-01:00 UTC (closes 2026-11-27 01:00 UTC); table quiet: 12 row changes/s < 100",
        std::nullopt},
       {"deadline passed without a window", fail_at_deadline, now, std::nullopt, false, CutOverVerdict::kFailDeadline,
@@ -94,14 +94,14 @@ TEST(DecideCutOver, Verdicts) {
        "deadline 2026-11-26 21:00 UTC passed while the table stayed busy (812 row changes/s >= 100)", std::nullopt},
       {"deadline passed before a rate", busy_deadline, now, std::nullopt, false, CutOverVerdict::kFailDeadline,
        "deadline 2026-11-26 21:00 UTC passed before the table change rate was measured", std::nullopt},
-      {"deadline passed but the window is open", fail_at_deadline, utc(2026, 11, 26, 23, 0), std::nullopt, false,
+      {"deadline passed but the window is open", fail_at_deadline, sched_utc(2026, 11, 26, 23, 0), std::nullopt, false,
        CutOverVerdict::kGo, "inside cut-over window Mon-Fri 22:30-01:00 UTC (closes 2026-11-27 01:00 UTC)",
        std::nullopt},
       {"forced after the deadline", fail_at_deadline, now, std::nullopt, true, CutOverVerdict::kGo,
        "cut-over forced from the control socket", std::nullopt},
       {"deadline ahead", future_deadline, now, std::nullopt, false, CutOverVerdict::kWait,
        "outside cut-over windows; next opens 2026-11-26 22:30 UTC (in 1h05m); deadline 2026-11-27 06:00 UTC (in 8h35m), then fail",
-       utc(2026, 11, 26, 22, 30)},
+       sched_utc(2026, 11, 26, 22, 30)},
   };
   ScopedTz tz("UTC");  // deadlines are shown in local time
   for (const auto& c : cases) {
@@ -116,16 +116,16 @@ TEST(DecideCutOver, Verdicts) {
 TEST(DecideCutOver, NextOpeningIsShownInThatWindowsZone) {
   CutOverPolicy p;
   p.windows = {window("Sat,Sun 00:00-06:00 UTC"), window("Thu 23:00-02:00 +02:00")};
-  const auto d = decide_cut_over(p, utc(2026, 11, 26, 12, 0), std::nullopt, false);
+  const auto d = decide_cut_over(p, sched_utc(2026, 11, 26, 12, 0), std::nullopt, false);
   EXPECT_EQ(d.verdict, CutOverVerdict::kWait);
   EXPECT_EQ(d.reason, "outside cut-over windows; next opens 2026-11-26 23:00 +02:00 (in 9h00m)");
-  EXPECT_EQ(d.next_open, utc(2026, 11, 26, 21, 0));
+  EXPECT_EQ(d.next_open, sched_utc(2026, 11, 26, 21, 0));
 }
 
 TEST(DecideCutOver, AlwaysOpenWindow) {
   CutOverPolicy p;
   p.windows = {window("00:00-24:00 UTC")};
-  const auto d = decide_cut_over(p, utc(2026, 11, 26, 12, 0), std::nullopt, false);
+  const auto d = decide_cut_over(p, sched_utc(2026, 11, 26, 12, 0), std::nullopt, false);
   EXPECT_EQ(d.verdict, CutOverVerdict::kGo);
   EXPECT_EQ(d.reason, "inside cut-over window 00:00-24:00 UTC (always open)");
 }
@@ -136,7 +136,7 @@ TEST(DecideCutOver, Describe) {
   CutOverPolicy p;
   p.windows = {window("mon-fri 22:30-01:00 utc"), window("Sat,Sun 00:00-06:00 +01:00")};
   p.quiet_rows_per_second = 100;
-  p.deadline = utc(2026, 11, 27, 6, 0);
+  p.deadline = sched_utc(2026, 11, 27, 6, 0);
   EXPECT_EQ(p.describe(),
             "cut-over windows: Mon-Fri 22:30-01:00 UTC; Sat,Sun 00:00-06:00 +01:00; when quiet: < 100 row changes/s; "
             "deadline 2026-11-27 06:00 UTC (then fail)");
@@ -194,7 +194,7 @@ TEST(ChangeRateMeter, ConcurrentAdds) {
 
 // A postponed cut-over still fails at the deadline; with cut-over-at-deadline the hold wins.
 TEST(DecideCutOver, DeadlineWhilePostponed) {
-  const auto now = utc(2026, 11, 26, 21, 25);
+  const auto now = sched_utc(2026, 11, 26, 21, 25);
   CutOverPolicy none;
   EXPECT_EQ(decide_while_postponed(none, now).verdict, CutOverVerdict::kWait);
   EXPECT_EQ(decide_while_postponed(none, now).reason, "");

@@ -20,7 +20,7 @@ using ghostcut::test::zoneinfo_dir;
 
 namespace {
 
-WallTime utc(int y, unsigned mo, unsigned d, int h, int mi) {
+WallTime tzif_utc(int y, unsigned mo, unsigned d, int h, int mi) {
   return WallTime(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi));
 }
 
@@ -40,15 +40,15 @@ TEST(PosixTzRule, Parse) {
   EXPECT_EQ(cet->dst_offset, hours(2));
   EXPECT_EQ(cet->end.time, hours(3));
   // 2040: last Sunday of March is the 25th, of October the 28th.
-  EXPECT_EQ(cet->offset_at(floor<seconds>(utc(2040, 3, 25, 0, 59))), hours(1));
-  EXPECT_EQ(cet->offset_at(floor<seconds>(utc(2040, 3, 25, 1, 0))), hours(2));
-  EXPECT_EQ(cet->offset_at(floor<seconds>(utc(2040, 10, 28, 0, 59))), hours(2));
-  EXPECT_EQ(cet->offset_at(floor<seconds>(utc(2040, 10, 28, 1, 0))), hours(1));
+  EXPECT_EQ(cet->offset_at(floor<seconds>(tzif_utc(2040, 3, 25, 0, 59))), hours(1));
+  EXPECT_EQ(cet->offset_at(floor<seconds>(tzif_utc(2040, 3, 25, 1, 0))), hours(2));
+  EXPECT_EQ(cet->offset_at(floor<seconds>(tzif_utc(2040, 10, 28, 0, 59))), hours(2));
+  EXPECT_EQ(cet->offset_at(floor<seconds>(tzif_utc(2040, 10, 28, 1, 0))), hours(1));
 
   auto sydney = parse_posix_tz("AEST-10AEDT,M10.1.0,M4.1.0/3");  // DST over New Year
   ASSERT_TRUE(sydney.has_value());
-  EXPECT_EQ(sydney->offset_at(floor<seconds>(utc(2040, 1, 15, 0, 0))), hours(11));
-  EXPECT_EQ(sydney->offset_at(floor<seconds>(utc(2040, 6, 15, 0, 0))), hours(10));
+  EXPECT_EQ(sydney->offset_at(floor<seconds>(tzif_utc(2040, 1, 15, 0, 0))), hours(11));
+  EXPECT_EQ(sydney->offset_at(floor<seconds>(tzif_utc(2040, 6, 15, 0, 0))), hours(10));
 
   auto quoted = parse_posix_tz("<-03>3");
   ASSERT_TRUE(quoted.has_value());
@@ -92,7 +92,7 @@ TEST(TzifZone, AgreesWithLocaltime) {
     ASSERT_TRUE(zone.has_value()) << zone.error().context;
     EXPECT_EQ(zone->to_string(), name);
     ScopedTz tz(name);
-    for (const auto from : {utc(2026, 1, 1, 0, 0), utc(2040, 1, 1, 0, 0)}) {
+    for (const auto from : {tzif_utc(2026, 1, 1, 0, 0), tzif_utc(2040, 1, 1, 0, 0)}) {
       for (int h = 0; h < 366 * 24; h += 1) {
         const auto t = from + hours(h) + minutes(30);
         const auto mine = to_civil(t, *zone);
@@ -113,18 +113,18 @@ TEST(TzifZone, WindowsInAnIanaZone) {
   ASSERT_TRUE(w.has_value()) << w.error().context;
   EXPECT_EQ(w->to_string(), "Mon-Fri 22:30-01:00 Europe/Berlin");
   // Thursday 2026-11-26, CET (+01:00): 22:30 is 21:30 UTC.
-  EXPECT_EQ(next_open(*w, utc(2026, 11, 26, 12, 0)), utc(2026, 11, 26, 21, 30));
-  EXPECT_EQ(close_after(*w, utc(2026, 11, 26, 12, 0)), utc(2026, 11, 27, 0, 0));
+  EXPECT_EQ(next_open(*w, tzif_utc(2026, 11, 26, 12, 0)), tzif_utc(2026, 11, 26, 21, 30));
+  EXPECT_EQ(close_after(*w, tzif_utc(2026, 11, 26, 12, 0)), tzif_utc(2026, 11, 27, 0, 0));
   // Thursday 2026-07-02, CEST (+02:00): 20:30 UTC.
-  EXPECT_EQ(next_open(*w, utc(2026, 7, 2, 12, 0)), utc(2026, 7, 2, 20, 30));
+  EXPECT_EQ(next_open(*w, tzif_utc(2026, 7, 2, 12, 0)), tzif_utc(2026, 7, 2, 20, 30));
   // Spring forward, Sunday 2026-03-29: "02:00-04:00" opens after the gap, at 03:00 CEST (01:00 UTC).
   auto gap = parse_cut_over_window("Sun 02:00-04:00 Europe/Berlin");
   ASSERT_TRUE(gap.has_value());
-  EXPECT_EQ(next_open(*gap, utc(2026, 3, 28, 12, 0)), utc(2026, 3, 29, 1, 0));
-  EXPECT_EQ(close_after(*gap, utc(2026, 3, 28, 12, 0)), utc(2026, 3, 29, 2, 0));
+  EXPECT_EQ(next_open(*gap, tzif_utc(2026, 3, 28, 12, 0)), tzif_utc(2026, 3, 29, 1, 0));
+  EXPECT_EQ(close_after(*gap, tzif_utc(2026, 3, 28, 12, 0)), tzif_utc(2026, 3, 29, 2, 0));
   // Fall back, Sunday 2026-10-25: opens at the first 02:00 (CEST, 00:00 UTC), closes 04:00 CET (03:00 UTC).
-  EXPECT_EQ(next_open(*gap, utc(2026, 10, 24, 12, 0)), utc(2026, 10, 25, 0, 0));
-  EXPECT_EQ(close_after(*gap, utc(2026, 10, 24, 12, 0)), utc(2026, 10, 25, 3, 0));
-  EXPECT_EQ(format_wall_time(utc(2026, 11, 26, 21, 30), w->zone), "2026-11-26 22:30 CET (Europe/Berlin)");
-  EXPECT_EQ(format_wall_time(utc(2026, 7, 2, 20, 30), w->zone), "2026-07-02 22:30 CEST (Europe/Berlin)");
+  EXPECT_EQ(next_open(*gap, tzif_utc(2026, 10, 24, 12, 0)), tzif_utc(2026, 10, 25, 0, 0));
+  EXPECT_EQ(close_after(*gap, tzif_utc(2026, 10, 24, 12, 0)), tzif_utc(2026, 10, 25, 3, 0));
+  EXPECT_EQ(format_wall_time(tzif_utc(2026, 11, 26, 21, 30), w->zone), "2026-11-26 22:30 CET (Europe/Berlin)");
+  EXPECT_EQ(format_wall_time(tzif_utc(2026, 7, 2, 20, 30), w->zone), "2026-07-02 22:30 CEST (Europe/Berlin)");
 }

@@ -18,7 +18,7 @@ using ghostcut::test::zoneinfo_dir;
 
 namespace {
 
-WallTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
+WallTime win_utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
   return WallTime(sys_days(year_month_day{year(y), month(mo), day(d)}) + hours(h) + minutes(mi) + seconds(s));
 }
 
@@ -163,41 +163,41 @@ TEST(CutOverWindowArithmetic, OpenAt) {
     bool open;
   };
   const std::vector<Case> cases = {
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 1, 59, 59), false},
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 2, 0), true},  // the start is inside
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 3, 59, 59), true},
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 4, 0), false},  // the end is outside
+      {"02:00-04:00 UTC", win_utc(2026, 11, 26, 1, 59, 59), false},
+      {"02:00-04:00 UTC", win_utc(2026, 11, 26, 2, 0), true},  // the start is inside
+      {"02:00-04:00 UTC", win_utc(2026, 11, 26, 3, 59, 59), true},
+      {"02:00-04:00 UTC", win_utc(2026, 11, 26, 4, 0), false},  // the end is outside
       // Crossing midnight: Thursday's opening runs into Friday morning.
-      {"Thu 22:30-01:00 UTC", utc(2026, 11, 26, 22, 29), false},
-      {"Thu 22:30-01:00 UTC", utc(2026, 11, 26, 23, 0), true},
-      {"Thu 22:30-01:00 UTC", utc(2026, 11, 27, 0, 30), true},  // Friday 00:30 belongs to Thursday's window
-      {"Thu 22:30-01:00 UTC", utc(2026, 11, 27, 1, 0), false},
-      {"Thu 22:30-01:00 UTC", utc(2026, 11, 26, 0, 30), false},  // Thursday 00:30 would be Wednesday's
-      {"Fri 22:30-01:00 UTC", utc(2026, 11, 27, 0, 30), false},
+      {"Thu 22:30-01:00 UTC", win_utc(2026, 11, 26, 22, 29), false},
+      {"Thu 22:30-01:00 UTC", win_utc(2026, 11, 26, 23, 0), true},
+      {"Thu 22:30-01:00 UTC", win_utc(2026, 11, 27, 0, 30), true},  // Friday 00:30 belongs to Thursday's window
+      {"Thu 22:30-01:00 UTC", win_utc(2026, 11, 27, 1, 0), false},
+      {"Thu 22:30-01:00 UTC", win_utc(2026, 11, 26, 0, 30), false},  // Thursday 00:30 would be Wednesday's
+      {"Fri 22:30-01:00 UTC", win_utc(2026, 11, 27, 0, 30), false},
       // Day lists and ranges.
-      {"Sat,Sun 00:00-06:00 UTC", utc(2026, 11, 28, 5, 0), true},
-      {"Sat,Sun 00:00-06:00 UTC", utc(2026, 11, 29, 5, 0), true},
-      {"Sat,Sun 00:00-06:00 UTC", utc(2026, 11, 30, 5, 0), false},  // Monday
-      {"Mon-Fri 12:00-13:00 UTC", utc(2026, 11, 26, 12, 30), true},
-      {"Mon-Fri 12:00-13:00 UTC", utc(2026, 11, 28, 12, 30), false},
+      {"Sat,Sun 00:00-06:00 UTC", win_utc(2026, 11, 28, 5, 0), true},
+      {"Sat,Sun 00:00-06:00 UTC", win_utc(2026, 11, 29, 5, 0), true},
+      {"Sat,Sun 00:00-06:00 UTC", win_utc(2026, 11, 30, 5, 0), false},  // Monday
+      {"Mon-Fri 12:00-13:00 UTC", win_utc(2026, 11, 26, 12, 30), true},
+      {"Mon-Fri 12:00-13:00 UTC", win_utc(2026, 11, 28, 12, 30), false},
       // A wrapping range: Sat, Sun, Mon.
-      {"Sat-Mon 12:00-13:00 UTC", utc(2026, 11, 30, 12, 30), true},
-      {"Sat-Mon 12:00-13:00 UTC", utc(2026, 12, 1, 12, 30), false},
-      {"Sat-Mon 12:00-13:00 UTC", utc(2026, 11, 27, 12, 30), false},
+      {"Sat-Mon 12:00-13:00 UTC", win_utc(2026, 11, 30, 12, 30), true},
+      {"Sat-Mon 12:00-13:00 UTC", win_utc(2026, 12, 1, 12, 30), false},
+      {"Sat-Mon 12:00-13:00 UTC", win_utc(2026, 11, 27, 12, 30), false},
       // Sunday night into Monday (week boundary).
-      {"Sun 23:00-02:00 UTC", utc(2026, 11, 30, 1, 0), true},
-      {"Sun 23:00-02:00 UTC", utc(2026, 11, 30, 23, 30), false},
+      {"Sun 23:00-02:00 UTC", win_utc(2026, 11, 30, 1, 0), true},
+      {"Sun 23:00-02:00 UTC", win_utc(2026, 11, 30, 23, 30), false},
       // Fixed offsets: 02:00-04:00 at +02:00 is 00:00-02:00 UTC; at -05:00 it is 07:00-09:00 UTC.
-      {"02:00-04:00 +02:00", utc(2026, 11, 26, 0, 0), true},
-      {"02:00-04:00 +02:00", utc(2026, 11, 26, 2, 0), false},
-      {"02:00-04:00 -0500", utc(2026, 11, 26, 8, 59), true},
-      {"02:00-04:00 -0500", utc(2026, 11, 26, 2, 30), false},
+      {"02:00-04:00 +02:00", win_utc(2026, 11, 26, 0, 0), true},
+      {"02:00-04:00 +02:00", win_utc(2026, 11, 26, 2, 0), false},
+      {"02:00-04:00 -0500", win_utc(2026, 11, 26, 8, 59), true},
+      {"02:00-04:00 -0500", win_utc(2026, 11, 26, 2, 30), false},
       // The zone decides the day: Friday 01:00 at +02:00 is Thursday 23:00 UTC.
-      {"Fri 01:00-02:00 +02:00", utc(2026, 11, 26, 23, 30), true},
-      {"Thu 01:00-02:00 +02:00", utc(2026, 11, 26, 23, 30), false},
+      {"Fri 01:00-02:00 +02:00", win_utc(2026, 11, 26, 23, 30), true},
+      {"Thu 01:00-02:00 +02:00", win_utc(2026, 11, 26, 23, 30), false},
       // A whole day.
-      {"Thu 00:00-24:00 UTC", utc(2026, 11, 26, 23, 59, 59), true},
-      {"Thu 00:00-24:00 UTC", utc(2026, 11, 27, 0, 0), false},
+      {"Thu 00:00-24:00 UTC", win_utc(2026, 11, 26, 23, 59, 59), true},
+      {"Thu 00:00-24:00 UTC", win_utc(2026, 11, 27, 0, 0), false},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.spec + " at " + format_wall_time(c.t, WallZone::utc()));
@@ -214,25 +214,31 @@ TEST(CutOverWindowArithmetic, NextOpenAndCloseAfter) {
   };
   const std::vector<Case> cases = {
       // Open now: next_open is t itself; it closes at the end of this opening.
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 3, 0), utc(2026, 11, 26, 3, 0), utc(2026, 11, 26, 4, 0)},
+      {"02:00-04:00 UTC", win_utc(2026, 11, 26, 3, 0), win_utc(2026, 11, 26, 3, 0), win_utc(2026, 11, 26, 4, 0)},
       // Before today's opening, and after it (tomorrow's).
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 1, 0), utc(2026, 11, 26, 2, 0), utc(2026, 11, 26, 4, 0)},
-      {"02:00-04:00 UTC", utc(2026, 11, 26, 4, 0), utc(2026, 11, 27, 2, 0), utc(2026, 11, 27, 4, 0)},
+      {"02:00-04:00 UTC", win_utc(2026, 11, 26, 1, 0), win_utc(2026, 11, 26, 2, 0), win_utc(2026, 11, 26, 4, 0)},
+      {"02:00-04:00 UTC", win_utc(2026, 11, 26, 4, 0), win_utc(2026, 11, 27, 2, 0), win_utc(2026, 11, 27, 4, 0)},
       // Crossing midnight: closes the next day.
-      {"Mon-Fri 22:30-01:00 UTC", utc(2026, 11, 26, 12, 0), utc(2026, 11, 26, 22, 30), utc(2026, 11, 27, 1, 0)},
-      {"Mon-Fri 22:30-01:00 UTC", utc(2026, 11, 27, 0, 15), utc(2026, 11, 27, 0, 15), utc(2026, 11, 27, 1, 0)},
+      {"Mon-Fri 22:30-01:00 UTC", win_utc(2026, 11, 26, 12, 0), win_utc(2026, 11, 26, 22, 30),
+       win_utc(2026, 11, 27, 1, 0)},
+      {"Mon-Fri 22:30-01:00 UTC", win_utc(2026, 11, 27, 0, 15), win_utc(2026, 11, 27, 0, 15),
+       win_utc(2026, 11, 27, 1, 0)},
       // Friday night's is the last of the week: Saturday noon waits for Monday 22:30.
-      {"Mon-Fri 22:30-01:00 UTC", utc(2026, 11, 28, 12, 0), utc(2026, 11, 30, 22, 30), utc(2026, 12, 1, 1, 0)},
+      {"Mon-Fri 22:30-01:00 UTC", win_utc(2026, 11, 28, 12, 0), win_utc(2026, 11, 30, 22, 30),
+       win_utc(2026, 12, 1, 1, 0)},
       // Across the week boundary and the month: Sunday only, asked on Monday.
-      {"Sun 03:00-04:00 UTC", utc(2026, 11, 30, 3, 30), utc(2026, 12, 6, 3, 0), utc(2026, 12, 6, 4, 0)},
+      {"Sun 03:00-04:00 UTC", win_utc(2026, 11, 30, 3, 30), win_utc(2026, 12, 6, 3, 0), win_utc(2026, 12, 6, 4, 0)},
       // Across the year.
-      {"Fri 23:00-01:00 UTC", utc(2026, 12, 31, 12, 0), utc(2027, 1, 1, 23, 0), utc(2027, 1, 2, 1, 0)},
+      {"Fri 23:00-01:00 UTC", win_utc(2026, 12, 31, 12, 0), win_utc(2027, 1, 1, 23, 0), win_utc(2027, 1, 2, 1, 0)},
       // A wrapping range asked on Tuesday: Saturday next.
-      {"Sat-Mon 12:00-13:00 UTC", utc(2026, 12, 1, 12, 30), utc(2026, 12, 5, 12, 0), utc(2026, 12, 5, 13, 0)},
+      {"Sat-Mon 12:00-13:00 UTC", win_utc(2026, 12, 1, 12, 30), win_utc(2026, 12, 5, 12, 0),
+       win_utc(2026, 12, 5, 13, 0)},
       // Fixed offset: 23:00 +02:00 is 21:00 UTC.
-      {"Thu 23:00-02:00 +02:00", utc(2026, 11, 26, 12, 0), utc(2026, 11, 26, 21, 0), utc(2026, 11, 27, 0, 0)},
+      {"Thu 23:00-02:00 +02:00", win_utc(2026, 11, 26, 12, 0), win_utc(2026, 11, 26, 21, 0),
+       win_utc(2026, 11, 27, 0, 0)},
       // Back-to-back whole days merge into one stretch.
-      {"Sat,Sun 00:00-24:00 UTC", utc(2026, 11, 26, 12, 0), utc(2026, 11, 28, 0, 0), utc(2026, 11, 30, 0, 0)},
+      {"Sat,Sun 00:00-24:00 UTC", win_utc(2026, 11, 26, 12, 0), win_utc(2026, 11, 28, 0, 0),
+       win_utc(2026, 11, 30, 0, 0)},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.spec + " at " + format_wall_time(c.t, WallZone::utc()));
@@ -247,7 +253,7 @@ TEST(CutOverWindowArithmetic, NextOpenAndCloseAfter) {
 
 TEST(CutOverWindowArithmetic, EveryDayAllDayNeverCloses) {
   const auto w = parse("00:00-24:00 UTC");
-  const auto t = utc(2026, 11, 26, 12, 0);
+  const auto t = win_utc(2026, 11, 26, 12, 0);
   EXPECT_TRUE(window_open(w, t));
   EXPECT_EQ(next_open(w, t), t);
   EXPECT_EQ(close_after(w, t), WallTime::max());
@@ -257,20 +263,20 @@ TEST(CutOverWindowArithmetic, SeveralWindows) {
   const std::vector<CutOverWindow> ws = {parse("Sat,Sun 00:00-06:00 UTC"), parse("Mon-Fri 22:30-01:00 UTC"),
                                          parse("Fri 00:30-02:00 UTC")};
   // Thursday noon: Thursday 22:30 is the earliest opening.
-  EXPECT_FALSE(window_open(ws, utc(2026, 11, 26, 12, 0)));
-  EXPECT_EQ(next_open(ws, utc(2026, 11, 26, 12, 0)), utc(2026, 11, 26, 22, 30));
+  EXPECT_FALSE(window_open(ws, win_utc(2026, 11, 26, 12, 0)));
+  EXPECT_EQ(next_open(ws, win_utc(2026, 11, 26, 12, 0)), win_utc(2026, 11, 26, 22, 30));
   // Thursday 22:30-01:00 overlaps Friday 00:30-02:00: one stretch to 02:00.
-  EXPECT_EQ(close_after(ws, utc(2026, 11, 26, 12, 0)), utc(2026, 11, 27, 2, 0));
-  EXPECT_TRUE(window_open(ws, utc(2026, 11, 27, 1, 30)));
+  EXPECT_EQ(close_after(ws, win_utc(2026, 11, 26, 12, 0)), win_utc(2026, 11, 27, 2, 0));
+  EXPECT_TRUE(window_open(ws, win_utc(2026, 11, 27, 1, 30)));
   // Friday 22:30-01:00 touches Saturday 00:00-06:00: one stretch to Saturday 06:00.
-  EXPECT_EQ(close_after(ws, utc(2026, 11, 27, 23, 0)), utc(2026, 11, 28, 6, 0));
+  EXPECT_EQ(close_after(ws, win_utc(2026, 11, 27, 23, 0)), win_utc(2026, 11, 28, 6, 0));
   // Saturday noon: Sunday 00:00 is next.
-  EXPECT_EQ(next_open(ws, utc(2026, 11, 28, 12, 0)), utc(2026, 11, 29, 0, 0));
+  EXPECT_EQ(next_open(ws, win_utc(2026, 11, 28, 12, 0)), win_utc(2026, 11, 29, 0, 0));
   // No windows: no restriction.
   const std::vector<CutOverWindow> none;
-  EXPECT_TRUE(window_open(none, utc(2026, 11, 26, 12, 0)));
-  EXPECT_EQ(next_open(none, utc(2026, 11, 26, 12, 0)), utc(2026, 11, 26, 12, 0));
-  EXPECT_EQ(close_after(none, utc(2026, 11, 26, 12, 0)), WallTime::max());
+  EXPECT_TRUE(window_open(none, win_utc(2026, 11, 26, 12, 0)));
+  EXPECT_EQ(next_open(none, win_utc(2026, 11, 26, 12, 0)), win_utc(2026, 11, 26, 12, 0));
+  EXPECT_EQ(close_after(none, win_utc(2026, 11, 26, 12, 0)), WallTime::max());
 }
 
 TEST(CutOverWindowLocalTime, UtcTzMatchesUtcWindows) {
@@ -278,13 +284,13 @@ TEST(CutOverWindowLocalTime, UtcTzMatchesUtcWindows) {
   const auto local = parse("Mon-Fri 22:30-01:00");
   const auto in_utc = parse("Mon-Fri 22:30-01:00 UTC");
   for (int h = 0; h < 24 * 8; h += 1) {
-    const auto t = utc(2026, 11, 23, 0, 0) + hours(h) + minutes(15);
+    const auto t = win_utc(2026, 11, 23, 0, 0) + hours(h) + minutes(15);
     SCOPED_TRACE(h);
     EXPECT_EQ(window_open(local, t), window_open(in_utc, t));
     EXPECT_EQ(next_open(local, t), next_open(in_utc, t));
     EXPECT_EQ(close_after(local, t), close_after(in_utc, t));
   }
-  EXPECT_EQ(format_wall_time(utc(2026, 11, 26, 22, 30), WallZone{}), "2026-11-26 22:30 UTC");
+  EXPECT_EQ(format_wall_time(win_utc(2026, 11, 26, 22, 30), WallZone{}), "2026-11-26 22:30 UTC");
 }
 
 TEST(CutOverWindowLocalTime, FollowsDaylightSavingTime) {
@@ -293,26 +299,26 @@ TEST(CutOverWindowLocalTime, FollowsDaylightSavingTime) {
   ScopedTz tz("CET-1CEST,M3.5.0,M10.5.0/3");
   const auto w = parse("02:00-04:00");
   // Winter: 02:00 CET is 01:00 UTC.
-  EXPECT_EQ(next_open(w, utc(2026, 12, 1, 0, 0)), utc(2026, 12, 1, 1, 0));
-  EXPECT_EQ(close_after(w, utc(2026, 12, 1, 0, 0)), utc(2026, 12, 1, 3, 0));
+  EXPECT_EQ(next_open(w, win_utc(2026, 12, 1, 0, 0)), win_utc(2026, 12, 1, 1, 0));
+  EXPECT_EQ(close_after(w, win_utc(2026, 12, 1, 0, 0)), win_utc(2026, 12, 1, 3, 0));
   // Summer: 02:00 CEST is 00:00 UTC.
-  EXPECT_EQ(next_open(w, utc(2026, 7, 1, 12, 0)), utc(2026, 7, 2, 0, 0));
-  EXPECT_EQ(close_after(w, utc(2026, 7, 1, 12, 0)), utc(2026, 7, 2, 2, 0));
+  EXPECT_EQ(next_open(w, win_utc(2026, 7, 1, 12, 0)), win_utc(2026, 7, 2, 0, 0));
+  EXPECT_EQ(close_after(w, win_utc(2026, 7, 1, 12, 0)), win_utc(2026, 7, 2, 2, 0));
   // Spring forward (Sunday 2026-03-29): 02:00-03:00 does not exist, so the window is 03:00-04:00
   // CEST = 01:00-02:00 UTC; it closes at 04:00 CEST as the wall clock says.
-  EXPECT_EQ(close_after(w, utc(2026, 3, 29, 0, 30)), utc(2026, 3, 29, 2, 0));
-  EXPECT_FALSE(window_open(w, utc(2026, 3, 29, 0, 59)));
-  EXPECT_TRUE(window_open(w, utc(2026, 3, 29, 1, 30)));
+  EXPECT_EQ(close_after(w, win_utc(2026, 3, 29, 0, 30)), win_utc(2026, 3, 29, 2, 0));
+  EXPECT_FALSE(window_open(w, win_utc(2026, 3, 29, 0, 59)));
+  EXPECT_TRUE(window_open(w, win_utc(2026, 3, 29, 1, 30)));
   // Fall back (Sunday 2026-10-25): 02:00 happens twice; the window closes at 04:00 CET (03:00 UTC).
-  EXPECT_TRUE(window_open(w, utc(2026, 10, 25, 2, 30)));
-  EXPECT_EQ(close_after(w, utc(2026, 10, 25, 1, 30)), utc(2026, 10, 25, 3, 0));
+  EXPECT_TRUE(window_open(w, win_utc(2026, 10, 25, 2, 30)));
+  EXPECT_EQ(close_after(w, win_utc(2026, 10, 25, 1, 30)), win_utc(2026, 10, 25, 3, 0));
   // Statuses show local time with the zone's abbreviation.
-  EXPECT_EQ(format_wall_time(utc(2026, 12, 1, 1, 0), WallZone{}), "2026-12-01 02:00 CET");
-  EXPECT_EQ(format_wall_time(utc(2026, 7, 2, 0, 0), WallZone{}), "2026-07-02 02:00 CEST");
+  EXPECT_EQ(format_wall_time(win_utc(2026, 12, 1, 1, 0), WallZone{}), "2026-12-01 02:00 CET");
+  EXPECT_EQ(format_wall_time(win_utc(2026, 7, 2, 0, 0), WallZone{}), "2026-07-02 02:00 CEST");
 }
 
 TEST(WallZone, FormatAndWait) {
-  const auto t = utc(2026, 11, 26, 22, 30);
+  const auto t = win_utc(2026, 11, 26, 22, 30);
   EXPECT_EQ(format_wall_time(t, WallZone::utc()), "2026-11-26 22:30 UTC");
   EXPECT_EQ(format_wall_time(t, WallZone::fixed(minutes(120))), "2026-11-27 00:30 +02:00");
   EXPECT_EQ(format_wall_time(t + seconds(5), WallZone::fixed(minutes(-330))), "2026-11-26 17:00:05 -05:30");

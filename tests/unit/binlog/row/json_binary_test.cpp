@@ -20,7 +20,7 @@ struct JsonCase {
   const char* text;
 };
 
-const JsonCase kCases[] = {
+const JsonCase kJsonCases[] = {
     {"null literal", "0400", "null"},
     {"true", "0401", "true"},
     {"false", "0402", "false"},
@@ -87,7 +87,7 @@ const JsonCase kCases[] = {
 };
 
 TEST(JsonBinary, RendersLikeMySql) {
-  for (const auto& c : kCases) {
+  for (const auto& c : kJsonCases) {
     SCOPED_TRACE(c.name);
     auto doc = hex(c.bytes);
     auto text = json_binary_to_text(doc);
@@ -97,7 +97,7 @@ TEST(JsonBinary, RendersLikeMySql) {
 }
 
 TEST(JsonBinary, EveryTruncationFailsCleanly) {
-  for (const auto& c : kCases) {
+  for (const auto& c : kJsonCases) {
     SCOPED_TRACE(c.name);
     auto doc = hex(c.bytes);
     for (std::size_t n = 1; n < doc.size(); ++n) {

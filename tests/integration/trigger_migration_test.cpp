@@ -30,6 +30,7 @@
 #include "integration/migrator_config.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
+#include "support/process.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
@@ -403,18 +404,13 @@ TEST(TriggerPrivileges, AnotherDefinerNeedsSuperOrSetUser) {
 TEST_F(TriggerMigrationTest, CliAcceptsGhOstTriggerFlags) {
   make_tables();
   auto ghostcut = [&](const std::string& args, std::string& out) {
-    const std::string log = "/tmp/gc-trig-cli-" + std::to_string(::getpid()) + ".log";
-    const std::string cmd = "env HOME=/nonexistent GHOSTCUT_PASSWORD='" + settings_.password + "' " + GHOSTCUT_BINARY +
-                            " migrate --host " + settings_.host + " --port " + std::to_string(settings_.port) +
-                            " --user '" + settings_.user + "' --ssl-mode disabled --no-serve-socket --database " + db_ +
-                            " --table t --alter 'ADD COLUMN z INT' " + args + " >" + log + " 2>&1";
-    const int st = std::system(cmd.c_str());
-    std::ifstream in(log);
-    std::stringstream s;
-    s << in.rdbuf();
-    out = s.str();
-    ::unlink(log.c_str());
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    const auto r = ghostcut::test::run_ghostcut(
+        "migrate --host " + settings_.host + " --port " + std::to_string(settings_.port) + " --user " +
+            ghostcut::test::shell_quote(settings_.user) + " --ssl-mode disabled --no-serve-socket --database " + db_ +
+            " --table t --alter 'ADD COLUMN z INT' " + args,
+        settings_.password);
+    out = r.out;
+    return r.status;
   };
   std::string out;
   EXPECT_EQ(ghostcut("--include-triggers --trigger-suffix _gc --remove-trigger-suffix-if-exists", out), 0) << out;

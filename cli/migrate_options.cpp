@@ -99,10 +99,10 @@ po::options_description migrate_options_description() {
   all.add(migration);
 
   po::options_description copy("Copy");
-  copy.add_options()("defer-secondary-indexes", po::bool_switch(),
-                     "copy without the ghost's plain secondary keys and build them after the copy in one ALTER "
-                     "(faster on tables with several keys; a replica replays that ALTER serially and lags by its "
-                     "duration)")("threads", po::value<std::int64_t>()->default_value(engine::kDefaultThreads),
+  copy.add_options()("defer-secondary-indexes", po::value<std::string>()->default_value("auto")->implicit_value("on"),
+                     "auto|on|off: copy without the ghost's plain secondary keys and build them after the copy in "
+                     "one ALTER (the server's sorted build is faster; a replica replays that ALTER serially and lags "
+                     "by its duration, so auto does it only when no session reads the binlog)")("threads", po::value<std::int64_t>()->default_value(engine::kDefaultThreads),
                                   ranged_help("row-copy threads", engine::kMinThreads, engine::kMaxThreads).c_str())(
       "chunk-size", po::value<std::int64_t>()->default_value(engine::kDefaultChunkSize),
       ("rows per copy chunk; 0 = adaptive (" + std::to_string(engine::kMinChunkSize) + "-" +
@@ -342,7 +342,12 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   c.triggers.remove_suffix = switch_value("remove-trigger-suffix-if-exists");
   if (const auto bad = engine::check_trigger_options(c.triggers); !bad.empty()) throw MigrateUsageError(bad.front());
   c.no_analyze_ghost = vm["no-analyze-ghost"].as<bool>();
-  c.defer_secondary_indexes = vm["defer-secondary-indexes"].as<bool>();
+  if (const auto v = vm["defer-secondary-indexes"].as<std::string>(); v == "on")
+    c.defer_secondary_indexes = engine::KeyDeferral::kOn;
+  else if (v == "off")
+    c.defer_secondary_indexes = engine::KeyDeferral::kOff;
+  else if (v != "auto")
+    throw MigrateUsageError("--defer-secondary-indexes takes auto, on or off, got '" + v + "'");
   c.server_id =
       vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
 

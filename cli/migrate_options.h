@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/connection_settings.h"
+#include "engine/create/deferred_indexes.h"
 #include "engine/inspect/inspector.h"
 
 namespace ghostcut::cli {
@@ -29,7 +30,7 @@ struct MigrateConfig {
   bool allow_add_unique_key = false;
   bool drop_leftover_tables = false;     // also --initially-drop-ghost-table / --initially-drop-old-table
   bool no_analyze_ghost = false;         // --no-analyze-ghost
-  bool defer_secondary_indexes = false;  // --defer-secondary-indexes
+  engine::KeyDeferral defer_secondary_indexes = engine::KeyDeferral::kAuto;  // --defer-secondary-indexes
   bool no_resume = false;                // --no-resume: start over instead of resuming an interrupted run
   std::uint32_t server_id = 0;           // --server-id; random high id when not given
   engine::TriggerOptions triggers;       // --include-triggers, --trigger-suffix, --remove-trigger-suffix-if-exists

@@ -12,6 +12,7 @@
 #include "engine/apply/applier.h"
 #include "engine/control/control_server.h"
 #include "engine/copy/copier.h"
+#include "engine/create/deferred_indexes.h"
 #include "engine/cutover/cutover.h"
 #include "engine/metrics/progress.h"
 #include "engine/schedule/clock.h"
@@ -42,8 +43,9 @@ struct MigratorConfig {
   // repair differing rows; a difference that persists fails the migration with the original untouched.
   bool checksum = true;
   std::uint64_t checksum_chunk_rows = 10000;
-  // Copy without the ghost's plain secondary keys, built after the copy (engine/create/deferred_indexes.h).
-  bool defer_secondary_indexes = false;
+  // Copy without the ghost's plain secondary keys, built after the copy (engine/create/deferred_indexes.h);
+  // auto: when no replica would replay the build as one long statement.
+  KeyDeferral defer_secondary_indexes = KeyDeferral::kAuto;
   // ANALYZE TABLE on the ghost before the cut-over (engine/verify/analyze_phase.h).
   bool analyze_ghost = true;
   // After the cut-over, keep the old table in sync this long so `revert` can swap it back with

@@ -47,7 +47,43 @@ std::string add_keys_clause(const std::vector<SecondaryKey>& keys) {
   return s;
 }
 
+DeferralDecision decide_key_deferral(KeyDeferral mode, const MigrationPlan& plan, bool lag_checked_replicas) {
+  if (plain_secondary_keys(plan.ghost_create_statement).empty()) return {false, "no plain secondary keys"};
+  if (mode == KeyDeferral::kOn) return {true, "--defer-secondary-indexes=on"};
+  if (mode == KeyDeferral::kOff) return {false, "--defer-secondary-indexes=off"};
+  if (lag_checked_replicas)
+    return {false, "auto: replicas are lag-checked, and a replica would replay the key build as one statement"};
+  if (!plan.binlog_readers)
+    return {false, "auto: without the PROCESS privilege a replica reading the binlog cannot be ruled out"};
+  if (*plan.binlog_readers > 0)
+    return {false, "auto: " + std::to_string(*plan.binlog_readers) +
+                       " session(s) read the binlog (replicas, CDC); a replica would replay the key build as one "
+                       "statement"};
+  return {true, "auto: no replica or other session reads the binlog"};
+}
+
 namespace {
+
+// ER_INNODB_ONLINE_LOG_TOO_BIG: the writes during an online build outgrew
+// innodb_online_alter_log_max_size; ER_ALTER_OPERATION_NOT_SUPPORTED_REASON: LOCK=NONE refused.
+constexpr int kOnlineLogTooBig = 1799;
+constexpr int kLockNoneNotSupported = 1846;
+
+void build_keys(MigrationContext& m, SqlConnection& c, const std::vector<SecondaryKey>& keys) {
+  const auto alter = "ALTER TABLE " + quote_qualified(m.plan.database, m.plan.ghost_table) + " " +
+                     add_keys_clause(keys) + ", ALGORITHM=INPLACE, LOCK=";
+  try {
+    // LOCK=NONE: the applier's writes go on while the keys are built from sorted runs.
+    c.execute(alter + "NONE");
+  } catch (const SqlError& e) {
+    if (e.code() != kOnlineLogTooBig && e.code() != kLockNoneNotSupported) throw;
+    // The applier's writes then wait for the build (its lag grows, nothing is lost) instead of the
+    // build failing again under the same write load.
+    m.log->warn("building the keys of {} online failed ({}); building them with LOCK=SHARED, the applier waits",
+                m.plan.ghost_table, e.what());
+    c.execute(alter + "SHARED");
+  }
+}
 
 void complete_on(MigrationContext& m, SqlConnection& c) {
   const auto& plan = m.plan;
@@ -66,9 +102,7 @@ void complete_on(MigrationContext& m, SqlConnection& c) {
     m.log->info("building {} deferred secondary key(s) on {} (the applier goes on meanwhile)", missing.size(),
                 plan.ghost_table);
     const auto started = std::chrono::steady_clock::now();
-    // INPLACE + LOCK=NONE: the applier's writes go on while the keys are built from sorted runs.
-    c.execute("ALTER TABLE " + quote_qualified(plan.database, plan.ghost_table) + " " + add_keys_clause(missing) +
-              ", ALGORITHM=INPLACE, LOCK=NONE");
+    build_keys(m, c, missing);
     m.log->info(
         "built the secondary keys of {} in {} ms", plan.ghost_table,
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
@@ -83,11 +117,12 @@ void complete_on(MigrationContext& m, SqlConnection& c) {
 
 }  // namespace
 
-void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c) {
+void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c, const std::string& reason) {
   const auto keys = plain_secondary_keys(m.plan.ghost_create_statement);
   if (keys.empty()) return;
   c.execute("ALTER TABLE " + quote_qualified(m.plan.database, m.plan.ghost_table) + " " + drop_keys_clause(keys));
-  m.log->info("deferred {} secondary key(s) of {} until after the copy", keys.size(), m.plan.ghost_table);
+  m.log->info("deferred {} secondary key(s) of {} until after the copy ({})", keys.size(), m.plan.ghost_table,
+              reason);
 }
 
 void complete_ghost_indexes(MigrationContext& m) {

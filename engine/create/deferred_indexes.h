@@ -5,7 +5,8 @@
 // copy as native ALTER's 1062 would). Whatever the flag, the step after the copy adds back what the
 // ghost lacks — a resumed run whose first run deferred finishes the job — and then proves the ghost's
 // definition is the one the ALTER produced on the scratch copy (the plan), before any cut-over.
-// The index build is one DDL statement: a replica replays it serially, so it lags by its duration.
+// The index build is one DDL statement: a replica replays it serially, so it lags by its duration;
+// hence the default, auto, defers only where no replica reads the binlog.
 #pragma once
 #include <string>
 #include <string_view>
@@ -15,6 +16,9 @@ namespace ghostcut::engine {
 
 class SqlConnection;
 struct MigrationContext;
+struct MigrationPlan;
+
+enum class KeyDeferral { kAuto, kOn, kOff };
 
 struct SecondaryKey {
   std::string name;
@@ -29,8 +33,18 @@ std::vector<SecondaryKey> plain_secondary_keys(std::string_view create_statement
 std::string drop_keys_clause(const std::vector<SecondaryKey>& keys);
 std::string add_keys_clause(const std::vector<SecondaryKey>& keys);
 
+// Whether this run copies without the plain secondary keys, and why (for the log and the dry run).
+struct DeferralDecision {
+  bool defer = false;
+  std::string reason;
+};
+// auto defers when the server shows no session reading its binlog and no replica is lag-checked:
+// then no replica replays the build as one long statement. PURE.
+DeferralDecision decide_key_deferral(KeyDeferral mode, const MigrationPlan& plan, bool lag_checked_replicas);
+
 // After the ghost is created: drop its plain secondary keys (the plan's), to be built after the copy.
-void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c);
+
+void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c, const std::string& reason);
 
 // After the copy, always: add the plan's plain secondary keys the ghost lacks, then check the ghost's
 // definition equals the plan's (AUTO_INCREMENT aside); a difference fails the run, original intact.

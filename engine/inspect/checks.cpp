@@ -212,6 +212,11 @@ HeldPrivileges held_privileges(const std::vector<std::string>& grants, const std
 
 }  // namespace
 
+bool sees_all_sessions(const std::vector<std::string>& grants) {
+  const auto h = held_privileges(grants, "");
+  return h.all_global || h.global.count("PROCESS") || h.global.count("SUPER");
+}
+
 std::vector<std::string> missing_privileges(const std::vector<std::string>& grants, const std::string& database,
                                             Flavour flavour) {
   const auto [global, on_db, all_global, all_db] = held_privileges(grants, database);

@@ -52,6 +52,8 @@ struct AlterCheck {
 // (ON *.*) count for everything; database grants (ON `db`.*, LIKE patterns) for table work.
 [[nodiscard]] std::vector<std::string> missing_privileges(const std::vector<std::string>& grants,
                                                           const std::string& database, Flavour flavour);
+// Whether these grants show every session in the process list (PROCESS, SUPER or ALL globally).
+[[nodiscard]] bool sees_all_sessions(const std::vector<std::string>& grants);
 
 // A table's schema from SHOW FULL COLUMNS / SHOW INDEX: works on TEMPORARY tables, which
 // information_schema does not list on MariaDB 10.11. Same shape as load_table_schema.

@@ -86,6 +86,9 @@ struct MigrationPlan {
   bool skip_check_constraints = false;
   std::uint64_t estimated_rows = 0;
   ServerInfo server;
+  // Sessions reading the binlog when inspected (replicas, CDC, other migrations); nullopt: not all
+  // sessions visible (no PROCESS). Decides --defer-secondary-indexes=auto (create/deferred_indexes.h).
+  std::optional<int> binlog_readers;
   std::vector<std::string> notes;  // things the operator should know (leftover tables dropped, …)
   // t_gho / t_ghc / t_del found from an earlier run while --drop-leftover-tables was given.
   // The Inspector never drops anything; the execute path drops these before it creates its own.

@@ -54,4 +54,9 @@ bool backup_lock_requested(SqlConnection& c) {
               .empty();
 }
 
+int binlog_reader_count(SqlConnection& c) {
+  return static_cast<int>(to_uint64(
+      c.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'").scalar()));
+}
+
 }  // namespace ghostcut::engine

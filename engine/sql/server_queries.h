@@ -34,4 +34,8 @@ std::optional<SessionState> session_state(SqlConnection& c, std::uint64_t connec
 // A BACKUP STAGE or FLUSH TABLES WITH READ LOCK running or waiting (MariaDB's backup locks).
 bool backup_lock_requested(SqlConnection& c);
 
+// Sessions reading the binlog now (replicas, change-data-capture tools, other migrations): the
+// process list's "Binlog Dump" and "Binlog Dump GTID" commands. Only a user with PROCESS sees them all.
+int binlog_reader_count(SqlConnection& c);
+
 }  // namespace ghostcut::engine

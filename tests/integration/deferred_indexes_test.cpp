@@ -44,7 +44,7 @@ TEST_F(DeferredIndexesTest, KeysAreBuiltAfterTheCopyUnderWritersAndTheTableIsNat
   Inspector inspector(*conn_, InspectorConfig{});
   auto plan = inspector.inspect(db_, "t", alter);
   auto cfg = test_migrator_config(settings_, 963000);
-  cfg.defer_secondary_indexes = true;
+  cfg.defer_secondary_indexes = engine::KeyDeferral::kOn;
   cfg.copier.initial_chunk_size = 500;
   // What the ghost looked like while the copy ran (read before the copy's first chunk).
   std::mutex mu;

@@ -150,20 +150,22 @@ int run_migrate(const std::vector<std::string>& args) {
     // What the run will do, as engine/cutover/instant_phase.cpp decides it: else the copy's costs.
     cost.instant = plan.instant.possible && !config.no_attempt_instant && plan.mapping.backfills.empty() &&
                    config.keep_old_table_in_sync_seconds == 0 && config.check_queries.empty();
-    const auto deferral = engine::decide_key_deferral(config.defer_secondary_indexes, plan,
-                                                      !config.throttle_control_replicas.empty());
+    const auto deferral =
+        engine::decide_key_deferral(config.defer_secondary_indexes, plan, !config.throttle_control_replicas.empty());
     if (config.plan_format == "json") {
       std::string json = engine::plan_json(plan, cost);
       if (!json.empty() && json.back() == '}')
-        json.insert(json.size() - 1, ",\"secondary_keys\":" +
-                                         nlohmann::json{{"deferred", deferral.defer}, {"reason", deferral.reason}}.dump());
+        json.insert(
+            json.size() - 1,
+            ",\"secondary_keys\":" + nlohmann::json{{"deferred", deferral.defer}, {"reason", deferral.reason}}.dump());
       if (!preflight.json.empty() && !json.empty() && json.back() == '}')
         json.insert(json.size() - 1, ",\"phased_checks\":" + preflight.json);
       std::cout << json << "\n";
       return kExitOk;
     }
-    std::cout << plan.describe() << "  secondary keys:  "
-              << (deferral.defer ? "built after the copy (" : "kept through the copy (") << deferral.reason << ")\n"
+    std::cout << plan.describe()
+              << "  secondary keys:  " << (deferral.defer ? "built after the copy (" : "kept through the copy (")
+              << deferral.reason << ")\n"
               << engine::describe_cost(cost, plan) << preflight.text
               << "\nDry run: nothing was changed. Add --execute to migrate.\n";
     return kExitOk;

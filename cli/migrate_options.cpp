@@ -102,8 +102,9 @@ po::options_description migrate_options_description() {
   copy.add_options()("defer-secondary-indexes", po::value<std::string>()->default_value("auto")->implicit_value("on"),
                      "auto|on|off: copy without the ghost's plain secondary keys and build them after the copy in "
                      "one ALTER (the server's sorted build is faster; a replica replays that ALTER serially and lags "
-                     "by its duration, so auto does it only when no session reads the binlog)")("threads", po::value<std::int64_t>()->default_value(engine::kDefaultThreads),
-                                  ranged_help("row-copy threads", engine::kMinThreads, engine::kMaxThreads).c_str())(
+                     "by its duration, so auto does it only when no session reads the binlog)")(
+      "threads", po::value<std::int64_t>()->default_value(engine::kDefaultThreads),
+      ranged_help("row-copy threads", engine::kMinThreads, engine::kMaxThreads).c_str())(
       "chunk-size", po::value<std::int64_t>()->default_value(engine::kDefaultChunkSize),
       ("rows per copy chunk; 0 = adaptive (" + std::to_string(engine::kMinChunkSize) + "-" +
        std::to_string(engine::kMaxChunkSize) + " otherwise)")
@@ -344,10 +345,8 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   c.no_analyze_ghost = vm["no-analyze-ghost"].as<bool>();
   if (const auto v = vm["defer-secondary-indexes"].as<std::string>(); v == "on")
     c.defer_secondary_indexes = engine::KeyDeferral::kOn;
-  else if (v == "off")
-    c.defer_secondary_indexes = engine::KeyDeferral::kOff;
-  else if (v != "auto")
-    throw MigrateUsageError("--defer-secondary-indexes takes auto, on or off, got '" + v + "'");
+  else if (v == "off") c.defer_secondary_indexes = engine::KeyDeferral::kOff;
+  else if (v != "auto") throw MigrateUsageError("--defer-secondary-indexes takes auto, on or off, got '" + v + "'");
   c.server_id =
       vm.count("server-id") ? ranged<std::uint32_t>(vm, "server-id", 1, 4294967295LL) : engine::random_server_id();
 

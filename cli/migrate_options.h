@@ -28,12 +28,12 @@ struct MigrateConfig {
   bool execute = false;  // --execute; without it: dry run
   bool allow_foreign_keys = false;
   bool allow_add_unique_key = false;
-  bool drop_leftover_tables = false;     // also --initially-drop-ghost-table / --initially-drop-old-table
-  bool no_analyze_ghost = false;         // --no-analyze-ghost
+  bool drop_leftover_tables = false;  // also --initially-drop-ghost-table / --initially-drop-old-table
+  bool no_analyze_ghost = false;      // --no-analyze-ghost
   engine::KeyDeferral defer_secondary_indexes = engine::KeyDeferral::kAuto;  // --defer-secondary-indexes
-  bool no_resume = false;                // --no-resume: start over instead of resuming an interrupted run
-  std::uint32_t server_id = 0;           // --server-id; random high id when not given
-  engine::TriggerOptions triggers;       // --include-triggers, --trigger-suffix, --remove-trigger-suffix-if-exists
+  bool no_resume = false;           // --no-resume: start over instead of resuming an interrupted run
+  std::uint32_t server_id = 0;      // --server-id; random high id when not given
+  engine::TriggerOptions triggers;  // --include-triggers, --trigger-suffix, --remove-trigger-suffix-if-exists
 
   // Copy
   int threads{};

@@ -121,8 +121,7 @@ void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c, const 
   const auto keys = plain_secondary_keys(m.plan.ghost_create_statement);
   if (keys.empty()) return;
   c.execute("ALTER TABLE " + quote_qualified(m.plan.database, m.plan.ghost_table) + " " + drop_keys_clause(keys));
-  m.log->info("deferred {} secondary key(s) of {} until after the copy ({})", keys.size(), m.plan.ghost_table,
-              reason);
+  m.log->info("deferred {} secondary key(s) of {} until after the copy ({})", keys.size(), m.plan.ghost_table, reason);
 }
 
 void complete_ghost_indexes(MigrationContext& m) {

@@ -31,8 +31,8 @@ void GhostTables::create(SqlConnection& c) {
   created_ = true;
   c.execute(m_.qb.create_ghost_query());
   c.execute(m_.qb.alter_ghost_query(plan.alter));
-  const auto deferral = decide_key_deferral(m_.config.defer_secondary_indexes, m_.plan,
-                                            !m_.runtime.throttle_control_replicas().empty());
+  const auto deferral =
+      decide_key_deferral(m_.config.defer_secondary_indexes, m_.plan, !m_.runtime.throttle_control_replicas().empty());
   if (deferral.defer) defer_secondary_indexes(m_, c, deferral.reason);
   else if (m_.config.defer_secondary_indexes == KeyDeferral::kAuto)
     m_.log->info("secondary keys kept on {} through the copy ({})", m_.plan.ghost_table, deferral.reason);

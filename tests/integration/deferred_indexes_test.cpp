@@ -10,10 +10,13 @@
 #include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "engine/resume/checkpoint.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 #include "integration/migrator_config.h"
 #include "integration/model_writer.h"
+#include "integration/stream_harness.h"
 #include "integration/test_server.h"
+#include "support/eventually.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
@@ -95,6 +98,39 @@ TEST_F(DeferredIndexesTest, KeysAreBuiltAfterTheCopyUnderWritersAndTheTableIsNat
   // The keys answer: a lookup by a through ka finds what a scan finds.
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t FORCE INDEX (ka) WHERE a < 500000").scalar(),
             conn_->query("SELECT COUNT(*) FROM t IGNORE INDEX (ka, kab, kz) WHERE a < 500000").scalar());
+}
+
+TEST_F(DeferredIndexesTest, AutoKeepsTheKeysWhileASessionReadsTheBinlog) {
+  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, KEY ka (a))");
+  auto dump_ids = [&] {
+    std::set<std::string> ids;
+    for (const auto& r :
+         admin_->query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'").rows)
+      ids.insert(r.at(0).value_or(""));
+    return ids;
+  };
+  const auto before = dump_ids();
+  Inspector inspector(*conn_, InspectorConfig{});
+  binlog::StreamSettings s;
+  s.connection = binlog_settings(settings_, 930000 + static_cast<std::uint32_t>(::getpid() % 10000));
+  auto st = admin_->query("SHOW MASTER STATUS");
+  s.start = binlog::BinlogPosition{*st.rows.at(0).at(0), to_uint64(st.rows.at(0).at(1))};
+  StreamHarness reader(s, [](std::string_view, std::string_view) { return false; });
+  // Our reader's dump session: one that was not there before.
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        for (const auto& id : dump_ids())
+          if (!before.count(id)) return true;
+        return false;
+      },
+      60s));
+  const auto plan = inspector.inspect(db_, "t", "ADD COLUMN z INT");
+  ASSERT_TRUE(plan.binlog_readers) << "the test user has PROCESS";
+  EXPECT_GE(*plan.binlog_readers, 1);
+  const auto d = decide_key_deferral(KeyDeferral::kAuto, plan, false);
+  EXPECT_FALSE(d.defer);
+  EXPECT_NE(d.reason.find("read the binlog"), std::string::npos) << d.reason;
+  EXPECT_TRUE(decide_key_deferral(KeyDeferral::kOn, plan, false).defer);
 }
 
 }  // namespace

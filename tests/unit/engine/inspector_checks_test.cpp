@@ -225,6 +225,16 @@ TEST(MissingPrivileges, Cases) {
                   .empty());
 }
 
+// Only these users see every session, so only they can tell that no replica reads the binlog.
+TEST(InspectorChecks, SeesAllSessionsWithProcessSuperOrAllGlobally) {
+  const std::string to = " TO `u`@`%`";
+  EXPECT_TRUE(sees_all_sessions({"GRANT PROCESS, REPLICATION SLAVE ON *.*" + to}));
+  EXPECT_TRUE(sees_all_sessions({"GRANT SUPER ON *.*" + to}));
+  EXPECT_TRUE(sees_all_sessions({"GRANT ALL PRIVILEGES ON *.*" + to}));
+  EXPECT_FALSE(sees_all_sessions({"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*" + to}));
+  EXPECT_FALSE(sees_all_sessions({"GRANT ALL PRIVILEGES ON `db`.*" + to}));  // PROCESS is global only
+}
+
 TEST(InspectionError, ListsEveryRefusal) {
   InspectionError e({"first problem", "second problem"});
   EXPECT_EQ(e.refusals().size(), 2u);

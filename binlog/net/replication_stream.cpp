@@ -36,8 +36,10 @@ bool is_trx_marker(const Query& q) { return q.is_begin() || q.is_commit() || q.i
 }  // namespace
 
 struct ReplicationStream::AsyncState {
-  explicit AsyncState(asio::any_io_executor ex) : space_timer(ex) {}
+  explicit AsyncState(asio::any_io_executor ex) : space_timer(ex), watch_timer(ex) {}
   asio::steady_timer space_timer;
+  // The watchdog's tick; stop() cancels it, so the io loop need not wait out a tick to finish.
+  asio::steady_timer watch_timer;
   std::shared_ptr<BinlogConnection> conn;
 };
 
@@ -72,6 +74,7 @@ void ReplicationStream::stop() {
   cv_.notify_all();
   asio::post(executor_, [async = async_] {
     async->space_timer.cancel();
+    async->watch_timer.cancel();
     if (async->conn) async->conn->close();
   });
 }
@@ -164,13 +167,14 @@ asio::awaitable<void> ReplicationStream::push(Transaction trx) {
 
 asio::awaitable<void> ReplicationStream::watchdog(std::shared_ptr<BinlogConnection> conn,
                                                   std::shared_ptr<std::atomic<bool>> done) {
-  asio::steady_timer timer(executor_);
+  auto& timer = async_->watch_timer;  // one watchdog at a time: the last connection's
   const auto dead_after = std::chrono::duration_cast<std::chrono::steady_clock::duration>(settings_.dead_after);
   while (!*done) {
     timer.expires_after(std::max(settings_.dead_after / 4, std::chrono::milliseconds(50)));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
-    if (*done) co_return;
+    // Cancelled: the stream stops, or a newer connection's watchdog took the timer.
+    if (*done || ec == asio::error::operation_aborted) co_return;
     const auto idle = std::chrono::steady_clock::duration(now_ticks() - last_activity_.load());
     if (idle > dead_after) {
       log_->warn("binlog stream: no event or heartbeat for {} ms; reconnecting",

@@ -94,6 +94,7 @@ ThrottleStatus decide_throttle(const ThrottleInputs& in, const RuntimeSettingsSn
   }
 
   if (!settings.throttle_query.empty()) {
+    if (in.throttle_query_pending) return throttled("throttle-query", "throttle query not run yet", in.now);
     if (!in.throttle_query_error.empty())
       return throttled("throttle-query", "throttle query failed: " + in.throttle_query_error, in.now);
     if (in.throttle_query_value && *in.throttle_query_value > 0)

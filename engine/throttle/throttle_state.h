@@ -47,9 +47,12 @@ struct ThrottleInputs {
   bool status_measured = false;
   std::map<std::string, std::int64_t> status;
   std::string status_error;  // non-empty: the last SHOW GLOBAL STATUS failed
-  // Throttle query: value of the first column of the first row, or the error; neither = not run yet.
+  // Throttle query: value of the first column of the first row (none: NULL or no row), or the error.
   std::optional<std::int64_t> throttle_query_value;
   std::string throttle_query_error;
+  // The query now set has not run yet: hold the copy until it has (no chunk slips through while a
+  // throttle query replaces another reason, e.g. a flag file).
+  bool throttle_query_pending = false;
   bool flag_file_exists = false;
   // Critical load: hibernating until this time (with the violation text), or aborted (failure set).
   std::optional<std::chrono::system_clock::time_point> hibernating_until;

@@ -299,6 +299,8 @@ void Throttler::recompute() {
     if (throttle_query_sql_ == settings.throttle_query) {
       in.throttle_query_value = throttle_query_value_;
       in.throttle_query_error = throttle_query_error_;
+    } else {
+      in.throttle_query_pending = true;
     }
     in.flag_file_exists = flag_file_exists_;
     in.hibernating_until = hibernating_until_;

@@ -120,6 +120,12 @@ TEST(ThrottleDecision, EachSourceAlone) {
          in.throttle_query_value = 0;
        },
        {false, "", ""}},
+      {"throttle-query set, not run yet",
+       [](auto& in, auto& s) {
+         s.throttle_query = "SELECT 0";
+         in.throttle_query_pending = true;
+       },
+       {true, "throttle-query", "throttle query not run yet"}},
       {"throttle-query negative",
        [](auto& in, auto& s) {
          s.throttle_query = "SELECT -3";

@@ -467,3 +467,14 @@ TEST_F(MigrateOptions, PlanCheckAndKillBlockersFlags) {
 }
 
 }  // namespace
+
+TEST_F(MigrateOptions, DeferSecondaryIndexesIsAutoByDefaultABareFlagMeansOn) {
+  using ghostcut::engine::KeyDeferral;
+  EXPECT_EQ(parse_migrate_args(base()).config.defer_secondary_indexes, KeyDeferral::kAuto);
+  EXPECT_EQ(parse_migrate_args(with({"--defer-secondary-indexes"})).config.defer_secondary_indexes, KeyDeferral::kOn);
+  EXPECT_EQ(parse_migrate_args(with({"--defer-secondary-indexes=off"})).config.defer_secondary_indexes,
+            KeyDeferral::kOff);
+  EXPECT_EQ(parse_migrate_args(with({"--defer-secondary-indexes=auto"})).config.defer_secondary_indexes,
+            KeyDeferral::kAuto);
+  EXPECT_THROW((void)parse_migrate_args(with({"--defer-secondary-indexes=yes please"})), MigrateUsageError);
+}

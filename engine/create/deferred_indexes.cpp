@@ -51,6 +51,8 @@ DeferralDecision decide_key_deferral(KeyDeferral mode, const MigrationPlan& plan
   if (plain_secondary_keys(plan.ghost_create_statement).empty()) return {false, "no plain secondary keys"};
   if (mode == KeyDeferral::kOn) return {true, "--defer-secondary-indexes=on"};
   if (mode == KeyDeferral::kOff) return {false, "--defer-secondary-indexes=off"};
+  if (plan.cluster_member)
+    return {false, "auto: a cluster member (Galera or Group Replication) runs the key build on every member"};
   if (lag_checked_replicas)
     return {false, "auto: replicas are lag-checked, and a replica would replay the key build as one statement"};
   if (!plan.binlog_readers)

@@ -107,6 +107,7 @@ MigrationPlan Inspector::inspect(const std::string& database, const std::string&
     if (!missing.empty())
       refusals.push_back("user " + conn_.settings().user + " lacks privileges: " + join(missing, "; "));
     if (sees_all_sessions(lines)) plan.binlog_readers = binlog_reader_count(conn_);
+    plan.cluster_member = cluster_member(conn_);
   } catch (const SqlError& e) {
     plan.notes.push_back(std::string("could not read the grants (") + e.what() + "); privileges not checked");
   }

@@ -89,6 +89,7 @@ struct MigrationPlan {
   // Sessions reading the binlog when inspected (replicas, CDC, other migrations); nullopt: not all
   // sessions visible (no PROCESS). Decides --defer-secondary-indexes=auto (create/deferred_indexes.h).
   std::optional<int> binlog_readers;
+  bool cluster_member = false;     // Galera or Group Replication: every member runs the key build
   std::vector<std::string> notes;  // things the operator should know (leftover tables dropped, …)
   // t_gho / t_ghc / t_del found from an earlier run while --drop-leftover-tables was given.
   // The Inspector never drops anything; the execute path drops these before it creates its own.

@@ -54,6 +54,21 @@ bool backup_lock_requested(SqlConnection& c) {
               .empty();
 }
 
+bool cluster_member(SqlConnection& c) {
+  try {
+    const auto on = c.query("SELECT @@GLOBAL.wsrep_on").scalar();
+    if (on && (*on == "1" || *on == "ON")) return true;
+  } catch (const SqlError&) {  // MySQL: no such variable
+  }
+  try {
+    return to_uint64(c.query("SELECT COUNT(*) FROM performance_schema.replication_group_members "
+                             "WHERE MEMBER_STATE = 'ONLINE'")
+                         .scalar()) > 0;
+  } catch (const SqlError&) {  // MariaDB: no such table
+    return false;
+  }
+}
+
 int binlog_reader_count(SqlConnection& c) {
   return static_cast<int>(to_uint64(
       c.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'").scalar()));

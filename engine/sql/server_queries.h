@@ -37,5 +37,8 @@ bool backup_lock_requested(SqlConnection& c);
 // Sessions reading the binlog now (replicas, change-data-capture tools, other migrations): the
 // process list's "Binlog Dump" and "Binlog Dump GTID" commands. Only a user with PROCESS sees them all.
 int binlog_reader_count(SqlConnection& c);
+// A Galera (wsrep_on) or Group Replication member (an ONLINE member listed): there, DDL runs on every
+// member in turn, outside the binlog dump threads. An unknown variable or table counts as no.
+bool cluster_member(SqlConnection& c);
 
 }  // namespace ghostcut::engine

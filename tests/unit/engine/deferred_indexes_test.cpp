@@ -45,6 +45,9 @@ TEST(DeferredIndexes, AutoDefersWhenNoSessionReadsTheBinlogAndNoReplicaIsLagChec
   const auto lag_checked = decide_key_deferral(KeyDeferral::kAuto, plan, true);
   EXPECT_FALSE(lag_checked.defer);
   EXPECT_NE(lag_checked.reason.find("lag-checked"), std::string::npos) << lag_checked.reason;
+  plan.cluster_member = true;
+  EXPECT_FALSE(decide_key_deferral(KeyDeferral::kAuto, plan, false).defer);
+  plan.cluster_member = false;
   plan.binlog_readers = 2;
   const auto readers = decide_key_deferral(KeyDeferral::kAuto, plan, false);
   EXPECT_FALSE(readers.defer);

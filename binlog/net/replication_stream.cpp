@@ -36,10 +36,11 @@ bool is_trx_marker(const Query& q) { return q.is_begin() || q.is_commit() || q.i
 }  // namespace
 
 struct ReplicationStream::AsyncState {
-  explicit AsyncState(asio::any_io_executor ex) : space_timer(ex), watch_timer(ex) {}
+  explicit AsyncState(asio::any_io_executor ex) : space_timer(ex) {}
   asio::steady_timer space_timer;
-  // The watchdog's tick; stop() cancels it, so the io loop need not wait out a tick to finish.
-  asio::steady_timer watch_timer;
+  // The current connection's watchdog tick (each connection has its own); stop() cancels it, so
+  // the io loop need not wait out a tick to finish.
+  std::shared_ptr<asio::steady_timer> watch_timer;
   std::shared_ptr<BinlogConnection> conn;
 };
 
@@ -74,7 +75,7 @@ void ReplicationStream::stop() {
   cv_.notify_all();
   asio::post(executor_, [async = async_] {
     async->space_timer.cancel();
-    async->watch_timer.cancel();
+    if (async->watch_timer) async->watch_timer->cancel();
     if (async->conn) async->conn->close();
   });
 }
@@ -167,14 +168,19 @@ asio::awaitable<void> ReplicationStream::push(Transaction trx) {
 
 asio::awaitable<void> ReplicationStream::watchdog(std::shared_ptr<BinlogConnection> conn,
                                                   std::shared_ptr<std::atomic<bool>> done) {
-  auto& timer = async_->watch_timer;  // one watchdog at a time: the last connection's
+  auto timer_ptr = std::make_shared<asio::steady_timer>(executor_);
+  async_->watch_timer = timer_ptr;
+  auto& timer = *timer_ptr;
   const auto dead_after = std::chrono::duration_cast<std::chrono::steady_clock::duration>(settings_.dead_after);
   while (!*done) {
+    {
+      std::lock_guard lk(mu_);  // a stop() that ran before this watchdog existed cancelled nothing
+      if (stopping_) co_return;
+    }
     timer.expires_after(std::max(settings_.dead_after / 4, std::chrono::milliseconds(50)));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
-    // Cancelled: the stream stops, or a newer connection's watchdog took the timer.
-    if (*done || ec == asio::error::operation_aborted) co_return;
+    if (*done || ec == asio::error::operation_aborted) co_return;  // cancelled: the stream stops
     const auto idle = std::chrono::steady_clock::duration(now_ticks() - last_activity_.load());
     if (idle > dead_after) {
       log_->warn("binlog stream: no event or heartbeat for {} ms; reconnecting",

@@ -98,7 +98,17 @@ void Applier::run_in_transaction(const std::vector<std::string>& statements) {
   }
 }
 
-void Applier::apply(std::span<const binlog::Transaction> batch) {
+std::optional<binlog::BinlogPosition> XaHold::floor() const {
+  std::optional<binlog::BinlogPosition> f;
+  for (const auto& [xid, rows] : prepared) {
+    if (rows.empty()) continue;  // an XA transaction of other tables holds nothing back
+    const auto it = since.find(xid);
+    if (it != since.end() && !it->second.empty() && (!f || it->second < *f)) f = it->second;
+  }
+  return f;
+}
+
+void Applier::apply(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start) {
   auto target = make_apply_target(plan_, config_.max_statement_bytes);
   if (!target) throw std::runtime_error("applier: " + target.error().message());
   std::vector<const binlog::RowChange*> changes;
@@ -114,7 +124,17 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
   XaHold copy;
   if (touches_xa) copy = xa_;
   XaHold& hold = touches_xa ? copy : xa_;
-  for (const auto& trx : batch) {
+  // Where the transaction in hand starts: the batch's start, then the previous one's end (only
+  // a batch's last transaction can be an unfinished piece).
+  binlog::BinlogPosition trx_start = start;
+  auto hold_since = [&](const std::string& xid, const binlog::BinlogPosition& from) {
+    if (from.empty()) return;
+    auto [it, fresh] = hold.since.emplace(xid, from);
+    if (!fresh && from < it->second) it->second = from;
+  };
+  for (std::size_t ti = 0; ti < batch.size(); ++ti) {
+    const auto& trx = batch[ti];
+    if (ti > 0) trx_start = batch[ti - 1].end;
     std::optional<XaStatement> xa;
     for (const auto& q : trx.queries) {
       if (is_ddl_on_table(q, plan_.database, plan_.table))
@@ -133,6 +153,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
     // ONE PHASE, are applied with the last piece).
     std::vector<binlog::RowChange> earlier_pieces;
     if (hold.in_pieces || (trx.more && (xa || trx.prepared_xa))) {
+      if (!hold.in_pieces) hold.pieces_since = trx_start;
       for (const auto& c : trx.changes)
         if (c.schema == plan_.database && c.table == plan_.table) hold.pieces.push_back(c);
       hold.in_pieces = trx.more;
@@ -145,6 +166,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
         throw std::runtime_error("an XA transaction delivered in pieces ended at " + trx.end.to_string() +
                                  " without XA END / XA PREPARE / XA COMMIT ONE PHASE; the migration must stop");
       if (xa->kind != XaStatement::Kind::kCommit) {
+        hold_since(xa->xid, hold.pieces_since);
         auto& held = hold.prepared[xa->xid];
         held.insert(held.end(), std::make_move_iterator(earlier_pieces.begin()),
                     std::make_move_iterator(earlier_pieces.end()));
@@ -159,6 +181,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
     // its outcome comes later as a transaction of its own holding XA COMMIT / XA ROLLBACK.
     if (xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kStart ||
                xa->kind == XaStatement::Kind::kPrepare)) {
+      hold_since(xa->xid, trx_start);
       auto& held = hold.prepared[xa->xid];
       for (const auto& c : trx.changes)
         if (c.schema == plan_.database && c.table == plan_.table) held.push_back(c);
@@ -168,10 +191,12 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
       if (auto it = hold.prepared.find(xa->xid); it != hold.prepared.end()) {
         committed_xa.push_back(std::move(it->second));
         hold.prepared.erase(it);
+        hold.since.erase(xa->xid);
         for (const auto& c : committed_xa.back()) changes.push_back(&c);
       }
     } else if (xa && xa->kind == XaStatement::Kind::kRollback) {
       hold.prepared.erase(xa->xid);
+      hold.since.erase(xa->xid);
       continue;
     }
     for (const auto& c : trx.changes)

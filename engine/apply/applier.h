@@ -51,10 +51,17 @@ struct ApplierConfig {
 // XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the XA
 // COMMIT that makes them real, and are dropped on XA ROLLBACK. (A big XA transaction's rows are
 // held whole, whatever the stream's piece size.) It outlives an Applier: a reconnect hands it on.
+// Where each held transaction starts in the binlog: a resume checkpoint must not pass the oldest
+// one that holds rows (floor()), or a resumed run would never see its rows again.
 struct XaHold {
   std::map<std::string, std::vector<binlog::RowChange>> prepared;
-  bool in_pieces = false;                 // an XA transaction's pieces are arriving
-  std::vector<binlog::RowChange> pieces;  // their rows so far (the xid comes with the last)
+  std::map<std::string, binlog::BinlogPosition> since;  // xid → start of its PREPARE transaction
+  bool in_pieces = false;                               // an XA transaction's pieces are arriving
+  std::vector<binlog::RowChange> pieces;                // their rows so far (the xid comes with the last)
+  binlog::BinlogPosition pieces_since;                  // start of their first piece
+
+  // The start of the oldest held transaction with rows of the table; nullopt when none.
+  std::optional<binlog::BinlogPosition> floor() const;
 };
 
 class Applier {
@@ -72,12 +79,15 @@ class Applier {
   // time limit it is thrown with what held the locks; then pieces of a split batch may be in the
   // ghost, which is harmless — row images are idempotent and the caller fails the migration.
   // Adds the batch's row changes to progress.events_applied. SQL text: apply_sql.h.
-  void apply(std::span<const binlog::Transaction> batch);
+  // `start`: where the batch's first transaction starts (at or before it; a transaction end),
+  // recorded for the XA transactions it holds (XaHold::floor); empty when unknown.
+  void apply(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start = {});
 
   // The XA rows held; apply() changes them only once its batch is written, so a batch that
   // throws (a lost connection) is applied again from the same hold, by this or a new Applier.
   XaHold take_xa_hold() { return std::move(xa_); }
   void set_xa_hold(XaHold h) { xa_ = std::move(h); }
+  const XaHold& xa_hold() const { return xa_; }
 
   // Rows written (REPLACE/INSERT) and deleted so far.
   std::uint64_t rows_applied() const noexcept { return rows_applied_; }

@@ -53,6 +53,16 @@ binlog::BinlogPosition ApplierLoop::applied_position() const {
   return applied_;
 }
 
+void ApplierLoop::set_xa_floor(std::optional<binlog::BinlogPosition> floor) {
+  std::lock_guard lk(mu_);
+  xa_floor_ = std::move(floor);
+}
+
+binlog::BinlogPosition ApplierLoop::checkpoint_position() const {
+  std::lock_guard lk(mu_);
+  return xa_floor_ && *xa_floor_ < applied_ ? *xa_floor_ : applied_;
+}
+
 std::exception_ptr ApplierLoop::failure() const {
   std::lock_guard lk(mu_);
   return failure_;
@@ -141,7 +151,7 @@ void ApplierLoop::run(std::stop_token stop) {
     // and either way applying it again from a new session is safe — its row images are written
     // and deleted by key, in order, and nothing later has been applied (DESIGN §3).
     XaHold xa;  // in transit between a lost Applier and its successor
-    auto apply = [&](std::span<const binlog::Transaction> b) {
+    auto apply = [&](std::span<const binlog::Transaction> b, const binlog::BinlogPosition& start) {
       RetryBudget retry(applier_config_.conflict_retry);
       for (;;) {
         try {
@@ -150,7 +160,7 @@ void ApplierLoop::run(std::stop_token stop) {
             applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
             applier->set_xa_hold(std::move(xa));
           }
-          applier->apply(b);
+          applier->apply(b, start);
           return;
         } catch (const SqlError& e) {
           // Lost, or not back yet (a restarting server refuses connections: 2002/2003).
@@ -229,7 +239,13 @@ void ApplierLoop::run(std::stop_token stop) {
       // format write has none: the applier sees every transaction that carries statements.
       bool has_queries = false;
       for (const auto& trx : batch) has_queries = has_queries || !trx.queries.empty();
-      if (has_rows || has_queries) apply(batch);
+      if (has_rows || has_queries) {
+        // Everything before the batch is applied, so its first transaction starts at or after
+        // applied_ (only this thread moves it).
+        apply(batch, applied_position());
+        // The floor first: a checkpoint read in between never passes a PREPARE just held.
+        set_xa_floor(applier->xa_hold().floor());
+      }
       if (auto end = complete_end(batch)) set_applied(*end);
     }
   } catch (...) {

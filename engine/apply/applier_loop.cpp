@@ -145,8 +145,22 @@ bool ApplierLoop::skip_through_rename(std::vector<binlog::Transaction>& batch) {
 void ApplierLoop::run(std::stop_token stop) {
   SqlThreadGuard guard;
   try {
-    auto conn = SqlConnection::open(settings_);
-    auto applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+    // A second connection takes half of each batch's rows where that is safe (apply_sql.h).
+    const auto refusal = partition_refusal(plan_);
+    const bool two = applier_config_.connections >= 2 && !refusal;
+    log_->info("applier: {}", two ? "two connections, each batch's rows split by chunk key"
+                                  : "one connection" + (refusal && applier_config_.connections >= 2
+                                                            ? " (rows not split by key: " + *refusal + ")"
+                                                            : std::string()));
+    std::unique_ptr<SqlConnection> conn, conn2;
+    std::unique_ptr<Applier> applier;
+    auto connect = [&] {
+      conn = SqlConnection::open(settings_);
+      if (two) conn2 = SqlConnection::open(settings_);
+      applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+      if (two) applier->add_partner(*conn2);
+    };
+    connect();
     // A killed or dropped applier connection: the batch's commit may or may not have happened,
     // and either way applying it again from a new session is safe — its row images are written
     // and deleted by key, in order, and nothing later has been applied (DESIGN §3).
@@ -156,8 +170,7 @@ void ApplierLoop::run(std::stop_token stop) {
       for (;;) {
         try {
           if (!applier) {
-            conn = SqlConnection::open(settings_);
-            applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+            connect();
             applier->set_xa_hold(std::move(xa));
           }
           applier->apply(b, start);
@@ -172,6 +185,7 @@ void ApplierLoop::run(std::stop_token stop) {
           if (applier) xa = applier->take_xa_hold();  // as before this batch: applied again from there
           applier.reset();
           conn.reset();
+          conn2.reset();
           sleep_for(stop, retry.next_backoff(static_cast<std::uint64_t>(retry.started().time_since_epoch().count())));
         }
       }

@@ -366,6 +366,8 @@ std::optional<std::string> partition_refusal(const MigrationPlan& plan) {
       return "the ghost has a unique key other than the chunk key (" + ix.name + ")";
   if (!plan.new_unique_keys.empty() || !plan.key_identity_terms.empty() || !plan.changed_unique_keys.empty())
     return "the ALTER adds or changes a unique key";
+  // Unknown (the reverse sync's plan does not carry the old table's definition): no split.
+  if (plan.ghost_create_statement.empty()) return "the target table's definition is not known";
   if (lower(plan.ghost_create_statement).find("foreign key") != std::string::npos) return "the ghost has a foreign key";
   if (!plan.mapping.backfills.empty()) return "--backfill";
   if (!plan.triggers.empty()) return "triggers";

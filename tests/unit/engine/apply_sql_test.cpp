@@ -360,21 +360,28 @@ TEST(ApplySqlGuarded, IdentityTermPlaceholders) {
 
 }  // namespace
 
+MigrationPlan split_plan(bool composite = false, bool new_unique = false) {
+  auto p = make_plan(composite, new_unique);
+  p.ghost_create_statement = "CREATE TABLE t_gho (id INT, name VARCHAR(9), v INT, PRIMARY KEY (id))";
+  return p;
+}
+
 // Two connections only where operations on different keys commute in the ghost.
 TEST(PartitionTest, RefusedUnlessTheIntegerChunkKeyIsTheGhostsOnlyUniqueKey) {
-  EXPECT_EQ(partition_refusal(make_plan(false)), std::nullopt);
-  EXPECT_NE(partition_refusal(make_plan(true)), std::nullopt) << "a character column in the key";
-  EXPECT_NE(partition_refusal(make_plan(false, true)), std::nullopt) << "a new unique key";
-  auto other_unique = make_plan(false);
+  EXPECT_EQ(partition_refusal(split_plan()), std::nullopt);
+  EXPECT_NE(partition_refusal(make_plan(false)), std::nullopt) << "the ghost's definition unknown";
+  EXPECT_NE(partition_refusal(split_plan(true)), std::nullopt) << "a character column in the key";
+  EXPECT_NE(partition_refusal(split_plan(false, true)), std::nullopt) << "a new unique key";
+  auto other_unique = split_plan();
   other_unique.ghost.indexes.push_back({"uv", true, false, {"v"}});
   EXPECT_NE(partition_refusal(other_unique), std::nullopt) << "a unique key the original has too";
-  auto plain = make_plan(false);
+  auto plain = split_plan();
   plain.ghost.indexes.push_back({"kv", false, false, {"v"}});
   EXPECT_EQ(partition_refusal(plain), std::nullopt) << "a plain key is harmless";
-  auto fk = make_plan(false);
+  auto fk = split_plan();
   fk.ghost_create_statement = "CREATE TABLE t_gho (…, CONSTRAINT f FOREIGN KEY (v) REFERENCES p (id))";
   EXPECT_NE(partition_refusal(fk), std::nullopt);
-  auto decimal_key = make_plan(false);
+  auto decimal_key = split_plan();
   decimal_key.original.columns[0].data_type = "decimal";
   EXPECT_NE(partition_refusal(decimal_key), std::nullopt);
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -19,7 +21,63 @@ using Clock = std::chrono::steady_clock;
 struct Applier::Retry {
   Clock::time_point started, deadline;
   std::uint64_t conflicts = 0;
-  std::string batch_end;  // binlog position, for messages
+  std::string batch_end;           // binlog position, for messages
+  std::atomic<bool>* hand;         // shared by the halves: raised once, lowered by apply()
+  std::uint64_t random_state = 1;  // backoff jitter
+};
+
+// Runs one job at a time on its own thread (with the SQL thread setup Connector/C++ needs).
+class Applier::Worker {
+ public:
+  Worker()
+      : thread_([this](std::stop_token st) {
+          SqlThreadGuard guard;
+          std::unique_lock lk(mu_);
+          for (;;) {
+            cv_.wait(lk, [&] { return job_ || st.stop_requested(); });
+            if (!job_) return;
+            auto job = std::move(job_);
+            job_ = nullptr;
+            lk.unlock();
+            std::exception_ptr e;
+            try {
+              job();
+            } catch (...) {
+              e = std::current_exception();
+            }
+            lk.lock();
+            error_ = e;
+            done_ = true;
+            cv_.notify_all();
+          }
+        }) {}
+  ~Worker() {
+    {
+      std::lock_guard lk(mu_);  // the thread tests stop_requested() under the lock: no lost wake-up
+      thread_.request_stop();
+    }
+    cv_.notify_all();
+  }
+  void post(std::function<void()> job) {
+    std::lock_guard lk(mu_);
+    job_ = std::move(job);
+    done_ = false;
+    cv_.notify_all();
+  }
+  // Waits for the posted job; its exception, if any.
+  std::exception_ptr wait() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return done_; });
+    return error_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<void()> job_;
+  bool done_ = true;
+  std::exception_ptr error_;
+  std::jthread thread_;  // last: stopped and joined first
 };
 
 Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress)
@@ -27,16 +85,29 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
       plan_(plan),
       config_(std::move(config)),
       progress_(progress),
-      random_state_(static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) | 1) {
-  conn_.execute(kEngineSessionSetup);
+      random_seed_(static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) | 1) {
+  setup_session(conn_);
+}
+
+Applier::~Applier() = default;
+
+void Applier::add_partner(SqlConnection& conn) {
+  if (partition_refusal(plan_)) throw std::logic_error("applier: rows of this plan cannot be split by key");
+  setup_session(conn);
+  partner_ = &conn;
+  worker_ = std::make_unique<Worker>();
+}
+
+void Applier::setup_session(SqlConnection& conn) {
+  conn.execute(kEngineSessionSetup);
   if (config_.lock_wait_timeout.count() > 0)
-    conn_.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(config_.lock_wait_timeout.count()));
+    conn.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(config_.lock_wait_timeout.count()));
   // MariaDB copies each statement's text into the binlog as an ANNOTATE_ROWS event before its
   // rows: for our multi-MB statements that doubles what the server writes, sends to every replica
   // and to our own stream, and it is informational only. Left on where the server refuses.
   if (plan_.server.flavour == Flavour::kMariaDb) {
     try {
-      conn_.execute("SET SESSION binlog_annotate_row_events = OFF");
+      conn.execute("SET SESSION binlog_annotate_row_events = OFF");
     } catch (const SqlError& e) {
       if (e.code() != 1193 && e.code() != 1227) throw;  // unknown variable, access denied
     }
@@ -44,21 +115,21 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
   // The applier reads nothing it does not lock: REPLACE / DELETE / UPDATE by key always see the
   // latest committed row, so READ COMMITTED changes no result — it only drops the gap locks that
   // REPEATABLE READ adds to every key searched, which copy chunks inserting nearby wait on.
-  conn_.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
   // An added NOT NULL column without DEFAULT: strict mode refuses a row that leaves it out
   // (1364) where native ALTER stores the implicit default. Without STRICT the server stores that
   // default with a warning, and every other warning is checked after each statement (below), so
   // what strict mode would reject still fails — the same rule as the copier's INSERT IGNORE.
-  if (plan_.skip_check_constraints) conn_.execute("SET SESSION check_constraint_checks = OFF");  // as native ALTER
+  if (plan_.skip_check_constraints) conn.execute("SET SESSION check_constraint_checks = OFF");  // as native ALTER
   if (!plan_.implicit_default_columns.empty()) {
-    conn_.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+    conn.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
     check_warnings_ = true;
   }
 }
 
-void Applier::check_statement_warnings() {
-  if (to_uint64(conn_.query("SHOW COUNT(*) WARNINGS").scalar()) == 0) return;
-  const auto w = conn_.query("SHOW WARNINGS");
+void Applier::check_statement_warnings(SqlConnection& conn) {
+  if (to_uint64(conn.query("SHOW COUNT(*) WARNINGS").scalar()) == 0) return;
+  const auto w = conn.query("SHOW WARNINGS");
   for (std::size_t r = 0; r < w.size(); ++r) {
     const auto code = static_cast<int>(to_int64(w.at(r, "Code")));
     const std::string msg = w.at(r, "Message").value_or("");
@@ -67,7 +138,7 @@ void Applier::check_statement_warnings() {
         std::any_of(plan_.implicit_default_columns.begin(), plan_.implicit_default_columns.end(),
                     [&](const std::string& c) { return lower(msg).find("'" + lower(c) + "'") != std::string::npos; }))
       continue;
-    if (is_collision_marker(code, msg, plan_)) throw collision_error(conn_, plan_, "binlog applier");
+    if (is_collision_marker(code, msg, plan_)) throw collision_error(conn, plan_, "binlog applier");
     throw SqlError(code, "",
                    "applying binlog rows to " + plan_.database + "." + plan_.ghost_table +
                        ": the ALTER would change or drop a value: warning " + std::to_string(code) + ": " + msg,
@@ -75,22 +146,33 @@ void Applier::check_statement_warnings() {
   }
 }
 
-void Applier::run_in_transaction(const std::vector<std::string>& statements) {
-  conn_.execute("BEGIN");
+void Applier::run_in_transaction(SqlConnection& conn, const std::vector<std::string>& statements) {
+  if (statements.size() == 1 && !check_warnings_) {
+    // A statement is atomic on its own: the BEGIN and COMMIT round trips are saved, and an error
+    // leaves nothing of it (InnoDB rolls back an autocommit statement whole, 1205 included).
+    try {
+      conn.execute(statements.front());
+    } catch (const SqlError& e) {
+      if (is_collision_marker(e.code(), e.what(), plan_)) throw collision_error(conn, plan_, "binlog applier");
+      throw;
+    }
+    return;
+  }
+  conn.execute("BEGIN");
   try {
     for (const auto& s : statements) {
       try {
-        conn_.execute(s);
+        conn.execute(s);
       } catch (const SqlError& e) {
-        if (is_collision_marker(e.code(), e.what(), plan_)) throw collision_error(conn_, plan_, "binlog applier");
+        if (is_collision_marker(e.code(), e.what(), plan_)) throw collision_error(conn, plan_, "binlog applier");
         throw;
       }
-      if (check_warnings_) check_statement_warnings();
+      if (check_warnings_) check_statement_warnings(conn);
     }
-    conn_.execute("COMMIT");
+    conn.execute("COMMIT");
   } catch (...) {
     try {
-      conn_.execute("ROLLBACK");
+      conn.execute("ROLLBACK");
     } catch (...) {
       // The connection may be gone; the server rolls back an unfinished transaction itself.
     }
@@ -98,7 +180,17 @@ void Applier::run_in_transaction(const std::vector<std::string>& statements) {
   }
 }
 
-void Applier::apply(std::span<const binlog::Transaction> batch) {
+std::optional<binlog::BinlogPosition> XaHold::floor() const {
+  std::optional<binlog::BinlogPosition> f;
+  for (const auto& [xid, rows] : prepared) {
+    if (rows.empty()) continue;  // an XA transaction of other tables holds nothing back
+    const auto it = since.find(xid);
+    if (it != since.end() && !it->second.empty() && (!f || it->second < *f)) f = it->second;
+  }
+  return f;
+}
+
+void Applier::apply(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start) {
   auto target = make_apply_target(plan_, config_.max_statement_bytes);
   if (!target) throw std::runtime_error("applier: " + target.error().message());
   std::vector<const binlog::RowChange*> changes;
@@ -114,7 +206,17 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
   XaHold copy;
   if (touches_xa) copy = xa_;
   XaHold& hold = touches_xa ? copy : xa_;
-  for (const auto& trx : batch) {
+  // Where the transaction in hand starts: the batch's start, then the previous one's end (only
+  // a batch's last transaction can be an unfinished piece).
+  binlog::BinlogPosition trx_start = start;
+  auto hold_since = [&](const std::string& xid, const binlog::BinlogPosition& from) {
+    if (from.empty()) return;
+    auto [it, fresh] = hold.since.emplace(xid, from);
+    if (!fresh && from < it->second) it->second = from;
+  };
+  for (std::size_t ti = 0; ti < batch.size(); ++ti) {
+    const auto& trx = batch[ti];
+    if (ti > 0) trx_start = batch[ti - 1].end;
     std::optional<XaStatement> xa;
     for (const auto& q : trx.queries) {
       if (is_ddl_on_table(q, plan_.database, plan_.table))
@@ -133,6 +235,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
     // ONE PHASE, are applied with the last piece).
     std::vector<binlog::RowChange> earlier_pieces;
     if (hold.in_pieces || (trx.more && (xa || trx.prepared_xa))) {
+      if (!hold.in_pieces) hold.pieces_since = trx_start;
       for (const auto& c : trx.changes)
         if (c.schema == plan_.database && c.table == plan_.table) hold.pieces.push_back(c);
       hold.in_pieces = trx.more;
@@ -145,6 +248,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
         throw std::runtime_error("an XA transaction delivered in pieces ended at " + trx.end.to_string() +
                                  " without XA END / XA PREPARE / XA COMMIT ONE PHASE; the migration must stop");
       if (xa->kind != XaStatement::Kind::kCommit) {
+        hold_since(xa->xid, hold.pieces_since);
         auto& held = hold.prepared[xa->xid];
         held.insert(held.end(), std::make_move_iterator(earlier_pieces.begin()),
                     std::make_move_iterator(earlier_pieces.end()));
@@ -159,6 +263,7 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
     // its outcome comes later as a transaction of its own holding XA COMMIT / XA ROLLBACK.
     if (xa && (xa->kind == XaStatement::Kind::kEnd || xa->kind == XaStatement::Kind::kStart ||
                xa->kind == XaStatement::Kind::kPrepare)) {
+      hold_since(xa->xid, trx_start);
       auto& held = hold.prepared[xa->xid];
       for (const auto& c : trx.changes)
         if (c.schema == plan_.database && c.table == plan_.table) held.push_back(c);
@@ -168,10 +273,12 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
       if (auto it = hold.prepared.find(xa->xid); it != hold.prepared.end()) {
         committed_xa.push_back(std::move(it->second));
         hold.prepared.erase(it);
+        hold.since.erase(xa->xid);
         for (const auto& c : committed_xa.back()) changes.push_back(&c);
       }
     } else if (xa && xa->kind == XaStatement::Kind::kRollback) {
       hold.prepared.erase(xa->xid);
+      hold.since.erase(xa->xid);
       continue;
     }
     for (const auto& c : trx.changes)
@@ -183,15 +290,40 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
   }
   auto ops = row_ops(changes, *target, config_.dedupe);
   if (!ops) throw std::runtime_error("applier: " + ops.error().message());
-  Retry retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, batch.back().end.to_string()};
+  std::atomic<bool> raised{false};
+  random_seed_ = random_seed_ * 6364136223846793005ULL + 1442695040888963407ULL;
+  Retry retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, batch.back().end.to_string(), &raised,
+              random_seed_};
   struct Hand {  // lowers the applier's raised hand however apply() ends
     const ApplierConfig& c;
-    Retry& r;
+    std::atomic<bool>& raised;
     ~Hand() {
-      if (r.conflicts && c.on_conflict) c.on_conflict(false);
+      if (raised.exchange(false) && c.on_conflict) c.on_conflict(false);
     }
-  } hand{config_, retry};
-  apply_ops(*ops, *target, retry);
+  } hand{config_, raised};
+  if (partner_ && ops->size() >= std::max<std::size_t>(2, config_.partition_min_ops)) {
+    // Two halves by chunk key on two connections at once; operations on different keys commute
+    // here (partition_refusal), and each key's stay in order in its half. The applied position
+    // moves only after both committed; a crash in between replays both (idempotent, DESIGN §3).
+    auto halves = partition_ops(std::move(*ops));
+    Retry other = retry;
+    other.random_state ^= 0x9E3779B97F4A7C15ULL;
+    worker_->post([&] { apply_ops(*partner_, halves.second, *target, other); });
+    std::exception_ptr mine;
+    try {
+      apply_ops(conn_, halves.first, *target, retry);
+    } catch (...) {
+      mine = std::current_exception();
+    }
+    const auto theirs = worker_->wait();
+    if (mine) std::rethrow_exception(mine);
+    if (theirs) std::rethrow_exception(theirs);
+    if (touches_xa) xa_ = std::move(copy);
+    rows_applied_ += halves.first.size() + halves.second.size();
+    progress_.events_applied += changes.size();
+    return;
+  }
+  apply_ops(conn_, *ops, *target, retry);
   if (touches_xa) xa_ = std::move(copy);
   rows_applied_ += ops->size();
   progress_.events_applied += changes.size();
@@ -204,19 +336,20 @@ void Applier::apply(std::span<const binlog::Transaction> batch) {
 // REPLACE/DELETE by key from the binlog's row images, applied in binlog order, so the end state
 // after both halves is the one after the whole; the copier's INSERT IGNORE of a row in between
 // reads the original's current row, which the remaining events bring to the same state (DESIGN §3).
-void Applier::apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry) {
+void Applier::apply_ops(SqlConnection& conn, const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry) {
   const auto statements = apply_statements(ops, target);
   for (int lost = 0;;) {
     if (config_.before_transaction) config_.before_transaction(++transactions_);
     try {
-      run_in_transaction(statements);
+      run_in_transaction(conn, statements);
       return;
     } catch (const SqlError& e) {
       if (!e.retryable()) throw;
       ++lost;
       ++conflicts_;
       ++progress_.lock_conflicts;
-      if (retry.conflicts++ == 0 && config_.on_conflict) config_.on_conflict(true);
+      ++retry.conflicts;
+      if (!retry.hand->exchange(true) && config_.on_conflict) config_.on_conflict(true);
       const auto now = Clock::now();
       if (now >= retry.deadline) {
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - retry.started).count();
@@ -226,18 +359,18 @@ void Applier::apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target
                            ") kept losing lock conflicts for " + std::to_string(secs) + " s (" +
                            std::to_string(retry.conflicts) +
                            " conflicts; the limit is --lock-conflict-retry-seconds); last: " + e.what() + "; " +
-                           describe_lock_holders(conn_),
+                           describe_lock_holders(conn),
                        e.context());
       }
       if (lost >= config_.split_after && ops.size() > 1) {
         ++splits_;
         const auto mid = ops.begin() + static_cast<std::ptrdiff_t>(ops.size() / 2);
-        apply_ops(std::vector<RowOp>(ops.begin(), mid), target, retry);
-        apply_ops(std::vector<RowOp>(mid, ops.end()), target, retry);
+        apply_ops(conn, std::vector<RowOp>(ops.begin(), mid), target, retry);
+        apply_ops(conn, std::vector<RowOp>(mid, ops.end()), target, retry);
         return;
       }
-      random_state_ = random_state_ * 6364136223846793005ULL + 1442695040888963407ULL;
-      std::this_thread::sleep_for(config_.conflict_retry.backoff(lost, random_state_ >> 33));
+      retry.random_state = retry.random_state * 6364136223846793005ULL + 1442695040888963407ULL;
+      std::this_thread::sleep_for(config_.conflict_retry.backoff(lost, retry.random_state >> 33));
     }
   }
 }

@@ -11,10 +11,12 @@
 // When the ghost has unique keys the original lacks, REPLACE would silently delete a conflicting
 // row; then rows are written as DELETE by key + plain INSERT, so a duplicate fails loudly (1062).
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,15 +48,27 @@ struct ApplierConfig {
   std::function<void(bool retrying)> on_conflict;
   // Test seam: called before each SQL transaction of a batch (1, 2, … over the applier's life).
   std::function<void(std::uint64_t transaction)> before_transaction;
+  // A second connection may share a batch's rows, split by chunk key, where that is safe
+  // (partition_refusal in apply_sql.h): 2 lets the applier loop open it, 1 keeps one connection.
+  int connections = 2;
+  // A batch with fewer row operations stays on one connection (the split costs a hand-off).
+  std::size_t partition_min_ops = 16;
 };
 
 // XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the XA
 // COMMIT that makes them real, and are dropped on XA ROLLBACK. (A big XA transaction's rows are
 // held whole, whatever the stream's piece size.) It outlives an Applier: a reconnect hands it on.
+// Where each held transaction starts in the binlog: a resume checkpoint must not pass the oldest
+// one that holds rows (floor()), or a resumed run would never see its rows again.
 struct XaHold {
   std::map<std::string, std::vector<binlog::RowChange>> prepared;
-  bool in_pieces = false;                 // an XA transaction's pieces are arriving
-  std::vector<binlog::RowChange> pieces;  // their rows so far (the xid comes with the last)
+  std::map<std::string, binlog::BinlogPosition> since;  // xid → start of its PREPARE transaction
+  bool in_pieces = false;                               // an XA transaction's pieces are arriving
+  std::vector<binlog::RowChange> pieces;                // their rows so far (the xid comes with the last)
+  binlog::BinlogPosition pieces_since;                  // start of their first piece
+
+  // The start of the oldest held transaction with rows of the table; nullopt when none.
+  std::optional<binlog::BinlogPosition> floor() const;
 };
 
 class Applier {
@@ -62,8 +76,16 @@ class Applier {
   // `conn` is the applier's own connection; the constructor sets its session
   // (time_zone '+00:00', sql_mode, no binlog changes to the session otherwise).
   Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress);
+  ~Applier();
 
-  // Applies whole transactions in one SQL transaction (rows of other tables are ignored).
+  // A second connection (same session setup) that writes the other half of each batch's rows
+  // from a thread of its own; only when partition_refusal(plan) is nullopt. The connection must
+  // outlive this Applier.
+  void add_partner(SqlConnection& conn);
+  bool partitioned() const noexcept { return partner_ != nullptr; }
+
+  // Applies whole transactions in one SQL transaction (rows of other tables are ignored) — or, with
+  // a partner, in two, one per half of the keys; both halves commit before apply() returns.
   // Throws SqlError (e.g. 1062 for a duplicate on a new unique key) or std::runtime_error (DDL on
   // the original in the batch — checked before anything is written; a partial JSON update, which
   // needs binlog_row_value_options=''; a non-FULL row image); on throw nothing of this batch is
@@ -72,12 +94,15 @@ class Applier {
   // time limit it is thrown with what held the locks; then pieces of a split batch may be in the
   // ghost, which is harmless — row images are idempotent and the caller fails the migration.
   // Adds the batch's row changes to progress.events_applied. SQL text: apply_sql.h.
-  void apply(std::span<const binlog::Transaction> batch);
+  // `start`: where the batch's first transaction starts (at or before it; a transaction end),
+  // recorded for the XA transactions it holds (XaHold::floor); empty when unknown.
+  void apply(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start = {});
 
   // The XA rows held; apply() changes them only once its batch is written, so a batch that
   // throws (a lost connection) is applied again from the same hold, by this or a new Applier.
   XaHold take_xa_hold() { return std::move(xa_); }
   void set_xa_hold(XaHold h) { xa_ = std::move(h); }
+  const XaHold& xa_hold() const { return xa_; }
 
   // Rows written (REPLACE/INSERT) and deleted so far.
   std::uint64_t rows_applied() const noexcept { return rows_applied_; }
@@ -86,23 +111,28 @@ class Applier {
   std::uint64_t splits() const noexcept { return splits_; }
 
  private:
-  // BEGIN; statements; COMMIT — or ROLLBACK and rethrow.
-  void run_in_transaction(const std::vector<std::string>& statements);
-  struct Retry;  // one apply() call's conflict state
-  // Applies `ops` in one SQL transaction, retrying conflicts; splits when they persist.
-  void apply_ops(const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry);
+  void setup_session(SqlConnection& conn);
+  // BEGIN; statements; COMMIT — or ROLLBACK and rethrow. A lone statement runs on its own
+  // (autocommit: one statement is atomic) unless warnings are checked after it.
+  void run_in_transaction(SqlConnection& conn, const std::vector<std::string>& statements);
+  struct Retry;  // one apply() call's conflict state (one per connection)
+  // Applies `ops` in one SQL transaction on `conn`, retrying conflicts; splits when they persist.
+  void apply_ops(SqlConnection& conn, const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry);
   // Non-strict session only: fails on any warning but notes and the implicit-default 1364.
-  void check_statement_warnings();
+  void check_statement_warnings(SqlConnection& conn);
 
   SqlConnection& conn_;
   const MigrationPlan& plan_;
   ApplierConfig config_;
   ProgressCounters& progress_;
   std::uint64_t rows_applied_ = 0;
-  std::uint64_t conflicts_ = 0, splits_ = 0, transactions_ = 0;
-  std::uint64_t random_state_;
+  std::atomic<std::uint64_t> conflicts_{0}, splits_{0}, transactions_{0};
+  std::uint64_t random_seed_;
   bool check_warnings_ = false;
   XaHold xa_;
+  SqlConnection* partner_ = nullptr;
+  class Worker;  // the partner connection's thread
+  std::unique_ptr<Worker> worker_;
 };
 
 // True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE

@@ -53,6 +53,16 @@ binlog::BinlogPosition ApplierLoop::applied_position() const {
   return applied_;
 }
 
+void ApplierLoop::set_xa_floor(std::optional<binlog::BinlogPosition> floor) {
+  std::lock_guard lk(mu_);
+  xa_floor_ = std::move(floor);
+}
+
+binlog::BinlogPosition ApplierLoop::checkpoint_position() const {
+  std::lock_guard lk(mu_);
+  return xa_floor_ && *xa_floor_ < applied_ ? *xa_floor_ : applied_;
+}
+
 std::exception_ptr ApplierLoop::failure() const {
   std::lock_guard lk(mu_);
   return failure_;
@@ -135,22 +145,35 @@ bool ApplierLoop::skip_through_rename(std::vector<binlog::Transaction>& batch) {
 void ApplierLoop::run(std::stop_token stop) {
   SqlThreadGuard guard;
   try {
-    auto conn = SqlConnection::open(settings_);
-    auto applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+    // A second connection takes half of each batch's rows where that is safe (apply_sql.h).
+    const auto refusal = partition_refusal(plan_);
+    const bool two = applier_config_.connections >= 2 && !refusal;
+    log_->info("applier: {}", two ? "two connections, each batch's rows split by chunk key"
+                                  : "one connection" + (refusal && applier_config_.connections >= 2
+                                                            ? " (rows not split by key: " + *refusal + ")"
+                                                            : std::string()));
+    std::unique_ptr<SqlConnection> conn, conn2;
+    std::unique_ptr<Applier> applier;
+    auto connect = [&] {
+      conn = SqlConnection::open(settings_);
+      if (two) conn2 = SqlConnection::open(settings_);
+      applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+      if (two) applier->add_partner(*conn2);
+    };
+    connect();
     // A killed or dropped applier connection: the batch's commit may or may not have happened,
     // and either way applying it again from a new session is safe — its row images are written
     // and deleted by key, in order, and nothing later has been applied (DESIGN §3).
     XaHold xa;  // in transit between a lost Applier and its successor
-    auto apply = [&](std::span<const binlog::Transaction> b) {
+    auto apply = [&](std::span<const binlog::Transaction> b, const binlog::BinlogPosition& start) {
       RetryBudget retry(applier_config_.conflict_retry);
       for (;;) {
         try {
           if (!applier) {
-            conn = SqlConnection::open(settings_);
-            applier = std::make_unique<Applier>(*conn, plan_, applier_config_, progress_);
+            connect();
             applier->set_xa_hold(std::move(xa));
           }
-          applier->apply(b);
+          applier->apply(b, start);
           return;
         } catch (const SqlError& e) {
           // Lost, or not back yet (a restarting server refuses connections: 2002/2003).
@@ -162,6 +185,7 @@ void ApplierLoop::run(std::stop_token stop) {
           if (applier) xa = applier->take_xa_hold();  // as before this batch: applied again from there
           applier.reset();
           conn.reset();
+          conn2.reset();
           sleep_for(stop, retry.next_backoff(static_cast<std::uint64_t>(retry.started().time_since_epoch().count())));
         }
       }
@@ -229,7 +253,13 @@ void ApplierLoop::run(std::stop_token stop) {
       // format write has none: the applier sees every transaction that carries statements.
       bool has_queries = false;
       for (const auto& trx : batch) has_queries = has_queries || !trx.queries.empty();
-      if (has_rows || has_queries) apply(batch);
+      if (has_rows || has_queries) {
+        // Everything before the batch is applied, so its first transaction starts at or after
+        // applied_ (only this thread moves it).
+        apply(batch, applied_position());
+        // The floor first: a checkpoint read in between never passes a PREPARE just held.
+        set_xa_floor(applier->xa_hold().floor());
+      }
       if (auto end = complete_end(batch)) set_applied(*end);
     }
   } catch (...) {

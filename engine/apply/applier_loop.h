@@ -56,6 +56,10 @@ class ApplierLoop {
   // True once every change up to `pos` is in the ghost; false at `deadline` or on failure.
   bool drain_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
   binlog::BinlogPosition applied_position() const;
+  // Where a resumed run may start: the applied position, but never past the start of the oldest
+  // XA transaction still held (prepared, not yet committed) — a resumed run must read its rows
+  // again. Replaying from there is idempotent (DESIGN §3).
+  binlog::BinlogPosition checkpoint_position() const;
   // Age of the newest applied heartbeat (now − its write time): its trip time through the binlog
   // plus the time since; nullopt before the first one.
   std::optional<std::chrono::milliseconds> heartbeat_lag() const;
@@ -67,6 +71,7 @@ class ApplierLoop {
   bool skip_through_rename(std::vector<binlog::Transaction>& batch);
   void fail(std::exception_ptr e);
   void set_applied(const binlog::BinlogPosition& pos);
+  void set_xa_floor(std::optional<binlog::BinlogPosition> floor);
 
   binlog::ReplicationStream& stream_;
   ConnectionSettings settings_;
@@ -78,6 +83,7 @@ class ApplierLoop {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   binlog::BinlogPosition applied_;
+  std::optional<binlog::BinlogPosition> xa_floor_;  // XaHold::floor() of the last written batch
   std::exception_ptr failure_;
   std::atomic<std::int64_t> heartbeat_written_micros_{0};  // write time of the newest applied heartbeat
   bool pause_requested_ = false;                           // guarded by mu_

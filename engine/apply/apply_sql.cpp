@@ -1,6 +1,7 @@
 #include "engine/apply/apply_sql.h"
 
 #include <cctype>
+#include <charconv>
 #include <set>
 #include <stdexcept>
 #include <unordered_set>
@@ -8,6 +9,7 @@
 #include "engine/apply/value_sql.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -338,6 +340,55 @@ Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> cha
   out.reserve(seen.size());
   for (std::size_t i = 0; i < ops.size(); ++i)
     if (keep[i]) out.push_back(std::move(ops[i]));
+  return out;
+}
+
+std::optional<std::string> partition_refusal(const MigrationPlan& plan) {
+  static const std::set<std::string> kIntegers = {"tinyint", "smallint", "mediumint", "int", "bigint"};
+  auto same_columns = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+  };
+  std::vector<std::string> ghost_key;  // the chunk key in the ghost's spelling
+  for (const auto& k : plan.chunk_key.columns) {
+    const auto* sc = plan.mapping.find_source(k);
+    const auto src = plan.original.column_index(k);
+    if (!sc || !src || sc->target_index >= plan.ghost.columns.size()) return "the chunk key is not shared";
+    if (!kIntegers.count(lower(plan.original.columns[*src].data_type)) ||
+        !kIntegers.count(lower(plan.ghost.columns[sc->target_index].data_type)))
+      return "the chunk key is not all integers";
+    ghost_key.push_back(sc->target_name);
+  }
+  for (const auto& ix : plan.ghost.indexes)
+    if ((ix.unique || ix.primary) && !same_columns(ix.columns, ghost_key))
+      return "the ghost has a unique key other than the chunk key (" + ix.name + ")";
+  if (!plan.new_unique_keys.empty() || !plan.key_identity_terms.empty() || !plan.changed_unique_keys.empty())
+    return "the ALTER adds or changes a unique key";
+  // Unknown (the reverse sync's plan does not carry the old table's definition): no split.
+  if (plan.ghost_create_statement.empty()) return "the target table's definition is not known";
+  if (lower(plan.ghost_create_statement).find("foreign key") != std::string::npos) return "the ghost has a foreign key";
+  if (!plan.mapping.backfills.empty()) return "--backfill";
+  if (!plan.triggers.empty()) return "triggers";
+  return std::nullopt;
+}
+
+std::pair<std::vector<RowOp>, std::vector<RowOp>> partition_ops(std::vector<RowOp> ops) {
+  std::pair<std::vector<RowOp>, std::vector<RowOp>> out;
+  out.first.reserve(ops.size() / 2 + 8);
+  out.second.reserve(ops.size() / 2 + 8);
+  // By blocks of 256 values of the first key column (an integer: partition_refusal), not by
+  // single values: the two connections then mostly change different index pages instead of
+  // queueing for the same page latches. A key's operations all share its first column.
+  for (auto& op : ops) {
+    std::int64_t v = 0;
+    const auto& k = op.key.front();
+    std::from_chars(k.data(), k.data() + k.size(), v);
+    const auto block = static_cast<std::uint64_t>(v) >> 8;
+    const auto h = (block * 0x9E3779B97F4A7C15ULL) >> 63;
+    (h ? out.second : out.first).push_back(std::move(op));
+  }
   return out;
 }
 

@@ -85,6 +85,18 @@ struct RowOp {
 // nullopt when the text is not an ENUM/SET definition.
 std::optional<std::vector<std::string>> enum_members(std::string_view column_type);
 
+// Whether the ghost's row operations may be applied on two connections, split by a hash of the
+// chunk key (partition_ops), each half in binlog order: nullopt when safe, else why not.
+// Safe only when operations on different chunk-key values commute in the ghost: the chunk key is
+// its only unique key (another unique key lets a later row's REPLACE delete a row the other half
+// has not yet moved off that value), its values are integers (byte-different literals are then
+// different rows; a collation could make 'a' and 'A' one row), it has no foreign key (a row
+// could need another's) and no backfill or collision guard (kept on the single, simple path).
+std::optional<std::string> partition_refusal(const MigrationPlan& plan);
+
+// `ops` split in two by a hash of each key: every key's operations stay in one half, in order.
+std::pair<std::vector<RowOp>, std::vector<RowOp>> partition_ops(std::vector<RowOp> ops);
+
 // The SQL statements for `ops`, in order (each with the /* ghostcut … */ comment).
 std::vector<std::string> apply_statements(const std::vector<RowOp>& ops, const ApplyTarget& target);
 

@@ -75,7 +75,8 @@ Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
   attachment_ = std::make_unique<MigrationStatus::Attachment>(m.status, *applier_, *stream_, *throttler_);
 
   heartbeat_ = std::make_unique<HeartbeatWriter>(m.cs, m.qb, m.config.heartbeat_interval, m.log);
-  if (m.resume) m.resume->start_writer([this] { return applier_->applied_position(); });
+  // Not past a held XA PREPARE: a resumed run must see its rows again (applier_loop.h).
+  if (m.resume) m.resume->start_writer([this] { return applier_->checkpoint_position(); });
   watchdog_ = std::jthread([this](std::stop_token st) { watch(st); });
   reporter_ = std::jthread([this](std::stop_token st) { report(st); });
 }

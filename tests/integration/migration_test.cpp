@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "engine/inspect/inspector.h"
@@ -33,12 +35,48 @@ class MigrationTest : public LiveServerTest {
     Inspector inspector(*conn_, ic);
     return inspector.inspect(db_, table, alter);
   }
+  void writers_through_a_migration(const std::string& keys, MigratorConfig cfg, std::size_t* threads_used = nullptr);
 };
 
 TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
+  writers_through_a_migration("", migrator_config());
+}
+
+// The applier's two connections (rows split by chunk key; batches of 2 row operations and up are
+// split, so the writers' multi-row transactions are) lose nothing under the same writers.
+TEST_F(MigrationTest, ConcurrentWritersThroughTheTwoConnectionApplierLoseNothing) {
+  auto cfg = migrator_config();
+  cfg.applier.connections = 2;
+  cfg.applier.partition_min_ops = 2;
+  std::size_t threads = 0;
+  writers_through_a_migration("", cfg, &threads);
+  EXPECT_EQ(threads, 2u) << "the rows were never split";
+}
+
+// Another unique key in the ghost: one connection, as its changes must keep their binlog order.
+TEST_F(MigrationTest, AnotherUniqueKeyKeepsTheApplierOnOneConnection) {
+  auto cfg = migrator_config();
+  cfg.applier.connections = 2;
+  cfg.applier.partition_min_ops = 2;
+  std::size_t threads = 0;
+  writers_through_a_migration(", UNIQUE KEY ua (a, id)", cfg, &threads);
+  EXPECT_EQ(threads, 1u);
+}
+
+// The writers below through a whole migration; `keys` adds to t's keys, `cfg` is the migrator's.
+// `threads`: how many threads wrote the applier's SQL transactions (2: rows split by key).
+void MigrationTest::writers_through_a_migration(const std::string& keys, MigratorConfig cfg,
+                                                std::size_t* threads_used) {
+  std::mutex threads_mu;
+  std::set<std::thread::id> applier_threads;
+  cfg.applier.before_transaction = [&](std::uint64_t) {
+    std::lock_guard lk(threads_mu);
+    applier_threads.insert(std::this_thread::get_id());
+  };
   conn_->execute(
       "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64) NOT NULL,"
-      " c DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00', KEY (a))");
+      " c DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00', KEY (a)" +
+      keys + ")");
   constexpr int kWriters = 4, kRows = 20000;
   std::vector<Writer> writers(kWriters);
   for (int w = 0; w < kWriters; ++w) {
@@ -64,7 +102,7 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
   ASSERT_TRUE(runtime.set_chunk_size(500));
   ASSERT_TRUE(runtime.set_threads(2));
   ProgressCounters progress;
-  Migrator migrator(migrator_config(), plan, runtime, progress, nullptr);
+  Migrator migrator(cfg, plan, runtime, progress, nullptr);
 
   std::atomic<bool> stop_writers{false};
   std::vector<std::thread> threads;
@@ -109,6 +147,8 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
   std::cerr << "migration: " << result.rows_copied << " rows copied, " << result.events_applied
             << " events applied, cut-over stall " << result.cut_over.write_stall.count() << " ms in "
             << result.cut_over.attempts << " attempt(s), writer ops " << ops << "\n";
+  std::lock_guard lk(threads_mu);
+  if (threads_used) *threads_used = applier_threads.size();
 }
 
 TEST_F(MigrationTest, CutOverRetriesPastALongTransactionAndKeepsTheOriginalMeanwhile) {

@@ -17,6 +17,7 @@
 #include "engine/resume/resume.h"
 #include "engine/resume/run_guard.h"
 #include "engine/sql/binlog_settings.h"
+#include "engine/sql/server_queries.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
 #include "support/process.h"
@@ -147,8 +148,10 @@ class ResumeDrillTest : public LiveServerTest {
     for (const auto& wr : writers_) EXPECT_EQ(wr.errors, 0u) << wr.last_error;
     expect_model();
   }
-  void expect_model() {
-    const Table expected = model_rows(writers_);
+  // t equals the writers' model, plus `also` (rows written outside the writers).
+  void expect_model(const Table& also = {}) {
+    Table expected = model_rows(writers_);
+    expected.insert(also.begin(), also.end());
     const Table got = read_table(*conn_, db_, "t", "a, b", "id");
     Table old;
     EXPECT_EQ(got.size(), expected.size());
@@ -386,6 +389,87 @@ TEST_F(ResumeDrillTest, KilledDuringADeferredCopyResumesAndBuildsTheKeys) {
   EXPECT_EQ(ghost.find("KEY `kab`"), std::string::npos) << ghost;
   rerun_resumes(kArgs, c.ranges[0].rows_below);
   EXPECT_EQ(schema_fingerprint(show("t"), "t"), schema_fingerprint(show("native"), "native")) << show("t");
+}
+
+// An XA transaction on t prepared during the migration, ghostcut killed after a checkpoint written
+// while the PREPARE was applied past (its rows held), the rerun without the checksum, then the XA
+// COMMIT: the rerun must read the PREPARE again, so its rows reach the new table. Before the fix
+// the checkpoint passed the PREPARE and the rerun never saw the rows.
+TEST_F(ResumeDrillTest, KilledWhileAnXaTransactionIsPreparedResumesWithItsRows) {
+  { std::ofstream(tmp_ + ".postpone") << "hold"; }
+  // The copy at full speed: the drill point is the postponed cut-over.
+  const std::string args =
+      "--table t --alter 'ADD COLUMN z INT NOT NULL DEFAULT 7' --execute --no-attempt-instant "
+      "--heartbeat-interval-millis 100 --no-serve-socket --postpone-cut-over-flag-file " +
+      shell_quote(tmp_ + ".postpone");
+  const pid_t pid = start(args);
+  auto xa = SqlConnection::open(settings_);
+  // A prepared XA transaction outlives its connection: never leave one behind (it would hold t).
+  struct RollBack {
+    SqlConnection& c;
+    bool done = false;
+    ~RollBack() {
+      if (!done) try {
+          c.execute("XA ROLLBACK 'held'");
+        } catch (const SqlError&) {
+        }
+    }
+  } roll_back{*xa};
+  const auto version = xa->query("SELECT VERSION()").scalar().value_or("");
+  binlog::BinlogPosition after_prepare;
+  std::int64_t marker_applied_at = 0;
+  Table xa_rows;
+  const auto c = kill_when(pid, [&](const Checkpoint& c) {
+    if (after_prepare.empty()) {
+      if (c.phase != "postponed") return false;
+      // Ids no writer owns, above the copy's range: only the applier can bring them.
+      xa->execute("XA START 'held'");
+      for (int i = 1; i <= 20; ++i) {
+        const auto id = std::to_string(5000000 + i);
+        xa->execute("INSERT INTO t VALUES (" + id + ", " + std::to_string(i) + ", 'xa')");
+        xa_rows[id] = {std::to_string(i), "xa"};
+      }
+      xa->execute("XA END 'held'");
+      xa->execute("XA PREPARE 'held'");
+      after_prepare = current_binlog_position(*xa, version);
+      // A marker after the PREPARE: once it is in the ghost, the applier has passed the PREPARE.
+      conn_->execute("INSERT INTO t VALUES (5000100, 1, 'marker')");
+      xa_rows["5000100"] = {"1", "marker"};
+      return false;
+    }
+    if (marker_applied_at == 0) {
+      if (conn_->query("SELECT 1 FROM t_gho WHERE id = 5000100").empty()) return false;
+      marker_applied_at =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+    }
+    return c.written_micros > marker_applied_at + 100000;  // a checkpoint taken after that
+  });
+  ASSERT_FALSE(after_prepare.empty());
+  EXPECT_LT(c.applied, after_prepare) << "the checkpoint passed the held XA PREPARE";
+  EXPECT_TRUE(conn_->query("SELECT 1 FROM t_gho WHERE id = 5000001").empty()) << "XA rows applied at PREPARE";
+
+  const pid_t rerun = start(args + " --skip-checksum");
+  const auto deadline = Clock::now() + 120s;
+  for (;;) {  // the rerun's own checkpoint: it has resumed
+    auto now = checkpoint();
+    if (now && now->written_micros > c.written_micros && now->phase == "postponed") break;
+    ASSERT_LT(Clock::now(), deadline) << read_file(tmp_ + ".log");
+    std::this_thread::sleep_for(20ms);
+  }
+  xa->execute("XA COMMIT 'held'");
+  roll_back.done = true;
+  ::unlink((tmp_ + ".postpone").c_str());
+  int status = 0;
+  ASSERT_EQ(::waitpid(rerun, &status, 0), rerun);
+  const auto log = read_file(tmp_ + ".log");
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
+  EXPECT_NE(log.find("resuming the interrupted run"), std::string::npos) << log;
+  stop_writers_ = true;
+  for (auto& th : threads_) th.join();
+  threads_.clear();
+  for (const auto& wr : writers_) EXPECT_EQ(wr.errors, 0u) << wr.last_error;
+  expect_model(xa_rows);
 }
 
 }  // namespace

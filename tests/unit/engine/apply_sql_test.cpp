@@ -359,3 +359,63 @@ TEST(ApplySqlGuarded, IdentityTermPlaceholders) {
 }
 
 }  // namespace
+
+MigrationPlan split_plan(bool composite = false, bool new_unique = false) {
+  auto p = make_plan(composite, new_unique);
+  p.ghost_create_statement = "CREATE TABLE t_gho (id INT, name VARCHAR(9), v INT, PRIMARY KEY (id))";
+  return p;
+}
+
+// Two connections only where operations on different keys commute in the ghost.
+TEST(PartitionTest, RefusedUnlessTheIntegerChunkKeyIsTheGhostsOnlyUniqueKey) {
+  EXPECT_EQ(partition_refusal(split_plan()), std::nullopt);
+  EXPECT_NE(partition_refusal(make_plan(false)), std::nullopt) << "the ghost's definition unknown";
+  EXPECT_NE(partition_refusal(split_plan(true)), std::nullopt) << "a character column in the key";
+  EXPECT_NE(partition_refusal(split_plan(false, true)), std::nullopt) << "a new unique key";
+  auto other_unique = split_plan();
+  other_unique.ghost.indexes.push_back({"uv", true, false, {"v"}});
+  EXPECT_NE(partition_refusal(other_unique), std::nullopt) << "a unique key the original has too";
+  auto plain = split_plan();
+  plain.ghost.indexes.push_back({"kv", false, false, {"v"}});
+  EXPECT_EQ(partition_refusal(plain), std::nullopt) << "a plain key is harmless";
+  auto fk = split_plan();
+  fk.ghost_create_statement = "CREATE TABLE t_gho (…, CONSTRAINT f FOREIGN KEY (v) REFERENCES p (id))";
+  EXPECT_NE(partition_refusal(fk), std::nullopt);
+  auto decimal_key = split_plan();
+  decimal_key.original.columns[0].data_type = "decimal";
+  EXPECT_NE(partition_refusal(decimal_key), std::nullopt);
+}
+
+// Every key's operations land in one half, in their order; both halves hold all operations.
+TEST(PartitionTest, KeepsEachKeysOperationsTogetherAndInOrder) {
+  std::vector<RowChange> changes;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 4000; ++i) {
+    const auto id = static_cast<std::int64_t>(rng() % 3000);
+    if (i % 3 == 0) changes.push_back(upd(row(id, "a", i), row(id + 1, "a", i)));  // a key change
+    else changes.push_back(upd(row(id, "a", i), row(id, "a", i)));
+  }
+  const auto plan = make_plan(false);
+  const auto target = make_apply_target(plan, 1 << 20);
+  ASSERT_TRUE(target);
+  const auto p = ptrs(changes);
+  auto ops = row_ops(p, *target, /*dedupe=*/false);
+  ASSERT_TRUE(ops);
+  const auto all = *ops;
+  auto [a, b] = partition_ops(std::move(*ops));
+  EXPECT_EQ(a.size() + b.size(), all.size());
+  EXPECT_GT(a.size(), all.size() / 4);
+  EXPECT_GT(b.size(), all.size() / 4);
+  // Per key, the sequence of (kind, row) must be the same as in the whole list.
+  auto per_key = [](const std::vector<RowOp>& v) {
+    std::map<std::string, std::vector<std::pair<int, const RowImage*>>> m;
+    for (const auto& op : v) m[op.key.front()].emplace_back(static_cast<int>(op.kind), op.row);
+    return m;
+  };
+  const auto whole = per_key(all), ha = per_key(a), hb = per_key(b);
+  for (const auto& [k, seq] : whole) {
+    const bool in_a = ha.count(k) > 0, in_b = hb.count(k) > 0;
+    EXPECT_NE(in_a, in_b) << "key " << k << " in both halves or neither";
+    EXPECT_EQ(in_a ? ha.at(k) : hb.at(k), seq) << "key " << k;
+  }
+}

@@ -6,7 +6,7 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(ghostcut_flags INTERFACE -Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread -Wno-restrict)
 endif()
 # GCC 12 + Boost.Asio 1.74 coroutines need <utility> seen first. Targets with a precompiled header
-# (the tests) get it from that header instead: GCC uses a PCH only when it is the first include.
+# (the tests, the I/O libraries) get it from that header instead: GCC uses a PCH only when it is the first include.
 target_compile_options(ghostcut_flags INTERFACE
   "$<$<NOT:$<BOOL:$<TARGET_PROPERTY:GHOSTCUT_PCH>>>:-include;utility>")
 if(GHOSTCUT_SANITIZE)

@@ -36,6 +36,16 @@ class MigrationTest : public LiveServerTest {
     return inspector.inspect(db_, table, alter);
   }
   void writers_through_a_migration(const std::string& keys, MigratorConfig cfg, std::size_t* threads_used = nullptr);
+  // The same with the applier's two connections allowed for batches of 2 row operations and up;
+  // returns how many applier threads wrote.
+  std::size_t two_connection_writers_through_a_migration(const std::string& keys) {
+    auto cfg = migrator_config();
+    cfg.applier.connections = 2;
+    cfg.applier.partition_min_ops = 2;
+    std::size_t threads = 0;
+    writers_through_a_migration(keys, cfg, &threads);
+    return threads;
+  }
 };
 
 TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
@@ -45,22 +55,12 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
 // The applier's two connections (rows split by chunk key; batches of 2 row operations and up are
 // split, so the writers' multi-row transactions are) lose nothing under the same writers.
 TEST_F(MigrationTest, ConcurrentWritersThroughTheTwoConnectionApplierLoseNothing) {
-  auto cfg = migrator_config();
-  cfg.applier.connections = 2;
-  cfg.applier.partition_min_ops = 2;
-  std::size_t threads = 0;
-  writers_through_a_migration("", cfg, &threads);
-  EXPECT_EQ(threads, 2u) << "the rows were never split";
+  EXPECT_EQ(two_connection_writers_through_a_migration(""), 2u) << "the rows were never split";
 }
 
 // Another unique key in the ghost: one connection, as its changes must keep their binlog order.
 TEST_F(MigrationTest, AnotherUniqueKeyKeepsTheApplierOnOneConnection) {
-  auto cfg = migrator_config();
-  cfg.applier.connections = 2;
-  cfg.applier.partition_min_ops = 2;
-  std::size_t threads = 0;
-  writers_through_a_migration(", UNIQUE KEY ua (a, id)", cfg, &threads);
-  EXPECT_EQ(threads, 1u);
+  EXPECT_EQ(two_connection_writers_through_a_migration(", UNIQUE KEY ua (a, id)"), 1u);
 }
 
 // The writers below through a whole migration; `keys` adds to t's keys, `cfg` is the migrator's.

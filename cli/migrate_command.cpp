@@ -154,12 +154,12 @@ int run_migrate(const std::vector<std::string>& args) {
         engine::decide_key_deferral(config.defer_secondary_indexes, plan, !config.throttle_control_replicas.empty());
     if (config.plan_format == "json") {
       std::string json = engine::plan_json(plan, cost);
-      if (!json.empty() && json.back() == '}')
-        json.insert(
-            json.size() - 1,
-            ",\"secondary_keys\":" + nlohmann::json{{"deferred", deferral.defer}, {"reason", deferral.reason}}.dump());
-      if (!preflight.json.empty() && !json.empty() && json.back() == '}')
-        json.insert(json.size() - 1, ",\"phased_checks\":" + preflight.json);
+      // The CLI's own fields go at the end of the engine's object.
+      auto add = [&json](const std::string& key, const std::string& value) {
+        if (!json.empty() && json.back() == '}') json.insert(json.size() - 1, ",\"" + key + "\":" + value);
+      };
+      add("secondary_keys", nlohmann::json{{"deferred", deferral.defer}, {"reason", deferral.reason}}.dump());
+      if (!preflight.json.empty()) add("phased_checks", preflight.json);
       std::cout << json << "\n";
       return kExitOk;
     }

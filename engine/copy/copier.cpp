@@ -1,5 +1,6 @@
 #include "engine/copy/copier.h"
 
+#include "common/thread_name.h"
 #include "engine/text.h"
 
 #include <spdlog/spdlog.h>
@@ -314,7 +315,10 @@ void Copier::run(std::stop_token stop) {
     n = std::clamp<std::uint64_t>(n, kMinThreads, kMaxThreads);
     while (workers.size() < n) {
       const auto index = workers.size();
-      workers.emplace_back([&s, index, this] { worker(s, index, settings_); });
+      workers.emplace_back([&s, index, this] {
+        name_this_thread("gc-copy-" + std::to_string(index + 1));
+        worker(s, index, settings_);
+      });
     }
   };
   auto seen = runtime_.version();

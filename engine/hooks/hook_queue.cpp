@@ -1,5 +1,7 @@
 #include "engine/hooks/hook_queue.h"
 
+#include "common/thread_name.h"
+
 namespace ghostcut::engine {
 
 HookQueue::HookQueue(const std::string& dir, std::chrono::milliseconds timeout, std::shared_ptr<spdlog::logger> log)
@@ -38,6 +40,7 @@ void HookQueue::drain() {
 }
 
 void HookQueue::loop(std::stop_token st) {
+  name_this_thread("gc-hooks");
   std::unique_lock lk(mu_);
   while (!st.stop_requested()) {
     cv_.wait(lk, st, [&] { return !queue_.empty(); });

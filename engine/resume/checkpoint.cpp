@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "common/thread_name.h"
 #include "engine/resume/checkpoint_rows.h"
 #include "engine/sql/quoting.h"
 #include "engine/sql/server_queries.h"
@@ -360,6 +361,7 @@ bool CheckpointWriter::write_once() {
 }
 
 void CheckpointWriter::loop(std::stop_token stop) {
+  name_this_thread("gc-checkpoint");
   SqlThreadGuard guard;
   for (;;) {
     std::uint64_t serving = 0;

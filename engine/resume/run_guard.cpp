@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdio>
 
+#include "common/thread_name.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/text.h"
 
@@ -97,6 +98,7 @@ std::optional<std::string> RunGuard::failure() const {
 }
 
 void RunGuard::keepalive(std::stop_token stop, std::chrono::milliseconds every) {
+  name_this_thread("gc-run-guard");
   SqlThreadGuard guard;
   std::mutex m;
   std::condition_variable_any cv;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "engine/sql/retry.h"
 #include "engine/sql/sql_connection.h"
 
@@ -28,6 +29,7 @@ std::optional<std::string> HeartbeatWriter::silence() const {
 }
 
 void HeartbeatWriter::run(std::stop_token stop) {
+  name_this_thread("gc-heartbeat");
   SqlThreadGuard guard;
   std::unique_ptr<SqlConnection> c;
   bool failing = false;

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_name.h"
 #include "engine/metrics/metrics_server.h"
 
 namespace ghostcut::engine {
@@ -57,6 +58,7 @@ std::uint16_t IoServices::serve_metrics(const std::string& bind, std::uint16_t p
 
 void IoServices::start() {
   impl_->thread = std::thread([impl = impl_.get()] {
+    name_this_thread("gc-io");
     impl->ioc.run();
     impl->done.set_value();
   });

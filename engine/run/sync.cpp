@@ -1,5 +1,6 @@
 #include "engine/run/sync.h"
 
+#include "common/thread_name.h"
 #include "engine/metrics/log_fields.h"
 
 #include <spdlog/spdlog.h>
@@ -147,6 +148,7 @@ void Sync::check_failures() const {
 }
 
 void Sync::watch(std::stop_token stop) {
+  name_this_thread("gc-watchdog");
   bool was_throttled = false;
   try {
     while (!stop.stop_requested() && !m_.abort.stop_requested()) {
@@ -165,6 +167,7 @@ void Sync::watch(std::stop_token stop) {
 }
 
 void Sync::report(std::stop_token stop) {
+  name_this_thread("gc-progress");
   const auto& config = m_.config;
   auto next_log = Clock::now() + config.progress_interval;
   auto next_hook = Clock::now() + config.hooks_status_interval;

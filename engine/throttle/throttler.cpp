@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "common/thread_name.h"
 #include "engine/sql/retry.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/throttle/load_probe.h"
@@ -98,6 +99,7 @@ std::optional<std::chrono::milliseconds> Throttler::max_replica_lag() const {
 }
 
 void Throttler::run_local(std::stop_token stop) {
+  name_this_thread("gc-throttle");
   try {
     while (!stop.stop_requested()) {
       const auto seen = runtime_.version();
@@ -117,6 +119,7 @@ void Throttler::run_local(std::stop_token stop) {
 }
 
 void Throttler::run_lag(std::stop_token stop) {
+  name_this_thread("gc-lag");
   if (!config_.replica_lag) return;
   try {
     SqlThreadGuard guard;
@@ -152,6 +155,7 @@ void Throttler::run_lag(std::stop_token stop) {
 }
 
 void Throttler::run_load(std::stop_token stop) {
+  name_this_thread("gc-load");
   try {
     SqlThreadGuard guard;
     LoadProbe probe(config_.primary);

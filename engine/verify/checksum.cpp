@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "common/thread_name.h"
 #include "engine/apply/apply_sql.h"
 #include "engine/copy/chunk_copy.h"
 #include "engine/sql/binlog_settings.h"
@@ -358,7 +359,11 @@ ChecksumResult Checksum::run() {
     };
     {
       std::vector<std::jthread> workers;
-      for (std::size_t i = 1; i < pairs.size(); ++i) workers.emplace_back([&, i] { work(pairs[i]); });
+      for (std::size_t i = 1; i < pairs.size(); ++i)
+        workers.emplace_back([&, i] {
+          name_this_thread("gc-checksum-" + std::to_string(i + 1));
+          work(pairs[i]);
+        });
       work(pairs.front());
     }
     for (auto& p : pairs) {

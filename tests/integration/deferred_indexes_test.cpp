@@ -2,6 +2,8 @@
 // are built after the copy while the applier goes on; model-checked writers run throughout, and the
 // new table must hold exactly what they committed and be defined exactly as native ALTER defines it.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <mutex>
@@ -98,6 +100,104 @@ TEST_F(DeferredIndexesTest, KeysAreBuiltAfterTheCopyUnderWritersAndTheTableIsNat
   // The keys answer: a lookup by a through ka finds what a scan finds.
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t FORCE INDEX (ka) WHERE a < 500000").scalar(),
             conn_->query("SELECT COUNT(*) FROM t IGNORE INDEX (ka, kab, kz) WHERE a < 500000").scalar());
+}
+
+// The online build's change log (innodb_online_alter_log_max_size) overflows under the applier's
+// writes: the server refuses the build with 1799, and it is done again with LOCK=SHARED (the applier
+// waits meanwhile). The log limit is set to its minimum and a burst writer changes the keyed column
+// all along, so the build sees far more than 64 KB of key changes; the result must still be
+// exactly what the writers committed, with native ALTER's definition.
+TEST_F(DeferredIndexesTest, AnOnlineBuildWhoseChangeLogOverflowsIsDoneAgainWithLockShared) {
+  constexpr int kRows = 60000;
+  constexpr std::int64_t kBurstFirst = 10000001, kBurstRows = 3000;
+  // b is wide: the server writes the change log in blocks of innodb_sort_buffer_size (1 MB), so
+  // only a log past that overflows, whatever the limit.
+  conn_->execute(
+      "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(700) NOT NULL, "
+      "KEY ka (a), KEY kb (b))");
+  conn_->execute("INSERT INTO t SELECT seq, seq, 'seed' FROM seq_1_to_" + std::to_string(kRows));
+  conn_->execute("INSERT INTO t SELECT seq + " + std::to_string(kBurstFirst - 1) + ", 0, 'seed' FROM seq_1_to_" +
+                 std::to_string(kBurstRows));
+  const std::string alter = "ADD COLUMN z INT NOT NULL DEFAULT 7";
+  conn_->execute("CREATE TABLE native LIKE t");
+  conn_->execute("ALTER TABLE native " + alter);
+
+  const auto old_limit =
+      admin_->query("SELECT @@GLOBAL.innodb_online_alter_log_max_size").scalar().value_or("134217728");
+  admin_->execute("SET GLOBAL innodb_online_alter_log_max_size = 65536");
+  struct Restore {
+    SqlConnection& c;
+    std::string v;
+    ~Restore() { c.execute("SET GLOBAL innodb_online_alter_log_max_size = " + v); }
+  } restore{*admin_, old_limit};
+
+  std::vector<Writer> writers(2);
+  seed_models(writers, kRows);
+  Inspector inspector(*conn_, InspectorConfig{});
+  auto plan = inspector.inspect(db_, "t", alter);
+  auto cfg = test_migrator_config(settings_, 963100);
+  cfg.defer_secondary_indexes = engine::KeyDeferral::kOn;
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(400);
+  auto logger = std::make_shared<spdlog::logger>("deferred-keys-test", sink);
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  Migrator migrator(cfg, plan, runtime, progress, logger);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (auto& wr : writers) threads.emplace_back(writer_loop, std::ref(wr), settings_, std::ref(stop));
+  // The burst writer: 100-row statements that change b (a keyed column) on rows of its own.
+  std::map<std::int64_t, std::string> burst;
+  std::uint64_t burst_errors = 0, burst_statements = 0;
+  std::string burst_error;
+  threads.emplace_back([&] {
+    SqlThreadGuard guard;
+    auto c = SqlConnection::open(settings_);
+    for (std::uint64_t round = 1; !stop; ++round) {
+      const auto lo = kBurstFirst + static_cast<std::int64_t>((round * 100) % kBurstRows);
+      const std::string b = "burst-" + std::to_string(round) + "-" + std::string(600, 'x');
+      try {
+        c->update("UPDATE t SET b = CONCAT(?, id) WHERE id BETWEEN ? AND ?", {b, lo, lo + 99});
+        ++burst_statements;
+        for (auto id = lo; id <= lo + 99; ++id) burst[id] = b + std::to_string(id);
+      } catch (const std::exception& e) {
+        ++burst_errors;
+        burst_error = e.what();
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  {
+    BackgroundMigration mig(migrator);
+    mig.join();
+    stop = true;
+    for (auto& th : threads) th.join();
+    ASSERT_NO_THROW(mig.result());
+  }
+  std::string log;
+  for (const auto& line : sink->last_formatted()) log += line;
+  EXPECT_NE(log.find("building them with LOCK=SHARED"), std::string::npos)
+      << "the online build never overflowed its 64 KB change log:\n"
+      << log;
+  EXPECT_EQ(schema_fingerprint(show("t"), "t"), schema_fingerprint(show("native"), "native"))
+      << show("t") << "\nnative:\n"
+      << show("native");
+
+  EXPECT_EQ(burst_errors, 0u) << burst_error;
+  EXPECT_GT(burst_statements, 10u) << "the burst writer barely ran";
+  Table expected;
+  for (const auto& wr : writers) {
+    EXPECT_EQ(wr.errors, 0u) << wr.last_error;
+    for (const auto& [id, v] : wr.model) expected[std::to_string(id)] = Row{std::to_string(v.first), v.second};
+  }
+  for (auto id = kBurstFirst; id < kBurstFirst + kBurstRows; ++id) {
+    auto it = burst.find(id);
+    expected[std::to_string(id)] = Row{"0", it == burst.end() ? std::string("seed") : it->second};
+  }
+  const auto got = read_table(*conn_, db_, "t", "a, b", "id");
+  EXPECT_EQ(count_differences(expected, got, read_table(*conn_, db_, "t_del", "a, b", "id")), 0u);
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t FORCE INDEX (kb) WHERE b LIKE 'burst-%'").scalar(),
+            conn_->query("SELECT COUNT(*) FROM t IGNORE INDEX (kb) WHERE b LIKE 'burst-%'").scalar());
 }
 
 TEST_F(DeferredIndexesTest, AutoKeepsTheKeysWhileASessionReadsTheBinlog) {

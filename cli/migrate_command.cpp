@@ -141,17 +141,17 @@ int run_migrate(const std::vector<std::string>& args) {
     }
   }
   if (!config.execute) {
+    const auto deferral =
+        engine::decide_key_deferral(config.defer_secondary_indexes, plan, !config.throttle_control_replicas.empty());
     engine::CostEstimate cost;
     try {
-      cost = engine::estimate_cost(*conn, plan, !config.skip_checksum);
+      cost = engine::estimate_cost(*conn, plan, !config.skip_checksum, deferral.defer);
     } catch (const engine::SqlError& e) {
       cost.warnings.push_back(std::string("no cost estimate: ") + e.what());
     }
     // What the run will do, as engine/cutover/instant_phase.cpp decides it: else the copy's costs.
     cost.instant = plan.instant.possible && !config.no_attempt_instant && plan.mapping.backfills.empty() &&
                    config.keep_old_table_in_sync_seconds == 0 && config.check_queries.empty();
-    const auto deferral =
-        engine::decide_key_deferral(config.defer_secondary_indexes, plan, !config.throttle_control_replicas.empty());
     if (config.plan_format == "json") {
       std::string json = engine::plan_json(plan, cost);
       // The CLI's own fields go at the end of the engine's object.

@@ -1,11 +1,13 @@
 #include "engine/inspect/cost_estimate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/apply/apply_sql.h"
+#include "engine/create/deferred_indexes.h"
 #include "engine/inspect/copy_sample.h"
 #include "engine/inspect/phased_queries.h"
 #include "engine/inspect/scratch_table.h"
@@ -26,9 +28,32 @@ std::string mib(std::uint64_t b) {
   return o.str();
 }
 
+double seconds_of(SqlConnection& conn, const std::string& sql) {
+  const auto started = std::chrono::steady_clock::now();
+  conn.execute(sql);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+// Seconds per row to build `keys` after the copy: their build on the sample's rows, less the same
+// build on an empty copy (an ALTER's fixed cost, a few ms, would else be scaled up with the rows).
+double key_build_seconds_per_row(SqlConnection& conn, const std::string& database, const std::string& sample,
+                                 std::uint64_t sample_rows, const std::vector<SecondaryKey>& keys) {
+  if (sample_rows == 0) return 0;
+  ScratchTable scratch(conn, database);
+  const std::string empty = "_gct_keys_" + std::to_string(conn.connection_id());
+  conn.execute("CREATE /* ghostcut inspect */ TABLE " + quote_qualified(database, empty) + " LIKE " +
+               quote_qualified(database, sample));
+  scratch.created(empty);
+  const auto add = " " + add_keys_clause(keys) + ", ALGORITHM=INPLACE, LOCK=NONE";
+  const double fixed = seconds_of(conn, "ALTER /* ghostcut inspect */ TABLE " + quote_qualified(database, empty) + add);
+  const double built =
+      seconds_of(conn, "ALTER /* ghostcut inspect */ TABLE " + quote_qualified(database, sample) + add);
+  return std::max(0.0, built - fixed) / static_cast<double>(sample_rows);
+}
+
 }  // namespace
 
-CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool checksum) {
+CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool checksum, bool defer_keys) {
   CostEstimate c;
   c.instant = plan.instant.possible;
   const auto t = conn.query(
@@ -53,6 +78,9 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool 
     conn.execute("CREATE /* ghostcut inspect */ TABLE " + q + " LIKE " + quote_qualified(plan.database, plan.table));
     scratch.created(name);
     conn.execute("ALTER /* ghostcut inspect */ TABLE " + q + " " + plan.alter);
+    // The copy as the run will do it: into a ghost without the keys it builds afterwards.
+    const auto deferred = defer_keys ? plain_secondary_keys(plan.ghost_create_statement) : std::vector<SecondaryKey>{};
+    if (!deferred.empty()) conn.execute("ALTER /* ghostcut inspect */ TABLE " + q + " " + drop_keys_clause(deferred));
     const auto sample = sample_copy(conn, plan, name, scratch.unlogged());
     c.sample_rows = sample.rows;
     c.sample_chunks = sample.chunks;
@@ -62,6 +90,12 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool 
     c.copy_seconds = time.copy_seconds;
     c.checksum_seconds = time.checksum_seconds;
     c.run_seconds = time.run_seconds;
+    if (!deferred.empty() && sample.chunks) {
+      c.deferred_keys = deferred.size();
+      c.key_build_seconds =
+          key_build_seconds_per_row(conn, plan.database, name, sample.rows, deferred) * static_cast<double>(c.rows);
+      c.run_seconds += c.key_build_seconds;
+    }
     if (auto failed = scratch.drop()) c.warnings.push_back(*failed);
     // The sample's bytes per row: the statistics of a freshly loaded table are stale or empty.
     std::string bytes;
@@ -124,9 +158,12 @@ std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan) {
     o << "  binlog volume:   ~" << mib(c.binlog_bytes) << " for the copy (one row image per row), plus the writes\n";
     if (c.sample_chunks)
       o << "  run time:        ~" << static_cast<long long>(c.run_seconds + 0.5) << " s: copy ~"
-        << static_cast<long long>(c.copy_seconds + 0.5) << " s, checksum ~"
-        << static_cast<long long>(c.checksum_seconds + 0.5) << " s (a sample of " << c.sample_rows << " rows in "
-        << c.sample_chunks << " chunks: " << static_cast<long long>(c.copy_us_per_row + 0.5)
+        << static_cast<long long>(c.copy_seconds + 0.5) << " s"
+        << (c.deferred_keys ? ", " + std::to_string(c.deferred_keys) + " deferred key(s) ~" +
+                                  std::to_string(static_cast<long long>(c.key_build_seconds + 0.5)) + " s"
+                            : std::string())
+        << ", checksum ~" << static_cast<long long>(c.checksum_seconds + 0.5) << " s (a sample of " << c.sample_rows
+        << " rows in " << c.sample_chunks << " chunks: " << static_cast<long long>(c.copy_us_per_row + 0.5)
         << " us/row; one thread, before throttling and the cut-over's wait)\n";
   }
   o << "  binlog retention: " << (c.retention_seconds > 0 ? std::to_string(c.retention_seconds) + " s" : "not by age")
@@ -150,6 +187,7 @@ nlohmann::json cost_object(const CostEstimate& c) {
           {"ghost_bytes", c.instant ? 0 : c.ghost_bytes},
           {"binlog_bytes", c.instant ? 0 : c.binlog_bytes},
           {"copy_seconds", c.instant ? 0 : c.copy_seconds},
+          {"key_build_seconds", c.instant ? 0 : c.key_build_seconds},
           {"checksum_seconds", c.instant ? 0 : c.checksum_seconds},
           {"run_seconds", c.instant ? 0 : c.run_seconds},
           {"sample_rows", c.sample_rows},

@@ -35,7 +35,8 @@ double seconds_of(SqlConnection& conn, const std::string& sql) {
 }
 
 // Seconds per row to build `keys` after the copy: their build on the sample's rows, less the same
-// build on an empty copy (an ALTER's fixed cost, a few ms, would else be scaled up with the rows).
+// build on an empty copy (an ALTER's fixed cost, a few ms, would else be scaled up with the rows);
+// the median of three of each, since one build of a few ms is at the mercy of the machine's load.
 double key_build_seconds_per_row(SqlConnection& conn, const std::string& database, const std::string& sample,
                                  std::uint64_t sample_rows, const std::vector<SecondaryKey>& keys) {
   if (sample_rows == 0) return 0;
@@ -45,10 +46,18 @@ double key_build_seconds_per_row(SqlConnection& conn, const std::string& databas
                quote_qualified(database, sample));
   scratch.created(empty);
   const auto add = " " + add_keys_clause(keys) + ", ALGORITHM=INPLACE, LOCK=NONE";
-  const double fixed = seconds_of(conn, "ALTER /* ghostcut inspect */ TABLE " + quote_qualified(database, empty) + add);
-  const double built =
-      seconds_of(conn, "ALTER /* ghostcut inspect */ TABLE " + quote_qualified(database, sample) + add);
-  return std::max(0.0, built - fixed) / static_cast<double>(sample_rows);
+  const auto drop = " " + drop_keys_clause(keys);
+  std::vector<double> fixed, built;
+  for (int round = 0; round < 3; ++round) {
+    for (auto* table : {&empty, &sample}) {
+      const auto q = "ALTER /* ghostcut inspect */ TABLE " + quote_qualified(database, *table);
+      (table == &empty ? fixed : built).push_back(seconds_of(conn, q + add));
+      conn.execute(q + drop);
+    }
+  }
+  std::sort(fixed.begin(), fixed.end());
+  std::sort(built.begin(), built.end());
+  return std::max(0.0, built[1] - fixed[1]) / static_cast<double>(sample_rows);
 }
 
 }  // namespace

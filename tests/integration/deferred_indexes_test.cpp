@@ -32,6 +32,18 @@ class DeferredIndexesTest : public LiveServerTest {
   std::string show(const std::string& table) {
     return conn_->query("SHOW CREATE TABLE " + quote_qualified(db_, table)).at(0, "Create Table").value_or("");
   }
+  // `writers` seeded over ids 1..rows of t; the plan of `alter` and a config that defers the keys.
+  struct Setup {
+    MigrationPlan plan;
+    MigratorConfig cfg;
+  };
+  Setup deferring(std::vector<Writer>& writers, int rows, const std::string& alter, std::uint32_t server_id) {
+    seed_models(writers, rows);
+    Inspector inspector(*conn_, InspectorConfig{});
+    Setup s{inspector.inspect(db_, "t", alter), test_migrator_config(settings_, server_id)};
+    s.cfg.defer_secondary_indexes = engine::KeyDeferral::kOn;
+    return s;
+  }
 };
 
 TEST_F(DeferredIndexesTest, KeysAreBuiltAfterTheCopyUnderWritersAndTheTableIsNativeAltersTable) {
@@ -45,11 +57,9 @@ TEST_F(DeferredIndexesTest, KeysAreBuiltAfterTheCopyUnderWritersAndTheTableIsNat
   conn_->execute("ALTER TABLE native " + alter);
 
   std::vector<Writer> writers(3);
-  seed_models(writers, kRows);
-  Inspector inspector(*conn_, InspectorConfig{});
-  auto plan = inspector.inspect(db_, "t", alter);
-  auto cfg = test_migrator_config(settings_, 963000);
-  cfg.defer_secondary_indexes = engine::KeyDeferral::kOn;
+  auto setup = deferring(writers, kRows, alter, 963000);
+  const auto& plan = setup.plan;
+  auto& cfg = setup.cfg;
   cfg.copier.initial_chunk_size = 500;
   // What the ghost looked like while the copy ran (read before the copy's first chunk).
   std::mutex mu;
@@ -132,11 +142,9 @@ TEST_F(DeferredIndexesTest, AnOnlineBuildWhoseChangeLogOverflowsIsDoneAgainWithL
   } restore{*admin_, old_limit};
 
   std::vector<Writer> writers(2);
-  seed_models(writers, kRows);
-  Inspector inspector(*conn_, InspectorConfig{});
-  auto plan = inspector.inspect(db_, "t", alter);
-  auto cfg = test_migrator_config(settings_, 963100);
-  cfg.defer_secondary_indexes = engine::KeyDeferral::kOn;
+  auto setup = deferring(writers, kRows, alter, 963100);
+  const auto& plan = setup.plan;
+  auto& cfg = setup.cfg;
   auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(400);
   auto logger = std::make_shared<spdlog::logger>("deferred-keys-test", sink);
   RuntimeSettings runtime;

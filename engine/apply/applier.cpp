@@ -189,22 +189,56 @@ std::optional<binlog::BinlogPosition> XaHold::floor() const {
   return f;
 }
 
-void Applier::apply(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start) {
+// A batch ready to write, and its write while in flight.
+struct Applier::Prepared {
+  ApplyTarget target;
+  // Rows of XA transactions committed in this batch: the operations point into them.
+  std::vector<std::vector<binlog::RowChange>> committed_xa;
+  std::optional<XaHold> hold;        // the hold as the batch leaves it, when it touches XA
+  std::vector<RowOp> first, second;  // second: the partner connection's half (split only)
+  std::vector<std::string> first_sql, second_sql;
+  bool split = false;
+  std::uint64_t events = 0;  // row changes of the table
+  std::string batch_end;     // binlog position, for messages
+  bool started = false;
+  std::atomic<bool> raised{false};  // the binlog-first hand, shared by the halves
+  std::optional<Retry> retry_first, retry_second;
+};
+
+void Applier::PreparedDeleter::operator()(Prepared* p) const { delete p; }
+
+const XaHold* Applier::hold_after(const Prepared& p) { return p.hold ? &*p.hold : nullptr; }
+
+void Applier::complete(Prepared& p) {
+  if (!p.started) start(p);
+  finish(p);
+}
+
+void Applier::apply(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& from) {
+  auto p = prepare(batch, from, xa_);
+  start(*p);
+  finish(*p);
+}
+
+Applier::PreparedPtr Applier::prepare(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start,
+                                      const XaHold& base) const {
+  PreparedPtr p(new Prepared);
   auto target = make_apply_target(plan_, config_.max_statement_bytes);
   if (!target) throw std::runtime_error("applier: " + target.error().message());
+  p->target = std::move(*target);
   std::vector<const binlog::RowChange*> changes;
-  // Rows of XA transactions committed in this batch: kept alive until the batch is written.
-  std::vector<std::vector<binlog::RowChange>> committed_xa;
+  auto& committed_xa = p->committed_xa;
   // The hold as this batch leaves it, kept only once the batch is written: a batch that throws
-  // leaves xa_ as it was, for the retry. Copied only when the batch touches XA at all.
-  bool touches_xa = xa_.in_pieces;
+  // leaves xa_ as it was, for the retry. Copied only when the batch touches XA at all (no other
+  // batch reads or changes the hold).
+  bool touches_xa = base.in_pieces;
   for (const auto& trx : batch) {
     touches_xa = touches_xa || trx.prepared_xa;
     for (const auto& q : trx.queries) touches_xa = touches_xa || parse_xa_statement(q.statement).has_value();
   }
   XaHold copy;
-  if (touches_xa) copy = xa_;
-  XaHold& hold = touches_xa ? copy : xa_;
+  if (touches_xa) copy = base;
+  XaHold& hold = copy;
   // Where the transaction in hand starts: the batch's start, then the previous one's end (only
   // a batch's last transaction can be an unfinished piece).
   binlog::BinlogPosition trx_start = start;
@@ -283,49 +317,61 @@ void Applier::apply(std::span<const binlog::Transaction> batch, const binlog::Bi
     for (const auto& c : trx.changes)
       if (c.schema == plan_.database && c.table == plan_.table) changes.push_back(&c);
   }
-  if (changes.empty()) {
-    if (touches_xa) xa_ = std::move(copy);
-    return;
-  }
-  auto ops = row_ops(changes, *target, config_.dedupe);
+  if (touches_xa) p->hold = std::move(copy);
+  p->events = changes.size();
+  if (!batch.empty()) p->batch_end = batch.back().end.to_string();
+  if (changes.empty()) return p;
+  auto ops = row_ops(changes, p->target, config_.dedupe);
   if (!ops) throw std::runtime_error("applier: " + ops.error().message());
-  std::atomic<bool> raised{false};
-  random_seed_ = random_seed_ * 6364136223846793005ULL + 1442695040888963407ULL;
-  Retry retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, batch.back().end.to_string(), &raised,
-              random_seed_};
-  struct Hand {  // lowers the applier's raised hand however apply() ends
-    const ApplierConfig& c;
-    std::atomic<bool>& raised;
-    ~Hand() {
-      if (raised.exchange(false) && c.on_conflict) c.on_conflict(false);
-    }
-  } hand{config_, raised};
   if (partner_ && ops->size() >= std::max<std::size_t>(2, config_.partition_min_ops)) {
     // Two halves by chunk key on two connections at once; operations on different keys commute
     // here (partition_refusal), and each key's stay in order in its half. The applied position
     // moves only after both committed; a crash in between replays both (idempotent, DESIGN §3).
     auto halves = partition_ops(std::move(*ops));
-    Retry other = retry;
-    other.random_state ^= 0x9E3779B97F4A7C15ULL;
-    worker_->post([&] { apply_ops(*partner_, halves.second, *target, other); });
-    std::exception_ptr mine;
-    try {
-      apply_ops(conn_, halves.first, *target, retry);
-    } catch (...) {
-      mine = std::current_exception();
+    p->first = std::move(halves.first);
+    p->second = std::move(halves.second);
+    p->split = true;
+    p->second_sql = apply_statements(p->second, p->target);
+  } else {
+    p->first = std::move(*ops);
+  }
+  p->first_sql = apply_statements(p->first, p->target);
+  return p;
+}
+
+void Applier::start(Prepared& p) {
+  if (p.first.empty() && p.second.empty()) return;  // nothing of the table: only the XA hold changes
+  random_seed_ = random_seed_ * 6364136223846793005ULL + 1442695040888963407ULL;
+  p.retry_first.emplace(
+      Retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, p.batch_end, &p.raised, random_seed_});
+  if (!own_) own_ = std::make_unique<Worker>();
+  own_->post([this, &p] { apply_ops(conn_, p.first, p.target, *p.retry_first, &p.first_sql); });
+  if (p.split) {
+    p.retry_second.emplace(*p.retry_first);
+    p.retry_second->random_state ^= 0x9E3779B97F4A7C15ULL;
+    worker_->post([this, &p] { apply_ops(*partner_, p.second, p.target, *p.retry_second, &p.second_sql); });
+  }
+  p.started = true;
+}
+
+void Applier::finish(Prepared& p) {
+  struct Hand {  // lowers the applier's raised hand however the write ends
+    const ApplierConfig& c;
+    std::atomic<bool>& raised;
+    ~Hand() {
+      if (raised.exchange(false) && c.on_conflict) c.on_conflict(false);
     }
-    const auto theirs = worker_->wait();
+  } hand{config_, p.raised};
+  if (p.started) {
+    p.started = false;
+    const auto mine = own_->wait();
+    const auto theirs = p.split ? worker_->wait() : nullptr;
     if (mine) std::rethrow_exception(mine);
     if (theirs) std::rethrow_exception(theirs);
-    if (touches_xa) xa_ = std::move(copy);
-    rows_applied_ += halves.first.size() + halves.second.size();
-    progress_.events_applied += changes.size();
-    return;
   }
-  apply_ops(conn_, *ops, *target, retry);
-  if (touches_xa) xa_ = std::move(copy);
-  rows_applied_ += ops->size();
-  progress_.events_applied += changes.size();
+  if (p.hold) xa_ = *p.hold;  // a copy: a batch prepared after this one may still read it
+  rows_applied_ += p.first.size() + p.second.size();
+  progress_.events_applied += p.events;
 }
 
 // A lock wait timeout or deadlock (e.g. against a copy chunk's inserts) leaves the transaction
@@ -335,8 +381,11 @@ void Applier::apply(std::span<const binlog::Transaction> batch, const binlog::Bi
 // REPLACE/DELETE by key from the binlog's row images, applied in binlog order, so the end state
 // after both halves is the one after the whole; the copier's INSERT IGNORE of a row in between
 // reads the original's current row, which the remaining events bring to the same state (DESIGN §3).
-void Applier::apply_ops(SqlConnection& conn, const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry) {
-  const auto statements = apply_statements(ops, target);
+void Applier::apply_ops(SqlConnection& conn, const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry,
+                        const std::vector<std::string>* prebuilt) {
+  std::vector<std::string> built;
+  if (!prebuilt) built = apply_statements(ops, target);
+  const auto& statements = prebuilt ? *prebuilt : built;
   for (int lost = 0;;) {
     if (config_.before_transaction) config_.before_transaction(++transactions_);
     try {

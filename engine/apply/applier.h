@@ -53,6 +53,8 @@ struct ApplierConfig {
   int connections = 2;
   // A batch with fewer row operations stays on one connection (the split costs a hand-off).
   std::size_t partition_min_ops = 16;
+  // The applier loop builds the next batch while one is written (Applier::prepare/start/finish).
+  bool pipeline = true;
 };
 
 // XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the XA
@@ -98,6 +100,26 @@ class Applier {
   // recorded for the XA transactions it holds (XaHold::floor); empty when unknown.
   void apply(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start = {});
 
+  // apply() in three steps, so the applier loop can build the next batch while this one runs on
+  // the server: prepare() reads the batch (checks, XA hold, row operations, SQL text) and writes
+  // nothing; start() sends it on the connection(s)' own threads; finish() waits for both halves
+  // to commit (or throws as apply() does) and only then takes the batch's XA hold and counts it.
+  // `base`: the XA hold as the batch before it leaves it (xa_hold() when nothing is in flight).
+  // The batch's transactions must stay alive and in place until finish() returns.
+  struct Prepared;
+  struct PreparedDeleter {
+    void operator()(Prepared* p) const;
+  };
+  using PreparedPtr = std::unique_ptr<Prepared, PreparedDeleter>;
+  PreparedPtr prepare(std::span<const binlog::Transaction> batch, const binlog::BinlogPosition& start,
+                      const XaHold& base) const;
+  void start(Prepared& p);
+  void finish(Prepared& p);
+  // start() unless started, then finish(): the write, also again after it threw.
+  void complete(Prepared& p);
+  // The XA hold `p` leaves behind once written (nullptr: the batch does not change it).
+  static const XaHold* hold_after(const Prepared& p);
+
   // The XA rows held; apply() changes them only once its batch is written, so a batch that
   // throws (a lost connection) is applied again from the same hold, by this or a new Applier.
   XaHold take_xa_hold() { return std::move(xa_); }
@@ -117,7 +139,9 @@ class Applier {
   void run_in_transaction(SqlConnection& conn, const std::vector<std::string>& statements);
   struct Retry;  // one apply() call's conflict state (one per connection)
   // Applies `ops` in one SQL transaction on `conn`, retrying conflicts; splits when they persist.
-  void apply_ops(SqlConnection& conn, const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry);
+  // `statements`: apply_statements(ops, target), when already built.
+  void apply_ops(SqlConnection& conn, const std::vector<RowOp>& ops, const ApplyTarget& target, Retry& retry,
+                 const std::vector<std::string>* statements = nullptr);
   // Non-strict session only: fails on any warning but notes and the implicit-default 1364.
   void check_statement_warnings(SqlConnection& conn);
 
@@ -131,8 +155,9 @@ class Applier {
   bool check_warnings_ = false;
   XaHold xa_;
   SqlConnection* partner_ = nullptr;
-  class Worker;  // the partner connection's thread
-  std::unique_ptr<Worker> worker_;
+  class Worker;                     // a connection's writing thread
+  std::unique_ptr<Worker> worker_;  // the partner connection's
+  std::unique_ptr<Worker> own_;     // conn_'s
 };
 
 // True when `q` is DDL that touches `database`.`table` (ALTER/DROP/RENAME/TRUNCATE/CREATE … LIKE

@@ -152,6 +152,15 @@ void ApplierLoop::run(std::stop_token stop) {
                                   : "one connection" + (refusal && applier_config_.connections >= 2
                                                             ? " (rows not split by key: " + *refusal + ")"
                                                             : std::string()));
+    // The batch written while the next one is read and built (declared first: it outlives the
+    // Applier, whose threads may still hold it while an exception unwinds).
+    struct Flight {
+      std::vector<binlog::Transaction> batch;  // the rows the write points into
+      binlog::BinlogPosition start;            // where its first transaction starts
+      std::optional<binlog::BinlogPosition> end;
+      Applier::PreparedPtr prepared;  // nullptr: nothing to write
+    };
+    std::optional<Flight> flight;
     std::unique_ptr<SqlConnection> conn, conn2;
     std::unique_ptr<Applier> applier;
     auto connect = [&] {
@@ -163,9 +172,10 @@ void ApplierLoop::run(std::stop_token stop) {
     connect();
     // A killed or dropped applier connection: the batch's commit may or may not have happened,
     // and either way applying it again from a new session is safe — its row images are written
-    // and deleted by key, in order, and nothing later has been applied (DESIGN §3).
+    // and deleted by key, in order, and nothing later has been applied (DESIGN §3). The batch
+    // prepared behind it stays valid: the hold it was built from is the one this batch leaves.
     XaHold xa;  // in transit between a lost Applier and its successor
-    auto apply = [&](std::span<const binlog::Transaction> b, const binlog::BinlogPosition& start) {
+    auto write = [&](Applier::Prepared& p) {
       RetryBudget retry(applier_config_.conflict_retry);
       for (;;) {
         try {
@@ -173,7 +183,7 @@ void ApplierLoop::run(std::stop_token stop) {
             connect();
             applier->set_xa_hold(std::move(xa));
           }
-          applier->apply(b, start);
+          applier->complete(p);
           return;
         } catch (const SqlError& e) {
           // Lost, or not back yet (a restarting server refuses connections: 2002/2003).
@@ -190,11 +200,27 @@ void ApplierLoop::run(std::stop_token stop) {
         }
       }
     };
+    // The batch in flight lands: once it is committed, the XA floor and then the applied position
+    // move past it (only here, and in batch order).
+    auto land = [&] {
+      if (!flight) return;
+      if (flight->prepared) {
+        write(*flight->prepared);
+        // The floor first: a checkpoint read in between never passes a PREPARE just held.
+        set_xa_floor(applier->xa_hold().floor());
+      }
+      if (flight->end) set_applied(*flight->end);
+      flight.reset();
+    };
+    const bool pipeline = applier_config_.pipeline;
     std::vector<binlog::Transaction> batch;
     while (!stop.stop_requested()) {
       {
         std::unique_lock lk(mu_);
         if (pause_requested_) {
+          lk.unlock();
+          land();
+          lk.lock();
           paused_ = true;
           cv_.notify_all();
           cv_.wait_for(lk, std::chrono::milliseconds(50), [&] { return !pause_requested_; });
@@ -205,8 +231,10 @@ void ApplierLoop::run(std::stop_token stop) {
       // Read the position before checking the queue: the stream pushes a transaction before it
       // moves the position, so "queue empty" then means everything up to it has been popped.
       const auto read = stream_.read_position();
-      auto first = stream_.pop(std::chrono::milliseconds(50));
+      // With a batch in flight, only what is already queued is taken; else its write is awaited.
+      auto first = stream_.pop(std::chrono::milliseconds(flight ? 0 : 50));
       if (!first) {
+        land();
         if (auto f = stream_.failure()) std::rethrow_exception(f);
         if (stream_.queued() == 0) set_applied(read);
         progress_.backlog = 0;
@@ -214,25 +242,43 @@ void ApplierLoop::run(std::stop_token stop) {
       }
       batch.clear();
       batch.push_back(std::move(*first));
+      // Whole transactions until their row events reach dml-batch-size (a transaction is never
+      // cut, so one bigger than that is a batch of its own) or the queue is empty.
       const auto limit = std::max<std::uint64_t>(1, runtime_.dml_batch_size());
+      std::uint64_t events = batch.back().changes.size();
       // A piece of a big transaction ends the batch: one SQL transaction holds at most one piece.
-      while (batch.size() < limit && !batch.back().more) {
+      while (events < limit && !batch.back().more) {
         auto more = stream_.pop(std::chrono::milliseconds(0));
         if (!more) break;
         batch.push_back(std::move(*more));
+        events += batch.back().changes.size();
       }
       progress_.backlog = stream_.queued();
-      if (skip_to_rename_ && !skip_through_rename(batch)) continue;
-
-      // DDL on the original changes the meaning of every later row image: stop.
-      for (const auto& trx : batch)
-        for (const auto& q : trx.queries)
-          if (is_ddl_on_table(q, plan_.database, plan_.table))
-            throw std::runtime_error("DDL on " + plan_.database + "." + plan_.table + " seen in the binlog at " +
-                                     trx.end.to_string() + ": \"" + q.statement + "\"; the migration cannot continue");
+      if (skip_to_rename_) {
+        land();  // it moves the applied position itself
+        if (!skip_through_rename(batch)) continue;
+      }
+      // Anything thrown from here on lands the batch in flight first: it was read before this.
+      auto landing_first = [&](auto&& f) {
+        try {
+          f();
+        } catch (...) {
+          land();
+          throw;
+        }
+      };
+      bool has_rows = false, has_queries = false;
+      landing_first([&] {
+        // DDL on the original changes the meaning of every later row image: stop.
+        for (const auto& trx : batch)
+          for (const auto& q : trx.queries)
+            if (is_ddl_on_table(q, plan_.database, plan_.table))
+              throw std::runtime_error("DDL on " + plan_.database + "." + plan_.table + " seen in the binlog at " +
+                                       trx.end.to_string() + ": \"" + q.statement +
+                                       "\"; the migration cannot continue");
+      });
 
       // Heartbeats from the changelog table measure the applier's lag; they are not applied.
-      bool has_rows = false;
       std::uint64_t table_rows = 0;
       for (auto& trx : batch) {
         auto& ch = trx.changes;
@@ -251,17 +297,27 @@ void ApplierLoop::run(std::stop_token stop) {
       if (on_changes_ && table_rows) on_changes_(table_rows);
       // XA COMMIT / ROLLBACK come without rows (the rows came at XA PREPARE), and a statement-
       // format write has none: the applier sees every transaction that carries statements.
-      bool has_queries = false;
       for (const auto& trx : batch) has_queries = has_queries || !trx.queries.empty();
+      Flight next;
+      // Everything before the batch is applied or in flight, so its first transaction starts at
+      // or after where the batch in flight ends (else the applied position: only this thread
+      // moves it).
+      next.start = flight ? flight->end.value_or(flight->start) : applied_position();
+      next.end = complete_end(batch);
       if (has_rows || has_queries) {
-        // Everything before the batch is applied, so its first transaction starts at or after
-        // applied_ (only this thread moves it).
-        apply(batch, applied_position());
-        // The floor first: a checkpoint read in between never passes a PREPARE just held.
-        set_xa_floor(applier->xa_hold().floor());
+        landing_first([&] {
+          const XaHold* base = flight && flight->prepared ? Applier::hold_after(*flight->prepared) : nullptr;
+          next.prepared = applier->prepare(batch, next.start, base ? *base : applier->xa_hold());
+        });
       }
-      if (auto end = complete_end(batch)) set_applied(*end);
+      next.batch = std::move(batch);  // the buffer moves with it: the operations' pointers stay valid
+      batch = {};
+      land();
+      if (next.prepared) applier->start(*next.prepared);
+      flight = std::move(next);
+      if (!pipeline) land();
     }
+    land();  // stop: the batch in hand is finished
   } catch (...) {
     fail(std::current_exception());
   }

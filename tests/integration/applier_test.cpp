@@ -5,8 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
+
+#include "engine/apply/applier_loop.h"
 #include "engine/apply/apply_sql.h"
 #include "engine/apply/value_sql.h"
+#include "engine/control/runtime_settings.h"
 #include "engine/sql/quoting.h"
 #include "integration/every_type_table.h"
 #include "integration/ghost_fixture.h"
@@ -273,6 +278,112 @@ TEST_F(ApplierTest, DdlOnTheOriginalStopsTheApplier) {
     EXPECT_NE(std::string(e.what()).find("DDL on"), std::string::npos) << e.what();
   }
   EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho").scalar()), 0u);
+}
+
+// Pipelining: a batch prepared while the one before it is in flight builds on the XA hold that
+// batch leaves, and nothing of either is written, held or counted before its finish().
+TEST_F(ApplierTest, ABatchPreparedBehindOneInFlightChainsOnItsXaHold) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  engine::Applier applier(*aconn_, plan, {}, progress_);
+  const std::string xid = "'" + db_.substr(0, 60) + "'";  // unique on the server
+  conn_->execute("XA START " + xid);
+  conn_->execute("INSERT INTO t VALUES (1, 1), (2, 2)");
+  conn_->execute("XA END " + xid);
+  conn_->execute("XA PREPARE " + xid);
+  try {
+    engine::SqlConnection::open(settings_)->execute("INSERT INTO t VALUES (3, 3)");
+  } catch (...) {
+    conn_->execute("XA ROLLBACK " + xid);
+    throw;
+  }
+  conn_->execute("XA COMMIT " + xid);
+  conn_->execute("UPDATE t SET v = 30 WHERE id = 3");
+  std::vector<binlog::Transaction> trxs;
+  while (trxs.size() < 4) {
+    auto t = stream->pop(30s);
+    ASSERT_TRUE(t) << "got " << trxs.size();
+    trxs.push_back(std::move(*t));
+  }
+  const std::span<const binlog::Transaction> first(trxs.data(), 2), second(trxs.data() + 2, 2);
+  auto p1 = applier.prepare(first, {}, applier.xa_hold());
+  ASSERT_NE(engine::Applier::hold_after(*p1), nullptr);
+  EXPECT_EQ(engine::Applier::hold_after(*p1)->prepared.size(), 1u);
+  applier.start(*p1);
+  auto p2 = applier.prepare(second, trxs[1].end, *engine::Applier::hold_after(*p1));
+  EXPECT_TRUE(applier.xa_hold().prepared.empty()) << "held before the batch was written";
+  EXPECT_EQ(progress_.events_applied.load(), 0u);
+  applier.finish(*p1);
+  EXPECT_EQ(applier.xa_hold().prepared.size(), 1u);
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho").scalar()), 1u);  // row 3 only
+  EXPECT_EQ(progress_.events_applied.load(), 1u);
+  applier.start(*p2);
+  applier.finish(*p2);
+  EXPECT_TRUE(applier.xa_hold().prepared.empty());
+  expect_same("t", "t_gho", {"v"});
+  EXPECT_EQ(progress_.events_applied.load(), 4u);
+}
+
+// The loop builds the next batch while one is written, but a batch starts writing only once the
+// one before it committed, and the applied position never passes a batch before its commit.
+TEST_F(ApplierTest, TheLoopMovesThePositionOnlyAfterEachBatchCommits) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  std::vector<binlog::BinlogPosition> ends;
+  for (int i = 1; i <= 3; ++i) {
+    conn_->execute("INSERT INTO t VALUES (" + std::to_string(i) + ", " + std::to_string(i) + ")");
+    ends.push_back(master_position(*admin_));
+  }
+  ASSERT_TRUE(stream->wait_read_past(ends.back(), 30000ms));
+  auto probe = engine::SqlConnection::open(settings_);
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  std::mutex mu;
+  std::vector<std::uint64_t> ghost_rows_at_start;  // rows in the ghost as each later batch starts
+  engine::ApplierConfig cfg;
+  cfg.before_transaction = [&](std::uint64_t n) {
+    if (n == 1) {
+      entered.set_value();
+      released.wait();
+      return;
+    }
+    const auto rows = engine::to_uint64(probe->query("SELECT COUNT(*) FROM t_gho").scalar());
+    std::lock_guard lk(mu);
+    ghost_rows_at_start.push_back(rows);
+  };
+  engine::RuntimeSettings runtime;
+  ASSERT_TRUE(runtime.set_dml_batch_size(1));  // a batch per transaction
+  engine::ApplierLoop loop(*stream, settings_, plan, runtime, progress_, nullptr);
+  loop.set_applier_config(cfg);
+  loop.start();
+  struct Release {  // never leave the loop's writer blocked
+    std::promise<void>& p;
+    bool done = false;
+    void operator()() {
+      if (!done) p.set_value();
+      done = true;
+    }
+    ~Release() { (*this)(); }
+  } let_go{release};
+  entered.get_future().wait();
+  // The second batch is taken and built while the first one's write is held.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (stream->queued() > 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(stream->queued(), 1u) << "the next batch was not taken while one is in flight";
+  EXPECT_LT(loop.applied_position(), ends[0]) << "moved past a batch not yet committed";
+  EXPECT_EQ(engine::to_uint64(conn_->query("SELECT COUNT(*) FROM t_gho").scalar()), 0u);
+  let_go();
+  ASSERT_TRUE(loop.drain_to(ends.back(), std::chrono::steady_clock::now() + 60s))
+      << loop.applied_position().to_string();
+  loop.stop();
+  if (auto f = loop.failure()) std::rethrow_exception(f);
+  expect_same("t", "t_gho", {"v"});
+  std::lock_guard lk(mu);
+  EXPECT_EQ(ghost_rows_at_start, (std::vector<std::uint64_t>{1, 2}));
 }
 
 }  // namespace

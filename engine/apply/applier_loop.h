@@ -1,8 +1,8 @@
 // ApplierLoop: the applier's thread. Pops whole transactions from the ReplicationStream, stops the
 // migration on DDL against the original table, turns changelog heartbeats into a lag figure, and
-// writes the original table's changes to the ghost through the Applier in batches of up to
-// dml-batch-size transactions. It knows how far it has applied, so the cut-over can drain to a
-// binlog position.
+// writes the original table's changes to the ghost through the Applier in batches of whole
+// transactions holding about dml-batch-size row events, building the next batch while one is
+// written. It knows how far it has applied, so the cut-over can drain to a binlog position.
 #pragma once
 #include <atomic>
 #include <chrono>

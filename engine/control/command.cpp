@@ -414,7 +414,7 @@ std::string help_text() {
          "coordinates          # binlog position read and applied\n"
          "chunk-size=<n>       # rows per copy chunk, 10-100000; 0 = adaptive\n"
          "threads=<n>          # copy threads, 1-64\n"
-         "dml-batch-size=<n>   # row events per applier statement, 1-1000\n"
+         "dml-batch-size=<n>   # row events per applier batch, 1-100000\n"
          "max-lag-millis=<n>   # throttle above this replica lag, >= 100\n"
          "nice-ratio=<f>       # sleep f x copy time after each chunk, 0-100\n"
          "max-load=<Var=N,...> # throttle when a status variable passes its threshold\n"

@@ -38,14 +38,14 @@ inline constexpr std::uint64_t kMaxChunkSize = 100000;
 inline constexpr std::uint64_t kMinThreads = 1;
 inline constexpr std::uint64_t kMaxThreads = 64;
 inline constexpr std::uint64_t kMinDmlBatchSize = 1;
-inline constexpr std::uint64_t kMaxDmlBatchSize = 1000;
-inline constexpr std::uint64_t kMinMaxLagMillis = 100;  // gh-ost's floor: lag is measured at ~100 ms granularity
+inline constexpr std::uint64_t kMaxDmlBatchSize = 100000;  // row events
+inline constexpr std::uint64_t kMinMaxLagMillis = 100;     // gh-ost's floor: lag is measured at ~100 ms granularity
 inline constexpr std::uint64_t kMaxMaxLagMillis = 24ull * 3600 * 1000;
 inline constexpr double kMaxNiceRatio = 100.0;
 // Defaults (the README's; the CLI's flags default to these).
 inline constexpr std::uint64_t kDefaultChunkSize = 0;  // adaptive
 inline constexpr std::uint64_t kDefaultThreads = 1;
-inline constexpr std::uint64_t kDefaultDmlBatchSize = 100;
+inline constexpr std::uint64_t kDefaultDmlBatchSize = 1000;  // row events per applier batch
 inline constexpr std::uint64_t kDefaultMaxLagMillis = 1500;
 inline constexpr double kDefaultNiceRatio = 0.0;
 

@@ -145,7 +145,7 @@ TEST(ApplyCommand, SettingsAnswerOldAndNew) {
       {"chunk-size=250", "chunk-size: adaptive -> 250"},
       {"chunk-size=0", "chunk-size: 250 -> adaptive"},
       {"threads=4", "threads: 1 -> 4"},
-      {"dml-batch-size=50", "dml-batch-size: 100 -> 50"},
+      {"dml-batch-size=50", "dml-batch-size: 1000 -> 50"},
       {"max-lag-millis=3000", "max-lag-millis: 1500 -> 3000"},
       {"nice-ratio=0.5", "nice-ratio: 0 -> 0.5"},
       {"max-load=Threads_running=50,Threads_connected=900",

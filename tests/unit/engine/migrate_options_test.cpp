@@ -50,7 +50,7 @@ TEST_F(MigrateOptions, Defaults) {
   EXPECT_EQ(c.cut_over_lag_threshold_ms, 1000);
   EXPECT_EQ(c.cut_over_lock_timeout_seconds, 3);
   EXPECT_EQ(c.cut_over_retries, 5);
-  EXPECT_EQ(c.dml_batch_size, 100);
+  EXPECT_EQ(c.dml_batch_size, 1000);
   EXPECT_EQ(c.heartbeat_interval_millis, 100);
   EXPECT_TRUE(c.throttle_control_replicas.empty());
   EXPECT_TRUE(c.max_load.empty());

@@ -13,7 +13,7 @@ TEST(RuntimeSettings, Defaults) {
   RuntimeSettings s;
   EXPECT_EQ(s.chunk_size(), 0u);  // adaptive
   EXPECT_EQ(s.threads(), 1u);
-  EXPECT_EQ(s.dml_batch_size(), 100u);
+  EXPECT_EQ(s.dml_batch_size(), 1000u);
   EXPECT_EQ(s.max_lag_millis(), 1500u);
   EXPECT_EQ(s.nice_ratio(), 0.0);
   EXPECT_TRUE(s.max_load().empty());
@@ -44,7 +44,7 @@ TEST(RuntimeSettings, ScalarSettersReturnOldValueOrRejectWithoutChange) {
       {"threads 65", &RuntimeSettings::set_threads, &RuntimeSettings::threads, 65, false},
       {"dml-batch-size 100", &RuntimeSettings::set_dml_batch_size, &RuntimeSettings::dml_batch_size, 100, true},
       {"dml-batch-size 0", &RuntimeSettings::set_dml_batch_size, &RuntimeSettings::dml_batch_size, 0, false},
-      {"dml-batch-size 1001", &RuntimeSettings::set_dml_batch_size, &RuntimeSettings::dml_batch_size, 1001, false},
+      {"dml-batch-size 100001", &RuntimeSettings::set_dml_batch_size, &RuntimeSettings::dml_batch_size, 100001, false},
       {"max-lag-millis 100", &RuntimeSettings::set_max_lag_millis, &RuntimeSettings::max_lag_millis, 100, true},
       {"max-lag-millis 99", &RuntimeSettings::set_max_lag_millis, &RuntimeSettings::max_lag_millis, 99, false},
       {"max-lag-millis huge", &RuntimeSettings::set_max_lag_millis, &RuntimeSettings::max_lag_millis,

@@ -87,8 +87,11 @@ std::optional<Transaction> ReplicationStream::pop(std::chrono::milliseconds time
   Transaction t = std::move(queue_.front());
   queue_.pop_front();
   queued_bytes_ -= t.bytes;
-  // The producer armed its timer under this lock; the posted cancel runs after it waits.
-  if (producer_waiting_.exchange(false)) {
+  // The producer armed its timer under this lock; the posted cancel runs after it waits. It is
+  // woken once the queue is down to half, not at every pop: a backlog of small transactions
+  // would otherwise cost two thread switches per transaction.
+  if (producer_waiting_ && queue_.size() <= settings_.queue_capacity / 2 &&
+      queued_bytes_ <= settings_.queue_bytes / 2 && producer_waiting_.exchange(false)) {
     asio::post(executor_, [async = async_] { async->space_timer.cancel(); });
   }
   return t;

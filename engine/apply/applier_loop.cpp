@@ -201,16 +201,17 @@ void ApplierLoop::run(std::stop_token stop) {
       }
     };
     // The batch in flight lands: once it is committed, the XA floor and then the applied position
-    // move past it (only here, and in batch order).
-    auto land = [&] {
-      if (!flight) return;
+    // move past it (only here, and in batch order). Returned, so that it can be freed while the
+    // next one is written.
+    auto land = [&]() -> std::optional<Flight> {
+      if (!flight) return std::nullopt;
       if (flight->prepared) {
         write(*flight->prepared);
         // The floor first: a checkpoint read in between never passes a PREPARE just held.
         set_xa_floor(applier->xa_hold().floor());
       }
       if (flight->end) set_applied(*flight->end);
-      flight.reset();
+      return std::exchange(flight, std::nullopt);
     };
     const bool pipeline = applier_config_.pipeline;
     std::vector<binlog::Transaction> batch;
@@ -312,9 +313,10 @@ void ApplierLoop::run(std::stop_token stop) {
       }
       next.batch = std::move(batch);  // the buffer moves with it: the operations' pointers stay valid
       batch = {};
-      land();
+      auto landed = land();
       if (next.prepared) applier->start(*next.prepared);
       flight = std::move(next);
+      landed.reset();  // freed while the server writes the next batch
       if (!pipeline) land();
     }
     land();  // stop: the batch in hand is finished

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/thread_name.h"
 #include "engine/apply/apply_sql.h"
 #include "engine/copy/copier.h"
 #include "engine/sql/sql_connection.h"
@@ -28,8 +29,9 @@ struct Applier::Retry {
 // Runs one job at a time on its own thread (with the SQL thread setup Connector/C++ needs).
 class Applier::Worker {
  public:
-  Worker()
-      : thread_([this](std::stop_token st) {
+  explicit Worker(std::string name)
+      : thread_([this, name = std::move(name)](std::stop_token st) {
+          name_this_thread(name);
           SqlThreadGuard guard;
           std::unique_lock lk(mu_);
           for (;;) {
@@ -94,7 +96,7 @@ void Applier::add_partner(SqlConnection& conn) {
   if (partition_refusal(plan_)) throw std::logic_error("applier: rows of this plan cannot be split by key");
   setup_session(conn);
   partner_ = &conn;
-  worker_ = std::make_unique<Worker>();
+  worker_ = std::make_unique<Worker>("gc-apply-2");
 }
 
 void Applier::setup_session(SqlConnection& conn) {
@@ -344,7 +346,7 @@ void Applier::start(Prepared& p) {
   random_seed_ = random_seed_ * 6364136223846793005ULL + 1442695040888963407ULL;
   p.retry_first.emplace(
       Retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, p.batch_end, &p.raised, random_seed_});
-  if (!own_) own_ = std::make_unique<Worker>();
+  if (!own_) own_ = std::make_unique<Worker>("gc-apply-1");
   own_->post([this, &p] { apply_ops(conn_, p.first, p.target, *p.retry_first, &p.first_sql); });
   if (p.split) {
     p.retry_second.emplace(*p.retry_first);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "engine/sql/changelog.h"
 #include "engine/sql/retry.h"
 #include "engine/sql/sql_connection.h"
@@ -143,6 +144,7 @@ bool ApplierLoop::skip_through_rename(std::vector<binlog::Transaction>& batch) {
 }
 
 void ApplierLoop::run(std::stop_token stop) {
+  name_this_thread("gc-applier");
   SqlThreadGuard guard;
   try {
     // A second connection takes half of each batch's rows where that is safe (apply_sql.h).

@@ -18,6 +18,7 @@
 #include "integration/migrator_config.h"
 #include "integration/model_writer.h"
 #include "integration/test_server.h"
+#include "support/eventually.h"
 
 using namespace ghostcut;
 using namespace ghostcut::engine;
@@ -197,7 +198,23 @@ TEST_F(MigrationTest, CutOverRetriesPastALongTransactionAndKeepsTheOriginalMeanw
     holder->execute("COMMIT");
     return bail("never started the cut-over");
   }
-  std::this_thread::sleep_for(2500ms);  // at least two timed-out attempts
+  // At least two timed-out attempts: each is counted once undone (a fixed wait for them is too
+  // short when the lock waits start late on a loaded machine).
+  auto undone = [&] {
+    const auto j = migrator.status_json();
+    const auto at = j.find("\"cut_over_attempts\":");
+    return at == std::string::npos ? 0 : std::atoi(j.c_str() + at + 20);
+  };
+  if (!test::eventually(
+          [&] {
+            const auto p = migrator.phase();
+            return p == Phase::kDone || p == Phase::kFailed || undone() >= 2;
+          },
+          60s) ||
+      undone() < 2) {
+    holder->execute("COMMIT");
+    return bail("no two timed-out cut-over attempts");
+  }
   auto cols = admin_->query(
       "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", {db_});
   EXPECT_EQ(cols.scalar(), "2") << "the original was swapped while a transaction held it";

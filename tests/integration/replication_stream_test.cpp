@@ -127,10 +127,18 @@ TEST_F(ReplicationStreamTest, KilledDumpConnectionLosesAndRepeatsNothing) {
 
   std::vector<Op> expected;
   std::atomic<bool> writer_done{false};
+  // The writer stays at most kAhead transactions ahead of what was consumed (and killed): each kill
+  // then lands while later transactions are still to be written, which only a new connection can
+  // deliver. Unpaced, a starved consumer let the writer finish first; the killed connection still
+  // handed over the rest from the socket buffers and the loop ended before the next kill.
+  constexpr int kAhead = 20;
+  std::atomic<int> consumed{0};
+  std::atomic<bool> give_up{false};
   std::thread writer([&] {
     engine::SqlThreadGuard guard;
     auto w = engine::SqlConnection::open(settings_);
     for (int i = 1; i <= 300; ++i) {
+      while (i > consumed.load() + kAhead && !give_up) std::this_thread::sleep_for(1ms);
       w->execute("BEGIN");
       w->update("INSERT INTO t VALUES (?, ?), (?, ?)",
                 {std::int64_t{2 * i}, std::int64_t{i}, std::int64_t{2 * i + 1}, std::int64_t{i}});
@@ -164,7 +172,9 @@ TEST_F(ReplicationStreamTest, KilledDumpConnectionLosesAndRepeatsNothing) {
       last_killed = id;
       ++kills;
     }
+    consumed = static_cast<int>(got.size() / 4);  // after the kill: what follows it is not written yet
   }
+  give_up = true;
   writer.join();
   EXPECT_EQ(kills, 3);
   // A kill lands when the server closes the socket; the stream sees it on its next read, which
@@ -320,8 +330,7 @@ TEST_F(ReplicationStreamTest, KilledDumpConnectionInsideAPiecedTransactionRepeat
   // A kill can land after the stream read the transaction's last piece (it is then already
   // queued); the stream sees the closed socket on its next read and reconnects from past the
   // transaction. Wait for that, so the duplicate check below also covers the reconnect.
-  EXPECT_TRUE(test::eventually(
-      [&] { return stream->stats().reconnects >= static_cast<std::uint64_t>(kills); }, 10s))
+  EXPECT_TRUE(test::eventually([&] { return stream->stats().reconnects >= static_cast<std::uint64_t>(kills); }, 10s))
       << stream->stats().reconnects << " reconnects for " << kills << " kills";
   std::vector<Op> expected;
   for (int i = 1; i <= kRows; ++i) expected.push_back({RowsKind::kWrite, i, i});

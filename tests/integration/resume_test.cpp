@@ -17,6 +17,7 @@
 #include "engine/sql/binlog_settings.h"
 #include "engine/sql/changelog.h"
 #include "integration/ghost_fixture.h"
+#include "support/eventually.h"
 
 using namespace ghostcut;
 using namespace std::chrono_literals;
@@ -426,8 +427,16 @@ TEST_F(ResumeTest, CopierSurvivesItsSessionsKilledWhileThrottled) {
     std::lock_guard lk(mu);
     engine::SqlThreadGuard g;
     auto c = engine::SqlConnection::open(settings_);
-    const auto ids = c->query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID NOT IN (?, ?, ?)",
-                              {db_, conn_->connection_id(), admin_->connection_id(), c->connection_id()});
+    // Both workers' sessions: the other worker may not have connected yet (this one can take four
+    // chunks first on a loaded machine).
+    engine::ResultTable ids;
+    ghostcut::test::eventually(
+        [&] {
+          ids = c->query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID NOT IN (?, ?, ?)",
+                         {db_, conn_->connection_id(), admin_->connection_id(), c->connection_id()});
+          return ids.size() >= 2;
+        },
+        30s);
     EXPECT_GE(ids.size(), 2u);
     for (const auto& row : ids.rows) {
       c->execute("KILL CONNECTION " + *row[0]);

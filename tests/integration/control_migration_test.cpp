@@ -13,6 +13,9 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -100,7 +103,27 @@ class ControlMigrationTest : public LiveServerTest {
     c.control.socket_path = socket_;
     c.throttle.interval = 50ms;
     c.throttle.load_interval = 200ms;
+    // Called by each copy worker just before the Throttler's wait: what the throttle was then.
+    c.copier.wait_if_throttled = [this](std::stop_token) {
+      const auto t = migrator_->throttle_status();
+      std::lock_guard lk(visits_mu_);
+      visits_[std::this_thread::get_id()] = t.throttled ? std::optional(t.since) : std::nullopt;
+    };
     return c;
+  }
+  // Until every running copy worker waits in the throttle: it last came to the wait during the
+  // throttle episode that still holds, so it has waited since (a chunk in flight finishes first).
+  bool copy_held() {
+    return eventually(
+        [&] {
+          const auto now = migrator_->throttle_status();
+          if (!now.throttled) return false;
+          std::lock_guard lk(visits_mu_);
+          std::uint64_t waiting = 0;
+          for (const auto& [thread, episode] : visits_) waiting += episode == now.since;
+          return waiting >= progress_.copy_threads.load();
+        },
+        30s);
   }
   void start(MigratorConfig c, const std::string& alter = "ADD COLUMN c INT NULL") {
     Inspector inspector(*conn_, {});
@@ -133,6 +156,9 @@ class ControlMigrationTest : public LiveServerTest {
                 .empty();
   }
 
+  // By copy worker: the throttle episode (its start) it last came to the throttle wait in.
+  std::mutex visits_mu_;
+  std::map<std::thread::id, std::optional<std::chrono::system_clock::time_point>> visits_;
   std::string dir_, socket_;
   RuntimeSettings runtime_;
   ProgressCounters progress_;
@@ -209,7 +235,7 @@ TEST_F(ControlMigrationTest, OperatorDrivesARunningMigrationThroughTheSocket) {
   // throttle again: rows stop (counted), then resume.
   send(socket_, "throttle");
   ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().throttled; }, 2s));
-  std::this_thread::sleep_for(300ms);  // a chunk in flight may finish
+  ASSERT_TRUE(copy_held()) << "a copy worker did not come back to the throttle wait";  // a chunk in flight finishes
   const auto paused_at = progress_.rows_copied.load();
   std::this_thread::sleep_for(700ms);
   EXPECT_EQ(progress_.rows_copied.load(), paused_at);
@@ -386,7 +412,7 @@ TEST_F(ControlMigrationTest, ReplicaLagThrottlesAndResumes) {
   auto json = parse_status_json(send(socket_, "status json"));
   EXPECT_EQ(json_get<std::string>(json, "throttle_reason").rfind("lag", 0), 0u);
   const auto held = progress_.rows_copied.load();
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(copy_held()) << "the copy worker did not come back to the throttle wait";
   const auto held2 = progress_.rows_copied.load();  // a chunk in flight may have finished
   std::this_thread::sleep_for(700ms);
   EXPECT_EQ(progress_.rows_copied.load(), held2);

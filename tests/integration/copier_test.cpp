@@ -14,6 +14,7 @@
 
 #include "engine/apply/applier.h"
 #include "integration/ghost_fixture.h"
+#include "support/eventually.h"
 
 using namespace ghostcut;
 using namespace std::chrono_literals;
@@ -187,7 +188,17 @@ TEST_F(CopierTest, ChunkSizeAndThreadsChangeWhileRunning) {
       std::lock_guard lk(mu);
       workers.insert(std::this_thread::get_id());
     }
-    if (++calls == 5) (void)runtime_.set_threads(3);
+    if (++calls == 5) {
+      (void)runtime_.set_threads(3);
+      // The new workers come to their first chunk before this one goes on: on a loaded machine
+      // their start (a thread, a connection) could take longer than the rest of the copy.
+      ghostcut::test::eventually(
+          [&] {
+            std::lock_guard lk(mu);
+            return workers.size() >= 3;
+          },
+          30s);
+    }
     std::this_thread::sleep_for(2ms);
   };
   engine::ProgressCounters fresh;

@@ -70,16 +70,24 @@ class TableStream {
   binlog::ReplicationStream* operator->() { return &**harness_; }
 
   // Pops and applies transactions (in batches of up to `batch`) until the stream has read past
-  // `until` and nothing is queued. Returns the number of transactions applied.
+  // `until` and nothing is queued. Returns the number of transactions applied. Fails when the
+  // stream moves on nothing (its position, a transaction or piece) for `timeout`: a loaded machine
+  // can take longer than that to read a long binlog, and the stream's progress says it gets there.
   std::size_t drain_into(engine::Applier& applier, const binlog::BinlogPosition& until, std::size_t batch = 50,
                          std::chrono::seconds timeout = std::chrono::seconds(60)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     std::size_t applied = 0;
     std::vector<binlog::Transaction> pending;
     auto& s = **harness_;
+    auto seen = s.read_position();
     while (std::chrono::steady_clock::now() < deadline) {
+      if (const auto at = s.read_position(); at != seen) {
+        seen = at;
+        deadline = std::chrono::steady_clock::now() + timeout;
+      }
       auto trx = s.pop(std::chrono::milliseconds(100));
       if (trx) {
+        deadline = std::chrono::steady_clock::now() + timeout;
         pending.push_back(std::move(*trx));
         if (pending.size() < batch) continue;
       }
@@ -92,7 +100,8 @@ class TableStream {
       if (s.failure()) std::rethrow_exception(s.failure());
       if (s.read_position() >= until && s.queued() == 0) return applied;
     }
-    ADD_FAILURE() << "stream did not reach " << until.to_string() << " (at " << s.read_position().to_string() << ")";
+    ADD_FAILURE() << "stream did not reach " << until.to_string() << " (stuck at " << s.read_position().to_string()
+                  << " for " << timeout.count() << " s)";
     return applied;
   }
 

@@ -332,6 +332,8 @@ TEST_F(ControlMigrationTest, FlagFileAndThrottleQueryHoldTheCopy) {
   c.throttle.flag_file = flag;
   ASSERT_TRUE(runtime_.set_chunk_size(200));
   start(c);
+  // Start-up first (inspect, create, stream: slow on a starved machine), then the throttler's answer.
+  ASSERT_TRUE(eventually([&] { return migrator_->phase() == Phase::kCopying; }, 10s)) << migrator_->state();
   ASSERT_TRUE(eventually([&] { return migrator_->throttle_status().reason == "flag-file"; }, 5s))
       << migrator_->throttle_status().to_string();
   const auto held = progress_.rows_copied.load();

@@ -169,6 +169,9 @@ class Applier {
   std::uint64_t rows_applied_ = 0;
   std::atomic<std::uint64_t> conflicts_{0}, splits_{0}, transactions_{0};
   std::uint64_t random_seed_;
+  // Operations on different keys commute in the ghost (partition_refusal): a batch's are
+  // written in key order (order_by_key).
+  bool keys_commute_ = false;
   bool check_warnings_ = false;
   std::mutex hand_mu_;
   int hands_ = 0;  // batches with a raised hand (guarded by hand_mu_)

@@ -339,7 +339,7 @@ Applier::PreparedPtr Applier::prepare(std::span<const binlog::Transaction> batch
   if (changes.empty()) return p;
   auto ops = row_ops(changes, p->target, config_.dedupe);
   if (!ops) throw std::runtime_error("applier: " + ops.error().message());
-  if (keys_commute_ && config_.dedupe) order_by_key(*ops);
+  if (keys_commute_ && config_.dedupe && config_.order_by_key) order_by_key(*ops);
   if (partner_ && ops->size() >= std::max<std::size_t>(2, config_.partition_min_ops)) {
     // Two halves by chunk key on two connections at once; operations on different keys commute
     // here (partition_refusal), and each key's stay in order in its half. The applied position

@@ -57,6 +57,9 @@ struct ApplierConfig {
   std::size_t partition_min_ops = 16;
   // The applier loop builds the next batch while one is written (Applier::prepare/start/finish).
   bool pipeline = true;
+  // Where keys commute (partition_refusal) and dedupe is on, a batch's rows are written in key
+  // order (order_by_key in apply_sql.h); false keeps the binlog order.
+  bool order_by_key = true;
 };
 
 // XA transactions are binlogged at XA PREPARE; their rows wait here (by xid text) for the XA

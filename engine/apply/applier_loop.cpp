@@ -163,8 +163,8 @@ void ApplierLoop::run(std::stop_token stop) {
       Applier::PreparedPtr prepared;  // nullptr: nothing to write
     };
     std::optional<Flight> flight;
-    // The batch after it, for the moment it is started behind `flight` (Applier::may_start_before):
-    // both connections then stay busy instead of each waiting for the other at every batch.
+    // The batch after it, for the moment it is started behind `flight` (overlap_batches): both
+    // connections then stay busy instead of each waiting for the other at every batch.
     std::optional<Flight> ahead;
     std::unique_ptr<SqlConnection> conn, conn2;
     std::unique_ptr<Applier> applier;
@@ -365,7 +365,7 @@ void ApplierLoop::run(std::stop_token stop) {
       next.batch = std::move(batch);  // the buffer moves with it: the operations' pointers stay valid
       batch = {};
       ahead = std::move(next);
-      if (pipeline && ahead->prepared && flight && flight->prepared &&
+      if (pipeline && applier_config_.overlap_batches && ahead->prepared && flight && flight->prepared &&
           Applier::may_start_before(*flight->prepared, *ahead->prepared))
         applier->start(*ahead->prepared);
       std::optional<Flight> landed;

@@ -145,10 +145,16 @@ void ReplicationStream::fail(std::exception_ptr e) {
 }
 
 asio::awaitable<void> ReplicationStream::push(Transaction trx) {
+  std::optional<std::chrono::steady_clock::time_point> parked;
   for (;;) {
     {
       std::lock_guard lk(mu_);
       if (stopping_) co_return;
+      if (parked) {
+        stats_.parked_micros += static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - *parked).count());
+        parked.reset();
+      }
       if (queue_.empty() ||
           (queue_.size() < settings_.queue_capacity && queued_bytes_ + trx.bytes <= settings_.queue_bytes)) {
         queued_bytes_ += trx.bytes;
@@ -159,6 +165,7 @@ asio::awaitable<void> ReplicationStream::push(Transaction trx) {
         co_return;
       }
       producer_waiting_ = true;
+      parked = std::chrono::steady_clock::now();
       // Parked, not dead: keep the watchdog quiet while the consumer catches up.
       last_activity_ = now_ticks();
       // The 500 ms expiry only refreshes last_activity_; wake-ups come from pop()'s cancel.

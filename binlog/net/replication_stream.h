@@ -67,6 +67,7 @@ struct StreamStats {
   std::uint64_t reconnects = 0;
   std::uint32_t last_event_timestamp = 0;
   std::uint32_t connection_id = 0;  // the current dump connection's server thread id
+  std::uint64_t parked_micros = 0;  // time the reader waited for room in the queue
 };
 
 class ReplicationStream {

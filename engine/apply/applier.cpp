@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -26,7 +27,9 @@ struct Applier::Retry {
   std::uint64_t random_state = 1;  // backoff jitter
 };
 
-// Runs one job at a time on its own thread (with the SQL thread setup Connector/C++ needs).
+// Runs posted jobs one at a time, in order, on its own thread (with the SQL thread setup
+// Connector/C++ needs). Jobs queue: a connection goes on to the next batch's half without
+// waiting for the other connection to finish the batch before.
 class Applier::Worker {
  public:
   explicit Worker(std::string name)
@@ -35,20 +38,22 @@ class Applier::Worker {
           SqlThreadGuard guard;
           std::unique_lock lk(mu_);
           for (;;) {
-            cv_.wait(lk, [&] { return job_ || st.stop_requested(); });
-            if (!job_) return;
-            auto job = std::move(job_);
-            job_ = nullptr;
+            cv_.wait(lk, [&] { return !jobs_.empty() || st.stop_requested(); });
+            if (st.stop_requested()) return;  // queued jobs are dropped: their owner is gone
+            auto job = std::move(jobs_.front());
+            jobs_.pop_front();
             lk.unlock();
             std::exception_ptr e;
+            const auto t0 = Clock::now();
             try {
               job();
             } catch (...) {
               e = std::current_exception();
             }
+            busy_ += (Clock::now() - t0).count();
             lk.lock();
-            error_ = e;
-            done_ = true;
+            if (e) errors_.emplace(done_ + 1, e);
+            ++done_;
             cv_.notify_all();
           }
         }) {}
@@ -59,26 +64,33 @@ class Applier::Worker {
     }
     cv_.notify_all();
   }
-  void post(std::function<void()> job) {
+  // Queues a job; its ticket for wait().
+  std::uint64_t post(std::function<void()> job) {
     std::lock_guard lk(mu_);
-    job_ = std::move(job);
-    done_ = false;
+    jobs_.push_back(std::move(job));
     cv_.notify_all();
+    return ++posted_;
   }
-  // Waits for the posted job; its exception, if any.
-  std::exception_ptr wait() {
+  // Waits for the job of `ticket` (and so every job posted before it); its exception, if any.
+  std::exception_ptr wait(std::uint64_t ticket) {
     std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return done_; });
-    return error_;
+    cv_.wait(lk, [&] { return done_ >= ticket; });
+    const auto it = errors_.find(ticket);
+    if (it == errors_.end()) return nullptr;
+    auto e = it->second;
+    errors_.erase(it);
+    return e;
   }
+  Clock::duration busy() const { return Clock::duration(busy_.load()); }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::function<void()> job_;
-  bool done_ = true;
-  std::exception_ptr error_;
-  std::jthread thread_;  // last: stopped and joined first
+  std::deque<std::function<void()>> jobs_;
+  std::uint64_t posted_ = 0, done_ = 0;
+  std::map<std::uint64_t, std::exception_ptr> errors_;  // by ticket, until waited for
+  std::atomic<Clock::rep> busy_{0};                     // time spent in jobs
+  std::jthread thread_;                                 // last: stopped and joined first
 };
 
 Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress)
@@ -86,7 +98,8 @@ Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig c
       plan_(plan),
       config_(std::move(config)),
       progress_(progress),
-      random_seed_(static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) | 1) {
+      random_seed_(static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) | 1),
+      keys_commute_(!partition_refusal(plan_)) {
   setup_session(conn_);
 }
 
@@ -203,7 +216,8 @@ struct Applier::Prepared {
   std::uint64_t events = 0;  // row changes of the table
   std::string batch_end;     // binlog position, for messages
   bool started = false;
-  std::atomic<bool> raised{false};  // the binlog-first hand, shared by the halves
+  std::uint64_t ticket_first = 0, ticket_second = 0;  // the workers' jobs, once started
+  std::atomic<bool> raised{false};                    // the binlog-first hand, shared by the halves
   std::optional<Retry> retry_first, retry_second;
 };
 
@@ -325,6 +339,7 @@ Applier::PreparedPtr Applier::prepare(std::span<const binlog::Transaction> batch
   if (changes.empty()) return p;
   auto ops = row_ops(changes, p->target, config_.dedupe);
   if (!ops) throw std::runtime_error("applier: " + ops.error().message());
+  if (keys_commute_ && config_.dedupe && config_.order_by_key) order_by_key(*ops);
   if (partner_ && ops->size() >= std::max<std::size_t>(2, config_.partition_min_ops)) {
     // Two halves by chunk key on two connections at once; operations on different keys commute
     // here (partition_refusal), and each key's stay in order in its half. The applied position
@@ -347,27 +362,62 @@ void Applier::start(Prepared& p) {
   p.retry_first.emplace(
       Retry{Clock::now(), Clock::now() + config_.conflict_retry.limit, 0, p.batch_end, &p.raised, random_seed_});
   if (!own_) own_ = std::make_unique<Worker>("gc-apply-1");
-  own_->post([this, &p] { apply_ops(conn_, p.first, p.target, *p.retry_first, &p.first_sql); });
+  p.ticket_first = own_->post([this, &p] { apply_ops(conn_, p.first, p.target, *p.retry_first, &p.first_sql); });
   if (p.split) {
     p.retry_second.emplace(*p.retry_first);
     p.retry_second->random_state ^= 0x9E3779B97F4A7C15ULL;
-    worker_->post([this, &p] { apply_ops(*partner_, p.second, p.target, *p.retry_second, &p.second_sql); });
+    p.ticket_second =
+        worker_->post([this, &p] { apply_ops(*partner_, p.second, p.target, *p.retry_second, &p.second_sql); });
   }
   p.started = true;
 }
 
+bool Applier::may_start_before(const Prepared& before, const Prepared& next) {
+  const auto empty = [](const Prepared& p) { return p.first.empty() && p.second.empty(); };
+  // Split alike, every key's operations of both batches are on one connection, in order; a
+  // batch on one connection alone could overtake the other connection's half on the same key.
+  return empty(before) || empty(next) || (before.split && next.split);
+}
+
+bool Applier::started(const Prepared& p) { return p.started; }
+
+std::pair<std::chrono::nanoseconds, std::chrono::nanoseconds> Applier::busy() const {
+  const auto of = [](const std::unique_ptr<Worker>& w) {
+    return w ? std::chrono::duration_cast<std::chrono::nanoseconds>(w->busy()) : std::chrono::nanoseconds(0);
+  };
+  return {of(own_), of(worker_)};
+}
+
+void Applier::abandon(Prepared& p) {
+  if (!p.started) return;
+  p.started = false;
+  own_->wait(p.ticket_first);
+  if (p.split) worker_->wait(p.ticket_second);
+  lower_hand(p.raised);
+}
+
+void Applier::raise_hand(std::atomic<bool>& raised) {
+  if (raised.exchange(true)) return;
+  std::lock_guard lk(hand_mu_);
+  if (hands_++ == 0 && config_.on_conflict) config_.on_conflict(true);
+}
+
+void Applier::lower_hand(std::atomic<bool>& raised) {
+  if (!raised.exchange(false)) return;
+  std::lock_guard lk(hand_mu_);
+  if (--hands_ == 0 && config_.on_conflict) config_.on_conflict(false);
+}
+
 void Applier::finish(Prepared& p) {
-  struct Hand {  // lowers the applier's raised hand however the write ends
-    const ApplierConfig& c;
+  struct Hand {  // lowers the batch's raised hand however the write ends
+    Applier& a;
     std::atomic<bool>& raised;
-    ~Hand() {
-      if (raised.exchange(false) && c.on_conflict) c.on_conflict(false);
-    }
-  } hand{config_, p.raised};
+    ~Hand() { a.lower_hand(raised); }
+  } hand{*this, p.raised};
   if (p.started) {
     p.started = false;
-    const auto mine = own_->wait();
-    const auto theirs = p.split ? worker_->wait() : nullptr;
+    const auto mine = own_->wait(p.ticket_first);
+    const auto theirs = p.split ? worker_->wait(p.ticket_second) : nullptr;
     if (mine) std::rethrow_exception(mine);
     if (theirs) std::rethrow_exception(theirs);
   }
@@ -399,7 +449,7 @@ void Applier::apply_ops(SqlConnection& conn, const std::vector<RowOp>& ops, cons
       ++conflicts_;
       ++progress_.lock_conflicts;
       ++retry.conflicts;
-      if (!retry.hand->exchange(true) && config_.on_conflict) config_.on_conflict(true);
+      raise_hand(*retry.hand);
       const auto now = Clock::now();
       if (now >= retry.deadline) {
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - retry.started).count();

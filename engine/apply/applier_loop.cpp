@@ -163,6 +163,9 @@ void ApplierLoop::run(std::stop_token stop) {
       Applier::PreparedPtr prepared;  // nullptr: nothing to write
     };
     std::optional<Flight> flight;
+    // The batch after it, for the moment it is started behind `flight` (overlap_batches): both
+    // connections then stay busy instead of each waiting for the other at every batch.
+    std::optional<Flight> ahead;
     std::unique_ptr<SqlConnection> conn, conn2;
     std::unique_ptr<Applier> applier;
     auto connect = [&] {
@@ -194,7 +197,11 @@ void ApplierLoop::run(std::stop_token stop) {
               std::chrono::steady_clock::now() - retry.started() < applier_config_.conflict_retry.limit;
           if (!unreachable && !retry.allows(e, SqlErrorCategory::kConnectionLost, stop)) throw;
           log_->warn("applier: {}; reconnecting and applying the batch again", e.what());
-          if (applier) xa = applier->take_xa_hold();  // as before this batch: applied again from there
+          if (applier) {
+            // The batch started behind this one is written again after it, on the new connections.
+            if (ahead && ahead->prepared) applier->abandon(*ahead->prepared);
+            xa = applier->take_xa_hold();  // as before this batch: applied again from there
+          }
           applier.reset();
           conn.reset();
           conn2.reset();
@@ -217,7 +224,43 @@ void ApplierLoop::run(std::stop_token stop) {
     };
     const bool pipeline = applier_config_.pipeline;
     std::vector<binlog::Transaction> batch;
+    // Where the loop's time goes, logged at debug level every few seconds while it works.
+    struct Timings {
+      std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+      std::chrono::steady_clock::duration idle{}, build{}, landing{};
+      std::uint64_t batches = 0, transactions = 0, events = 0;
+      std::uint64_t parked_micros = 0;                                     // the stream's, when this period began
+      std::pair<std::chrono::nanoseconds, std::chrono::nanoseconds> busy;  // the connections', then
+    } tm;
+    tm.parked_micros = stream_.stats().parked_micros;
+    tm.busy = applier->busy();
+    auto timed = [](std::chrono::steady_clock::duration& d, auto&& f) {
+      const auto t0 = std::chrono::steady_clock::now();
+      f();
+      d += std::chrono::steady_clock::now() - t0;
+    };
+    auto report = [&] {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - tm.since < std::chrono::seconds(2)) return;
+      const auto parked = stream_.stats().parked_micros;
+      // A new Applier (after a reconnect) counts from zero.
+      const auto busy = applier ? applier->busy() : tm.busy;
+      if (tm.batches && log_->should_log(spdlog::level::debug)) {
+        auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+        log_->debug(
+            "applier: {} ms: {} batches of {:.0f} row events / {:.0f} transactions on average; waiting for the "
+            "stream {} ms, building {} ms, waiting for the write {} ms; connections writing {} / {} ms; the "
+            "stream's reader waited for room {} ms",
+            ms(now - tm.since), tm.batches, double(tm.events) / tm.batches, double(tm.transactions) / tm.batches,
+            ms(tm.idle), ms(tm.build), ms(tm.landing), ms(busy.first - std::min(busy.first, tm.busy.first)),
+            ms(busy.second - std::min(busy.second, tm.busy.second)), (parked - tm.parked_micros) / 1000);
+      }
+      tm = Timings{};
+      tm.parked_micros = parked;
+      tm.busy = busy;
+    };
     while (!stop.stop_requested()) {
+      report();
       {
         std::unique_lock lk(mu_);
         if (pause_requested_) {
@@ -235,14 +278,16 @@ void ApplierLoop::run(std::stop_token stop) {
       // moves the position, so "queue empty" then means everything up to it has been popped.
       const auto read = stream_.read_position();
       // With a batch in flight, only what is already queued is taken; else its write is awaited.
-      auto first = stream_.pop(std::chrono::milliseconds(flight ? 0 : 50));
+      std::optional<binlog::Transaction> first;
+      timed(tm.idle, [&] { first = stream_.pop(std::chrono::milliseconds(flight ? 0 : 50)); });
       if (!first) {
-        land();
+        timed(tm.landing, [&] { land(); });
         if (auto f = stream_.failure()) std::rethrow_exception(f);
         if (stream_.queued() == 0) set_applied(read);
         progress_.backlog = 0;
         continue;
       }
+      const auto build_t0 = std::chrono::steady_clock::now();
       batch.clear();
       batch.push_back(std::move(*first));
       // Whole transactions until their row events reach dml-batch-size (a transaction is never
@@ -313,11 +358,20 @@ void ApplierLoop::run(std::stop_token stop) {
           next.prepared = applier->prepare(batch, next.start, base ? *base : applier->xa_hold());
         });
       }
+      ++tm.batches;
+      tm.transactions += batch.size();
+      tm.events += table_rows;
+      tm.build += std::chrono::steady_clock::now() - build_t0;
       next.batch = std::move(batch);  // the buffer moves with it: the operations' pointers stay valid
       batch = {};
-      auto landed = land();
-      if (next.prepared) applier->start(*next.prepared);
-      flight = std::move(next);
+      ahead = std::move(next);
+      if (pipeline && applier_config_.overlap_batches && ahead->prepared && flight && flight->prepared &&
+          Applier::may_start_before(*flight->prepared, *ahead->prepared))
+        applier->start(*ahead->prepared);
+      std::optional<Flight> landed;
+      timed(tm.landing, [&] { landed = land(); });
+      if (ahead->prepared && !Applier::started(*ahead->prepared)) applier->start(*ahead->prepared);
+      flight = std::exchange(ahead, std::nullopt);
       landed.reset();  // freed while the server writes the next batch
       if (!pipeline) land();
     }

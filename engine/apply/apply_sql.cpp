@@ -1,5 +1,6 @@
 #include "engine/apply/apply_sql.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -390,6 +391,24 @@ std::pair<std::vector<RowOp>, std::vector<RowOp>> partition_ops(std::vector<RowO
     (h ? out.second : out.first).push_back(std::move(op));
   }
   return out;
+}
+
+void order_by_key(std::vector<RowOp>& ops) {
+  // Integer literals (partition_refusal): by sign, then by length, then by text.
+  const auto less_int = [](const std::string& a, const std::string& b) {
+    const bool na = !a.empty() && a[0] == '-', nb = !b.empty() && b[0] == '-';
+    if (na != nb) return na;
+    if (a.size() != b.size()) return na ? a.size() > b.size() : a.size() < b.size();
+    return na ? b < a : a < b;
+  };
+  std::stable_sort(ops.begin(), ops.end(), [&](const RowOp& x, const RowOp& y) {
+    if (x.kind != y.kind) return x.kind == RowOp::Kind::kDelete;
+    for (std::size_t i = 0; i < x.key.size() && i < y.key.size(); ++i) {
+      if (less_int(x.key[i], y.key[i])) return true;
+      if (less_int(y.key[i], x.key[i])) return false;
+    }
+    return false;
+  });
 }
 
 std::vector<std::string> apply_statements(const std::vector<RowOp>& ops, const ApplyTarget& t) {

@@ -15,6 +15,7 @@
 #include "engine/sql/quoting.h"
 #include "integration/every_type_table.h"
 #include "integration/ghost_fixture.h"
+#include "support/eventually.h"
 
 using namespace ghostcut;
 using namespace std::chrono_literals;
@@ -324,6 +325,130 @@ TEST_F(ApplierTest, ABatchPreparedBehindOneInFlightChainsOnItsXaHold) {
   EXPECT_TRUE(applier.xa_hold().prepared.empty());
   expect_same("t", "t_gho", {"v"});
   EXPECT_EQ(progress_.events_applied.load(), 4u);
+}
+
+// Two batches split alike by key may be written at once: each connection goes on to its half of
+// the second as soon as its half of the first is done, not waiting for the other connection.
+class ApplierOverlapTest : public ApplierTest {
+ protected:
+  engine::MigrationPlan plan_;
+  std::optional<TableStream> stream_;
+  void SetUp() override {
+    ApplierTest::SetUp();
+    if (IsSkipped()) return;
+    conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+    conn_->execute("CREATE TABLE t_gho LIKE t");
+    plan_ = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
+    plan_.ghost_create_statement = *conn_->query("SHOW CREATE TABLE t_gho").at(0, "Create Table");
+    ASSERT_FALSE(engine::partition_refusal(plan_)) << *engine::partition_refusal(plan_);
+    stream_.emplace(settings_, server_id(), plan_.original, master_position(*admin_));
+  }
+  // An INSERT of 64 rows, then an UPDATE of all of them; the ids spread over blocks of 256, so
+  // both connections get some of each.
+  std::vector<binlog::Transaction> two_batches() {
+    std::string values;
+    for (int i = 1; i <= 64; ++i) values += (i > 1 ? "," : "") + std::string("(") + std::to_string(i * 97) + ", 0)";
+    conn_->execute("INSERT INTO t VALUES " + values);
+    conn_->execute("UPDATE t SET v = id + 1");
+    std::vector<binlog::Transaction> trxs;
+    while (trxs.size() < 2) {
+      auto t = (*stream_)->pop(30s);
+      if (!t) break;
+      trxs.push_back(std::move(*t));
+    }
+    return trxs;
+  }
+};
+
+TEST_F(ApplierOverlapTest, EachConnectionGoesOnToTheNextBatchWithoutWaitingForTheOther) {
+  auto partner = engine::SqlConnection::open(settings_);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> seen{0};  // SQL transactions begun
+  engine::ApplierConfig cfg;
+  cfg.before_transaction = [&](std::uint64_t n) {
+    ++seen;
+    if (n == 1) released.wait();  // one connection's half of the first batch is held
+  };
+  engine::Applier applier(*aconn_, plan_, cfg, progress_);
+  applier.add_partner(*partner);
+  const auto trxs = two_batches();
+  ASSERT_EQ(trxs.size(), 2u);
+  auto p1 = applier.prepare(std::span(trxs.data(), 1), {}, applier.xa_hold());
+  auto p2 = applier.prepare(std::span(trxs.data() + 1, 1), trxs[0].end, applier.xa_hold());
+  ASSERT_TRUE(engine::Applier::may_start_before(*p1, *p2));
+  struct Release {  // never leave a writer blocked
+    std::promise<void>& p;
+    bool done = false;
+    void operator()() {
+      if (!done) p.set_value();
+      done = true;
+    }
+    ~Release() { (*this)(); }
+  } let_go{release};
+  applier.start(*p1);
+  applier.start(*p2);
+  // The other connection writes its half of the first batch, then of the second.
+  EXPECT_TRUE(ghostcut::test::eventually([&] { return seen.load() >= 3; }, 30s)) << seen.load();
+  EXPECT_EQ(progress_.events_applied.load(), 0u) << "counted before its finish()";
+  let_go();
+  applier.finish(*p1);
+  applier.finish(*p2);
+  EXPECT_EQ(progress_.events_applied.load(), 128u);
+  expect_same("t", "t_gho", {"v"});
+
+  // A batch on one connection only never overtakes a split one (nor the other way round).
+  conn_->execute("UPDATE t SET v = 7 WHERE id = 97");
+  auto t = (*stream_)->pop(30s);
+  ASSERT_TRUE(t);
+  auto lone = applier.prepare(std::span(&*t, 1), {}, applier.xa_hold());
+  EXPECT_FALSE(engine::Applier::may_start_before(*p2, *lone));
+  EXPECT_FALSE(engine::Applier::may_start_before(*lone, *p2));
+  applier.apply(std::span(&*t, 1));
+  expect_same("t", "t_gho", {"v"});
+}
+
+// Both connections lost while two batches are written: the second is given up (abandon) once
+// its writes have ended, and both are written again, in order, on new connections.
+TEST_F(ApplierOverlapTest, ABatchStartedBehindALostOneIsAbandonedAndWrittenAgain) {
+  auto a1 = engine::SqlConnection::open(settings_), a2 = engine::SqlConnection::open(settings_);
+  const auto ids = std::to_string(a1->connection_id()) + ", " + std::to_string(a2->connection_id());
+  engine::ApplierConfig cfg;
+  cfg.conflict_retry.limit = 1s;
+  std::atomic<bool> killed{false};
+  cfg.before_transaction = [&](std::uint64_t n) {
+    if (n != 1) return;
+    auto admin = engine::SqlConnection::open(settings_);
+    for (const auto& row : admin->query("SELECT ID FROM information_schema.PROCESSLIST WHERE ID IN (" + ids + ")").rows)
+      admin->execute("KILL CONNECTION " + *row[0]);
+    killed = true;
+  };
+  auto applier = std::make_unique<engine::Applier>(*a1, plan_, cfg, progress_);
+  applier->add_partner(*a2);
+  const auto trxs = two_batches();
+  ASSERT_EQ(trxs.size(), 2u);
+  auto p1 = applier->prepare(std::span(trxs.data(), 1), {}, applier->xa_hold());
+  auto p2 = applier->prepare(std::span(trxs.data() + 1, 1), trxs[0].end, applier->xa_hold());
+  applier->start(*p1);
+  applier->start(*p2);
+  EXPECT_THROW(applier->finish(*p1), engine::SqlError);
+  EXPECT_TRUE(killed.load());
+  applier->abandon(*p2);
+  EXPECT_FALSE(engine::Applier::started(*p2));
+  auto xa = applier->take_xa_hold();
+  applier.reset();
+  a1.reset();
+  a2.reset();
+  cfg.before_transaction = nullptr;
+  auto b1 = engine::SqlConnection::open(settings_), b2 = engine::SqlConnection::open(settings_);
+  engine::Applier again(*b1, plan_, cfg, progress_);
+  again.add_partner(*b2);
+  again.set_xa_hold(std::move(xa));
+  again.complete(*p1);
+  again.start(*p2);
+  again.finish(*p2);
+  EXPECT_EQ(progress_.events_applied.load(), 128u);
+  expect_same("t", "t_gho", {"v"});
 }
 
 // The loop builds the next batch while one is written, but a batch starts writing only once the

@@ -39,10 +39,11 @@ class MigrationTest : public LiveServerTest {
   void writers_through_a_migration(const std::string& keys, MigratorConfig cfg, std::size_t* threads_used = nullptr);
   // The same with the applier's two connections allowed for batches of 2 row operations and up;
   // returns how many applier threads wrote.
-  std::size_t two_connection_writers_through_a_migration(const std::string& keys) {
+  std::size_t two_connection_writers_through_a_migration(const std::string& keys, bool overlap = false) {
     auto cfg = migrator_config();
     cfg.applier.connections = 2;
     cfg.applier.partition_min_ops = 2;
+    cfg.applier.overlap_batches = overlap;
     std::size_t threads = 0;
     writers_through_a_migration(keys, cfg, &threads);
     return threads;
@@ -57,6 +58,11 @@ TEST_F(MigrationTest, ConcurrentWritersThroughCopyAndCutOverLoseNothing) {
 // split, so the writers' multi-row transactions are) lose nothing under the same writers.
 TEST_F(MigrationTest, ConcurrentWritersThroughTheTwoConnectionApplierLoseNothing) {
   EXPECT_EQ(two_connection_writers_through_a_migration(""), 2u) << "the rows were never split";
+}
+
+// The same with each connection going on to its half of the next batch (overlap_batches).
+TEST_F(MigrationTest, ConcurrentWritersThroughOverlappedApplierBatchesLoseNothing) {
+  EXPECT_EQ(two_connection_writers_through_a_migration("", true), 2u) << "the rows were never split";
 }
 
 // Another unique key in the ghost: one connection, as its changes must keep their binlog order.

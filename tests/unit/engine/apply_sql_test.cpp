@@ -419,3 +419,24 @@ TEST(PartitionTest, KeepsEachKeysOperationsTogetherAndInOrder) {
     EXPECT_EQ(in_a ? ha.at(k) : hb.at(k), seq) << "key " << k;
   }
 }
+
+// Where keys commute, a batch's operations go out deletes first, then writes, each in numeric
+// key order (not text order: 9 < 10, -20 < -1); every operation is kept.
+TEST(OrderByKeyTest, DeletesThenWritesEachInNumericKeyOrder) {
+  const auto row_of = [](std::int64_t id) { return row(id, "a", 1); };
+  const std::vector<RowChange> changes = {ins(row_of(10)),  del(row_of(9)), ins(row_of(-1)), del(row_of(100)),
+                                          ins(row_of(-20)), ins(row_of(2)), del(row_of(-3))};
+  const auto plan = split_plan();
+  const auto target = make_apply_target(plan, 1 << 20);
+  ASSERT_TRUE(target);
+  auto ops = row_ops(ptrs(changes), *target, /*dedupe=*/true);
+  ASSERT_TRUE(ops);
+  order_by_key(*ops);
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& op : *ops) got.emplace_back(op.kind == RowOp::Kind::kDelete ? 0 : 1, op.key.front());
+  const std::vector<std::pair<int, std::string>> want = {{0, "-3"}, {0, "9"}, {0, "100"}, {1, "-20"},
+                                                         {1, "-1"}, {1, "2"}, {1, "10"}};
+  EXPECT_EQ(got, want);
+  const auto sql = apply_statements(*ops, *target);
+  EXPECT_EQ(sql.size(), 2u) << "one DELETE, one REPLACE";
+}

@@ -25,6 +25,17 @@ using ghostcut::testing::TableStream;
 
 namespace {
 
+// Sets a held writer's promise once: when called, or at the latest when the test ends.
+struct ReleaseOnce {
+  std::promise<void>& p;
+  bool done = false;
+  void operator()() {
+    if (!done) p.set_value();
+    done = true;
+  }
+  ~ReleaseOnce() { (*this)(); }
+};
+
 using ghostcut::testing::kEveryTypeCreate;
 const char* const kCreate = kEveryTypeCreate;
 // The shared edge rows, plus zero dates and zero timestamps.
@@ -377,15 +388,7 @@ TEST_F(ApplierOverlapTest, EachConnectionGoesOnToTheNextBatchWithoutWaitingForTh
   auto p1 = applier.prepare(std::span(trxs.data(), 1), {}, applier.xa_hold());
   auto p2 = applier.prepare(std::span(trxs.data() + 1, 1), trxs[0].end, applier.xa_hold());
   ASSERT_TRUE(engine::Applier::may_start_before(*p1, *p2));
-  struct Release {  // never leave a writer blocked
-    std::promise<void>& p;
-    bool done = false;
-    void operator()() {
-      if (!done) p.set_value();
-      done = true;
-    }
-    ~Release() { (*this)(); }
-  } let_go{release};
+  ReleaseOnce let_go{release};  // never leave a writer blocked
   applier.start(*p1);
   applier.start(*p2);
   // The other connection writes its half of the first batch, then of the second.
@@ -485,15 +488,7 @@ TEST_F(ApplierTest, TheLoopMovesThePositionOnlyAfterEachBatchCommits) {
   engine::ApplierLoop loop(*stream, settings_, plan, runtime, progress_, nullptr);
   loop.set_applier_config(cfg);
   loop.start();
-  struct Release {  // never leave the loop's writer blocked
-    std::promise<void>& p;
-    bool done = false;
-    void operator()() {
-      if (!done) p.set_value();
-      done = true;
-    }
-    ~Release() { (*this)(); }
-  } let_go{release};
+  ReleaseOnce let_go{release};  // never leave the loop's writer blocked
   entered.get_future().wait();
   // The second batch is taken and built while the first one's write is held.
   const auto deadline = std::chrono::steady_clock::now() + 30s;

@@ -41,3 +41,15 @@ function(ghostcut_unity_batches target count)
   math(EXPR size "(${n} + ${count} - 1) / ${count}")
   set_target_properties(${target} PROPERTIES UNITY_BUILD_BATCH_SIZE ${size})
 endfunction()
+
+# Build time (issue #17): code off the per-row path (orchestration, CLI, control, metrics, ...)
+# compiles at GHOSTCUT_COLD_OPTIMIZE in Release builds; the binlog decoder, applier, copier and SQL
+# layer keep the build type's flags. Only while CMAKE_CXX_FLAGS_RELEASE is our default (-O2), so
+# flags given with -D stand.
+set(GHOSTCUT_COLD_OPTIMIZE "-O1" CACHE STRING
+    "Optimisation flags for code off the per-row path in Release builds (empty: the build type's)")
+function(ghostcut_cold_code target)
+  if(GHOSTCUT_COLD_OPTIMIZE AND CMAKE_CXX_FLAGS_RELEASE STREQUAL "-O2 -DNDEBUG")
+    target_compile_options(${target} PRIVATE "$<$<CONFIG:Release>:${GHOSTCUT_COLD_OPTIMIZE}>")
+  endif()
+endfunction()

@@ -97,6 +97,25 @@ std::optional<Transaction> ReplicationStream::pop(std::chrono::milliseconds time
   return t;
 }
 
+void ReplicationStream::recycle(std::vector<Transaction> spent) {
+  if (spent.empty() || !running_) return;  // no reader to free them: freed here
+  {
+    std::lock_guard lk(mu_);
+    spent_.push_back(std::move(spent));
+  }
+  has_spent_ = true;
+}
+
+void ReplicationStream::free_spent() {
+  if (!has_spent_.load(std::memory_order_relaxed) || !has_spent_.exchange(false)) return;
+  std::vector<std::vector<Transaction>> spent;
+  {
+    std::lock_guard lk(mu_);
+    spent.swap(spent_);
+  }
+  // Destroyed here, outside the lock.
+}
+
 bool ReplicationStream::wait_read_past(const BinlogPosition& pos, std::chrono::milliseconds timeout) {
   std::unique_lock lk(mu_);
   return cv_.wait_for(lk, timeout, [&] { return read_pos_ >= pos || failure_ || !running_; }) && read_pos_ >= pos;
@@ -127,10 +146,10 @@ std::exception_ptr ReplicationStream::failure() const {
   return failure_;
 }
 
-void ReplicationStream::set_read_position(BinlogPosition pos, std::uint32_t ts) {
+void ReplicationStream::set_read_position(const BinlogPosition& pos, std::uint32_t ts) {
   {
     std::lock_guard lk(mu_);
-    read_pos_ = std::move(pos);
+    read_pos_ = pos;  // assigned: keeps read_pos_'s buffer
     if (ts) stats_.last_event_timestamp = ts;
   }
   cv_.notify_all();
@@ -241,8 +260,14 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   // Of the transaction in progress: row changes and statements read so far (pieces: skip those
   // delivered before a reconnect).
   std::size_t trx_changes = 0, trx_queries = 0;
+  // One decoded event, reused: its positions keep their buffers (file names are often past the
+  // short-string size) instead of two allocations per event.
+  DecodedEvent decoded;
+  const DecodedEvent* ev = &decoded;
   for (;;) {
-    auto bytes = co_await conn->async_read_event();
+    free_spent();
+    // A view into the connection's buffer: decoded (values copied out) before the next read.
+    auto bytes = co_await conn->async_read_event_view();
     // Our dump blocks, so an end means the server ended it (a shutdown, a restart): reconnect.
     if (!bytes)
       throw ConnectionError(std::make_error_code(std::errc::connection_reset), "the server ended the binlog dump");
@@ -252,16 +277,16 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
       ++stats_.events;
       stats_.bytes += bytes->size();
     }
-    auto ev = decoder.decode(Bytes(bytes->data(), bytes->size()));
-    if (!ev) throw FatalStreamError("binlog decode failed: " + ev.error().message());
+    if (auto r = decoder.decode(*bytes, decoded); !r)
+      throw FatalStreamError("binlog decode failed: " + r.error().message());
     // MariaDB's FL_PREPARED_XA: XA START is no event of its own but this GTID's flag.
     if (const auto* g = std::get_if<MariaGtid>(&ev->event); g && (g->flags & 0x40)) cur.prepared_xa = true;
     const auto before = cur.changes.size() + cur.queries.size();
-    for (auto& row : ev->rows)
+    for (auto& row : decoded.rows)
       if (trx_changes++ >= piece_changes_) cur.changes.push_back(std::move(row));
     if (const auto* q = std::get_if<Query>(&ev->event); q && !is_trx_marker(*q) && trx_queries++ >= piece_queries_)
       cur.queries.push_back(*q);
-    for (auto& q : ev->inner_queries)
+    for (auto& q : decoded.inner_queries)
       if (!is_trx_marker(q) && trx_queries++ >= piece_queries_) cur.queries.push_back(std::move(q));
     if (cur.changes.size() + cur.queries.size() > before) cur.bytes += bytes->size();
 

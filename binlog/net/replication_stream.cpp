@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
@@ -146,9 +147,12 @@ std::exception_ptr ReplicationStream::failure() const {
   return failure_;
 }
 
-void ReplicationStream::set_read_position(const BinlogPosition& pos, std::uint32_t ts) {
+void ReplicationStream::set_read_position(const BinlogPosition& pos, std::uint32_t ts, std::uint64_t events,
+                                          std::uint64_t bytes) {
   {
     std::lock_guard lk(mu_);
+    stats_.events += events;
+    stats_.bytes += bytes;
     read_pos_ = pos;  // assigned: keeps read_pos_'s buffer
     if (ts) stats_.last_event_timestamp = ts;
   }
@@ -264,6 +268,7 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   // short-string size) instead of two allocations per event.
   DecodedEvent decoded;
   const DecodedEvent* ev = &decoded;
+  std::uint64_t unpublished_events = 0, unpublished_bytes = 0;
   for (;;) {
     free_spent();
     // A view into the connection's buffer: decoded (values copied out) before the next read.
@@ -272,10 +277,13 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
     if (!bytes)
       throw ConnectionError(std::make_error_code(std::errc::connection_reset), "the server ended the binlog dump");
     last_activity_ = now_ticks();
-    {
+    // Counted here, published with the read position (or every 64 events): not a lock per event.
+    ++unpublished_events;
+    unpublished_bytes += bytes->size();
+    if (unpublished_events >= 64) {
       std::lock_guard lk(mu_);
-      ++stats_.events;
-      stats_.bytes += bytes->size();
+      stats_.events += std::exchange(unpublished_events, 0);
+      stats_.bytes += std::exchange(unpublished_bytes, 0);
     }
     if (auto r = decoder.decode(*bytes, decoded); !r)
       throw FatalStreamError("binlog decode failed: " + r.error().message());
@@ -303,7 +311,8 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
         co_await push(std::move(cur));
       cur = Transaction{};
       trx_changes = trx_queries = piece_changes_ = piece_queries_ = 0;
-      set_read_position(resume, ev->header.timestamp);
+      set_read_position(resume, ev->header.timestamp, std::exchange(unpublished_events, 0),
+                        std::exchange(unpublished_bytes, 0));
     } else if (settings_.piece_bytes && cur.bytes >= settings_.piece_bytes && decoder.trx().in_transaction()) {
       // A piece of a big transaction: `resume` stays at the transaction's start.
       cur.end = ev->end;

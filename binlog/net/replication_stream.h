@@ -111,7 +111,9 @@ class ReplicationStream {
   boost::asio::awaitable<void> watchdog(std::shared_ptr<BinlogConnection> conn,
                                         std::shared_ptr<std::atomic<bool>> done);
   boost::asio::awaitable<void> push(Transaction trx);
-  void set_read_position(const BinlogPosition& pos, std::uint32_t ts);
+  // Also adds events/bytes read since the last call to the stats.
+  void set_read_position(const BinlogPosition& pos, std::uint32_t ts, std::uint64_t events = 0,
+                         std::uint64_t bytes = 0);
   void fail(std::exception_ptr e);
 
   boost::asio::any_io_executor executor_;

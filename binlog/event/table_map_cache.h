@@ -16,6 +16,13 @@ class TableMapCache {
     const std::uint64_t id = map.table_id;
     maps_.insert_or_assign(id, std::move(map));
   }
+  // put(), but an entry equal to `map` (the usual case: a TABLE_MAP before every transaction's
+  // rows, unchanged while the table is) is kept instead of copied over again.
+  void put_if_changed(const TableMap& map) {
+    auto it = maps_.find(map.table_id);
+    if (it == maps_.end()) maps_.emplace(map.table_id, map);
+    else if (!(it->second == map)) it->second = map;
+  }
   const TableMap* find(std::uint64_t table_id) const {
     auto it = maps_.find(table_id);
     return it == maps_.end() ? nullptr : &it->second;
@@ -27,7 +34,7 @@ class TableMapCache {
   // Feed the inner events of a TRANSACTION_PAYLOAD too: their TABLE_MAPs live there.
   void observe(const Event& ev) {
     if (const auto* m = std::get_if<TableMap>(&ev)) {
-      put(*m);
+      put_if_changed(*m);
     } else if (std::holds_alternative<FormatDescription>(ev) || std::holds_alternative<Rotate>(ev)) {
       clear();
     }

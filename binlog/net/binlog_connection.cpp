@@ -200,6 +200,29 @@ struct BinlogConnection::Impl {
     }
   }
 
+  // read_packet without the copy: valid until the next read (FrameAssembler::next_view).
+  awaitable<Bytes> read_packet_view(const char* doing) {
+    for (;;) {
+      auto p = assembler.next_view();
+      if (!p) {
+        transport->close();
+        dumping = false;
+        throw ConnectionError(p.error().code, std::string(doing) + ": " + p.error().message());
+      }
+      if (*p) {
+        seq = assembler.expected_sequence();
+        co_return **p;
+      }
+      std::size_t n = 0;
+      try {
+        n = co_await transport->read_some(asio::buffer(read_buf));
+      } catch (const boost::system::system_error& e) {
+        throw_io(e, doing);
+      }
+      assembler.feed(Bytes(read_buf.data(), n));
+    }
+  }
+
   awaitable<void> write_packet(Bytes payload, const char* doing) {
     auto wire = frame_payload(payload, seq);
     assembler.set_expected_sequence(seq);
@@ -481,13 +504,19 @@ awaitable<void> BinlogConnection::async_start_dump(std::string file, std::uint32
 }
 
 awaitable<std::optional<std::vector<std::uint8_t>>> BinlogConnection::async_read_event() {
+  auto view = co_await async_read_event_view();
+  if (!view) co_return std::nullopt;
+  co_return std::optional<std::vector<std::uint8_t>>(std::vector<std::uint8_t>(view->begin(), view->end()));
+}
+
+awaitable<std::optional<Bytes>> BinlogConnection::async_read_event_view() {
   Impl& d = *impl_;
   Impl::Busy busy(d);
   if (!d.dumping) throw std::logic_error("BinlogConnection: async_read_event without a running dump");
-  auto packet = co_await d.read_packet("reading a binlog event");
+  const Bytes packet = co_await d.read_packet_view("reading a binlog event");
   if (packet.empty()) throw ConnectionError(Errc::kProtocolError, "empty packet in the binlog stream");
   switch (packet[0]) {
-    case kOkHeader: packet.erase(packet.begin()); co_return std::optional<std::vector<std::uint8_t>>(std::move(packet));
+    case kOkHeader: co_return std::optional<Bytes>(packet.subspan(1));
     case kErrHeader: {
       d.dumping = false;
       auto err = parse_err_packet(packet);

@@ -84,6 +84,9 @@ class BinlogConnection {
   // The next event's bytes (header included, checksum not stripped); nullopt at the end of a
   // non-blocking dump. An ERR from the server throws with its code.
   boost::asio::awaitable<std::optional<std::vector<std::uint8_t>>> async_read_event();
+  // Same, without a copy: a view into the connection's receive buffer, valid only until the
+  // next operation on this connection (the stream decodes each event before reading the next).
+  boost::asio::awaitable<std::optional<Bytes>> async_read_event_view();
   // Sends COM_QUIT and closes.
   boost::asio::awaitable<void> async_quit();
   // Closes the socket; a pending read fails with a connection-lost error.

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
@@ -97,6 +98,25 @@ std::optional<Transaction> ReplicationStream::pop(std::chrono::milliseconds time
   return t;
 }
 
+void ReplicationStream::recycle(std::vector<Transaction> spent) {
+  if (spent.empty() || !running_) return;  // no reader to free them: freed here
+  {
+    std::lock_guard lk(mu_);
+    spent_.push_back(std::move(spent));
+  }
+  has_spent_ = true;
+}
+
+void ReplicationStream::free_spent() {
+  if (!has_spent_.load(std::memory_order_relaxed) || !has_spent_.exchange(false)) return;
+  std::vector<std::vector<Transaction>> spent;
+  {
+    std::lock_guard lk(mu_);
+    spent.swap(spent_);
+  }
+  // Destroyed here, outside the lock.
+}
+
 bool ReplicationStream::wait_read_past(const BinlogPosition& pos, std::chrono::milliseconds timeout) {
   std::unique_lock lk(mu_);
   return cv_.wait_for(lk, timeout, [&] { return read_pos_ >= pos || failure_ || !running_; }) && read_pos_ >= pos;
@@ -127,10 +147,13 @@ std::exception_ptr ReplicationStream::failure() const {
   return failure_;
 }
 
-void ReplicationStream::set_read_position(BinlogPosition pos, std::uint32_t ts) {
+void ReplicationStream::set_read_position(const BinlogPosition& pos, std::uint32_t ts, std::uint64_t events,
+                                          std::uint64_t bytes) {
   {
     std::lock_guard lk(mu_);
-    read_pos_ = std::move(pos);
+    stats_.events += events;
+    stats_.bytes += bytes;
+    read_pos_ = pos;  // assigned: keeps read_pos_'s buffer
     if (ts) stats_.last_event_timestamp = ts;
   }
   cv_.notify_all();
@@ -241,27 +264,37 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
   // Of the transaction in progress: row changes and statements read so far (pieces: skip those
   // delivered before a reconnect).
   std::size_t trx_changes = 0, trx_queries = 0;
+  // One decoded event, reused: its positions keep their buffers (file names are often past the
+  // short-string size) instead of two allocations per event.
+  DecodedEvent decoded;
+  const DecodedEvent* ev = &decoded;
+  std::uint64_t unpublished_events = 0, unpublished_bytes = 0;
   for (;;) {
-    auto bytes = co_await conn->async_read_event();
+    free_spent();
+    // A view into the connection's buffer: decoded (values copied out) before the next read.
+    auto bytes = co_await conn->async_read_event_view();
     // Our dump blocks, so an end means the server ended it (a shutdown, a restart): reconnect.
     if (!bytes)
       throw ConnectionError(std::make_error_code(std::errc::connection_reset), "the server ended the binlog dump");
     last_activity_ = now_ticks();
-    {
+    // Counted here, published with the read position (or every 64 events): not a lock per event.
+    ++unpublished_events;
+    unpublished_bytes += bytes->size();
+    if (unpublished_events >= 64) {
       std::lock_guard lk(mu_);
-      ++stats_.events;
-      stats_.bytes += bytes->size();
+      stats_.events += std::exchange(unpublished_events, 0);
+      stats_.bytes += std::exchange(unpublished_bytes, 0);
     }
-    auto ev = decoder.decode(Bytes(bytes->data(), bytes->size()));
-    if (!ev) throw FatalStreamError("binlog decode failed: " + ev.error().message());
+    if (auto r = decoder.decode(*bytes, decoded); !r)
+      throw FatalStreamError("binlog decode failed: " + r.error().message());
     // MariaDB's FL_PREPARED_XA: XA START is no event of its own but this GTID's flag.
     if (const auto* g = std::get_if<MariaGtid>(&ev->event); g && (g->flags & 0x40)) cur.prepared_xa = true;
     const auto before = cur.changes.size() + cur.queries.size();
-    for (auto& row : ev->rows)
+    for (auto& row : decoded.rows)
       if (trx_changes++ >= piece_changes_) cur.changes.push_back(std::move(row));
     if (const auto* q = std::get_if<Query>(&ev->event); q && !is_trx_marker(*q) && trx_queries++ >= piece_queries_)
       cur.queries.push_back(*q);
-    for (auto& q : ev->inner_queries)
+    for (auto& q : decoded.inner_queries)
       if (!is_trx_marker(q) && trx_queries++ >= piece_queries_) cur.queries.push_back(std::move(q));
     if (cur.changes.size() + cur.queries.size() > before) cur.bytes += bytes->size();
 
@@ -278,7 +311,8 @@ asio::awaitable<void> ReplicationStream::run_once(BinlogPosition& resume, bool& 
         co_await push(std::move(cur));
       cur = Transaction{};
       trx_changes = trx_queries = piece_changes_ = piece_queries_ = 0;
-      set_read_position(resume, ev->header.timestamp);
+      set_read_position(resume, ev->header.timestamp, std::exchange(unpublished_events, 0),
+                        std::exchange(unpublished_bytes, 0));
     } else if (settings_.piece_bytes && cur.bytes >= settings_.piece_bytes && decoder.trx().in_transaction()) {
       // A piece of a big transaction: `resume` stays at the transaction's start.
       cur.end = ev->end;

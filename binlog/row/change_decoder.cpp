@@ -25,6 +25,20 @@ Result<DecodedEvent> ChangeDecoder::decode(Bytes event) {
 
 Result<DecodedEvent> ChangeDecoder::decode(const RawEvent& raw) {
   DecodedEvent out;
+  if (auto r = decode(raw, out); !r) return r.error();
+  return out;
+}
+
+Result<void> ChangeDecoder::decode(Bytes event, DecodedEvent& out) {
+  auto raw = make_raw_event(event, format_, 0);
+  if (!raw) return raw.error();
+  return decode(*raw, out);
+}
+
+Result<void> ChangeDecoder::decode(const RawEvent& raw, DecodedEvent& out) {
+  out.rows.clear();
+  out.inner_queries.clear();
+  out.trx = TrxStep::kOutside;
   out.header = raw.header;
   // Live events say where they end (log_pos); file events know their offset. Artificial
   // events and heartbeats do not move the position.
@@ -39,7 +53,8 @@ Result<DecodedEvent> ChangeDecoder::decode(const RawEvent& raw) {
     end = raw.header.log_pos;
     start = end >= raw.header.event_size ? end - raw.header.event_size : 0;
   }
-  out.start = BinlogPosition{position_.file, start};
+  out.start.file = position_.file;  // assigned, not constructed: keeps the buffer it has
+  out.start.offset = start;
 
   auto ev = decode_event(raw, format_);
   if (!ev) {
@@ -58,7 +73,7 @@ Result<DecodedEvent> ChangeDecoder::decode(const RawEvent& raw) {
     position_ = BinlogPosition{rot->next_file, rot->position};
     out.end = position_;
     out.trx = TrxStep::kOutside;
-    return out;
+    return {};
   }
   // The position only moves forward (a resumed dump re-sends its FDE with log_pos 0, but be safe).
   if (raw.offset != 0) position_.offset = end;
@@ -71,7 +86,7 @@ Result<DecodedEvent> ChangeDecoder::decode(const RawEvent& raw) {
   } else if (const auto* payload = std::get_if<TransactionPayload>(&out.event)) {
     if (auto r = decode_payload(*payload, out); !r) return r.error();
   }
-  return out;
+  return {};
 }
 
 Result<void> ChangeDecoder::decode_rows_into(const RowsEvent& rows, const BinlogPosition& at,

@@ -70,6 +70,11 @@ class ChangeDecoder {
   [[nodiscard]] Result<DecodedEvent> decode(Bytes event);
   // An event already split and verified (the file reader does that itself).
   [[nodiscard]] Result<DecodedEvent> decode(const RawEvent& raw);
+  // decode(), into `out`, reusing its buffers (the positions' file names are not allocated
+  // again for every event): for a caller that decodes one event after another. On error `out`
+  // is left partly filled.
+  [[nodiscard]] Result<void> decode(Bytes event, DecodedEvent& out);
+  [[nodiscard]] Result<void> decode(const RawEvent& raw, DecodedEvent& out);
 
   // Column names for a table map: the caller's, else optional metadata, else "@1".."@n".
   std::vector<std::string> column_names(const TableMap& map) const;

@@ -12,6 +12,8 @@
 // https://dev.mysql.com/doc/dev/mysql-server/latest/classmysql_1_1binlog_1_1event_1_1Rows__event.html
 #include "binlog/row/row_decoder.h"
 
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "binlog/row/bitmap.h"
@@ -46,15 +48,15 @@ StringMeta resolve_string_meta(std::uint16_t meta) noexcept {
   return {static_cast<ColumnType>(byte0), byte1};
 }
 
-Errc read_prefixed_bytes(ByteReader& r, std::size_t prefix, Value& out) {
+// `owner`: the buffer `r` reads, shared by the value (a view); null = the value copies its bytes.
+Errc read_prefixed_bytes(ByteReader& r, std::size_t prefix, Value& out, const std::shared_ptr<const void>& owner) {
   const std::uint64_t len = r.uint_le(prefix);
   if (!r.ok()) return Errc::kTruncated;
   if (len > r.remaining()) return Errc::kTruncated;
   Bytes b = r.bytes(static_cast<std::size_t>(len));
-  // Reuse the string's buffer when `out` already holds bytes (decode_rows_into reuses rows).
-  BytesValue* bv = std::get_if<BytesValue>(&out);
-  if (bv == nullptr) bv = &out.emplace<BytesValue>();
-  bv->bytes.assign(reinterpret_cast<const char*>(b.data()), b.size());
+  const std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
+  if (owner) out.emplace<BytesValue>(owner, text);
+  else out.emplace<BytesValue>(text);
   return Errc::kOk;
 }
 
@@ -109,7 +111,7 @@ Errc emplace_temporal(Errc e, T&& v, Value& out) {
 
 // The one switch over column types. `partial_json` only for PARTIAL_UPDATE after images.
 Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_unsigned, bool partial_json, Value& out,
-                 ValueError& err) {
+                 ValueError& err, const std::shared_ptr<const void>& owner) {
   switch (type) {
     case ColumnType::kTiny: {
       std::uint64_t v = r.uint_le(1);
@@ -202,12 +204,12 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
       return emplace_temporal(read_timestamp2(r, meta, v), v, out);
     }
     case ColumnType::kVarchar:
-    case ColumnType::kVarString: return read_prefixed_bytes(r, meta < 256 ? 1 : 2, out);
+    case ColumnType::kVarString: return read_prefixed_bytes(r, meta < 256 ? 1 : 2, out, owner);
     case ColumnType::kString: {
       const StringMeta sm = resolve_string_meta(meta);
       if (sm.real == ColumnType::kEnum) return read_enum(r, sm.length, out);
       if (sm.real == ColumnType::kSet) return read_set(r, sm.length, out);
-      return read_prefixed_bytes(r, sm.length < 256 ? 1 : 2, out);
+      return read_prefixed_bytes(r, sm.length < 256 ? 1 : 2, out, owner);
     }
     case ColumnType::kEnum: return read_enum(r, meta & 0xff, out);
     case ColumnType::kSet: return read_set(r, meta & 0xff, out);
@@ -229,12 +231,31 @@ Errc decode_into(ByteReader& r, ColumnType type, std::uint16_t meta, bool is_uns
     case ColumnType::kGeometry:
     case ColumnType::kVector:
       if (meta < 1 || meta > 4) return Errc::kBadValue;
-      return read_prefixed_bytes(r, meta, out);
+      return read_prefixed_bytes(r, meta, out, owner);
     case ColumnType::kTypedArray:
     case ColumnType::kInvalid:
     case ColumnType::kBool: break;
   }
   return Errc::kUnknownColumnType;
+}
+
+// Whether decode_into gives a BytesValue for this column.
+bool holds_bytes(ColumnType type, std::uint16_t meta) noexcept {
+  switch (type) {
+    case ColumnType::kVarchar:
+    case ColumnType::kVarString:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+    case ColumnType::kBlob:
+    case ColumnType::kGeometry:
+    case ColumnType::kVector: return true;
+    case ColumnType::kString: {
+      const ColumnType real = resolve_string_meta(meta).real;
+      return real != ColumnType::kEnum && real != ColumnType::kSet;
+    }
+    default: return false;
+  }
 }
 
 // Per-column facts, computed once per event.
@@ -272,6 +293,7 @@ class RowsDecoder {
   RowsDecoder(const RowsEvent& ev, const TableMap& map, const ColumnSigns& signs)
       : ev_(ev), map_(map), r_(ev.rows), ncols_(static_cast<std::size_t>(ev.column_count)) {
     plans_.resize(ncols_);
+    bool has_bytes = false;
     std::size_t numeric = 0;
     int json = 0;
     for (std::size_t i = 0; i < ncols_; ++i) {
@@ -285,8 +307,16 @@ class RowsDecoder {
       }
       if (i < signs.is_unsigned.size()) p.is_unsigned = signs.is_unsigned[i];
       if (p.type == ColumnType::kJson) p.json_index = json++;
+      has_bytes = has_bytes || holds_bytes(p.type, p.meta);
     }
     json_columns_ = static_cast<std::size_t>(json);
+    if (has_bytes && !ev.rows.empty()) {
+      // One copy of the row images, shared by every string value decoded from it (value.h).
+      auto buf = std::make_shared_for_overwrite<std::uint8_t[]>(ev.rows.size());
+      std::memcpy(buf.get(), ev.rows.data(), ev.rows.size());
+      r_ = ByteReader(Bytes(buf.get(), ev.rows.size()));
+      owner_ = std::move(buf);
+    }
   }
 
   // Decodes into `rows`, reusing the RowPairs (and their strings' buffers) already there.
@@ -381,7 +411,7 @@ class RowsDecoder {
       const bool partial =
           has_partial && p.json_index >= 0 && partial_bits.test(static_cast<std::size_t>(p.json_index));
       const std::size_t at = r_.pos();
-      const Errc e = decode_into(r_, p.type, p.meta, p.is_unsigned, partial, values[i], verr);
+      const Errc e = decode_into(r_, p.type, p.meta, p.is_unsigned, partial, values[i], verr, owner_);
       if (e != Errc::kOk) {
         return fail(e, i, name, verr.detail.empty() ? std::string("value") : verr.detail,
                     verr.offset ? verr.offset : at);
@@ -393,6 +423,7 @@ class RowsDecoder {
   const RowsEvent& ev_;
   const TableMap& map_;
   ByteReader r_;
+  std::shared_ptr<const void> owner_;  // the copy r_ reads when a column holds bytes
   std::size_t ncols_;
   std::vector<ColumnPlan> plans_;
   std::size_t json_columns_ = 0;
@@ -406,7 +437,7 @@ Result<Value> decode_value(ByteReader& r, ColumnType type, std::uint16_t meta, b
   Value v;
   ValueError verr;
   const std::size_t at = r.pos();
-  const Errc e = decode_into(r, type, meta, is_unsigned, false, v, verr);
+  const Errc e = decode_into(r, type, meta, is_unsigned, false, v, verr, nullptr);
   if (e != Errc::kOk) {
     std::string ctx = std::string(column_type_name(type)) + " value";
     if (!verr.detail.empty()) ctx += ": " + verr.detail;

@@ -29,8 +29,9 @@ struct ColumnSigns {
 // naming the row and column.
 Result<std::vector<RowPair>> decode_rows(const RowsEvent& ev, const TableMap& map, const ColumnSigns& signs = {});
 
-// Same, into `rows`, reusing the RowPairs already there (their vectors and strings keep their
-// buffers), so a caller that keeps one vector across events decodes with few allocations.
+// Same, into `rows`, reusing the RowPairs already there (their vectors keep their buffers), so
+// a caller that keeps one vector across events decodes with few allocations. String values are
+// views into one copy of the event's row images that they share (BytesValue, value.h).
 // On return `rows` holds exactly the decoded rows; on error, the rows decoded so far (the last
 // one partly filled).
 Result<void> decode_rows_into(const RowsEvent& ev, const TableMap& map, const ColumnSigns& signs,

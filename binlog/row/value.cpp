@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "binlog/row/json_binary.h"
 #include "binlog/row/temporal.h"
@@ -71,7 +72,7 @@ struct Printer {
       out.append(buf, v.decimals > 6 ? 6 : v.decimals);
     }
   }
-  void operator()(const BytesValue& v) const { append_quoted_bytes(out, v.bytes); }
+  void operator()(const BytesValue& v) const { append_quoted_bytes(out, v.bytes()); }
   void operator()(const JsonValue& v) const { append_quoted_bytes(out, v.text); }
   void operator()(const EnumValue& v) const { out += std::to_string(v.index); }
   void operator()(const SetValue& v) const {
@@ -83,6 +84,14 @@ struct Printer {
 };
 
 }  // namespace
+
+BytesValue::BytesValue(std::string_view bytes) {
+  if (bytes.empty()) return;
+  auto buf = std::make_shared_for_overwrite<char[]>(bytes.size());
+  std::memcpy(buf.get(), bytes.data(), bytes.size());
+  bytes_ = std::string_view(buf.get(), bytes.size());
+  owner_ = std::move(buf);
+}
 
 std::string to_string(const Value& v) {
   std::string out;

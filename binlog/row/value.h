@@ -2,7 +2,9 @@
 // DECIMAL stays exact text; temporal values keep their fields and fractional precision.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -45,9 +47,27 @@ struct TimestampValue {  // seconds since the epoch, UTC; 0 is the zero timestam
   std::uint8_t decimals = 0;
   bool operator==(const TimestampValue&) const = default;
 };
-struct BytesValue {  // CHAR/VARCHAR/BINARY/VARBINARY/BLOB/TEXT/GEOMETRY/VECTOR: raw bytes
-  std::string bytes;
-  bool operator==(const BytesValue&) const = default;
+// CHAR/VARCHAR/BINARY/VARBINARY/BLOB/TEXT/GEOMETRY/VECTOR: raw bytes. The row decoder gives a
+// view into one buffer per rows event instead of a string per value (an allocation per value was
+// most of the binlog reader's CPU); each value shares the ownership of that buffer, so a value,
+// and every copy of it, keeps its bytes alive: no BytesValue can outlive what it points into.
+class BytesValue {
+ public:
+  BytesValue() = default;
+  // An owning copy of `bytes` (tests, values built by hand).
+  BytesValue(std::string_view bytes);  // NOLINT(google-explicit-constructor): BytesValue{"abc"}
+  BytesValue(const std::string& bytes) : BytesValue(std::string_view(bytes)) {}  // NOLINT
+  BytesValue(const char* bytes) : BytesValue(std::string_view(bytes)) {}         // NOLINT
+  // `bytes` inside the buffer `owner` keeps alive.
+  BytesValue(std::shared_ptr<const void> owner, std::string_view bytes) : owner_(std::move(owner)), bytes_(bytes) {}
+
+  std::string_view bytes() const noexcept { return bytes_; }
+  std::size_t size() const noexcept { return bytes_.size(); }
+  bool operator==(const BytesValue& o) const noexcept { return bytes_ == o.bytes_; }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  std::string_view bytes_;
 };
 struct JsonValue {  // MySQL binary JSON rendered as canonical JSON text
   std::string text;

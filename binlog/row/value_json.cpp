@@ -136,7 +136,7 @@ struct ValueJsonPrinter {
     }
     append_json_string(out, s);
   }
-  void operator()(const BytesValue& v) const { append_bytes(out, v.bytes); }
+  void operator()(const BytesValue& v) const { append_bytes(out, v.bytes()); }
   void operator()(const JsonValue& v) const {
     if (v.text.rfind("JSON_DIFF", 0) == 0) append_json_string(out, v.text);  // partial update, not a document
     else out += v.text;
@@ -208,7 +208,7 @@ void append_image(std::string& out, const RowImage& img, const std::vector<std::
     out.push_back(':');
     const auto* bytes = std::get_if<BytesValue>(&img.values[i]);
     if (bytes && charsets && i < charsets->size() && !(*charsets)[i].empty() && (*charsets)[i] != "binary")
-      append_text(out, bytes->bytes, (*charsets)[i]);
+      append_text(out, bytes->bytes(), (*charsets)[i]);
     else append_json_value(out, img.values[i]);
   }
   out.push_back('}');

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 namespace ghostcut::binlog {
 
@@ -16,9 +17,24 @@ void FrameAssembler::feed(Bytes data) {
 }
 
 Result<std::optional<std::vector<std::uint8_t>>> FrameAssembler::next() {
+  auto view = next_view();
+  if (!view) return view.error();
+  if (!*view) return std::optional<std::vector<std::uint8_t>>{};
+  if (joined_) {  // a joined packet: hand over its buffer instead of copying it
+    joined_ = false;
+    return std::optional<std::vector<std::uint8_t>>(std::exchange(partial_, {}));
+  }
+  return std::optional<std::vector<std::uint8_t>>(std::vector<std::uint8_t>((*view)->begin(), (*view)->end()));
+}
+
+Result<std::optional<Bytes>> FrameAssembler::next_view() {
   if (error_) return *error_;
+  if (joined_) {  // the last view pointed into partial_ (16 MiB or more): it may go now
+    partial_ = {};
+    joined_ = false;
+  }
   for (;;) {
-    if (buffered() < kFrameHeaderSize) return std::optional<std::vector<std::uint8_t>>{};
+    if (buffered() < kFrameHeaderSize) return std::optional<Bytes>{};
     const std::uint8_t* h = buf_.data() + start_;
     const std::size_t len = std::size_t(h[0]) | (std::size_t(h[1]) << 8) | (std::size_t(h[2]) << 16);
     const std::uint8_t seq = h[3];
@@ -33,7 +49,7 @@ Result<std::optional<std::vector<std::uint8_t>>> FrameAssembler::next() {
                                                 " bytes (raise the max packet size setting)");
       return *error_;
     }
-    if (buffered() < kFrameHeaderSize + len) return std::optional<std::vector<std::uint8_t>>{};
+    if (buffered() < kFrameHeaderSize + len) return std::optional<Bytes>{};
 
     const std::uint8_t* body = h + kFrameHeaderSize;
     start_ += kFrameHeaderSize + len;
@@ -44,16 +60,14 @@ Result<std::optional<std::vector<std::uint8_t>>> FrameAssembler::next() {
       in_continuation_ = true;
       continue;
     }
-    std::vector<std::uint8_t> out;
     if (in_continuation_) {
       partial_.insert(partial_.end(), body, body + len);
-      out = std::move(partial_);
-      partial_ = {};
       in_continuation_ = false;
-    } else {
-      out.assign(body, body + len);
+      joined_ = true;
+      return std::optional<Bytes>(Bytes(partial_.data(), partial_.size()));
     }
-    return std::optional<std::vector<std::uint8_t>>(std::move(out));
+    // Consumed bytes stay in buf_ until the next feed(), so the view stays valid until then.
+    return std::optional<Bytes>(Bytes(body, len));
   }
 }
 

@@ -32,6 +32,9 @@ class FrameAssembler {
   // A complete payload, nullopt when more bytes are needed, or an error
   // (sequence_mismatch, packet_too_large).
   [[nodiscard]] Result<std::optional<std::vector<std::uint8_t>>> next();
+  // Same, as a view into the assembler's own buffer, without a copy. The view is valid only
+  // until the next call of feed(), next() or next_view().
+  [[nodiscard]] Result<std::optional<Bytes>> next_view();
 
   // The sequence id the next frame must carry. A client resets it when it starts a command
   // and sets it to (last sent id + 1) after writing.
@@ -46,6 +49,7 @@ class FrameAssembler {
   std::size_t start_ = 0;
   std::vector<std::uint8_t> partial_;  // joined payload of the continuation frames seen so far
   bool in_continuation_ = false;
+  bool joined_ = false;  // the last view was partial_
   std::uint8_t expected_seq_ = 0;
   std::size_t max_payload_;
   std::optional<Error> error_;

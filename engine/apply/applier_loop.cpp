@@ -372,7 +372,11 @@ void ApplierLoop::run(std::stop_token stop) {
       timed(tm.landing, [&] { landed = land(); });
       if (ahead->prepared && !Applier::started(*ahead->prepared)) applier->start(*ahead->prepared);
       flight = std::exchange(ahead, std::nullopt);
-      landed.reset();  // freed while the server writes the next batch
+      if (landed) {                // freed while the server writes the next batch
+        landed->prepared.reset();  // its operations point into the batch
+        stream_.recycle(std::move(landed->batch));
+        landed.reset();
+      }
       if (!pipeline) land();
     }
     land();  // stop: the batch in hand is finished

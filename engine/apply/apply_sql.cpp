@@ -36,6 +36,13 @@ const char* kPartialJsonHelp =
     "(and in the server config) and restart the migration";
 
 Result<void> check_image(const binlog::RowImage& img, const ApplyTarget& t, const binlog::RowChange& c) {
+  // The usual case, every needed column there, without building a Result per column.
+  const auto there = [&](std::size_t i) {
+    return i < img.values.size() && (img.present.empty() || (i < img.present.size() && img.present[i]));
+  };
+  if (std::all_of(t.source_indexes.begin(), t.source_indexes.end(), there) &&
+      std::all_of(t.key_source_indexes.begin(), t.key_source_indexes.end(), there))
+    return {};
   auto need = [&](std::size_t i) -> Result<void> {
     if (i >= img.values.size())
       return Error(binlog::Errc::kBadValue, "row image of " + where(c) + " has " + std::to_string(img.values.size()) +
@@ -68,6 +75,12 @@ Result<std::vector<std::string>> key_of(const binlog::RowImage& img, const Apply
     key.push_back(std::move(lit));
   }
   return key;
+}
+
+std::optional<IntKey> int_key_of(const binlog::Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return IntKey{*i < 0 ? -1 : 0, static_cast<std::uint64_t>(*i)};
+  if (const auto* u = std::get_if<std::uint64_t>(&v)) return IntKey{0, *u};
+  return std::nullopt;
 }
 
 std::string key_identity(const std::vector<std::string>& key) {
@@ -327,18 +340,40 @@ Result<std::vector<RowOp>> row_ops(std::span<const binlog::RowChange* const> cha
       if (!k) return k.error();
       after_key = std::move(*k);
     }
+    const std::size_t k0 = t.key_source_indexes.front();
     if (before_key && (!after_key || *before_key != *after_key))
-      ops.push_back({RowOp::Kind::kDelete, std::move(*before_key), nullptr});
-    if (after_key) ops.push_back({RowOp::Kind::kWrite, std::move(*after_key), &*c.after});
+      ops.push_back({RowOp::Kind::kDelete, std::move(*before_key), nullptr, int_key_of(c.before->values[k0])});
+    if (after_key)
+      ops.push_back({RowOp::Kind::kWrite, std::move(*after_key), &*c.after, int_key_of(c.after->values[k0])});
   }
   if (!dedupe) return ops;
   // Keep the last operation of each key; survivors stay in binlog order.
   std::vector<bool> keep(ops.size(), false);
-  std::unordered_set<std::string> seen;
-  for (std::size_t i = ops.size(); i-- > 0;)
-    if (seen.insert(key_identity(ops[i].key)).second) keep[i] = true;
+  std::size_t kept = 0;
+  const bool int_keys = t.key_source_indexes.size() == 1 &&
+                        std::all_of(ops.begin(), ops.end(), [](const RowOp& op) { return op.first_int.has_value(); });
+  if (int_keys) {
+    // One integer column: its value is the key (one literal per value), so sort positions by
+    // (value, position) and keep each value's last, without a string per operation.
+    std::vector<std::uint32_t> order(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const auto c = *ops[a].first_int <=> *ops[b].first_int;
+      return c != 0 ? c < 0 : a < b;
+    });
+    for (std::size_t j = 0; j < order.size(); ++j)
+      if (j + 1 == order.size() || *ops[order[j]].first_int != *ops[order[j + 1]].first_int) {
+        keep[order[j]] = true;
+        ++kept;
+      }
+  } else {
+    std::unordered_set<std::string> seen;
+    for (std::size_t i = ops.size(); i-- > 0;)
+      if (seen.insert(key_identity(ops[i].key)).second) keep[i] = true;
+    kept = seen.size();
+  }
   std::vector<RowOp> out;
-  out.reserve(seen.size());
+  out.reserve(kept);
   for (std::size_t i = 0; i < ops.size(); ++i)
     if (keep[i]) out.push_back(std::move(ops[i]));
   return out;
@@ -383,10 +418,16 @@ std::pair<std::vector<RowOp>, std::vector<RowOp>> partition_ops(std::vector<RowO
   // single values: the two connections then mostly change different index pages instead of
   // queueing for the same page latches. A key's operations all share its first column.
   for (auto& op : ops) {
-    std::int64_t v = 0;
-    const auto& k = op.key.front();
-    std::from_chars(k.data(), k.data() + k.size(), v);
-    const auto block = static_cast<std::uint64_t>(v) >> 8;
+    std::uint64_t v = 0;
+    if (op.first_int) {
+      v = op.first_int->lo;
+    } else {
+      std::int64_t parsed = 0;
+      const auto& k = op.key.front();
+      std::from_chars(k.data(), k.data() + k.size(), parsed);
+      v = static_cast<std::uint64_t>(parsed);
+    }
+    const auto block = v >> 8;
     const auto h = (block * 0x9E3779B97F4A7C15ULL) >> 63;
     (h ? out.second : out.first).push_back(std::move(op));
   }
@@ -403,7 +444,12 @@ void order_by_key(std::vector<RowOp>& ops) {
   };
   std::stable_sort(ops.begin(), ops.end(), [&](const RowOp& x, const RowOp& y) {
     if (x.kind != y.kind) return x.kind == RowOp::Kind::kDelete;
-    for (std::size_t i = 0; i < x.key.size() && i < y.key.size(); ++i) {
+    std::size_t i = 0;
+    if (x.first_int && y.first_int) {  // the values row_ops kept: no text to compare
+      if (*x.first_int != *y.first_int) return *x.first_int < *y.first_int;
+      i = 1;
+    }
+    for (; i < x.key.size() && i < y.key.size(); ++i) {
       if (less_int(x.key[i], y.key[i])) return true;
       if (less_int(y.key[i], x.key[i])) return false;
     }

@@ -8,7 +8,9 @@
 // Consecutive operations of one kind become one statement (REPLACE … VALUES (…),(…) or
 // DELETE … WHERE key IN (…)); statements are split at max_statement_bytes.
 #pragma once
+#include <compare>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -67,11 +69,22 @@ std::string identity_term(std::string term, const std::string& stored, const std
 // Errors (bad_value): a chunk-key column missing from the shared columns or the original table.
 [[nodiscard]] Result<ApplyTarget> make_apply_target(const MigrationPlan& plan, std::size_t max_statement_bytes);
 
+// An integer key value, ordered as numbers: (hi, lo) is the value as a 128-bit two's
+// complement number (hi = -1 for a negative int64, else 0), so signed and unsigned compare alike.
+struct IntKey {
+  std::int64_t hi = 0;
+  std::uint64_t lo = 0;
+  auto operator<=>(const IntKey&) const = default;
+};
+
 struct RowOp {
   enum class Kind { kDelete, kWrite };
   Kind kind = Kind::kWrite;
   std::vector<std::string> key;           // SQL literals of the key columns, in key order
   const binlog::RowImage* row = nullptr;  // kWrite: the new image (points into the changes)
+  // The first key column's value when the row image holds an integer there (row_ops sets it from
+  // the value, so order_by_key and partition_ops need not parse `key` text again).
+  std::optional<IntKey> first_int;
 };
 
 // insert → write; delete → delete; update → write, preceded by delete(old key) when the key

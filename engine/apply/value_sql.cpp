@@ -123,7 +123,7 @@ void append_sql_literal(std::string& out, const binlog::Value& v, std::string_vi
             out += charset;
             out.push_back(' ');
           }
-          append_hex(out, x.bytes);
+          append_hex(out, x.bytes());
         } else if constexpr (std::is_same_v<T, JsonValue>) {
           if (x.partial)
             throw std::invalid_argument(

@@ -65,8 +65,8 @@ std::optional<std::int64_t> Changelog::heartbeat_in(const binlog::RowImage& row)
   if (row.values.size() <= kValueColumn) return std::nullopt;
   const auto* hint = std::get_if<binlog::BytesValue>(&row.values[kHintColumn]);
   const auto* value = std::get_if<binlog::BytesValue>(&row.values[kValueColumn]);
-  if (!hint || !value || hint->bytes != kHeartbeatHint) return std::nullopt;
-  auto micros = parse_micros(value->bytes);
+  if (!hint || !value || hint->bytes() != kHeartbeatHint) return std::nullopt;
+  auto micros = parse_micros(value->bytes());
   if (!micros || *micros <= 0) return std::nullopt;
   return micros;
 }

@@ -141,7 +141,7 @@ std::string mariadb_style(const Value& v, const engine::ColumnInfo& col) {
     return "'" + s + "'";
   }
   if (std::holds_alternative<TimestampValue>(v)) return to_string(v);  // epoch seconds[.fraction]
-  if (auto* b = std::get_if<BytesValue>(&v)) return printed_bytes(b->bytes);
+  if (auto* b = std::get_if<BytesValue>(&v)) return printed_bytes(std::string(b->bytes()));
   if (auto* e = std::get_if<EnumValue>(&v)) return std::to_string(e->index);
   if (auto* s = std::get_if<SetValue>(&v)) {
     // mariadb-binlog prints a SET's storage bytes in stored (little-endian) order, each byte's

@@ -420,6 +420,35 @@ TEST(PartitionTest, KeepsEachKeysOperationsTogetherAndInOrder) {
   }
 }
 
+// Unsigned keys above the int64 range and negative signed ones order as numbers; operations
+// built without a value (first_int unset) fall back to their literals' text.
+TEST(OrderByKeyTest, UnsignedAboveInt64AndTextOnlyKeys) {
+  const auto urow = [](std::uint64_t id) {
+    return RowImage{{id, binlog::BytesValue{"a"}, std::int64_t{1}}, {true, true, true}};
+  };
+  const std::vector<RowChange> changes = {ins(urow(18446744073709551615ULL)), ins(urow(9223372036854775808ULL)),
+                                          ins(urow(7)), ins(urow(18446744073709551615ULL))};
+  const auto plan = split_plan();
+  const auto target = make_apply_target(plan, 1 << 20);
+  ASSERT_TRUE(target);
+  auto ops = row_ops(ptrs(changes), *target, /*dedupe=*/true);
+  ASSERT_TRUE(ops);
+  ASSERT_EQ(ops->size(), 3u) << "the repeated key kept once";
+  EXPECT_EQ(ops->back().row, &*changes[3].after) << "its last operation";
+  order_by_key(*ops);
+  std::vector<std::string> got;
+  for (const auto& op : *ops) got.push_back(op.key.front());
+  EXPECT_EQ(got, (std::vector<std::string>{"7", "9223372036854775808", "18446744073709551615"}));
+
+  std::vector<RowOp> text_only = {{RowOp::Kind::kWrite, {"10"}, nullptr, std::nullopt},
+                                  {RowOp::Kind::kWrite, {"-2"}, nullptr, std::nullopt},
+                                  {RowOp::Kind::kWrite, {"9"}, nullptr, std::nullopt}};
+  order_by_key(text_only);
+  EXPECT_EQ(text_only[0].key.front(), "-2");
+  EXPECT_EQ(text_only[1].key.front(), "9");
+  EXPECT_EQ(text_only[2].key.front(), "10");
+}
+
 // Where keys commute, a batch's operations go out deletes first, then writes, each in numeric
 // key order (not text order: 9 < 10, -20 < -1); every operation is kept.
 TEST(OrderByKeyTest, DeletesThenWritesEachInNumericKeyOrder) {

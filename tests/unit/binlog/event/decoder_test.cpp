@@ -280,6 +280,24 @@ TEST(TableMapCache, ReplaceFindAndClear) {
   EXPECT_EQ(cache.find(5), nullptr);
 }
 
+// A TABLE_MAP equal to the cached one (one before every transaction) leaves the entry as it is;
+// a changed one replaces it.
+TEST(TableMapCache, EqualMapKeepsTheEntryChangedMapReplacesIt) {
+  TableMapCache cache;
+  auto a = parse_table_map(span_of(table_map_body(5, "a").take()), 8);
+  auto b = parse_table_map(span_of(table_map_body(5, "b").take()), 8);
+  ASSERT_TRUE(a && b);
+  cache.observe(Event(*a));
+  const TableMap* entry = cache.find(5);
+  cache.observe(Event(*a));
+  EXPECT_EQ(cache.find(5), entry);
+  EXPECT_EQ(*cache.find(5), *a);
+  cache.observe(Event(*b));
+  EXPECT_EQ(*cache.find(5), *b);
+  cache.observe(Event(*a));
+  EXPECT_EQ(*cache.find(5), *a);
+}
+
 Query query(const char* sql) {
   Query q;
   q.statement = sql;

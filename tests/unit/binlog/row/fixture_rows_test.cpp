@@ -134,13 +134,13 @@ TEST_F(FixtureRows, LongCharEnumSetWriteUpdateDelete) {
   ASSERT_TRUE(wr) << wr.error().message();
   ASSERT_EQ(wr->size(), 1u);
   const RowImage& ins = *(*wr)[0].after;
-  EXPECT_EQ(std::get<BytesValue>(ins.values[0]).bytes, digits100);
-  const std::string f2 = std::get<BytesValue>(ins.values[1]).bytes;
+  EXPECT_EQ(std::get<BytesValue>(ins.values[0]).bytes(), digits100);
+  const std::string f2(std::get<BytesValue>(ins.values[1]).bytes());
   EXPECT_EQ(f2.size(), 298u);
   EXPECT_EQ(f2.substr(0, 100), digits100);
   EXPECT_EQ(std::get<EnumValue>(ins.values[2]), EnumValue{1});
   EXPECT_EQ(std::get<SetValue>(ins.values[3]), SetValue{5});
-  EXPECT_EQ(std::get<BytesValue>(ins.values[4]).bytes, "0123456789");
+  EXPECT_EQ(std::get<BytesValue>(ins.values[4]).bytes(), "0123456789");
 
   auto u = load_fixture_rows("mysql-8.0/rmc__mysql-enum-string-set.000001", 1855, RowsKind::kUpdate);
   auto ur = decode_rows(u.ev, enum_table());
@@ -148,11 +148,11 @@ TEST_F(FixtureRows, LongCharEnumSetWriteUpdateDelete) {
   ASSERT_EQ(ur->size(), 1u);
   EXPECT_EQ(*(*ur)[0].before, ins);
   const RowImage& after = *(*ur)[0].after;
-  EXPECT_EQ(std::get<BytesValue>(after.values[0]).bytes, "field1");
-  EXPECT_EQ(std::get<BytesValue>(after.values[1]).bytes, "field_2");
+  EXPECT_EQ(std::get<BytesValue>(after.values[0]).bytes(), "field1");
+  EXPECT_EQ(std::get<BytesValue>(after.values[1]).bytes(), "field_2");
   EXPECT_EQ(std::get<EnumValue>(after.values[2]), EnumValue{2});
   EXPECT_EQ(std::get<SetValue>(after.values[3]), SetValue{10});
-  EXPECT_EQ(std::get<BytesValue>(after.values[4]).bytes, f2);
+  EXPECT_EQ(std::get<BytesValue>(after.values[4]).bytes(), f2);
 
   auto d = load_fixture_rows("mysql-8.0/rmc__mysql-enum-string-set.000001", 2945, RowsKind::kDelete);
   auto dr = decode_rows(d.ev, enum_table());

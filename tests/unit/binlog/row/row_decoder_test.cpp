@@ -357,6 +357,39 @@ TEST(RowDecoder, DecodeIntoReusesRowsAndMatchesFreshDecode) {
   EXPECT_FALSE(decode_rows_into(bad, sample_map(), {}, out));
 }
 
+// String values are views into one copy of the event's row images, shared by the values: they
+// stay valid after the event's bytes are overwritten and freed, and after the decoded rows are.
+TEST(RowDecoder, StringValuesKeepTheirBytesAliveWithoutTheEvent) {
+  auto rows =
+      std::make_unique<std::vector<std::uint8_t>>(hex("00 01000000 026162 75c8 99b2ba108311d0"
+                                                      "00 02000000 0163 75c8 99b2ba108311d0"));
+  auto ev = make_event(RowsKind::kWrite, 4, *rows);
+  auto res = decode_rows(ev, sample_map());
+  ASSERT_TRUE(res) << res.error().message();
+  ASSERT_EQ(res->size(), 2u);
+  std::fill(rows->begin(), rows->end(), 0xee);
+  rows.reset();
+  ev.rows = {};
+  BytesValue kept = std::get<BytesValue>((*res)[1].after->values[1]);
+  const RowImage first = *(*res)[0].after;
+  res->clear();
+  EXPECT_EQ(std::get<BytesValue>(first.values[1]).bytes(), "ab");
+  EXPECT_EQ(kept.bytes(), "c");
+  EXPECT_EQ(kept, BytesValue("c"));
+}
+
+TEST(RowDecoder, BytesValueFromTextOwnsACopy) {
+  std::string text = "abc";
+  BytesValue v(text);
+  text = "xyz";
+  EXPECT_EQ(v.bytes(), "abc");
+  const BytesValue copy = v;
+  v = BytesValue();
+  EXPECT_EQ(copy.bytes(), "abc");
+  EXPECT_TRUE(v.bytes().empty());
+  EXPECT_EQ(BytesValue(""), BytesValue());
+}
+
 TEST(RowDecoder, EmptyRowsGiveNoPairs) {
   auto ev = make_event(RowsKind::kWrite, 4, {});
   auto res = decode_rows(ev, sample_map());

@@ -200,3 +200,41 @@ TEST(FramePayload, SplitsAtSixteenMegabytes) {
     EXPECT_TRUE(out.payloads[0] == payload);
   }
 }
+
+// next_view() hands out the same payloads as next(), without a copy, in any chunking and with
+// continuation frames; each view is read before the next call (its validity ends there).
+TEST(FrameAssembler, ViewsGiveWhatCopiesGive) {
+  const auto big = pattern(kMaxFramePayload + 10);
+  std::vector<std::uint8_t> first_part(big.begin(), big.begin() + kMaxFramePayload);
+  std::vector<std::uint8_t> rest(big.begin() + kMaxFramePayload, big.end());
+  const auto wire = concat(
+      {frame(0, bytes_of("one")), frame(1, first_part), frame(2, rest), frame(3, {}), frame(4, bytes_of("after"))});
+  for (std::size_t chunk : kChunks) {
+    if (chunk < 64) continue;  // 16 MiB a byte at a time: covered by the copying tests
+    SCOPED_TRACE("chunk " + std::to_string(chunk));
+    FrameAssembler copies, views;
+    const auto want = assemble_chunked(copies, wire, chunk);
+    ASSERT_FALSE(want.error);
+    std::vector<std::vector<std::uint8_t>> got;
+    bool mixed = false;  // alternate next_view() and next(): they share one state
+    for (std::size_t off = 0; off < wire.size(); off += chunk) {
+      views.feed(Bytes(wire).subspan(off, std::min(chunk, wire.size() - off)));
+      for (;;) {
+        mixed = !mixed;
+        if (mixed) {
+          auto v = views.next_view();
+          ASSERT_TRUE(v);
+          if (!*v) break;
+          got.emplace_back((*v)->begin(), (*v)->end());
+        } else {
+          auto p = views.next();
+          ASSERT_TRUE(p);
+          if (!*p) break;
+          got.push_back(std::move(**p));
+        }
+      }
+    }
+    EXPECT_EQ(got, want.payloads);
+    EXPECT_EQ(views.expected_sequence(), 5);
+  }
+}

@@ -1,9 +1,6 @@
 // Common header, FORMAT_DESCRIPTION (version-dependent checksum trailer, variable post-header
 // table), CRC32 verification (incl. the FDE in-use flag), RawEvent splitting.
 #include <gtest/gtest.h>
-#include <zlib.h>
-
-#include <vector>
 
 #include "binlog/event/binlog_format.h"
 #include "binlog/event/checksum.h"
@@ -143,27 +140,6 @@ TEST(BinlogFormat, DefaultFormat) {
   EXPECT_EQ(f.post_header_len(EventType::kMariaGtid), 19);
   EXPECT_EQ(f.post_header_len(EventType::kMariaDeleteRowsCompressed), 10);
   EXPECT_FALSE(default_binlog_format().has_checksum());
-}
-
-// crc32_of (folded 64 and 16 bytes at a time where the CPU can, zlib for the rest) gives zlib's
-// CRC32 for every length around the fold sizes, from any alignment.
-TEST(Checksum, SameAsZlibForEveryLengthAndAlignment) {
-  std::vector<std::uint8_t> data(1200 + 16);
-  std::uint32_t x = 12345;
-  for (auto& b : data) {
-    x = x * 1103515245u + 12345u;
-    b = static_cast<std::uint8_t>(x >> 16);
-  }
-  for (std::size_t align = 0; align < 16; align += 5) {
-    for (std::size_t n = 0; n <= 1200; ++n) {
-      const Bytes in(data.data() + align, n);
-      const auto want = static_cast<std::uint32_t>(crc32(crc32(0L, Z_NULL, 0), in.data(), static_cast<uInt>(n)));
-      ASSERT_EQ(crc32_of(in), want) << "length " << n << ", offset " << align;
-    }
-  }
-  const std::vector<std::uint8_t> zeros(4096, 0), ones(4096, 0xff);
-  EXPECT_EQ(crc32_of(Bytes(zeros)), static_cast<std::uint32_t>(crc32(0L, zeros.data(), 4096)));
-  EXPECT_EQ(crc32_of(Bytes(ones)), static_cast<std::uint32_t>(crc32(0L, ones.data(), 4096)));
 }
 
 TEST(Checksum, VerifyAndStrip) {

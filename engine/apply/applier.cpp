@@ -12,6 +12,7 @@
 
 #include "common/thread_name.h"
 #include "engine/apply/apply_sql.h"
+#include "engine/apply/job_thread.h"
 #include "engine/copy/copier.h"
 #include "engine/sql/sql_connection.h"
 
@@ -27,70 +28,10 @@ struct Applier::Retry {
   std::uint64_t random_state = 1;  // backoff jitter
 };
 
-// Runs posted jobs one at a time, in order, on its own thread (with the SQL thread setup
-// Connector/C++ needs). Jobs queue: a connection goes on to the next batch's half without
-// waiting for the other connection to finish the batch before.
-class Applier::Worker {
+// A connection's thread: one SQL job at a time, in order (JobThread).
+class Applier::Worker : public JobThread {
  public:
-  explicit Worker(std::string name)
-      : thread_([this, name = std::move(name)](std::stop_token st) {
-          name_this_thread(name);
-          SqlThreadGuard guard;
-          std::unique_lock lk(mu_);
-          for (;;) {
-            cv_.wait(lk, [&] { return !jobs_.empty() || st.stop_requested(); });
-            if (st.stop_requested()) return;  // queued jobs are dropped: their owner is gone
-            auto job = std::move(jobs_.front());
-            jobs_.pop_front();
-            lk.unlock();
-            std::exception_ptr e;
-            const auto t0 = Clock::now();
-            try {
-              job();
-            } catch (...) {
-              e = std::current_exception();
-            }
-            busy_ += (Clock::now() - t0).count();
-            lk.lock();
-            if (e) errors_.emplace(done_ + 1, e);
-            ++done_;
-            cv_.notify_all();
-          }
-        }) {}
-  ~Worker() {
-    {
-      std::lock_guard lk(mu_);  // the thread tests stop_requested() under the lock: no lost wake-up
-      thread_.request_stop();
-    }
-    cv_.notify_all();
-  }
-  // Queues a job; its ticket for wait().
-  std::uint64_t post(std::function<void()> job) {
-    std::lock_guard lk(mu_);
-    jobs_.push_back(std::move(job));
-    cv_.notify_all();
-    return ++posted_;
-  }
-  // Waits for the job of `ticket` (and so every job posted before it); its exception, if any.
-  std::exception_ptr wait(std::uint64_t ticket) {
-    std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return done_ >= ticket; });
-    const auto it = errors_.find(ticket);
-    if (it == errors_.end()) return nullptr;
-    auto e = it->second;
-    errors_.erase(it);
-    return e;
-  }
-  Clock::duration busy() const { return Clock::duration(busy_.load()); }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  std::uint64_t posted_ = 0, done_ = 0;
-  std::map<std::uint64_t, std::exception_ptr> errors_;  // by ticket, until waited for
-  std::atomic<Clock::rep> busy_{0};                     // time spent in jobs
-  std::jthread thread_;                                 // last: stopped and joined first
+  using JobThread::JobThread;
 };
 
 Applier::Applier(SqlConnection& conn, const MigrationPlan& plan, ApplierConfig config, ProgressCounters& progress)

@@ -179,25 +179,8 @@ struct BinlogConnection::Impl {
   }
 
   awaitable<std::vector<std::uint8_t>> read_packet(const char* doing) {
-    for (;;) {
-      auto p = assembler.next();
-      if (!p) {
-        transport->close();
-        dumping = false;
-        throw ConnectionError(p.error().code, std::string(doing) + ": " + p.error().message());
-      }
-      if (*p) {
-        seq = assembler.expected_sequence();
-        co_return std::move(**p);
-      }
-      std::size_t n = 0;
-      try {
-        n = co_await transport->read_some(asio::buffer(read_buf));
-      } catch (const boost::system::system_error& e) {
-        throw_io(e, doing);
-      }
-      assembler.feed(Bytes(read_buf.data(), n));
-    }
+    const Bytes p = co_await read_packet_view(doing);
+    co_return std::vector<std::uint8_t>(p.data(), p.data() + p.size());
   }
 
   // read_packet without the copy: valid until the next read (FrameAssembler::next_view).

@@ -81,7 +81,7 @@ std::optional<std::string> exact_conversion(const ColumnInfo& a, const ColumnInf
 
 ChecksumColumns checksum_columns(const MigrationPlan& plan) {
   ChecksumColumns out;
-  std::set<std::string> collations;
+  std::set<std::string> collations, charsets;
   for (const auto& s : plan.mapping.shared) {
     const auto& a = plan.original.columns.at(s.source_index);
     const auto& b = plan.ghost.columns.at(s.target_index);
@@ -95,27 +95,39 @@ ChecksumColumns checksum_columns(const MigrationPlan& plan) {
     ChecksumColumn c{s.source_name, conv->empty() ? qa : *conv, qb, a.nullable || b.nullable, !fixed_text(b.data_type)};
     if (b.collation) collations.insert(*b.collation);
     if (a.collation) collations.insert(*a.collation);
-    if (c.original.rfind("CONVERT(", 0) == 0) out.binary = true;  // CONVERT's result has its own collation
+    // The values as compared are in the ghost's character set on both sides (CONVERT into it).
+    const bool converted = c.original.rfind("CONVERT(", 0) == 0;
+    if (converted) collations.insert("CONVERT");  // its result has the charset's default collation
+    c.text = b.charset && *b.charset != "binary" && c.variable;
+    if (c.text) charsets.insert(*b.charset);
     out.compared.push_back(std::move(c));
   }
-  if (collations.size() > 1) out.binary = true;  // CONCAT_WS cannot mix them
+  if (collations.size() > 1) {  // CONCAT_WS cannot mix them as they are
+    if (charsets.size() == 1) out.text_collation = *charsets.begin() + "_bin";
+    else out.binary = true;
+  }
   return out;
 }
 
 std::string checksum_row_expression(const ChecksumColumns& columns, bool ghost_side) {
   // CONCAT_WS skips NULLs, hence the ISNULL flags; the lengths keep ('a#b','c') and ('a','b#c')
   // apart. Numbers and dates need neither: their text cannot hold '#'.
-  std::string e = "CONCAT_WS('#'";
+  const bool collate = !columns.text_collation.empty() && !columns.binary;
+  std::string e = "CONCAT_WS('#'", text = "CONCAT_WS('#'";
   for (const auto& c : columns.compared) {
     const auto& v = ghost_side ? c.ghost : c.original;
-    if (c.nullable) e += ", ISNULL(" + v + ")";
+    auto& out = collate && c.text ? text : e;
+    if (c.nullable) out += ", ISNULL(" + v + ")";
     if (c.variable) {
-      e += ", LENGTH(" + v + ")";
-      e += columns.binary ? ", CAST(" + v + " AS BINARY)" : ", " + v;
+      out += ", LENGTH(" + v + ")";
+      if (collate && c.text) out += ", " + v + " COLLATE " + columns.text_collation;
+      else out += columns.binary ? ", CAST(" + v + " AS BINARY)" : ", " + v;
     } else {
-      e += ", " + v;
+      out += ", " + v;
     }
   }
+  // The text part's CRC32 is a number in the row's string: binary values beside it stay bytes.
+  if (collate) e += ", CRC32(" + text + "))";
   return e + ")";
 }
 

@@ -137,6 +137,32 @@ TEST_F(ChecksumTest, ValuesCannotShiftAcrossTheSeparator) {
   EXPECT_THROW(run(), ChecksumMismatch);
 }
 
+// Text of two collations beside bytes that are not UTF-8: compared under utf8mb4_bin with the
+// bytes kept apart (one CONCAT_WS would turn 0xff into '?' and miss the change); text of two
+// character sets: compared as bytes. A one-byte change is found either way.
+TEST_F(ChecksumTest, MixedCollationsAndCharsetsMissNoByte) {
+  for (const char* extra : {"ADD COLUMN u TEXT COLLATE utf8mb4_unicode_ci", "ADD COLUMN u TEXT CHARACTER SET latin1"}) {
+    SCOPED_TRACE(extra);
+    conn_->execute(std::string("ALTER TABLE t ") + extra);
+    conn_->execute(std::string("ALTER TABLE t_gho ") + extra);
+    conn_->execute("UPDATE t SET u = 'ü', bin = 0xff WHERE id = 1");
+    conn_->execute("UPDATE t_gho SET u = 'ü', bin = 0xff WHERE id = 1");
+    ChecksumResult r;
+    ASSERT_NO_THROW(r = run());
+    EXPECT_EQ(r.rows, 3u);
+    conn_->execute("UPDATE t_gho SET bin = 0xfe WHERE id = 1");
+    EXPECT_THROW(run(), ChecksumMismatch);
+    conn_->execute("UPDATE t_gho SET bin = 0xff, u = 'u' WHERE id = 1");
+    EXPECT_THROW(run(), ChecksumMismatch);
+    conn_->execute("UPDATE t_gho SET u = 'ü', j = '{\"k\": [1, 3]}' WHERE id = 1");
+    EXPECT_THROW(run(), ChecksumMismatch);
+    conn_->execute("UPDATE t_gho g JOIN t USING (id) SET g.j = t.j");
+    EXPECT_NO_THROW(run());
+    conn_->execute("ALTER TABLE t DROP COLUMN u");
+    conn_->execute("ALTER TABLE t_gho DROP COLUMN u");
+  }
+}
+
 // A narrowed scale rounds: not compared, listed. A widened one converts exactly: compared, and a
 // difference in it is still found.
 TEST_F(ChecksumTest, ColumnsConvertedExactlyAreComparedOthersListed) {

@@ -80,5 +80,58 @@ TEST(ChecksumColumns, RowExpressionFlagsNullsAndLengthsOnlyWhereNeeded) {
   EXPECT_EQ(checksum_row_expression(c, false), "CONCAT_WS('#', `id`, ISNULL(`s`), LENGTH(`s`), CAST(`s` AS BINARY))");
 }
 
+// Text of several collations in one character set: the text values are hashed apart under that
+// set's _bin collation, and that CRC32 joins the other values, which stay bytes.
+TEST(ChecksumColumns, TextOfSeveralCollationsIsHashedApartUnderOneBinCollation) {
+  ChecksumColumns c;
+  c.compared = {{"id", "`id`", "`id`", false, false, false},
+                {"s", "`s`", "`s`", true, true, true},
+                {"b", "`b`", "`b`", false, true, false},
+                {"u", "CONVERT(`u` USING utf8mb4)", "`u`", false, true, true}};
+  c.text_collation = "utf8mb4_bin";
+  EXPECT_EQ(checksum_row_expression(c, false),
+            "CONCAT_WS('#', `id`, LENGTH(`b`), `b`, CRC32(CONCAT_WS('#', ISNULL(`s`), LENGTH(`s`), `s` COLLATE "
+            "utf8mb4_bin, LENGTH(CONVERT(`u` USING utf8mb4)), CONVERT(`u` USING utf8mb4) COLLATE utf8mb4_bin)))");
+  EXPECT_EQ(checksum_row_expression(c, true),
+            "CONCAT_WS('#', `id`, LENGTH(`b`), `b`, CRC32(CONCAT_WS('#', ISNULL(`s`), LENGTH(`s`), `s` COLLATE "
+            "utf8mb4_bin, LENGTH(`u`), `u` COLLATE utf8mb4_bin)))");
+}
+
+// Which form a plan gets: one collation as it is; several in one set (or a charset conversion)
+// under that set's _bin; several sets as bytes.
+TEST(ChecksumColumns, TheFormFollowsTheCollationsAndCharacterSets) {
+  const auto utf8 = std::optional<std::string>("utf8mb4"), latin1 = std::optional<std::string>("latin1");
+  auto plan = [](std::vector<std::pair<ColumnInfo, ColumnInfo>> columns) {
+    MigrationPlan p;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      p.original.columns.push_back(columns[i].first);
+      p.ghost.columns.push_back(columns[i].second);
+      p.mapping.shared.push_back(SharedColumn{columns[i].first.name, columns[i].second.name, i, i, false, 0});
+    }
+    return checksum_columns(p);
+  };
+  const auto gen = col("a", "varchar", "varchar(10)", false, utf8, std::string("utf8mb4_general_ci"));
+  const auto bin = col("b", "text", "text", false, utf8, std::string("utf8mb4_bin"));
+  const auto lat = col("c", "varchar", "varchar(10)", false, latin1, std::string("latin1_swedish_ci"));
+  const auto bytes = col("v", "varbinary", "varbinary(8)");
+  auto r = plan({{gen, gen}, {bytes, bytes}});
+  EXPECT_TRUE(r.text_collation.empty());
+  EXPECT_FALSE(r.binary);
+  r = plan({{gen, gen}, {bin, bin}, {bytes, bytes}});
+  EXPECT_EQ(r.text_collation, "utf8mb4_bin");
+  EXPECT_FALSE(r.binary);
+  EXPECT_TRUE(r.compared[0].text);
+  EXPECT_FALSE(r.compared[2].text);
+  auto converted = lat;
+  converted.charset = utf8;
+  converted.collation = "utf8mb4_general_ci";
+  r = plan({{lat, converted}});
+  EXPECT_EQ(r.text_collation, "utf8mb4_bin");
+  EXPECT_EQ(r.compared[0].original, "CONVERT(`c` USING utf8mb4)");
+  r = plan({{gen, gen}, {lat, lat}});
+  EXPECT_TRUE(r.text_collation.empty());
+  EXPECT_TRUE(r.binary);
+}
+
 }  // namespace
 }  // namespace ghostcut::engine

@@ -39,6 +39,12 @@ bool ApplierControl::drain_to(const binlog::BinlogPosition& pos, std::chrono::st
 
 void ApplierControl::resume() { applier_.resume(); }
 
+void ApplierControl::pause() { applier_.pause(); }
+
+bool ApplierControl::run_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
+  return applier_.run_to(pos, deadline);
+}
+
 void ApplierControl::stop_throttling() {
   std::lock_guard lk(mu_);
   throttle_stopped_ = true;

@@ -25,6 +25,10 @@ class ApplierControl {
   // While taken: resume, drain to `pos`; on success the applier stays paused until resume().
   bool drain_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
   void resume();
+  // While taken, lock-free instants (the checksum on MariaDB): pause(), take a snapshot at binlog
+  // position P, run_to(P) — every transaction up to P applied and none after — then resume().
+  void pause();
+  bool run_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
   // On the way out: lifts the throttle's pause and stops applying it.
   void stop_throttling();
   Owner owner() const;

@@ -87,8 +87,25 @@ void ApplierLoop::resume() {
   {
     std::lock_guard lk(mu_);
     pause_requested_ = false;
+    stop_at_.reset();
   }
   cv_.notify_all();
+}
+
+bool ApplierLoop::run_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lk(mu_);
+  if (!paused_ && !failure_ && thread_.joinable())
+    throw std::logic_error("ApplierLoop::run_to: the loop must be paused first");
+  stop_at_ = pos;
+  pause_requested_ = false;
+  cv_.notify_all();
+  // The loop pauses itself once applied_ reaches pos (it moves applied_ there when the next
+  // transaction lies beyond it); until then paused_ may still be the old pause's.
+  const bool held = cv_.wait_until(lk, deadline, [&] { return failure_ || (paused_ && applied_ >= pos); });
+  pause_requested_ = true;  // from here on a plain pause, whatever happened
+  stop_at_.reset();
+  cv_.notify_all();
+  return held && !failure_;
 }
 
 bool ApplierLoop::drain_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
@@ -224,6 +241,7 @@ void ApplierLoop::run(std::stop_token stop) {
     };
     const bool pipeline = applier_config_.pipeline;
     std::vector<binlog::Transaction> batch;
+    std::optional<binlog::Transaction> carry;  // popped, but after run_to's position
     // Where the loop's time goes, logged at debug level every few seconds while it works.
     struct Timings {
       std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
@@ -261,25 +279,41 @@ void ApplierLoop::run(std::stop_token stop) {
     };
     while (!stop.stop_requested()) {
       report();
+      std::optional<binlog::BinlogPosition> stop_at;  // run_to's: nothing after it is applied
       {
         std::unique_lock lk(mu_);
-        if (pause_requested_) {
+        stop_at = stop_at_;
+        const bool at_stop = stop_at && applied_ >= *stop_at;
+        if (pause_requested_ || at_stop) {
           lk.unlock();
           land();
           lk.lock();
           paused_ = true;
           cv_.notify_all();
-          cv_.wait_for(lk, std::chrono::milliseconds(50), [&] { return !pause_requested_; });
-          paused_ = pause_requested_;
+          cv_.wait_for(lk, std::chrono::milliseconds(50),
+                       [&] { return !pause_requested_ && !(stop_at_ && applied_ >= *stop_at_); });
+          paused_ = pause_requested_ || (stop_at_ && applied_ >= *stop_at_);
           continue;
         }
+        paused_ = false;
       }
+      // A transaction ending after stop_at waits in `carry` until resume() (it starts at or
+      // after stop_at, a transaction boundary: everything before it is applied or in flight).
+      auto beyond = [&](const binlog::Transaction& t) { return stop_at && t.end > *stop_at; };
       // Read the position before checking the queue: the stream pushes a transaction before it
       // moves the position, so "queue empty" then means everything up to it has been popped.
       const auto read = stream_.read_position();
       // With a batch in flight, only what is already queued is taken; else its write is awaited.
       std::optional<binlog::Transaction> first;
-      timed(tm.idle, [&] { first = stream_.pop(std::chrono::milliseconds(flight ? 0 : 50)); });
+      if (carry) first = std::exchange(carry, std::nullopt);
+      else timed(tm.idle, [&] { first = stream_.pop(std::chrono::milliseconds(flight ? 0 : 50)); });
+      if (first && beyond(*first)) {
+        carry = std::move(first);
+        first.reset();
+        timed(tm.landing, [&] { land(); });
+        set_applied(*stop_at);  // every transaction before the carried one is applied
+        continue;
+      }
       if (!first) {
         timed(tm.landing, [&] { land(); });
         if (auto f = stream_.failure()) std::rethrow_exception(f);
@@ -298,6 +332,10 @@ void ApplierLoop::run(std::stop_token stop) {
       while (events < limit && !batch.back().more) {
         auto more = stream_.pop(std::chrono::milliseconds(0));
         if (!more) break;
+        if (beyond(*more)) {
+          carry = std::move(more);
+          break;
+        }
         batch.push_back(std::move(*more));
         events += batch.back().changes.size();
       }

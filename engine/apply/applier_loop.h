@@ -55,6 +55,11 @@ class ApplierLoop {
 
   // True once every change up to `pos` is in the ghost; false at `deadline` or on failure.
   bool drain_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
+  // From a pause(): applies every transaction that ends at or before `pos` and none after it
+  // (those wait, in order), then stays paused until resume(). True once it holds there; false at
+  // `deadline` or on failure (still paused). `pos` must be a transaction boundary at or after the
+  // applied position, e.g. a snapshot's binlog position (the checksum's lock-free instant).
+  bool run_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
   binlog::BinlogPosition applied_position() const;
   // Where a resumed run may start: the applied position, but never past the start of the oldest
   // XA transaction still held (prepared, not yet committed) — a resumed run must read its rows
@@ -88,6 +93,7 @@ class ApplierLoop {
   std::atomic<std::int64_t> heartbeat_written_micros_{0};  // write time of the newest applied heartbeat
   bool pause_requested_ = false;                           // guarded by mu_
   bool paused_ = false;                                    // guarded by mu_: the loop is idle because of a pause
+  std::optional<binlog::BinlogPosition> stop_at_;          // guarded by mu_: run_to's position
   std::function<void(std::uint64_t)> on_changes_;
   ApplierConfig applier_config_;
   std::atomic<bool> skip_to_rename_{false};  // written by the applier thread only, after start()

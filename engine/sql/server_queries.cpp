@@ -4,6 +4,7 @@
 
 #include "engine/sql/quoting.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/text.h"
 
 namespace ghostcut::engine {
 
@@ -13,6 +14,17 @@ binlog::BinlogPosition current_binlog_position(SqlConnection& c, const std::stri
   if (st.empty() || st.rows[0].size() < 2 || !st.rows[0][0] || !st.rows[0][1])
     throw std::runtime_error(statement + " returned nothing: is the binary log on?");
   return binlog::BinlogPosition{*st.rows[0][0], to_uint64(st.rows[0][1])};
+}
+
+std::optional<binlog::BinlogPosition> snapshot_binlog_position(SqlConnection& c) {
+  std::optional<std::string> file, pos;
+  for (const auto& row : c.query("SHOW SESSION STATUS LIKE 'binlog\\_snapshot\\_%'").rows) {
+    if (row.size() < 2 || !row[0] || !row[1]) continue;
+    if (iequals(*row[0], "Binlog_snapshot_file")) file = row[1];
+    if (iequals(*row[0], "Binlog_snapshot_position")) pos = row[1];
+  }
+  if (!file || !pos || file->empty()) return std::nullopt;
+  return binlog::BinlogPosition{*file, to_uint64(pos)};
 }
 
 std::string show_create_table(SqlConnection& c, const std::string& database, const std::string& table) {

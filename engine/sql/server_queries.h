@@ -15,6 +15,10 @@ class SqlConnection;
 // The server's current binlog position (binlog::binlog_status_statement: SHOW BINARY LOG STATUS on
 // MySQL 8.2+, SHOW MASTER STATUS elsewhere). Throws std::runtime_error when the binary log is off.
 binlog::BinlogPosition current_binlog_position(SqlConnection& c, const std::string& server_version);
+// MariaDB and Percona Server: inside START TRANSACTION WITH CONSISTENT SNAPSHOT, the binlog
+// position its snapshot matches (every transaction committed before it, none after:
+// Binlog_snapshot_file/_position). nullopt where the server has no such status (MySQL).
+std::optional<binlog::BinlogPosition> snapshot_binlog_position(SqlConnection& c);
 
 bool table_exists(SqlConnection& c, const std::string& database, const std::string& table);
 // SHOW CREATE TABLE's definition; throws std::runtime_error when it returns nothing.

@@ -15,6 +15,7 @@
 #include "engine/copy/chunk_copy.h"
 #include "engine/sql/binlog_settings.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/text.h"
 
@@ -125,7 +126,8 @@ ChecksumResult Checksum::run() {
   }
   const int threads = std::max(1, options_.threads);
 
-  // Steps 1–5: `n` snapshot pairs at one instant. Returns how long writers to t waited.
+  // `n` snapshot pairs, each showing both tables at one instant (see the top).
+  std::optional<bool> snapshot_positions;  // the server tells a snapshot's binlog position
   auto consistent_point = [&](std::size_t n) {
     std::vector<Pair> pairs(n);
     for (auto& p : pairs) {
@@ -135,6 +137,31 @@ ChecksumResult Checksum::run() {
         c->execute(kEngineSessionSetup);  // key values are read and bound in one zone
         c->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
       }
+    }
+    if (lock_free_ && !snapshot_positions)
+      snapshot_positions = snapshot_binlog_position(*pairs.front().original).has_value();
+    if (lock_free_ && *snapshot_positions) {
+      for (auto& p : pairs) {
+        lock_free_->pause();
+        bool resumed = false;
+        try {
+          p.original->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+          const auto at = snapshot_binlog_position(*p.original);
+          if (!at) throw std::runtime_error("checksum: the server stopped telling the snapshot's binlog position");
+          if (!lock_free_->run_to(*at, Clock::now() + lock_timeout_)) {
+            resumed = true;
+            resume_();
+            throw ChecksumNotTaken("the applier did not reach " + at->to_string() + " within the lock timeout");
+          }
+          p.ghost->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+        } catch (...) {
+          if (!resumed) resume_();
+          throw;
+        }
+        resume_();
+      }
+      result.lock_free = true;
+      return pairs;
     }
     auto lock = SqlConnection::open(settings_);
     const auto secs = std::to_string(std::max<long long>(1, lock_timeout_.count()));

@@ -1,18 +1,28 @@
 // Checksum: proves, before the cut-over, that the ghost holds exactly the original's rows, and
 // repairs a chunk that does not.
 //
-// Both tables are read as of ONE instant, while writes and the applier go on:
+// Each pair of snapshots (one of t, one of the ghost, per worker) shows both tables as of one
+// instant, while writes and the applier go on. Where the server tells a snapshot's binlog position
+// (MariaDB, Percona Server: Binlog_snapshot_position), without any lock — per pair:
+//   1. the applier pauses after the batch in hand (applied through some A)
+//   2. t's conn:   START TRANSACTION WITH CONSISTENT SNAPSHOT; its binlog position → P (≥ A): the
+//                  snapshot holds exactly the transactions committed before P
+//   3. the applier applies every transaction up to P and none after it (they wait), and pauses
+//   4. ghost conn: START TRANSACTION WITH CONSISTENT SNAPSHOT — the applier's work through P; the
+//                  applier resumes. Writers to t never wait; a long transaction on t does not matter.
+// Elsewhere (MySQL), with a lock:
 //   1. lock conn:  LOCK TABLES t READ               — writers to t wait (a short stall, bounded
 //                                                      by the lock timeout, like a cut-over's)
 //   2. lock conn:  binlog position → P               — every committed write to t is before P
 //   3. drain:      the applier applies through P, then pauses
 //   4. N pairs:    START TRANSACTION WITH CONSISTENT SNAPSHOT (one for t, one for the ghost, per worker)
 //   5. lock conn:  UNLOCK TABLES; the applier resumes — the stall ends
-//   6. workers:    walk the chunk key in chunks of the original; per chunk, on both sides,
-//                  COUNT(*) and BIT_XOR(CRC32(row)) over the compared columns, in their snapshots
-//                  (non-locking reads, in parallel)
-// With t locked and the applier paused and drained, nothing changes either table between the
-// snapshots, so every snapshot shows the same logical state. A chunk whose aggregates differ is
+// Then the workers walk the chunk key in chunks of the original; per chunk, on both sides of one
+// pair, COUNT(*) and BIT_XOR(CRC32(row)) over the compared columns, in their snapshots
+// (non-locking reads, in parallel). Within a pair nothing separates the two snapshots but the
+// applier's work through P, so they show the same logical state; chunks partition the key space,
+// so every row is compared in some pair (pairs taken lock-free are a few ms apart, like the
+// applier's own lag: each chunk is proven equal at its pair's instant). A chunk whose aggregates differ is
 // compared row by row (key, CRC32(row)) in its snapshot, and each differing key is copied again
 // (DELETE it from the ghost, then the copier's own statement for that one key, in one
 // transaction: the ghost then holds the original's CURRENT row, and binlog events still on the way
@@ -32,6 +42,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -54,6 +65,7 @@ struct ChecksumResult {
   std::vector<std::string> skipped;          // changed by the ALTER in a way not compared exactly
   std::uint64_t rows_repaired = 0;           // keys copied again after a difference (0 when equal)
   std::chrono::milliseconds write_stall{0};  // the longest of the passes' lock holds
+  bool lock_free = false;                    // the snapshots were taken without a lock (see the top)
   std::chrono::milliseconds took{0};
 };
 
@@ -89,6 +101,14 @@ class Checksum {
   Checksum(ConnectionSettings settings, const MigrationPlan& plan, std::chrono::seconds lock_timeout, DrainFn drain,
            ResumeFn resume, std::shared_ptr<spdlog::logger> logger, ChecksumOptions options = {});
 
+  // The lock-free instants (see the top): used where the server tells a snapshot's binlog position.
+  struct LockFree {
+    std::function<void()> pause;  // the applier stops after the batch in hand
+    // The applier applies every transaction up to P and none after, then stays paused until resume().
+    std::function<bool(const binlog::BinlogPosition&, std::chrono::steady_clock::time_point)> run_to;
+  };
+  void set_lock_free(LockFree hooks) { lock_free_ = std::move(hooks); }
+
   // One attempt. Throws ChecksumMismatch (the tables differ), ChecksumNotTaken (retry later),
   // or another error (a server error).
   ChecksumResult run();
@@ -101,6 +121,7 @@ class Checksum {
   ResumeFn resume_;
   std::shared_ptr<spdlog::logger> log_;
   ChecksumOptions options_;
+  std::optional<LockFree> lock_free_;
 };
 
 }  // namespace ghostcut::engine

@@ -46,16 +46,21 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
           return applier.drain_to(pos, deadline);
         },
         [&] { applier.resume(); }, m.log, options);
+    checksum.set_lock_free({[&] { applier.pause(); },
+                            [&](const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
+                              return applier.run_to(pos, deadline);
+                            }});
     try {
       auto r = checksum.run();
       applier.release();
       m.progress.checksum_rows_repaired += r.rows_repaired;
-      m.log->info(
-          "checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}); writes waited {} ms, took {} ms",
-          r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
-          r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
-          r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped), r.write_stall.count(),
-          r.took.count());
+      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}); {}, took {} ms", r.rows,
+                  r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
+                  r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
+                  r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
+                  r.lock_free ? std::string("snapshots without a lock (writes never waited)")
+                              : "writes waited " + std::to_string(r.write_stall.count()) + " ms",
+                  r.took.count());
       return r;
     } catch (const ChecksumNotTaken& e) {
       applier.release();

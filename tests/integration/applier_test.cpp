@@ -7,12 +7,15 @@
 
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "engine/apply/applier_loop.h"
 #include "engine/apply/apply_sql.h"
 #include "engine/apply/value_sql.h"
 #include "engine/control/runtime_settings.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/server_queries.h"
+#include "engine/sql/sql_connection.h"
 #include "integration/every_type_table.h"
 #include "integration/ghost_fixture.h"
 #include "support/eventually.h"
@@ -509,6 +512,67 @@ TEST_F(ApplierTest, TheLoopMovesThePositionOnlyAfterEachBatchCommits) {
 }  // namespace
 
 namespace {
+
+// run_to (the checksum's lock-free instant): from a pause, the loop applies exactly the
+// transactions a snapshot holds — those before its binlog position — and keeps the later ones
+// (in a batch it would otherwise take whole) until resume(), while writers go on.
+TEST_F(ApplierTest, RunToAppliesExactlyWhatASnapshotHolds) {
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  conn_->execute("CREATE TABLE t_gho LIKE t");
+  const auto plan = ghostcut::testing::make_plan(*conn_, db_, "t", "t_gho");
+  TableStream stream(settings_, server_id(), plan.original, master_position(*admin_));
+  engine::RuntimeSettings runtime;  // default batch size: many transactions per batch
+  engine::ApplierLoop loop(*stream, settings_, plan, runtime, progress_, nullptr);
+  loop.start();
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    engine::SqlThreadGuard guard;
+    auto w = engine::SqlConnection::open(settings_);
+    for (int i = 1; !stop; ++i) {  // inserts, updates, key changes, deletes, two-row transactions
+      w->execute("BEGIN");
+      w->execute("INSERT INTO t VALUES (" + std::to_string(i) + ", 0)");
+      w->execute("UPDATE t SET v = v + 1 WHERE id = " + std::to_string(1 + i / 2));
+      if (i % 7 == 0) w->execute("UPDATE t SET id = id + 1000000 WHERE id = " + std::to_string(i - 3));
+      if (i % 5 == 0) w->execute("DELETE FROM t WHERE id = " + std::to_string(i - 1));
+      w->execute("COMMIT");
+      ++written;
+    }
+  });
+  auto rows = [](engine::SqlConnection& c, const std::string& table) {
+    std::string out;
+    for (const auto& r : c.query("SELECT id, v FROM " + table + " ORDER BY id").rows)
+      out += r[0].value_or("") + ":" + r[1].value_or("") + " ";
+    return out;
+  };
+  auto snap = engine::SqlConnection::open(settings_);
+  auto probe = engine::SqlConnection::open(settings_);
+  snap->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const int before = written;
+    while (written < before + 20) std::this_thread::sleep_for(5ms);
+    loop.pause();
+    snap->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+    const auto at = engine::snapshot_binlog_position(*snap);
+    ASSERT_TRUE(at) << "MariaDB tells a snapshot's binlog position";
+    ASSERT_TRUE(loop.run_to(*at, std::chrono::steady_clock::now() + 30s)) << loop.applied_position().to_string();
+    EXPECT_GE(loop.applied_position(), *at);
+    const auto want = rows(*snap, "t");
+    EXPECT_EQ(rows(*probe, "t_gho"), want);
+    const int held_from = written;  // the writers go on; the loop holds their transactions back
+    while (written < held_from + 10) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(rows(*probe, "t_gho"), want);
+    snap->execute("COMMIT");
+    loop.resume();
+  }
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(loop.drain_to(master_position(*admin_), std::chrono::steady_clock::now() + 60s));
+  loop.stop();
+  if (auto f = loop.failure()) std::rethrow_exception(f);
+  expect_same("t", "t_gho", {"v"});
+}
 
 // The ALTER changed types: a latin1 key column becomes utf8mb4, an ENUM is reordered, a SET gets a
 // new member in front, INT widens. Values must arrive as the same text / number, not as the same

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
 #include "integration/ghost_fixture.h"
@@ -361,6 +363,73 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
             0u);
   EXPECT_EQ(got.size(), expected.size());
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE b = 'damaged'").scalar(), "0");
+}
+
+// On MariaDB the checksum's snapshots need no lock: a transaction that wrote to t and stays open
+// through the whole checksum (a LOCK TABLES … READ would wait for it) does not hold it up, and
+// with writers going on at full speed the pairs' instants are exact — no row differs, none is
+// repaired — and the new table then holds exactly what the writers and that transaction committed.
+TEST_F(ChecksumMigrationTest, SnapshotsWithoutALockAreExactUnderWritersAndALongTransaction) {
+  using namespace std::chrono_literals;
+  constexpr int kWriters = 3;
+  std::vector<ghostcut::testing::Writer> writers(kWriters);
+  ghostcut::testing::create_seeded_table(*conn_, 4000);
+  ghostcut::testing::seed_models(writers, 4000);
+  Inspector inspector(*conn_, InspectorConfig{});
+  plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
+  auto cfg = ghostcut::testing::test_migrator_config(settings_, 962000);
+  cfg.checksum_chunk_rows = 300;  // many chunks, on two workers
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  // Row 0 is no writer's: the long transaction moves it, and commits only once the checksum is done.
+  conn_->execute("INSERT INTO t (id, a, b) VALUES (0, 0, 'long')");
+  auto long_trx = SqlConnection::open(settings_);
+  std::atomic<bool> committed_after_checksum{false};
+  std::thread holder;
+  cfg.after_copy = [&] {
+    long_trx->execute("BEGIN");
+    long_trx->execute("UPDATE t SET b = 'long, committed' WHERE id = 0");
+    holder = std::thread([&] {
+      SqlThreadGuard guard;
+      const auto until = std::chrono::steady_clock::now() + 60s;
+      while (progress.checksum_rows.load() < 4000 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(5ms);
+      committed_after_checksum = progress.checksum_rows.load() >= 4000;
+      long_trx->execute("COMMIT");
+    });
+  };
+  Migrator migrator(cfg, plan_, runtime, progress, nullptr);
+  std::atomic<bool> stop_writers{false};
+  std::vector<std::thread> threads;
+  for (auto& wr : writers)
+    threads.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop_writers));
+  ghostcut::testing::BackgroundMigration mig(migrator);
+  mig.join();
+  if (holder.joinable()) holder.join();
+  std::this_thread::sleep_for(200ms);  // writes into the new table
+  stop_writers = true;
+  for (auto& th : threads) th.join();
+  const MigrationResult& r = mig.result();
+  ASSERT_TRUE(r.checksum);
+  EXPECT_TRUE(r.checksum->lock_free);
+  EXPECT_EQ(r.checksum->write_stall.count(), 0);
+  EXPECT_EQ(r.checksum->rows_repaired, 0u) << "a pair's two snapshots were not at one instant";
+  EXPECT_TRUE(committed_after_checksum.load()) << "the checksum waited for the open transaction";
+  std::uint64_t ops = 0;
+  for (const auto& wr : writers) {
+    EXPECT_EQ(wr.errors, 0u) << wr.last_error;
+    ops += wr.ops;
+  }
+  EXPECT_GT(ops, 50u) << "the writers barely ran";
+  const auto expected = ghostcut::testing::model_rows(writers);
+  const auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");
+  EXPECT_EQ(conn_->query("SELECT b FROM t WHERE id = 0").scalar(), "long, committed");
+  auto without_row_0 = got;
+  ASSERT_EQ(without_row_0.erase("0"), 1u);
+  EXPECT_EQ(ghostcut::testing::count_differences(expected, without_row_0,
+                                                 ghostcut::testing::read_table(*conn_, db_, "t_del", "a, b", "id")),
+            0u);
+  EXPECT_EQ(without_row_0.size(), expected.size());
 }
 
 // A rename and exact type changes are compared (old name against new, the old value converted),

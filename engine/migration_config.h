@@ -43,6 +43,9 @@ struct MigratorConfig {
   // repair differing rows; a difference that persists fails the migration with the original untouched.
   bool checksum = true;
   std::uint64_t checksum_chunk_rows = 10000;
+  // Lock-free snapshots where the server tells their binlog position (checksum.h); false takes
+  // the LOCK TABLES instant, as on MySQL (tests cover that path on MariaDB this way).
+  bool checksum_lock_free = true;
   // Copy without the ghost's plain secondary keys, built after the copy (engine/create/deferred_indexes.h);
   // auto: when no replica would replay the build as one long statement.
   KeyDeferral defer_secondary_indexes = KeyDeferral::kAuto;

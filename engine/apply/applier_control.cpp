@@ -41,6 +41,8 @@ void ApplierControl::resume() { applier_.resume(); }
 
 void ApplierControl::pause() { applier_.pause(); }
 
+binlog::BinlogPosition ApplierControl::last_transaction_end() const { return applier_.last_transaction_end(); }
+
 bool ApplierControl::run_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
   return applier_.run_to(pos, deadline);
 }

@@ -29,6 +29,7 @@ class ApplierControl {
   // position P, run_to(P) — every transaction up to P applied and none after — then resume().
   void pause();
   bool run_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
+  binlog::BinlogPosition last_transaction_end() const;
   // On the way out: lifts the throttle's pause and stops applying it.
   void stop_throttling();
   Owner owner() const;

@@ -54,6 +54,11 @@ binlog::BinlogPosition ApplierLoop::applied_position() const {
   return applied_;
 }
 
+binlog::BinlogPosition ApplierLoop::last_transaction_end() const {
+  std::lock_guard lk(mu_);
+  return last_transaction_end_;
+}
+
 void ApplierLoop::set_xa_floor(std::optional<binlog::BinlogPosition> floor) {
   std::lock_guard lk(mu_);
   xa_floor_ = std::move(floor);
@@ -236,7 +241,13 @@ void ApplierLoop::run(std::stop_token stop) {
         // The floor first: a checkpoint read in between never passes a PREPARE just held.
         set_xa_floor(applier->xa_hold().floor());
       }
-      if (flight->end) set_applied(*flight->end);
+      if (flight->end) {
+        {
+          std::lock_guard lk(mu_);
+          last_transaction_end_ = std::max(last_transaction_end_, *flight->end);
+        }
+        set_applied(*flight->end);
+      }
       return std::exchange(flight, std::nullopt);
     };
     const bool pipeline = applier_config_.pipeline;

@@ -61,6 +61,9 @@ class ApplierLoop {
   // applied position, e.g. a snapshot's binlog position (the checksum's lock-free instant).
   bool run_to(const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline);
   binlog::BinlogPosition applied_position() const;
+  // The end of the last transaction written (applied_position() may lie past it: events that are
+  // no transaction, a rotation). run_to's caller checks it is not past the snapshot's position.
+  binlog::BinlogPosition last_transaction_end() const;
   // Where a resumed run may start: the applied position, but never past the start of the oldest
   // XA transaction still held (prepared, not yet committed) — a resumed run must read its rows
   // again. Replaying from there is idempotent (DESIGN §3).
@@ -94,6 +97,7 @@ class ApplierLoop {
   bool pause_requested_ = false;                           // guarded by mu_
   bool paused_ = false;                                    // guarded by mu_: the loop is idle because of a pause
   std::optional<binlog::BinlogPosition> stop_at_;          // guarded by mu_: run_to's position
+  binlog::BinlogPosition last_transaction_end_;            // guarded by mu_
   std::function<void(std::uint64_t)> on_changes_;
   ApplierConfig applier_config_;
   std::atomic<bool> skip_to_rename_{false};  // written by the applier thread only, after start()

@@ -128,6 +128,7 @@ ChecksumResult Checksum::run() {
 
   // `n` snapshot pairs, each showing both tables at one instant (see the top).
   std::optional<bool> snapshot_positions;  // the server tells a snapshot's binlog position
+  int skews = 0;                           // lock-free pairs taken again (see below)
   auto consistent_point = [&](std::size_t n) {
     std::vector<Pair> pairs(n);
     for (auto& p : pairs) {
@@ -140,18 +141,33 @@ ChecksumResult Checksum::run() {
     }
     if (lock_free_ && !snapshot_positions)
       snapshot_positions = snapshot_binlog_position(*pairs.front().original).has_value();
+    // Lock-free: per pair, the applier pauses, t's snapshot gives P, the applier runs exactly to
+    // P, the ghost's snapshot follows. Should the applier already have written a transaction past
+    // P (a server that shows transactions in the binlog before in snapshots), the pair would be
+    // skewed: it is taken again, and after three skews the lock below is used.
+    bool skewed = false;
     if (lock_free_ && *snapshot_positions) {
-      for (auto& p : pairs) {
+      for (std::size_t i = 0; i < pairs.size() && !skewed;) {
+        auto& p = pairs[i];
         lock_free_->pause();
         bool resumed = false;
         try {
           p.original->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
           const auto at = snapshot_binlog_position(*p.original);
           if (!at) throw std::runtime_error("checksum: the server stopped telling the snapshot's binlog position");
+          if (lock_free_->written_through && lock_free_->written_through() > *at) {
+            p.original->execute("ROLLBACK");
+            resumed = true;
+            resume_();
+            log_->debug("checksum: the applier had written past the snapshot's {}; taking it again", at->to_string());
+            skewed = ++skews >= 3;
+            continue;
+          }
           if (!lock_free_->run_to(*at, Clock::now() + lock_timeout_)) {
             resumed = true;
             resume_();
-            throw ChecksumNotTaken("the applier did not reach " + at->to_string() + " within the lock timeout");
+            throw ChecksumNotTaken("the applier did not reach " + at->to_string() +
+                                   " within the lock timeout (or it failed)");
           }
           p.ghost->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
         } catch (...) {
@@ -159,9 +175,15 @@ ChecksumResult Checksum::run() {
           throw;
         }
         resume_();
+        ++i;
       }
-      result.lock_free = true;
-      return pairs;
+      if (!skewed) {
+        result.lock_free = true;
+        return pairs;
+      }
+      for (auto& p : pairs)
+        for (auto* c : {p.original.get(), p.ghost.get()}) c->execute("ROLLBACK");
+      log_->warn("checksum: snapshots kept showing fewer transactions than the applier had written; using a lock");
     }
     auto lock = SqlConnection::open(settings_);
     const auto secs = std::to_string(std::max<long long>(1, lock_timeout_.count()));

@@ -106,6 +106,9 @@ class Checksum {
     std::function<void()> pause;  // the applier stops after the batch in hand
     // The applier applies every transaction up to P and none after, then stays paused until resume().
     std::function<bool(const binlog::BinlogPosition&, std::chrono::steady_clock::time_point)> run_to;
+    // The end of the last transaction the applier wrote: a snapshot before it is skewed (its
+    // server made a transaction visible in the binlog before in snapshots) and is taken again.
+    std::function<binlog::BinlogPosition()> written_through;
   };
   void set_lock_free(LockFree hooks) { lock_free_ = std::move(hooks); }
 

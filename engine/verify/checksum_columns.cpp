@@ -54,7 +54,11 @@ std::optional<std::string> exact_conversion(const ColumnInfo& a, const ColumnInf
   const auto ta = lower(a.data_type), tb = lower(b.data_type);
   if (a.column_type == b.column_type && a.charset == b.charset) return "";  // nullability or collation only
   if (is_int(ta) && is_int(tb)) return "";
-  if (tb == "enum" && ta == "enum") return "";  // stored as the member's text on both sides
+  if (tb == "enum" && ta == "enum") {  // compared as the member's text, in the ghost's charset
+    if (a.charset == b.charset) return "";
+    if (!b.charset) return std::nullopt;
+    return "CONVERT(" + q + " USING " + *b.charset + ")";
+  }
   // CHAR strips trailing spaces when read, so only into a CHAR or a variable-length text.
   if (is_text(ta) && is_text(tb) && (tb != "char" || ta == "char")) {
     if (a.charset == b.charset) return "";
@@ -100,6 +104,8 @@ ChecksumColumns checksum_columns(const MigrationPlan& plan) {
     if (converted) collations.insert("CONVERT");  // its result has the charset's default collation
     c.text = b.charset && *b.charset != "binary" && c.variable;
     if (c.text) charsets.insert(*b.charset);
+    // Not converted (an ENUM keeps its own charset on the original's side): that one counts too.
+    if (c.text && !converted && a.charset) charsets.insert(*a.charset);
     out.compared.push_back(std::move(c));
   }
   if (collations.size() > 1) {  // CONCAT_WS cannot mix them as they are

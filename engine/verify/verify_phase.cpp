@@ -46,10 +46,12 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
           return applier.drain_to(pos, deadline);
         },
         [&] { applier.resume(); }, m.log, options);
-    checksum.set_lock_free({[&] { applier.pause(); },
-                            [&](const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
-                              return applier.run_to(pos, deadline);
-                            }});
+    if (config.checksum_lock_free)
+      checksum.set_lock_free({[&] { applier.pause(); },
+                              [&](const binlog::BinlogPosition& pos, std::chrono::steady_clock::time_point deadline) {
+                                return applier.run_to(pos, deadline);
+                              },
+                              [&] { return applier.last_transaction_end(); }});
     try {
       auto r = checksum.run();
       applier.release();

@@ -524,12 +524,11 @@ TEST_F(ApplierTest, RunToAppliesExactlyWhatASnapshotHolds) {
   engine::RuntimeSettings runtime;  // default batch size: many transactions per batch
   engine::ApplierLoop loop(*stream, settings_, plan, runtime, progress_, nullptr);
   loop.start();
-  std::atomic<bool> stop{false};
   std::atomic<int> written{0};
-  std::thread writer([&] {
+  std::jthread writer([&](std::stop_token stop) {  // stopped and joined on every way out
     engine::SqlThreadGuard guard;
     auto w = engine::SqlConnection::open(settings_);
-    for (int i = 1; !stop; ++i) {  // inserts, updates, key changes, deletes, two-row transactions
+    for (int i = 1; !stop.stop_requested(); ++i) {  // inserts, updates, key changes, deletes, two-row transactions
       w->execute("BEGIN");
       w->execute("INSERT INTO t VALUES (" + std::to_string(i) + ", 0)");
       w->execute("UPDATE t SET v = v + 1 WHERE id = " + std::to_string(1 + i / 2));
@@ -551,7 +550,7 @@ TEST_F(ApplierTest, RunToAppliesExactlyWhatASnapshotHolds) {
   for (int round = 0; round < 5; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     const int before = written;
-    while (written < before + 20) std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(ghostcut::test::eventually([&] { return written >= before + 20; }, 30s)) << "the writer stopped";
     loop.pause();
     snap->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
     const auto at = engine::snapshot_binlog_position(*snap);
@@ -561,12 +560,12 @@ TEST_F(ApplierTest, RunToAppliesExactlyWhatASnapshotHolds) {
     const auto want = rows(*snap, "t");
     EXPECT_EQ(rows(*probe, "t_gho"), want);
     const int held_from = written;  // the writers go on; the loop holds their transactions back
-    while (written < held_from + 10) std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(ghostcut::test::eventually([&] { return written >= held_from + 10; }, 30s)) << "the writer stopped";
     EXPECT_EQ(rows(*probe, "t_gho"), want);
     snap->execute("COMMIT");
     loop.resume();
   }
-  stop = true;
+  writer.request_stop();
   writer.join();
   ASSERT_TRUE(loop.drain_to(master_position(*admin_), std::chrono::steady_clock::now() + 60s));
   loop.stop();

@@ -143,18 +143,28 @@ TEST_F(ChecksumTest, ValuesCannotShiftAcrossTheSeparator) {
 // bytes kept apart (one CONCAT_WS would turn 0xff into '?' and miss the change); text of two
 // character sets: compared as bytes. A one-byte change is found either way.
 TEST_F(ChecksumTest, MixedCollationsAndCharsetsMissNoByte) {
-  for (const char* extra : {"ADD COLUMN u TEXT COLLATE utf8mb4_unicode_ci", "ADD COLUMN u TEXT CHARACTER SET latin1"}) {
-    SCOPED_TRACE(extra);
-    conn_->execute(std::string("ALTER TABLE t ") + extra);
-    conn_->execute(std::string("ALTER TABLE t_gho ") + extra);
+  struct Case {
+    const char *original, *ghost, *other;  // u's type on each side; a value u may differ by
+  };
+  const Case cases[] = {
+      {"TEXT COLLATE utf8mb4_unicode_ci", "TEXT COLLATE utf8mb4_unicode_ci", "u"},
+      {"TEXT CHARACTER SET latin1", "TEXT CHARACTER SET latin1", "u"},
+      // An ENUM into another charset: compared as its text (as bytes, 'ü' would differ).
+      {"ENUM('ü','x') CHARACTER SET latin1", "ENUM('ü','x') CHARACTER SET utf8mb4", "x"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.ghost);
+    conn_->execute(std::string("ALTER TABLE t ADD COLUMN u ") + c.original);
+    conn_->execute(std::string("ALTER TABLE t_gho ADD COLUMN u ") + c.ghost);
     conn_->execute("UPDATE t SET u = 'ü', bin = 0xff WHERE id = 1");
     conn_->execute("UPDATE t_gho SET u = 'ü', bin = 0xff WHERE id = 1");
     ChecksumResult r;
     ASSERT_NO_THROW(r = run());
     EXPECT_EQ(r.rows, 3u);
+    EXPECT_EQ(r.compared.size(), 7u);
     conn_->execute("UPDATE t_gho SET bin = 0xfe WHERE id = 1");
     EXPECT_THROW(run(), ChecksumMismatch);
-    conn_->execute("UPDATE t_gho SET bin = 0xff, u = 'u' WHERE id = 1");
+    conn_->execute(std::string("UPDATE t_gho SET bin = 0xff, u = '") + c.other + "' WHERE id = 1");
     EXPECT_THROW(run(), ChecksumMismatch);
     conn_->execute("UPDATE t_gho SET u = 'ü', j = '{\"k\": [1, 3]}' WHERE id = 1");
     EXPECT_THROW(run(), ChecksumMismatch);
@@ -278,6 +288,7 @@ class ChecksumMigrationTest : public LiveServerTest {
       }
     }
   }
+  void repairs_under_writers(bool lock_free);
   MigrationPlan plan_;
 };
 
@@ -316,7 +327,8 @@ TEST_F(ChecksumMigrationTest, ADifferenceThatPersistsFailsTheMigrationNamingTheC
 // Repairs race nothing: model-checked writers keep inserting, updating, moving keys and deleting
 // through the copy, the damage, the checksum's repairs and the cut-over; the new table must then
 // hold exactly what they committed.
-TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
+// Both ways of taking the instant: lock-free (MariaDB's default) and LOCK TABLES (MySQL's).
+void ChecksumMigrationTest::repairs_under_writers(bool lock_free) {
   using namespace std::chrono_literals;
   constexpr int kWriters = 3;
   std::vector<ghostcut::testing::Writer> writers(kWriters);
@@ -326,6 +338,7 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
   plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
   auto cfg = ghostcut::testing::test_migrator_config(settings_, 961000);
   cfg.checksum_chunk_rows = 300;  // many chunks, on two workers
+  cfg.checksum_lock_free = lock_free;
   std::atomic<bool> damaged{false};
   cfg.after_copy = [&] {
     // Rows the writers may be changing at this very moment, too.
@@ -348,6 +361,7 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
   const MigrationResult& r = mig.result();
   ASSERT_TRUE(damaged.load());
   ASSERT_TRUE(r.checksum);
+  EXPECT_EQ(r.checksum->lock_free, lock_free);
   EXPECT_GE(r.checksum->rows_repaired, 1u);
   EXPECT_EQ(progress.checksum_rows_repaired.load(), r.checksum->rows_repaired);
   const auto expected = ghostcut::testing::model_rows(writers);
@@ -365,8 +379,11 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) {
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE b = 'damaged'").scalar(), "0");
 }
 
+TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothing) { repairs_under_writers(true); }
+TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothingWithTheLock) { repairs_under_writers(false); }
+
 // On MariaDB the checksum's snapshots need no lock: a transaction that wrote to t and stays open
-// through the whole checksum (a LOCK TABLES … READ would wait for it) does not hold it up, and
+// while the checksum compares (a LOCK TABLES … READ would wait for it) does not hold it up, and
 // with writers going on at full speed the pairs' instants are exact — no row differs, none is
 // repaired — and the new table then holds exactly what the writers and that transaction committed.
 TEST_F(ChecksumMigrationTest, SnapshotsWithoutALockAreExactUnderWritersAndALongTransaction) {

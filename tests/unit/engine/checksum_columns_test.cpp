@@ -131,6 +131,15 @@ TEST(ChecksumColumns, TheFormFollowsTheCollationsAndCharacterSets) {
   r = plan({{gen, gen}, {lat, lat}});
   EXPECT_TRUE(r.text_collation.empty());
   EXPECT_TRUE(r.binary);
+  // An ENUM into another charset is compared as its text in the ghost's charset, like a text
+  // column (as bytes, 'ü' in latin1 and in utf8mb4 would differ).
+  const auto e_lat = col("e", "enum", "enum('a','b')", false, latin1, std::string("latin1_swedish_ci"));
+  const auto e_utf = col("e", "enum", "enum('a','b')", false, utf8, std::string("utf8mb4_general_ci"));
+  r = plan({{e_lat, e_utf}});
+  ASSERT_EQ(r.compared.size(), 1u);
+  EXPECT_EQ(r.compared[0].original, "CONVERT(`e` USING utf8mb4)");
+  EXPECT_EQ(r.text_collation, "utf8mb4_bin");
+  EXPECT_FALSE(r.binary);
 }
 
 }  // namespace

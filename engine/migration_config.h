@@ -64,7 +64,7 @@ struct MigratorConfig {
   // cut-over or instant attempt (engine/cutover/blockers.h); nullopt: never.
   PlanCheckConfig plan_check;
   std::optional<std::chrono::seconds> kill_blockers_after;
-  // Test seam: runs after the copy, before the checksum.
+  // Test seam: runs after the copy, before the deferred keys are built and the checksum runs.
   std::function<void()> after_copy;
 
   // Control socket / TCP port (neither: no control server). Served on the stream's io thread.

@@ -87,11 +87,18 @@ void Migrator::copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnect
   auto sync = std::make_unique<Sync>(m, io, main);  // 3. stream, apply, watch
   m.run_gating_hook("on-before-row-copy");
   copy_rows(m, *sync, main);  // 4. copy
-  complete_ghost_indexes(m);  // 4b. deferred keys built; the ghost is the ALTER's table
   if (m.config.after_copy) m.config.after_copy();
-  if (m.config.checksum) result.checksum = verify_tables(m, *sync);  // 5. verify
-  if (m.config.analyze_ghost) analyze_ghost(m, main);                // 5b. fresh statistics
-  result.cut_over = cut_over(m, *sync, tables);                      // 6. cut over
+  if (m.config.checksum) {
+    // 4b. deferred keys built (the ghost is then the ALTER's table) while 5. verify takes its
+    // snapshots and reads the original's side; the ghost is read once the build is done.
+    KeyBuild build(m);
+    result.checksum = verify_tables(m, *sync, [&] { build.wait(); });
+    build.wait();
+  } else {
+    complete_ghost_indexes(m);  // 4b
+  }
+  if (m.config.analyze_ghost) analyze_ghost(m, main);  // 5b. fresh statistics
+  result.cut_over = cut_over(m, *sync, tables);        // 6. cut over
   result.peak_lag = sync->peak_lag();
   resume.stop();  // no checkpoints after the cut-over
   sync.reset();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "common/thread_name.h"
 #include "engine/resume/checkpoint.h"
 #include "engine/run/context.h"
 #include "engine/sql/quoting.h"
@@ -144,6 +145,26 @@ void complete_ghost_indexes(MigrationContext& m) {
                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())));
     }
   }
+}
+
+KeyBuild::KeyBuild(MigrationContext& m)
+    : thread_([this, &m] {
+        name_this_thread("gc-keys");
+        SqlThreadGuard guard;
+        try {
+          complete_ghost_indexes(m);
+        } catch (...) {
+          error_ = std::current_exception();
+        }
+      }) {}
+
+KeyBuild::~KeyBuild() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void KeyBuild::wait() {
+  if (thread_.joinable()) thread_.join();
+  if (error_) std::rethrow_exception(error_);
 }
 
 }  // namespace ghostcut::engine

@@ -8,8 +8,10 @@
 // The index build is one DDL statement: a replica replays it serially, so it lags by its duration;
 // hence the default, auto, defers only where no replica reads the binlog.
 #pragma once
+#include <exception>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace ghostcut::engine {
@@ -50,5 +52,21 @@ void defer_secondary_indexes(const MigrationContext& m, SqlConnection& c, const 
 // definition equals the plan's (AUTO_INCREMENT aside); a difference fails the run, original intact.
 // On its own connection, done again on a new one when that is lost.
 void complete_ghost_indexes(MigrationContext& m);
+
+// complete_ghost_indexes on a thread of its own, from construction; wait() returns when it is done
+// (again and again) and throws what it threw. The destructor waits too: the build is one
+// statement the server finishes anyway, and the migration's context must outlive it.
+class KeyBuild {
+ public:
+  explicit KeyBuild(MigrationContext& m);
+  ~KeyBuild();
+  KeyBuild(const KeyBuild&) = delete;
+  KeyBuild& operator=(const KeyBuild&) = delete;
+  void wait();
+
+ private:
+  std::exception_ptr error_;
+  std::thread thread_;
+};
 
 }  // namespace ghostcut::engine

@@ -125,6 +125,18 @@ ChecksumResult Checksum::run() {
     orig.hint.clear();
   }
   const int threads = std::max(1, options_.threads);
+  // Two passes (ChecksumOptions::before_ghost_reads) where the ghost's side can be read through
+  // its primary key, the chunk key: an index built after the snapshots could not be read in them.
+  bool split = false;
+  if (options_.before_ghost_reads) {
+    std::vector<std::string> ghost_key;
+    for (const auto& k : plan_.chunk_key.columns)
+      if (const auto* sc = plan_.mapping.find_source(k)) ghost_key.push_back(sc->target_name);
+    for (const auto& i : plan_.ghost.indexes)
+      if (i.primary && chunked && plan_.chunk_key.primary && i.columns == ghost_key) split = true;
+    if (split) ghost.hint = "FORCE INDEX (PRIMARY)";
+    else options_.before_ghost_reads();  // one pass, after the build
+  }
 
   // `n` snapshot pairs, each showing both tables at one instant (see the top).
   std::optional<bool> snapshot_positions;  // the server tells a snapshot's binlog position
@@ -363,9 +375,45 @@ ChecksumResult Checksum::run() {
       walk_done = true;  // the last chunk: after the last key (rows only the ghost has), or all of it
       return Range{walk_lower, std::nullopt};
     };
-    auto work = [&](Pair& p) {
+    // The original's side of a chunk is read, the walk moves on; then the ghost's side.
+    auto walked = [&](const Range& r, const Aggregate& a) {  // under mu
+      const auto got = std::strtoull(a.count.c_str(), nullptr, 10);
+      if (by_value && r.upper && got * 4 < n && walk_max && r.upper != *walk_max) by_value = false;
+    };
+    auto check = [&](Pair& p, const Range& r, const Aggregate& a, const Aggregate& b) {
+      if (a != b) {
+        if (last_round || !chunked || !options_.repair) {
+          const auto cols = differing_columns(p, r);
+          throw ChecksumMismatch(
+              "checksum: " + plan_.table + " and " + plan_.ghost_table + " differ in the chunk " +
+              (chunked ? range_text(r) + " of key " + key_text(plan_.chunk_key) : std::string("(the whole table)")) +
+              ": rows " + a.count + " vs " + b.count +
+              (cols.empty() ? std::string() : "; columns that differ: " + join(cols)) +
+              (options_.repair && chunked ? "; still after " + std::to_string(options_.repair_rounds) + " repairs"
+                                          : "") +
+              "; not cutting over, " + plan_.table + " is untouched");
+        }
+        auto keys = differing_keys(p, r);
+        std::lock_guard lk(mu);
+        differences.push_back({r, std::move(keys)});
+      }
+      std::lock_guard lk(mu);
+      rows += std::strtoull(a.count.c_str(), nullptr, 10);
+      ++chunks;
+      if (options_.on_progress) options_.on_progress(rows, chunks);
+    };
+    auto guarded = [&](auto&& f) {
       SqlThreadGuard guard;
       try {
+        f();
+      } catch (...) {
+        std::lock_guard lk(mu);
+        if (!error) error = std::current_exception();
+        failed = true;
+      }
+    };
+    auto walk = [&](Pair& p, std::vector<std::pair<Range, Aggregate>>* originals) {
+      guarded([&] {
         for (;;) {
           std::optional<Range> r;
           {
@@ -375,45 +423,46 @@ ChecksumResult Checksum::run() {
           }
           if (!r) return;
           const auto a = aggregate(*p.original, tag, orig, *r);
-          const auto b = aggregate(*p.ghost, tag, ghost, *r);
-          if (a != b) {
-            if (last_round || !chunked || !options_.repair) {
-              const auto cols = differing_columns(p, *r);
-              throw ChecksumMismatch(
-                  "checksum: " + plan_.table + " and " + plan_.ghost_table + " differ in the chunk " +
-                  (chunked ? range_text(*r) + " of key " + key_text(plan_.chunk_key)
-                           : std::string("(the whole table)")) +
-                  ": rows " + a.count + " vs " + b.count +
-                  (cols.empty() ? std::string() : "; columns that differ: " + join(cols)) +
-                  (options_.repair && chunked ? "; still after " + std::to_string(options_.repair_rounds) + " repairs"
-                                              : "") +
-                  "; not cutting over, " + plan_.table + " is untouched");
-            }
-            auto keys = differing_keys(p, *r);
+          {
             std::lock_guard lk(mu);
-            differences.push_back({*r, std::move(keys)});
+            walked(*r, a);
           }
-          std::lock_guard lk(mu);
-          const auto got = std::strtoull(a.count.c_str(), nullptr, 10);
-          if (by_value && r->upper && got * 4 < n && walk_max && r->upper != *walk_max) by_value = false;
-          rows += got;
-          ++chunks;
-          if (options_.on_progress) options_.on_progress(rows, chunks);
+          if (originals) originals->emplace_back(std::move(*r), a);  // the ghost's side comes later
+          else check(p, *r, a, aggregate(*p.ghost, tag, ghost, *r));
         }
-      } catch (...) {
-        std::lock_guard lk(mu);
-        if (!error) error = std::current_exception();
-        failed = true;
-      }
+      });
     };
-    {
+    auto on_every_pair = [&](auto&& f) {
       std::vector<std::jthread> workers;
       for (std::size_t i = 1; i < pairs.size(); ++i)
         workers.emplace_back([&, i] {
           name_this_thread("gc-checksum-" + std::to_string(i + 1));
-          work(pairs[i]);
+          f(i);
         });
-      work(pairs.front());
+      f(0);
+    };
+    if (split) {
+      // Two passes: the original's side while the ghost's keys are still being built (a read of
+      // the ghost would hold its metadata lock and stall the build's last step, and the applier
+      // behind it), then, once they are built, the ghost's side of the same chunks in the same
+      // snapshots (through its primary key, which the build leaves as it was).
+      std::vector<std::vector<std::pair<Range, Aggregate>>> originals(pairs.size());
+      on_every_pair([&](std::size_t i) { walk(pairs[i], &originals[i]); });
+      if (!error) {
+        guarded([&] { options_.before_ghost_reads(); });
+        split = false;
+      }
+      if (!error)
+        on_every_pair([&](std::size_t i) {
+          guarded([&] {
+            for (const auto& [r, a] : originals[i]) {
+              if (failed) return;
+              check(pairs[i], r, a, aggregate(*pairs[i].ghost, tag, ghost, r));
+            }
+          });
+        });
+    } else {
+      on_every_pair([&](std::size_t i) { walk(pairs[i], nullptr); });
     }
     for (auto& p : pairs) {
       p.original->execute("COMMIT");

@@ -87,6 +87,9 @@ struct ChecksumOptions {
   std::uint64_t chunk_rows = 10000;  // rows of the original per chunk
   bool repair = true;                // copy differing keys again (false: the first difference fails)
   int repair_rounds = 3;
+  // Set: waited for before the first read of the ghost (its deferred keys being built meanwhile).
+  // The snapshots and the original's side of every chunk come first; throws what the build threw.
+  std::function<void()> before_ghost_reads;
   // Called from the workers (any thread, serialised) as chunks finish: rows compared so far.
   std::function<void(std::uint64_t rows, std::uint64_t chunks)> on_progress;
 };

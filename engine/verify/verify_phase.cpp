@@ -9,7 +9,7 @@
 
 namespace ghostcut::engine {
 
-ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
+ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads) {
   const auto& config = m.config;
   m.status.set_state(Phase::kVerifying, "waiting for the applier");
   for (int attempt = 1;;) {
@@ -24,6 +24,7 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
     ChecksumOptions options;
     options.threads = static_cast<int>(std::max<std::uint64_t>(2, m.runtime.threads()));
     options.chunk_rows = config.checksum_chunk_rows;
+    options.before_ghost_reads = before_ghost_reads;
     // Progress against the rows the copy saw (the original's size, give or take the writes since).
     const auto expected = std::max<std::uint64_t>(m.progress.rows_copied.load(), m.plan.estimated_rows);
     const auto began = std::chrono::steady_clock::now();
@@ -66,6 +67,8 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync) {
       return r;
     } catch (const ChecksumNotTaken& e) {
       applier.release();
+      // A key build that fell back to LOCK=SHARED holds the applier back: retry after it.
+      if (before_ghost_reads) before_ghost_reads();
       if (attempt > config.cut_over.retries) throw std::runtime_error(std::string("checksum: ") + e.what());
       m.log->warn("checksum: {}; retrying in {} ms", e.what(), config.cut_over.retry_backoff.count());
       m.sleep(config.cut_over.retry_backoff);

@@ -2,6 +2,7 @@
 // the lock timeout), compare both tables as of one instant; a lock not taken in time is retried
 // like a cut-over attempt, a difference fails the migration with the original untouched.
 #pragma once
+#include <functional>
 #include "engine/run/context.h"
 #include "engine/verify/checksum.h"
 
@@ -9,6 +10,8 @@ namespace ghostcut::engine {
 
 class Sync;
 
-ChecksumResult verify_tables(MigrationContext& m, Sync& sync);
+// before_ghost_reads (may be empty): ChecksumOptions::before_ghost_reads — the deferred keys'
+// build, running meanwhile, is awaited before the ghost is read.
+ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads = {});
 
 }  // namespace ghostcut::engine

@@ -317,7 +317,8 @@ void ApplierLoop::run(std::stop_token stop) {
       // With a batch in flight, only what is already queued is taken; else its write is awaited.
       std::optional<binlog::Transaction> first;
       if (carry) first = std::exchange(carry, std::nullopt);
-      else timed(tm.idle, [&] { first = stream_.pop(std::chrono::milliseconds(flight ? 0 : 50)); });
+      // run_to's caller waits for an idle loop to see the empty queue: look again sooner then.
+      else timed(tm.idle, [&] { first = stream_.pop(std::chrono::milliseconds(flight ? 0 : stop_at ? 2 : 50)); });
       if (first && beyond(*first)) {
         carry = std::move(first);
         first.reset();

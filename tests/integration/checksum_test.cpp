@@ -289,6 +289,51 @@ class ChecksumMigrationTest : public LiveServerTest {
     }
   }
   void repairs_under_writers(bool lock_free);
+  // A 4000-row table, writers seeded on it, plan_ for ADD COLUMN z: the config to change and run.
+  MigratorConfig under_writers(std::vector<ghostcut::testing::Writer>& writers, std::uint32_t id) {
+    ghostcut::testing::create_seeded_table(*conn_, 4000);
+    ghostcut::testing::seed_models(writers, 4000);
+    Inspector inspector(*conn_, InspectorConfig{});
+    plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
+    auto cfg = ghostcut::testing::test_migrator_config(settings_, id);
+    cfg.checksum_chunk_rows = 300;  // many chunks, on two workers
+    return cfg;
+  }
+  // The migration while the writers run (and 200 ms into the new table); `after` runs once it ends.
+  MigrationResult run_under_writers(const MigratorConfig& cfg, ProgressCounters& progress,
+                                    std::vector<ghostcut::testing::Writer>& writers, std::function<void()> after = {}) {
+    RuntimeSettings runtime;
+    Migrator migrator(cfg, plan_, runtime, progress, nullptr);
+    std::atomic<bool> stop_writers{false};
+    std::vector<std::thread> threads;
+    for (auto& wr : writers)
+      threads.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop_writers));
+    ghostcut::testing::BackgroundMigration mig(migrator);
+    mig.join();
+    if (after) after();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop_writers = true;
+    for (auto& th : threads) th.join();
+    return mig.result();
+  }
+  // The writers ran, without errors, and the new table holds exactly what they committed (`extra`
+  // keys, written by the test itself, aside).
+  void expect_writers_kept(const std::vector<ghostcut::testing::Writer>& writers,
+                           const std::vector<std::string>& extra = {}) {
+    std::uint64_t ops = 0;
+    for (const auto& wr : writers) {
+      EXPECT_EQ(wr.errors, 0u) << wr.last_error;
+      ops += wr.ops;
+    }
+    EXPECT_GT(ops, 50u) << "the writers barely ran";
+    const auto expected = ghostcut::testing::model_rows(writers);
+    auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");
+    for (const auto& k : extra) EXPECT_EQ(got.erase(k), 1u) << k;
+    EXPECT_EQ(ghostcut::testing::count_differences(expected, got,
+                                                   ghostcut::testing::read_table(*conn_, db_, "t_del", "a, b", "id")),
+              0u);
+    EXPECT_EQ(got.size(), expected.size());
+  }
   MigrationPlan plan_;
 };
 
@@ -329,15 +374,8 @@ TEST_F(ChecksumMigrationTest, ADifferenceThatPersistsFailsTheMigrationNamingTheC
 // hold exactly what they committed.
 // Both ways of taking the instant: lock-free (MariaDB's default) and LOCK TABLES (MySQL's).
 void ChecksumMigrationTest::repairs_under_writers(bool lock_free) {
-  using namespace std::chrono_literals;
-  constexpr int kWriters = 3;
-  std::vector<ghostcut::testing::Writer> writers(kWriters);
-  ghostcut::testing::create_seeded_table(*conn_, 4000);
-  ghostcut::testing::seed_models(writers, 4000);
-  Inspector inspector(*conn_, InspectorConfig{});
-  plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
-  auto cfg = ghostcut::testing::test_migrator_config(settings_, 961000);
-  cfg.checksum_chunk_rows = 300;  // many chunks, on two workers
+  std::vector<ghostcut::testing::Writer> writers(3);
+  auto cfg = under_writers(writers, 961000);
   cfg.checksum_lock_free = lock_free;
   std::atomic<bool> damaged{false};
   cfg.after_copy = [&] {
@@ -346,36 +384,14 @@ void ChecksumMigrationTest::repairs_under_writers(bool lock_free) {
     behind_ghostcuts_back("DELETE FROM " + quote_qualified(db_, "t_gho") + " WHERE id % 101 = 0");
     damaged = true;
   };
-  RuntimeSettings runtime;
   ProgressCounters progress;
-  Migrator migrator(cfg, plan_, runtime, progress, nullptr);
-  std::atomic<bool> stop_writers{false};
-  std::vector<std::thread> threads;
-  for (auto& wr : writers)
-    threads.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop_writers));
-  ghostcut::testing::BackgroundMigration mig(migrator);
-  mig.join();
-  std::this_thread::sleep_for(200ms);  // writes into the new table
-  stop_writers = true;
-  for (auto& th : threads) th.join();
-  const MigrationResult& r = mig.result();
+  const auto r = run_under_writers(cfg, progress, writers);
   ASSERT_TRUE(damaged.load());
   ASSERT_TRUE(r.checksum);
   EXPECT_EQ(r.checksum->lock_free, lock_free);
   EXPECT_GE(r.checksum->rows_repaired, 1u);
   EXPECT_EQ(progress.checksum_rows_repaired.load(), r.checksum->rows_repaired);
-  const auto expected = ghostcut::testing::model_rows(writers);
-  std::uint64_t ops = 0;
-  for (const auto& wr : writers) {
-    EXPECT_EQ(wr.errors, 0u) << wr.last_error;
-    ops += wr.ops;
-  }
-  EXPECT_GT(ops, 50u) << "the writers barely ran";
-  const auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");
-  EXPECT_EQ(ghostcut::testing::count_differences(expected, got,
-                                                 ghostcut::testing::read_table(*conn_, db_, "t_del", "a, b", "id")),
-            0u);
-  EXPECT_EQ(got.size(), expected.size());
+  expect_writers_kept(writers);
   EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE b = 'damaged'").scalar(), "0");
 }
 
@@ -388,15 +404,8 @@ TEST_F(ChecksumMigrationTest, RepairsUnderConcurrentWritersLoseNothingWithTheLoc
 // repaired — and the new table then holds exactly what the writers and that transaction committed.
 TEST_F(ChecksumMigrationTest, SnapshotsWithoutALockAreExactUnderWritersAndALongTransaction) {
   using namespace std::chrono_literals;
-  constexpr int kWriters = 3;
-  std::vector<ghostcut::testing::Writer> writers(kWriters);
-  ghostcut::testing::create_seeded_table(*conn_, 4000);
-  ghostcut::testing::seed_models(writers, 4000);
-  Inspector inspector(*conn_, InspectorConfig{});
-  plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
-  auto cfg = ghostcut::testing::test_migrator_config(settings_, 962000);
-  cfg.checksum_chunk_rows = 300;  // many chunks, on two workers
-  RuntimeSettings runtime;
+  std::vector<ghostcut::testing::Writer> writers(3);
+  auto cfg = under_writers(writers, 962000);
   ProgressCounters progress;
   // Row 0 is no writer's: the long transaction moves it, and commits only once the checksum is done.
   conn_->execute("INSERT INTO t (id, a, b) VALUES (0, 0, 'long')");
@@ -415,38 +424,16 @@ TEST_F(ChecksumMigrationTest, SnapshotsWithoutALockAreExactUnderWritersAndALongT
       long_trx->execute("COMMIT");
     });
   };
-  Migrator migrator(cfg, plan_, runtime, progress, nullptr);
-  std::atomic<bool> stop_writers{false};
-  std::vector<std::thread> threads;
-  for (auto& wr : writers)
-    threads.emplace_back(ghostcut::testing::writer_loop, std::ref(wr), settings_, std::ref(stop_writers));
-  ghostcut::testing::BackgroundMigration mig(migrator);
-  mig.join();
-  if (holder.joinable()) holder.join();
-  std::this_thread::sleep_for(200ms);  // writes into the new table
-  stop_writers = true;
-  for (auto& th : threads) th.join();
-  const MigrationResult& r = mig.result();
+  const auto r = run_under_writers(cfg, progress, writers, [&] {
+    if (holder.joinable()) holder.join();
+  });
   ASSERT_TRUE(r.checksum);
   EXPECT_TRUE(r.checksum->lock_free);
   EXPECT_EQ(r.checksum->write_stall.count(), 0);
   EXPECT_EQ(r.checksum->rows_repaired, 0u) << "a pair's two snapshots were not at one instant";
   EXPECT_TRUE(committed_after_checksum.load()) << "the checksum waited for the open transaction";
-  std::uint64_t ops = 0;
-  for (const auto& wr : writers) {
-    EXPECT_EQ(wr.errors, 0u) << wr.last_error;
-    ops += wr.ops;
-  }
-  EXPECT_GT(ops, 50u) << "the writers barely ran";
-  const auto expected = ghostcut::testing::model_rows(writers);
-  const auto got = ghostcut::testing::read_table(*conn_, db_, "t", "a, b", "id");
   EXPECT_EQ(conn_->query("SELECT b FROM t WHERE id = 0").scalar(), "long, committed");
-  auto without_row_0 = got;
-  ASSERT_EQ(without_row_0.erase("0"), 1u);
-  EXPECT_EQ(ghostcut::testing::count_differences(expected, without_row_0,
-                                                 ghostcut::testing::read_table(*conn_, db_, "t_del", "a, b", "id")),
-            0u);
-  EXPECT_EQ(without_row_0.size(), expected.size());
+  expect_writers_kept(writers, {"0"});
 }
 
 // A rename and exact type changes are compared (old name against new, the old value converted),

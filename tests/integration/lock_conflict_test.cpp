@@ -287,6 +287,9 @@ void LockConflictTrapTest::chunks_meet_batches(bool key_order) {
   std::atomic<int> armed{0};                              // the chunk (1-based) the trap is set for
   std::atomic<std::uint64_t> armed_at_chunks{~0ull};
   std::atomic<int> sprung{0};
+  // The releaser's COMMIT on `blocker` lets the chunk go on, and the next chunk's trap uses
+  // `blocker` again: it waits until that COMMIT has returned (one connection, one thread at a time).
+  std::atomic<bool> blocker_idle{true};
   std::string blocker_trx;  // set by the copier's hook, read by the applier's after `armed`
   std::string trouble;
   std::mutex trouble_mu;
@@ -310,6 +313,9 @@ void LockConflictTrapTest::chunks_meet_batches(bool key_order) {
     armed_at_chunks = done;
     const int base = (c - 1) * 100;
     engine::SqlThreadGuard guard;
+    if (!ghostcut::test::eventually([&] { return blocker_idle.load(); }, 60s, kPoll))
+      note("row 50 of chunk " + std::to_string(c - 1) + " was never released");
+    blocker_idle = false;
     blocker->execute("BEGIN");
     blocker->query("SELECT * FROM t WHERE id = " + std::to_string(base + 50) + " FOR UPDATE");
     blocker_trx = own_trx_id(*blocker);
@@ -353,6 +359,7 @@ void LockConflictTrapTest::chunks_meet_batches(bool key_order) {
                   << " " << row[3].value_or("").substr(0, 60) << "\n";
       std::cerr << "chunk " << c << " and its batch wait on each other's rows: releasing row 50\n";
       blocker->execute("COMMIT");
+      blocker_idle = true;
     });
   };
 

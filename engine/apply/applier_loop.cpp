@@ -244,7 +244,7 @@ void ApplierLoop::run(std::stop_token stop) {
       if (flight->end) {
         {
           std::lock_guard lk(mu_);
-          last_transaction_end_ = std::max(last_transaction_end_, *flight->end);
+          last_transaction_end_ = *flight->end;  // batches land in binlog order
         }
         set_applied(*flight->end);
       }
@@ -294,16 +294,16 @@ void ApplierLoop::run(std::stop_token stop) {
       {
         std::unique_lock lk(mu_);
         stop_at = stop_at_;
-        const bool at_stop = stop_at && applied_ >= *stop_at;
-        if (pause_requested_ || at_stop) {
+        // Paused, or run_to's position reached: nothing more is applied until resume().
+        auto hold = [&] { return pause_requested_ || (stop_at_ && applied_ >= *stop_at_); };
+        if (hold()) {
           lk.unlock();
           land();
           lk.lock();
           paused_ = true;
           cv_.notify_all();
-          cv_.wait_for(lk, std::chrono::milliseconds(50),
-                       [&] { return !pause_requested_ && !(stop_at_ && applied_ >= *stop_at_); });
-          paused_ = pause_requested_ || (stop_at_ && applied_ >= *stop_at_);
+          cv_.wait_for(lk, std::chrono::milliseconds(50), [&] { return !hold(); });
+          paused_ = hold();
           continue;
         }
         paused_ = false;

@@ -74,6 +74,12 @@ struct Pair {
   std::unique_ptr<SqlConnection> original, ghost;
 };
 
+// The paused applier goes on when the scope ends, however it ends.
+struct ResumeOnExit {
+  const std::function<void()>& resume;
+  ~ResumeOnExit() { resume(); }
+};
+
 }  // namespace
 
 Checksum::Checksum(ConnectionSettings settings, const MigrationPlan& plan, std::chrono::seconds lock_timeout,
@@ -101,6 +107,7 @@ ChecksumResult Checksum::run() {
             "FORCE INDEX (" + quote_identifier(plan_.chunk_key.name) + ")", ""};
   Side ghost{quote_qualified(plan_.database, plan_.ghost_table), {}, checksum_row_expression(columns, true), "", ""};
   // Chunks need the key to compare alike on both sides: the same type and collation.
+  std::vector<std::string> ghost_key;  // the chunk key's columns, ghost spelling
   bool chunked = true;
   for (const auto& k : plan_.chunk_key.columns) {
     const auto* sc = plan_.mapping.find_source(k);
@@ -118,6 +125,7 @@ ChecksumResult Checksum::run() {
     ghost.bounds.push_back(std::move(*bound));
     orig.order += (orig.order.empty() ? "" : ", ") + quote_identifier(sc->source_name);
     ghost.order += (ghost.order.empty() ? "" : ", ") + quote_identifier(sc->target_name);
+    ghost_key.push_back(sc->target_name);
   }
   if (!chunked) {
     orig.bounds.clear();
@@ -129,11 +137,9 @@ ChecksumResult Checksum::run() {
   // its primary key, the chunk key: an index built after the snapshots could not be read in them.
   bool split = false;
   if (options_.before_ghost_reads) {
-    std::vector<std::string> ghost_key;
-    for (const auto& k : plan_.chunk_key.columns)
-      if (const auto* sc = plan_.mapping.find_source(k)) ghost_key.push_back(sc->target_name);
-    for (const auto& i : plan_.ghost.indexes)
-      if (i.primary && chunked && plan_.chunk_key.primary && i.columns == ghost_key) split = true;
+    split = chunked && plan_.chunk_key.primary &&
+            std::any_of(plan_.ghost.indexes.begin(), plan_.ghost.indexes.end(),
+                        [&](const IndexInfo& i) { return i.primary && i.columns == ghost_key; });
     if (split) ghost.hint = "FORCE INDEX (PRIMARY)";
     else options_.before_ghost_reads();  // one pass, after the build
   }
@@ -162,31 +168,20 @@ ChecksumResult Checksum::run() {
       for (std::size_t i = 0; i < pairs.size() && !skewed;) {
         auto& p = pairs[i];
         lock_free_->pause();
-        bool resumed = false;
-        try {
-          p.original->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-          const auto at = snapshot_binlog_position(*p.original);
-          if (!at) throw std::runtime_error("checksum: the server stopped telling the snapshot's binlog position");
-          if (lock_free_->written_through && lock_free_->written_through() > *at) {
-            p.original->execute("ROLLBACK");
-            resumed = true;
-            resume_();
-            log_->debug("checksum: the applier had written past the snapshot's {}; taking it again", at->to_string());
-            skewed = ++skews >= 3;
-            continue;
-          }
-          if (!lock_free_->run_to(*at, Clock::now() + lock_timeout_)) {
-            resumed = true;
-            resume_();
-            throw ChecksumNotTaken("the applier did not reach " + at->to_string() +
-                                   " within the lock timeout (or it failed)");
-          }
-          p.ghost->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-        } catch (...) {
-          if (!resumed) resume_();
-          throw;
+        const ResumeOnExit resume{resume_};  // on every way out of this pair, once
+        p.original->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+        const auto at = snapshot_binlog_position(*p.original);
+        if (!at) throw std::runtime_error("checksum: the server stopped telling the snapshot's binlog position");
+        if (lock_free_->written_through && lock_free_->written_through() > *at) {
+          p.original->execute("ROLLBACK");
+          log_->debug("checksum: the applier had written past the snapshot's {}; taking it again", at->to_string());
+          skewed = ++skews >= 3;
+          continue;
         }
-        resume_();
+        if (!lock_free_->run_to(*at, Clock::now() + lock_timeout_))
+          throw ChecksumNotTaken("the applier did not reach " + at->to_string() +
+                                 " within the lock timeout (or it failed)");
+        p.ghost->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
         ++i;
       }
       if (!skewed) {

@@ -146,6 +146,7 @@ int run_migration(const MigrateConfig& config, const engine::MigrationPlan& plan
   mc.ok_to_drop_table = config.ok_to_drop_table;
   mc.cleanup_on_failure = config.cleanup_on_failure;
   mc.checksum = !config.skip_checksum;
+  mc.checksum_during_copy = !config.no_checksum_during_copy;
   mc.keep_old_table_in_sync = std::chrono::seconds(config.keep_old_table_in_sync_seconds);
   mc.resume = !config.no_resume;
   mc.analyze_ghost = !config.no_analyze_ghost;

@@ -201,6 +201,8 @@ po::options_description migrate_options_description() {
       "checksum", po::value<std::string>()->default_value("on"),
       "on|off: compare both tables chunk by chunk before the cut-over and copy a differing row again (on by default)")(
       "skip-checksum", po::bool_switch(), "the same as --checksum=off")(
+      "checksum-during-copy", po::value<std::string>()->default_value("on"),
+      "on|off: compare the chunks already copied while the copy goes on, where that needs no lock (MariaDB, Percona Server); off: the whole comparison after the copy")(
       "no-analyze-ghost", po::bool_switch(),
       "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")(
       "keep-old-table-in-sync", po::value<std::string>(),
@@ -448,6 +450,8 @@ ParsedMigrate parse_migrate_args(const std::vector<std::string>& args, bool alte
   c.skip_checksum = vm["skip-checksum"].as<bool>();
   if (const auto v = vm["checksum"].as<std::string>(); v == "off") c.skip_checksum = true;
   else if (v != "on") throw MigrateUsageError("--checksum takes on or off, got '" + v + "'");
+  if (const auto v = vm["checksum-during-copy"].as<std::string>(); v == "off") c.no_checksum_during_copy = true;
+  else if (v != "on") throw MigrateUsageError("--checksum-during-copy takes on or off, got '" + v + "'");
   if (vm.count("keep-old-table-in-sync")) {
     const auto d = parse_duration_seconds(vm["keep-old-table-in-sync"].as<std::string>());
     if (!d || *d < 1 || *d > 7 * 86'400)

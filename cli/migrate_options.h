@@ -93,6 +93,7 @@ struct MigrateConfig {
   bool ok_to_drop_table = false;
   bool cleanup_on_failure = false;
   bool skip_checksum = false;                       // --skip-checksum
+  bool no_checksum_during_copy = false;             // --checksum-during-copy=off
   std::int64_t keep_old_table_in_sync_seconds = 0;  // --keep-old-table-in-sync=DURATION; 0: off
 
   // gh-ost compatibility (cli/ghost_compat.h)

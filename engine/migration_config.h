@@ -46,6 +46,9 @@ struct MigratorConfig {
   // Lock-free snapshots where the server tells their binlog position (checksum.h); false takes
   // the LOCK TABLES instant, as on MySQL (tests cover that path on MariaDB this way).
   bool checksum_lock_free = true;
+  // Compare the chunks already copied while the copy goes on (engine/verify/checksum_behind_copy.h),
+  // where that needs no lock; the checksum after the copy starts where it got to.
+  bool checksum_during_copy = true;
   // Copy without the ghost's plain secondary keys, built after the copy (engine/create/deferred_indexes.h);
   // auto: when no replica would replay the build as one long statement.
   KeyDeferral defer_secondary_indexes = KeyDeferral::kAuto;

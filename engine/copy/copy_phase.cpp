@@ -10,7 +10,7 @@
 
 namespace ghostcut::engine {
 
-void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
+void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBehindCopy::Verified* behind) {
   // The estimate first: whoever sees the copying phase (status, a test) sees its row estimate too.
   m.progress.rows_estimated = estimated_rows(main, m.plan.database, m.plan.table).value_or(m.plan.estimated_rows);
   m.status.set_state(Phase::kCopying);
@@ -27,14 +27,18 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
   Copier copier(m.cs, m.plan, m.runtime, m.progress, cc, m.log);
   const auto started = std::chrono::steady_clock::now();
   if (m.resume) m.resume->copier_started(&copier);
+  std::optional<ChecksumBehindCopy> checksum;
+  if (behind) checksum.emplace(m, sync, [&copier] { return copier.progress_mark(); });
   try {
     copier.run(m.abort.get_token());
   } catch (...) {
+    checksum.reset();
     if (m.resume) m.resume->copier_finished(copier);
     sync.check_failures();  // the root cause, when another part failed first
     throw;
   }
   if (m.resume) m.resume->copier_finished(copier);
+  if (checksum) *behind = checksum->finish();
   m.progress.rows_resumed = copier.rows_skipped();
   if (copier.rows_skipped())
     m.log->info("row copy: {} rows were copied by the interrupted run and not copied again", copier.rows_skipped());
@@ -44,6 +48,9 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main) {
               m.progress.rows_copied.load(),
               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
               snap.copy_statements, snap.copy_lock_hold_p99_ms, snap.copy_lock_hold_max_ms);
+  if (behind && behind->chunks)
+    m.log->info("checksum behind the copy: {} rows in {} chunks already equal in {} and {} (compared in {} ms)",
+                behind->rows, behind->chunks, m.plan.table, m.plan.ghost_table, behind->busy.count());
   m.run_gating_hook("on-row-copy-complete");
 }
 

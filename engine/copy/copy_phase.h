@@ -2,12 +2,14 @@
 // throttle holds and while the applier retries a batch (binlog first).
 #pragma once
 #include "engine/run/context.h"
+#include "engine/verify/checksum_behind_copy.h"
 
 namespace ghostcut::engine {
 
 class SqlConnection;
 class Sync;
 
-void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main);
+// `behind` set: the checksum behind the copy runs meanwhile; how far it got is left there.
+void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBehindCopy::Verified* behind = nullptr);
 
 }  // namespace ghostcut::engine

@@ -39,9 +39,10 @@ struct Side {
   std::string order;  // the key columns, comma-separated
 };
 
-// A chunk: keys in (lower, upper]; nullopt = unbounded on that side.
+// A chunk: keys in (lower, upper]; nullopt = unbounded on that side. `seq`: its place in the walk.
 struct Range {
   std::optional<KeyTuple> lower, upper;
+  std::uint64_t seq = 0;
 };
 
 std::string param_text(const SqlParam& p) {
@@ -94,6 +95,8 @@ Checksum::Checksum(ConnectionSettings settings, const MigrationPlan& plan, std::
 
 ChecksumResult Checksum::run() {
   ChecksumResult result;
+  const bool prefix = options_.through.has_value();  // a part behind the copy (ChecksumOptions::through)
+  if (prefix && !lock_free_) throw ChecksumNotTaken("a part behind the copy needs lock-free snapshots");
   const auto columns = checksum_columns(plan_);
   for (const auto& c : columns.compared) result.compared.push_back(c.name);
   result.skipped = columns.skipped;
@@ -127,6 +130,7 @@ ChecksumResult Checksum::run() {
     ghost.order += (ghost.order.empty() ? "" : ", ") + quote_identifier(sc->target_name);
     ghost_key.push_back(sc->target_name);
   }
+  if (prefix && !chunked) return result;  // one chunk, the whole table: only after the copy
   if (!chunked) {
     orig.bounds.clear();
     ghost.bounds.clear();
@@ -159,6 +163,8 @@ ChecksumResult Checksum::run() {
     }
     if (lock_free_ && !snapshot_positions)
       snapshot_positions = snapshot_binlog_position(*pairs.front().original).has_value();
+    if (prefix && !*snapshot_positions)
+      throw ChecksumNotTaken("the server does not tell a snapshot's binlog position (no lock while copying)");
     // Lock-free: per pair, the applier pauses, t's snapshot gives P, the applier runs exactly to
     // P, the ghost's snapshot follows. Should the applier already have written a transaction past
     // P (a server that shows transactions in the binlog before in snapshots), the pair would be
@@ -190,6 +196,7 @@ ChecksumResult Checksum::run() {
       }
       for (auto& p : pairs)
         for (auto* c : {p.original.get(), p.ghost.get()}) c->execute("ROLLBACK");
+      if (prefix) throw ChecksumNotTaken("snapshots kept showing fewer transactions than the applier had written");
       log_->warn("checksum: snapshots kept showing fewer transactions than the applier had written; using a lock");
     }
     auto lock = SqlConnection::open(settings_);
@@ -305,9 +312,13 @@ ChecksumResult Checksum::run() {
     std::atomic<bool> failed{false};
     std::uint64_t rows = 0, chunks = 0;
     std::size_t next_fixed = 0;
-    std::optional<KeyTuple> walk_lower, walk_max;
+    std::optional<KeyTuple> walk_lower = fixed ? std::nullopt : options_.from, walk_max;
     bool walk_done = false;
-    if (!fixed && chunked) {
+    std::uint64_t issued = 0;
+    std::map<std::uint64_t, std::pair<Range, std::uint64_t>> equal;  // prefix: seq → chunk, rows
+    std::optional<std::uint64_t> first_unequal;                      // prefix: ends the walk
+    if (prefix) walk_max = *options_.through;
+    else if (!fixed && chunked) {
       auto mx = pairs.front().original->query(builder.max_key_query());
       if (!mx.empty()) {
         auto t = builder.key_tuple(mx.rows[0]);
@@ -335,7 +346,7 @@ ChecksumResult Checksum::run() {
     const std::uint64_t n = std::max<std::uint64_t>(1, options_.chunk_rows);
     auto next = [&](Pair& p) -> std::optional<Range> {  // under mu
       if (fixed) return next_fixed < fixed->size() ? std::optional<Range>((*fixed)[next_fixed++]) : std::nullopt;
-      if (walk_done) return std::nullopt;
+      if (walk_done || (prefix && (first_unequal || options_.stop.stop_requested()))) return std::nullopt;
       if (walk_max && chunked && by_value) {
         // (lower, lower + N] capped at the max; the first chunk is (-inf, min + N - 1].
         auto as_wide = [](const SqlParam& v) -> __int128 {
@@ -351,7 +362,7 @@ ChecksumResult Checksum::run() {
           else end = KeyTuple{static_cast<std::uint64_t>(e)};
         }
         if (end) {
-          Range r{walk_lower, *end};
+          Range r{walk_lower, *end, issued++};
           walk_lower = std::move(*end);
           return r;
         }
@@ -362,13 +373,17 @@ ChecksumResult Checksum::run() {
         if (!end.empty()) {
           auto t = builder.key_tuple(end.rows[0]);
           if (!t) throw std::runtime_error("checksum: chunk key: " + t.error().message());
-          Range r{walk_lower, *t};
+          Range r{walk_lower, *t, issued++};
           walk_lower = std::move(*t);
           return r;
         }
       }
       walk_done = true;  // the last chunk: after the last key (rows only the ghost has), or all of it
-      return Range{walk_lower, std::nullopt};
+      if (prefix) {      // up to `through` (a key the original may no longer hold); the rest comes later
+        if (walk_lower == options_.through) return std::nullopt;
+        return Range{walk_lower, *options_.through, issued++};
+      }
+      return Range{walk_lower, std::nullopt, issued++};
     };
     // The original's side of a chunk is read, the walk moves on; then the ghost's side.
     auto walked = [&](const Range& r, const Aggregate& a) {  // under mu
@@ -376,6 +391,12 @@ ChecksumResult Checksum::run() {
       if (by_value && r.upper && got * 4 < n && walk_max && r.upper != *walk_max) by_value = false;
     };
     auto check = [&](Pair& p, const Range& r, const Aggregate& a, const Aggregate& b) {
+      if (prefix) {  // no repair, no failure: the walk ends before the first chunk that differs
+        std::lock_guard lk(mu);
+        if (a != b) first_unequal = std::min(first_unequal.value_or(r.seq), r.seq);
+        else equal.emplace(r.seq, std::pair{r, std::strtoull(a.count.c_str(), nullptr, 10)});
+        return;
+      }
       if (a != b) {
         if (last_round || !chunked || !options_.repair) {
           const auto cols = differing_columns(p, r);
@@ -464,7 +485,14 @@ ChecksumResult Checksum::run() {
       p.ghost->execute("COMMIT");
     }
     if (error) std::rethrow_exception(error);
-    if (!fixed) {
+    if (prefix) {  // the longest run of equal chunks from the start
+      for (auto it = equal.begin(); it != equal.end() && it->first == result.chunks; ++it) {
+        result.verified_through = it->second.first.upper;
+        result.rows += it->second.second;
+        ++result.chunks;
+      }
+      if (options_.on_progress) options_.on_progress(result.rows, result.chunks);
+    } else if (!fixed) {
       result.rows = rows;
       result.chunks = chunks;
     }

@@ -44,12 +44,14 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "binlog/position.h"
 #include "common/connection_settings.h"
 #include "engine/inspect/plan.h"
+#include "engine/sql/query_builder.h"
 #include "engine/verify/checksum_columns.h"
 
 namespace spdlog {
@@ -67,6 +69,13 @@ struct ChecksumResult {
   std::chrono::milliseconds write_stall{0};  // the longest of the passes' lock holds
   bool lock_free = false;                    // the snapshots were taken without a lock (see the top)
   std::chrono::milliseconds took{0};
+  // ChecksumOptions::through set: every key in (from, verified_through] was found equal (nullopt:
+  // none). The walk stops at the first chunk that differs, uncompared rows are left to a later run.
+  std::optional<KeyTuple> verified_through;
+  // Of `rows`, those compared behind the copy (checksum_behind_copy.h), and whether a chunk there
+  // differed (compared again after the copy).
+  std::uint64_t rows_during_copy = 0;
+  bool differed_during_copy = false;
 };
 
 // The tables differ and repairs did not help: the migration must not cut over.
@@ -92,6 +101,14 @@ struct ChecksumOptions {
   std::function<void()> before_ghost_reads;
   // Called from the workers (any thread, serialised) as chunks finish: rows compared so far.
   std::function<void(std::uint64_t rows, std::uint64_t chunks)> on_progress;
+  // The walk starts after this key (the keys up to it were proven equal by an earlier run).
+  std::optional<KeyTuple> from;
+  // A part behind the copy (engine/verify/checksum_behind_copy.h): only keys in (from, through],
+  // only with lock-free snapshots (ChecksumNotTaken where the server cannot tell their position:
+  // never a lock while the copy runs), no repair and no failure — a chunk that differs ends the walk
+  // (ChecksumResult::verified_through), as does `stop`.
+  std::optional<KeyTuple> through;
+  std::stop_token stop;
 };
 
 class Checksum {

@@ -9,7 +9,8 @@
 
 namespace ghostcut::engine {
 
-ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads) {
+ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads,
+                             const ChecksumBehindCopy::Verified& behind) {
   const auto& config = m.config;
   m.status.set_state(Phase::kVerifying, "waiting for the applier");
   for (int attempt = 1;;) {
@@ -25,11 +26,13 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
     options.threads = static_cast<int>(std::max<std::uint64_t>(2, m.runtime.threads()));
     options.chunk_rows = config.checksum_chunk_rows;
     options.before_ghost_reads = before_ghost_reads;
+    options.from = behind.through;
     // Progress against the rows the copy saw (the original's size, give or take the writes since).
     const auto expected = std::max<std::uint64_t>(m.progress.rows_copied.load(), m.plan.estimated_rows);
     const auto began = std::chrono::steady_clock::now();
-    m.progress.checksum_rows = 0;
-    options.on_progress = [&, expected, began](std::uint64_t rows, std::uint64_t) {
+    m.progress.checksum_rows = behind.rows;
+    options.on_progress = [&, expected, began](std::uint64_t after, std::uint64_t) {
+      const auto rows = behind.rows + after;
       m.progress.checksum_rows = rows;
       std::string detail = "comparing " + m.plan.table + " and " + m.plan.ghost_table + ": " + std::to_string(rows) +
                            " of ~" + std::to_string(expected) + " rows";
@@ -56,9 +59,14 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
     try {
       auto r = checksum.run();
       applier.release();
+      r.rows += behind.rows;
+      r.chunks += behind.chunks;
+      r.rows_during_copy = behind.rows;
+      r.differed_during_copy = behind.differed;
       m.progress.checksum_rows_repaired += r.rows_repaired;
-      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}); {}, took {} ms", r.rows,
-                  r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
+      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}{}); {}, took {} ms",
+                  r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
+                  behind.chunks ? "; " + std::to_string(behind.rows) + " rows behind the copy" : std::string(),
                   r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
                   r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
                   r.lock_free ? std::string("snapshots without a lock (writes never waited)")

@@ -5,6 +5,7 @@
 #include <functional>
 #include "engine/run/context.h"
 #include "engine/verify/checksum.h"
+#include "engine/verify/checksum_behind_copy.h"
 
 namespace ghostcut::engine {
 
@@ -12,6 +13,8 @@ class Sync;
 
 // before_ghost_reads (may be empty): ChecksumOptions::before_ghost_reads — the deferred keys'
 // build, running meanwhile, is awaited before the ghost is read.
-ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads = {});
+// behind: what the checksum behind the copy proved; the walk starts after it.
+ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads = {},
+                             const ChecksumBehindCopy::Verified& behind = {});
 
 }  // namespace ghostcut::engine

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "engine/inspect/inspector.h"
@@ -289,10 +291,10 @@ class ChecksumMigrationTest : public LiveServerTest {
     }
   }
   void repairs_under_writers(bool lock_free);
-  // A 4000-row table, writers seeded on it, plan_ for ADD COLUMN z: the config to change and run.
-  MigratorConfig under_writers(std::vector<ghostcut::testing::Writer>& writers, std::uint32_t id) {
-    ghostcut::testing::create_seeded_table(*conn_, 4000);
-    ghostcut::testing::seed_models(writers, 4000);
+  // A table (4000 rows), writers seeded on it, plan_ for ADD COLUMN z: the config to change and run.
+  MigratorConfig under_writers(std::vector<ghostcut::testing::Writer>& writers, std::uint32_t id, int rows = 4000) {
+    ghostcut::testing::create_seeded_table(*conn_, rows);
+    ghostcut::testing::seed_models(writers, rows);
     Inspector inspector(*conn_, InspectorConfig{});
     plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
     auto cfg = ghostcut::testing::test_migrator_config(settings_, id);
@@ -377,6 +379,7 @@ void ChecksumMigrationTest::repairs_under_writers(bool lock_free) {
   std::vector<ghostcut::testing::Writer> writers(3);
   auto cfg = under_writers(writers, 961000);
   cfg.checksum_lock_free = lock_free;
+  cfg.checksum_during_copy = false;  // the damage comes after the copy: the checksum after it must see it
   std::atomic<bool> damaged{false};
   cfg.after_copy = [&] {
     // Rows the writers may be changing at this very moment, too.
@@ -434,6 +437,72 @@ TEST_F(ChecksumMigrationTest, SnapshotsWithoutALockAreExactUnderWritersAndALongT
   EXPECT_TRUE(committed_after_checksum.load()) << "the checksum waited for the open transaction";
   EXPECT_EQ(conn_->query("SELECT b FROM t WHERE id = 0").scalar(), "long, committed");
   expect_writers_kept(writers, {"0"});
+}
+
+// A copy slowed to ~20 ms a chunk of ~100 rows, so the checksum behind it runs many times.
+void slow_copy(MigratorConfig& cfg, std::function<void()> first = {}) {
+  cfg.copier.initial_chunk_size = 100;
+  cfg.copier.target_chunk_time = std::chrono::milliseconds(10);
+  cfg.copier.wait_if_throttled = [first = std::move(first),
+                                  once = std::make_shared<std::once_flag>()](std::stop_token) {
+    if (first) std::call_once(*once, first);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+}
+
+// The checksum behind the copy compares chunks while the copy and model-checked writers go on; each
+// of its pairs must show both tables at one instant (a pair that did not would see a chunk differ,
+// which ends the part behind the copy: `differed_during_copy`), and the new table then holds
+// exactly what the writers committed.
+TEST_F(ChecksumMigrationTest, ComparedBehindTheCopyUnderWritersWithoutADifference) {
+  std::vector<ghostcut::testing::Writer> writers(3);
+  auto cfg = under_writers(writers, 963000, 12000);
+  slow_copy(cfg);
+  ProgressCounters progress;
+  const auto r = run_under_writers(cfg, progress, writers);
+  ASSERT_TRUE(r.checksum);
+  EXPECT_TRUE(r.checksum->lock_free);
+  EXPECT_FALSE(r.checksum->differed_during_copy) << "a pair behind the copy was not at one instant";
+  EXPECT_GE(r.checksum->rows_during_copy, 1200u) << "the checksum behind the copy barely ran";
+  EXPECT_LT(r.checksum->rows_during_copy, r.checksum->rows);
+  EXPECT_EQ(r.checksum->rows_repaired, 0u);
+  expect_writers_kept(writers);
+}
+
+// A ghost row wrong from the start (the copy's INSERT IGNORE keeps it): the checksum behind the copy
+// proves the rows before its chunk, stops there, and the checksum after the copy — starting where
+// that one got to — finds the row and copies it again. Off, the whole comparison is after the copy.
+TEST_F(ChecksumMigrationTest, ARowWrongBehindTheCopyIsLeftToTheChecksumAfterItAndRepaired) {
+  for (const bool during_copy : {true, false}) {
+    SCOPED_TRACE(during_copy ? "during the copy" : "after the copy only");
+    conn_->execute("DROP TABLE IF EXISTS t, t_del");
+    conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)");
+    conn_->execute("INSERT INTO t SELECT seq, CONCAT('v', seq) FROM seq_1_to_12000");
+    Inspector inspector(*conn_, InspectorConfig{});
+    plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
+    auto cfg = ghostcut::testing::test_migrator_config(settings_, during_copy ? 964000 : 965000);
+    cfg.checksum_chunk_rows = 300;
+    cfg.checksum_during_copy = during_copy;
+    cfg.ok_to_drop_table = true;
+    slow_copy(cfg, [&] {  // before the first chunk: the ghost holds row 7000, damaged
+      behind_ghostcuts_back("INSERT INTO " + quote_qualified(db_, "t_gho") + " VALUES (7000, 'damaged', 7)");
+    });
+    RuntimeSettings runtime;
+    ProgressCounters progress;
+    Migrator migrator(cfg, plan_, runtime, progress, nullptr);
+    const auto r = migrator.run(std::stop_token{});
+    ASSERT_TRUE(r.checksum);
+    EXPECT_EQ(r.checksum->rows_repaired, 1u);
+    EXPECT_EQ(r.checksum->rows, 12000u);
+    if (during_copy) {
+      EXPECT_TRUE(r.checksum->differed_during_copy);
+      EXPECT_GE(r.checksum->rows_during_copy, 600u) << "the checksum behind the copy barely ran";
+      EXPECT_LT(r.checksum->rows_during_copy, 7000u) << "a chunk that differs was counted as equal";
+    } else {
+      EXPECT_EQ(r.checksum->rows_during_copy, 0u);
+    }
+    EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE v = CONCAT('v', id) AND z = 7").scalar(), "12000");
+  }
 }
 
 // A rename and exact type changes are compared (old name against new, the old value converted),

@@ -145,7 +145,7 @@ int run_migrate(const std::vector<std::string>& args) {
         engine::decide_key_deferral(config.defer_secondary_indexes, plan, !config.throttle_control_replicas.empty());
     engine::CostEstimate cost;
     try {
-      cost = engine::estimate_cost(*conn, plan, !config.skip_checksum, deferral.defer);
+      cost = engine::estimate_cost(*conn, plan, !config.skip_checksum, deferral.defer, !config.no_checksum_during_copy);
     } catch (const engine::SqlError& e) {
       cost.warnings.push_back(std::string("no cost estimate: ") + e.what());
     }

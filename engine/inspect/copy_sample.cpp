@@ -93,13 +93,14 @@ CopySample sample_copy(SqlConnection& conn, const MigrationPlan& plan, const std
   return s;
 }
 
-TimeEstimate estimate_time(const CopySample& s, std::uint64_t rows, bool checksum) {
+TimeEstimate estimate_time(const CopySample& s, std::uint64_t rows, bool checksum, bool during_copy) {
   TimeEstimate t;
   if (s.chunks == 0) return t;
   const double n = static_cast<double>(rows);
   t.copy_seconds = n * s.copy_us_per_row * kCopyScale / 1e6;
   if (checksum) t.checksum_seconds = n * s.checksum_us_per_row * kChecksumScale / 1e6;
-  t.run_seconds = t.copy_seconds + t.checksum_seconds + kFixedSeconds;
+  t.run_seconds = (during_copy ? std::max(t.copy_seconds, t.checksum_seconds) : t.copy_seconds + t.checksum_seconds) +
+                  kFixedSeconds;
   return t;
 }
 

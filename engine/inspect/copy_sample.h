@@ -26,10 +26,11 @@ CopySample sample_copy(SqlConnection& conn, const MigrationPlan& plan, const std
 
 // The run's time from the sample: the copy (rows at the sample's rate, scaled for what a sample
 // cannot see: the ghost growing past the buffer pool's hot pages, the binlog the copy writes, the
-// stream reading it back) plus the checksum, plus the run's fixed steps.
+// stream reading it back) plus the checksum — or the longer of the two where the checksum runs behind
+// the copy (it compares on another of the server's cores meanwhile) — plus the run's fixed steps.
 struct TimeEstimate {
   double copy_seconds = 0, checksum_seconds = 0, run_seconds = 0;
 };
-TimeEstimate estimate_time(const CopySample& s, std::uint64_t rows, bool checksum);
+TimeEstimate estimate_time(const CopySample& s, std::uint64_t rows, bool checksum, bool during_copy = false);
 
 }  // namespace ghostcut::engine

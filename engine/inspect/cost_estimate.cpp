@@ -13,6 +13,7 @@
 #include "engine/inspect/scratch_table.h"
 #include "engine/sql/query_builder.h"
 #include "engine/sql/quoting.h"
+#include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/text.h"
 
@@ -62,9 +63,11 @@ double key_build_seconds_per_row(SqlConnection& conn, const std::string& databas
 
 }  // namespace
 
-CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool checksum, bool defer_keys) {
+CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool checksum, bool defer_keys,
+                           bool during_copy) {
   CostEstimate c;
   c.instant = plan.instant.possible;
+  c.checksum_during_copy = checksum && during_copy && snapshot_binlog_position(conn).has_value();
   const auto t = conn.query(
       "SELECT /* ghostcut inspect */ TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, AVG_ROW_LENGTH "
       "FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
@@ -95,7 +98,7 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool 
     c.sample_chunks = sample.chunks;
     c.sample_seconds = sample.seconds;
     c.copy_us_per_row = sample.copy_us_per_row;
-    const auto time = estimate_time(sample, c.rows, checksum);
+    const auto time = estimate_time(sample, c.rows, checksum, c.checksum_during_copy);
     c.copy_seconds = time.copy_seconds;
     c.checksum_seconds = time.checksum_seconds;
     c.run_seconds = time.run_seconds;
@@ -171,8 +174,9 @@ std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan) {
         << (c.deferred_keys ? ", " + std::to_string(c.deferred_keys) + " deferred key(s) ~" +
                                   std::to_string(static_cast<long long>(c.key_build_seconds + 0.5)) + " s"
                             : std::string())
-        << ", checksum ~" << static_cast<long long>(c.checksum_seconds + 0.5) << " s (a sample of " << c.sample_rows
-        << " rows in " << c.sample_chunks << " chunks: " << static_cast<long long>(c.copy_us_per_row + 0.5)
+        << ", checksum ~" << static_cast<long long>(c.checksum_seconds + 0.5) << " s"
+        << (c.checksum_during_copy ? " behind the copy" : "") << " (a sample of " << c.sample_rows << " rows in "
+        << c.sample_chunks << " chunks: " << static_cast<long long>(c.copy_us_per_row + 0.5)
         << " us/row; one thread, before throttling and the cut-over's wait)\n";
   }
   o << "  binlog retention: " << (c.retention_seconds > 0 ? std::to_string(c.retention_seconds) + " s" : "not by age")
@@ -198,6 +202,7 @@ nlohmann::json cost_object(const CostEstimate& c) {
           {"copy_seconds", c.instant ? 0 : c.copy_seconds},
           {"key_build_seconds", c.instant ? 0 : c.key_build_seconds},
           {"checksum_seconds", c.instant ? 0 : c.checksum_seconds},
+          {"checksum_during_copy", !c.instant && c.checksum_during_copy},
           {"run_seconds", c.instant ? 0 : c.run_seconds},
           {"sample_rows", c.sample_rows},
           {"sample_chunks", c.sample_chunks},

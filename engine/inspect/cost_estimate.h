@@ -26,6 +26,8 @@ struct CostEstimate {
   double sample_seconds = 0, copy_us_per_row = 0;
   // engine/inspect/copy_sample.h: one thread, before throttling and the cut-over's wait.
   double copy_seconds = 0, checksum_seconds = 0, run_seconds = 0;
+  // The checksum runs behind the copy (lock-free snapshots): the run takes the longer of the two.
+  bool checksum_during_copy = false;
   // Secondary keys built after the copy (--defer-secondary-indexes): the sample's copy went into a
   // ghost without them, and their build was timed on the sample rows (less an empty table's build).
   std::size_t deferred_keys = 0;
@@ -41,7 +43,9 @@ struct CostEstimate {
 
 // `checksum`: the run will compare the tables before the cut-over (its time is added).
 // `defer_keys`: the run builds the plain secondary keys after the copy (decide_key_deferral).
-CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool checksum, bool defer_keys = false);
+// `during_copy`: --checksum-during-copy; it applies where the server tells a snapshot's binlog position.
+CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool checksum, bool defer_keys = false,
+                           bool during_copy = true);
 std::string describe_cost(const CostEstimate& c, const MigrationPlan& plan);  // lines for the plan
 std::string cost_json(const CostEstimate& c, const MigrationPlan& plan);      // one JSON object
 // --plan-format json: the plan and its cost as one JSON object on one line.

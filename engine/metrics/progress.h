@@ -77,6 +77,9 @@ struct ProgressCounters {
   std::atomic<std::uint64_t> lock_hold_max_us{0};
   std::atomic<std::uint64_t> checksum_rows{0};
   std::atomic<std::uint64_t> checksum_rows_repaired{0};
+  // The checksum behind the copy ended on its own (a chunk differed, an error, no lock-free
+  // snapshots) before the copy did; the checksum after the copy compares the rest.
+  std::atomic<bool> checksum_behind_copy_ended{false};
   std::atomic<std::uint64_t> copy_yielded_ms{0};
   std::atomic<std::uint64_t> copy_yielding{0};   // copy workers waiting for the applier now
   std::atomic<std::uint64_t> lock_conflicts{0};  // copier/applier deadlocks and lock wait timeouts retried

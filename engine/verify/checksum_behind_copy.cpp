@@ -37,6 +37,13 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
   const std::uint64_t step = 2 * std::max<std::uint64_t>(1, m_.config.checksum_chunk_rows);
   std::uint64_t compared_below = 0;  // the copy's rows_below when the last run began
   int not_taken = 0;
+  struct Ended {  // on every way out but finish()
+    MigrationContext& m;
+    const std::stop_token& stop;
+    ~Ended() {
+      if (!stop.stop_requested()) m.progress.checksum_behind_copy_ended = true;
+    }
+  } ended{m_, stop};
   try {
     {
       auto probe = SqlConnection::open(m_.cs);
@@ -87,14 +94,14 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
       }
       not_taken = 0;
       compared_below = mark.rows_below;
+      const auto took = std::chrono::steady_clock::now() - began;
       const bool whole = r.verified_through == options.through;
       {
         std::lock_guard lk(mu_);
         if (r.verified_through) verified_.through = r.verified_through;
         verified_.rows += r.rows;
         verified_.chunks += r.chunks;
-        verified_.busy +=
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
+        verified_.busy += std::chrono::duration_cast<std::chrono::milliseconds>(took);
         m_.progress.checksum_rows = verified_.rows;
       }
       if (!whole && !stopped()) {
@@ -108,6 +115,8 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
             verified_.rows);
         return;
       }
+      if (const double ratio = m_.runtime.nice_ratio(); ratio > 0)  // --nice-ratio, as the copy does
+        pause(std::chrono::duration_cast<std::chrono::milliseconds>(took * ratio));
     }
   } catch (const std::exception& e) {
     if (!stopped())

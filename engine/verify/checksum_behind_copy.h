@@ -11,9 +11,10 @@
 // reach the ghost through the applier, as they do after any checksum's instant.
 //
 // Only where it can be done without a lock (the server tells a snapshot's binlog position), a chunk
-// key the checksum can walk, and not while the throttle holds or the applier lags. It never repairs
-// or fails: a chunk that differs stops it, and the checksum after the copy finds, repairs or reports
-// that chunk as it would anyway. An error stops it too (logged); the rest is then compared after.
+// key the checksum can walk, and not while the throttle holds or the applier lags (it rests after each
+// run as the copy rests after a chunk, --nice-ratio). It never repairs or fails: a chunk that differs stops it, and the
+// checksum after the copy finds, repairs or reports that chunk as it would anyway. An error stops it too (logged); the
+// rest is then compared after.
 #pragma once
 #include <chrono>
 #include <cstdint>

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "engine/inspect/inspector.h"
 #include "engine/migrator.h"
@@ -439,13 +439,13 @@ TEST_F(ChecksumMigrationTest, SnapshotsWithoutALockAreExactUnderWritersAndALongT
   expect_writers_kept(writers, {"0"});
 }
 
-// A copy slowed to ~20 ms a chunk of ~100 rows, so the checksum behind it runs many times.
-void slow_copy(MigratorConfig& cfg, std::function<void()> first = {}) {
+// A copy slowed to ~20 ms a chunk of ~100 rows, so the checksum behind it runs many times;
+// `each` runs before every chunk (the first time with true).
+void slow_copy(MigratorConfig& cfg, std::function<void(bool first)> each = {}) {
   cfg.copier.initial_chunk_size = 100;
   cfg.copier.target_chunk_time = std::chrono::milliseconds(10);
-  cfg.copier.wait_if_throttled = [first = std::move(first),
-                                  once = std::make_shared<std::once_flag>()](std::stop_token) {
-    if (first) std::call_once(*once, first);
+  cfg.copier.wait_if_throttled = [each = std::move(each), first = std::make_shared<bool>(true)](std::stop_token) {
+    if (each) each(std::exchange(*first, false));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   };
 }
@@ -457,13 +457,18 @@ void slow_copy(MigratorConfig& cfg, std::function<void()> first = {}) {
 TEST_F(ChecksumMigrationTest, ComparedBehindTheCopyUnderWritersWithoutADifference) {
   std::vector<ghostcut::testing::Writer> writers(3);
   auto cfg = under_writers(writers, 963000, 12000);
-  slow_copy(cfg);
   ProgressCounters progress;
+  slow_copy(cfg, [&](bool) {  // from 9000 rows copied on, the copy lets the checksum catch up to 6000
+    if (progress.rows_copied.load() >= 9000)
+      for (int i = 0; i < 3000 && progress.checksum_rows.load() < 6000 && !progress.checksum_behind_copy_ended.load();
+           ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  });
   const auto r = run_under_writers(cfg, progress, writers);
   ASSERT_TRUE(r.checksum);
   EXPECT_TRUE(r.checksum->lock_free);
   EXPECT_FALSE(r.checksum->differed_during_copy) << "a pair behind the copy was not at one instant";
-  EXPECT_GE(r.checksum->rows_during_copy, 1200u) << "the checksum behind the copy barely ran";
+  EXPECT_GE(r.checksum->rows_during_copy, 6000u) << "the checksum behind the copy barely ran";
   EXPECT_LT(r.checksum->rows_during_copy, r.checksum->rows);
   EXPECT_EQ(r.checksum->rows_repaired, 0u);
   expect_writers_kept(writers);
@@ -484,11 +489,16 @@ TEST_F(ChecksumMigrationTest, ARowWrongBehindTheCopyIsLeftToTheChecksumAfterItAn
     cfg.checksum_chunk_rows = 300;
     cfg.checksum_during_copy = during_copy;
     cfg.ok_to_drop_table = true;
-    slow_copy(cfg, [&] {  // before the first chunk: the ghost holds row 7000, damaged
-      behind_ghostcuts_back("INSERT INTO " + quote_qualified(db_, "t_gho") + " VALUES (7000, 'damaged', 7)");
-    });
     RuntimeSettings runtime;
     ProgressCounters progress;
+    slow_copy(cfg, [&](bool first) {
+      // Before the first chunk the ghost gets row 7000, damaged; once 9000 rows are copied the copy
+      // waits for the checksum behind it to meet that row (and end there), not to outrun it.
+      if (first) behind_ghostcuts_back("INSERT INTO " + quote_qualified(db_, "t_gho") + " VALUES (7000, 'damaged', 7)");
+      else if (during_copy && progress.rows_copied.load() >= 9000)
+        for (int i = 0; i < 3000 && !progress.checksum_behind_copy_ended.load(); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    });
     Migrator migrator(cfg, plan_, runtime, progress, nullptr);
     const auto r = migrator.run(std::stop_token{});
     ASSERT_TRUE(r.checksum);

@@ -86,18 +86,22 @@ void Migrator::copy_and_cut_over(MigrationContext& m, IoServices& io, SqlConnect
   tables.create(main);                              // 2. create
   auto sync = std::make_unique<Sync>(m, io, main);  // 3. stream, apply, watch
   m.run_gating_hook("on-before-row-copy");
-  // 4. copy, and 5. verify begun behind it where that takes no lock
-  ChecksumBehindCopy::Verified behind;
-  const bool during_copy = m.config.checksum && m.config.checksum_lock_free && m.config.checksum_during_copy;
-  copy_rows(m, *sync, main, during_copy ? &behind : nullptr);
+  // 4. copy, and 5. verify begun behind it where that takes no lock (it watches the applier's
+  // writes until the checksum after the copy has its snapshots)
+  std::optional<ChecksumBehindCopy> behind;
+  if (m.config.checksum && m.config.checksum_lock_free && m.config.checksum_during_copy &&
+      ChecksumBehindCopy::applies(m.plan))
+    behind.emplace(m, *sync);
+  copy_rows(m, *sync, main, behind ? &*behind : nullptr);
   if (m.config.after_copy) m.config.after_copy();
   if (m.config.checksum) {
     // 4b. deferred keys built (the ghost is then the ALTER's table) while 5. verify takes its
     // snapshots and reads the original's side; the ghost is read once the build is done.
     KeyBuild build(m);
     result.checksum = verify_tables(
-        m, *sync, [&] { build.wait(); }, behind);
+        m, *sync, [&] { build.wait(); }, behind ? &*behind : nullptr);
     build.wait();
+    behind.reset();  // its watch of the applier ends (before the applier goes)
   } else {
     complete_ghost_indexes(m);  // 4b
   }

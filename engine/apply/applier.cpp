@@ -166,6 +166,10 @@ void Applier::PreparedDeleter::operator()(Prepared* p) const { delete p; }
 
 const XaHold* Applier::hold_after(const Prepared& p) { return p.hold ? &*p.hold : nullptr; }
 
+std::pair<std::span<const RowOp>, std::span<const RowOp>> Applier::operations(const Prepared& p) {
+  return {p.first, p.second};
+}
+
 void Applier::complete(Prepared& p) {
   if (!p.started) start(p);
   finish(p);

@@ -139,6 +139,8 @@ class Applier {
   void abandon(Prepared& p);
   // The XA hold `p` leaves behind once written (nullptr: the batch does not change it).
   static const XaHold* hold_after(const Prepared& p);
+  // The batch's row operations (both halves), for a watcher once it is committed.
+  static std::pair<std::span<const RowOp>, std::span<const RowOp>> operations(const Prepared& p);
 
   // The XA rows held; apply() changes them only once its batch is written, so a batch that
   // throws (a lost connection) is applied again from the same hold, by this or a new Applier.

@@ -88,6 +88,11 @@ void ApplierLoop::pause() {
   cv_.wait(lk, [&] { return paused_ || failure_ || !thread_.joinable(); });
 }
 
+void ApplierLoop::set_write_watch(WriteWatch watch) {
+  std::lock_guard lk(watch_mu_);
+  write_watch_ = std::move(watch);
+}
+
 void ApplierLoop::resume() {
   {
     std::lock_guard lk(mu_);
@@ -238,6 +243,14 @@ void ApplierLoop::run(std::stop_token stop) {
       if (!flight) return std::nullopt;
       if (flight->prepared) {
         write(*flight->prepared);
+        {
+          std::lock_guard lk(watch_mu_);
+          if (write_watch_) {
+            const auto [first, second] = Applier::operations(*flight->prepared);
+            write_watch_(first);
+            write_watch_(second);
+          }
+        }
         // The floor first: a checkpoint read in between never passes a PREPARE just held.
         set_xa_floor(applier->xa_hold().floor());
       }

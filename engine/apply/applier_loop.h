@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 
 #include "binlog/net/replication_stream.h"
@@ -36,6 +37,10 @@ class ApplierLoop {
   // Told how many row changes of the original table each popped batch holds (the cut-over's
   // quiet-traffic meter listens). Set before start().
   void set_change_listener(std::function<void(std::uint64_t rows)> listener) { on_changes_ = std::move(listener); }
+  // Told the row operations of every batch once it is committed, on the applier's thread, until
+  // set again (empty: none). Thread-safe, any time (the checksum behind the copy listens).
+  using WriteWatch = std::function<void(std::span<const RowOp>)>;
+  void set_write_watch(WriteWatch watch);
   // The Applier's configuration (conflict retries, binlog-first hand). Set before start().
   void set_applier_config(ApplierConfig config) { applier_config_ = std::move(config); }
 
@@ -99,6 +104,8 @@ class ApplierLoop {
   std::optional<binlog::BinlogPosition> stop_at_;          // guarded by mu_: run_to's position
   binlog::BinlogPosition last_transaction_end_;            // guarded by mu_
   std::function<void(std::uint64_t)> on_changes_;
+  std::mutex watch_mu_;
+  WriteWatch write_watch_;  // guarded by watch_mu_
   ApplierConfig applier_config_;
   std::atomic<bool> skip_to_rename_{false};  // written by the applier thread only, after start()
   std::jthread thread_;

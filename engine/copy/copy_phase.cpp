@@ -10,7 +10,7 @@
 
 namespace ghostcut::engine {
 
-void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBehindCopy::Verified* behind) {
+void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBehindCopy* behind) {
   // The estimate first: whoever sees the copying phase (status, a test) sees its row estimate too.
   m.progress.rows_estimated = estimated_rows(main, m.plan.database, m.plan.table).value_or(m.plan.estimated_rows);
   m.status.set_state(Phase::kCopying);
@@ -27,18 +27,21 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBeh
   Copier copier(m.cs, m.plan, m.runtime, m.progress, cc, m.log);
   const auto started = std::chrono::steady_clock::now();
   if (m.resume) m.resume->copier_started(&copier);
-  std::optional<ChecksumBehindCopy> checksum;
-  if (behind) checksum.emplace(m, sync, [&copier] { return copier.progress_mark(); });
+  struct StopBehind {  // before the copier goes, however the copy ends
+    ChecksumBehindCopy* behind;
+    ~StopBehind() {
+      if (behind) behind->stop();
+    }
+  } stop_behind{behind};
   try {
+    if (behind) behind->start([&copier] { return copier.progress_mark(); });
     copier.run(m.abort.get_token());
   } catch (...) {
-    checksum.reset();
     if (m.resume) m.resume->copier_finished(copier);
     sync.check_failures();  // the root cause, when another part failed first
     throw;
   }
   if (m.resume) m.resume->copier_finished(copier);
-  if (checksum) *behind = checksum->finish();
   m.progress.rows_resumed = copier.rows_skipped();
   if (copier.rows_skipped())
     m.log->info("row copy: {} rows were copied by the interrupted run and not copied again", copier.rows_skipped());
@@ -48,9 +51,10 @@ void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBeh
               m.progress.rows_copied.load(),
               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
               snap.copy_statements, snap.copy_lock_hold_p99_ms, snap.copy_lock_hold_max_ms);
-  if (behind && behind->chunks)
-    m.log->info("checksum behind the copy: {} rows in {} chunks already equal in {} and {} (compared in {} ms)",
-                behind->rows, behind->chunks, m.plan.table, m.plan.ghost_table, behind->busy.count());
+  if (behind)
+    if (const auto v = behind->stop(); v.chunks)
+      m.log->info("checksum behind the copy: {} rows in {} chunks already equal in {} and {} (compared in {} ms)",
+                  v.rows, v.chunks, m.plan.table, m.plan.ghost_table, v.busy.count());
   m.run_gating_hook("on-row-copy-complete");
 }
 

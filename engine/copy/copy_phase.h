@@ -9,7 +9,7 @@ namespace ghostcut::engine {
 class SqlConnection;
 class Sync;
 
-// `behind` set: the checksum behind the copy runs meanwhile; how far it got is left there.
-void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBehindCopy::Verified* behind = nullptr);
+// `behind` set: it compares behind the copy meanwhile (stopped when the copy ends).
+void copy_rows(MigrationContext& m, Sync& sync, SqlConnection& main, ChecksumBehindCopy* behind = nullptr);
 
 }  // namespace ghostcut::engine

@@ -16,6 +16,7 @@
 #include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
 #include "engine/text.h"
+#include "engine/verify/checksum_behind_copy.h"
 
 namespace ghostcut::engine {
 namespace {
@@ -67,7 +68,8 @@ CostEstimate estimate_cost(SqlConnection& conn, const MigrationPlan& plan, bool 
                            bool during_copy) {
   CostEstimate c;
   c.instant = plan.instant.possible;
-  c.checksum_during_copy = checksum && during_copy && snapshot_binlog_position(conn).has_value();
+  c.checksum_during_copy =
+      checksum && during_copy && ChecksumBehindCopy::applies(plan) && snapshot_binlog_position(conn).has_value();
   const auto t = conn.query(
       "SELECT /* ghostcut inspect */ TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, AVG_ROW_LENGTH "
       "FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",

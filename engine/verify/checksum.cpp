@@ -39,7 +39,9 @@ struct Side {
   std::string order;  // the key columns, comma-separated
 };
 
-// A chunk: keys in (lower, upper]; nullopt = unbounded on that side. `seq`: its place in the walk.
+// A chunk: keys in (lower, upper]; nullopt = unbounded on that side. `seq`: its place in the walk
+// (kRecheck: a range of ChecksumOptions::recheck, outside the walk).
+constexpr std::uint64_t kRecheck = ~std::uint64_t{0};
 struct Range {
   std::optional<KeyTuple> lower, upper;
   std::uint64_t seq = 0;
@@ -100,7 +102,10 @@ ChecksumResult Checksum::run() {
   const auto columns = checksum_columns(plan_);
   for (const auto& c : columns.compared) result.compared.push_back(c.name);
   result.skipped = columns.skipped;
-  if (columns.compared.empty()) return result;  // nothing comparable (every column retyped)
+  if (columns.compared.empty()) {  // nothing comparable (every column retyped)
+    result.walked = false;
+    return result;
+  }
   const std::string tag = "/* ghostcut " + plan_.database + "." + plan_.table + " checksum */ ";
   const auto started = Clock::now();
   const ChunkCopy copy(plan_);  // the chunk walk's queries, and the repair's statement
@@ -130,7 +135,10 @@ ChecksumResult Checksum::run() {
     ghost.order += (ghost.order.empty() ? "" : ", ") + quote_identifier(sc->target_name);
     ghost_key.push_back(sc->target_name);
   }
-  if (prefix && !chunked) return result;  // one chunk, the whole table: only after the copy
+  if (prefix && !chunked) {  // one chunk, the whole table: only after the copy
+    result.walked = false;
+    return result;
+  }
   if (!chunked) {
     orig.bounds.clear();
     ghost.bounds.clear();
@@ -317,6 +325,11 @@ ChecksumResult Checksum::run() {
     std::uint64_t issued = 0;
     std::map<std::uint64_t, std::pair<Range, std::uint64_t>> equal;  // prefix: seq → chunk, rows
     std::optional<std::uint64_t> first_unequal;                      // prefix: ends the walk
+    std::vector<Range> rechecks;  // the walk's first: ChecksumOptions::recheck, evaluated now
+    if (!fixed && !prefix && chunked && options_.recheck)
+      for (auto& [lo, hi] : options_.recheck()) rechecks.push_back(Range{std::move(lo), std::move(hi), kRecheck});
+    std::size_t next_recheck = 0;
+    std::uint64_t rechecked = 0;
     if (prefix) walk_max = *options_.through;
     else if (!fixed && chunked) {
       auto mx = pairs.front().original->query(builder.max_key_query());
@@ -346,7 +359,11 @@ ChecksumResult Checksum::run() {
     const std::uint64_t n = std::max<std::uint64_t>(1, options_.chunk_rows);
     auto next = [&](Pair& p) -> std::optional<Range> {  // under mu
       if (fixed) return next_fixed < fixed->size() ? std::optional<Range>((*fixed)[next_fixed++]) : std::nullopt;
-      if (walk_done || (prefix && (first_unequal || options_.stop.stop_requested()))) return std::nullopt;
+      if (next_recheck < rechecks.size()) return rechecks[next_recheck++];
+      if (walk_done) return std::nullopt;
+      if (prefix && (first_unequal || (options_.max_chunks && issued >= options_.max_chunks) ||
+                     (options_.keep_going && !options_.keep_going())))
+        return std::nullopt;
       if (walk_max && chunked && by_value) {
         // (lower, lower + N] capped at the max; the first chunk is (-inf, min + N - 1].
         auto as_wide = [](const SqlParam& v) -> __int128 {
@@ -387,6 +404,7 @@ ChecksumResult Checksum::run() {
     };
     // The original's side of a chunk is read, the walk moves on; then the ghost's side.
     auto walked = [&](const Range& r, const Aggregate& a) {  // under mu
+      if (r.seq == kRecheck) return;
       const auto got = std::strtoull(a.count.c_str(), nullptr, 10);
       if (by_value && r.upper && got * 4 < n && walk_max && r.upper != *walk_max) by_value = false;
     };
@@ -414,6 +432,10 @@ ChecksumResult Checksum::run() {
         differences.push_back({r, std::move(keys)});
       }
       std::lock_guard lk(mu);
+      if (r.seq == kRecheck) {
+        rechecked += std::strtoull(a.count.c_str(), nullptr, 10);
+        return;
+      }
       rows += std::strtoull(a.count.c_str(), nullptr, 10);
       ++chunks;
       if (options_.on_progress) options_.on_progress(rows, chunks);
@@ -491,10 +513,12 @@ ChecksumResult Checksum::run() {
         result.rows += it->second.second;
         ++result.chunks;
       }
+      result.differed = first_unequal.has_value();
       if (options_.on_progress) options_.on_progress(result.rows, result.chunks);
     } else if (!fixed) {
       result.rows = rows;
       result.chunks = chunks;
+      result.rows_rechecked = rechecked;
     }
     return differences;
   };

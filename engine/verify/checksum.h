@@ -44,7 +44,6 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
-#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -70,8 +69,14 @@ struct ChecksumResult {
   bool lock_free = false;                    // the snapshots were taken without a lock (see the top)
   std::chrono::milliseconds took{0};
   // ChecksumOptions::through set: every key in (from, verified_through] was found equal (nullopt:
-  // none). The walk stops at the first chunk that differs, uncompared rows are left to a later run.
+  // none). The walk stops at the first chunk that differs (`differed`), at max_chunks or when
+  // keep_going says so; uncompared rows are left to a later run. `walked` false: the table cannot
+  // be compared in chunks (or has no comparable column), so nothing is compared this way.
   std::optional<KeyTuple> verified_through;
+  bool differed = false;
+  bool walked = true;
+  // Rows compared again in ChecksumOptions::recheck's ranges (not in `rows`).
+  std::uint64_t rows_rechecked = 0;
   // Of `rows`, those compared behind the copy (checksum_behind_copy.h), and whether a chunk there
   // differed (compared again after the copy).
   std::uint64_t rows_during_copy = 0;
@@ -106,9 +111,13 @@ struct ChecksumOptions {
   // A part behind the copy (engine/verify/checksum_behind_copy.h): only keys in (from, through],
   // only with lock-free snapshots (ChecksumNotTaken where the server cannot tell their position:
   // never a lock while the copy runs), no repair and no failure — a chunk that differs ends the walk
-  // (ChecksumResult::verified_through), as does `stop`.
+  // (ChecksumResult::verified_through), as do max_chunks (0: no cap) and keep_going returning false.
   std::optional<KeyTuple> through;
-  std::stop_token stop;
+  std::size_t max_chunks = 0;
+  std::function<bool()> keep_going;
+  // Set: once the snapshots are taken, the key ranges (lower, upper] to compare besides the walk
+  // (proven equal before, then written again: the checksum behind the copy's dirty chunks).
+  std::function<std::vector<std::pair<std::optional<KeyTuple>, KeyTuple>>()> recheck;
 };
 
 class Checksum {

@@ -2,23 +2,64 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 #include "common/thread_name.h"
 #include "engine/apply/applier_control.h"
+#include "engine/apply/applier_loop.h"
 #include "engine/run/sync.h"
 #include "engine/sql/retry.h"
 #include "engine/sql/server_queries.h"
 #include "engine/sql/sql_connection.h"
+#include "engine/text.h"
 #include "engine/throttle/throttler.h"
 #include "engine/verify/checksum.h"
 
 namespace ghostcut::engine {
+namespace {
 
-ChecksumBehindCopy::ChecksumBehindCopy(MigrationContext& m, Sync& sync, std::function<CopyRangeProgress()> mark)
-    : m_(m), sync_(sync), mark_(std::move(mark)), thread_([this](std::stop_token st) { run(st); }) {}
+constexpr std::size_t kChunksPerRun = 20;  // a run's snapshots stay open about this long
+// Written keys are kept as buckets of this many key values (a recheck reads little more than the
+// rows written), at most kMaxDirty of them: past that they are made 16 times wider.
+constexpr __int128 kDirtyWidth = 64;
+constexpr std::size_t kMaxDirty = 4096;
 
-ChecksumBehindCopy::~ChecksumBehindCopy() { finish(); }
+__int128 wide(const SqlParam& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  return static_cast<__int128>(std::get<std::uint64_t>(v));
+}
+__int128 wide(const IntKey& k) { return static_cast<__int128>((static_cast<unsigned __int128>(k.hi) << 64) | k.lo); }
+__int128 floor_div(__int128 a, __int128 b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-ChecksumBehindCopy::Verified ChecksumBehindCopy::finish() {
+}  // namespace
+
+bool ChecksumBehindCopy::applies(const MigrationPlan& plan) {
+  if (plan.chunk_key.columns.size() != 1) return false;
+  const auto* sc = plan.mapping.find_source(plan.chunk_key.columns.front());
+  if (!sc) return false;
+  const auto& a = plan.original.columns.at(sc->source_index);
+  const auto& b = plan.ghost.columns.at(sc->target_index);
+  const auto t = lower(a.data_type);
+  const bool integer = t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "bigint";
+  return integer && a.column_type == b.column_type;
+}
+
+ChecksumBehindCopy::ChecksumBehindCopy(MigrationContext& m, Sync& sync) : m_(m), sync_(sync) {
+  bucket_ = kDirtyWidth;
+  sync_.applier().set_write_watch([this](std::span<const RowOp> ops) { written(ops); });
+}
+
+ChecksumBehindCopy::~ChecksumBehindCopy() {
+  stop();
+  sync_.applier().set_write_watch({});
+}
+
+void ChecksumBehindCopy::start(std::function<CopyRangeProgress()> mark) {
+  mark_ = std::move(mark);
+  thread_ = std::jthread([this](std::stop_token st) { run(st); });
+}
+
+ChecksumBehindCopy::Verified ChecksumBehindCopy::stop() {
   if (thread_.joinable()) {
     thread_.request_stop();
     thread_.join();
@@ -27,17 +68,79 @@ ChecksumBehindCopy::Verified ChecksumBehindCopy::finish() {
   return verified_;
 }
 
+// On the applier's thread, once a batch is committed.
+void ChecksumBehindCopy::written(std::span<const RowOp> ops) {
+  std::lock_guard lk(mu_);
+  if (!covered_ || all_dirty_) return;
+  for (const auto& op : ops) {
+    if (!op.first_int) {  // not expected with an integer key; then everything is compared again
+      all_dirty_ = true;
+      dirty_.clear();
+      return;
+    }
+    if (const auto v = wide(*op.first_int); v <= *covered_) dirty(v);
+  }
+}
+
+void ChecksumBehindCopy::dirty(__int128 key) {
+  dirty_.insert(floor_div(key, bucket_));
+  if (dirty_.size() <= kMaxDirty) return;
+  const __int128 wider = bucket_ * 16;  // fewer, wider buckets: memory stays bounded
+  std::set<__int128> merged;
+  for (const auto b : dirty_) merged.insert(floor_div(b * bucket_, wider));
+  dirty_ = std::move(merged);
+  bucket_ = wider;
+}
+
+std::vector<std::pair<std::optional<KeyTuple>, KeyTuple>> ChecksumBehindCopy::rechecks() const {
+  std::lock_guard lk(mu_);
+  std::vector<std::pair<std::optional<KeyTuple>, KeyTuple>> out;
+  if (!verified_.through) return out;
+  const __int128 top = wide(verified_.through->front());
+  const bool is_unsigned = std::holds_alternative<std::uint64_t>(verified_.through->front());
+  auto tuple = [&](__int128 v) {
+    return is_unsigned ? KeyTuple{static_cast<std::uint64_t>(v)} : KeyTuple{static_cast<std::int64_t>(v)};
+  };
+  const __int128 lowest = is_unsigned ? 0 : std::numeric_limits<std::int64_t>::min();
+  if (all_dirty_) {
+    out.emplace_back(std::nullopt, tuple(top));
+    return out;
+  }
+  // Neighbouring buckets become one range, up to a chunk's width.
+  const __int128 widest = std::max<__int128>(bucket_, static_cast<__int128>(m_.config.checksum_chunk_rows));
+  std::optional<std::pair<__int128, __int128>> run;  // [first, last] key values
+  auto flush = [&] {
+    if (!run) return;
+    out.emplace_back(run->first <= lowest ? std::nullopt : std::optional<KeyTuple>(tuple(run->first - 1)),
+                     tuple(run->second));
+    run.reset();
+  };
+  for (const auto b : dirty_) {
+    const __int128 first = b * bucket_, last = std::min(top, first + bucket_ - 1);
+    if (first > top) break;
+    if (run && run->second + 1 == first && last - run->first < widest) run->second = last;
+    else {
+      flush();
+      run = std::pair{first, last};
+    }
+  }
+  flush();
+  return out;
+}
+
 void ChecksumBehindCopy::run(std::stop_token stop) {
   name_this_thread("gc-checksum-0");
   SqlThreadGuard guard;
   const auto abort = m_.abort.get_token();
   auto stopped = [&] { return stop.stop_requested() || abort.stop_requested(); };
-  auto pause = [&](std::chrono::milliseconds d) { sleep_for(stop, d); };
-  // Each run compares at least this many copied rows (a pair costs a pause of the applier).
+  auto held_back = [&] {
+    return sync_.throttler().is_throttled() || sync_.not_caught_up(m_.config.cut_over_lag_threshold).has_value();
+  };
+  // Each run waits for this many more copied rows (a pair costs a pause of the applier).
   const std::uint64_t step = 2 * std::max<std::uint64_t>(1, m_.config.checksum_chunk_rows);
   std::uint64_t compared_below = 0;  // the copy's rows_below when the last run began
   int not_taken = 0;
-  struct Ended {  // on every way out but finish()
+  struct Ended {  // on every way out but stop()
     MigrationContext& m;
     const std::stop_token& stop;
     ~Ended() {
@@ -45,35 +148,36 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
     }
   } ended{m_, stop};
   try {
-    {
-      auto probe = SqlConnection::open(m_.cs);
-      probe->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-      const bool positions = snapshot_binlog_position(*probe).has_value();
-      probe->execute("ROLLBACK");
-      if (!positions) return;  // the checksum after the copy takes it all, with its lock
-    }
     auto& applier = sync_.applier_control();
     while (!stopped()) {
       const auto mark = mark_();
-      if (!mark.low_water || mark.rows_below < compared_below + step || sync_.throttler().is_throttled() ||
-          sync_.not_caught_up(m_.config.cut_over_lag_threshold)) {
-        pause(std::chrono::milliseconds(50));
+      if (!mark.low_water || mark.rows_below < compared_below + step || held_back()) {
+        sleep_for(stop, std::chrono::milliseconds(50));
         continue;
       }
       ChecksumOptions options;
       options.threads = 1;
       options.chunk_rows = m_.config.checksum_chunk_rows;
       options.repair = false;
-      options.stop = stop;
       options.through = mark.low_water;
+      options.max_chunks = kChunksPerRun;
+      options.keep_going = [&] { return !stopped() && !held_back(); };
       {
         std::lock_guard lk(mu_);
         options.from = verified_.through;
       }
+      const __int128 through = wide(mark.low_water->front());
       Checksum checksum(
           m_.cs, m_.plan, m_.config.cut_over.lock_timeout,
           [](const binlog::BinlogPosition&, std::chrono::steady_clock::time_point) { return false; },  // no lock
-          [&] { applier.release(); }, m_.log, options);
+          [&] {
+            {  // from this pair's instant on, writes up to `through` may land in chunks it proves
+              std::lock_guard lk(mu_);
+              covered_ = std::max(covered_.value_or(through), through);
+            }
+            applier.release();
+          },
+          m_.log, options);
       checksum.set_lock_free({[&] {
                                 applier.take(ApplierControl::Owner::kChecksum);
                                 applier.pause();
@@ -89,34 +193,39 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
       } catch (const ChecksumNotTaken& e) {
         if (++not_taken >= 3) throw;
         m_.log->debug("checksum behind the copy: {}; trying again", e.what());
-        pause(std::chrono::milliseconds(200));
+        sleep_for(stop, std::chrono::milliseconds(200));
         continue;
       }
       not_taken = 0;
-      compared_below = mark.rows_below;
       const auto took = std::chrono::steady_clock::now() - began;
-      const bool whole = r.verified_through == options.through;
+      std::uint64_t proven = 0;
       {
         std::lock_guard lk(mu_);
         if (r.verified_through) verified_.through = r.verified_through;
         verified_.rows += r.rows;
         verified_.chunks += r.chunks;
         verified_.busy += std::chrono::duration_cast<std::chrono::milliseconds>(took);
-        m_.progress.checksum_rows = verified_.rows;
-      }
-      if (!whole && !stopped()) {
-        {
-          std::lock_guard lk(mu_);
-          verified_.differed = true;
+        verified_.differed = r.differed;
+        m_.progress.checksum_rows = proven = verified_.rows;
+        // Keys above what is proven are compared by a later pair: their writes dirty nothing.
+        covered_.reset();
+        if (verified_.through) {
+          covered_ = wide(verified_.through->front());
+          const auto above = floor_div(*covered_, bucket_);
+          dirty_.erase(dirty_.upper_bound(above), dirty_.end());
         }
+      }
+      if (!r.walked) return;  // the table is compared after the copy, as one
+      if (r.differed) {
         m_.log->info(
-            "checksum behind the copy: a chunk after {} rows compared differs; the checksum after the copy "
+            "checksum behind the copy: the chunk after {} rows differs; the checksum after the copy "
             "compares it again (and repairs it where it still differs)",
-            verified_.rows);
+            proven);
         return;
       }
       if (const double ratio = m_.runtime.nice_ratio(); ratio > 0)  // --nice-ratio, as the copy does
-        pause(std::chrono::duration_cast<std::chrono::milliseconds>(took * ratio));
+        sleep_for(stop, std::chrono::duration_cast<std::chrono::nanoseconds>(took * ratio));
+      compared_below = r.verified_through == options.through ? mark.rows_below : compared_below;
     }
   } catch (const std::exception& e) {
     if (!stopped())

@@ -1,28 +1,37 @@
-// Step 5, begun during step 4: the checksum behind the copy. The copy keeps one core of the server
-// busy (its INSERT … SELECT is one thread there) and leaves the others mostly idle; meanwhile the
-// chunks already copied (below the copy's low-water mark) are compared, a few at a time, each run on
-// one lock-free snapshot pair (checksum.h): writers never wait, and the pages are still in the
-// buffer pool. The checksum after the copy then starts where this one got to.
+// Step 5, begun during step 4: the checksum behind the copy. A one-thread copy keeps one core of the
+// server busy (its INSERT … SELECT runs on one thread there); meanwhile the chunks already copied
+// (below the copy's low-water mark) are compared, a few at a time, each run on one lock-free
+// snapshot pair (checksum.h): writers never wait, and the pages are still in the buffer pool. The
+// checksum after the copy then starts where this one got to.
 //
 // Why a range proven equal while the copy runs is proven as well as after it: a chunk's copy
 // committed before the pair's snapshot of t (position P), so from the copy's commit on, the ghost's
 // rows in that range are the original's through every transaction the applier applied — through P,
-// at the pair's instant (run_to). Other copy chunks write other key ranges. Later writes to the range
-// reach the ghost through the applier, as they do after any checksum's instant.
+// at the pair's instant (run_to). Other copy chunks write other key ranges.
+// What the applier writes into a proven range afterwards is compared again: every committed batch's
+// keys are watched, and the chunk-sized buckets they fall in (below what was proven when the batch
+// landed) are handed to the checksum after the copy (rechecks()) — watched until that checksum has
+// its snapshots. So every applier write before the final checksum's instant is compared, as
+// without this.
 //
-// Only where it can be done without a lock (the server tells a snapshot's binlog position), a chunk
-// key the checksum can walk, and not while the throttle holds or the applier lags (it rests after each
-// run as the copy rests after a chunk, --nice-ratio). It never repairs or fails: a chunk that differs stops it, and the
-// checksum after the copy finds, repairs or reports that chunk as it would anyway. An error stops it too (logged); the
-// rest is then compared after.
+// Only where it needs no lock (the server tells a snapshot's binlog position) and the chunk key is
+// one integer column the ghost keeps as it is (applies()); not while the throttle holds or the
+// applier lags (it rests after each run as the copy rests after a chunk, --nice-ratio). It never
+// repairs or fails: a chunk that differs ends it, and the checksum after the copy finds, repairs or
+// reports that chunk as it would anyway. An error ends it too (logged).
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <span>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "engine/apply/apply_sql.h"
 #include "engine/resume/copy_progress.h"
 #include "engine/run/context.h"
 #include "engine/sql/query_builder.h"
@@ -40,23 +49,38 @@ class ChecksumBehindCopy {
     bool differed = false;              // a chunk after `through` differed (and ended it)
   };
 
-  // Starts comparing behind `mark` (the copy's progress_mark) on a thread of its own.
-  ChecksumBehindCopy(MigrationContext& m, Sync& sync, std::function<CopyRangeProgress()> mark);
-  ~ChecksumBehindCopy();  // finish()
+  // A single integer chunk key, of the same type in the ghost (the checksum walks it in chunks).
+  static bool applies(const MigrationPlan& plan);
+
+  // Watches the applier's writes from now on (until destroyed).
+  ChecksumBehindCopy(MigrationContext& m, Sync& sync);
+  ~ChecksumBehindCopy();
   ChecksumBehindCopy(const ChecksumBehindCopy&) = delete;
   ChecksumBehindCopy& operator=(const ChecksumBehindCopy&) = delete;
 
-  // Stops it (after the chunk in hand) and tells how far it got.
-  Verified finish();
+  // Compares behind `mark` (the copy's progress_mark) on a thread of its own.
+  void start(std::function<CopyRangeProgress()> mark);
+  // Stops comparing (after the chunk in hand) and tells how far it got; the watch goes on.
+  Verified stop();
+  // The ranges (lower, upper] proven equal here that the applier has written since: the checksum
+  // after the copy compares them again (ChecksumOptions::recheck).
+  std::vector<std::pair<std::optional<KeyTuple>, KeyTuple>> rechecks() const;
 
  private:
   void run(std::stop_token stop);
+  void written(std::span<const RowOp> ops);
+  void dirty(__int128 key);  // under mu_
 
   MigrationContext& m_;
   Sync& sync_;
   std::function<CopyRangeProgress()> mark_;
-  std::mutex mu_;
-  Verified verified_;  // guarded by mu_
+  mutable std::mutex mu_;
+  Verified verified_;                // guarded by mu_
+  std::optional<__int128> covered_;  // guarded by mu_: writes at or below it dirty a bucket
+  __int128 bucket_ = 1;              // guarded by mu_: bucket width (grows to keep dirty_ small)
+  std::set<__int128> dirty_;         // guarded by mu_: floor(key / bucket_) of dirtied buckets
+  bool all_dirty_ = false;           // guarded by mu_: a write without an integer key: recheck all
+  bool unsigned_key_ = false;        // guarded by mu_: the key's values are uint64 (else int64)
   std::jthread thread_;
 };
 

@@ -10,7 +10,8 @@
 namespace ghostcut::engine {
 
 ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads,
-                             const ChecksumBehindCopy::Verified& behind) {
+                             ChecksumBehindCopy* during_copy) {
+  const auto behind = during_copy ? during_copy->stop() : ChecksumBehindCopy::Verified{};
   const auto& config = m.config;
   m.status.set_state(Phase::kVerifying, "waiting for the applier");
   for (int attempt = 1;;) {
@@ -27,6 +28,7 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
     options.chunk_rows = config.checksum_chunk_rows;
     options.before_ghost_reads = before_ghost_reads;
     options.from = behind.through;
+    if (during_copy) options.recheck = [during_copy] { return during_copy->rechecks(); };
     // Progress against the rows the copy saw (the original's size, give or take the writes since).
     const auto expected = std::max<std::uint64_t>(m.progress.rows_copied.load(), m.plan.estimated_rows);
     const auto began = std::chrono::steady_clock::now();
@@ -36,10 +38,10 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
       m.progress.checksum_rows = rows;
       std::string detail = "comparing " + m.plan.table + " and " + m.plan.ghost_table + ": " + std::to_string(rows) +
                            " of ~" + std::to_string(expected) + " rows";
-      if (expected > 0 && rows > 0 && rows < expected) {
+      if (expected > 0 && after > 0 && rows < expected) {  // the rate of this part only
         const auto spent = std::chrono::steady_clock::now() - began;
         const auto left =
-            std::chrono::duration_cast<std::chrono::seconds>(spent * (double(expected - rows) / double(rows)));
+            std::chrono::duration_cast<std::chrono::seconds>(spent * (double(expected - rows) / double(after)));
         detail += " (" + std::to_string(rows * 100 / expected) + "%, ETA " + format_duration(left) + ")";
       }
       m.status.set_state(Phase::kVerifying, detail);
@@ -64,9 +66,12 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
       r.rows_during_copy = behind.rows;
       r.differed_during_copy = behind.differed;
       m.progress.checksum_rows_repaired += r.rows_repaired;
-      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}{}); {}, took {} ms",
+      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}{}{}); {}, took {} ms",
                   r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
                   behind.chunks ? "; " + std::to_string(behind.rows) + " rows behind the copy" : std::string(),
+                  r.rows_rechecked
+                      ? "; " + std::to_string(r.rows_rechecked) + " compared again where the applier wrote after them"
+                      : std::string(),
                   r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
                   r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
                   r.lock_free ? std::string("snapshots without a lock (writes never waited)")

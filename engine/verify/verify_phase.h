@@ -13,8 +13,9 @@ class Sync;
 
 // before_ghost_reads (may be empty): ChecksumOptions::before_ghost_reads — the deferred keys'
 // build, running meanwhile, is awaited before the ghost is read.
-// behind: what the checksum behind the copy proved; the walk starts after it.
+// behind: the checksum behind the copy — the walk starts after what it proved, and compares again
+// what the applier has written there since.
 ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void()> before_ghost_reads = {},
-                             const ChecksumBehindCopy::Verified& behind = {});
+                             ChecksumBehindCopy* behind = nullptr);
 
 }  // namespace ghostcut::engine

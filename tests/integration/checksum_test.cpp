@@ -515,6 +515,54 @@ TEST_F(ChecksumMigrationTest, ARowWrongBehindTheCopyIsLeftToTheChecksumAfterItAn
   }
 }
 
+// What the applier writes into a range already proven behind the copy is compared again after the
+// copy: here the applier's write of row 1000 (a user's UPDATE, long after that row's chunk was
+// proven) comes out wrong (a trigger on the ghost damages it) — the checksum after the copy must
+// compare that chunk again, find the row and copy it again.
+TEST_F(ChecksumMigrationTest, AnApplierWriteAfterTheChecksumBehindTheCopyIsComparedAgain) {
+  using namespace std::chrono_literals;
+  conn_->execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)");
+  conn_->execute("INSERT INTO t SELECT seq, CONCAT('v', seq) FROM seq_1_to_12000");
+  conn_->execute("CREATE TABLE damage_on (x INT)");
+  Inspector inspector(*conn_, InspectorConfig{});
+  plan_ = inspector.inspect(db_, "t", "ADD COLUMN z INT NOT NULL DEFAULT 7");
+  auto cfg = ghostcut::testing::test_migrator_config(settings_, 966000);
+  cfg.checksum_chunk_rows = 300;
+  cfg.ok_to_drop_table = true;
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  bool damaged = false;
+  slow_copy(cfg, [&](bool) {
+    // Once row 1000's chunk is proven (from 9000 rows copied on, the copy waits for that).
+    if (damaged || (progress.rows_copied.load() < 9000 && progress.checksum_rows.load() < 3000)) return;
+    for (int i = 0; i < 3000 && progress.checksum_rows.load() < 3000 && !progress.checksum_behind_copy_ended.load();
+         ++i)
+      std::this_thread::sleep_for(10ms);
+    if (progress.checksum_rows.load() < 3000) return;
+    damaged = true;
+    admin_->execute("CREATE TRIGGER " + quote_qualified(db_, "t_gho_damage") + " BEFORE INSERT ON " +
+                    quote_qualified(db_, "t_gho") +
+                    " FOR EACH ROW SET NEW.v = IF(NEW.id = 1000 AND (SELECT COUNT(*) FROM " +
+                    quote_qualified(db_, "damage_on") + ") > 0, 'damaged', NEW.v)");
+    admin_->execute("INSERT INTO " + quote_qualified(db_, "damage_on") + " VALUES (1)");
+    admin_->execute("UPDATE " + quote_qualified(db_, "t") + " SET v = 'updated' WHERE id = 1000");
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (admin_->query("SELECT v FROM " + quote_qualified(db_, "t_gho") + " WHERE id = 1000").scalar() != "damaged" &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(10ms);
+    admin_->execute("DELETE FROM " + quote_qualified(db_, "damage_on"));  // the repair is not damaged
+  });
+  Migrator migrator(cfg, plan_, runtime, progress, nullptr);
+  const auto r = migrator.run(std::stop_token{});
+  ASSERT_TRUE(damaged) << "the checksum behind the copy never got to row 1000's chunk";
+  ASSERT_TRUE(r.checksum);
+  EXPECT_GE(r.checksum->rows_during_copy, 3000u);
+  EXPECT_GE(r.checksum->rows_rechecked, 1u);
+  EXPECT_EQ(r.checksum->rows_repaired, 1u);
+  EXPECT_EQ(conn_->query("SELECT v FROM t WHERE id = 1000").scalar(), "updated");
+  EXPECT_EQ(conn_->query("SELECT COUNT(*) FROM t WHERE v = CONCAT('v', id) AND z = 7").scalar(), "11999");
+}
+
 // A rename and exact type changes are compared (old name against new, the old value converted),
 // with no false alarm; a damage in the renamed column is still found and repaired.
 TEST_F(ChecksumMigrationTest, RenamedAndRetypedColumnsAreComparedWithoutFalseAlarm) {

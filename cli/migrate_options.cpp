@@ -202,7 +202,7 @@ po::options_description migrate_options_description() {
       "on|off: compare both tables chunk by chunk before the cut-over and copy a differing row again (on by default)")(
       "skip-checksum", po::bool_switch(), "the same as --checksum=off")(
       "checksum-during-copy", po::value<std::string>()->default_value("on"),
-      "on|off: compare the chunks already copied while the copy goes on, where that needs no lock (MariaDB, Percona Server); off: the whole comparison after the copy")(
+      "on|off: compare the chunks already copied while the copy goes on, where that needs no lock (MariaDB, Percona Server; one integer chunk key), and after the copy again what the applier wrote there since; off: the whole comparison after the copy (it also sees a row changed with sql_log_bin=0)")(
       "no-analyze-ghost", po::bool_switch(),
       "do not run ANALYZE TABLE on the ghost before the cut-over (run by default, so the first queries after the swap see the full table's statistics)")(
       "keep-old-table-in-sync", po::value<std::string>(),

@@ -19,17 +19,11 @@ namespace ghostcut::engine {
 namespace {
 
 constexpr std::size_t kChunksPerRun = 20;  // a run's snapshots stay open about this long
-// Written keys are kept as buckets of this many key values (a recheck reads little more than the
-// rows written), at most kMaxDirty of them: past that they are made 16 times wider.
-constexpr __int128 kDirtyWidth = 64;
-constexpr std::size_t kMaxDirty = 4096;
-
 __int128 wide(const SqlParam& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
   return static_cast<__int128>(std::get<std::uint64_t>(v));
 }
 __int128 wide(const IntKey& k) { return static_cast<__int128>((static_cast<unsigned __int128>(k.hi) << 64) | k.lo); }
-__int128 floor_div(__int128 a, __int128 b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
 
@@ -44,8 +38,8 @@ bool ChecksumBehindCopy::applies(const MigrationPlan& plan) {
   return integer && a.column_type == b.column_type;
 }
 
-ChecksumBehindCopy::ChecksumBehindCopy(MigrationContext& m, Sync& sync) : m_(m), sync_(sync) {
-  bucket_ = kDirtyWidth;
+ChecksumBehindCopy::ChecksumBehindCopy(MigrationContext& m, Sync& sync)
+    : m_(m), sync_(sync), dirty_(static_cast<__int128>(m.config.checksum_chunk_rows)) {
   sync_.applier().set_write_watch([this](std::span<const RowOp> ops) { written(ops); });
 }
 
@@ -71,60 +65,29 @@ ChecksumBehindCopy::Verified ChecksumBehindCopy::stop() {
 // On the applier's thread, once a batch is committed.
 void ChecksumBehindCopy::written(std::span<const RowOp> ops) {
   std::lock_guard lk(mu_);
-  if (!covered_ || all_dirty_) return;
   for (const auto& op : ops) {
-    if (!op.first_int) {  // not expected with an integer key; then everything is compared again
-      all_dirty_ = true;
-      dirty_.clear();
-      return;
-    }
-    if (const auto v = wide(*op.first_int); v <= *covered_) dirty(v);
+    if (op.first_int) dirty_.written(wide(*op.first_int));
+    else dirty_.all();  // not expected with an integer key
   }
 }
 
-void ChecksumBehindCopy::dirty(__int128 key) {
-  dirty_.insert(floor_div(key, bucket_));
-  if (dirty_.size() <= kMaxDirty) return;
-  const __int128 wider = bucket_ * 16;  // fewer, wider buckets: memory stays bounded
-  std::set<__int128> merged;
-  for (const auto b : dirty_) merged.insert(floor_div(b * bucket_, wider));
-  dirty_ = std::move(merged);
-  bucket_ = wider;
+// Keys above what is proven are compared by a later pair: their writes dirty nothing.
+void ChecksumBehindCopy::settle() {
+  std::lock_guard lk(mu_);
+  dirty_.settle(verified_.through ? std::optional<__int128>(wide(verified_.through->front())) : std::nullopt);
 }
 
 std::vector<std::pair<std::optional<KeyTuple>, KeyTuple>> ChecksumBehindCopy::rechecks() const {
   std::lock_guard lk(mu_);
   std::vector<std::pair<std::optional<KeyTuple>, KeyTuple>> out;
   if (!verified_.through) return out;
-  const __int128 top = wide(verified_.through->front());
   const bool is_unsigned = std::holds_alternative<std::uint64_t>(verified_.through->front());
   auto tuple = [&](__int128 v) {
     return is_unsigned ? KeyTuple{static_cast<std::uint64_t>(v)} : KeyTuple{static_cast<std::int64_t>(v)};
   };
   const __int128 lowest = is_unsigned ? 0 : std::numeric_limits<std::int64_t>::min();
-  if (all_dirty_) {
-    out.emplace_back(std::nullopt, tuple(top));
-    return out;
-  }
-  // Neighbouring buckets become one range, up to a chunk's width.
-  const __int128 widest = std::max<__int128>(bucket_, static_cast<__int128>(m_.config.checksum_chunk_rows));
-  std::optional<std::pair<__int128, __int128>> run;  // [first, last] key values
-  auto flush = [&] {
-    if (!run) return;
-    out.emplace_back(run->first <= lowest ? std::nullopt : std::optional<KeyTuple>(tuple(run->first - 1)),
-                     tuple(run->second));
-    run.reset();
-  };
-  for (const auto b : dirty_) {
-    const __int128 first = b * bucket_, last = std::min(top, first + bucket_ - 1);
-    if (first > top) break;
-    if (run && run->second + 1 == first && last - run->first < widest) run->second = last;
-    else {
-      flush();
-      run = std::pair{first, last};
-    }
-  }
-  flush();
+  for (const auto& [lo, hi] : dirty_.ranges(wide(verified_.through->front()), lowest))
+    out.emplace_back(lo ? std::optional<KeyTuple>(tuple(*lo)) : std::nullopt, tuple(hi));
   return out;
 }
 
@@ -173,7 +136,7 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
           [&] {
             {  // from this pair's instant on, writes up to `through` may land in chunks it proves
               std::lock_guard lk(mu_);
-              covered_ = std::max(covered_.value_or(through), through);
+              dirty_.cover(through);
             }
             applier.release();
           },
@@ -187,6 +150,10 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
                               },
                               [&] { return applier.last_transaction_end(); }});
       const auto began = std::chrono::steady_clock::now();
+      struct Settle {  // however the run ends: writes above what is proven dirty nothing
+        ChecksumBehindCopy& self;
+        ~Settle() { self.settle(); }
+      } settle{*this};
       ChecksumResult r;
       try {
         r = checksum.run();
@@ -207,13 +174,6 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
         verified_.busy += std::chrono::duration_cast<std::chrono::milliseconds>(took);
         verified_.differed = r.differed;
         m_.progress.checksum_rows = proven = verified_.rows;
-        // Keys above what is proven are compared by a later pair: their writes dirty nothing.
-        covered_.reset();
-        if (verified_.through) {
-          covered_ = wide(verified_.through->front());
-          const auto above = floor_div(*covered_, bucket_);
-          dirty_.erase(dirty_.upper_bound(above), dirty_.end());
-        }
       }
       if (!r.walked) return;  // the table is compared after the copy, as one
       if (r.differed) {
@@ -225,6 +185,7 @@ void ChecksumBehindCopy::run(std::stop_token stop) {
       }
       if (const double ratio = m_.runtime.nice_ratio(); ratio > 0)  // --nice-ratio, as the copy does
         sleep_for(stop, std::chrono::duration_cast<std::chrono::nanoseconds>(took * ratio));
+      if (r.chunks == 0) sleep_for(stop, std::chrono::milliseconds(100));  // held back at once: no busy loop
       compared_below = r.verified_through == options.through ? mark.rows_below : compared_below;
     }
   } catch (const std::exception& e) {

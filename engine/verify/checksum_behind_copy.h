@@ -9,10 +9,12 @@
 // rows in that range are the original's through every transaction the applier applied — through P,
 // at the pair's instant (run_to). Other copy chunks write other key ranges.
 // What the applier writes into a proven range afterwards is compared again: every committed batch's
-// keys are watched, and the chunk-sized buckets they fall in (below what was proven when the batch
+// keys are watched, and the small buckets they fall in (below what was proven when the batch
 // landed) are handed to the checksum after the copy (rechecks()) — watched until that checksum has
 // its snapshots. So every applier write before the final checksum's instant is compared, as
-// without this.
+// without this. What is not compared again: a proven row changed without the applier writing it
+// (a write to t with sql_log_bin=0, an event the stream never delivered) — the whole checksum after
+// the copy would see such a row; --checksum-during-copy=off keeps that.
 //
 // Only where it needs no lock (the server tells a snapshot's binlog position) and the chunk key is
 // one integer column the ghost keeps as it is (applies()); not while the throttle holds or the
@@ -25,7 +27,6 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <span>
 #include <thread>
 #include <utility>
@@ -35,6 +36,7 @@
 #include "engine/resume/copy_progress.h"
 #include "engine/run/context.h"
 #include "engine/sql/query_builder.h"
+#include "engine/verify/dirty_keys.h"
 
 namespace ghostcut::engine {
 
@@ -69,18 +71,14 @@ class ChecksumBehindCopy {
  private:
   void run(std::stop_token stop);
   void written(std::span<const RowOp> ops);
-  void dirty(__int128 key);  // under mu_
+  void settle();  // after a run: only what is proven stays covered
 
   MigrationContext& m_;
   Sync& sync_;
   std::function<CopyRangeProgress()> mark_;
   mutable std::mutex mu_;
-  Verified verified_;                // guarded by mu_
-  std::optional<__int128> covered_;  // guarded by mu_: writes at or below it dirty a bucket
-  __int128 bucket_ = 1;              // guarded by mu_: bucket width (grows to keep dirty_ small)
-  std::set<__int128> dirty_;         // guarded by mu_: floor(key / bucket_) of dirtied buckets
-  bool all_dirty_ = false;           // guarded by mu_: a write without an integer key: recheck all
-  bool unsigned_key_ = false;        // guarded by mu_: the key's values are uint64 (else int64)
+  Verified verified_;  // guarded by mu_
+  DirtyKeys dirty_;    // guarded by mu_
   std::jthread thread_;
 };
 

@@ -303,8 +303,12 @@ class ChecksumMigrationTest : public LiveServerTest {
   }
   // The migration while the writers run (and 200 ms into the new table); `after` runs once it ends.
   MigrationResult run_under_writers(const MigratorConfig& cfg, ProgressCounters& progress,
-                                    std::vector<ghostcut::testing::Writer>& writers, std::function<void()> after = {}) {
+                                    std::vector<ghostcut::testing::Writer>& writers, std::function<void()> after = {},
+                                    std::uint64_t chunk_size = 0) {
     RuntimeSettings runtime;
+    if (chunk_size) {
+      EXPECT_TRUE(runtime.set_chunk_size(chunk_size));
+    }
     Migrator migrator(cfg, plan_, runtime, progress, nullptr);
     std::atomic<bool> stop_writers{false};
     std::vector<std::thread> threads;
@@ -464,7 +468,7 @@ TEST_F(ChecksumMigrationTest, ComparedBehindTheCopyUnderWritersWithoutADifferenc
            ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
   });
-  const auto r = run_under_writers(cfg, progress, writers);
+  const auto r = run_under_writers(cfg, progress, writers, {}, 200);
   ASSERT_TRUE(r.checksum);
   EXPECT_TRUE(r.checksum->lock_free);
   EXPECT_FALSE(r.checksum->differed_during_copy) << "a pair behind the copy was not at one instant";
@@ -490,6 +494,7 @@ TEST_F(ChecksumMigrationTest, ARowWrongBehindTheCopyIsLeftToTheChecksumAfterItAn
     cfg.checksum_during_copy = during_copy;
     cfg.ok_to_drop_table = true;
     RuntimeSettings runtime;
+    ASSERT_TRUE(runtime.set_chunk_size(200));  // the hooks below see every 200 rows
     ProgressCounters progress;
     slow_copy(cfg, [&](bool first) {
       // Before the first chunk the ghost gets row 7000, damaged; once 9000 rows are copied the copy
@@ -530,6 +535,7 @@ TEST_F(ChecksumMigrationTest, AnApplierWriteAfterTheChecksumBehindTheCopyIsCompa
   cfg.checksum_chunk_rows = 300;
   cfg.ok_to_drop_table = true;
   RuntimeSettings runtime;
+  ASSERT_TRUE(runtime.set_chunk_size(200));  // the hook below sees every 200 rows
   ProgressCounters progress;
   bool damaged = false;
   slow_copy(cfg, [&](bool) {

@@ -2,7 +2,6 @@
 // (declared in apply_sql.h, with the argument for each).
 #include <algorithm>
 #include <charconv>
-#include <set>
 
 #include "engine/apply/apply_sql.h"
 #include "engine/text.h"
@@ -10,7 +9,6 @@
 namespace ghostcut::engine {
 
 std::optional<std::string> partition_refusal(const MigrationPlan& plan) {
-  static const std::set<std::string> kIntegers = {"tinyint", "smallint", "mediumint", "int", "bigint"};
   auto same_columns = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
@@ -22,8 +20,8 @@ std::optional<std::string> partition_refusal(const MigrationPlan& plan) {
     const auto* sc = plan.mapping.find_source(k);
     const auto src = plan.original.column_index(k);
     if (!sc || !src || sc->target_index >= plan.ghost.columns.size()) return "the chunk key is not shared";
-    if (!kIntegers.count(lower(plan.original.columns[*src].data_type)) ||
-        !kIntegers.count(lower(plan.ghost.columns[sc->target_index].data_type)))
+    if (!is_integer_type(lower(plan.original.columns[*src].data_type)) ||
+        !is_integer_type(lower(plan.ghost.columns[sc->target_index].data_type)))
       return "the chunk key is not all integers";
     ghost_key.push_back(sc->target_name);
   }

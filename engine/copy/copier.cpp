@@ -32,11 +32,6 @@ constexpr std::chrono::milliseconds kRecheck{100};
 // The connection is gone, or cannot be made again yet (a restarting server: 2002/2003).
 bool gone(const SqlError& e) { return e.connection_lost() || e.code() == 2002 || e.code() == sql_errc::kCantConnect; }
 
-bool is_integer_type(const std::string& data_type) {
-  return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
-         data_type == "integer" || data_type == "bigint";
-}
-
 }  // namespace
 
 Copier::Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime,

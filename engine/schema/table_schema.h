@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "binlog/row/row_decoder.h"
@@ -11,6 +12,12 @@
 namespace ghostcut::engine {
 
 class SqlConnection;
+
+// information_schema's DATA_TYPE of an integer column (lower case): TINYINT … BIGINT.
+inline bool is_integer_type(std::string_view data_type) {
+  return data_type == "tinyint" || data_type == "smallint" || data_type == "mediumint" || data_type == "int" ||
+         data_type == "integer" || data_type == "bigint";
+}
 
 struct ColumnInfo {
   std::string name;

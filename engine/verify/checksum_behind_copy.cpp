@@ -33,9 +33,7 @@ bool ChecksumBehindCopy::applies(const MigrationPlan& plan) {
   if (!sc) return false;
   const auto& a = plan.original.columns.at(sc->source_index);
   const auto& b = plan.ghost.columns.at(sc->target_index);
-  const auto t = lower(a.data_type);
-  const bool integer = t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "bigint";
-  return integer && a.column_type == b.column_type;
+  return is_integer_type(lower(a.data_type)) && a.column_type == b.column_type;
 }
 
 ChecksumBehindCopy::ChecksumBehindCopy(MigrationContext& m, Sync& sync)

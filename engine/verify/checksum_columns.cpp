@@ -16,9 +16,6 @@ bool fixed_text(const std::string& data_type) {
                                                "datetime", "timestamp", "time",      "year"};
   return kFixed.count(lower(data_type)) > 0;
 }
-bool is_int(const std::string& t) {
-  return t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" || t == "bigint";
-}
 bool is_text(const std::string& t) {
   return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" || t == "longtext";
 }
@@ -53,7 +50,7 @@ std::vector<int> type_numbers(const std::string& column_type) {
 std::optional<std::string> exact_conversion(const ColumnInfo& a, const ColumnInfo& b, const std::string& q) {
   const auto ta = lower(a.data_type), tb = lower(b.data_type);
   if (a.column_type == b.column_type && a.charset == b.charset) return "";  // nullability or collation only
-  if (is_int(ta) && is_int(tb)) return "";
+  if (is_integer_type(ta) && is_integer_type(tb)) return "";
   if (tb == "enum" && ta == "enum") {  // compared as the member's text, in the ghost's charset
     if (a.charset == b.charset) return "";
     if (!b.charset) return std::nullopt;

@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 
 Sync::Sync(MigrationContext& m, IoServices& io, SqlConnection& main,
            std::optional<binlog::BinlogPosition> cut_over_lock_position, bool skip_rename)
-    : m_(m), meter_(m.config.quiet_window) {
+    : m_(m), main_(main), meter_(m.config.quiet_window) {
   // Throttling: replicas read the changelog heartbeats, so it starts once the table exists.
   ThrottlerConfig tc = m.config.throttle;
   tc.primary = m.cs;
@@ -93,6 +93,21 @@ void Sync::stop() {
   if (heartbeat_) heartbeat_->stop();
   watchdog_.request_stop();
   reporter_.request_stop();
+  release_dump_thread();
+}
+
+void Sync::release_dump_thread() noexcept {
+  if (!stream_ || dump_released_) return;
+  dump_released_ = true;
+  const auto id = stream_->stats().connection_id;
+  stream_->stop();
+  if (id == 0) return;
+  try {
+    main_.execute("KILL CONNECTION " + std::to_string(id));
+    m_.log->debug("binlog stream: killed its dump thread {} on the server", id);
+  } catch (const std::exception& e) {  // gone already (1094), or another user's: it ends by itself
+    m_.log->debug("binlog stream: dump thread {} not killed: {}", id, e.what());
+  }
 }
 
 double Sync::change_rate() const { return meter_.rate(Clock::now()); }

@@ -53,15 +53,22 @@ class Sync : public GateSignals {
   void yield_to_applier(std::stop_token stop);
   // Throws the first failure of any part (also a panic, an interrupt, a silent heartbeat).
   void check_failures() const override;
-  // After the cut-over: the applier, heartbeats, watchdog and reporter stop.
+  // After the cut-over: the applier, heartbeats, watchdog and reporter stop; so does the stream,
+  // and its dump thread on the server is killed (release_dump_thread).
   void stop();
 
  private:
   bool failed() const;
   void watch(std::stop_token stop);
   void report(std::stop_token stop);
+  // A closed dump connection's server thread lives on until a write to it fails: a heartbeat
+  // later (a second). Meanwhile the next run on this server counts it as a replica reading the
+  // binlog (and does not defer its keys), so it is killed at once.
+  void release_dump_thread() noexcept;
 
   MigrationContext& m_;
+  SqlConnection& main_;
+  bool dump_released_ = false;
   std::unique_ptr<Throttler> throttler_;
   binlog::ReplicationStream* stream_ = nullptr;  // owned by IoServices, which outlives us
   ChangeRateMeter meter_;

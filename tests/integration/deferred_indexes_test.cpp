@@ -256,4 +256,39 @@ TEST_F(DeferredIndexesTest, AutoKeepsTheKeysWhileASessionReadsTheBinlog) {
   EXPECT_TRUE(decide_key_deferral(KeyDeferral::kOn, plan, false).defer);
 }
 
+// A finished run's dump thread is killed, not left until a heartbeat fails on its closed socket
+// (about a second): a run started right after would count it as a replica and keep its keys.
+TEST_F(DeferredIndexesTest, AFinishedRunLeavesNoBinlogReaderForTheNextRunToCount) {
+  conn_->execute("CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, a BIGINT NOT NULL, KEY ka (a))");
+  conn_->execute("INSERT INTO t SELECT seq, seq FROM seq_1_to_2000");
+  conn_->execute("CREATE TABLE u LIKE t");  // the next run's table
+  auto readers = [&] {                      // live dump sessions (a killed one shows COMMAND 'Killed')
+    std::set<std::string> ids;
+    for (const auto& r :
+         admin_->query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'").rows)
+      ids.insert(r.at(0).value_or(""));
+    return ids;
+  };
+  const auto before = readers();  // the test replica's, when it runs
+  Inspector inspector(*conn_, InspectorConfig{});
+  const auto plan = inspector.inspect(db_, "t", "ADD COLUMN z INT");
+  auto cfg = test_migrator_config(settings_, 964000);
+  std::set<std::string> during;
+  cfg.after_copy = [&] { during = readers(); };
+  RuntimeSettings runtime;
+  ProgressCounters progress;
+  Migrator migrator(cfg, plan, runtime, progress, nullptr);
+  migrator.run(std::stop_token{});
+  std::vector<std::string> ours, left;
+  for (const auto& id : during)
+    if (!before.count(id)) ours.push_back(id);
+  ASSERT_FALSE(ours.empty()) << "the run's own dump session was not seen while it ran";
+  for (const auto& id : readers())
+    if (!before.count(id)) left.push_back(id);
+  EXPECT_TRUE(left.empty()) << "a dump session outlived the run: " << left.front();
+  const auto next = Inspector(*conn_, InspectorConfig{}).inspect(db_, "u", "ADD COLUMN y INT");
+  ASSERT_TRUE(next.binlog_readers);
+  EXPECT_LE(*next.binlog_readers, static_cast<int>(before.size()));  // a stale one may have gone since
+}
+
 }  // namespace

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -728,7 +729,26 @@ std::vector<std::string> split_args(const std::string& s) {
 struct ChildResult {
   int exit_code = -1;  // -1: killed by a signal / timed out
   bool timed_out = false;
+  double cpu_seconds = 0;  // the child's user + system time
 };
+
+// The server's CPU time (user + system) so far, when it runs on this machine and /proc shows it:
+// what a mode costs the server, beside its wall time (the machine is shared and noisy).
+std::optional<double> process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!pid || !std::getline(in, stat)) return std::nullopt;
+  const auto close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // fields 14 and 15: utime, stime (clock ticks)
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& log_path, int timeout_s) {
   posix_spawn_file_actions_t fa;
@@ -749,8 +769,13 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& l
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   int status = 0;
   for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
+    rusage ru{};
+    const pid_t r = wait4(pid, &status, WNOHANG, &ru);
+    if (r == pid) {
+      auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+      res.cpu_seconds = secs(ru.ru_utime) + secs(ru.ru_stime);
+      break;
+    }
     if (Clock::now() > deadline && !res.timed_out) {
       res.timed_out = true;
       kill(pid, SIGTERM);
@@ -782,6 +807,8 @@ struct RunResult {
   std::map<int, std::uint64_t> error_codes;
   std::size_t lost = 0, extra = 0, different = 0, rows = 0;
   std::chrono::microseconds longest_wait{0};
+  std::optional<double> server_cpu;  // seconds the server's CPU spent while the ALTER ran
+  double tool_cpu = 0;               // the tool's own (ghostcut, pt-osc; 0 for a native ALTER)
   std::optional<std::int64_t> cut_over_stall_ms;
   int cut_over_attempts = 0;
   std::string failure;               // ghostcut's error line, when it failed
@@ -812,6 +839,7 @@ class Stress {
   Options o_;
   ConnectionSettings cs_;
   std::unique_ptr<SqlConnection> admin_;
+  pid_t server_pid_ = 0;  // when the server runs here (its pid file readable), for its CPU time
   std::string template_db_;
   Model initial_;  // the template's rows
 };
@@ -912,6 +940,7 @@ RunResult Stress::run(int n) {
     killer = std::thread(killer_loop, cs, ours, o_.kill_interval, seed + 29, std::ref(bg));
   }
   rr.mode = mode;
+  const auto cpu0 = process_cpu_seconds(server_pid_);
   const auto t0 = Clock::now();
   ChildResult child;
   if (rr.mode == "ghostcut" || rr.mode == "alt") {
@@ -943,6 +972,8 @@ RunResult Stress::run(int n) {
     }
   }
   rr.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (const auto cpu1 = process_cpu_seconds(server_pid_); cpu0 && cpu1) rr.server_cpu = *cpu1 - *cpu0;
+  rr.tool_cpu = child.cpu_seconds;
   bg.stop = true;  // no more kills: what follows must not be disturbed
   if (killer.joinable()) killer.join();
   std::this_thread::sleep_for(500ms);  // writes after the cut-over land in the new table directly
@@ -1123,6 +1154,12 @@ double percentile(std::vector<double> v, double p) {
 int Stress::main() {
   ::mkdir(o_.evidence_dir.c_str(), 0755);
   admin_ = SqlConnection::open(cs_);
+  try {
+    std::ifstream pid_file(admin_->query("SELECT @@pid_file").scalar().value_or(""));
+    long pid = 0;
+    if (pid_file >> pid && process_cpu_seconds(static_cast<pid_t>(pid))) server_pid_ = static_cast<pid_t>(pid);
+  } catch (const std::exception&) {  // not ours to read: no CPU figures
+  }
   if (!o_.seed)
     o_.seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007;
   std::cout << "stress: " << o_.runs << " runs, " << o_.rows << " rows, " << o_.rate << " ops/s by " << o_.writers
@@ -1140,7 +1177,7 @@ int Stress::main() {
   std::vector<double> longest_ms, stall_ms;
   std::vector<std::uint32_t> all_latencies;
   struct ModeTimes {
-    std::vector<double> seconds, longest_ms;
+    std::vector<double> seconds, longest_ms, cpu;  // cpu: server + tool seconds
   };
   std::map<std::string, ModeTimes> by_mode;
   for (int n = 1; n <= o_.runs; ++n) {
@@ -1169,6 +1206,7 @@ int Stress::main() {
     all_latencies.insert(all_latencies.end(), r.latencies_us.begin(), r.latencies_us.end());
     by_mode[r.mode].seconds.push_back(r.seconds);
     by_mode[r.mode].longest_ms.push_back(longest_ms.back());
+    if (r.server_cpu) by_mode[r.mode].cpu.push_back(*r.server_cpu + r.tool_cpu);
     char line[512];
     std::snprintf(
         line, sizeof line,
@@ -1185,6 +1223,10 @@ int Stress::main() {
     if (!r.error_codes.empty()) {
       std::cout << " writer-error-codes=";
       for (const auto& [code, count] : r.error_codes) std::cout << code << "x" << count << " ";
+    }
+    if (r.server_cpu) {
+      std::snprintf(line, sizeof line, " cpu: server=%.1fs tool=%.1fs", *r.server_cpu, r.tool_cpu);
+      std::cout << line;
     }
     if (r.lock_conflicts) std::cout << " ghostcut-lock-conflicts=" << r.lock_conflicts;
     conflicts += r.lock_conflicts;
@@ -1216,6 +1258,7 @@ int Stress::main() {
     // Side by side: each mode's median time and worst write wait, and ratios against the native
     // online rebuild (the yardstick), all from this one sitting.
     const double inplace = by_mode.count("inplace") ? percentile(by_mode["inplace"].seconds, 0.5) : 0;
+    const double inplace_cpu = by_mode.count("inplace") ? percentile(by_mode["inplace"].cpu, 0.5) : 0;
     for (auto& [mode, t] : by_mode) {
       std::cout << "mode " << mode << ": runs=" << t.seconds.size();
       char buf[256];
@@ -1226,6 +1269,14 @@ int Stress::main() {
       if (inplace > 0 && mode != "inplace") {
         std::snprintf(buf, sizeof buf, " | %.2fx the native online rebuild", percentile(t.seconds, 0.5) / inplace);
         std::cout << buf;
+      }
+      if (!t.cpu.empty()) {  // server + tool CPU: the work a mode needs, whatever the machine's noise
+        std::snprintf(buf, sizeof buf, " | cpu p50=%.1fs", percentile(t.cpu, 0.5));
+        std::cout << buf;
+        if (inplace_cpu > 0 && mode != "inplace") {
+          std::snprintf(buf, sizeof buf, " (%.2fx the native online rebuild's)", percentile(t.cpu, 0.5) / inplace_cpu);
+          std::cout << buf;
+        }
       }
       std::cout << std::endl;
     }

@@ -1,5 +1,7 @@
 #include "engine/run/sync.h"
 
+#include <exception>
+
 #include "common/thread_name.h"
 #include "engine/metrics/log_fields.h"
 
@@ -99,14 +101,25 @@ void Sync::stop() {
 void Sync::release_dump_thread() noexcept {
   if (!stream_ || dump_released_) return;
   dump_released_ = true;
-  const auto id = stream_->stats().connection_id;
-  stream_->stop();
-  if (id == 0) return;
+  // Only at a normal end: a failing run must not wait on a server that may be gone (and its dump
+  // thread goes at the next heartbeat anyway).
+  const bool unwinding = std::uncaught_exceptions() > 0;
   try {
+    const bool failing = unwinding || stream_->failure() || main_.in_transaction();
+    const auto id = stream_->stats().connection_id;
+    stream_->stop();
+    if (id == 0 || failing) return;
+    // Ours only if it is still a dump session of our user: after a server restart (ids start
+    // again at 1; `main` reopens on its own) the id may be anybody's.
+    const auto live = main_.query(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND LIKE 'Binlog Dump%' AND "
+        "USER = SUBSTRING_INDEX(USER(), '@', 1)",
+        {static_cast<std::uint64_t>(id)});
+    if (to_uint64(live.scalar()) == 0) return;
     main_.execute("KILL CONNECTION " + std::to_string(id));
     m_.log->debug("binlog stream: killed its dump thread {} on the server", id);
-  } catch (const std::exception& e) {  // gone already (1094), or another user's: it ends by itself
-    m_.log->debug("binlog stream: dump thread {} not killed: {}", id, e.what());
+  } catch (const std::exception& e) {  // gone already (1094), or not ours to kill: it ends by itself
+    m_.log->debug("binlog stream: dump thread not killed: {}", e.what());
   }
 }
 

@@ -734,7 +734,7 @@ struct ChildResult {
 
 // The server's CPU time (user + system) so far, when it runs on this machine and /proc shows it:
 // what a mode costs the server, beside its wall time (the machine is shared and noisy).
-std::optional<double> process_cpu_seconds(pid_t pid) {
+std::optional<double> process_cpu_seconds(pid_t pid) try {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;
   if (!pid || !std::getline(in, stat)) return std::nullopt;
@@ -748,6 +748,8 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
     if (i == 15) stime = std::stoull(f);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+} catch (const std::exception&) {  // an unreadable line: no figure
+  return std::nullopt;
 }
 
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& log_path, int timeout_s) {
@@ -1157,7 +1159,10 @@ int Stress::main() {
   try {
     std::ifstream pid_file(admin_->query("SELECT @@pid_file").scalar().value_or(""));
     long pid = 0;
-    if (pid_file >> pid && process_cpu_seconds(static_cast<pid_t>(pid))) server_pid_ = static_cast<pid_t>(pid);
+    std::string comm;  // the server's process, not another one behind the same pid file path
+    if (pid_file >> pid) std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/comm"), comm);
+    if ((comm == "mariadbd" || comm == "mysqld") && process_cpu_seconds(static_cast<pid_t>(pid)))
+      server_pid_ = static_cast<pid_t>(pid);
   } catch (const std::exception&) {  // not ours to read: no CPU figures
   }
   if (!o_.seed)

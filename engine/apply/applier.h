@@ -59,8 +59,10 @@ struct ApplierConfig {
   bool pipeline = true;
   // The applier loop starts the next batch behind the one in flight where both are split alike
   // (Applier::may_start_before), so neither connection waits for the other between batches.
-  // Off: measured on a shared 2-core machine it gained nothing and cost the server ~25 % more
-  // CPU per event on big transactions (the two sessions then always run at once).
+  // Off: on a shared 2-core machine it gained nothing measurable. First measured at ~25 % more
+  // server CPU per event on big transactions, by a bench whose own poller took a third of the
+  // CPU; with the bench fixed (5 alternating rounds) the medians were +5 % (1000-row) and +2 %
+  // (single-row) at the same CPU, inside the rounds' noise (0.56–1.52× round by round).
   bool overlap_batches = false;
   // Where keys commute (partition_refusal) and dedupe is on, a batch's rows are written in key
   // order (order_by_key in apply_sql.h); false keeps the binlog order.

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/run/sync.h"
+#include "engine/sql/sql_error.h"
 #include "engine/text.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace ghostcut::engine {
 
@@ -14,6 +16,7 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
   const auto behind = during_copy ? during_copy->stop() : ChecksumBehindCopy::Verified{};
   const auto& config = m.config;
   m.status.set_state(Phase::kVerifying, "waiting for the applier");
+  std::optional<std::chrono::steady_clock::time_point> first_lost;
   for (int attempt = 1;;) {
     sync.check_failures();
     if (sync.not_caught_up(config.cut_over_lag_threshold)) {
@@ -86,6 +89,19 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
       m.log->warn("checksum: {}; retrying in {} ms", e.what(), config.cut_over.retry_backoff.count());
       m.sleep(config.cut_over.retry_backoff);
       ++attempt;
+    } catch (const SqlError& e) {
+      applier.release();
+      // A session of the comparison killed or dropped (a KILL, pt-kill, a proxy): its snapshot is
+      // gone, so the comparison starts again with new ones (what it repaired stays repaired),
+      // within the time the copy gives a lost session. Another error, or a key build that failed,
+      // ends the run.
+      const auto now = std::chrono::steady_clock::now();
+      if (!e.connection_lost() && e.code() != 2002 && e.code() != sql_errc::kCantConnect) throw;
+      if (!first_lost) first_lost = now;
+      if (now - *first_lost >= config.copier.conflict_retry.limit) throw;
+      if (before_ghost_reads) before_ghost_reads();
+      m.log->warn("checksum: {}; comparing again with new snapshots", e.what());
+      m.sleep(config.cut_over.retry_backoff);
     } catch (...) {
       applier.release();
       throw;

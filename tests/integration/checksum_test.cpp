@@ -443,6 +443,42 @@ TEST_F(ChecksumMigrationTest, SnapshotsWithoutALockAreExactUnderWritersAndALongT
   expect_writers_kept(writers, {"0"});
 }
 
+// A session of the comparison killed in the middle of it (a KILL, pt-kill): its snapshot is gone,
+// so the comparison starts again with new snapshots instead of failing the migration, and the new
+// table holds exactly what the writers committed.
+TEST_F(ChecksumMigrationTest, AComparisonSessionKilledMidwayIsComparedAgainWithNewSnapshots) {
+  using namespace std::chrono_literals;
+  std::vector<ghostcut::testing::Writer> writers(3);
+  auto cfg = under_writers(writers, 962500, 30000);
+  cfg.checksum_chunk_rows = 100;     // hundreds of statements: one is caught running
+  cfg.checksum_during_copy = false;  // the comparison after the copy is the only one
+  ProgressCounters progress;
+  const std::string tag = "/* ghostcut " + db_ + ".t checksum */%";
+  std::atomic<std::uint64_t> killed{0};
+  std::thread killer;
+  cfg.after_copy = [&] {
+    killer = std::thread([&] {
+      SqlThreadGuard guard;
+      auto c = SqlConnection::open(settings_);
+      const auto until = std::chrono::steady_clock::now() + 60s;
+      while (!killed && std::chrono::steady_clock::now() < until) {
+        const auto r = c->query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ?", {tag});
+        if (r.empty()) continue;
+        const auto id = to_uint64(r.rows[0][0]);
+        c->execute("KILL CONNECTION " + std::to_string(id));
+        killed = id;
+      }
+    });
+  };
+  const auto r = run_under_writers(cfg, progress, writers, [&] {
+    if (killer.joinable()) killer.join();
+  });
+  ASSERT_NE(killed.load(), 0u) << "no statement of the comparison was seen running";
+  ASSERT_TRUE(r.checksum);
+  EXPECT_GE(r.checksum->rows, 30000u);
+  expect_writers_kept(writers);
+}
+
 // A copy slowed to ~20 ms a chunk of ~100 rows, so the checksum behind it runs many times;
 // `each` runs before every chunk (the first time with true).
 void slow_copy(MigratorConfig& cfg, std::function<void(bool first)> each = {}) {

@@ -29,8 +29,7 @@ namespace {
 // How often a parked worker or the supervisor rechecks when nothing signals it.
 constexpr std::chrono::milliseconds kRecheck{100};
 
-// The connection is gone, or cannot be made again yet (a restarting server: 2002/2003).
-bool gone(const SqlError& e) { return e.connection_lost() || e.code() == 2002 || e.code() == sql_errc::kCantConnect; }
+bool gone(const SqlError& e) { return session_gone(e); }
 
 }  // namespace
 

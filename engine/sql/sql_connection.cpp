@@ -98,6 +98,7 @@ SqlErrorCategory SqlError::categorize(int code) noexcept {
     case sql_errc::kLostConnection:
     case 2055:  // CR_SERVER_LOST_EXTENDED
     case sql_errc::kConnectionKilled:
+    case sql_errc::kClientInteractionTimeout:
     case 1053:  // ER_SERVER_SHUTDOWN
       return SqlErrorCategory::kConnectionLost;
     default: return SqlErrorCategory::kFatal;

@@ -49,6 +49,14 @@ inline constexpr int kCantConnect = 2003;
 inline constexpr int kServerGone = 2006;
 inline constexpr int kLostConnection = 2013;
 inline constexpr int kConnectionKilled = 1927;  // MariaDB ER_CONNECTION_KILLED
+inline constexpr int kCantConnectLocal = 2002;
+inline constexpr int kClientInteractionTimeout = 4031;  // MySQL ≥ 8.0.24: closed by wait_timeout
 }  // namespace sql_errc
+
+// The session is gone, or cannot be made again yet (a restarting server: 2002/2003): work that
+// holds no state on the server is done again on a new one.
+inline bool session_gone(const SqlError& e) noexcept {
+  return e.connection_lost() || e.code() == sql_errc::kCantConnectLocal || e.code() == sql_errc::kCantConnect;
+}
 
 }  // namespace ghostcut::engine

@@ -502,11 +502,17 @@ ChecksumResult Checksum::run() {
     } else {
       on_every_pair([&](std::size_t i) { walk(pairs[i], nullptr); });
     }
-    for (auto& p : pairs) {
-      p.original->execute("COMMIT");
-      p.ghost->execute("COMMIT");
-    }
+    // Read-only snapshots: a session lost after its reads changes nothing read, and a worker's
+    // error comes first (a lost session must not hide a difference).
     if (error) std::rethrow_exception(error);
+    for (auto& p : pairs) {
+      try {
+        p.original->execute("COMMIT");
+        p.ghost->execute("COMMIT");
+      } catch (const SqlError& e) {
+        if (!session_gone(e)) throw;
+      }
+    }
     if (prefix) {  // the longest run of equal chunks from the start
       for (auto it = equal.begin(); it != equal.end() && it->first == result.chunks; ++it) {
         result.verified_through = it->second.first.upper;

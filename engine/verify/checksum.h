@@ -65,6 +65,7 @@ struct ChecksumResult {
   std::vector<std::string> compared;         // original-side column names
   std::vector<std::string> skipped;          // changed by the ALTER in a way not compared exactly
   std::uint64_t rows_repaired = 0;           // keys copied again after a difference (0 when equal)
+  std::uint64_t restarts = 0;                // compared again from new snapshots after a lost session
   std::chrono::milliseconds write_stall{0};  // the longest of the passes' lock holds
   bool lock_free = false;                    // the snapshots were taken without a lock (see the top)
   std::chrono::milliseconds took{0};

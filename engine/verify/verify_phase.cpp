@@ -17,6 +17,7 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
   const auto& config = m.config;
   m.status.set_state(Phase::kVerifying, "waiting for the applier");
   std::optional<std::chrono::steady_clock::time_point> first_lost;
+  std::uint64_t restarts = 0;
   for (int attempt = 1;;) {
     sync.check_failures();
     if (sync.not_caught_up(config.cut_over_lag_threshold)) {
@@ -68,6 +69,7 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
       r.chunks += behind.chunks;
       r.rows_during_copy = behind.rows;
       r.differed_during_copy = behind.differed;
+      r.restarts = restarts;
       m.progress.checksum_rows_repaired += r.rows_repaired;
       m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}{}{}); {}, took {} ms",
                   r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
@@ -75,7 +77,9 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
                   r.rows_rechecked
                       ? "; " + std::to_string(r.rows_rechecked) + " compared again where the applier wrote after them"
                       : std::string(),
-                  r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
+                  (r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string()) +
+                      (restarts ? "; started again " + std::to_string(restarts) + " time(s) after a lost session"
+                                : std::string()),
                   r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
                   r.lock_free ? std::string("snapshots without a lock (writes never waited)")
                               : "writes waited " + std::to_string(r.write_stall.count()) + " ms",
@@ -91,15 +95,19 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
       ++attempt;
     } catch (const SqlError& e) {
       applier.release();
-      // A session of the comparison killed or dropped (a KILL, pt-kill, a proxy): its snapshot is
-      // gone, so the comparison starts again with new ones (what it repaired stays repaired),
-      // within the time the copy gives a lost session. Another error, or a key build that failed,
-      // ends the run.
+      // A session of the comparison killed or dropped (a KILL, an idle-connection killer, a
+      // proxy): its snapshot is gone, so the comparison starts again with new ones (what it
+      // repaired stays repaired). Losses without progress in between get the time the copy gives
+      // a lost session; another error, or a key build that failed, ends the run.
+      if (!session_gone(e)) throw;
       const auto now = std::chrono::steady_clock::now();
-      if (!e.connection_lost() && e.code() != 2002 && e.code() != sql_errc::kCantConnect) throw;
-      if (!first_lost) first_lost = now;
+      if (!first_lost || m.progress.checksum_rows.load() > behind.rows) first_lost = now;
       if (now - *first_lost >= config.copier.conflict_retry.limit) throw;
-      if (before_ghost_reads) before_ghost_reads();
+      if (before_ghost_reads) {
+        before_ghost_reads();  // the keys are built: the next run reads both sides in one pass
+        before_ghost_reads = {};
+      }
+      ++restarts;
       m.log->warn("checksum: {}; comparing again with new snapshots", e.what());
       m.sleep(config.cut_over.retry_backoff);
     } catch (...) {

@@ -119,3 +119,12 @@ TEST_F(SqlConnectionTest, KilledConnectionIsCategorisedAsLost) {
   }
   EXPECT_FALSE(victim->is_valid());
 }
+
+// Which errors mean the session is gone (work without server-side state is then done again on a
+// new one): MariaDB's killed connection, MySQL's wait_timeout close (4031), a restarting server.
+TEST(SqlErrorCategories, ASessionGoneIsToldFromAFailure) {
+  auto gone = [](int code) { return session_gone(SqlError(code, "HY000", "x")); };
+  for (int code : {2006, 2013, 2055, 1927, 4031, 1053, 2002, 2003}) EXPECT_TRUE(gone(code)) << code;
+  for (int code : {1205, 1213, 1317, 1062, 1146, 1064}) EXPECT_FALSE(gone(code)) << code;
+  EXPECT_TRUE(SqlError(1213, "40001", "x").retryable());
+}

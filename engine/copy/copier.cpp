@@ -29,8 +29,6 @@ namespace {
 // How often a parked worker or the supervisor rechecks when nothing signals it.
 constexpr std::chrono::milliseconds kRecheck{100};
 
-bool gone(const SqlError& e) { return session_gone(e); }
-
 }  // namespace
 
 Copier::Copier(ConnectionSettings settings, const MigrationPlan& plan, RuntimeSettings& runtime,
@@ -119,7 +117,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
               // A read: asking again on a new session is safe (a KILL, a restart), within the
               // time limit of a lost chunk.
               const auto now = std::chrono::steady_clock::now();
-              if (!gone(e) || stop.stop_requested()) throw;
+              if (!session_gone(e) || stop.stop_requested()) throw;
               if (!lost_since) lost_since = now;
               if (now - *lost_since >= s.config.conflict_retry.limit) throw;
               s.log.warn("row copy: {}; reconnecting to find the next chunk", e.what());
@@ -128,7 +126,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
               try {
                 conn = open_session();
               } catch (const SqlError& again) {
-                if (!gone(again)) throw;
+                if (!session_gone(again)) throw;
               }
             }
           }
@@ -162,7 +160,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
           s.progress.record_lock_hold(std::chrono::steady_clock::now() - t0);
           break;
         } catch (const SqlError& e) {
-          if (gone(e) && !stop.stop_requested()) {
+          if (session_gone(e) && !stop.stop_requested()) {
             // A killed or dropped connection: the chunk is idempotent (INSERT IGNORE of rows read
             // from the original), so a new session copies it again, within the same time limit.
             const auto now = std::chrono::steady_clock::now();
@@ -175,7 +173,7 @@ void worker(CopyState& s, std::size_t index, const ConnectionSettings& settings)
             try {
               conn = open_session();
             } catch (const SqlError& again) {
-              if (!gone(again)) throw;
+              if (!session_gone(again)) throw;
             }
             continue;
           }

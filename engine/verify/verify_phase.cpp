@@ -71,19 +71,19 @@ ChecksumResult verify_tables(MigrationContext& m, Sync& sync, std::function<void
       r.differed_during_copy = behind.differed;
       r.restarts = restarts;
       m.progress.checksum_rows_repaired += r.rows_repaired;
-      m.log->info("checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}{}{}); {}, took {} ms",
-                  r.rows, r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
-                  behind.chunks ? "; " + std::to_string(behind.rows) + " rows behind the copy" : std::string(),
-                  r.rows_rechecked
-                      ? "; " + std::to_string(r.rows_rechecked) + " compared again where the applier wrote after them"
-                      : std::string(),
-                  (r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string()) +
-                      (restarts ? "; started again " + std::to_string(restarts) + " time(s) after a lost session"
-                                : std::string()),
-                  r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
-                  r.lock_free ? std::string("snapshots without a lock (writes never waited)")
-                              : "writes waited " + std::to_string(r.write_stall.count()) + " ms",
-                  r.took.count());
+      m.log->info(
+          "checksum: {} rows in {} chunks equal in {} and {} ({} columns compared{}{}{}{}{}); {}, took {} ms", r.rows,
+          r.chunks, m.plan.table, m.plan.ghost_table, r.compared.size(),
+          behind.chunks ? "; " + std::to_string(behind.rows) + " rows behind the copy" : std::string(),
+          r.rows_rechecked
+              ? "; " + std::to_string(r.rows_rechecked) + " compared again where the applier wrote after them"
+              : std::string(),
+          r.rows_repaired ? "; " + std::to_string(r.rows_repaired) + " row(s) repaired" : std::string(),
+          restarts ? "; started again " + std::to_string(restarts) + " time(s) after a lost session" : std::string(),
+          r.skipped.empty() ? std::string() : "; not compared, type changed: " + join(r.skipped),
+          r.lock_free ? std::string("snapshots without a lock (writes never waited)")
+                      : "writes waited " + std::to_string(r.write_stall.count()) + " ms",
+          r.took.count());
       return r;
     } catch (const ChecksumNotTaken& e) {
       applier.release();
